@@ -1,0 +1,27 @@
+# Beckon: one image for every process. Pick it with the command:
+#   docker run IMAGE            -> web (port 3000)
+#   docker run IMAGE worker | migrate | sim
+# The app runs its TypeScript sources through tsx (a runtime dependency), so
+# there is no build step and devDependencies (ava, typescript, playwright) stay out.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# src views scripts asterisk public bin tsconfig*.json (see .dockerignore)
+COPY . .
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production PORT=3000
+# Files stay owned by root: the app user can read but not change its code.
+COPY --from=build /app /app
+USER node
+EXPOSE 3000
+# Only `web` serves HTTP: run worker/migrate/sim with --no-healthcheck
+# (compose: healthcheck: {disable: true}).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["node", "--import", "tsx", "src/cli.ts"]
+CMD ["web"]
