@@ -1,0 +1,138 @@
+import type { Logger } from '../logger.ts';
+import type { Pool } from '../db/pool.ts';
+import { AppError, NotFoundError, UnavailableError, ValidationError } from '../errors/app-error.ts';
+import { parsePhone } from '../phone/phone-number.ts';
+import type { CallbackQueue } from '../queue/callback-queue.ts';
+import type { SubscriberCache, SubscriberEntry } from '../subscribers/subscriber-cache.ts';
+import type { Department } from '../subscribers/subscriber.types.ts';
+import { cleanUrl, parseCallbackInput, type CallbackInput } from './callback-input.ts';
+import { insertRequest, markEnqueued } from './callback.repository.ts';
+import { newStatusToken } from './status-token.ts';
+
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+  referrer: string | null;
+  source: 'api' | 'form' | 'widget';
+}
+
+/** Everything a guard may need to refuse a request, all of it already validated. */
+export interface AcceptContext {
+  input: CallbackInput;
+  meta: RequestMeta;
+  entry: SubscriberEntry;
+  department: Department | null;
+  phone: { e164: string; country: string | undefined; type: string | undefined };
+  scheduledAt: Date | null;
+}
+
+/**
+ * A guard refuses a request by throwing an AppError, or answers it with an existing request (returns it).
+ * Guards run in order after validation and before anything is written.
+ */
+export type AcceptGuard = (ctx: AcceptContext) => Promise<AcceptResult | void>;
+
+export interface AcceptResult { id: string; status: string; statusToken: string | null; statusUrl: string; duplicate?: boolean }
+
+export interface AcceptDeps {
+  pool: Pool;
+  queue: CallbackQueue;
+  subscribers: SubscriberCache;
+  log: Logger;
+  publicUrl: string;
+  guards?: AcceptGuard[];
+  /** Decides when an immediate request may be dialed (business hours); null = now. Set by scheduling. */
+  firstSlot?: (ctx: AcceptContext) => Promise<Date | null> | Date | null;
+}
+
+const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3600 * 1000;
+
+export function statusUrl(publicUrl: string, id: string, token: string | null): string {
+  return `${publicUrl}/api/v1/callbacks/${id}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+}
+
+export function createAcceptService(deps: AcceptDeps) {
+  const guards = deps.guards ?? [];
+
+  async function resolve(body: unknown, meta: RequestMeta): Promise<AcceptContext> {
+    const parsed = parseCallbackInput(body);
+    if (!parsed.ok) throw new ValidationError(parsed.fields);
+    const input = parsed.value;
+    let entry: SubscriberEntry | null;
+    try {
+      entry = await deps.subscribers.get(input.subscriber);
+    } catch (err) {
+      throw new UnavailableError('The call-back service is temporarily unavailable. Please try again in a minute.');
+    }
+    if (!entry) throw new NotFoundError('subscriber_not_found', `No subscriber named "${input.subscriber}".`);
+    const { subscriber } = entry;
+    if (subscriber.status !== 'active') throw new AppError(403, 'subscriber_suspended', 'This call-back service is not available at the moment.');
+    const phone = parsePhone(input.phone, subscriber.country);
+    if (!phone.ok) throw new ValidationError([{ field: 'phone', code: phone.code, message: phone.message }]);
+    let department: Department | null = null;
+    if (input.department) {
+      const wanted = input.department.toLowerCase();
+      department = entry.departments.find((d) => d.id === input.department || d.name.toLowerCase() === wanted) ?? null;
+      if (!department) throw new ValidationError([{ field: 'department', code: 'department_unknown', message: 'Unknown department.' }]);
+    }
+    const calleeReady = department
+      ? department.answeredBy === 'agents' || !!department.phoneVerifiedAt
+      : subscriber.settings.answeredBy === 'agents' || (!!subscriber.phoneE164 && !!subscriber.phoneVerifiedAt);
+    if (!calleeReady) throw new AppError(409, 'subscriber_not_verified', 'This call-back service is not set up yet: its phone number has not been verified.');
+    let scheduledAt: Date | null = null;
+    if (input.scheduledAt) {
+      scheduledAt = new Date(input.scheduledAt);
+      const ahead = scheduledAt.getTime() - Date.now();
+      if (ahead < -5 * 60_000) throw new ValidationError([{ field: 'scheduledAt', code: 'scheduled_in_past', message: 'The requested time has passed.' }]);
+      if (ahead > MAX_SCHEDULE_AHEAD_MS) throw new ValidationError([{ field: 'scheduledAt', code: 'scheduled_too_far', message: 'Call-backs can be scheduled at most 30 days ahead.' }]);
+      if (ahead <= 30_000) scheduledAt = null;
+    }
+    return { input, meta, entry, department, phone: { e164: phone.e164, country: phone.country, type: phone.type }, scheduledAt };
+  }
+
+  async function accept(body: unknown, meta: RequestMeta): Promise<AcceptResult> {
+    const ctx = await resolve(body, meta);
+    for (const guard of guards) {
+      const existing = await guard(ctx);
+      if (existing) return existing;
+    }
+    const slot = ctx.scheduledAt ?? (deps.firstSlot ? await deps.firstSlot(ctx) : null);
+    const { token, hash } = newStatusToken();
+    let id: string;
+    try {
+      ({ id } = await insertRequest(deps.pool, {
+        subscriberId: ctx.entry.subscriber.id,
+        departmentId: ctx.department?.id ?? null,
+        phoneE164: ctx.phone.e164,
+        visitorName: ctx.input.name || null,
+        message: ctx.input.message || null,
+        pageUrl: cleanUrl(ctx.input.pageUrl),
+        referrer: cleanUrl(ctx.input.referrer ?? meta.referrer),
+        ip: meta.ip,
+        userAgent: meta.userAgent?.slice(0, 500) ?? null,
+        source: meta.source,
+        scheduledAt: slot,
+        status: slot ? 'scheduled' : 'queued',
+        tokenHash: hash,
+      }));
+    } catch (err) {
+      deps.log.error({ err }, 'could not store call-back request');
+      throw new UnavailableError('The call-back service is temporarily unavailable. Please try again in a minute.');
+    }
+    // Committed: from here on the request is never lost. Queueing is best effort; the outbox relay
+    // picks up whatever is not marked enqueued.
+    const delayMs = slot ? slot.getTime() - Date.now() : 0;
+    try {
+      await deps.queue.enqueue(id, { delayMs, timeoutMs: 500 });
+      markEnqueued(deps.pool, [id]).catch((err) => deps.log.warn({ err, requestId: id }, 'could not mark request enqueued; the relay will re-add it'));
+    } catch (err) {
+      deps.log.warn({ requestId: id, err: (err as Error).message }, 'queue unavailable; request kept in the outbox');
+    }
+    deps.log.info({ requestId: id, subscriber: ctx.entry.subscriber.slug, source: meta.source, scheduled: !!slot }, 'call-back request accepted');
+    return { id, status: slot ? 'scheduled' : 'queued', statusToken: token, statusUrl: statusUrl(deps.publicUrl, id, token) };
+  }
+
+  return { accept, resolve };
+}
+
+export type AcceptService = ReturnType<typeof createAcceptService>;

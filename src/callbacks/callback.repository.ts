@@ -1,0 +1,112 @@
+import type { Queryable } from '../db/pool.ts';
+import type { AttemptView, CallbackRequest, RequestStatus } from './callback.types.ts';
+
+// Owner of callback_requests and request_status_history.
+
+const COLUMNS = `id, subscriber_id, department_id, phone_e164, visitor_name, message, page_url, referrer, host(ip) AS ip,
+  user_agent, source, scheduled_at, status, status_reason, attempt_count, enqueued_at, next_attempt_at, created_at, finished_at`;
+
+function toRequest(r: Record<string, any>): CallbackRequest {
+  return {
+    id: r.id, subscriberId: r.subscriber_id, departmentId: r.department_id, phoneE164: r.phone_e164,
+    visitorName: r.visitor_name, message: r.message, pageUrl: r.page_url, referrer: r.referrer, ip: r.ip,
+    userAgent: r.user_agent, source: r.source, scheduledAt: r.scheduled_at, status: r.status,
+    statusReason: r.status_reason, attemptCount: r.attempt_count, enqueuedAt: r.enqueued_at,
+    nextAttemptAt: r.next_attempt_at, createdAt: r.created_at, finishedAt: r.finished_at,
+  };
+}
+
+export interface NewRequest {
+  subscriberId: string;
+  departmentId: string | null;
+  phoneE164: string;
+  visitorName: string | null;
+  message: string | null;
+  pageUrl: string | null;
+  referrer: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  source: 'api' | 'form' | 'widget';
+  scheduledAt: Date | null;
+  status: 'queued' | 'scheduled';
+  tokenHash: Buffer;
+}
+
+/** Inserts the request and its first history row in one statement (one round trip on the accept path). */
+export async function insertRequest(db: Queryable, r: NewRequest): Promise<{ id: string; createdAt: Date }> {
+  const { rows } = await db.query(
+    `WITH ins AS (
+       INSERT INTO callback_requests (subscriber_id, department_id, phone_e164, visitor_name, message, page_url, referrer,
+         ip, user_agent, source, scheduled_at, status, token_hash, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, COALESCE($11, now()))
+       RETURNING id, created_at, status)
+     , hist AS (INSERT INTO request_status_history (request_id, from_status, to_status, reason)
+       SELECT id, NULL, status, 'accepted' FROM ins)
+     SELECT id, created_at FROM ins`,
+    [r.subscriberId, r.departmentId, r.phoneE164, r.visitorName, r.message, r.pageUrl, r.referrer, r.ip, r.userAgent,
+      r.source, r.scheduledAt, r.status, r.tokenHash]);
+  return { id: rows[0].id, createdAt: rows[0].created_at };
+}
+
+export async function markEnqueued(db: Queryable, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(`UPDATE callback_requests SET enqueued_at = now() WHERE id = ANY($1::uuid[]) AND enqueued_at IS NULL`, [ids]);
+}
+
+/** Requests accepted while Redis was unreachable (the outbox), oldest first. */
+export async function listUnenqueued(db: Queryable, limit: number): Promise<Pick<CallbackRequest, 'id' | 'nextAttemptAt' | 'status' | 'attemptCount'>[]> {
+  const { rows } = await db.query(
+    `SELECT id, next_attempt_at, status, attempt_count FROM callback_requests
+      WHERE enqueued_at IS NULL AND status IN ('queued', 'scheduled') ORDER BY created_at LIMIT $1`, [limit]);
+  return rows.map((r) => ({ id: r.id, nextAttemptAt: r.next_attempt_at, status: r.status, attemptCount: r.attempt_count }));
+}
+
+export async function findRequest(db: Queryable, id: string): Promise<CallbackRequest | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM callback_requests WHERE id = $1`, [id]);
+  return rows[0] ? toRequest(rows[0]) : null;
+}
+
+export async function findRequestTokenHash(db: Queryable, id: string): Promise<Buffer | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const { rows } = await db.query(`SELECT token_hash FROM callback_requests WHERE id = $1`, [id]);
+  return rows[0]?.token_hash ?? null;
+}
+
+/**
+ * Moves a request from one of `from` to `to`, recording history. Returns false when the request was not in
+ * one of `from` (someone else moved it first): callers treat that as "not mine", which is what makes
+ * redelivered jobs and racing workers harmless.
+ */
+export async function transitionRequest(
+  db: Queryable, id: string, from: readonly RequestStatus[], to: RequestStatus,
+  reason: string | null, extra: { attemptCountDelta?: number; nextAttemptAt?: Date | null; clearEnqueued?: boolean } = {},
+): Promise<{ ok: boolean; attemptCount: number }> {
+  const { rows } = await db.query(
+    `WITH upd AS (
+       UPDATE callback_requests r SET status = $3, status_reason = $4, updated_at = now(),
+         attempt_count = attempt_count + $5,
+         next_attempt_at = CASE WHEN $6::boolean THEN $7::timestamptz ELSE next_attempt_at END,
+         enqueued_at = CASE WHEN $8::boolean THEN NULL ELSE enqueued_at END,
+         finished_at = CASE WHEN $3 IN ('completed', 'failed', 'expired', 'canceled') THEN now() ELSE finished_at END
+        WHERE id = $1 AND status = ANY($2::text[])
+        RETURNING id, attempt_count, (SELECT status FROM callback_requests WHERE id = $1) AS old_status)
+     , hist AS (INSERT INTO request_status_history (request_id, from_status, to_status, reason)
+        SELECT id, old_status, $3, $4 FROM upd)
+     SELECT attempt_count FROM upd`,
+    [id, from, to, reason, extra.attemptCountDelta ?? 0, extra.nextAttemptAt !== undefined, extra.nextAttemptAt ?? null, !!extra.clearEnqueued]);
+  return rows[0] ? { ok: true, attemptCount: rows[0].attempt_count } : { ok: false, attemptCount: 0 };
+}
+
+export async function listAttemptViews(db: Queryable, requestId: string): Promise<AttemptView[]> {
+  const { rows } = await db.query(
+    `SELECT n, outcome, cause, cause_txt, started_at, answered_at, ended_at FROM call_attempts WHERE request_id = $1 ORDER BY n`,
+    [requestId]);
+  return rows.map((r) => ({ n: r.n, outcome: r.outcome, cause: r.cause, causeTxt: r.cause_txt, startedAt: r.started_at, answeredAt: r.answered_at, endedAt: r.ended_at }));
+}
+
+export async function listStatusHistory(db: Queryable, requestId: string): Promise<{ from: string | null; to: string; reason: string | null; at: Date }[]> {
+  const { rows } = await db.query(
+    `SELECT from_status, to_status, reason, at FROM request_status_history WHERE request_id = $1 ORDER BY id`, [requestId]);
+  return rows.map((r) => ({ from: r.from_status, to: r.to_status, reason: r.reason, at: r.at }));
+}

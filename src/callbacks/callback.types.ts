@@ -1,0 +1,39 @@
+export const REQUEST_STATUSES = ['queued', 'scheduled', 'dialing', 'connected', 'completed', 'failed', 'expired', 'canceled'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+export const FINAL_STATUSES: ReadonlySet<RequestStatus> = new Set(['completed', 'failed', 'expired', 'canceled']);
+export const OPEN_STATUSES: readonly RequestStatus[] = ['queued', 'scheduled', 'dialing', 'connected'];
+
+export type AttemptOutcome =
+  | 'answered' | 'busy' | 'no_answer' | 'rejected' | 'failed' | 'callee_unanswered' | 'no_human' | 'abandoned' | 'canceled';
+
+export interface CallbackRequest {
+  id: string;
+  subscriberId: string;
+  departmentId: string | null;
+  phoneE164: string;
+  visitorName: string | null;
+  message: string | null;
+  pageUrl: string | null;
+  referrer: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  source: 'api' | 'form' | 'widget';
+  scheduledAt: Date | null;
+  status: RequestStatus;
+  statusReason: string | null;
+  attemptCount: number;
+  enqueuedAt: Date | null;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface AttemptView {
+  n: number;
+  outcome: AttemptOutcome | null;
+  cause: number | null;
+  causeTxt: string | null;
+  startedAt: Date;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+}

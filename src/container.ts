@@ -1,0 +1,42 @@
+import type { Config } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createPool, type Pool } from './db/pool.ts';
+import { createCallbackQueue, type CallbackQueue } from './queue/callback-queue.ts';
+import { createRedis } from './queue/redis.ts';
+import { EventBus } from './events/event-bus.ts';
+import { SubscriberCache } from './subscribers/subscriber-cache.ts';
+import type { Redis } from 'ioredis';
+
+/**
+ * The composition root: builds the shared parts every process needs, explicitly, once.
+ * Process-specific parts (HTTP app, dialer) are built from this in src/http/app.ts and src/calls/worker.ts.
+ */
+export interface Container {
+  config: Config;
+  log: Logger;
+  pool: Pool;
+  queue: CallbackQueue;
+  /** General-purpose Redis connection (rate limits, sessions, pub). Fails fast when Redis is down. */
+  redis: Redis;
+  bus: EventBus;
+  subscribers: SubscriberCache;
+  close(): Promise<void>;
+}
+
+export function createContainer(config: Config, opts: { log?: Logger; poolSize?: number } = {}): Container {
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const pool = createPool(config.DATABASE_URL, opts.poolSize ?? 20);
+  const queue = createCallbackQueue(config.REDIS_URL, config.REDIS_PREFIX);
+  const redis = createRedis(config.REDIS_URL);
+  const bus = new EventBus(redis, config.REDIS_URL, config.REDIS_PREFIX);
+  const subscribers = new SubscriberCache(pool);
+  return {
+    config, log, pool, queue, redis, bus, subscribers,
+    async close() {
+      bus.close();
+      await queue.close();
+      redis.disconnect();
+      await pool.end().catch(() => {});
+    },
+  };
+}

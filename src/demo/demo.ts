@@ -1,0 +1,46 @@
+import { loadConfig } from '../config.ts';
+import { createContainer } from '../container.ts';
+import { migrate } from '../db/migrate.ts';
+import { startWeb } from '../http/server.ts';
+import { startWorker } from '../calls/worker.ts';
+import { checkPostgres, checkRedis } from '../preflight.ts';
+import { startSim } from '../sim/index.ts';
+import { seedDemo } from './seed.ts';
+
+/**
+ * `npm start`: everything in one process against the local PostgreSQL and Redis, with the simulator standing
+ * in for Asterisk on free ports. Bridged demo calls are capped (MAX_CALL_SEC, 20 s unless set) so the
+ * status page shows a finished call quickly.
+ */
+export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const base = loadConfig(env);
+  await checkPostgres(base);
+  await checkRedis(base);
+  const sim = await startSim({ port: 0, amiPort: 0, user: base.ARI_USER, password: base.ARI_PASSWORD, amiUser: base.AMI_USER, amiSecret: base.AMI_SECRET, timeScale: base.SIM_TIME_SCALE });
+  const config = loadConfig({
+    MAX_CALL_SEC: '20', WORKER_ID: `demo${process.pid}`,
+    ...env,
+    ARI_URL: sim.ariUrl, AMI_HOST: '127.0.0.1', AMI_PORT: String(sim.amiPort),
+  });
+  const c = createContainer(config);
+  await migrate(config.DATABASE_URL, (m) => c.log.debug(m));
+  await seedDemo(c.pool);
+  const web = await startWeb(c);
+  const worker = await startWorker(c);
+  const url = config.PUBLIC_URL ?? `http://localhost:${web.port}`;
+  process.stdout.write([
+    '',
+    'Beckon demo is running.',
+    `  Demo page:          ${url}/`,
+    `  Hosted form:        ${url}/c/demo`,
+    `  API:                POST ${url}/api/v1/callbacks`,
+    `  Simulated Asterisk: ${sim.ariUrl}/ari (AMI on port ${sim.amiPort})`,
+    'Simulated phones go by the last digit: 0 busy, 9 no answer, 8 rejects, 7 hangs up after 2 s, 6 answering machine, others answer.',
+    '',
+  ].join('\n') + '\n');
+  const stop = async () => { await worker.stop(2); await web.stop(); await c.close(); await sim.close(); };
+  let stopping = false;
+  const handler = () => { if (stopping) process.exit(1); stopping = true; stop().then(() => process.exit(0), () => process.exit(1)); };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

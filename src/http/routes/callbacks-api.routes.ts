@@ -1,0 +1,61 @@
+import { PassThrough } from 'node:stream';
+import Router from 'koa-router';
+import type { AcceptService, RequestMeta } from '../../callbacks/accept.service.ts';
+import { getStatus } from '../../callbacks/status.service.ts';
+import { FINAL_STATUSES, type RequestStatus } from '../../callbacks/callback.types.ts';
+import type { EventBus } from '../../events/event-bus.ts';
+import type { Pool } from '../../db/pool.ts';
+import type { AppContext, AppState } from '../context.ts';
+
+export interface CallbacksApiDeps { pool: Pool; accept: AcceptService; bus: EventBus }
+
+export function requestMeta(ctx: AppContext, source: RequestMeta['source']): RequestMeta {
+  return { ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null, referrer: ctx.get('referer') || null, source };
+}
+
+export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}> {
+  const router = new Router<AppState, {}>({ prefix: '/api/v1/callbacks' });
+
+  router.post('/', async (ctx) => {
+    const body = (ctx.request as unknown as { body?: Record<string, unknown> }).body;
+    const source = body && body.source === 'widget' ? 'widget' : 'api';
+    const result = await deps.accept.accept(body, requestMeta(ctx, source));
+    ctx.status = result.duplicate ? 200 : 202;
+    ctx.body = { id: result.id, status: result.status, statusUrl: result.statusUrl, statusToken: result.statusToken, ...(result.duplicate ? { duplicate: true } : {}) };
+  });
+
+  router.get('/:id', async (ctx) => {
+    const { view } = await getStatus(deps.pool, ctx.params.id!, ctx.query.token);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = view;
+  });
+
+  router.get('/:id/events', async (ctx) => {
+    const id = ctx.params.id!;
+    const token = ctx.query.token;
+    const { view } = await getStatus(deps.pool, id, token);
+    const stream = new PassThrough();
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    ctx.status = 200;
+    ctx.body = stream;
+    let closed = false;
+    const send = (event: string, data: unknown) => { if (!closed) stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`); };
+    send('status', view);
+    const finish = () => { if (closed) return; closed = true; clearInterval(heartbeat); unsubscribe?.(); stream.end(); };
+    const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), 15000);
+    let unsubscribe: (() => void) | undefined;
+    if (FINAL_STATUSES.has(view.status as RequestStatus)) { finish(); return; }
+    unsubscribe = await deps.bus.subscribe(id, async (e) => {
+      // Events only say that something changed; the view sent is always read back from PostgreSQL.
+      const fresh = await getStatus(deps.pool, id, token).catch(() => null);
+      if (!fresh) return;
+      send(e.type === 'request.status' ? 'status' : 'attempt', { ...fresh.view, phase: e.phase ?? null });
+      if (FINAL_STATUSES.has(fresh.view.status as RequestStatus)) finish();
+    });
+    ctx.req.on('close', finish);
+  });
+
+  return router;
+}

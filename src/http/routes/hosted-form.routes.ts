@@ -1,0 +1,90 @@
+import Router from 'koa-router';
+import { AppError } from '../../errors/app-error.ts';
+import type { AcceptService } from '../../callbacks/accept.service.ts';
+import { getStatus, STATUS_TEXT } from '../../callbacks/status.service.ts';
+import type { Pool } from '../../db/pool.ts';
+import type { SubscriberCache } from '../../subscribers/subscriber-cache.ts';
+import type { Render } from '../views.ts';
+import type { AppContext, AppState } from '../context.ts';
+import { requestMeta } from './callbacks-api.routes.ts';
+
+export interface HostedFormDeps {
+  pool: Pool;
+  accept: AcceptService;
+  subscribers: SubscriberCache;
+  render: Render;
+  /** Extra hidden fields for the form (signed form token); set by the abuse-protection module. */
+  formToken?: (slug: string) => string;
+}
+
+const EXAMPLES: Record<string, string> = { US: '(202) 555-0145', CA: '(416) 555-0145', GB: '020 7946 0958', FR: '01 23 45 67 89', DE: '030 123456' };
+
+/** Turns the browser's local date-time plus its UTC offset (minutes, as Date#getTimezoneOffset) into ISO. */
+export function localToIso(local: unknown, tzOffset: unknown): string | null {
+  if (typeof local !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(local)) return null;
+  const offset = Number(tzOffset);
+  const asUtc = Date.parse(`${local}:00Z`);
+  if (Number.isNaN(asUtc)) return null;
+  return new Date(asUtc + (Number.isFinite(offset) ? offset : 0) * 60_000).toISOString();
+}
+
+export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
+  const router = new Router<AppState, {}>();
+
+  async function page(ctx: AppContext, values: Record<string, unknown>, errors: { field: string; message: string }[]) {
+    const entry = await deps.subscribers.get(ctx.params.slug!);
+    if (!entry) throw new AppError(404, 'subscriber_not_found', 'There is no call-back page at this address.');
+    const fieldErrors = Object.fromEntries(errors.map((e) => [e.field, e.message]));
+    ctx.type = 'html';
+    ctx.body = deps.render('callback-form', {
+      title: `Call-back from ${entry.subscriber.name}`,
+      subscriber: entry.subscriber,
+      departments: entry.departments.map((d) => ({ id: d.id, name: d.name, selected: values.department === d.id })),
+      example: EXAMPLES[entry.subscriber.country] ?? '+1 202 555 0145',
+      values, errors, fieldErrors, open: true,
+      formToken: deps.formToken ? deps.formToken(entry.subscriber.slug) : '',
+    });
+  }
+
+  router.get('/c/:slug', async (ctx) => {
+    const pageUrl = typeof ctx.query.pageUrl === 'string' ? ctx.query.pageUrl : ctx.get('referer');
+    await page(ctx, { pageUrl }, []);
+  });
+
+  router.post('/c/:slug', async (ctx) => {
+    const form = ((ctx.request as unknown as { body?: Record<string, unknown> }).body ?? {}) as Record<string, unknown>;
+    const body = {
+      ...form,
+      subscriber: ctx.params.slug,
+      scheduledAt: localToIso(form.scheduledAtLocal, form.tzOffset) ?? undefined,
+      consent: form.consent === 'yes' || form.consent === 'on' ? true : undefined,
+      department: form.department || undefined,
+    };
+    try {
+      const result = await deps.accept.accept(body, requestMeta(ctx, 'form'));
+      ctx.redirect(`/c/${encodeURIComponent(ctx.params.slug!)}/status/${result.id}?token=${encodeURIComponent(result.statusToken ?? '')}`);
+      ctx.status = 303;
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500 || err.code === 'subscriber_not_found') throw err;
+      ctx.status = err.status === 429 ? 429 : 400;
+      const errors = err.fields ?? [{ field: 'form', message: err.message }];
+      await page(ctx, { ...form, consent: body.consent }, errors);
+      ctx.status = err.status === 429 ? 429 : 400;
+    }
+  });
+
+  router.get('/c/:slug/status/:id', async (ctx) => {
+    const token = ctx.query.token;
+    const { request, view } = await getStatus(deps.pool, ctx.params.id!, token);
+    const entry = await deps.subscribers.get(ctx.params.slug!);
+    if (!entry || entry.subscriber.id !== request.subscriberId) throw new AppError(404, 'callback_not_found', 'No call-back request with that id and token.');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = deps.render('callback-status', {
+      title: 'Your call-back', subscriber: entry.subscriber, request: view, attempts: view.attempts, token,
+      statusText: STATUS_TEXT[view.status] ?? '',
+    });
+  });
+
+  return router;
+}
