@@ -26,7 +26,8 @@ export function parseCallbackInput(body: unknown): { ok: true; value: CallbackIn
   if (result.success) return { ok: true, value: result.data };
   const fields = result.error.issues.map((i) => {
     const field = String(i.path[0] ?? 'body');
-    const code = field === 'body' ? 'body_invalid' : i.code === 'invalid_type' && i.input === undefined ? `${field}_required` : `${field}_invalid`;
+    const given = body && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
+    const code = field === 'body' ? 'body_invalid' : given === undefined || given === null || given === '' ? `${field}_required` : `${field}_invalid`;
     return { field, code, message: i.message };
   });
   return { ok: false, fields };

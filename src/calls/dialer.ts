@@ -145,7 +145,7 @@ export class Dialer {
 
   private route(e: TelephonyEvent): void {
     if (e.type === 'connection.lost' || e.type === 'connection.restored') return;
-    const id = 'channelId' in e && e.channelId ? e.channelId : 'playbackId' in e ? e.playbackId : null;
+    const id = 'playbackId' in e ? e.playbackId : 'channelId' in e ? e.channelId : null;
     const parsed = id ? parseCallId(id) : null;
     if (!parsed) return;
     const session = this.sessions.get(parsed.attemptId);

@@ -23,13 +23,16 @@ export interface CallbackQueue {
 export function createCallbackQueue(redisUrl: string, prefix: string): CallbackQueue {
   const client = createRedis(redisUrl);
   const subscriber = createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
+  const blocking: Redis[] = [];
   const queue = new Bull<CallbackJob>(CALLBACK_QUEUE, {
     prefix: `${prefix}:bull`,
     createClient: (type) => {
       if (type === 'client') return client;
       if (type === 'subscriber') return subscriber;
       // Blocking connection used by workers: must retry forever and queue while reconnecting.
-      return createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
+      const b = createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
+      blocking.push(b);
+      return b;
     },
     defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
   });
@@ -45,8 +48,8 @@ export function createCallbackQueue(redisUrl: string, prefix: string): CallbackQ
     },
     async close() {
       await queue.close().catch(() => {});
-      client.disconnect();
-      subscriber.disconnect();
+      // Bull leaves connections it did not create itself open; these are ours.
+      for (const r of [client, subscriber, ...blocking]) r.disconnect();
     },
   };
 }

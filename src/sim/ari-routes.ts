@@ -1,0 +1,284 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AriError, notFound } from './ari-error.ts';
+import { AriHub } from './ari-hub.ts';
+import { bridgeJson, channelJson } from './ari-snapshots.ts';
+import { reasonToCause } from './causes.ts';
+import type { Exchange, OriginateParams } from './exchange.ts';
+import { isKnownMedia } from './media.ts';
+import { parseJsonBody, readBody, sendEmpty, sendJson } from './http-util.ts';
+import { resourceDoc, resourceListing } from './api-docs/index.ts';
+import { ariTime } from './time-format.ts';
+
+export interface AriContext {
+  exchange: Exchange;
+  hub: AriHub;
+  user: string;
+  password: string;
+  asteriskId: string;
+  startedAt: number;
+}
+
+/** Basic auth or `?api_key=user:password`, as Asterisk accepts both. */
+export function authorized(req: IncomingMessage, url: URL, ctx: AriContext): boolean {
+  const key = url.searchParams.get('api_key');
+  if (key !== null) return key === `${ctx.user}:${ctx.password}`;
+  const h = req.headers.authorization;
+  if (!h || !h.startsWith('Basic ')) return false;
+  return Buffer.from(h.slice(6), 'base64').toString('utf8') === `${ctx.user}:${ctx.password}`;
+}
+
+type Params = Record<string, string>;
+
+/** Query parameters win; a JSON body may carry the same parameters and `variables`. */
+function collectParams(url: URL, body: unknown): { params: Params; variables: Record<string, string> | undefined } {
+  const params: Params = {};
+  for (const [k, v] of url.searchParams) params[k] = v; // a repeated parameter keeps its last value
+  let variables: Record<string, string> | undefined;
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+      if (k === 'variables') {
+        if (v && typeof v === 'object') {
+          variables = {};
+          for (const [vk, vv] of Object.entries(v as Record<string, unknown>)) variables[vk] = String(vv);
+        }
+      } else if (!(k in params) && v !== null && v !== undefined) {
+        params[k] = Array.isArray(v) ? v.join(',') : String(v);
+      }
+    }
+  }
+  return { params, variables };
+}
+
+const list = (value: string | undefined) => (value ? value.split(',').filter((s) => s !== '') : []);
+
+function asteriskInfo(ctx: AriContext, only: string | undefined): Record<string, unknown> {
+  const started = ariTime(ctx.startedAt);
+  const all: Record<string, unknown> = {
+    build: { os: 'Linux', kernel: '', machine: process.arch, options: 'BECKON_SIMULATOR', date: started, user: 'beckon' },
+    system: { version: '22.10.1', entity_id: ctx.asteriskId },
+    config: { name: 'beckon-sim', default_language: 'en', setid: { user: '', group: '' } },
+    status: { startup_time: started, last_reload_time: started },
+  };
+  const wanted = list(only);
+  if (wanted.length === 0) return all;
+  return Object.fromEntries(Object.entries(all).filter(([k]) => wanted.includes(k)));
+}
+
+function applicationJson(ctx: AriContext, name: string): Record<string, unknown> {
+  const channelIds: string[] = [];
+  for (const ch of ctx.exchange.channels.values()) if (ch.app === name) channelIds.push(ch.id);
+  const bridgeIds: string[] = [];
+  for (const b of ctx.exchange.bridges.values()) if (b.apps.has(name)) bridgeIds.push(b.id);
+  const endpointIds = ctx.hub
+    .sources(name)
+    .filter((s) => s.startsWith('endpoint:'))
+    .map((s) => s.slice('endpoint:'.length));
+  return {
+    name,
+    channel_ids: channelIds.sort(),
+    bridge_ids: bridgeIds,
+    endpoint_ids: endpointIds,
+    device_names: [],
+    events_allowed: [],
+    events_disallowed: [],
+  };
+}
+
+function originateParams(params: Params, variables: Record<string, string> | undefined, channelId?: string): OriginateParams {
+  const p: OriginateParams = {};
+  for (const k of ['endpoint', 'app', 'appArgs', 'callerId', 'timeout', 'channelId', 'otherChannelId', 'originator', 'extension'] as const) {
+    if (params[k] !== undefined) p[k] = params[k];
+  }
+  if (channelId !== undefined) p.channelId = channelId;
+  if (variables) p.variables = variables;
+  return p;
+}
+
+function media(params: Params): string[] {
+  const m = list(params.media);
+  for (const uri of m) if (!isKnownMedia(uri)) throw new AriError(400, { message: `Unknown media: ${uri}` });
+  return m;
+}
+
+/** Handles one request under /ari. The caller has checked that the exchange is up. */
+export async function handleAri(req: IncomingMessage, res: ServerResponse, url: URL, ctx: AriContext): Promise<void> {
+  const segs = url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .slice(1)
+    .map((s) => decodeURIComponent(s));
+  const method = req.method ?? 'GET';
+
+  if (segs[0] === 'api-docs' && method === 'GET') {
+    const basePath = `http://${req.headers.host ?? '127.0.0.1'}/ari`;
+    const file = segs[1] ?? '';
+    const doc = file === 'resources.json' ? resourceListing(basePath) : resourceDoc(file.replace(/\.json$/, ''), basePath);
+    if (!doc) return sendJson(res, 404, { message: 'Resource not found' });
+    return sendJson(res, 200, doc);
+  }
+
+  if (!authorized(req, url, ctx)) {
+    res.setHeader('WWW-Authenticate', 'Basic realm="Asterisk REST Interface"');
+    return sendJson(res, 401, { message: 'Authentication required' });
+  }
+
+  let body: unknown = {};
+  if (method === 'POST' || method === 'PUT' || method === 'DELETE') {
+    try {
+      body = parseJsonBody(await readBody(req));
+    } catch {
+      return sendJson(res, 400, { message: 'Malformed JSON body' });
+    }
+  }
+  const { params, variables } = collectParams(url, body);
+  const ex = ctx.exchange;
+
+  try {
+    const [r0, r1, r2, r3] = segs;
+    switch (r0) {
+      case 'asterisk':
+        if (method === 'GET' && r1 === 'info' && segs.length === 2) return sendJson(res, 200, asteriskInfo(ctx, params.only));
+        if (method === 'GET' && r1 === 'ping' && segs.length === 2) {
+          return sendJson(res, 200, { asterisk_id: ctx.asteriskId, ping: 'pong', timestamp: ariTime(Date.now()) });
+        }
+        break;
+
+      case 'applications':
+        if (segs.length === 1 && method === 'GET') return sendJson(res, 200, ctx.hub.names().map((n) => applicationJson(ctx, n)));
+        if (r1 !== undefined && segs.length === 2 && method === 'GET') {
+          if (!ctx.hub.has(r1)) throw notFound('Application');
+          return sendJson(res, 200, applicationJson(ctx, r1));
+        }
+        if (r1 !== undefined && r2 === 'subscription' && segs.length === 3 && (method === 'POST' || method === 'DELETE')) {
+          if (!ctx.hub.has(r1)) throw notFound('Application');
+          const sources = list(params.eventSource);
+          if (sources.length === 0) throw new AriError(400, { message: 'eventSource must be specified' });
+          for (const s of sources) {
+            if (method === 'POST') ctx.hub.subscribe(r1, s);
+            else if (!ctx.hub.unsubscribe(r1, s)) throw new AriError(409, { message: 'Application not subscribed to event source' });
+          }
+          return sendJson(res, 200, applicationJson(ctx, r1));
+        }
+        break;
+
+      case 'channels':
+        if (segs.length === 1) {
+          if (method === 'GET') return sendJson(res, 200, [...ex.channels.values()].map((c) => channelJson(c)));
+          if (method === 'POST') return sendJson(res, 200, ex.originate(originateParams(params, variables)));
+          break;
+        }
+        if (r1 === 'create' || r1 === 'externalMedia') {
+          return sendJson(res, 501, { message: 'Not implemented by the simulator' });
+        }
+        if (r1 !== undefined && segs.length === 2) {
+          if (method === 'GET') return sendJson(res, 200, channelJson(ex.channel(r1)));
+          if (method === 'POST') return sendJson(res, 200, ex.originate(originateParams(params, variables, r1)));
+          if (method === 'DELETE') {
+            const cause = reasonToCause(params.reason, params.reason_code);
+            if (cause === null) throw new AriError(400, { message: 'Invalid reason for hangup provided' });
+            ex.hangup(r1, cause);
+            return sendEmpty(res);
+          }
+          break;
+        }
+        if (r1 !== undefined && segs.length >= 3) {
+          switch (`${method} ${r2}${segs.length === 4 ? '/:id' : ''}`) {
+            case 'POST answer':
+              ex.answerChannel(r1);
+              return sendEmpty(res);
+            case 'POST ring':
+            case 'DELETE ring':
+              ex.ringChannel(r1);
+              return sendEmpty(res);
+            case 'POST dtmf':
+              ex.sendDtmfToPhone(r1, params.dtmf);
+              return sendEmpty(res);
+            case 'POST moh':
+              ex.startChannelMoh(r1, params.mohClass);
+              return sendEmpty(res);
+            case 'DELETE moh':
+              ex.stopChannelMoh(r1);
+              return sendEmpty(res);
+            case 'POST play':
+              return sendJson(res, 201, ex.play({ channelId: r1 }, media(params), params.playbackId, params.lang));
+            case 'POST play/:id':
+              return sendJson(res, 201, ex.play({ channelId: r1 }, media(params), r3, params.lang));
+            case 'GET variable':
+              return sendJson(res, 200, { value: ex.getVariable(r1, params.variable) });
+            case 'POST variable':
+              ex.setVariable(r1, params.variable, params.value ?? '');
+              return sendEmpty(res);
+          }
+        }
+        break;
+
+      case 'bridges':
+        if (segs.length === 1) {
+          if (method === 'GET') return sendJson(res, 200, [...ex.bridges.values()].map(bridgeJson));
+          if (method === 'POST') return sendJson(res, 200, ex.createBridge(params.type, params.name, params.bridgeId));
+          break;
+        }
+        if (r1 !== undefined && segs.length === 2) {
+          if (method === 'GET') return sendJson(res, 200, bridgeJson(ex.bridge(r1)));
+          if (method === 'POST') return sendJson(res, 200, ex.createBridge(params.type, params.name, r1));
+          if (method === 'DELETE') {
+            ex.destroyBridge(r1);
+            return sendEmpty(res);
+          }
+          break;
+        }
+        if (r1 !== undefined && segs.length >= 3) {
+          switch (`${method} ${r2}${segs.length === 4 ? '/:id' : ''}`) {
+            case 'POST addChannel':
+              ex.addToBridge(r1, list(params.channel));
+              return sendEmpty(res);
+            case 'POST removeChannel':
+              ex.removeFromBridge(r1, list(params.channel));
+              return sendEmpty(res);
+            case 'POST moh':
+              ex.startBridgeMoh(r1);
+              return sendEmpty(res);
+            case 'DELETE moh':
+              ex.stopBridgeMoh(r1);
+              return sendEmpty(res);
+            case 'POST play':
+              return sendJson(res, 201, ex.play({ bridgeId: r1 }, media(params), params.playbackId, params.lang));
+            case 'POST play/:id':
+              return sendJson(res, 201, ex.play({ bridgeId: r1 }, media(params), r3, params.lang));
+          }
+        }
+        break;
+
+      case 'playbacks':
+        if (r1 !== undefined && segs.length === 2) {
+          if (method === 'GET') return sendJson(res, 200, ex.playback(r1));
+          if (method === 'DELETE') {
+            ex.stopPlayback(r1);
+            return sendEmpty(res);
+          }
+        }
+        break;
+
+      case 'endpoints':
+        if (method !== 'GET') break;
+        if (segs.length === 1) return sendJson(res, 200, ex.endpointNames().map((n) => ex.endpointJson(n)));
+        if (segs.length === 2) {
+          if (r1!.toUpperCase() !== 'PJSIP') throw notFound('Endpoint');
+          return sendJson(res, 200, ex.endpointNames().map((n) => ex.endpointJson(n)));
+        }
+        if (segs.length === 3) {
+          if (r1!.toUpperCase() !== 'PJSIP' || !ex.endpointExists(r2!)) throw notFound('Endpoint');
+          return sendJson(res, 200, ex.endpointJson(r2!));
+        }
+        break;
+
+      case 'deviceStates':
+        if (method === 'GET' && segs.length === 1) return sendJson(res, 200, []);
+        break;
+    }
+    return sendJson(res, 404, { message: 'Resource not found' });
+  } catch (err) {
+    if (err instanceof AriError) return sendJson(res, err.status, err.body);
+    throw err;
+  }
+}

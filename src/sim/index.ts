@@ -1,0 +1,220 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino, type Logger } from 'pino';
+import { AmiServer } from './ami-server.ts';
+import { AriHub } from './ari-hub.ts';
+import { authorized, handleAri, type AriContext } from './ari-routes.ts';
+import { channelJson } from './ari-snapshots.ts';
+import { handleControl, type SimControl } from './control-routes.ts';
+import { Exchange } from './exchange.ts';
+import { sendJson } from './http-util.ts';
+import type { OriginateRecord } from './model.ts';
+import type { PhoneBehavior, PhoneRule } from './phone-rules.ts';
+
+export type { PhoneBehavior, PhoneRule } from './phone-rules.ts';
+export type { OriginateRecord } from './model.ts';
+export { DEFAULT_RULES } from './phone-rules.ts';
+
+export interface SimOptions {
+  /** default 127.0.0.1 */
+  host?: string;
+  /** ARI HTTP + WebSocket port; 0 (default) picks a free one */
+  port?: number;
+  /** AMI TCP port; 0 (default) picks a free one */
+  amiPort?: number;
+  /** ARI basic auth, default beckon/beckon */
+  user?: string;
+  password?: string;
+  /** AMI login, default beckon/beckon */
+  amiUser?: string;
+  amiSecret?: string;
+  /** multiplies every scripted delay (answer, playback length, DTMF, timeouts); default 1 */
+  timeScale?: number;
+  logger?: Logger;
+}
+
+export interface Sim {
+  /** e.g. http://127.0.0.1:8088 (ARI lives under /ari, the control API under /sim) */
+  ariUrl: string;
+  port: number;
+  amiPort: number;
+  close(): Promise<void>;
+  setRules(rules: PhoneRule[]): void;
+  resetRules(): void;
+  setEndpoint(name: string, state: { behavior?: PhoneBehavior; reachable?: boolean }): void;
+  originates(filter?: { number?: string }): OriginateRecord[];
+  clearOriginates(): void;
+  channels(): object[];
+  dropWebSockets(): void;
+  restart(downMs?: number): Promise<void>;
+  farEndHangup(channelId: string): void;
+  sendDtmf(channelId: string, digit: string): void;
+}
+
+type Phase = 'up' | 'down' | 'booting' | 'closed';
+
+const ASTERISK_ID = '02:be:c0:00:00:01';
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string, message: string): void {
+  const body = JSON.stringify({ message });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Starts the Asterisk stand-in: ARI (REST + events) on one port, AMI on another. */
+export async function startSim(opts: SimOptions = {}): Promise<Sim> {
+  const host = opts.host ?? '127.0.0.1';
+  const timeScale = opts.timeScale ?? 1;
+  if (!(timeScale > 0)) throw new Error('timeScale must be a positive number');
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  let startedAt = Date.now();
+  let phase: Phase = 'up';
+
+  const hub = new AriHub(ASTERISK_ID);
+  const ami: AmiServer = new AmiServer({
+    user: opts.amiUser ?? 'beckon',
+    secret: opts.amiSecret ?? 'beckon',
+    timeScale,
+    logger,
+    deviceStates: () => exchange.deviceStates(),
+    startedAt: () => startedAt,
+  });
+  const exchange = new Exchange({ timeScale, asteriskId: ASTERISK_ID, logger, ari: hub, ami });
+  const ctx: AriContext = {
+    exchange,
+    hub,
+    user: opts.user ?? 'beckon',
+    password: opts.password ?? 'beckon',
+    asteriskId: ASTERISK_ID,
+    startedAt,
+  };
+
+  const control: SimControl = {
+    setRules: (rules) => exchange.phoneBook.set(rules),
+    resetRules: () => exchange.phoneBook.reset(),
+    rules: () => exchange.phoneBook.rules(),
+    setEndpoint: (name, state) => exchange.setEndpoint(name, state),
+    originates: (filter) => exchange.originates(filter),
+    clearOriginates: () => exchange.clearOriginates(),
+    channels: () =>
+      [...exchange.channels.values()].map((ch) => ({
+        ...channelJson(ch),
+        app: ch.app,
+        dialstring: ch.dialstring,
+        bridge_id: ch.bridge?.id ?? null,
+      })),
+    dropWebSockets: () => hub.dropAll(),
+    restart: (downMs) => restart(downMs),
+    farEndHangup: (id) => exchange.farEndHangup(id),
+    sendDtmf: (id, digit) => exchange.pressKey(id, digit),
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sim.invalid');
+    const work =
+      url.pathname.startsWith('/sim/')
+        ? handleControl(req, res, url, control)
+        : url.pathname === '/ari' || url.pathname.startsWith('/ari/')
+          ? phase === 'booting'
+            ? Promise.resolve(sendJson(res, 503, { message: 'Asterisk not booted' }))
+            : handleAri(req, res, url, ctx)
+          : Promise.resolve(sendJson(res, 404, { message: 'Not found' }));
+    work.catch((err: unknown) => {
+      logger.error({ err, url: req.url }, 'sim request failed');
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal simulator error' });
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://sim.invalid');
+    if (url.pathname !== '/ari/events') return refuseUpgrade(socket, 404, 'Not Found', 'Not found');
+    if (phase !== 'up') return refuseUpgrade(socket, 503, 'Service Unavailable', 'Asterisk not booted');
+    if (!authorized(req, url, ctx)) return refuseUpgrade(socket, 401, 'Unauthorized', 'Authentication required');
+    const apps = (url.searchParams.get('app') ?? '').split(',').filter((a) => a !== '');
+    if (apps.length === 0) return refuseUpgrade(socket, 400, 'Bad Request', 'Missing required param app');
+    hub.accept(req, socket, head, apps, url.searchParams.get('subscribeAll') === 'true');
+  });
+
+  const listenHttp = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  const closeHttp = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+
+  const port = await listenHttp(opts.port ?? 0);
+  let amiPort: number;
+  try {
+    amiPort = await ami.listen(opts.amiPort ?? 0, host);
+  } catch (err) {
+    await closeHttp();
+    throw err;
+  }
+
+  let restarting: Promise<void> | null = null;
+  async function restart(downMs = Math.max(200, 1500 * timeScale)): Promise<void> {
+    if (restarting) return restarting;
+    if (phase !== 'up') throw new Error('the simulator is not running');
+    restarting = (async () => {
+      logger.info({ downMs }, 'sim restarting');
+      phase = 'down';
+      exchange.shutdown();
+      await ami.shutdown();
+      hub.dropAll();
+      hub.forgetApps();
+      await closeHttp();
+      await sleep(downMs);
+      if ((phase as Phase) === 'closed') return;
+      exchange.boot();
+      startedAt = Date.now();
+      ctx.startedAt = startedAt;
+      await listenHttp(port);
+      await ami.listen(amiPort, host);
+      phase = 'booting';
+      await sleep(Math.min(250, downMs / 2));
+      if ((phase as Phase) === 'booting') phase = 'up';
+      logger.info('sim back up');
+    })().finally(() => {
+      restarting = null;
+    });
+    return restarting;
+  }
+
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  logger.debug({ port, amiPort }, 'sim started');
+
+  return {
+    ariUrl: `http://${urlHost}:${port}`,
+    port,
+    amiPort,
+    async close() {
+      if (phase === 'closed') return;
+      phase = 'closed';
+      exchange.halt();
+      hub.close();
+      await ami.close();
+      if (server.listening) await closeHttp();
+    },
+    setRules: control.setRules,
+    resetRules: control.resetRules,
+    setEndpoint: control.setEndpoint,
+    originates: control.originates,
+    clearOriginates: control.clearOriginates,
+    channels: control.channels,
+    dropWebSockets: control.dropWebSockets,
+    restart: control.restart,
+    farEndHangup: control.farEndHangup,
+    sendDtmf: control.sendDtmf,
+  };
+}

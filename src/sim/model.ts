@@ -1,0 +1,90 @@
+import type { PhoneBehavior } from './phone-rules.ts';
+
+export type ChannelState = 'Down' | 'Ringing' | 'Up';
+
+export interface Party {
+  name: string;
+  number: string;
+}
+
+export interface Channel {
+  id: string;
+  name: string;
+  state: ChannelState;
+  protocolId: string;
+  caller: Party;
+  connected: Party;
+  accountcode: string;
+  userfield: string;
+  creationtime: string;
+  createdAt: number;
+  answeredAt: number | null;
+  /** a leg that joins a bridge someone already waits in has its own CDR closed at that moment */
+  cdrEndAt: number | null;
+  cdrDestinationChannel: string;
+  cdrPeerAccount: string;
+  cdrSequence: number;
+  /** what the CDR says when the call was never answered */
+  failDisposition: 'NO ANSWER' | 'BUSY' | 'CONGESTION' | 'FAILED';
+  linkedid: string;
+  /** the Stasis app the channel was originated into ('' when it was sent to the dialplan) */
+  app: string;
+  appArgs: string;
+  inStasis: boolean;
+  /** the device whose state this channel counts towards, e.g. PJSIP/carrier or PJSIP/agent1 */
+  device: string;
+  endpointResource: string;
+  dialstring: string;
+  behavior: PhoneBehavior;
+  pressKey: string | null;
+  keyScheduled: boolean;
+  bridge: Bridge | null;
+  moh: boolean;
+  playbacks: Playback[];
+  vars: Map<string, string>;
+  timers: Set<NodeJS.Timeout>;
+  timeoutTimer: NodeJS.Timeout | null;
+  ending: boolean;
+  destroyed: boolean;
+}
+
+export interface Bridge {
+  id: string;
+  name: string;
+  bridgeType: 'mixing' | 'holding';
+  technology: string;
+  creationtime: string;
+  /** channel ids in join order */
+  channels: string[];
+  /** apps subscribed to the bridge: those of every channel that has been in it */
+  apps: Set<string>;
+  moh: boolean;
+  playbacks: Playback[];
+}
+
+export type PlaybackState = 'queued' | 'playing' | 'continuing' | 'done';
+
+export interface Playback {
+  id: string;
+  media: string[];
+  index: number;
+  language: string;
+  state: PlaybackState;
+  target: { kind: 'channel'; channel: Channel } | { kind: 'bridge'; bridge: Bridge };
+  timer: NodeJS.Timeout | null;
+}
+
+export interface OriginateRecord {
+  channelId: string;
+  endpoint: string;
+  /** the dialed number for trunk calls, without any '+' */
+  number?: string;
+  callerId: string;
+  app: string;
+  appArgs: string;
+  /** epoch milliseconds */
+  at: number;
+  /** seconds, as requested (default 30) */
+  timeout: number;
+  variables: Record<string, string>;
+}

@@ -1,0 +1,14 @@
+import type { AmiFields } from './ami-format.ts';
+
+/** Where the exchange sends ARI events; `apps` are the Stasis apps subscribed to the source. */
+export interface AriSink {
+  publish(apps: Iterable<string>, event: Record<string, unknown>): void;
+  /** apps subscribed to an endpoint such as PJSIP/agent1 (explicitly or by subscribeAll) */
+  endpointSubscribers(endpoint: string): string[];
+}
+
+/** Where the exchange sends AMI events. Building fields is skipped when nobody listens. */
+export interface AmiSink {
+  readonly listening: boolean;
+  send(fields: AmiFields): void;
+}

@@ -1,0 +1,107 @@
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createContainer, type Container } from '../../src/container.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startWeb, type WebHandle } from '../../src/http/server.ts';
+import { startWorker, type WorkerHandle, type WorkerExtensions } from '../../src/calls/worker.ts';
+import type { AppExtensions } from '../../src/http/app.ts';
+import { startSim, type Sim } from '../../src/sim/index.ts';
+import { seedDemo } from '../../src/demo/seed.ts';
+import { createTestDatabase, testRedisPrefix } from './database.ts';
+
+export interface Stack {
+  base: string;
+  sim: Sim;
+  c: Container;
+  web: WebHandle;
+  worker: WorkerHandle | null;
+  config: Config;
+  dbUrl: string;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  label: string;
+  env?: Record<string, string>;
+  worker?: boolean;
+  timeScale?: number;
+  app?: AppExtensions;
+  workerExt?: WorkerExtensions;
+  seed?: boolean;
+}
+
+/**
+ * web + worker + simulator in this process against a fresh database and a private Redis prefix: the real
+ * parts, talking over real HTTP, WebSocket and TCP. Simulated delays run at `timeScale` (default 0.05).
+ */
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const db = await createTestDatabase(o.label);
+  const sim = await startSim({ timeScale: o.timeScale ?? 0.05 });
+  const env: Record<string, string> = {
+    DATABASE_URL: db.url,
+    REDIS_PREFIX: testRedisPrefix(o.label),
+    ARI_URL: sim.ariUrl,
+    AMI_PORT: String(sim.amiPort),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WORKER_ID: `t${process.pid}${o.label.replace(/\W/g, '').slice(0, 12)}`,
+    CONFIRM_WAIT_MS: '300',
+    OUTBOX_INTERVAL_MS: '200',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...o.env,
+  };
+  const config0 = loadConfig(env);
+  const c0 = createContainer(config0, { log: createLogger(env.LOG_LEVEL) });
+  if (o.seed !== false) await seedDemo(c0.pool);
+  const web = await startWeb(c0, o.app ?? {}, 0);
+  const base = `http://127.0.0.1:${web.port}`;
+  // PUBLIC_URL is only known once the port is: rebuild the config with it for everything created later.
+  const config = loadConfig({ ...env, PUBLIC_URL: base });
+  Object.assign(c0.config, { publicUrl: base, PUBLIC_URL: base });
+  const worker = o.worker === false ? null : await startWorker(c0, o.workerExt ?? {});
+  return {
+    base, sim, c: c0, web, worker, config, dbUrl: db.url, env: { ...env, PUBLIC_URL: base },
+    async close() {
+      await worker?.stop(0).catch(() => {});
+      await web.stop().catch(() => {});
+      await c0.queue.queue.obliterate({ force: true }).catch(() => {});
+      await c0.close();
+      await sim.close();
+      await db.drop();
+    },
+  };
+}
+
+export async function postJson(base: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const r = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await r.text();
+  let json: any = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: r.status, json, text, headers: r.headers };
+}
+
+export async function getJson(base: string, path: string) {
+  const r = await fetch(base + path);
+  const text = await r.text();
+  let json: any = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: r.status, json, text, headers: r.headers };
+}
+
+export const FINAL = new Set(['completed', 'failed', 'expired', 'canceled']);
+
+/** Polls the public status API until pred holds (or the time runs out, returning the last answer). */
+export async function waitForStatus(base: string, created: { id: string; statusToken: string }, pred: (s: any) => boolean, ms = 20000): Promise<any> {
+  const deadline = Date.now() + ms;
+  let last: any;
+  while (Date.now() < deadline) {
+    last = (await getJson(base, `/api/v1/callbacks/${created.id}?token=${encodeURIComponent(created.statusToken)}`)).json;
+    if (last && pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return last;
+}
+
+export function request(base: string, phone: string, extra: Record<string, unknown> = {}) {
+  return postJson(base, '/api/v1/callbacks', { subscriber: 'demo', phone, name: 'Test Visitor', pageUrl: 'http://localhost/pricing', consent: true, ...extra });
+}
