@@ -14,6 +14,7 @@ import { callbacksApiRoutes } from './routes/callbacks-api.routes.ts';
 import { hostedFormRoutes } from './routes/hosted-form.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { demoRoutes } from './routes/demo.routes.ts';
+import { secureCookiesOnHttps, sessionMiddleware } from '../auth/session.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
@@ -36,6 +37,9 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   app.use(mount('/static', serve(PUBLIC_DIR, { maxage: 3600_000 })));
   // 64 KB is far above any real call-back request and keeps floods of large bodies cheap to refuse.
   app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '64kb', formLimit: '64kb', strict: true }));
+  // Sessions are loaded lazily (only when a handler touches ctx.session), so the public API pays nothing for them.
+  app.use(secureCookiesOnHttps());
+  app.use(sessionMiddleware(app, c.redis, { secret: c.config.SESSION_SECRET, prefix: c.config.REDIS_PREFIX }));
 
   const routers = [
     healthRoutes({ pool: c.pool, queue: c.queue, ariUrl: c.config.ARI_URL, ariUser: c.config.ARI_USER, ariPassword: c.config.ARI_PASSWORD }),

@@ -1,0 +1,27 @@
+import type Koa from 'koa';
+import { AppError } from '../errors/app-error.ts';
+import { getSession, type Role } from './session.ts';
+
+/**
+ * Lets a request through only for a session of `role`; browsers asking for a page are sent to `loginPath`,
+ * API-style requests get 401. The user is put on ctx.state.user for handlers.
+ */
+export function requireRole(role: Role, loginPath: string): Koa.Middleware {
+  return async (ctx, next) => {
+    const user = getSession(ctx)?.user;
+    if (!user || user.role !== role) {
+      if (ctx.method === 'GET' && ctx.accepts('html', 'json') === 'html') {
+        ctx.redirect(`${loginPath}?next=${encodeURIComponent(ctx.originalUrl)}`);
+        return;
+      }
+      throw new AppError(401, 'login_required', 'Please log in.');
+    }
+    ctx.state.user = user;
+    return next();
+  };
+}
+
+/** Only same-site relative paths are followed after login (no open redirect). */
+export function safeNext(next: unknown, fallback: string): string {
+  return typeof next === 'string' && /^\/(?!\/)[\w\-/.?=&%]*$/.test(next) ? next : fallback;
+}

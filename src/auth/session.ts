@@ -1,0 +1,55 @@
+import session from 'koa-session';
+import type Koa from 'koa';
+import type { Redis } from 'ioredis';
+
+export type Role = 'subscriber' | 'agent' | 'operator';
+
+/** What a logged-in session carries. One role per session; logging in as another role replaces it. */
+export interface SessionUser { role: Role; id: string; name: string }
+
+/** The session object koa-session puts on ctx, with the fields we keep in it. */
+export interface SessionData { user?: SessionUser; csrf?: string; flash?: string; [key: string]: unknown }
+
+export function getSession(ctx: Koa.Context | { session?: unknown }): SessionData | null {
+  return ((ctx as { session?: SessionData | null }).session) ?? null;
+}
+
+/**
+ * Sessions live in Redis (the cookie holds only a random id), so logging out or suspending an account ends the
+ * session on every web process. Cookies are httpOnly and SameSite=Lax, and Secure when the request came in
+ * over HTTPS (behind a proxy set TRUST_PROXY=true).
+ */
+export function sessionMiddleware(app: Koa<any, any>, redis: Redis, opts: { secret: string; prefix: string; maxAgeMs?: number }): Koa.Middleware {
+  app.keys = [opts.secret];
+  const maxAge = opts.maxAgeMs ?? 8 * 3600_000;
+  const key = (sid: string) => `${opts.prefix}:sess:${sid}`;
+  return session({
+    key: 'beckon.sid',
+    maxAge,
+    httpOnly: true,
+    sameSite: 'lax',
+    signed: true,
+    rolling: false,
+    renew: true,
+    secure: false,
+    store: {
+      async get(sid: string) {
+        const raw = await redis.get(key(sid)).catch(() => null);
+        return raw ? JSON.parse(raw) : null;
+      },
+      async set(sid: string, value: unknown, ttl?: number | 'session') {
+        const ms = typeof ttl === 'number' ? ttl : maxAge;
+        await redis.set(key(sid), JSON.stringify(value), 'PX', ms);
+      },
+      async destroy(sid: string) { await redis.del(key(sid)).catch(() => {}); },
+    },
+  } as any, app) as unknown as Koa.Middleware;
+}
+
+/** Marks the session cookie Secure on HTTPS requests (koa-session takes one static value). */
+export function secureCookiesOnHttps(): Koa.Middleware {
+  return async (ctx, next) => {
+    if (ctx.secure) (ctx.cookies as unknown as { secure: boolean }).secure = true;
+    await next();
+  };
+}
