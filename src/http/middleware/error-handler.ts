@@ -26,7 +26,7 @@ export function errorHandler(render: Render): Middleware<AppState> {
         extra = err.extra;
       } else if (err.status && err.status >= 400 && err.status < 500) {
         status = err.status;
-        code = status === 413 ? 'body_too_large' : err.type === 'entity.parse.failed' ? 'malformed_json' : err.status === 415 ? 'unsupported_media_type' : 'bad_request';
+        code = status === 413 ? 'body_too_large' : err.type === 'entity.parse.failed' || err instanceof SyntaxError ? 'malformed_json' : err.status === 415 ? 'unsupported_media_type' : 'bad_request';
         message = status === 413 ? 'The request body is too large.' : code === 'malformed_json' ? 'The request body is not valid JSON.' : err.expose ? err.message : 'Bad request.';
       } else if ((err as { code?: string }).code === 'ECONNREFUSED' || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/.test(err.message)) {
         status = 503; code = 'service_unavailable'; message = 'The service is temporarily unavailable. Please try again in a minute.';

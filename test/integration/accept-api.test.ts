@@ -1,0 +1,125 @@
+import test from 'ava';
+import { startStack, postJson, getJson, request, type Stack } from '../helpers/stack.ts';
+
+// The accept path's edge: bad input never reaches the database or the queue. No worker runs here.
+let s: Stack;
+test.before(async () => { s = await startStack({ label: 'accept', worker: false }); });
+test.after.always(async () => { await s?.close(); });
+
+const count = async () => Number((await s.c.pool.query('SELECT count(*) AS n FROM callback_requests')).rows[0].n);
+
+test.serial('a valid request is committed before the 202 and queued with its id as job id', async (t) => {
+  const r = await request(s.base, '(202) 555-0171');
+  t.is(r.status, 202);
+  t.is(r.json.status, 'queued');
+  t.regex(r.json.statusUrl, new RegExp(`/api/v1/callbacks/${r.json.id}\\?token=`));
+  const { rows } = await s.c.pool.query('SELECT phone_e164, page_url, source, status FROM callback_requests WHERE id = $1', [r.json.id]);
+  t.deepEqual(rows[0], { phone_e164: '+12025550171', page_url: 'http://localhost/pricing', source: 'api', status: 'queued' });
+  const job = await s.c.queue.queue.getJob(r.json.id);
+  t.truthy(job);
+  t.deepEqual(job!.data, { requestId: r.json.id });
+  const hist = await s.c.pool.query('SELECT to_status, reason FROM request_status_history WHERE request_id = $1', [r.json.id]);
+  t.deepEqual(hist.rows, [{ to_status: 'queued', reason: 'accepted' }]);
+});
+
+test.serial('malformed JSON is 400 malformed_json', async (t) => {
+  const before = await count();
+  const r = await postJson(s.base, '/api/v1/callbacks', '{"subscriber": "demo", "phone": ');
+  t.is(r.status, 400);
+  t.is(r.json.error.code, 'malformed_json');
+  t.is(await count(), before);
+});
+
+test.serial('unknown subscriber is 404 subscriber_not_found', async (t) => {
+  const r = await request(s.base, '+1 202 555 0171', { subscriber: 'nobody-here' });
+  t.is(r.status, 404);
+  t.is(r.json.error.code, 'subscriber_not_found');
+});
+
+test.serial('invalid and too-short numbers get a code per field', async (t) => {
+  const before = await count();
+  const short = await request(s.base, '12');
+  t.is(short.status, 400);
+  t.is(short.json.error.code, 'validation_failed');
+  t.deepEqual(short.json.error.fields.map((f: any) => [f.field, f.code]), [['phone', 'phone_too_short']]);
+  const bad = await request(s.base, '+1 202 555 01');
+  t.is(bad.status, 400);
+  t.is(bad.json.error.fields[0].field, 'phone');
+  const junk = await request(s.base, 'call me maybe');
+  t.is(junk.json.error.fields[0].code, 'phone_invalid');
+  const missing = await postJson(s.base, '/api/v1/callbacks', { subscriber: 'demo' });
+  t.deepEqual(missing.json.error.fields.map((f: any) => f.code).sort(), ['consent_required', 'phone_required']);
+  t.is(await count(), before);
+});
+
+test.serial('an oversized body is refused with 413 before it is parsed', async (t) => {
+  const r = await request(s.base, '+1 202 555 0171', { message: 'x'.repeat(2_000_000) });
+  t.is(r.status, 413);
+  t.is(r.json.error.code, 'body_too_large');
+});
+
+test.serial('status needs the token; a wrong token looks like a missing request', async (t) => {
+  const r = await request(s.base, '+1 202 555 0172');
+  const none = await getJson(s.base, `/api/v1/callbacks/${r.json.id}`);
+  const wrong = await getJson(s.base, `/api/v1/callbacks/${r.json.id}?token=wrong`);
+  const missing = await getJson(s.base, `/api/v1/callbacks/00000000-0000-4000-8000-000000000000?token=${r.json.statusToken}`);
+  for (const x of [none, wrong, missing]) {
+    t.is(x.status, 404);
+    t.is(x.json.error.code, 'callback_not_found');
+    t.false(x.text.includes('2025550172'));
+  }
+  const ok = await getJson(s.base, `/api/v1/callbacks/${r.json.id}?token=${encodeURIComponent(r.json.statusToken)}`);
+  t.is(ok.status, 200);
+  t.is(ok.json.status, 'queued');
+  t.deepEqual(ok.json.attempts, []);
+});
+
+test.serial('HTML in the name is escaped on the hosted status page and the form', async (t) => {
+  const evil = '<script>alert(1)</script>';
+  const form = await fetch(`${s.base}/c/demo`, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ phone: '12', name: evil, consent: 'yes' }).toString(),
+  });
+  t.is(form.status, 400);
+  const html = await form.text();
+  t.false(html.includes(evil));
+  t.true(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+  t.regex(html, /too short/);
+  const ok = await fetch(`${s.base}/c/demo`, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ phone: '202 555 0173', name: evil, consent: 'yes', pageUrl: 'http://localhost/x' }).toString(),
+  });
+  t.is(ok.status, 303);
+  const location = ok.headers.get('location')!;
+  t.regex(location, /^\/c\/demo\/status\/[0-9a-f-]{36}\?token=/);
+  const status = await fetch(s.base + location);
+  const page = await status.text();
+  t.is(status.status, 200);
+  t.false(page.includes('<script>alert(1)'));
+  const { rows } = await s.c.pool.query(`SELECT visitor_name, source FROM callback_requests WHERE phone_e164 = '+12025550173'`);
+  t.deepEqual(rows[0], { visitor_name: evil, source: 'form' });
+});
+
+test.serial('hosted form shows the subscriber name and its departments', async (t) => {
+  const r = await fetch(`${s.base}/c/demo`);
+  const html = await r.text();
+  t.is(r.status, 200);
+  t.regex(html, /<form/);
+  t.regex(html, /Demo Shop/);
+  t.regex(html, /Sales/);
+  t.regex(html, /Support/);
+  t.false(/\+1202555/.test(html), 'department phone numbers are never shown');
+  const missing = await fetch(`${s.base}/c/nobody`);
+  t.is(missing.status, 404);
+});
+
+test.serial('unverified subscriber phone: request refused, nothing stored', async (t) => {
+  await s.c.pool.query(`INSERT INTO subscribers (slug, name, country, phone_e164) VALUES ('fresh', 'Fresh Co', 'US', '+12025550181')`);
+  const before = await count();
+  const r = await request(s.base, '+1 202 555 0174', { subscriber: 'fresh' });
+  t.is(r.status, 409);
+  t.is(r.json.error.code, 'subscriber_not_verified');
+  t.is(await count(), before);
+});
