@@ -14,7 +14,15 @@ import { callbacksApiRoutes } from './routes/callbacks-api.routes.ts';
 import { hostedFormRoutes } from './routes/hosted-form.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { demoRoutes } from './routes/demo.routes.ts';
+import { cancelRoutes } from './routes/cancel.routes.ts';
+import { policyRoutes } from './routes/policy.routes.ts';
+import { createAcceptPolicy, policySecret } from '../policy/accept-policy.ts';
+import { createScheduling } from '../schedule/scheduling.service.ts';
 import { secureCookiesOnHttps, sessionMiddleware } from '../auth/session.ts';
+import { widgetRoutes } from '../widget/widget.routes.ts';
+import { buildWidgetBundle } from '../widget/widget-bundle.ts';
+import { publicApiCors } from '../widget/cors.ts';
+import { metricsRoutes } from '../observability/metrics.routes.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
@@ -27,25 +35,43 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   const app = new Koa<AppState>();
   app.proxy = c.config.TRUST_PROXY;
   const render = createRenderer();
+  // Abuse protection and business hours run before anything is written (see src/policy/accept-policy.ts).
+  const scheduling = createScheduling();
+  const policy = createAcceptPolicy({ pool: c.pool, redis: c.redis, config: c.config, log: c.log, beforeLimits: [{ name: 'business-hours', guard: scheduling.guard }] });
   const accept = createAcceptService({
-    pool: c.pool, queue: c.queue, subscribers: c.subscribers, log: c.log, publicUrl: c.config.publicUrl, guards: ext.guards,
+    pool: c.pool, queue: c.queue, subscribers: c.subscribers, log: c.log, publicUrl: c.config.publicUrl,
+    guards: [...policy.guards, ...(ext.guards ?? [])], firstSlot: scheduling.firstSlot,
   });
 
+  app.on('error', (err: Error & { code?: string }) => {
+    // A client closing an event stream is normal, not an error.
+    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+    c.log.error({ err }, 'unhandled HTTP error');
+  });
   app.use(requestContext(c.log));
   app.use(errorHandler(render));
   app.use(securityHeaders());
   app.use(mount('/static', serve(PUBLIC_DIR, { maxage: 3600_000 })));
   // 64 KB is far above any real call-back request and keeps floods of large bodies cheap to refuse.
   app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '64kb', formLimit: '64kb', strict: true }));
+  // After the body parser: a browser's submission is checked against the subscriber it names.
+  app.use(publicApiCors({ db: c.pool, subscribers: c.subscribers, publicUrl: c.config.publicUrl }));
   // Sessions are loaded lazily (only when a handler touches ctx.session), so the public API pays nothing for them.
   app.use(secureCookiesOnHttps());
   app.use(sessionMiddleware(app, c.redis, { secret: c.config.SESSION_SECRET, prefix: c.config.REDIS_PREFIX }));
 
+  // Built once per web process at start (~50 ms), served from memory under its content hash.
+  const widgetBundle = buildWidgetBundle();
+  widgetBundle.catch((err) => c.log.error({ err }, 'widget bundle build failed'));
   const routers = [
     healthRoutes({ pool: c.pool, queue: c.queue, ariUrl: c.config.ARI_URL, ariUser: c.config.ARI_USER, ariPassword: c.config.ARI_PASSWORD }),
     callbacksApiRoutes({ pool: c.pool, accept, bus: c.bus }),
-    hostedFormRoutes({ pool: c.pool, accept, subscribers: c.subscribers, render }),
-    demoRoutes({ subscribers: c.subscribers, render, publicUrl: c.config.publicUrl }),
+    hostedFormRoutes({ pool: c.pool, accept, subscribers: c.subscribers, render, formToken: policy.formToken }),
+    cancelRoutes({ pool: c.pool, bus: c.bus, queue: c.queue }),
+    policyRoutes({ pool: c.pool, bus: c.bus, subscribers: c.subscribers, render, secret: policySecret(c.config), formToken: policy.formToken, formTokenTtlSec: policy.formTokenTtlSec }),
+    demoRoutes({ subscribers: c.subscribers, render }),
+    widgetRoutes({ subscribers: c.subscribers, bundle: widgetBundle }),
+    metricsRoutes({ pool: c.pool, queue: c.queue, token: c.config.METRICS_TOKEN, allow: c.config.METRICS_ALLOW }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   return app;

@@ -50,7 +50,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...o.env,
   };
-  const config0 = loadConfig(env);
+  let config0: Config;
+  try { config0 = loadConfig(env); } catch (err) { await sim.close(); await db.drop(); throw err; }
   const c0 = createContainer(config0, { log: createLogger(env.LOG_LEVEL) });
   if (o.seed !== false) await seedDemo(c0.pool);
   const web = await startWeb(c0, o.app ?? {}, 0);

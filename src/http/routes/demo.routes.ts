@@ -4,7 +4,7 @@ import type { Render } from '../views.ts';
 import type { AppState } from '../context.ts';
 
 /** The demo's stand-in for a subscriber's web site: the home page links to the demo subscriber's form. */
-export function demoRoutes(deps: { subscribers: SubscriberCache; render: Render; publicUrl: string }): Router<AppState, {}> {
+export function demoRoutes(deps: { subscribers: SubscriberCache; render: Render }): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
   router.get('/', async (ctx) => {
     const entry = await deps.subscribers.get('demo');
@@ -13,7 +13,7 @@ export function demoRoutes(deps: { subscribers: SubscriberCache; render: Render;
       ctx.body = deps.render('error', { title: 'Beckon', message: 'Beckon is running. Sign up to create a call-back service.' });
       return;
     }
-    ctx.body = deps.render('demo-page', { title: entry.subscriber.name, subscriber: entry.subscriber, pageUrl: encodeURIComponent(`${deps.publicUrl}/`) });
+    ctx.body = deps.render('demo-page', { title: entry.subscriber.name, subscriber: entry.subscriber, pageUrl: encodeURIComponent(ctx.href) });
   });
   return router;
 }

@@ -62,10 +62,17 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
     };
     try {
       const result = await deps.accept.accept(body, requestMeta(ctx, 'form'));
+      if (result.duplicate) {
+        // The visitor's own earlier request (its token was given only once): say so instead of a status page they cannot open.
+        await page(ctx, { ...form, consent: body.consent }, [{ field: 'form', message: 'You already have a call-back request waiting for this number. We will call you as promised.' }]);
+        return;
+      }
       ctx.redirect(`/c/${encodeURIComponent(ctx.params.slug!)}/status/${result.id}?token=${encodeURIComponent(result.statusToken ?? '')}`);
       ctx.status = 303;
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500 || err.code === 'subscriber_not_found') throw err;
+      // Answered here rather than by the error handler, so log the refusal the same way it would.
+      ctx.state.log?.info({ status: err.status, code: err.code }, 'request refused');
       ctx.status = err.status === 429 ? 429 : 400;
       const errors = err.fields ?? [{ field: 'form', message: err.message }];
       await page(ctx, { ...form, consent: body.consent }, errors);

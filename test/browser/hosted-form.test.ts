@@ -1,0 +1,42 @@
+import test from 'ava';
+import { mkdirSync } from 'node:fs';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import type { Browser } from 'playwright-core';
+
+let s: Stack;
+let browser: Browser;
+test.before(async () => {
+  s = await startStack({ label: 'hostedform', env: { MAX_CALL_SEC: '5' } });
+  browser = await launchChromium();
+});
+test.after.always(async () => { await browser?.close(); await s?.close(); });
+
+test('a visitor uses the demo page and hosted form, and watches the call end on the status page', async (t) => {
+  const page = await browser.newPage();
+  await page.goto(`${s.base}/`);
+  await page.getByRole('link', { name: 'Ask for a call-back' }).click();
+  await page.waitForURL(/\/c\/demo/);
+  t.is(await page.locator('h1').textContent(), 'Demo Shop');
+  // Bad number first: the form comes back with the message next to the field.
+  await page.getByLabel('Your phone number').fill('12');
+  await page.getByLabel(/I agree/).check();
+  await page.getByRole('button', { name: 'Call me back' }).click();
+  await page.waitForSelector('#phone-error');
+  t.regex((await page.locator('#phone-error').textContent())!, /too short/);
+  await page.getByLabel('Your phone number').fill('(202) 555-0184');
+  await page.getByLabel('Who should call you?').selectOption({ label: 'Support' });
+  await page.getByLabel(/Your name/).fill('Ada');
+  await page.getByLabel(/I agree/).check();
+  await page.getByRole('button', { name: 'Call me back' }).click();
+  await page.waitForURL(/\/c\/demo\/status\//);
+  // The page reloads itself on every event of the status stream until the call has ended.
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'completed', undefined, { timeout: 30000 });
+  t.regex((await page.locator('#attempts tbody').textContent())!, /answered/);
+  mkdirSync('test-artifacts', { recursive: true });
+  await page.screenshot({ path: 'test-artifacts/hosted-status.png', fullPage: true });
+  const { rows } = await s.c.pool.query(`SELECT r.status, r.page_url, d.name AS department FROM callback_requests r JOIN departments d ON d.id = r.department_id WHERE r.phone_e164 = '+12025550184'`);
+  t.deepEqual(rows, [{ status: 'completed', page_url: `${s.base}/`, department: 'Support' }]);
+  // The Support department's phone was the one rung.
+  t.true(s.sim.originates().some((o: any) => o.endpoint === 'PJSIP/12025550133@carrier'));
+});
