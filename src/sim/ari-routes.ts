@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AriError, notFound } from './ari-error.ts';
-import { AriHub } from './ari-hub.ts';
+import type { AriHub } from './ari-hub.ts';
 import { bridgeJson, channelJson } from './ari-snapshots.ts';
 import { reasonToCause } from './causes.ts';
 import type { Exchange, OriginateParams } from './exchange.ts';

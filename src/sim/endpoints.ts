@@ -15,14 +15,15 @@ export function parseDialTarget(endpoint: string): DialTarget | null {
   const tech = endpoint.slice(0, slash);
   const rest = endpoint.slice(slash + 1);
   if (tech.toUpperCase() !== 'PJSIP' || rest === '') return null;
-  const at = rest.indexOf('@');
+  // A contact URI after the device name (agent1/sip:agent1@host) has an '@' of its own.
+  const name = rest.split('/')[0]!;
+  const at = name.indexOf('@');
   if (at >= 0) {
-    const number = rest.slice(0, at);
-    const trunk = rest.slice(at + 1);
-    if (number === '' || trunk === '' || trunk.includes('/')) return null;
+    const number = name.slice(0, at);
+    const trunk = name.slice(at + 1);
+    if (number === '' || trunk === '' || name !== rest) return null;
     return { kind: 'trunk', tech: 'PJSIP', trunk, number, dialstring: rest };
   }
-  const name = rest.split('/')[0]!;
   if (!/^[A-Za-z0-9_.+-]+$/.test(name)) return null;
   return { kind: 'device', tech: 'PJSIP', name, dialstring: rest };
 }

@@ -86,13 +86,14 @@ export class Exchange {
 
   // ---------------------------------------------------------------- events
 
-  private event(type: string, fields: Record<string, unknown>): Record<string, unknown> {
-    return { type, timestamp: ariTime(Date.now()), ...fields, asterisk_id: this.opts.asteriskId };
+  /** `lead` fields go before `type`, as Asterisk writes ChannelHangupRequest's cause first. */
+  private event(type: string, fields: Record<string, unknown>, lead?: Record<string, unknown>): Record<string, unknown> {
+    return { ...lead, type, timestamp: ariTime(Date.now()), ...fields, asterisk_id: this.opts.asteriskId };
   }
 
-  private toChannel(ch: Channel, type: string, fields: Record<string, unknown>): void {
+  private toChannel(ch: Channel, type: string, fields: Record<string, unknown>, lead?: Record<string, unknown>): void {
     if (!ch.app) return;
-    this.opts.ari.publish([ch.app], this.event(type, fields));
+    this.opts.ari.publish([ch.app], this.event(type, fields, lead));
   }
 
   private toBridge(b: Bridge, extraApp: string, type: string, fields: Record<string, unknown>): void {
@@ -240,8 +241,10 @@ export class Exchange {
     this.opts.logger.debug({ channelId: id, endpoint: p.endpoint, behavior: behavior.kind }, 'sim originate');
 
     this.ami(() => [['Event', 'Newchannel'], ['Privilege', 'call,all'], ...amiChannelFields(ch, '', true)]);
-    // The REST answer goes out first; the dial starts on the next turn of the event loop.
+    // The REST answer goes out first; the dial starts on the next turn of the event loop. Every
+    // timer of the attempt is set now, from one instant, so a stalled event loop cannot reorder them.
     this.after(ch, 0, () => this.startDial(ch));
+    this.scheduleOutcome(ch);
     if (timeoutSec > 0) ch.timeoutTimer = this.after(ch, timeoutSec * 1000, () => this.noAnswerTimeout(ch));
     return channelJson(ch);
   }
@@ -261,14 +264,16 @@ export class Exchange {
   private startDial(ch: Channel): void {
     this.dialEvent(ch, '');
     this.amiDial('DialBegin', ch, [['DialString', ch.dialstring]]);
+    if (ch.behavior.kind === 'answer' || ch.behavior.kind === 'noanswer') this.ring(ch);
+  }
+
+  private scheduleOutcome(ch: Channel): void {
     const b = ch.behavior;
     switch (b.kind) {
       case 'answer':
-        this.ring(ch);
         this.after(ch, b.afterMs ?? TIMING.answerAfterMs, () => this.answer(ch));
         break;
       case 'noanswer':
-        this.ring(ch);
         break;
       case 'busy':
         this.after(ch, b.afterMs ?? TIMING.busyAfterMs, () => this.phoneRefuses(ch, 17, 486, 'BUSY', 'BUSY'));
@@ -332,7 +337,7 @@ export class Exchange {
     if (ch.ending) return;
     ch.ending = true;
     ch.failDisposition = disposition;
-    this.toChannel(ch, 'ChannelHangupRequest', { cause, tech_cause: techCause, channel: channelJson(ch) });
+    this.toChannel(ch, 'ChannelHangupRequest', { channel: channelJson(ch) }, { cause, tech_cause: techCause });
     this.dialEvent(ch, dialstatus);
     this.amiCall('HangupRequest', ch, [['Cause', cause], ['TechCause', techCause]]);
     this.amiDial('DialEnd', ch, [['DialStatus', dialstatus]]);
@@ -371,7 +376,7 @@ export class Exchange {
   private end(ch: Channel, how: HangupHow): void {
     ch.ending = true;
     if (how.by === 'app') {
-      this.toChannel(ch, 'ChannelHangupRequest', { cause: how.requestCause, soft: true, channel: channelJson(ch) });
+      this.toChannel(ch, 'ChannelHangupRequest', { channel: channelJson(ch) }, { cause: how.requestCause, soft: true });
       this.amiCall('SoftHangupRequest', ch, [['Cause', how.requestCause]]);
     } else {
       this.toChannel(ch, 'ChannelHangupRequest', { channel: channelJson(ch) });
@@ -496,13 +501,20 @@ export class Exchange {
     else ch.vars.set(name, value);
   }
 
-  /** A key pressed on the phone: AMI sees the key start, ARI the whole digit 140 ms later. */
-  pressKey(id: string, digit: string): void {
+  /**
+   * A key pressed on the phone `inMs` from now: AMI sees the key start, ARI the whole digit 140 ms
+   * later. Both timers start together so nothing scheduled meanwhile can slip between them.
+   */
+  pressKey(id: string, digit: string, inMs = 0): void {
     const ch = this.channel(id);
     if (!/^[0-9A-D*#]$/.test(digit)) throw new AriError(400, { message: 'digit must be one DTMF digit' });
     if (ch.state !== 'Up') throw new AriError(409, { message: 'Channel is not answered' });
-    this.amiCall('DTMFBegin', ch, [['Digit', digit], ['Direction', 'Received']]);
-    this.after(ch, TIMING.dtmfReportAfterMs, () => {
+    const pressed = () => ch.state === 'Up' && !ch.ending;
+    this.after(ch, inMs, () => {
+      if (pressed()) this.amiCall('DTMFBegin', ch, [['Digit', digit], ['Direction', 'Received']]);
+    });
+    this.after(ch, inMs + TIMING.dtmfReportAfterMs, () => {
+      if (!pressed()) return;
       this.amiCall('DTMFEnd', ch, [['Digit', digit], ['DurationMs', TIMING.dtmfDurationMs], ['Direction', 'Received']]);
       if (ch.inStasis) {
         this.toChannel(ch, 'ChannelDtmfReceived', { digit, duration_ms: TIMING.dtmfDurationMs, channel: channelJson(ch) });
@@ -554,12 +566,9 @@ export class Exchange {
     this.playbackEvent(pb, 'PlaybackStarted');
     if (pb.target.kind === 'channel') {
       const ch = pb.target.channel;
-      if (ch.pressKey !== null && !ch.keyScheduled) {
+      if (ch.pressKey !== null && !ch.keyScheduled && ch.state === 'Up') {
         ch.keyScheduled = true;
-        const digit = ch.pressKey;
-        this.after(ch, TIMING.keyAfterPlaybackMs, () => {
-          if (ch.state === 'Up' && !ch.ending) this.pressKey(ch.id, digit);
-        });
+        this.pressKey(ch.id, ch.pressKey, TIMING.keyAfterPlaybackMs);
       }
     }
     const length = mediaInfo(pb.media[pb.index]!).lengthMs;
