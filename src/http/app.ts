@@ -6,6 +6,8 @@ import mount from 'koa-mount';
 import type { Container } from '../container.ts';
 import { createAcceptService, type AcceptGuard } from '../callbacks/accept.service.ts';
 import { createRenderer } from './views.ts';
+import { agentConsoleRoutes } from '../agents/agent-console.routes.ts';
+import { agentAdminRoutes } from '../agents/agent-admin.routes.ts';
 import type { AppState } from './context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { requestContext } from './middleware/request-context.ts';
@@ -23,6 +25,12 @@ import { widgetRoutes } from '../widget/widget.routes.ts';
 import { buildWidgetBundle } from '../widget/widget-bundle.ts';
 import { publicApiCors } from '../widget/cors.ts';
 import { metricsRoutes } from '../observability/metrics.routes.ts';
+import { DirectoryService } from '../directory/directory.service.ts';
+import { directoryRoutes } from '../directory/directory.routes.ts';
+import { authRoutes } from '../portal/auth.routes.ts';
+import { portalRoutes } from '../portal/portal.routes.ts';
+import { createVerificationService } from '../verification/verification.service.ts';
+import { createVerificationProducer } from '../verification/verification-queue.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
@@ -63,6 +71,12 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   // Built once per web process at start (~50 ms), served from memory under its content hash.
   const widgetBundle = buildWidgetBundle();
   widgetBundle.catch((err) => c.log.error({ err }, 'widget bundle build failed'));
+  // Subscriber self-service (issue 3): directory API, sign-up/login, portal, phone verification calls.
+  const directory = new DirectoryService(c.pool, c.subscribers);
+  const verification = createVerificationService({
+    pool: c.pool, queue: createVerificationProducer(c.redis, c.config.REDIS_PREFIX), secret: c.config.SESSION_SECRET, log: c.log,
+  });
+  const subscriberChanged = (slug: string) => { c.subscribers.invalidate(slug); directory.invalidate(); };
   const routers = [
     healthRoutes({ pool: c.pool, queue: c.queue, ariUrl: c.config.ARI_URL, ariUser: c.config.ARI_USER, ariPassword: c.config.ARI_PASSWORD }),
     callbacksApiRoutes({ pool: c.pool, accept, bus: c.bus }),
@@ -72,6 +86,12 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     demoRoutes({ subscribers: c.subscribers, render }),
     widgetRoutes({ subscribers: c.subscribers, bundle: widgetBundle }),
     metricsRoutes({ pool: c.pool, queue: c.queue, token: c.config.METRICS_TOKEN, allow: c.config.METRICS_ALLOW }),
+    directoryRoutes(directory),
+    authRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render }),
+    portalRoutes({ pool: c.pool, render, publicUrl: () => c.config.publicUrl, verification, bus: c.bus, queue: c.queue, changed: subscriberChanged }),
+    // Call-center agents (issue 5): the agent console and the operator's agent pages.
+    agentConsoleRoutes(c, render),
+    agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   return app;

@@ -1,0 +1,34 @@
+/** Calls to Beckon's public API. No cookies are ever sent: everything the widget needs is public. */
+export interface Directory {
+  subscriber: { slug: string; name: string; country: string; timezone: string };
+  departments: { id: string; name: string }[];
+  skin: { primaryColor?: string; textColor?: string; buttonText?: string; position?: string; logoUrl?: string | null; language?: string };
+  open: boolean;
+  nextOpening: string | null;
+  answeredBy?: string;
+  ready?: boolean;
+}
+
+export interface ApiAnswer<T = any> { status: number; json: T | null }
+
+export function createApi(base: string) {
+  async function call<T>(path: string, init: RequestInit = {}): Promise<ApiAnswer<T>> {
+    const r = await fetch(base + path, { credentials: 'omit', ...init });
+    let json: T | null = null;
+    try { json = await r.json(); } catch { /* not JSON */ }
+    return { status: r.status, json };
+  }
+  const q = encodeURIComponent;
+  return {
+    directory: (url: string) => call<Directory>(`/api/v1/directory?url=${q(url)}`),
+    formToken: (slug: string) => call<{ token: string }>(`/api/v1/form-token?subscriber=${q(slug)}`),
+    slots: (slug: string) => call<{ slots: string[] }>(`/api/v1/slots?subscriber=${q(slug)}&days=7`),
+    submit: (body: Record<string, unknown>) => call<any>('/api/v1/callbacks', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    }),
+    cancel: (id: string, token: string) => call<any>(`/api/v1/callbacks/${q(id)}/cancel?token=${q(token)}`, { method: 'POST' }),
+    events: (id: string, token: string) => new EventSource(`${base}/api/v1/callbacks/${q(id)}/events?token=${q(token)}`),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

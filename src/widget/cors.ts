@@ -1,0 +1,73 @@
+import type { Middleware } from 'koa';
+import { AppError } from '../errors/app-error.ts';
+import type { Queryable } from '../db/pool.ts';
+import { findDomainOwner, normalizeHost } from '../subscribers/domain-match.ts';
+import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
+import type { AppState } from '../http/context.ts';
+
+export interface CorsDeps { db: Queryable; subscribers: SubscriberCache; publicUrl: string; ttlMs?: number }
+
+/** The Origin's host owner, cached briefly: every widget request from a page carries the same Origin. */
+export function createOriginOwners(db: Queryable, ttlMs = 10_000) {
+  const cache = new Map<string, { at: number; owner: Promise<string | null> }>();
+  return (origin: string): Promise<string | null> => {
+    const hit = cache.get(origin);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.owner;
+    let host: string | null = null;
+    try {
+      const u = new URL(origin);
+      if (u.protocol === 'http:' || u.protocol === 'https:') host = normalizeHost(u.hostname);
+    } catch { /* "null" and garbage origins own nothing */ }
+    const owner = host ? findDomainOwner(db, host).then((o) => o?.subscriberId ?? null) : Promise.resolve(null);
+    owner.catch(() => cache.delete(origin));
+    cache.set(origin, { at: Date.now(), owner });
+    if (cache.size > 5000) cache.delete(cache.keys().next().value!);
+    return owner;
+  };
+}
+
+/**
+ * CORS for the public API (/api/v1/*): a browser on a subscriber's registered domain may read the answers; a
+ * submission from a browser must come from a domain of the subscriber it names (so one site cannot have Beckon
+ * ring numbers in another subscriber's name, nor an unregistered site at all). Requests without Origin
+ * (servers, curl) are untouched; no credentials are ever allowed. Must run after the body parser.
+ */
+export function publicApiCors(deps: CorsDeps): Middleware<AppState> {
+  const ownerOf = createOriginOwners(deps.db, deps.ttlMs);
+  const self = new URL(deps.publicUrl).origin;
+  return async (ctx, next) => {
+    if (!ctx.path.startsWith('/api/v1/')) return next();
+    ctx.vary('Origin');
+    const origin = ctx.get('Origin');
+    if (!origin || origin === self || origin === `${ctx.protocol}://${ctx.host}`) return next();
+    const owner = await ownerOf(origin);
+    const preflight = ctx.method === 'OPTIONS' && !!ctx.get('Access-Control-Request-Method');
+    if (preflight) {
+      if (!owner) throw new AppError(403, 'origin_not_allowed', 'This site is not registered for call-backs.');
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Access-Control-Allow-Methods', 'GET, POST');
+      ctx.set('Access-Control-Allow-Headers', 'Content-Type, If-None-Match');
+      ctx.set('Access-Control-Max-Age', '600');
+      ctx.status = 204;
+      return;
+    }
+    const submitting = ctx.method === 'POST' && (ctx.path === '/api/v1/callbacks' || ctx.path === '/api/v1/callbacks/');
+    if (submitting) {
+      const slug = (ctx.request as unknown as { body?: { subscriber?: unknown } }).body?.subscriber;
+      const named = typeof slug === 'string' ? await deps.subscribers.get(slug.trim()).catch(() => null) : null;
+      if (!owner || !named || named.subscriber.id !== owner) {
+        throw new AppError(403, 'origin_not_allowed', 'This site may not request call-backs for this subscriber.');
+      }
+    } else if (!owner && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      // Cancels and other changes from an unregistered site's browser: refused, not just unreadable.
+      throw new AppError(403, 'origin_not_allowed', 'This site is not registered for call-backs.');
+    }
+    if (owner) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Access-Control-Expose-Headers', 'ETag');
+    }
+    await next();
+    // Again afterwards: a route that sets its own Vary must not drop Origin (caches would mix sites' answers).
+    ctx.vary('Origin');
+  };
+}

@@ -1,0 +1,16 @@
+import test from 'ava';
+import { gzipSync } from 'node:zlib';
+import { buildWidgetBundle, loaderSource, WIDGET_GZIP_BUDGET } from '../../src/widget/widget-bundle.ts';
+
+test('widget bundle + loader stay within 15 KB gzipped and are named by content hash', async (t) => {
+  const a = await buildWidgetBundle();
+  const b = await buildWidgetBundle();
+  t.is(a.hash, b.hash, 'same sources, same name: returning visitors keep their cached copy');
+  t.regex(a.file, /^widget-[0-9a-f]{16}\.js$/);
+  const loader = loaderSource(a.file);
+  t.true(loader.includes(`widget/${a.file}`));
+  const total = gzipSync(loader, { level: 9 }).length + a.gzipBytes;
+  t.log(`bundle ${a.code.length} B raw, ${a.gzipBytes} B gzipped; with loader ${total} B`);
+  t.true(total <= WIDGET_GZIP_BUDGET, `${total} B > ${WIDGET_GZIP_BUDGET} B`);
+  t.false(a.code.includes('libphonenumber'), 'the phone library is too large for the widget');
+});
