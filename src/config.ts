@@ -5,6 +5,12 @@ import { z } from 'zod';
  * Every setting comes from the environment, is validated once here, and has a documented default.
  * A bad value stops the process with one line naming the variable.
  */
+/** "count/seconds", e.g. "10/600" = 10 per 10 minutes. */
+const rateSpec = (def: string) => z.string().regex(/^\d+\/\d+$/, 'must be count/seconds, e.g. 10/600').default(def).transform((v) => {
+  const [points, seconds] = v.split('/').map(Number);
+  return { points: points!, seconds: Math.max(1, seconds!) };
+});
+
 const Env = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -51,6 +57,64 @@ const Env = z.object({
   SHUTDOWN_GRACE_SEC: z.coerce.number().min(0).default(60),
   /** Music on hold class played to the visitor while the subscriber's phone rings. */
   MOH_CLASS: z.string().default('default'),
+  // --- Abuse protection and scheduling (src/policy, src/schedule; see README "Abuse protection") ---
+  /**
+   * Master switch for the rate limits below; the other guards stay on. `auto` (default) = on, except under the
+   * test runner (process NODE_ENV=test), where every test's client is 127.0.0.1 with the same user agent:
+   * tests about limits turn them on explicitly.
+   */
+  RATE_LIMITS_ENABLED: z.enum(['auto', 'true', 'false', '1', '0']).default('auto')
+    .transform((v) => (v === 'auto' ? process.env.NODE_ENV !== 'test' : v === 'true' || v === '1')),
+  /** Call-back requests one client IP may make, as "count/seconds" (counts refused ones too). */
+  LIMIT_PER_IP: rateSpec('10/600'),
+  /** Requests for one destination number across all subscribers, short and long window; then NUMBER_BLOCK_SEC. */
+  LIMIT_PER_NUMBER_SHORT: rateSpec('3/600'),
+  LIMIT_PER_NUMBER_LONG: rateSpec('15/86400'),
+  /** How long a number that went over a per-number limit is refused. */
+  NUMBER_BLOCK_SEC: z.coerce.number().int().min(0).default(86400),
+  /** Different numbers one visitor (browser) may ask for, "count/seconds": the next new number is refused. */
+  LIMIT_NUMBERS_PER_VISITOR: rateSpec('2/3600'),
+  /** Requests one subscriber accepts per 24 h (settings.policy.dailyLimit overrides per subscriber). */
+  LIMIT_PER_SUBSCRIBER_DAY: z.coerce.number().int().min(1).default(1000),
+  /** Secret that signs form tokens and opt-out links; defaults to one derived from SESSION_SECRET. */
+  FORM_TOKEN_SECRET: z.string().min(16).optional(),
+  /** Seconds a form token stays valid (a visitor may leave the page open a while). */
+  FORM_TOKEN_TTL_SEC: z.coerce.number().int().min(60).default(7200),
+  /** A form sent sooner than this after its token was issued is a bot (0 = no minimum). */
+  FORM_TOKEN_MIN_AGE_MS: z.coerce.number().int().min(0).default(0),
+  /** Also require a form token on plain API requests (source "api"), not only on the hosted form and widget. */
+  FORM_TOKEN_API: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  /** Milliseconds between passes that re-enqueue scheduled requests whose Bull job Redis lost. */
+  SCHEDULE_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** A request this many ms past its time with no job is considered lost by Redis. */
+  SCHEDULE_RECOVERY_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Caller id shown on phone-verification calls (a subscriber's own, still unverified number is never used). */
+  VERIFICATION_CALLER_ID: z.string().max(80).default('"Beckon" <0000>'),
+  // --- Accounting, operator area, metrics (src/accounting, src/admin, src/observability) ---
+  /** First operator, created (or its password reset) at start when both are set; the demo prints them. */
+  ADMIN_EMAIL: z.string().email().optional(),
+  ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  /** Currency code shown on rates, usage and statements (amounts are stored as integers). */
+  BILLING_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+  /** When set, `Authorization: Bearer <token>` opens /metrics from any address. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** Who may read /metrics without the token: comma list of loopback, private, any, or exact addresses. */
+  METRICS_ALLOW: z.string().default('loopback'),
+  /** Seconds of wrap-up after each agent call before the next offer (an agent's own setting overrides it). */
+  AGENT_WRAP_UP_SEC: z.coerce.number().min(0).max(3600).default(30),
+  /** Seconds an agent-first offer waits for Accept in the console before the next agent is tried. */
+  AGENT_OFFER_TIMEOUT_SEC: z.coerce.number().positive().max(600).default(20),
+  /** Milliseconds between checks for a free agent while a request waits in line. */
+  AGENT_WAIT_POLL_MS: z.coerce.number().int().min(50).default(2000),
+  /** Seconds until the next try when a request waited too long for an agent and the subscriber chose "reschedule". */
+  AGENT_RESCHEDULE_SEC: z.coerce.number().int().min(1).default(900),
+  /** What an agent hears while the visitor's phone rings (agent-first), ARI media URIs, comma separated. */
+  AGENT_PROGRESS_MEDIA: z.string().default('tone:ring'),
+  /**
+   * Whisper to the agent before the visitor is connected (customer-first): media naming the subscriber.
+   * `{slug}` is replaced by the subscriber's slug; record one sound per subscriber (or set settings.agents.whisper).
+   */
+  AGENT_WHISPER_PROMPT: z.string().default('sound:beckon/whisper-{slug}'),
   /** Multiplies the simulator's scripted delays (sim only). */
   SIM_TIME_SCALE: z.coerce.number().positive().default(1),
   SIM_PORT: z.coerce.number().int().default(8088),

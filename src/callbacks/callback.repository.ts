@@ -110,3 +110,72 @@ export async function listStatusHistory(db: Queryable, requestId: string): Promi
     `SELECT from_status, to_status, reason, at FROM request_status_history WHERE request_id = $1 ORDER BY id`, [requestId]);
   return rows.map((r) => ({ from: r.from_status, to: r.to_status, reason: r.reason, at: r.at }));
 }
+
+export interface RequestListFilter { status?: RequestStatus; from?: Date; to?: Date; limit?: number; before?: Date }
+
+export interface RequestListRow {
+  id: string; status: RequestStatus; statusReason: string | null; phoneE164: string; visitorName: string | null;
+  departmentName: string | null; pageUrl: string | null; source: string; attemptCount: number;
+  lastOutcome: string | null; createdAt: Date; scheduledAt: Date | null; finishedAt: Date | null;
+}
+
+/** One subscriber's requests, newest first (portal). Always scoped by subscriber: there is no unscoped variant. */
+export async function listRequestsForSubscriber(db: Queryable, subscriberId: string, f: RequestListFilter = {}): Promise<RequestListRow[]> {
+  const { rows } = await db.query(
+    `SELECT r.id, r.status, r.status_reason, r.phone_e164, r.visitor_name, d.name AS department_name, r.page_url, r.source,
+            r.attempt_count, r.created_at, r.scheduled_at, r.finished_at,
+            (SELECT a.outcome FROM call_attempts a WHERE a.request_id = r.id ORDER BY a.n DESC LIMIT 1) AS last_outcome
+       FROM callback_requests r LEFT JOIN departments d ON d.id = r.department_id
+      WHERE r.subscriber_id = $1
+        AND ($2::text IS NULL OR r.status = $2)
+        AND ($3::timestamptz IS NULL OR r.created_at >= $3)
+        AND ($4::timestamptz IS NULL OR r.created_at < $4)
+        AND ($5::timestamptz IS NULL OR r.created_at < $5)
+      ORDER BY r.created_at DESC LIMIT $6`,
+    [subscriberId, f.status ?? null, f.from ?? null, f.to ?? null, f.before ?? null, Math.min(Math.max(f.limit ?? 50, 1), 500)]);
+  return rows.map((r) => ({
+    id: r.id, status: r.status, statusReason: r.status_reason, phoneE164: r.phone_e164, visitorName: r.visitor_name,
+    departmentName: r.department_name, pageUrl: r.page_url, source: r.source, attemptCount: r.attempt_count,
+    lastOutcome: r.last_outcome, createdAt: r.created_at, scheduledAt: r.scheduled_at, finishedAt: r.finished_at,
+  }));
+}
+
+export interface AgentRequestRow {
+  id: string; status: RequestStatus; phoneE164: string; visitorName: string | null; message: string | null;
+  subscriberName: string; departmentName: string | null; pageUrl: string | null; referrer: string | null; createdAt: Date; finishedAt: Date | null;
+}
+
+function toAgentRequestRow(r: Record<string, any>): AgentRequestRow {
+  return {
+    id: r.id, status: r.status, phoneE164: r.phone_e164, visitorName: r.visitor_name, message: r.message, subscriberName: r.subscriber_name,
+    departmentName: r.department_name, pageUrl: r.page_url, referrer: r.referrer, createdAt: r.created_at, finishedAt: r.finished_at,
+  };
+}
+
+const AGENT_REQUEST_SELECT = `SELECT r.id, r.status, r.phone_e164, r.visitor_name, r.message, s.name AS subscriber_name, d.name AS department_name,
+    r.page_url, r.referrer, r.created_at, r.finished_at
+  FROM callback_requests r JOIN subscribers s ON s.id = r.subscriber_id LEFT JOIN departments d ON d.id = r.department_id`;
+
+/** Open requests of the given subscribers, oldest first (an agent's queue). Scoped: agents see only their subscribers. */
+export async function listOpenRequestsForSubscribers(db: Queryable, subscriberIds: string[], limit = 50): Promise<AgentRequestRow[]> {
+  const { rows } = await db.query(
+    `${AGENT_REQUEST_SELECT} WHERE r.subscriber_id = ANY($1::uuid[]) AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')
+      ORDER BY r.created_at LIMIT $2`, [subscriberIds, Math.min(Math.max(limit, 1), 200)]);
+  return rows.map(toAgentRequestRow);
+}
+
+/** One request with its subscriber's and department's names, only if it belongs to one of the given subscribers. */
+export async function findRequestForSubscribers(db: Queryable, id: string, subscriberIds: string[]): Promise<AgentRequestRow | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const { rows } = await db.query(`${AGENT_REQUEST_SELECT} WHERE r.id = $1 AND r.subscriber_id = ANY($2::uuid[])`, [id, subscriberIds]);
+  return rows[0] ? toAgentRequestRow(rows[0]) : null;
+}
+
+/** Earlier requests from the same number among the given subscribers, newest first (what the agent should know). */
+export async function listEarlierRequestsFromNumber(db: Queryable, phoneE164: string, subscriberIds: string[], beforeId: string, limit = 10): Promise<AgentRequestRow[]> {
+  const { rows } = await db.query(
+    `${AGENT_REQUEST_SELECT} WHERE r.phone_e164 = $1 AND r.subscriber_id = ANY($2::uuid[]) AND r.id <> $3
+       AND r.created_at <= (SELECT created_at FROM callback_requests WHERE id = $3)
+      ORDER BY r.created_at DESC LIMIT $4`, [phoneE164, subscriberIds, beforeId, Math.min(Math.max(limit, 1), 50)]);
+  return rows.map(toAgentRequestRow);
+}

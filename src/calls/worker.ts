@@ -1,13 +1,27 @@
 import type { Container } from '../container.ts';
 import { AriAdapter } from '../telephony/ari-adapter.ts';
+import { AmiAdapter } from '../telephony/ami-adapter.ts';
+import { startAccounting } from '../accounting/call-recorder.service.ts';
+import { dialOutcomes } from '../observability/metrics.ts';
+import { startWorkerStatus } from '../observability/worker-status.ts';
 import { startOutboxRelay } from '../callbacks/outbox-relay.ts';
-import { Dialer, type DialerDeps } from './dialer.ts';
+import { createAgentWorker } from '../agents/agent-worker.ts';
+import { Dialer, trunkEndpoint, type DialerDeps } from './dialer.ts';
+import { startRecovery } from './recovery.ts';
+import { startScheduleRecovery } from '../schedule/schedule-recovery.ts';
+import { addToDoNotCall, isOnDoNotCall } from '../policy/do-not-call.repository.ts';
+import { VerificationCaller } from '../verification/verification-caller.ts';
+import { createVerificationConsumer } from '../verification/verification-queue.ts';
 
 export interface WorkerHandle {
   dialer: Dialer;
   port: AriAdapter;
+  /** This worker's AMI session (device states, CDRs); one per worker process. */
+  ami: AmiAdapter;
   /** SIGTERM path: stop taking jobs, let calls finish up to the grace period, then hang up the rest. */
   stop(graceSec?: number): Promise<void>;
+  /** Run a reconciliation with Asterisk / a scheduled-job recovery pass now (they also run by themselves). */
+  recover: { calls(): Promise<void>; scheduled(): Promise<number> };
 }
 
 export type WorkerExtensions = Partial<Pick<DialerDeps, 'resolveCallee' | 'onOptOut' | 'onAttemptEnded'>>;
@@ -18,18 +32,55 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   const app = `${config.ARI_APP}-${config.WORKER_ID}`;
   const port = new AriAdapter({ url: config.ARI_URL, user: config.ARI_USER, password: config.ARI_PASSWORD, app, log });
   await port.connect();
-  const dialer = new Dialer({ pool: c.pool, port, queue: c.queue, bus: c.bus, log, config, workerId: config.WORKER_ID, ...ext });
+  const ami = new AmiAdapter({ host: config.AMI_HOST, port: config.AMI_PORT, user: config.AMI_USER, secret: config.AMI_SECRET, log: log.child({ component: 'ami' }) });
+  await ami.connect().catch(async (err) => { await port.close(); throw err; });
+  const accounting = startAccounting({ pool: c.pool, log: log.child({ component: 'accounting' }), trunkTemplate: config.TRUNK_ENDPOINT, ami });
+  // Agents (issue 5): reservations left by this worker's previous run are released before it takes jobs.
+  const agentSide = await createAgentWorker(c);
+  const dialer = new Dialer({
+    pool: c.pool, port, queue: c.queue, bus: c.bus, log, config, workerId: config.WORKER_ID, ...ext, agents: agentSide.service,
+    // The opt-out key puts the number on the global do-not-call list; pending requests for it are then canceled at dial time.
+    onOptOut: async (phoneE164, subscriberId) => {
+      await addToDoNotCall(c.pool, { phoneE164, source: 'dtmf', subscriberId });
+      await ext.onOptOut?.(phoneE164, subscriberId);
+    },
+    mayDial: async (r) => ((await isOnDoNotCall(c.pool, r.phoneE164)) ? 'number is on the do-not-call list' : null),
+    onAttemptEnded: async (a) => {
+      dialOutcomes.inc({ outcome: a.outcome.outcome, cause: String(a.outcome.cause ?? '') });
+      await accounting.onAttemptEnded(a);
+      await ext.onAttemptEnded?.(a);
+    },
+  });
+  const status = startWorkerStatus({
+    redis: c.redis, prefix: config.REDIS_PREFIX, workerId: config.WORKER_ID, ariUrl: config.ARI_URL, amiHost: config.AMI_HOST, amiPort: config.AMI_PORT,
+    port, ami, activeCalls: () => dialer.activeCalls,
+  });
+  await agentSide.attach(dialer, port, ami);
+  // Calls a previous run of this worker left in flight are settled with Asterisk before new jobs are taken,
+  // and again after every ARI reconnect (src/calls/recovery.ts).
+  const recovery = startRecovery({ pool: c.pool, port, dialer, workerId: config.WORKER_ID, log });
+  await Promise.race([recovery.ready, new Promise((r) => setTimeout(r, 10_000).unref())]);
+  const scheduled = startScheduleRecovery({ pool: c.pool, queue: c.queue, log, intervalMs: config.SCHEDULE_RECOVERY_INTERVAL_MS, graceMs: config.SCHEDULE_RECOVERY_GRACE_MS });
   const relay = startOutboxRelay({ pool: c.pool, queue: c.queue, log, intervalMs: config.OUTBOX_INTERVAL_MS });
   void c.queue.queue.process(config.WORKER_CONCURRENCY, async (job) => {
     const result = await dialer.startAttempt(job.data.requestId);
     return { result };
   });
+  // Phone verification calls (issue 3): their own queue and channel ids, on the same ARI connection.
+  const verifier = new VerificationCaller({
+    pool: c.pool, port, log, secret: config.SESSION_SECRET, callerId: config.VERIFICATION_CALLER_ID,
+    endpointFor: (e164) => trunkEndpoint(config.TRUNK_ENDPOINT, e164), ringTimeoutSec: config.RING_TIMEOUT,
+  });
+  const verifications = createVerificationConsumer(config.REDIS_URL, config.REDIS_PREFIX);
+  void verifications.queue.process(10, async (job) => ({ result: await verifier.call(job.data.verificationId) }));
   log.info({ app, workerId: config.WORKER_ID, ari: config.ARI_URL }, 'worker started');
 
   return {
-    dialer, port,
+    dialer, port, ami,
+    recover: { calls: () => recovery.runOnce(), scheduled: () => scheduled.runOnce() },
     async stop(graceSec = config.SHUTDOWN_GRACE_SEC) {
       relay.stop();
+      scheduled.stop();
       dialer.drain();
       // Local pause: this worker takes no new jobs; jobs not started stay in Redis for other workers.
       await c.queue.queue.pause(true, true).catch(() => {});
@@ -37,9 +88,20 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
       while (dialer.activeCalls > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       if (dialer.activeCalls > 0) {
         log.warn({ calls: dialer.activeCalls }, 'grace period over; ending calls still in progress');
-        await Promise.all([...dialer.sessions.values()].map((s) => s.dispatch({ type: 'abort', reason: 'worker shutting down' })));
+        // Lost, not abandoned: the visitor has not been connected, so the retry policy calls again (any worker).
+        await Promise.all([
+          ...[...dialer.sessions.values()].map((s) => s.lose('worker shut down before the call ended')),
+          ...[...dialer.agentSessions.values()].map((s) => s.dispatch({ type: 'abort', reason: 'worker shutting down' })),
+        ]);
       }
+      await verifications.close();
+      await verifier.stop();
+      recovery.stop();
       await port.close();
+      agentSide.stop();
+      accounting.stop();
+      await status.stop();
+      ami.close();
     },
   };
 }

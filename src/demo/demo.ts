@@ -5,7 +5,8 @@ import { startWeb } from '../http/server.ts';
 import { startWorker } from '../calls/worker.ts';
 import { checkPostgres, checkRedis } from '../preflight.ts';
 import { startSim } from '../sim/index.ts';
-import { seedDemo } from './seed.ts';
+import { seedDemo, DEMO_LOGIN } from './seed.ts';
+import { randomBytes } from 'node:crypto';
 
 /**
  * `npm start`: everything in one process against the local PostgreSQL and Redis, with the simulator standing
@@ -19,6 +20,11 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<voi
   const sim = await startSim({ port: 0, amiPort: 0, user: base.ARI_USER, password: base.ARI_PASSWORD, amiUser: base.AMI_USER, amiSecret: base.AMI_SECRET, timeScale: base.SIM_TIME_SCALE });
   const config = loadConfig({
     MAX_CALL_SEC: '20', WORKER_ID: `demo${process.pid}`,
+    // Redis keys (queue, rate limits) per demo database: two demos, or a demo and an install, never share a
+    // queue, and a fresh demo database starts with fresh limits.
+    REDIS_PREFIX: `beckon-demo:${new URL(base.DATABASE_URL).pathname.slice(1) || 'beckon'}`,
+    // An operator for /admin: a fresh random password per run unless ADMIN_EMAIL/ADMIN_PASSWORD are set.
+    ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: randomBytes(9).toString('base64url'),
     ...env,
     ARI_URL: sim.ariUrl, AMI_HOST: '127.0.0.1', AMI_PORT: String(sim.amiPort),
   });
@@ -33,8 +39,11 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<voi
     'Beckon demo is running.',
     `  Demo page:          ${url}/`,
     `  Hosted form:        ${url}/c/demo`,
+    `  Subscriber portal:  ${url}/login  (${DEMO_LOGIN.email} / ${DEMO_LOGIN.password})`,
     `  API:                POST ${url}/api/v1/callbacks`,
     `  Simulated Asterisk: ${sim.ariUrl}/ari (AMI on port ${sim.amiPort})`,
+    `  Operator console:   ${url}/admin  (${config.ADMIN_EMAIL} / ${config.ADMIN_PASSWORD ?? '(set ADMIN_PASSWORD)'})`,
+    `  Metrics:            ${url}/metrics`,
     'Simulated phones go by the last digit: 0 busy, 9 no answer, 8 rejects, 7 hangs up after 2 s, 6 answering machine, others answer.',
     '',
   ].join('\n') + '\n');

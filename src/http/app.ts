@@ -25,6 +25,10 @@ import { widgetRoutes } from '../widget/widget.routes.ts';
 import { buildWidgetBundle } from '../widget/widget-bundle.ts';
 import { publicApiCors } from '../widget/cors.ts';
 import { metricsRoutes } from '../observability/metrics.routes.ts';
+import { adminAuthRoutes, adminRoutes, type AdminDeps } from '../admin/admin.routes.ts';
+import { adminQueuesMiddleware } from '../admin/bull-board.ts';
+import { portalReportsRoutes } from '../reports/portal-reports.routes.ts';
+import { portalUsageRoutes } from '../accounting/portal-usage.routes.ts';
 import { DirectoryService } from '../directory/directory.service.ts';
 import { directoryRoutes } from '../directory/directory.routes.ts';
 import { authRoutes } from '../portal/auth.routes.ts';
@@ -77,6 +81,12 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     pool: c.pool, queue: createVerificationProducer(c.redis, c.config.REDIS_PREFIX), secret: c.config.SESSION_SECRET, log: c.log,
   });
   const subscriberChanged = (slug: string) => { c.subscribers.invalidate(slug); directory.invalidate(); };
+  const adminDeps: AdminDeps = {
+    pool: c.pool, redis: c.redis, queue: c.queue, subscribers: c.subscribers, render, log: c.log, prefix: c.config.REDIS_PREFIX,
+    currency: c.config.BILLING_CURRENCY, adminEmail: c.config.ADMIN_EMAIL, adminPassword: c.config.ADMIN_PASSWORD,
+    ari: { url: c.config.ARI_URL, user: c.config.ARI_USER, password: c.config.ARI_PASSWORD }, trunkEndpoint: c.config.TRUNK_ENDPOINT,
+  };
+  app.use(adminQueuesMiddleware(c.queue));
   const routers = [
     healthRoutes({ pool: c.pool, queue: c.queue, ariUrl: c.config.ARI_URL, ariUser: c.config.ARI_USER, ariPassword: c.config.ARI_PASSWORD }),
     callbacksApiRoutes({ pool: c.pool, accept, bus: c.bus }),
@@ -92,6 +102,11 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     // Call-center agents (issue 5): the agent console and the operator's agent pages.
     agentConsoleRoutes(c, render),
     agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers }),
+    // Accounting, reports and the operator console (issue 7).
+    portalReportsRoutes({ pool: c.pool, render }),
+    portalUsageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
+    adminAuthRoutes(adminDeps),
+    adminRoutes(adminDeps),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   return app;

@@ -32,7 +32,7 @@ export async function findSubscriberById(db: Queryable, id: string): Promise<Sub
 export async function listDepartments(db: Queryable, subscriberId: string): Promise<Department[]> {
   const { rows } = await db.query(
     `SELECT id, subscriber_id, name, answered_by, phone_e164, phone_verified_at, position
-       FROM departments WHERE subscriber_id = $1 ORDER BY position, name`, [subscriberId]);
+       FROM departments WHERE subscriber_id = $1 AND archived_at IS NULL ORDER BY position, name`, [subscriberId]);
   return rows.map(toDepartment);
 }
 
@@ -45,14 +45,14 @@ export async function findDepartment(db: Queryable, subscriberId: string, id: st
 
 export interface NewSubscriber {
   slug: string; name: string; email?: string | null; country: string; timezone: string;
-  phoneE164: string | null; phoneVerified?: boolean; settings?: Record<string, unknown>;
+  phoneE164: string | null; phoneVerified?: boolean; settings?: Record<string, unknown>; passwordHash?: string | null;
 }
 
 export async function insertSubscriber(db: Queryable, s: NewSubscriber): Promise<Subscriber> {
   const { rows } = await db.query(
-    `INSERT INTO subscribers (slug, name, email, country, timezone, phone_e164, phone_verified_at, settings)
-     VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN now() END, $8) RETURNING ${SUBSCRIBER_COLUMNS}`,
-    [s.slug, s.name, s.email ?? null, s.country, s.timezone, s.phoneE164, s.phoneVerified ?? false, s.settings ?? {}]);
+    `INSERT INTO subscribers (slug, name, email, country, timezone, phone_e164, phone_verified_at, settings, password_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN now() END, $8, $9) RETURNING ${SUBSCRIBER_COLUMNS}`,
+    [s.slug, s.name, s.email ?? null, s.country, s.timezone, s.phoneE164, s.phoneVerified ?? false, s.settings ?? {}, s.passwordHash ?? null]);
   return toSubscriber(rows[0]);
 }
 
@@ -67,4 +67,109 @@ export async function insertDepartment(db: Queryable, d: { subscriberId: string;
      RETURNING id, subscriber_id, name, answered_by, phone_e164, phone_verified_at, position`,
     [d.subscriberId, d.name, d.answeredBy ?? 'phone', d.phoneE164, d.verified ?? false, d.position ?? 0]);
   return toDepartment(rows[0]);
+}
+
+// ---- self-service (portal): every query below is scoped by subscriber id.
+
+export async function findLoginByEmail(db: Queryable, email: string): Promise<{ id: string; name: string; slug: string; status: string; passwordHash: string | null } | null> {
+  const { rows } = await db.query(`SELECT id, name, slug, status, password_hash FROM subscribers WHERE lower(email) = lower($1)`, [email]);
+  return rows[0] ? { id: rows[0].id, name: rows[0].name, slug: rows[0].slug, status: rows[0].status, passwordHash: rows[0].password_hash } : null;
+}
+
+export async function findPasswordHash(db: Queryable, id: string): Promise<string | null> {
+  const { rows } = await db.query(`SELECT password_hash FROM subscribers WHERE id = $1`, [id]);
+  return rows[0]?.password_hash ?? null;
+}
+
+export async function setPasswordHash(db: Queryable, id: string, hash: string): Promise<void> {
+  await db.query(`UPDATE subscribers SET password_hash = $2, updated_at = now() WHERE id = $1`, [id, hash]);
+}
+
+export async function emailTaken(db: Queryable, email: string): Promise<boolean> {
+  const { rowCount } = await db.query(`SELECT 1 FROM subscribers WHERE lower(email) = lower($1)`, [email]);
+  return !!rowCount;
+}
+
+/** Slugs already used among `candidates`. */
+export async function takenSlugs(db: Queryable, candidates: string[]): Promise<Set<string>> {
+  const { rows } = await db.query(`SELECT slug FROM subscribers WHERE slug = ANY($1::text[])`, [candidates]);
+  return new Set(rows.map((r) => r.slug as string));
+}
+
+/** Changing the phone number drops its verification: only a number that answered with the code is ever dialed. */
+export async function updateProfile(db: Queryable, id: string, p: { name: string; country: string; timezone: string; phoneE164: string }): Promise<void> {
+  await db.query(
+    `UPDATE subscribers SET name = $2, country = $3, timezone = $4,
+        phone_verified_at = CASE WHEN phone_e164 IS DISTINCT FROM $5 THEN NULL ELSE phone_verified_at END,
+        phone_e164 = $5, updated_at = now()
+      WHERE id = $1`, [id, p.name, p.country, p.timezone, p.phoneE164]);
+}
+
+/** Shallow merge of the given top-level settings keys; keys owned by other modules are left alone. */
+export async function mergeSettings(db: Queryable, id: string, patch: Record<string, unknown>): Promise<void> {
+  await db.query(`UPDATE subscribers SET settings = settings || $2::jsonb, updated_at = now() WHERE id = $1`, [id, JSON.stringify(patch)]);
+}
+
+/** Marks a phone verified only if it is still the number that was verified (it may have changed meanwhile). */
+export async function markPhoneVerified(db: Queryable, subscriberId: string, departmentId: string | null, phoneE164: string): Promise<boolean> {
+  const { rowCount } = departmentId
+    ? await db.query(`UPDATE departments SET phone_verified_at = now() WHERE id = $1 AND subscriber_id = $2 AND phone_e164 = $3`, [departmentId, subscriberId, phoneE164])
+    : await db.query(`UPDATE subscribers SET phone_verified_at = now(), updated_at = now() WHERE id = $1 AND phone_e164 = $2`, [subscriberId, phoneE164]);
+  return !!rowCount;
+}
+
+export interface DomainRow { id: string; host: string; createdAt: Date }
+
+export async function listDomains(db: Queryable, subscriberId: string): Promise<DomainRow[]> {
+  const { rows } = await db.query(`SELECT id, host, created_at FROM domains WHERE subscriber_id = $1 ORDER BY host`, [subscriberId]);
+  return rows.map((r) => ({ id: r.id, host: r.host, createdAt: r.created_at }));
+}
+
+/** Hosts (exact or wildcard) owned by other subscribers that share the wildcard's base or the host's parents. */
+export async function domainsNear(db: Queryable, host: string, exceptSubscriberId: string | null): Promise<{ host: string; subscriberId: string }[]> {
+  const base = host.startsWith('*.') ? host.slice(2) : host;
+  const labels = base.split('.');
+  const parents = labels.map((_, i) => `*.${labels.slice(i).join('.')}`);
+  const { rows } = await db.query(
+    `SELECT host, subscriber_id FROM domains
+      WHERE (host = $1 OR host = ANY($2::text[]) OR host LIKE $3 ESCAPE '\\')
+        AND ($4::uuid IS NULL OR subscriber_id <> $4)`,
+    [base, parents, `%.${base.replace(/[\\%_]/g, (c) => `\\${c}`)}`, exceptSubscriberId]);
+  return rows.map((r) => ({ host: r.host, subscriberId: r.subscriber_id }));
+}
+
+export async function deleteDomain(db: Queryable, subscriberId: string, domainId: string): Promise<boolean> {
+  if (!isUuid(domainId)) return false;
+  const { rowCount } = await db.query(`DELETE FROM domains WHERE id = $1 AND subscriber_id = $2`, [domainId, subscriberId]);
+  return !!rowCount;
+}
+
+export async function updateDepartment(db: Queryable, subscriberId: string, id: string, d: { name: string; answeredBy: 'phone' | 'agents'; phoneE164: string | null; position: number }): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const { rowCount } = await db.query(
+    `UPDATE departments SET name = $3, answered_by = $4,
+        phone_verified_at = CASE WHEN phone_e164 IS DISTINCT FROM $5 THEN NULL ELSE phone_verified_at END,
+        phone_e164 = $5, position = $6
+      WHERE id = $1 AND subscriber_id = $2 AND archived_at IS NULL`,
+    [id, subscriberId, d.name, d.answeredBy, d.phoneE164, d.position]);
+  return !!rowCount;
+}
+
+/** Deletes a department; one that call-back requests still point at is archived (kept for their history). */
+export async function removeDepartment(db: Queryable, subscriberId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  try {
+    const { rowCount } = await db.query(`DELETE FROM departments WHERE id = $1 AND subscriber_id = $2`, [id, subscriberId]);
+    return !!rowCount;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23503') throw err;
+    const { rowCount } = await db.query(
+      `UPDATE departments SET archived_at = now(), name = name || ' (removed ' || left(id::text, 8) || ')'
+        WHERE id = $1 AND subscriber_id = $2 AND archived_at IS NULL`, [id, subscriberId]);
+    return !!rowCount;
+  }
+}
+
+export function isUuid(s: unknown): s is string {
+  return typeof s === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 }

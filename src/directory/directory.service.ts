@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import type { Pool } from '../db/pool.ts';
+import { hoursFromSettings, isOpen, nextOpening } from '../schedule/business-hours.ts';
+import { findDomainOwner, hostOfPageUrl } from '../subscribers/domain-match.ts';
+import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
+import type { SubscriberCache, SubscriberEntry } from '../subscribers/subscriber-cache.ts';
+import { answeredByFromSettings, messagesFromSettings, skinFromSettings, type Skin } from '../subscribers/settings.ts';
+
+/** What the widget needs to draw itself for one page. Never a phone number: the directory names, Beckon dials. */
+export interface Directory {
+  subscriber: { slug: string; name: string; country: string; timezone: string };
+  departments: { id: string; name: string }[];
+  skin: Skin;
+  open: boolean;
+  nextOpening: string | null;
+  answeredBy: 'phone' | 'agents';
+  /** the subscriber's short note for visitors ("we call back within 10 minutes"), empty when unset */
+  announcement: string;
+  /** false while no phone is verified: the widget may say so instead of offering a call that will be refused */
+  ready: boolean;
+}
+
+/** Pure: the directory of one subscriber at one moment. Only departments that can take a call are listed. */
+export function buildDirectory(entry: SubscriberEntry, now: Date): Directory {
+  const { subscriber: s, departments } = entry;
+  const hours = hoursFromSettings(s.settings, s.timezone);
+  const open = isOpen(hours, now);
+  const next = open ? null : nextOpening(hours, now);
+  const answeredBy = answeredByFromSettings(s.settings);
+  const usable = departments.filter((d) => d.answeredBy === 'agents' || !!d.phoneVerifiedAt);
+  const ownReady = answeredBy === 'agents' || (!!s.phoneE164 && !!s.phoneVerifiedAt);
+  return {
+    subscriber: { slug: s.slug, name: s.name, country: s.country, timezone: s.timezone },
+    departments: usable.map((d) => ({ id: d.id, name: d.name })),
+    skin: skinFromSettings(s.settings),
+    open,
+    nextOpening: next ? next.toISOString() : null,
+    answeredBy,
+    announcement: messagesFromSettings(s.settings).announcement,
+    ready: ownReady || usable.length > 0,
+  };
+}
+
+/** Weak validator over the exact body: equal JSON, equal ETag, whichever page of the site asked. */
+export function etagOf(body: string): string {
+  return `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+}
+
+/** Whether an If-None-Match header names this ETag (a list, `*`, weak or strong forms alike). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
+}
+
+/**
+ * Host → subscriber slug with a short in-process cache: the directory is hit on every page view of every
+ * subscriber's site, and hosts change rarely (a removed domain stops resolving within TTL_MS).
+ */
+export class DirectoryService {
+  private hosts = new Map<string, { at: number; slug: Promise<string | null> }>();
+  constructor(private readonly pool: Pool, private readonly subscribers: SubscriberCache, private readonly ttlMs = 5000) {}
+
+  async forPage(pageUrl: string, now = new Date()): Promise<Directory | null> {
+    const host = hostOfPageUrl(pageUrl);
+    if (!host) return null;
+    const slug = await this.slugFor(host);
+    if (!slug) return null;
+    const entry = await this.subscribers.get(slug);
+    if (!entry || entry.subscriber.status !== 'active') return null;
+    return buildDirectory(entry, now);
+  }
+
+  invalidate(): void { this.hosts.clear(); }
+
+  private slugFor(host: string): Promise<string | null> {
+    const hit = this.hosts.get(host);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.slug;
+    const slug = (async () => {
+      const owner = await findDomainOwner(this.pool, host);
+      if (!owner) return null;
+      return (await findSubscriberById(this.pool, owner.subscriberId))?.slug ?? null;
+    })();
+    this.hosts.set(host, { at: Date.now(), slug });
+    slug.catch(() => this.hosts.delete(host));
+    // Strangers can send any host: bound the cache so a flood of made-up hosts cannot grow it.
+    if (this.hosts.size > 5000) this.hosts.delete(this.hosts.keys().next().value!);
+    return slug;
+  }
+}

@@ -1,0 +1,115 @@
+import Router from 'koa-router';
+import type { Redis } from 'ioredis';
+import type { Pool } from '../db/pool.ts';
+import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
+import { createLoginLimiter } from '../auth/login-limiter.ts';
+import { verifyPassword } from '../auth/password.ts';
+import { safeNext } from '../auth/require-role.ts';
+import { getSession, type SessionUser } from '../auth/session.ts';
+import { AppError, type FieldError } from '../errors/app-error.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import type { Render } from '../http/views.ts';
+import { findLoginByEmail } from '../subscribers/subscriber.repository.ts';
+import { countryOptions, parseSignup, timezoneOptions } from './portal-forms.ts';
+import { signUp } from './signup.service.ts';
+
+export interface AuthRoutesDeps { pool: Pool; redis: Redis; prefix: string; render: Render }
+
+type Body = Record<string, unknown>;
+const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
+
+/** New session id on every login: a session id planted before login (fixation) is worth nothing after it. */
+export async function logIn(ctx: AppContext, user: SessionUser): Promise<void> {
+  const session = getSession(ctx) as { regenerate?: () => Promise<void> } | null;
+  await session?.regenerate?.();
+  getSession(ctx)!.user = user;
+}
+
+/** Sign-up, log in and log out for subscribers. */
+export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
+  const router = new Router<AppState, {}>();
+  const loginLimiter = createLoginLimiter(deps.redis, deps.prefix);
+  // Sign-ups cost a scrypt hash and claim hosts: a few per hour per IP is plenty for real businesses.
+  const signupLimiter = createLoginLimiter(deps.redis, `${deps.prefix}:signup`, 10);
+  router.use(verifyCsrf());
+
+  function signupPage(ctx: AppContext, values: Body, errors: FieldError[]) {
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render('auth/signup', {
+      title: 'Sign up', csrf: csrfToken(ctx), values, errors,
+      fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
+      countries: countryOptions(String(values.country ?? 'US')),
+      timezones: timezoneOptions(String(values.timezone ?? 'UTC')),
+    });
+  }
+
+  function loginPage(ctx: AppContext, values: Body, error: string | null) {
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    const flash = getSession(ctx)?.flash ?? null;
+    if (flash) getSession(ctx)!.flash = undefined;
+    ctx.body = deps.render('auth/login', { title: 'Log in', csrf: csrfToken(ctx), values, error, flash, next: safeNext(values.next, '') });
+  }
+
+  router.get('/signup', (ctx) => signupPage(ctx, { country: 'US', timezone: 'UTC' }, []));
+
+  router.post('/signup', async (ctx) => {
+    const body = bodyOf(ctx);
+    const values = { name: body.name, email: body.email, domains: body.domains, phone: body.phone, country: body.country, timezone: body.timezone };
+    const parsed = parseSignup(body);
+    if (!parsed.ok) {
+      signupPage(ctx, values, parsed.errors);
+      ctx.status = 400;
+      return;
+    }
+    try {
+      await signupLimiter.consume(ctx.ip, parsed.value.email);
+      const s = await signUp(deps.pool, parsed.value);
+      await logIn(ctx, { role: 'subscriber', id: s.id, name: s.name });
+      getSession(ctx)!.flash = 'Welcome! Verify your phone number to go live.';
+      ctx.status = 303;
+      ctx.redirect('/portal');
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      signupPage(ctx, values, err.fields ?? [{ field: 'form', code: err.code, message: err.message }]);
+      ctx.status = err.status;
+    }
+  });
+
+  router.get('/login', (ctx) => loginPage(ctx, { next: ctx.query.next }, null));
+
+  router.post('/login', async (ctx) => {
+    const body = bodyOf(ctx);
+    const email = typeof body.email === 'string' ? body.email.trim().toLowerCase().slice(0, 254) : '';
+    const password = typeof body.password === 'string' ? body.password.slice(0, 200) : '';
+    const values = { email, next: body.next };
+    try {
+      await loginLimiter.consume(ctx.ip, `sub:${email}`);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      loginPage(ctx, values, err.message);
+      ctx.status = 429;
+      return;
+    }
+    const account = email ? await findLoginByEmail(deps.pool, email) : null;
+    const ok = await verifyPassword(password, account?.passwordHash);
+    if (!account || !ok) {
+      loginPage(ctx, values, 'Wrong email or password.');
+      ctx.status = 401;
+      return;
+    }
+    await loginLimiter.reset(`sub:${email}`);
+    await logIn(ctx, { role: 'subscriber', id: account.id, name: account.name });
+    ctx.status = 303;
+    ctx.redirect(safeNext(body.next, '/portal'));
+  });
+
+  router.post('/logout', async (ctx) => {
+    (ctx as unknown as { session: unknown }).session = null;
+    ctx.status = 303;
+    ctx.redirect('/login');
+  });
+
+  return router;
+}

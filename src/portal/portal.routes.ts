@@ -1,0 +1,386 @@
+import Router from 'koa-router';
+import { DateTime } from 'luxon';
+import type { Pool } from '../db/pool.ts';
+import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
+import { hashPassword, verifyPassword } from '../auth/password.ts';
+import { requireRole } from '../auth/require-role.ts';
+import { getSession, type SessionUser } from '../auth/session.ts';
+import { cancelRequest } from '../callbacks/cancel.service.ts';
+import { listRequestsForSubscriber } from '../callbacks/callback.repository.ts';
+import { REQUEST_STATUSES, type RequestStatus } from '../callbacks/callback.types.ts';
+import { AppError, NotFoundError, type FieldError } from '../errors/app-error.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import type { Render } from '../http/views.ts';
+import type { CallbackQueue } from '../queue/callback-queue.ts';
+import { WEEKDAYS, hoursFromSettings } from '../schedule/business-hours.ts';
+import { parseDomainPattern } from '../subscribers/domain-match.ts';
+import {
+  deleteDomain, findPasswordHash, findSubscriberById, insertDepartment, isUuid, listDepartments, listDomains,
+  mergeSettings, removeDepartment, setPasswordHash, updateDepartment, updateProfile,
+} from '../subscribers/subscriber.repository.ts';
+import { LANGUAGES, messagesFromSettings, skinFromSettings } from '../subscribers/settings.ts';
+import type { Subscriber } from '../subscribers/subscriber.types.ts';
+import type { VerificationService } from '../verification/verification.service.ts';
+import { addHosts } from './domain.service.ts';
+import {
+  countryOptions, parseDepartment, parseHoursForm, parseMessagesForm, parsePasswordChange, parseProfile, parseSkinForm,
+  timezoneOptions, type Parsed,
+} from './portal-forms.ts';
+
+export interface PortalDeps {
+  pool: Pool;
+  render: Render;
+  /** read per request: the public URL may be settled only after the server is listening (tests, port 0) */
+  publicUrl: () => string;
+  verification: VerificationService;
+  bus: EventBus;
+  queue: CallbackQueue;
+  /** Called after any change the accept path or the directory caches (phones, departments, domains, settings). */
+  changed: (slug: string) => void;
+}
+
+type Body = Record<string, unknown>;
+const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
+
+const NAV: [string, string][] = [
+  ['/portal', 'Overview'], ['/portal/profile', 'Profile'], ['/portal/domains', 'Domains'], ['/portal/departments', 'Departments'],
+  ['/portal/hours', 'Hours'], ['/portal/messages', 'Messages'], ['/portal/widget', 'Widget'], ['/portal/requests', 'Requests'],
+];
+
+export function snippetFor(publicUrl: string, slug: string): string {
+  return `<script src="${publicUrl}/widget.js" data-subscriber="${slug}" async></script>`;
+}
+
+/**
+ * The subscriber portal. Every handler acts on the session's subscriber id only; ids in URLs and forms are
+ * looked up within that subscriber, so another account's id is simply "not found".
+ */
+export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
+  const router = new Router<AppState, {}>({ prefix: '/portal' });
+  router.use(requireRole('subscriber', '/login'));
+  router.use(verifyCsrf());
+
+  const me = (ctx: AppContext) => (ctx.state.user as SessionUser).id;
+
+  async function current(ctx: AppContext): Promise<Subscriber> {
+    const s = await findSubscriberById(deps.pool, me(ctx));
+    // The account was deleted while logged in: end the session.
+    if (!s) { (ctx as unknown as { session: unknown }).session = null; throw new AppError(401, 'login_required', 'Please log in.'); }
+    return s;
+  }
+
+  function nav(active: string, csrf: string): string {
+    const links = NAV.map(([href, label]) => `<a href="${href}"${href === active ? ' aria-current="page"' : ''}>${label}</a>`).join('');
+    return `${links}<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="link">Log out</button></form>`;
+  }
+
+  function page(ctx: AppContext, view: string, active: string, data: Record<string, unknown>, errors: FieldError[] = []): void {
+    const session = getSession(ctx)!;
+    const flash = session.flash ?? null;
+    if (flash) session.flash = undefined;
+    const csrf = csrfToken(ctx);
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render(`portal/${view}`, {
+      csrf, flash, errors, fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])), nav: nav(active, csrf), ...data,
+    });
+  }
+
+  function done(ctx: AppContext, to: string, flash: string): void {
+    getSession(ctx)!.flash = flash;
+    ctx.status = 303;
+    ctx.redirect(to);
+  }
+
+  function failed(ctx: AppContext, status = 400): void { ctx.status = status; }
+
+  // ---- overview
+  router.get('/', async (ctx) => {
+    const s = await current(ctx);
+    const departments = await listDepartments(deps.pool, s.id);
+    const unverified = departments.filter((d) => d.answeredBy === 'phone' && !d.phoneVerifiedAt);
+    page(ctx, 'overview', '/portal', {
+      title: 'Your call-back service', subscriber: s, verified: !!s.phoneVerifiedAt, unverified,
+      live: s.status === 'active' && (!!s.phoneVerifiedAt || departments.some((d) => d.answeredBy === 'agents' || d.phoneVerifiedAt)),
+      suspended: s.status !== 'active', snippet: snippetFor(deps.publicUrl(), s.slug), formUrl: `${deps.publicUrl()}/c/${s.slug}`,
+    });
+  });
+
+  // ---- profile and password
+  function profilePage(ctx: AppContext, s: Subscriber, values: Body, errors: FieldError[] = []) {
+    page(ctx, 'profile', '/portal/profile', {
+      title: 'Profile', subscriber: s, values, verified: !!s.phoneVerifiedAt,
+      countries: countryOptions(String(values.country)), timezones: timezoneOptions(String(values.timezone)),
+    }, errors);
+  }
+
+  router.get('/profile', async (ctx) => {
+    const s = await current(ctx);
+    profilePage(ctx, s, { name: s.name, phone: s.phoneE164, country: s.country, timezone: s.timezone });
+  });
+
+  router.post('/profile', async (ctx) => {
+    const s = await current(ctx);
+    const body = bodyOf(ctx);
+    const parsed = parseProfile(body);
+    if (!parsed.ok) { profilePage(ctx, s, body, parsed.errors); return failed(ctx); }
+    await updateProfile(deps.pool, s.id, parsed.value);
+    deps.changed(s.slug);
+    const phoneChanged = parsed.value.phoneE164 !== s.phoneE164;
+    done(ctx, '/portal/profile', phoneChanged ? 'Saved. Your new phone number needs to be verified before calls go to it.' : 'Saved.');
+  });
+
+  router.post('/password', async (ctx) => {
+    const s = await current(ctx);
+    const parsed = parsePasswordChange(bodyOf(ctx));
+    const show = (errors: FieldError[]) => { profilePage(ctx, s, { name: s.name, phone: s.phoneE164, country: s.country, timezone: s.timezone }, errors); failed(ctx); };
+    if (!parsed.ok) return show(parsed.errors);
+    if (!(await verifyPassword(parsed.value.current, await findPasswordHash(deps.pool, s.id)))) {
+      return show([{ field: 'currentPassword', code: 'wrong_password', message: 'Your current password is not right.' }]);
+    }
+    await setPasswordHash(deps.pool, s.id, await hashPassword(parsed.value.next));
+    done(ctx, '/portal/profile', 'Password changed.');
+  });
+
+  // ---- phone verification
+  router.post('/verify', async (ctx) => {
+    const s = await current(ctx);
+    const dep = bodyOf(ctx).department;
+    const departmentId = typeof dep === 'string' && dep !== '' ? dep : null;
+    try {
+      const id = await deps.verification.requestCall(s.id, departmentId);
+      ctx.status = 303;
+      ctx.redirect(`/portal/verify/${id}`);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status === 404 || err.status >= 500) throw err;
+      done(ctx, departmentId ? '/portal/departments' : '/portal', err.message);
+    }
+  });
+
+  async function verificationOf(ctx: AppContext) {
+    const v = await deps.verification.find(me(ctx), ctx.params.id!);
+    if (!v) throw new NotFoundError('verification_not_found', 'No such verification.');
+    return v;
+  }
+
+  router.get('/verify/:id', async (ctx) => {
+    const v = await verificationOf(ctx);
+    if (ctx.accepts('html', 'json') === 'json') {
+      ctx.body = { callStatus: v.callStatus, verified: !!v.verifiedAt };
+      return;
+    }
+    page(ctx, 'verify', '/portal', { title: 'Verify your phone', v, phone: v.phoneE164, verified: !!v.verifiedAt });
+  });
+
+  router.post('/verify/:id', async (ctx) => {
+    const v = await verificationOf(ctx);
+    const code = String(bodyOf(ctx).code ?? '').slice(0, 20);
+    const result = await deps.verification.confirm(me(ctx), v.id, code);
+    if (result === 'verified') {
+      const s = await current(ctx);
+      deps.changed(s.slug);
+      return done(ctx, v.departmentId ? '/portal/departments' : '/portal', `${v.phoneE164} is verified.`);
+    }
+    const message = {
+      wrong_code: 'That is not the code we said. Try again.',
+      expired: 'This code has expired. Ask for a new call.',
+      too_many_tries: 'Too many wrong codes. Ask for a new call.',
+      phone_changed: 'The phone number changed meanwhile. Ask for a new call.',
+    }[result];
+    page(ctx, 'verify', '/portal', { title: 'Verify your phone', v, phone: v.phoneE164, verified: false }, [{ field: 'code', code: result, message }]);
+    failed(ctx);
+  });
+
+  // ---- domains
+  async function domainsPage(ctx: AppContext, values: Body, errors: FieldError[] = []) {
+    const domains = await listDomains(deps.pool, me(ctx));
+    page(ctx, 'domains', '/portal/domains', { title: 'Domains', domains, values }, errors);
+  }
+
+  router.get('/domains', (ctx) => domainsPage(ctx, {}));
+
+  router.post('/domains', async (ctx) => {
+    const s = await current(ctx);
+    const raw = String(bodyOf(ctx).host ?? '').slice(0, 300);
+    const p = parseDomainPattern(raw);
+    if (!p.ok) { await domainsPage(ctx, { host: raw }, [{ field: 'host', code: 'invalid', message: p.message }]); return failed(ctx); }
+    try {
+      await addHosts(deps.pool, s.id, [p.pattern.host]);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      await domainsPage(ctx, { host: raw }, [{ field: 'host', code: err.code, message: err.message }]);
+      return failed(ctx, err.status);
+    }
+    deps.changed(s.slug);
+    done(ctx, '/portal/domains', `${p.pattern.host} added.`);
+  });
+
+  router.post('/domains/:id/delete', async (ctx) => {
+    const s = await current(ctx);
+    if (!(await deleteDomain(deps.pool, s.id, ctx.params.id!))) throw new NotFoundError('domain_not_found', 'No such domain.');
+    deps.changed(s.slug);
+    done(ctx, '/portal/domains', 'Domain removed.');
+  });
+
+  // ---- departments
+  async function departmentsPage(ctx: AppContext, values: Body, errors: FieldError[] = []) {
+    const departments = await listDepartments(deps.pool, me(ctx));
+    page(ctx, 'departments', '/portal/departments', {
+      title: 'Departments', values,
+      departments: departments.map((d) => ({ ...d, verified: !!d.phoneVerifiedAt, agents: d.answeredBy === 'agents' })),
+    }, errors);
+  }
+
+  router.get('/departments', (ctx) => departmentsPage(ctx, { position: 0 }));
+
+  router.post('/departments', async (ctx) => {
+    const s = await current(ctx);
+    const body = bodyOf(ctx);
+    const parsed = parseDepartment(body, s.country);
+    if (!parsed.ok) { await departmentsPage(ctx, body, parsed.errors); return failed(ctx); }
+    if ((await listDepartments(deps.pool, s.id)).length >= 30) {
+      await departmentsPage(ctx, body, [{ field: 'name', code: 'too_many', message: 'At most 30 departments.' }]);
+      return failed(ctx);
+    }
+    try {
+      await insertDepartment(deps.pool, { subscriberId: s.id, ...parsed.value, verified: false });
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      await departmentsPage(ctx, body, [{ field: 'name', code: 'name_taken', message: 'You already have a department with this name.' }]);
+      return failed(ctx, 409);
+    }
+    deps.changed(s.slug);
+    done(ctx, '/portal/departments', parsed.value.phoneE164 ? `${parsed.value.name} added. Verify its phone to take calls.` : `${parsed.value.name} added.`);
+  });
+
+  router.post('/departments/:id', async (ctx) => {
+    const s = await current(ctx);
+    const id = ctx.params.id!;
+    if (!isUuid(id) || !(await listDepartments(deps.pool, s.id)).some((d) => d.id === id)) throw new NotFoundError('department_not_found', 'No such department.');
+    const parsed = parseDepartment(bodyOf(ctx), s.country);
+    if (!parsed.ok) { await departmentsPage(ctx, {}, parsed.errors); return failed(ctx); }
+    try {
+      await updateDepartment(deps.pool, s.id, id, parsed.value);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      await departmentsPage(ctx, {}, [{ field: 'name', code: 'name_taken', message: 'You already have a department with this name.' }]);
+      return failed(ctx, 409);
+    }
+    deps.changed(s.slug);
+    done(ctx, '/portal/departments', `${parsed.value.name} saved.`);
+  });
+
+  router.post('/departments/:id/delete', async (ctx) => {
+    const s = await current(ctx);
+    if (!(await removeDepartment(deps.pool, s.id, ctx.params.id!))) throw new NotFoundError('department_not_found', 'No such department.');
+    deps.changed(s.slug);
+    done(ctx, '/portal/departments', 'Department removed.');
+  });
+
+  // ---- business hours
+  function hoursPage(ctx: AppContext, s: Subscriber, values: Body, errors: FieldError[] = []) {
+    const days = WEEKDAYS.map((day) => ({
+      day, label: { mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday' }[day],
+      open1: values[`${day}_open1`] ?? '', close1: values[`${day}_close1`] ?? '', open2: values[`${day}_open2`] ?? '', close2: values[`${day}_close2`] ?? '',
+    }));
+    page(ctx, 'hours', '/portal/hours', { title: 'Business hours', subscriber: s, days, holidays: values.holidays ?? '' }, errors);
+  }
+
+  router.get('/hours', async (ctx) => {
+    const s = await current(ctx);
+    const h = hoursFromSettings(s.settings, s.timezone);
+    const values: Body = { holidays: h.holidays.join('\n') };
+    for (const day of WEEKDAYS) {
+      (h.weekly[day] ?? []).slice(0, 2).forEach((iv, i) => { values[`${day}_open${i + 1}`] = iv.open; values[`${day}_close${i + 1}`] = iv.close; });
+    }
+    hoursPage(ctx, s, values);
+  });
+
+  router.post('/hours', async (ctx) => {
+    const s = await current(ctx);
+    const body = bodyOf(ctx);
+    const parsed = parseHoursForm(body);
+    if (!parsed.ok) { hoursPage(ctx, s, body, parsed.errors); return failed(ctx); }
+    await mergeSettings(deps.pool, s.id, { hours: parsed.value });
+    deps.changed(s.slug);
+    done(ctx, '/portal/hours', 'Business hours saved.');
+  });
+
+  // ---- greeting and announcement
+  router.get('/messages', async (ctx) => {
+    const s = await current(ctx);
+    page(ctx, 'messages', '/portal/messages', { title: 'Messages', values: messagesFromSettings(s.settings) });
+  });
+
+  router.post('/messages', async (ctx) => {
+    const s = await current(ctx);
+    const body = bodyOf(ctx);
+    const parsed = parseMessagesForm(body);
+    if (!parsed.ok) { page(ctx, 'messages', '/portal/messages', { title: 'Messages', values: body }, parsed.errors); return failed(ctx); }
+    await mergeSettings(deps.pool, s.id, parsed.value);
+    deps.changed(s.slug);
+    done(ctx, '/portal/messages', 'Messages saved.');
+  });
+
+  // ---- widget: skin with live preview, and the snippet
+  function widgetPage(ctx: AppContext, s: Subscriber, values: Body, errors: FieldError[] = []) {
+    page(ctx, 'widget', '/portal/widget', {
+      title: 'Widget', values, snippet: snippetFor(deps.publicUrl(), s.slug),
+      languages: LANGUAGES.map((l) => ({ code: l, selected: l === values.language })),
+      left: values.position === 'bottom-left',
+    }, errors);
+  }
+
+  router.get('/widget', async (ctx) => {
+    const s = await current(ctx);
+    widgetPage(ctx, s, { ...skinFromSettings(s.settings) });
+  });
+
+  router.post('/widget', async (ctx) => {
+    const s = await current(ctx);
+    const body = bodyOf(ctx);
+    const parsed = parseSkinForm(body);
+    if (!parsed.ok) { widgetPage(ctx, s, { ...skinFromSettings(s.settings), ...body }, parsed.errors); return failed(ctx); }
+    await mergeSettings(deps.pool, s.id, { skin: parsed.value });
+    deps.changed(s.slug);
+    done(ctx, '/portal/widget', 'Widget look saved.');
+  });
+
+  // ---- requests
+  router.get('/requests', async (ctx) => {
+    const s = await current(ctx);
+    const q = ctx.query;
+    const status = typeof q.status === 'string' && (REQUEST_STATUSES as readonly string[]).includes(q.status) ? q.status as RequestStatus : undefined;
+    const day = (v: unknown) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? DateTime.fromISO(v, { zone: s.timezone }) : null);
+    const from = day(q.from);
+    const to = day(q.to);
+    const rows = await listRequestsForSubscriber(deps.pool, s.id, {
+      status, from: from?.isValid ? from.toJSDate() : undefined, to: to?.isValid ? to.plus({ days: 1 }).toJSDate() : undefined, limit: 200,
+    });
+    page(ctx, 'requests', '/portal/requests', {
+      title: 'Requests', timezone: s.timezone,
+      requests: rows.map((r) => ({
+        ...r, cancelable: r.status === 'queued' || r.status === 'scheduled',
+        created: DateTime.fromJSDate(r.createdAt, { zone: s.timezone }).toFormat('yyyy-LL-dd HH:mm'),
+      })),
+      statuses: REQUEST_STATUSES.map((x) => ({ value: x, selected: x === status })),
+      from: from?.isValid ? q.from : '', to: to?.isValid ? q.to : '',
+    });
+  });
+
+  router.post('/requests/:id/cancel', async (ctx) => {
+    const s = await current(ctx);
+    const id = ctx.params.id!;
+    if (!isUuid(id)) throw new NotFoundError('callback_not_found', 'No call-back request with that id.');
+    try {
+      await cancelRequest(deps.pool, deps.bus, id, 'subscriber', s.id, { queue: deps.queue });
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status !== 409) throw err;
+      return done(ctx, '/portal/requests', err.message);
+    }
+    done(ctx, '/portal/requests', 'Request canceled.');
+  });
+
+  return router;
+}

@@ -1,0 +1,48 @@
+import Bull from 'bull';
+import type { Redis } from 'ioredis';
+import { createRedis } from '../queue/redis.ts';
+
+export interface VerificationJob { verificationId: string }
+
+export const VERIFICATION_QUEUE = 'verifications';
+
+/**
+ * Verification calls go through their own Bull queue: the web process has no ARI connection, and these calls
+ * must never wait behind (or be counted with) visitors' call-backs.
+ * The producer side shares the given command connection; the consumer side (worker) owns its connections.
+ */
+export function createVerificationProducer(redis: Redis, prefix: string): Bull.Queue<VerificationJob> {
+  const queue = new Bull<VerificationJob>(VERIFICATION_QUEUE, {
+    prefix: `${prefix}:bull`,
+    // Adding jobs needs only the command connection (Bull creates the others lazily, for consumers and events).
+    createClient: (type) => {
+      if (type === 'client') return redis;
+      throw new Error(`the verification producer does not consume (${type})`);
+    },
+    defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000, attempts: 1 },
+  });
+  queue.on('error', () => {});
+  return queue;
+}
+
+export function createVerificationConsumer(redisUrl: string, prefix: string): { queue: Bull.Queue<VerificationJob>; close(): Promise<void> } {
+  const own: Redis[] = [];
+  const mk = (blocking: boolean) => {
+    const r = blocking ? createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false }) : createRedis(redisUrl, { enableOfflineQueue: true });
+    own.push(r);
+    return r;
+  };
+  const queue = new Bull<VerificationJob>(VERIFICATION_QUEUE, {
+    prefix: `${prefix}:bull`,
+    createClient: (type) => mk(type !== 'client'),
+    defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000, attempts: 1 },
+  });
+  queue.on('error', () => {});
+  return {
+    queue,
+    async close() {
+      await queue.close().catch(() => {});
+      for (const r of own) r.disconnect();
+    },
+  };
+}

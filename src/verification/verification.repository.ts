@@ -1,0 +1,74 @@
+import type { Queryable } from '../db/pool.ts';
+
+// Owner of phone_verifications.
+
+export interface Verification {
+  id: string; subscriberId: string; departmentId: string | null; phoneE164: string; codeHash: Buffer | null;
+  callStatus: 'queued' | 'calling' | 'spoken' | 'failed'; callCause: number | null; tries: number;
+  expiresAt: Date; verifiedAt: Date | null; createdAt: Date;
+}
+
+const COLUMNS = `id, subscriber_id, department_id, phone_e164, code_hash, call_status, call_cause, tries, expires_at, verified_at, created_at`;
+
+function toVerification(r: Record<string, any>): Verification {
+  return {
+    id: r.id, subscriberId: r.subscriber_id, departmentId: r.department_id, phoneE164: r.phone_e164, codeHash: r.code_hash,
+    callStatus: r.call_status, callCause: r.call_cause, tries: r.tries, expiresAt: r.expires_at, verifiedAt: r.verified_at, createdAt: r.created_at,
+  };
+}
+
+export async function insertVerification(db: Queryable, v: { subscriberId: string; departmentId: string | null; phoneE164: string; ttlSec: number }): Promise<string> {
+  const { rows } = await db.query(
+    `INSERT INTO phone_verifications (subscriber_id, department_id, phone_e164, expires_at)
+     VALUES ($1, $2, $3, now() + make_interval(secs => $4)) RETURNING id`, [v.subscriberId, v.departmentId, v.phoneE164, v.ttlSec]);
+  return rows[0].id;
+}
+
+export async function countCallsSince(db: Queryable, by: { subscriberId?: string; phoneE164?: string }, since: Date): Promise<number> {
+  const { rows } = await db.query(
+    `SELECT count(*) AS n FROM phone_verifications
+      WHERE created_at >= $3 AND ($1::uuid IS NULL OR subscriber_id = $1) AND ($2::text IS NULL OR phone_e164 = $2)`,
+    [by.subscriberId ?? null, by.phoneE164 ?? null, since]);
+  return Number(rows[0].n);
+}
+
+/** Scoped by subscriber: a verification id from another account is simply not found. */
+export async function findVerification(db: Queryable, subscriberId: string, id: string): Promise<Verification | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM phone_verifications WHERE id = $1 AND subscriber_id = $2`, [id, subscriberId]);
+  return rows[0] ? toVerification(rows[0]) : null;
+}
+
+/** For the worker, which acts on a job id it was given, not on a session. */
+export async function findVerificationForCall(db: Queryable, id: string): Promise<Verification | null> {
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM phone_verifications WHERE id = $1`, [id]);
+  return rows[0] ? toVerification(rows[0]) : null;
+}
+
+export async function latestVerification(db: Queryable, subscriberId: string, departmentId: string | null): Promise<Verification | null> {
+  const { rows } = await db.query(
+    `SELECT ${COLUMNS} FROM phone_verifications WHERE subscriber_id = $1 AND department_id IS NOT DISTINCT FROM $2
+      ORDER BY created_at DESC LIMIT 1`, [subscriberId, departmentId]);
+  return rows[0] ? toVerification(rows[0]) : null;
+}
+
+/** queued -> calling with the code's hash; false when another delivery of the job got there first. */
+export async function startCall(db: Queryable, id: string, codeHash: Buffer): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE phone_verifications SET code_hash = $2, call_status = 'calling' WHERE id = $1 AND call_status = 'queued' AND expires_at > now()`, [id, codeHash]);
+  return !!rowCount;
+}
+
+export async function finishCall(db: Queryable, id: string, status: 'spoken' | 'failed', cause: number | null): Promise<void> {
+  await db.query(`UPDATE phone_verifications SET call_status = $2, call_cause = $3 WHERE id = $1 AND call_status IN ('queued', 'calling')`, [id, status, cause]);
+}
+
+/** Counts one typed code; returns the tries so far (including this one). */
+export async function countTry(db: Queryable, id: string): Promise<number> {
+  const { rows } = await db.query(`UPDATE phone_verifications SET tries = tries + 1 WHERE id = $1 RETURNING tries`, [id]);
+  return rows[0]?.tries ?? 0;
+}
+
+export async function markVerified(db: Queryable, id: string): Promise<void> {
+  await db.query(`UPDATE phone_verifications SET verified_at = now() WHERE id = $1`, [id]);
+}

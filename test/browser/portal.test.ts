@@ -1,0 +1,88 @@
+import test from 'ava';
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { codeSpokenTo } from '../integration/portal-helpers.ts';
+
+let s: Stack;
+let browser: Browser;
+test.before(async () => {
+  // Simulated time at 0.2 so the spoken code stays on the line long enough to be read at the sim.
+  s = await startStack({ label: 'portalui', timeScale: 0.2 });
+  browser = await launchChromium();
+});
+test.after.always(async () => { await browser?.close(); await s?.close(); });
+
+test('a business signs up, verifies its phone by the spoken code, adds a domain and a department, styles and copies the widget', async (t) => {
+  const context = await browser.newContext();
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: s.base });
+  const page = await context.newPage();
+  mkdirSync('test-artifacts', { recursive: true });
+
+  await page.goto(`${s.base}/signup`);
+  await page.getByLabel('Business name').fill('Bakery Brown');
+  await page.getByLabel('Email').fill('owner@bakery-brown.example');
+  await page.getByLabel(/^Password/).fill('flour and water and salt');
+  await page.getByLabel(/host names/).fill('bakery-brown.example');
+  await page.getByLabel('Country').selectOption('US');
+  await page.getByLabel(/The phone we ring/).fill('(202) 555-0143');
+  await page.getByLabel('Time zone').selectOption('America/Denver');
+  await page.getByRole('button', { name: 'Create my account' }).click();
+  await page.waitForURL(`${s.base}/portal`);
+  t.is(await page.locator('#phone-status').textContent(), 'not verified');
+
+  // Verification: the server rings the phone and says the code; the "owner" types what the phone heard.
+  await page.getByRole('button', { name: 'Call me with a code' }).click();
+  await page.waitForURL(/\/portal\/verify\//);
+  const code = await codeSpokenTo(s.sim, '+12025550143');
+  await page.getByLabel('Code').fill(code);
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  await page.waitForURL(`${s.base}/portal`);
+  t.is(await page.locator('#phone-status').textContent(), 'verified');
+  t.regex((await page.locator('.flash').textContent())!, /\+12025550143 is verified/);
+
+  await page.getByRole('link', { name: 'Domains' }).click();
+  await page.getByLabel('Add a host').fill('*.bakery-brown.example');
+  await page.getByRole('button', { name: 'Add' }).click();
+  await page.waitForSelector('.flash');
+  t.regex((await page.locator('#domains').textContent())!, /\*\.bakery-brown\.example/);
+
+  await page.getByRole('link', { name: 'Departments' }).click();
+  await page.getByLabel('Name', { exact: true }).last().fill('Wedding cakes');
+  await page.locator('#dphone').fill('(202) 555-0163');
+  await page.getByRole('button', { name: 'Add department' }).click();
+  await page.waitForSelector('.flash');
+  t.is(await page.locator('.dept').count(), 1);
+  t.regex((await page.locator('.dept').textContent())!, /not verified/);
+
+  // Skin: the preview follows the inputs before anything is saved.
+  await page.getByRole('link', { name: 'Widget' }).click();
+  await page.getByLabel('Button colour').fill('#aa0000');
+  await page.getByLabel('Button text').fill('Ring the bakery');
+  await page.getByLabel('Position').selectOption('bottom-left');
+  const preview = await page.locator('#preview').evaluate((el) => ({ bg: getComputedStyle(el).backgroundColor, text: el.textContent!.trim(), left: el.classList.contains('left') }));
+  t.deepEqual(preview, { bg: 'rgb(170, 0, 0)', text: 'Ring the bakery', left: true });
+  await page.screenshot({ path: 'test-artifacts/portal-widget.png', fullPage: true });
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.waitForSelector('.flash');
+
+  await page.locator('#copy-snippet').click();
+  await page.waitForFunction(() => document.querySelector('.copied')?.textContent === 'Copied.');
+  const clip = await page.evaluate(() => navigator.clipboard.readText());
+  t.is(clip, `<script src="${s.base}/widget.js" data-subscriber="bakery-brown" async></script>`);
+
+  const row = (await s.c.pool.query(`SELECT id, slug, phone_verified_at, settings FROM subscribers WHERE email = 'owner@bakery-brown.example'`)).rows[0];
+  t.is(row.slug, 'bakery-brown');
+  t.truthy(row.phone_verified_at);
+  t.like(row.settings.skin, { primaryColor: '#aa0000', buttonText: 'Ring the bakery', position: 'bottom-left' });
+  const hosts = (await s.c.pool.query(`SELECT host FROM domains WHERE subscriber_id = $1 ORDER BY host`, [row.id])).rows.map((r) => r.host);
+  t.deepEqual(hosts, ['*.bakery-brown.example', 'bakery-brown.example']);
+  const deps = (await s.c.pool.query(`SELECT name, phone_e164, phone_verified_at FROM departments WHERE subscriber_id = $1`, [row.id])).rows;
+  t.deepEqual(deps, [{ name: 'Wedding cakes', phone_e164: '+12025550163', phone_verified_at: null }]);
+  // The directory now serves the new site with the saved skin.
+  const dir = await (await fetch(`${s.base}/api/v1/directory?url=${encodeURIComponent('https://shop.bakery-brown.example/')}`)).json() as any;
+  t.is(dir.subscriber.slug, 'bakery-brown');
+  t.is(dir.skin.buttonText, 'Ring the bakery');
+  await context.close();
+});

@@ -1,0 +1,92 @@
+import type { Sim } from '../../src/sim/index.ts';
+
+/** A minimal browser for form-based pages: keeps cookies, reads the CSRF field, posts urlencoded forms. */
+export class FormClient {
+  private cookies = new Map<string, string>();
+  csrf = '';
+  /** Each client looks like its own visitor IP (the stack trusts X-Forwarded-For), so per-IP limits do not mix tests. */
+  readonly ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+  constructor(readonly base: string) {}
+
+  private cookieHeader(): string { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '); }
+
+  private keep(r: Response): void {
+    for (const c of r.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      const name = pair!.slice(0, i).trim();
+      const value = pair!.slice(i + 1).trim();
+      if (/expires=Thu, 01 Jan 1970/i.test(c) || value === '') this.cookies.delete(name); else this.cookies.set(name, value);
+    }
+  }
+
+  async get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; location: string | null; json: any }> {
+    const r = await fetch(this.base + path, { redirect: 'manual', headers: { accept: 'text/html', cookie: this.cookieHeader(), 'x-forwarded-for': this.ip, ...headers } });
+    this.keep(r);
+    const text = await r.text();
+    const m = /name="_csrf" value="([^"]+)"/.exec(text);
+    if (m) this.csrf = m[1]!;
+    let json: any = null;
+    try { json = JSON.parse(text); } catch { /* html */ }
+    return { status: r.status, text, location: r.headers.get('location'), json };
+  }
+
+  async post(path: string, form: Record<string, string>, opts: { csrf?: string | null } = {}): Promise<{ status: number; text: string; location: string | null }> {
+    const body = new URLSearchParams(form);
+    const token = opts.csrf === undefined ? this.csrf : opts.csrf;
+    if (token !== null) body.set('_csrf', token);
+    const r = await fetch(this.base + path, {
+      method: 'POST', redirect: 'manual', body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', cookie: this.cookieHeader(), 'x-forwarded-for': this.ip },
+    });
+    this.keep(r);
+    const text = await r.text();
+    const m = /name="_csrf" value="([^"]+)"/.exec(text);
+    if (m) this.csrf = m[1]!;
+    return { status: r.status, text, location: r.headers.get('location') };
+  }
+
+  hasSession(): boolean { return this.cookies.has('beckon.sid'); }
+}
+
+let signupCounter = 0;
+export function signupForm(over: Record<string, string> = {}): Record<string, string> {
+  signupCounter++;
+  const n = `${Date.now().toString(36)}${signupCounter}`;
+  return {
+    name: `Shop ${n}`, email: `owner-${n}@example.com`, password: 'correct horse battery', domains: `shop-${n}.example.com`,
+    phone: '+1 202 555 0142', country: 'US', timezone: 'America/Chicago', ...over,
+  };
+}
+
+export async function signUp(base: string, over: Record<string, string> = {}): Promise<{ client: FormClient; form: Record<string, string>; location: string | null; status: number; text: string }> {
+  const client = new FormClient(base);
+  await client.get('/signup');
+  const form = signupForm(over);
+  const r = await client.post('/signup', form);
+  return { client, form, location: r.location, status: r.status, text: r.text };
+}
+
+/**
+ * The code as the phone heard it: the verification call's playback at the simulator, found through the
+ * call the sim saw for that number (never read from our database).
+ */
+export async function codeSpokenTo(sim: Sim, e164: string, timeoutMs = 8000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  const number = e164.replace('+', '');
+  const auth = `Basic ${Buffer.from('beckon:beckon').toString('base64')}`;
+  while (Date.now() < deadline) {
+    const calls = sim.originates({ number }).filter((o) => o.channelId.startsWith('bkver-'));
+    const last = calls[calls.length - 1];
+    if (last) {
+      const r = await fetch(`${sim.ariUrl}/ari/playbacks/${encodeURIComponent(`${last.channelId}-code`)}`, { headers: { authorization: auth } });
+      if (r.ok) {
+        const pb = await r.json() as { media_uri?: string };
+        const m = /^digits:(\d{6})$/.exec(pb.media_uri ?? '');
+        if (m) return m[1]!;
+      }
+    }
+    await new Promise((res) => setTimeout(res, 15));
+  }
+  throw new Error(`no code spoken to ${e164}`);
+}
