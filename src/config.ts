@@ -100,6 +100,8 @@ const Env = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   /** Who may read /metrics without the token: comma list of loopback, private, any, or exact addresses. */
   METRICS_ALLOW: z.string().default('loopback'),
+  /** A standalone worker serves its own /metrics here (dial outcomes, reconnects live in the worker); unset = off. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Seconds of wrap-up after each agent call before the next offer (an agent's own setting overrides it). */
   AGENT_WRAP_UP_SEC: z.coerce.number().min(0).max(3600).default(30),
   /** Seconds an agent-first offer waits for Accept in the console before the next agent is tried. */

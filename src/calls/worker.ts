@@ -4,6 +4,7 @@ import { AmiAdapter } from '../telephony/ami-adapter.ts';
 import { startAccounting } from '../accounting/call-recorder.service.ts';
 import { dialOutcomes } from '../observability/metrics.ts';
 import { startWorkerStatus } from '../observability/worker-status.ts';
+import { startMetricsServer } from '../observability/metrics-server.ts';
 import { startOutboxRelay } from '../callbacks/outbox-relay.ts';
 import { createAgentWorker } from '../agents/agent-worker.ts';
 import { Dialer, trunkEndpoint, type DialerDeps } from './dialer.ts';
@@ -51,6 +52,9 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
       await ext.onAttemptEnded?.(a);
     },
   });
+  const metricsServer = config.WORKER_METRICS_PORT
+    ? await startMetricsServer({ port: config.WORKER_METRICS_PORT, host: config.HOST, token: config.METRICS_TOKEN, allow: config.METRICS_ALLOW })
+    : null;
   const status = startWorkerStatus({
     redis: c.redis, prefix: config.REDIS_PREFIX, workerId: config.WORKER_ID, ariUrl: config.ARI_URL, amiHost: config.AMI_HOST, amiPort: config.AMI_PORT,
     port, ami, activeCalls: () => dialer.activeCalls,
@@ -101,6 +105,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
       agentSide.stop();
       accounting.stop();
       await status.stop();
+      await metricsServer?.close();
       ami.close();
     },
   };

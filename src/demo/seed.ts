@@ -1,6 +1,7 @@
 import type { Pool } from '../db/pool.ts';
 import { findPasswordHash, findSubscriberBySlug, insertDepartment, insertDomain, insertSubscriber, setPasswordHash } from '../subscribers/subscriber.repository.ts';
 import { hashPassword } from '../auth/password.ts';
+import { seedDemoAgent } from '../agents/demo-agent.ts';
 
 /** The demo subscriber's portal login (/login); DEMO_PASSWORD overrides the password. Demo data only. */
 export const DEMO_LOGIN = { email: 'demo@example.com', password: process.env.DEMO_PASSWORD || 'demo-password-123' };
@@ -23,4 +24,5 @@ export async function seedDemo(pool: Pool): Promise<void> {
   for (const host of ['localhost', '127.0.0.1']) await insertDomain(pool, s.id, host).catch(() => {});
   await insertDepartment(pool, { subscriberId: s.id, name: 'Sales', phoneE164: '+12025550122', verified: true, position: 1 });
   await insertDepartment(pool, { subscriberId: s.id, name: 'Support', phoneE164: '+12025550133', verified: true, position: 2 });
+  await seedDemoAgent(pool, s.id);
 }

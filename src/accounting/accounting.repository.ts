@@ -1,0 +1,184 @@
+import type { Queryable } from '../db/pool.ts';
+import type { Rate } from './rating.ts';
+import type { CallRecord, EndedAttempt } from './call-records.ts';
+import { parseCallId } from '../calls/call-ids.ts';
+
+// Owner of plans, rates, subscriber_plans, call_records and ami_cdrs.
+
+export interface RateRow extends Rate { id: string; description: string }
+
+const toRate = (r: Record<string, any>): RateRow => ({
+  id: r.id, planId: r.plan_id, prefix: r.prefix, description: r.description, pricePerMinMicros: Number(r.price_per_min_micros),
+  minSeconds: r.min_seconds, incrementSeconds: r.increment_seconds, minChargeCents: Number(r.min_charge_cents),
+});
+
+export async function listRates(db: Queryable): Promise<RateRow[]> {
+  const { rows } = await db.query(`SELECT * FROM rates ORDER BY plan_id NULLS FIRST, prefix`);
+  return rows.map(toRate);
+}
+
+export interface RateInput { planId: string | null; prefix: string; description: string; pricePerMinMicros: number; minSeconds: number; incrementSeconds: number; minChargeCents: number }
+
+/** Insert or replace the rate of (plan, prefix). */
+export async function upsertRate(db: Queryable, r: RateInput): Promise<void> {
+  await db.query(
+    `INSERT INTO rates (plan_id, prefix, description, price_per_min_micros, min_seconds, increment_seconds, min_charge_cents)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (COALESCE(plan_id, '00000000-0000-0000-0000-000000000000'::uuid), prefix) DO UPDATE SET
+       description = EXCLUDED.description, price_per_min_micros = EXCLUDED.price_per_min_micros, min_seconds = EXCLUDED.min_seconds,
+       increment_seconds = EXCLUDED.increment_seconds, min_charge_cents = EXCLUDED.min_charge_cents, updated_at = now()`,
+    [r.planId, r.prefix, r.description, r.pricePerMinMicros, r.minSeconds, r.incrementSeconds, r.minChargeCents]);
+}
+
+export async function deleteRate(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(`DELETE FROM rates WHERE id = $1`, [id]);
+  return (rowCount ?? 0) > 0;
+}
+
+export interface PlanRow { id: string; name: string; monthlyFeeCents: number; isDefault: boolean }
+const toPlan = (r: Record<string, any>): PlanRow => ({ id: r.id, name: r.name, monthlyFeeCents: Number(r.monthly_fee_cents), isDefault: r.is_default });
+
+export async function listPlans(db: Queryable): Promise<PlanRow[]> {
+  const { rows } = await db.query(`SELECT * FROM plans ORDER BY name`);
+  return rows.map(toPlan);
+}
+
+export async function insertPlan(db: Queryable, p: { name: string; monthlyFeeCents: number }): Promise<PlanRow> {
+  const { rows } = await db.query(`INSERT INTO plans (name, monthly_fee_cents) VALUES ($1, $2) RETURNING *`, [p.name, p.monthlyFeeCents]);
+  return toPlan(rows[0]);
+}
+
+/** The subscriber's plan, or the default plan when none was assigned. */
+export async function planForSubscriber(db: Queryable, subscriberId: string): Promise<PlanRow | null> {
+  const { rows } = await db.query(
+    `SELECT p.* FROM plans p LEFT JOIN subscriber_plans sp ON sp.plan_id = p.id AND sp.subscriber_id = $1
+     WHERE sp.subscriber_id IS NOT NULL OR p.is_default ORDER BY sp.subscriber_id IS NULL LIMIT 1`, [subscriberId]);
+  return rows[0] ? toPlan(rows[0]) : null;
+}
+
+export async function setSubscriberPlan(db: Queryable, subscriberId: string, planId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO subscriber_plans (subscriber_id, plan_id) VALUES ($1, $2)
+     ON CONFLICT (subscriber_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, since = now()`, [subscriberId, planId]);
+}
+
+/** An ended attempt with what its records need; null while it has not ended. */
+export async function loadEndedAttempt(db: Queryable, attemptId: string): Promise<(EndedAttempt & { n: number; attemptStartedAt: Date; requestCreatedAt: Date; requestScheduledAt: Date | null }) | null> {
+  const { rows } = await db.query(
+    `SELECT a.*, r.subscriber_id, r.department_id, r.phone_e164 AS visitor_number, r.created_at AS request_created_at, r.scheduled_at AS request_scheduled_at,
+            COALESCE(d.phone_e164, s.phone_e164) AS subscriber_number,
+            -- legs start when they are originated: customer-first rings the visitor first, agent-first the agent
+            (SELECT min(t.at) FROM attempt_transitions t WHERE t.attempt_id = a.id AND t.to_state = 'visitor_ringing') AS visitor_started_at,
+            (SELECT min(t.at) FROM attempt_transitions t WHERE t.attempt_id = a.id AND t.to_state IN ('callee_ringing', 'agent_ringing')) AS callee_started_at
+     FROM call_attempts a JOIN callback_requests r ON r.id = a.request_id JOIN subscribers s ON s.id = r.subscriber_id
+     LEFT JOIN departments d ON d.id = r.department_id
+     WHERE a.id = $1 AND a.ended_at IS NOT NULL`, [attemptId]);
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    n: r.n, attemptStartedAt: r.started_at, requestCreatedAt: r.request_created_at, requestScheduledAt: r.request_scheduled_at,
+    id: r.id, requestId: r.request_id, subscriberId: r.subscriber_id, departmentId: r.department_id,
+    visitorNumber: r.visitor_number, subscriberNumber: r.subscriber_number, outcome: r.outcome, cause: r.cause, causeTxt: r.cause_txt,
+    calleeKind: r.callee_kind, calleeEndpoint: r.callee_endpoint, visitorChannelId: r.visitor_channel_id, calleeChannelId: r.callee_channel_id,
+    startedAt: r.visitor_started_at, answeredAt: r.answered_at, calleeStartedAt: r.callee_started_at, calleeAnsweredAt: r.callee_answered_at, endedAt: r.ended_at,
+  };
+}
+
+/** Ended attempts that have no records yet (a worker died between the end of a call and its records). */
+export async function attemptsWithoutRecords(db: Queryable, limit = 100): Promise<string[]> {
+  const { rows } = await db.query(
+    `SELECT a.id FROM call_attempts a WHERE a.ended_at IS NOT NULL AND a.ended_at < now() - interval '5 seconds'
+       AND NOT EXISTS (SELECT 1 FROM call_records c WHERE c.attempt_id = a.id)
+     ORDER BY a.ended_at LIMIT $1`, [limit]);
+  return rows.map((r) => r.id);
+}
+
+/** Idempotent: a leg already recorded is left as it was (its rating is frozen). */
+export async function insertCallRecords(db: Queryable, records: readonly CallRecord[]): Promise<number> {
+  let n = 0;
+  for (const c of records) {
+    const { rowCount } = await db.query(
+      `INSERT INTO call_records (attempt_id, request_id, subscriber_id, department_id, leg, channel_id, callee_kind, agent, from_number, to_number,
+         to_endpoint, started_at, answered_at, ended_at, duration_sec, billable_sec, disposition, hangup_cause, hangup_cause_txt,
+         rate_prefix, price_per_min_micros, billed_sec, charge_cents)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)
+       ON CONFLICT DO NOTHING`,
+      [c.attemptId, c.requestId, c.subscriberId, c.departmentId, c.leg, c.channelId, c.calleeKind, c.agent, c.fromNumber, c.toNumber,
+        c.toEndpoint, c.startedAt, c.answeredAt, c.endedAt, c.durationSec, c.billableSec, c.disposition, c.hangupCause, c.hangupCauseTxt,
+        c.ratePrefix, c.pricePerMinMicros, c.billedSec, c.chargeCents]);
+    n += rowCount ?? 0;
+  }
+  return n;
+}
+
+/** AMI gives CDR times as 'YYYY-MM-DD HH:MM:SS' in the server's zone; Beckon's Asterisk runs in UTC. */
+function cdrTime(s: unknown): Date | null {
+  if (typeof s !== 'string' || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(s)) return null;
+  return new Date(`${s.replace(' ', 'T')}Z`);
+}
+
+const intOrNull = (s: unknown) => (typeof s === 'string' && /^\d+$/.test(s) ? Number(s) : null);
+
+/** Stores one AMI Cdr event as received (duplicates by uniqueid+sequence are ignored). */
+export async function insertAmiCdr(db: Queryable, e: Record<string, any>): Promise<boolean> {
+  const uniqueid = String(e.uniqueid ?? '');
+  if (!uniqueid) return false;
+  const parsed = parseCallId(uniqueid);
+  const { rowCount } = await db.query(
+    `INSERT INTO ami_cdrs (uniqueid, linkedid, sequence, attempt_id, leg, channel, destination_channel, disposition, start_time, answer_time,
+       end_time, duration_sec, billable_sec, accountcode, raw)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT DO NOTHING`,
+    [uniqueid, e.linkedid ?? null, intOrNull(e.sequence) ?? 0, parsed && (parsed.leg === 'visitor' || parsed.leg === 'callee') ? parsed.attemptId : null,
+      parsed?.leg ?? null, e.channel ?? null, e.destinationchannel || null, e.disposition ?? null, cdrTime(e.starttime), cdrTime(e.answertime),
+      cdrTime(e.endtime), intOrNull(e.duration), intOrNull(e.billableseconds), e.accountcode || null, JSON.stringify(e)]);
+  return (rowCount ?? 0) > 0;
+}
+
+export interface RecordRow {
+  id: string; attemptId: string; requestId: string; subscriberId: string; subscriberSlug: string; departmentName: string | null;
+  leg: string; channelId: string; agent: string | null; fromNumber: string | null; toNumber: string | null;
+  startedAt: Date; answeredAt: Date | null; endedAt: Date; durationSec: number; billableSec: number; disposition: string;
+  hangupCause: number | null; hangupCauseTxt: string | null; ratePrefix: string | null; pricePerMinMicros: number | null;
+  billedSec: number; chargeCents: number; pageUrl: string | null;
+  /** Asterisk's own CDR for the same channel, when it arrived */
+  cdrDisposition: string | null; cdrBillableSec: number | null; cdrDurationSec: number | null;
+}
+
+/** Records in [from, to) by start time, with the matching AMI CDR (last by sequence) beside them. */
+export async function listCallRecords(db: Queryable, q: { subscriberId?: string | null; from: Date; to: Date; limit?: number }): Promise<RecordRow[]> {
+  const { rows } = await db.query(
+    `SELECT c.*, s.slug, d.name AS department_name, r.page_url, cdr.disposition AS cdr_disposition, cdr.billable_sec AS cdr_billable, cdr.duration_sec AS cdr_duration
+     FROM call_records c JOIN subscribers s ON s.id = c.subscriber_id JOIN callback_requests r ON r.id = c.request_id
+     LEFT JOIN departments d ON d.id = c.department_id
+     LEFT JOIN LATERAL (SELECT * FROM ami_cdrs a WHERE a.uniqueid = c.channel_id ORDER BY a.sequence DESC, a.id DESC LIMIT 1) cdr ON true
+     WHERE ($1::uuid IS NULL OR c.subscriber_id = $1) AND c.started_at >= $2 AND c.started_at < $3
+     ORDER BY c.started_at, c.leg DESC LIMIT $4`,
+    [q.subscriberId ?? null, q.from, q.to, q.limit ?? 100000]);
+  return rows.map((r) => ({
+    id: r.id, attemptId: r.attempt_id, requestId: r.request_id, subscriberId: r.subscriber_id, subscriberSlug: r.slug, departmentName: r.department_name,
+    leg: r.leg, channelId: r.channel_id, agent: r.agent, fromNumber: r.from_number, toNumber: r.to_number,
+    startedAt: r.started_at, answeredAt: r.answered_at, endedAt: r.ended_at, durationSec: r.duration_sec, billableSec: r.billable_sec,
+    disposition: r.disposition, hangupCause: r.hangup_cause, hangupCauseTxt: r.hangup_cause_txt, ratePrefix: r.rate_prefix,
+    pricePerMinMicros: r.price_per_min_micros === null ? null : Number(r.price_per_min_micros), billedSec: r.billed_sec, chargeCents: Number(r.charge_cents),
+    pageUrl: r.page_url, cdrDisposition: r.cdr_disposition ?? null, cdrBillableSec: r.cdr_billable ?? null, cdrDurationSec: r.cdr_duration ?? null,
+  }));
+}
+
+export interface UsageSummary { legs: number; answeredLegs: number; billedSec: number; chargeCents: number }
+
+export async function usageBetween(db: Queryable, subscriberId: string | null, from: Date, to: Date): Promise<UsageSummary> {
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS legs, count(*) FILTER (WHERE disposition = 'ANSWERED')::int AS answered,
+            COALESCE(sum(billed_sec), 0)::bigint AS billed, COALESCE(sum(charge_cents), 0)::bigint AS charge
+     FROM call_records WHERE ($1::uuid IS NULL OR subscriber_id = $1) AND started_at >= $2 AND started_at < $3`, [subscriberId, from, to]);
+  const r = rows[0];
+  return { legs: r.legs, answeredLegs: r.answered, billedSec: Number(r.billed), chargeCents: Number(r.charge) };
+}
+
+/** Months (in the subscriber's zone) that have records, newest first. */
+export async function monthsWithRecords(db: Queryable, subscriberId: string, timezone: string): Promise<string[]> {
+  const { rows } = await db.query(
+    `SELECT DISTINCT to_char(started_at AT TIME ZONE $2, 'YYYY-MM') AS m FROM call_records WHERE subscriber_id = $1 ORDER BY m DESC`,
+    [subscriberId, timezone]);
+  return rows.map((r) => r.m);
+}

@@ -1,0 +1,260 @@
+import Router from 'koa-router';
+import type { Redis } from 'ioredis';
+import type { Pool } from '../db/pool.ts';
+import type { Logger } from '../logger.ts';
+import type { CallbackQueue } from '../queue/callback-queue.ts';
+import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
+import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
+import { createLoginLimiter } from '../auth/login-limiter.ts';
+import { requireRole, safeNext } from '../auth/require-role.ts';
+import { getSession } from '../auth/session.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import type { Render } from '../http/views.ts';
+import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
+import { deleteRate, insertPlan, listCallRecords, listPlans, listRates, planForSubscriber, setSubscriberPlan, upsertRate } from '../accounting/accounting.repository.ts';
+import { formatCents, formatMicros } from '../accounting/rating.ts';
+import { monthKey, monthOf, monthRange, parseMonthKey } from '../accounting/statement.ts';
+import { recordsCsv, statementFor, statementsCsv, statementsFor } from '../accounting/statement.service.ts';
+import { statementView } from '../accounting/portal-usage.routes.ts';
+import { createOperatorAuth } from './operator-auth.service.ts';
+import { isUuid, parsePlanForm, parseRateForm } from './admin-forms.ts';
+import { searchSubscribers, setSubscriberStatus, subscriberHosts } from './subscriber-admin.repository.ts';
+import { systemStatus } from './system-status.service.ts';
+
+export interface AdminDeps {
+  pool: Pool; redis: Redis; queue: CallbackQueue; subscribers: SubscriberCache; render: Render; log: Logger;
+  prefix: string; currency: string; adminEmail?: string; adminPassword?: string;
+  ari: { url: string; user: string; password: string }; trunkEndpoint: string;
+}
+
+/** The operator console's navigation; pages added by other modules (agents) link from here too. */
+export const ADMIN_NAV = [
+  ['/admin', 'Health'], ['/admin/subscribers', 'Subscribers'], ['/admin/agents', 'Agents'], ['/admin/rates', 'Rates'],
+  ['/admin/calls', 'Calls'], ['/admin/queues', 'Queue'],
+].map(([href, label]) => `<a href="${href}">${label}</a>`).join('') + '<form method="post" action="/admin/logout" class="inline"><input type="hidden" name="_csrf" value="__CSRF__"><button type="submit" class="link">Log out</button></form>';
+
+type Body = Record<string, unknown>;
+const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
+
+function page(ctx: AppContext, deps: AdminDeps, view: string, data: Record<string, unknown>): void {
+  const csrf = csrfToken(ctx);
+  const flash = getSession(ctx)?.flash ?? null;
+  if (flash) getSession(ctx)!.flash = undefined;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = deps.render(view, { ...data, csrf, flash, operator: ctx.state.user, nav: ADMIN_NAV.replace('__CSRF__', csrf) });
+}
+
+function back(ctx: AppContext, to: string, flash: string): void {
+  getSession(ctx)!.flash = flash;
+  ctx.status = 303;
+  ctx.redirect(to);
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** /admin/login and /admin/logout: the operator's own login, separate from subscribers' and agents'. */
+export function adminAuthRoutes(deps: AdminDeps): Router<AppState, {}> {
+  const router = new Router<AppState, {}>();
+  const auth = createOperatorAuth({ pool: deps.pool, log: deps.log, adminEmail: deps.adminEmail, adminPassword: deps.adminPassword });
+  const limiter = createLoginLimiter(deps.redis, `${deps.prefix}:admin`);
+  router.use(verifyCsrf());
+  const loginPage = (ctx: AppContext, email: string, next: string, error: string | null) => {
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render('admin/login', { title: 'Operator login', csrf: csrfToken(ctx), email, next, error });
+  };
+  router.get('/admin/login', (ctx) => loginPage(ctx, '', safeNext(ctx.query.next, '/admin'), null));
+  router.post('/admin/login', async (ctx) => {
+    const body = bodyOf(ctx);
+    const email = typeof body.email === 'string' ? body.email.trim().slice(0, 200) : '';
+    const password = typeof body.password === 'string' ? body.password.slice(0, 200) : '';
+    const next = safeNext(body.next, '/admin');
+    try {
+      await limiter.consume(ctx.ip, email || '-');
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      loginPage(ctx, email, next, err.message);
+      ctx.status = 429;
+      return;
+    }
+    const op = email && password ? await auth.verify(email, password) : null;
+    if (!op) {
+      loginPage(ctx, email, next, 'Wrong email or password.');
+      ctx.status = 401;
+      return;
+    }
+    await limiter.reset(email);
+    // A fresh session id at login: an id planted before (fixation) is worth nothing after.
+    const session = getSession(ctx) as { regenerate?: () => Promise<void> } | null;
+    await session?.regenerate?.();
+    getSession(ctx)!.user = { role: 'operator', id: op.id, name: op.name };
+    deps.log.info({ operator: op.email, ip: ctx.ip }, 'operator logged in');
+    ctx.status = 303;
+    ctx.redirect(next.startsWith('/admin') ? next : '/admin');
+  });
+  router.post('/admin/logout', (ctx) => {
+    (ctx as unknown as { session: unknown }).session = null;
+    ctx.status = 303;
+    ctx.redirect('/admin/login');
+  });
+  return router;
+}
+
+/** The console itself: every route here needs an operator session. */
+export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
+  const router = new Router<AppState, {}>();
+  router.use(requireRole('operator', '/admin/login'));
+  router.use(verifyCsrf());
+
+  router.get('/admin', async (ctx) => {
+    const status = await systemStatus({
+      pool: deps.pool, redis: deps.redis, queue: deps.queue, prefix: deps.prefix,
+      ariUrl: deps.ari.url, ariUser: deps.ari.user, ariPassword: deps.ari.password, trunkEndpoint: deps.trunkEndpoint,
+    });
+    page(ctx, deps, 'admin/dashboard', {
+      title: 'Health', status,
+      queue: Object.entries(status.queue).map(([state, n]) => ({ state, n })),
+      workers: status.workers.map((w) => ({ ...w, peerList: Object.entries(w.peers).map(([name, p]) => ({ name, ...p })) })),
+      asteriskJson: status.asterisk.info ? JSON.stringify(status.asterisk.info.system ?? status.asterisk.info) : null,
+    });
+  });
+
+  router.get('/admin/subscribers', async (ctx) => {
+    const q = typeof ctx.query.q === 'string' ? ctx.query.q.slice(0, 100) : '';
+    const status = ctx.query.status === 'active' || ctx.query.status === 'suspended' ? ctx.query.status : undefined;
+    const monthFrom = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
+    const rows = await searchSubscribers(deps.pool, { text: q, status, monthFrom });
+    page(ctx, deps, 'admin/subscribers', { title: 'Subscribers', q, status, rows: rows.map((r) => ({ ...r, monthCharge: formatCents(r.monthChargeCents) })), currency: deps.currency });
+  });
+
+  const loadSubscriber = async (ctx: AppContext) => {
+    const id = ctx.params.id;
+    const s = isUuid(id) ? await findSubscriberById(deps.pool, id) : null;
+    if (!s) throw new AppError(404, 'subscriber_not_found', 'No such subscriber.');
+    return s;
+  };
+
+  router.get('/admin/subscribers/:id', async (ctx) => {
+    const s = await loadSubscriber(ctx);
+    const [statements, plan, plans, hosts] = await Promise.all([statementsFor(deps.pool, s), planForSubscriber(deps.pool, s.id), listPlans(deps.pool), subscriberHosts(deps.pool, s.id)]);
+    page(ctx, deps, 'admin/subscriber', {
+      title: s.name, s, hosts, statements: statements.map((x) => statementView(x, deps.currency)),
+      plans: plans.map((p) => ({ ...p, selected: p.id === plan?.id, fee: formatCents(p.monthlyFeeCents) })),
+      suspended: s.status === 'suspended',
+    });
+  });
+
+  for (const [action, status] of [['suspend', 'suspended'], ['resume', 'active']] as const) {
+    router.post(`/admin/subscribers/:id/${action}`, async (ctx) => {
+      const s = await loadSubscriber(ctx);
+      await setSubscriberStatus(deps.pool, s.id, status);
+      // This process sees it at once; other web processes within the cache TTL (seconds).
+      deps.subscribers.invalidate(s.slug);
+      deps.log.info({ operator: (ctx.state.user as { id: string }).id, subscriber: s.slug, status }, `subscriber ${status}`);
+      back(ctx, `/admin/subscribers/${s.id}`, `${s.name} is now ${status}.`);
+    });
+  }
+
+  router.post('/admin/subscribers/:id/plan', async (ctx) => {
+    const s = await loadSubscriber(ctx);
+    const planId = bodyOf(ctx).plan;
+    const plans = await listPlans(deps.pool);
+    if (!isUuid(planId) || !plans.some((p) => p.id === planId)) throw new AppError(400, 'bad_plan', 'Unknown plan.');
+    await setSubscriberPlan(deps.pool, s.id, planId);
+    back(ctx, `/admin/subscribers/${s.id}`, 'Plan changed.');
+  });
+
+  router.get('/admin/subscribers/:id/statements.csv', async (ctx) => {
+    const s = await loadSubscriber(ctx);
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('Content-Disposition', `attachment; filename="beckon-statements-${s.slug}.csv"`);
+    ctx.body = statementsCsv(await statementsFor(deps.pool, s), deps.currency, s.slug);
+  });
+
+  router.get('/admin/rates', async (ctx) => {
+    const [rates, plans] = await Promise.all([listRates(deps.pool), listPlans(deps.pool)]);
+    const planName = new Map(plans.map((p) => [p.id, p.name]));
+    page(ctx, deps, 'admin/rates', {
+      title: 'Rates', currency: deps.currency,
+      rates: rates.map((r) => ({ ...r, plan: r.planId ? planName.get(r.planId) : 'base table', price: formatMicros(r.pricePerMinMicros), minCharge: formatCents(r.minChargeCents), prefixLabel: r.prefix === '' ? '(any)' : `+${r.prefix}` })),
+      plans: plans.map((p) => ({ ...p, fee: formatCents(p.monthlyFeeCents) })),
+    });
+  });
+
+  router.post('/admin/rates', async (ctx) => {
+    const parsed = parseRateForm(bodyOf(ctx));
+    if (!parsed.ok) return back(ctx, '/admin/rates', `Not saved: ${parsed.error}`);
+    await upsertRate(deps.pool, parsed.value);
+    back(ctx, '/admin/rates', `Rate for ${parsed.value.prefix ? `+${parsed.value.prefix}` : 'any destination'} saved.`);
+  });
+
+  router.post('/admin/rates/:id/delete', async (ctx) => {
+    if (!isUuid(ctx.params.id)) throw new AppError(404, 'not_found', 'No such rate.');
+    await deleteRate(deps.pool, ctx.params.id);
+    back(ctx, '/admin/rates', 'Rate deleted.');
+  });
+
+  router.post('/admin/plans', async (ctx) => {
+    const parsed = parsePlanForm(bodyOf(ctx));
+    if (!parsed.ok) return back(ctx, '/admin/rates', `Not saved: ${parsed.error}`);
+    try {
+      await insertPlan(deps.pool, parsed.value);
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') return back(ctx, '/admin/rates', 'A plan with that name exists.');
+      throw err;
+    }
+    back(ctx, '/admin/rates', `Plan ${parsed.value.name} created.`);
+  });
+
+  const callsQuery = async (ctx: AppContext) => {
+    const q = ctx.query;
+    const to = typeof q.to === 'string' && DAY.test(q.to) ? new Date(`${q.to}T00:00:00Z`) : null;
+    const from = typeof q.from === 'string' && DAY.test(q.from) ? new Date(`${q.from}T00:00:00Z`) : null;
+    const month = typeof q.month === 'string' ? parseMonthKey(q.month) : null;
+    const range = month ? monthRange(month.year, month.month, 'UTC')
+      : { from: from ?? new Date(Date.now() - 7 * 86400_000), to: to ? new Date(to.getTime() + 86400_000) : new Date(Date.now() + 60_000) };
+    let subscriberId: string | null = null;
+    if (typeof q.subscriber === 'string' && q.subscriber) {
+      const entry = await deps.subscribers.get(q.subscriber.slice(0, 63));
+      if (!entry) throw new AppError(404, 'subscriber_not_found', 'No such subscriber.');
+      subscriberId = entry.subscriber.id;
+    }
+    return { ...range, subscriberId, subscriber: typeof q.subscriber === 'string' ? q.subscriber : '' };
+  };
+
+  router.get('/admin/calls', async (ctx) => {
+    const q = await callsQuery(ctx);
+    const rows = await listCallRecords(deps.pool, { ...q, limit: 500 });
+    page(ctx, deps, 'admin/calls', {
+      title: 'Calls', q, fromDay: q.from.toISOString().slice(0, 10), toDay: new Date(q.to.getTime() - 1).toISOString().slice(0, 10),
+      rows: rows.map((r) => ({ ...r, charge: formatCents(r.chargeCents), mismatch: r.cdrDisposition !== null && (r.cdrDisposition !== r.disposition || Math.abs((r.cdrBillableSec ?? 0) - r.billableSec) > 1) })),
+      csvQuery: new URLSearchParams({ subscriber: q.subscriber, from: q.from.toISOString().slice(0, 10), to: new Date(q.to.getTime() - 1).toISOString().slice(0, 10) }).toString(),
+    });
+  });
+
+  router.get('/admin/calls.csv', async (ctx) => {
+    const q = await callsQuery(ctx);
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('Content-Disposition', 'attachment; filename="beckon-calls.csv"');
+    ctx.body = recordsCsv(await listCallRecords(deps.pool, q), deps.currency);
+  });
+
+  /** Every subscriber's statement for one month (each in its own time zone): what the operator invoices. */
+  router.get('/admin/statements.csv', async (ctx) => {
+    const m = typeof ctx.query.month === 'string' ? parseMonthKey(ctx.query.month) : monthOf(new Date(), 'UTC');
+    if (!m) throw new AppError(400, 'bad_month', 'Months are written YYYY-MM.');
+    const subs = await searchSubscribers(deps.pool, { text: '', monthFrom: new Date(0), limit: 100000 });
+    const lines: string[] = [];
+    for (const s of subs) {
+      const st = await statementFor(deps.pool, { id: s.id, timezone: s.timezone }, m);
+      const csv = statementsCsv([st], deps.currency, s.slug);
+      lines.push(lines.length ? csv.split('\r\n').slice(1).join('\r\n') : csv);
+    }
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('Content-Disposition', `attachment; filename="beckon-statements-${monthKey(m)}.csv"`);
+    ctx.body = lines.join('') || statementsCsv([], deps.currency, '');
+  });
+  return router;
+}

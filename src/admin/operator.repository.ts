@@ -1,0 +1,34 @@
+import type { Queryable } from '../db/pool.ts';
+
+// Owner of operators.
+
+export interface OperatorRow { id: string; email: string; name: string; passwordHash: string; lastLoginAt: Date | null }
+
+const toOperator = (r: Record<string, any>): OperatorRow => ({ id: r.id, email: r.email, name: r.name, passwordHash: r.password_hash, lastLoginAt: r.last_login_at });
+
+export async function findOperatorByEmail(db: Queryable, email: string): Promise<OperatorRow | null> {
+  const { rows } = await db.query(`SELECT * FROM operators WHERE email = $1`, [email.trim().toLowerCase()]);
+  return rows[0] ? toOperator(rows[0]) : null;
+}
+
+export async function findOperatorById(db: Queryable, id: string): Promise<OperatorRow | null> {
+  const { rows } = await db.query(`SELECT * FROM operators WHERE id = $1`, [id]);
+  return rows[0] ? toOperator(rows[0]) : null;
+}
+
+export async function upsertOperator(db: Queryable, o: { email: string; name: string; passwordHash: string }): Promise<OperatorRow> {
+  const { rows } = await db.query(
+    `INSERT INTO operators (email, name, password_hash) VALUES ($1, $2, $3)
+     ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash RETURNING *`,
+    [o.email.trim().toLowerCase(), o.name, o.passwordHash]);
+  return toOperator(rows[0]);
+}
+
+export async function touchOperatorLogin(db: Queryable, id: string): Promise<void> {
+  await db.query(`UPDATE operators SET last_login_at = now() WHERE id = $1`, [id]);
+}
+
+export async function listOperators(db: Queryable): Promise<OperatorRow[]> {
+  const { rows } = await db.query(`SELECT * FROM operators ORDER BY email`);
+  return rows.map(toOperator);
+}

@@ -1,0 +1,29 @@
+import Router from 'koa-router';
+import type { Pool } from '../db/pool.ts';
+import type { CallbackQueue } from '../queue/callback-queue.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { AppState } from '../http/context.ts';
+import { activeCalls, queueJobs, registry } from './metrics.ts';
+import { metricsAllowed } from './metrics-access.ts';
+
+export interface MetricsDeps { pool: Pool; queue: CallbackQueue; token: string | undefined; allow: string }
+
+/** GET /metrics: Prometheus text; installation-wide gauges are refreshed from PostgreSQL and Redis per scrape. */
+export function metricsRoutes(deps: MetricsDeps): Router<AppState, {}> {
+  const router = new Router<AppState, {}>();
+  router.get('/metrics', async (ctx) => {
+    if (!metricsAllowed({ token: deps.token, allow: deps.allow, authorization: ctx.get('authorization') || undefined, ip: ctx.ip })) {
+      throw new AppError(deps.token ? 401 : 403, 'metrics_forbidden', 'Metrics are not available to this client.');
+    }
+    await Promise.all([
+      deps.pool.query(`SELECT count(*)::int AS n FROM call_attempts WHERE ended_at IS NULL`)
+        .then(({ rows }) => activeCalls.set(rows[0].n)).catch(() => {}),
+      (deps.queue.ready() ? deps.queue.queue.getJobCounts() : Promise.reject(new Error('redis down')))
+        .then((counts) => { for (const [state, n] of Object.entries(counts)) queueJobs.set({ state }, Number(n)); }).catch(() => {}),
+    ]);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = registry.contentType;
+    ctx.body = await registry.metrics();
+  });
+  return router;
+}

@@ -1,0 +1,83 @@
+import Router from 'koa-router';
+import type { Pool } from '../db/pool.ts';
+import { requireRole } from '../auth/require-role.ts';
+import { csrfToken } from '../auth/csrf.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import type { Render } from '../http/views.ts';
+import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
+import { toCsv } from '../accounting/csv.ts';
+import { reportRange, subscriberReport, type ReportRowView } from './report.service.ts';
+import { barChart, rankChart } from './svg-chart.ts';
+
+const NAV: [string, string][] = [
+  ['/portal', 'Overview'], ['/portal/profile', 'Profile'], ['/portal/domains', 'Domains'], ['/portal/departments', 'Departments'],
+  ['/portal/hours', 'Hours'], ['/portal/messages', 'Messages'], ['/portal/widget', 'Widget'], ['/portal/requests', 'Requests'],
+  ['/portal/reports', 'Reports'], ['/portal/usage', 'Usage'],
+];
+
+/** The portal's navigation (the same links as portal.routes.ts, plus the pages of this module). */
+export function portalNav(ctx: AppContext, active: string): string {
+  const csrf = csrfToken(ctx);
+  const links = NAV.map(([href, label]) => `<a href="${href}"${href === active ? ' aria-current="page"' : ''}>${label}</a>`).join('');
+  return `${links}<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="link">Log out</button></form>`;
+}
+
+export async function currentSubscriber(ctx: AppContext, pool: Pool) {
+  const user = ctx.state.user as { id: string } | undefined;
+  const s = user ? await findSubscriberById(pool, user.id) : null;
+  if (!s) throw new AppError(401, 'login_required', 'Please log in.');
+  return s;
+}
+
+const secs = (v: number | null) => (v === null ? '–' : `${v} s`);
+const pct = (v: number | null) => (v === null ? '–' : `${v}%`);
+const view = (r: ReportRowView) => ({ ...r, median: secs(r.medianAnswerSec), p90: secs(r.p90AnswerSec), answerPct: pct(r.answerRate), connectPct: pct(r.connectRate) });
+
+/** /portal/reports: what the call-back button brought in, by day, department, agent and page; with CSV. */
+export function portalReportsRoutes(deps: { pool: Pool; render: Render }): Router<AppState, {}> {
+  const router = new Router<AppState, {}>();
+  router.use(requireRole('subscriber', '/login'));
+
+  router.get('/portal/reports', async (ctx) => {
+    const s = await currentSubscriber(ctx, deps.pool);
+    const range = reportRange(ctx.query, s.timezone);
+    const rep = await subscriberReport(deps.pool, s.id, s.timezone, range);
+    const daily = barChart({
+      title: 'Requests, answered and connected per day',
+      labels: rep.byDay.map((d) => d.key.slice(5)),
+      series: [
+        { name: 'Requests', color: '#8c959f', values: rep.byDay.map((d) => d.requests) },
+        { name: 'Answered', color: '#0b5fff', values: rep.byDay.map((d) => d.answered) },
+        { name: 'Connected', color: '#1a7f37', values: rep.byDay.map((d) => d.connected) },
+      ],
+    });
+    const pages = rankChart({ title: 'Call-backs per page', rows: rep.byPage.slice(0, 15).map((p) => ({ label: p.key, value: p.requests })) });
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render('portal/reports', {
+      title: 'Reports', nav: portalNav(ctx, '/portal/reports'), subscriber: s, range, total: view(rep.total),
+      byDay: rep.byDay.map(view), byDepartment: rep.byDepartment.map(view), byAgent: rep.byAgent.map(view), byPage: rep.byPage.map(view),
+      dailyChart: daily, pagesChart: pages, csvQuery: `from=${range.fromDay}&to=${range.toDay}`,
+    });
+  });
+
+  router.get('/portal/reports.csv', async (ctx) => {
+    const s = await currentSubscriber(ctx, deps.pool);
+    const range = reportRange(ctx.query, s.timezone);
+    const rep = await subscriberReport(deps.pool, s.id, s.timezone, range);
+    const rows: unknown[][] = [];
+    const add = (dimension: string, list: ReportRowView[]) => {
+      for (const r of list) rows.push([dimension, r.key, r.requests, r.answered, r.connected, r.answerRate, r.connectRate, r.medianAnswerSec, r.p90AnswerSec]);
+    };
+    add('total', [rep.total]);
+    add('day', rep.byDay);
+    add('department', rep.byDepartment);
+    add('agent', rep.byAgent);
+    add('page', rep.byPage);
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('Content-Disposition', `attachment; filename="beckon-report-${s.slug}-${range.fromDay}-${range.toDay}.csv"`);
+    ctx.body = toCsv(['dimension', 'key', 'requests', 'answered', 'connected', 'answer_rate_pct', 'connect_rate_pct', 'median_answer_sec', 'p90_answer_sec'], rows);
+  });
+  return router;
+}

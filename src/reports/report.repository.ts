@@ -1,0 +1,48 @@
+import type { Queryable } from '../db/pool.ts';
+
+// Reads only: callback_requests, call_attempts, departments belong to their modules; reports never write.
+
+export type ReportDimension = 'total' | 'day' | 'department' | 'agent' | 'page';
+
+export interface ReportRow {
+  key: string;
+  requests: number;
+  answered: number;
+  connected: number;
+  /** seconds from request to the visitor answering, over answered requests; null when none */
+  medianAnswerSec: number | null;
+  p90AnswerSec: number | null;
+}
+
+const KEY: Record<ReportDimension, string> = {
+  total: `'all'`,
+  day: `to_char(created_at AT TIME ZONE $4, 'YYYY-MM-DD')`,
+  department: `COALESCE(dept, '(no department)')`,
+  agent: `COALESCE(agent, '(no agent)')`,
+  // the page without query string or fragment: campaign parameters must not split one page into many
+  page: `COALESCE(NULLIF(split_part(split_part(page_url, '#', 1), '?', 1), ''), '(unknown page)')`,
+};
+
+/** Requests created in [from, to) grouped by one dimension, with answer and connect counts and answer times. */
+export async function reportBy(db: Queryable, q: { subscriberId: string; from: Date; to: Date; timezone: string; by: ReportDimension; limit?: number }): Promise<ReportRow[]> {
+  const key = KEY[q.by];
+  const { rows } = await db.query(
+    `WITH req AS (
+       SELECT r.id, r.created_at, r.page_url, d.name AS dept,
+         (SELECT min(a.answered_at) FROM call_attempts a WHERE a.request_id = r.id) AS answered_at,
+         EXISTS (SELECT 1 FROM call_attempts a WHERE a.request_id = r.id AND a.callee_answered_at IS NOT NULL) AS connected,
+         (SELECT regexp_replace(a.callee_endpoint, '^[A-Za-z]+/', '') FROM call_attempts a
+           WHERE a.request_id = r.id AND a.callee_kind = 'agent' ORDER BY a.callee_answered_at IS NULL, a.n DESC LIMIT 1) AS agent
+       FROM callback_requests r LEFT JOIN departments d ON d.id = r.department_id
+       WHERE r.subscriber_id = $1 AND r.created_at >= $2 AND r.created_at < $3)
+     SELECT ${key} AS key, count(*)::int AS requests, count(answered_at)::int AS answered, count(*) FILTER (WHERE connected)::int AS connected,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM answered_at - created_at)) FILTER (WHERE answered_at IS NOT NULL) AS median,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM answered_at - created_at)) FILTER (WHERE answered_at IS NOT NULL) AS p90
+     FROM req WHERE $4::text IS NOT NULL GROUP BY 1 ORDER BY ${q.by === 'day' ? '1' : 'requests DESC, 1'} LIMIT $5`,
+    [q.subscriberId, q.from, q.to, q.timezone, q.limit ?? 500]);
+  return rows.map((r) => ({
+    key: r.key, requests: r.requests, answered: r.answered, connected: r.connected,
+    medianAnswerSec: r.median === null ? null : Math.round(Number(r.median) * 10) / 10,
+    p90AnswerSec: r.p90 === null ? null : Math.round(Number(r.p90) * 10) / 10,
+  }));
+}

@@ -1,0 +1,66 @@
+import { DateTime } from 'luxon';
+import type { Pool } from '../db/pool.ts';
+import { reportBy, type ReportRow } from './report.repository.ts';
+
+export interface ReportRange { from: Date; to: Date; fromDay: string; toDay: string }
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+export const MAX_RANGE_DAYS = 366;
+
+/**
+ * The date filter: inclusive days in the subscriber's zone (default the last 30 days). Anything malformed
+ * falls back to the default rather than failing: a report page should always show something.
+ */
+export function reportRange(q: { from?: unknown; to?: unknown }, timezone: string, now = new Date()): ReportRange {
+  const today = DateTime.fromJSDate(now, { zone: timezone }).startOf('day');
+  const parse = (v: unknown) => (typeof v === 'string' && DAY.test(v) ? DateTime.fromISO(v, { zone: timezone }) : null);
+  let to = parse(q.to);
+  if (!to?.isValid) to = today;
+  let from = parse(q.from);
+  if (!from?.isValid) from = to.minus({ days: 29 });
+  if (from > to) [from, to] = [to, from];
+  if (to.diff(from, 'days').days > MAX_RANGE_DAYS) from = to.minus({ days: MAX_RANGE_DAYS });
+  return { from: from.toJSDate(), to: to.plus({ days: 1 }).toJSDate(), fromDay: from.toISODate()!, toDay: to.toISODate()! };
+}
+
+export interface ReportRowView extends ReportRow { answerRate: number | null; connectRate: number | null }
+
+export function withRates(r: ReportRow): ReportRowView {
+  return { ...r, answerRate: r.requests ? Math.round((r.answered / r.requests) * 1000) / 10 : null, connectRate: r.requests ? Math.round((r.connected / r.requests) * 1000) / 10 : null };
+}
+
+/** Every day of the range, so days without requests show as zero bars instead of disappearing. */
+export function fillDays(rows: ReportRow[], range: ReportRange, timezone: string): ReportRow[] {
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const out: ReportRow[] = [];
+  for (let d = DateTime.fromISO(range.fromDay, { zone: timezone }); d.toISODate()! <= range.toDay; d = d.plus({ days: 1 })) {
+    const key = d.toISODate()!;
+    out.push(byKey.get(key) ?? { key, requests: 0, answered: 0, connected: 0, medianAnswerSec: null, p90AnswerSec: null });
+  }
+  return out;
+}
+
+export interface SubscriberReport {
+  range: ReportRange;
+  total: ReportRowView;
+  byDay: ReportRowView[];
+  byDepartment: ReportRowView[];
+  byAgent: ReportRowView[];
+  byPage: ReportRowView[];
+}
+
+export async function subscriberReport(pool: Pool, subscriberId: string, timezone: string, range: ReportRange): Promise<SubscriberReport> {
+  const base = { subscriberId, from: range.from, to: range.to, timezone };
+  const [total, day, department, agent, page] = await Promise.all([
+    reportBy(pool, { ...base, by: 'total' }), reportBy(pool, { ...base, by: 'day' }), reportBy(pool, { ...base, by: 'department' }),
+    reportBy(pool, { ...base, by: 'agent' }), reportBy(pool, { ...base, by: 'page' }),
+  ]);
+  return {
+    range,
+    total: withRates(total[0] ?? { key: 'all', requests: 0, answered: 0, connected: 0, medianAnswerSec: null, p90AnswerSec: null }),
+    byDay: fillDays(day, range, timezone).map(withRates),
+    byDepartment: department.map(withRates),
+    byAgent: agent.map(withRates),
+    byPage: page.map(withRates),
+  };
+}
