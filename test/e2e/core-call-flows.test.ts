@@ -8,9 +8,12 @@ test.before(async () => {
   // One attempt per request in these tests, so each outcome is final and easy to see.
   await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}}' WHERE slug = 'demo'`);
   s.c.subscribers.invalidate();
+  s.sim.setRules(LONG_CALLS);
 });
 test.after.always(async () => { await s?.close(); });
 
+// Answering phones stay on until we hang up; the sim's 60 s cap is only 3 s at 1/20 speed.
+const LONG_CALLS = [{ pattern: '[1-5]$', behavior: { kind: 'answer' as const, afterMs: 1000, hangupAfterMs: 600_000 } }];
 const digits = (e164: string) => e164.replace('+', '');
 
 test('answered visitor is bridged to the subscriber; request completes', async (t) => {
@@ -52,10 +55,10 @@ for (const [phone, outcome, cause] of [['+1 202 555 0150', 'busy', 17], ['+1 202
 
 test('visitor hangs up first while bridged: subscriber leg is hung up, outcome answered', async (t) => {
   // Digit 7 answers and hangs up 2 s (scaled) later.
-  s.sim.setRules([{ pattern: '12025550147$', behavior: { kind: 'answer', afterMs: 1000, hangupAfterMs: 8000 } }]);
+  s.sim.setRules([...LONG_CALLS, { pattern: '12025550147$', behavior: { kind: 'answer', afterMs: 1000, hangupAfterMs: 40000 } }]);
   const r = await request(s.base, '+1 202 555 0147');
   const st = await waitForStatus(s.base, r.json, (j) => FINAL.has(j.status), 20000);
-  s.sim.resetRules();
+  s.sim.setRules(LONG_CALLS);
   t.is(st.status, 'completed');
   t.is(st.attempts[0].outcome, 'answered');
   const { rows } = await s.c.pool.query(`SELECT id, callee_answered_at FROM call_attempts WHERE request_id = $1`, [r.json.id]);

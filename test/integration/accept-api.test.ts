@@ -74,12 +74,17 @@ test.serial('status needs the token; a wrong token looks like a missing request'
   t.deepEqual(ok.json.attempts, []);
 });
 
+async function formToken(): Promise<string> {
+  const html = await (await fetch(`${s.base}/c/demo`)).text();
+  return /name="formToken" value="([^"]*)"/.exec(html)?.[1] ?? '';
+}
+
 test.serial('HTML in the name is escaped on the hosted status page and the form', async (t) => {
   const evil = '<script>alert(1)</script>';
   const form = await fetch(`${s.base}/c/demo`, {
     method: 'POST', redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ phone: '12', name: evil, consent: 'yes' }).toString(),
+    body: new URLSearchParams({ phone: '12', name: evil, consent: 'yes', formToken: await formToken() }).toString(),
   });
   t.is(form.status, 400);
   const html = await form.text();
@@ -89,7 +94,7 @@ test.serial('HTML in the name is escaped on the hosted status page and the form'
   const ok = await fetch(`${s.base}/c/demo`, {
     method: 'POST', redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ phone: '202 555 0173', name: evil, consent: 'yes', pageUrl: 'http://localhost/x' }).toString(),
+    body: new URLSearchParams({ phone: '202 555 0173', name: evil, consent: 'yes', pageUrl: 'http://localhost/x', formToken: await formToken() }).toString(),
   });
   t.is(ok.status, 303);
   const location = ok.headers.get('location')!;
