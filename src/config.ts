@@ -59,12 +59,10 @@ const Env = z.object({
   MOH_CLASS: z.string().default('default'),
   // --- Abuse protection and scheduling (src/policy, src/schedule; see README "Abuse protection") ---
   /**
-   * Master switch for the rate limits below; the other guards stay on. `auto` (default) = on, except under the
-   * test runner (process NODE_ENV=test), where every test's client is 127.0.0.1 with the same user agent:
-   * tests about limits turn them on explicitly.
+   * Master switch for the rate limits below; the other guards stay on. On by default; the test stack turns it
+   * off (every test client is 127.0.0.1 with one user agent) and tests about limits turn it on explicitly.
    */
-  RATE_LIMITS_ENABLED: z.enum(['auto', 'true', 'false', '1', '0']).default('auto')
-    .transform((v) => (v === 'auto' ? process.env.NODE_ENV !== 'test' : v === 'true' || v === '1')),
+  RATE_LIMITS_ENABLED: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
   /** Call-back requests one client IP may make, as "count/seconds" (counts refused ones too). */
   LIMIT_PER_IP: rateSpec('10/600'),
   /** Requests for one destination number across all subscribers, short and long window; then NUMBER_BLOCK_SEC. */

@@ -5,6 +5,12 @@ import { OriginateError } from '../telephony/telephony-port.ts';
 import { recordTransition } from './attempt.repository.ts';
 import { callIds } from './call-ids.ts';
 import { transition, type CallContext, type CallEvent, type CallState, type Effect, type Outcome } from './call-state.ts';
+import { lostTransition, type LostEvent } from './recovery.ts';
+
+const EFFECT_TIMEOUT_MS = 4000;
+
+/** Events a session takes: the state machine's, plus `lost` (legs gone or given up on; see recovery.ts). */
+export type SessionEvent = CallEvent | LostEvent;
 
 export interface SessionSettings {
   confirm: boolean;
@@ -16,6 +22,8 @@ export interface SessionSettings {
   maxCallSec: number;
   mohClass: string;
   prompts: { confirm: string[]; announce: string[] };
+  /** Media played to the callee before bridging (agents: names the subscriber); absent = no whisper. */
+  whisper?: string[];
 }
 
 export interface SessionTarget {
@@ -35,6 +43,11 @@ export interface SessionHooks {
   /** Phase changes worth telling the visitor about (status page, widget). */
   phase(phase: 'visitor_answered' | 'calling_callee' | 'connected' | 'ended'): void;
   optOut?(): Promise<void>;
+  /**
+   * Agents: a callee who does not take the call (busy, no answer, declined) may be replaced by the next one
+   * while the visitor holds. Returns the next callee's endpoint, or null to end the attempt as usual.
+   */
+  nextCallee?(why: { cause: number | null; causeTxt: string }): Promise<string | null>;
 }
 
 /**
@@ -49,6 +62,9 @@ export class CallSession {
   private timers: NodeJS.Timeout[] = [];
   readonly ids: ReturnType<typeof callIds>;
   readonly log: Logger;
+  /** When Asterisk confirmed each leg's originate (null: not yet): reconciliation must not take a leg still being placed for a lost one. */
+  visitorOriginatedAt: number | null = null;
+  calleeOriginatedAt: number | null = null;
 
   constructor(
     readonly target: SessionTarget,
@@ -57,7 +73,7 @@ export class CallSession {
     private readonly hooks: SessionHooks,
   ) {
     this.ids = callIds(target.attemptId);
-    this.ctx = { confirm: settings.confirm, confirmKey: settings.confirmKey, optOutKey: settings.optOutKey, visitorUp: false, calleeUp: false };
+    this.ctx = { confirm: settings.confirm, confirmKey: settings.confirmKey, optOutKey: settings.optOutKey, whisper: !!settings.whisper?.length, visitorUp: false, calleeUp: false };
     this.log = deps.log.child({ requestId: target.requestId, attemptId: target.attemptId });
   }
 
@@ -75,6 +91,7 @@ export class CallSession {
         appArgs: ['visitor', this.target.attemptId],
         variables: { 'CHANNEL(accountcode)': this.target.accountCode },
       });
+      this.visitorOriginatedAt = Date.now();
       this.log.info({ endpoint: this.target.visitorEndpoint }, 'visitor leg originated');
     } catch (err) {
       this.ctx.visitorUp = false;
@@ -83,21 +100,57 @@ export class CallSession {
     }
   }
 
+  /**
+   * Takes over a call found in flight (recovery): the stored state and the legs Asterisk still has.
+   * A connected call gets its maximum-length timer again, counted from now.
+   */
+  adopt(state: CallState, legs: { visitorUp: boolean; calleeUp: boolean }): void {
+    this.state = state;
+    this.ctx.visitorUp = legs.visitorUp;
+    this.ctx.calleeUp = legs.calleeUp;
+    const now = Date.now();
+    this.visitorOriginatedAt = now;
+    this.calleeOriginatedAt = legs.calleeUp ? now : null;
+    if (state === 'connected') this.timer(this.settings.maxCallSec * 1000, { type: 'abort', reason: 'maximum call length reached' });
+  }
+
+  /** Ends the call as lost, hanging up whatever is up (worker shutdown after the grace period). */
+  lose(reason: string): Promise<void> {
+    return this.dispatch({ type: 'lost', reason, visitorUp: this.ctx.visitorUp, calleeUp: this.ctx.calleeUp });
+  }
+
+  /** Queues an event that only applies if the call is still in `state` when its turn comes (reconciliation). */
+  dispatchIf(state: CallState, event: SessionEvent): Promise<void> {
+    return this.dispatch(event, state);
+  }
+
   /** Queues an event; events are handled strictly one after another. */
-  dispatch(event: CallEvent): Promise<void> {
-    this.chain = this.chain.then(() => this.handle(event)).catch((err) => {
+  dispatch(event: SessionEvent, onlyIn?: CallState): Promise<void> {
+    this.chain = this.chain.then(() => (onlyIn === undefined || this.state === onlyIn ? this.handle(event) : undefined)).catch((err) => {
       this.log.error({ err, event: event.type }, 'call session error; ending the call');
       if (!this.ended) return this.handle({ type: 'abort', reason: 'internal error' }).catch(() => {});
     });
     return this.chain;
   }
 
-  private async handle(event: CallEvent): Promise<void> {
+  private async handle(event: SessionEvent): Promise<void> {
     if (this.ended) return;
+    if (event.type === 'lost') { this.ctx.visitorUp = event.visitorUp; this.ctx.calleeUp = event.calleeUp; }
     if (event.type === 'visitor.ended') this.ctx.visitorUp = false;
     if (event.type === 'callee.ended' || event.type === 'callee.originate_failed') this.ctx.calleeUp = false;
+    if ((event.type === 'callee.ended' || event.type === 'callee.originate_failed') && this.state === 'callee_ringing' && this.hooks.nextCallee) {
+      const why = event.type === 'callee.ended' ? { cause: event.cause, causeTxt: event.causeTxt } : { cause: null, causeTxt: `callee originate refused (${event.status})` };
+      const next = await this.hooks.nextCallee(why);
+      if (next && !this.ended) {
+        await recordTransition(this.deps.pool, { attemptId: this.target.attemptId, from: this.state, event: 'callee.replaced', to: this.state });
+        this.log.info({ endpoint: next, why: why.causeTxt }, 'callee replaced; ringing the next one');
+        this.target.calleeEndpoint = next;
+        await this.performBounded({ kind: 'originate_callee' });
+        return;
+      }
+    }
     const from = this.state;
-    const t = transition(from, event, this.ctx);
+    const t = event.type === 'lost' ? lostTransition(from, event) : transition(from, event, this.ctx);
     this.state = t.to;
     if (from !== t.to || t.outcome) {
       await recordTransition(this.deps.pool, {
@@ -106,7 +159,12 @@ export class CallSession {
       });
       this.log.info({ from, event: event.type, to: t.to, outcome: t.outcome?.outcome }, 'call transition');
     }
-    for (const effect of t.effects) await this.perform(effect);
+    for (const effect of t.effects) {
+      if (t.to !== 'ended') { await this.performBounded(effect); continue; }
+      // Ending: every hangup is attempted and the end is always reported, even when Asterisk is unreachable
+      // (restarting); otherwise the request would stay `dialing` for ever.
+      await this.performBounded(effect).catch((err) => this.log.warn({ err: (err as Error).message, effect: effect.kind }, 'could not clean up after the call'));
+    }
     if (t.to === 'callee_ringing' && from !== 'callee_ringing') this.hooks.phase(from === 'visitor_ringing' ? 'visitor_answered' : 'calling_callee');
     if (t.to === 'connected' && from !== 'connected') {
       this.timer(this.settings.maxCallSec * 1000, { type: 'abort', reason: 'maximum call length reached' });
@@ -118,6 +176,18 @@ export class CallSession {
       this.hooks.phase('ended');
       await this.hooks.ended(t.outcome!);
     }
+  }
+
+  /**
+   * A REST request caught on a socket that Asterisk closes (restart) may never be answered; an effect that
+   * takes longer than EFFECT_TIMEOUT_MS fails, so the call ends instead of waiting for ever.
+   */
+  private performBounded(effect: Effect): Promise<void> {
+    let timer: NodeJS.Timeout;
+    return Promise.race([
+      this.perform(effect).finally(() => clearTimeout(timer)),
+      new Promise<void>((_, reject) => { timer = setTimeout(() => reject(new Error(`${effect.kind}: no answer from Asterisk within ${EFFECT_TIMEOUT_MS} ms`)), EFFECT_TIMEOUT_MS); }),
+    ]);
   }
 
   private async perform(effect: Effect): Promise<void> {
@@ -151,11 +221,17 @@ export class CallSession {
             appArgs: ['callee', this.target.attemptId],
             variables: { 'CHANNEL(accountcode)': this.target.accountCode },
           });
+          this.calleeOriginatedAt = Date.now();
         } catch (err) {
           this.ctx.calleeUp = false;
           this.log.warn({ err: (err as Error).message }, 'callee originate refused');
           void this.dispatch({ type: 'callee.originate_failed', status: err instanceof OriginateError ? err.status : 0 });
         }
+        return;
+      case 'whisper':
+        await port.play(ids.callee, ids.playback('whisper'), this.settings.whisper ?? []);
+        // If Asterisk never reports the whisper's end, connect anyway rather than leave both waiting.
+        this.timer(15_000, { type: 'prompt.finished', prompt: 'whisper' });
         return;
       case 'connect_callee':
         await port.stopPlayback(ids.playback('announce'));

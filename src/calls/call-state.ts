@@ -8,14 +8,14 @@ import type { AttemptOutcome } from '../callbacks/callback.types.ts';
  *        |            (straight to callee_ringing when no key is asked for)   |
  *        +--ended--> ended (busy / no_answer / rejected / failed)              +--callee ended--> ended (callee_unanswered)
  */
-export type CallState = 'visitor_ringing' | 'visitor_confirming' | 'callee_ringing' | 'connected' | 'ended';
+export type CallState = 'visitor_ringing' | 'visitor_confirming' | 'callee_ringing' | 'callee_whisper' | 'connected' | 'ended';
 
 export type CallEvent =
   | { type: 'originate.failed'; status: number }
   | { type: 'visitor.answered' }
   | { type: 'visitor.ended'; cause: number; causeTxt: string }
   | { type: 'visitor.dtmf'; digit: string }
-  | { type: 'prompt.finished'; prompt: 'confirm' | 'announce' }
+  | { type: 'prompt.finished'; prompt: 'confirm' | 'announce' | 'whisper' }
   | { type: 'confirm.timeout' }
   | { type: 'callee.originate_failed'; status: number }
   | { type: 'callee.answered' }
@@ -30,6 +30,8 @@ export type Effect =
   | { kind: 'start_confirm_timer' }
   | { kind: 'start_moh' }
   | { kind: 'originate_callee' }
+  /** A short prompt to the answered callee (an agent) naming the subscriber, before the visitor joins. */
+  | { kind: 'whisper' }
   | { kind: 'connect_callee' }
   | { kind: 'hangup_visitor' }
   | { kind: 'hangup_callee' }
@@ -42,6 +44,8 @@ export interface CallContext {
   confirmKey: string;
   /** Key that puts the visitor's number on the do-not-call list, announced in the greeting. */
   optOutKey: string | null;
+  /** Whisper to the callee on answer (agents answering for many subscribers): callee_ringing -> callee_whisper -> connected. */
+  whisper?: boolean;
   /** Which legs exist now, so that ending hangs up only what is up. */
   visitorUp: boolean;
   calleeUp: boolean;
@@ -112,13 +116,23 @@ export function transition(state: CallState, event: CallEvent, ctx: CallContext)
       if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'abandoned', cause: event.cause, causeTxt: event.causeTxt });
       break;
     case 'callee_ringing':
-      if (event.type === 'callee.answered') return { to: 'connected', effects: [{ kind: 'connect_callee' }], calleeAnswered: true };
+      if (event.type === 'callee.answered') {
+        return ctx.whisper
+          ? { to: 'callee_whisper', effects: [{ kind: 'whisper' }], calleeAnswered: true }
+          : { to: 'connected', effects: [{ kind: 'connect_callee' }], calleeAnswered: true };
+      }
       if (event.type === 'callee.ended') return end({ ...ctx, calleeUp: false }, { outcome: 'callee_unanswered', cause: event.cause, causeTxt: event.causeTxt });
       if (event.type === 'callee.originate_failed') return end({ ...ctx, calleeUp: false }, { outcome: 'callee_unanswered', cause: null, causeTxt: `callee originate refused (${event.status})` });
       if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'abandoned', cause: event.cause, causeTxt: event.causeTxt });
       // After the announcement (no-confirm mode) the visitor waits with music.
       if (event.type === 'prompt.finished') return { to: state, effects: event.prompt === 'announce' ? [{ kind: 'start_moh' }] : [] };
       if (event.type === 'visitor.dtmf' || event.type === 'confirm.timeout') return stay(state);
+      break;
+    case 'callee_whisper':
+      if (event.type === 'prompt.finished' && event.prompt === 'whisper') return { to: 'connected', effects: [{ kind: 'connect_callee' }] };
+      if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'abandoned', cause: event.cause, causeTxt: event.causeTxt });
+      if (event.type === 'callee.ended') return end({ ...ctx, calleeUp: false }, { outcome: 'callee_unanswered', cause: event.cause, causeTxt: `${event.causeTxt} (during whisper)` });
+      if (event.type === 'prompt.finished' || event.type === 'visitor.dtmf' || event.type === 'confirm.timeout') return stay(state);
       break;
     case 'connected':
       if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt });

@@ -11,10 +11,15 @@ import type { Department, Subscriber } from '../subscribers/subscriber.types.ts'
 import type { CallbackRequest } from '../callbacks/callback.types.ts';
 import { dialDigits } from '../phone/phone-number.ts';
 import type { TelephonyEvent, TelephonyPort } from '../telephony/telephony-port.ts';
-import { insertAttempt } from './attempt.repository.ts';
-import { parseCallId } from './call-ids.ts';
-import { CallSession, type SessionSettings } from './call-session.ts';
-import type { Outcome } from './call-state.ts';
+import { insertAttempt, listTransitions, recordTransition, type AttemptRow } from './attempt.repository.ts';
+import { callIds, parseCallId } from './call-ids.ts';
+import { CallSession, type SessionSettings, type SessionTarget } from './call-session.ts';
+import { AgentFirstSession } from './agent-first-session.ts';
+import type { AgentCallService, AgentPlan } from '../agents/agent-call.service.ts';
+import { offerOutcomeOf } from '../agents/agent-call.service.ts';
+import type { CallState, Outcome } from './call-state.ts';
+import { hoursFromSettings } from '../schedule/business-hours.ts';
+import { retryOutsideHours, retryWithinHours } from '../schedule/retry-window.ts';
 import { nextStep, policyFrom } from './retry-policy.ts';
 
 /** Who answers on the subscriber's side for one attempt. */
@@ -34,8 +39,17 @@ export interface DialerDeps {
   resolveCallee?: CalleeResolver;
   /** Called when the visitor presses the opt-out key (do-not-call list). */
   onOptOut?: (phoneE164: string, subscriberId: string) => Promise<void>;
+  /** Last word before a request is dialed: a reason not to (e.g. the number is on the do-not-call list), or null. */
+  mayDial?: (request: CallbackRequest) => Promise<string | null>;
   /** Called after an attempt's final state is stored (call records, metrics). */
   onAttemptEnded?: (a: { attemptId: string; requestId: string; outcome: Outcome }) => Promise<void> | void;
+  /** Call-center agents (src/agents): requests of subscribers/departments answered by agents go through it. */
+  agents?: AgentCallService;
+}
+
+/** A request's age counts from the time it was meant to be called (scheduled), not from when it was made. */
+function ageFrom(r: CallbackRequest): Date {
+  return r.scheduledAt && r.scheduledAt > r.createdAt ? r.scheduledAt : r.createdAt;
 }
 
 export function trunkEndpoint(template: string, e164: string): string {
@@ -68,13 +82,17 @@ export function sessionSettings(config: Config, settings: Record<string, unknown
  */
 export class Dialer {
   readonly sessions = new Map<string, CallSession>();
+  /** Attempts whose channels Asterisk is hanging up because it is shutting down. */
+  private readonly exchangeLost = new Set<string>();
+  /** Agent-first calls (their own state machine, agent-first-state.ts); kept apart so recovery sees only CallSessions. */
+  readonly agentSessions = new Map<string, AgentFirstSession>();
   private draining = false;
 
   constructor(private readonly deps: DialerDeps) {
     deps.port.onEvent((e) => this.route(e));
   }
 
-  get activeCalls(): number { return this.sessions.size; }
+  get activeCalls(): number { return this.sessions.size + this.agentSessions.size; }
 
   /** Stops taking new attempts (SIGTERM); calls in progress go on. */
   drain(): void { this.draining = true; }
@@ -88,7 +106,7 @@ export class Dialer {
     if (!subscriber) return 'skipped';
     const department = request.departmentId ? await findDepartment(pool, subscriber.id, request.departmentId) : null;
     const policy = policyFrom(subscriber.settings);
-    if (Date.now() - request.createdAt.getTime() > policy.maxAgeSec * 1000) {
+    if (Date.now() - ageFrom(request).getTime() > policy.maxAgeSec * 1000) {
       await this.finishRequest(request.id, ['queued', 'scheduled'], 'expired', 'too old to call back');
       return 'skipped';
     }
@@ -96,12 +114,23 @@ export class Dialer {
       await this.finishRequest(request.id, ['queued', 'scheduled'], 'failed', 'subscriber suspended');
       return 'skipped';
     }
-    const callee = await (this.deps.resolveCallee ?? this.defaultCallee.bind(this))({ request, subscriber, department });
+    const refusal = await this.deps.mayDial?.(request);
+    if (refusal) {
+      await this.finishRequest(request.id, ['queued', 'scheduled'], 'canceled', refusal);
+      return 'skipped';
+    }
+    const attemptId = randomUUID();
+    const plan: AgentPlan = this.deps.agents ? await this.deps.agents.plan({ request, subscriber, department, attemptId }) : { kind: 'not_agents' };
+    if (plan.kind === 'wait') return 'skipped';
+    if (plan.kind === 'agent_first') return this.startAgentFirst(request, subscriber, department, attemptId, plan, policy);
+    const callee = plan.kind === 'customer_first'
+      ? { kind: 'agent' as const, endpoint: plan.agent.endpoint, label: plan.agent.name }
+      : await (this.deps.resolveCallee ?? this.defaultCallee.bind(this))({ request, subscriber, department });
     if (!callee) {
       await this.finishRequest(request.id, ['queued', 'scheduled'], 'failed', 'nobody to connect the call to');
       return 'skipped';
     }
-    const attemptId = randomUUID();
+    let agentNow = plan.kind === 'customer_first' ? plan.agent : null;
     const session: CallSession = new CallSession(
       {
         attemptId, requestId,
@@ -112,10 +141,24 @@ export class Dialer {
         calleeCallerId: callerId(request.visitorName, request.phoneE164),
         accountCode: subscriber.slug,
       },
-      sessionSettings(this.deps.config, subscriber.settings),
+      { ...sessionSettings(this.deps.config, subscriber.settings), ...(plan.kind === 'customer_first' ? { whisper: plan.whisper } : {}) },
       { pool, port: this.deps.port, log },
       {
-        ended: (outcome): Promise<void> => this.attemptEnded(session, request, policy, outcome),
+        ended: async (outcome): Promise<void> => {
+          if (agentNow) {
+            await this.deps.agents!.offerEnded({ agentId: agentNow.id, requestId, outcome: offerOutcomeOf(outcome) }).catch((err) => log.error({ err, requestId }, 'agent release failed'));
+          }
+          await this.attemptEnded(session, request, policy, outcome);
+        },
+        ...(plan.kind === 'customer_first' ? {
+          // Customer-first with agents: while the visitor holds, an agent who does not take the call is replaced.
+          nextCallee: async (why: { cause: number | null; causeTxt: string }): Promise<string | null> => {
+            const agents = this.deps.agents!;
+            if (agentNow) await agents.offerEnded({ agentId: agentNow.id, requestId, outcome: offerOutcomeOf({ outcome: 'callee_unanswered', ...why }) });
+            agentNow = await agents.nextAgent({ request, subscriber, department, attemptId });
+            return agentNow?.endpoint ?? null;
+          },
+        } : {}),
         phase: (phase) => { void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase, at: new Date().toISOString() }); },
         optOut: () => this.deps.onOptOut?.(request.phoneE164, subscriber.id) ?? Promise.resolve(),
       },
@@ -130,11 +173,134 @@ export class Dialer {
       });
       return true;
     });
-    if (!claimed) return 'skipped';
+    if (!claimed) {
+      if (plan.kind === 'customer_first') await this.deps.agents!.offerEnded({ agentId: plan.agent.id, requestId, outcome: 'canceled' });
+      return 'skipped';
+    }
     this.sessions.set(attemptId, session);
     void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
     await session.start();
     return 'dialed';
+  }
+
+  /**
+   * Agent-first: the agent (already reserved) is offered the call and rung first; the visitor is dialed once the
+   * agent is on the line. An agent who does not take it puts the request straight back in line for the next one.
+   */
+  private async startAgentFirst(
+    request: CallbackRequest, subscriber: Subscriber, department: Department | null, attemptId: string,
+    plan: Extract<AgentPlan, { kind: 'agent_first' }>, policy: ReturnType<typeof policyFrom>,
+  ): Promise<'dialed' | 'skipped'> {
+    const { pool, log, config } = this.deps;
+    const agents = this.deps.agents!;
+    const requestId = request.id;
+    const session: AgentFirstSession = new AgentFirstSession(
+      {
+        attemptId, requestId,
+        visitorNumber: request.phoneE164,
+        visitorEndpoint: trunkEndpoint(config.TRUNK_ENDPOINT, request.phoneE164),
+        visitorCallerId: callerId(subscriber.name, subscriber.phoneE164 ?? department?.phoneE164 ?? ''),
+        calleeEndpoint: plan.agent.endpoint,
+        calleeCallerId: callerId(`${subscriber.name}: ${request.visitorName ?? ''}`.trim(), request.phoneE164),
+        accountCode: subscriber.slug,
+      },
+      {
+        ringTimeoutSec: config.RING_TIMEOUT, maxCallSec: config.MAX_CALL_SEC, offerTimeoutMs: config.AGENT_OFFER_TIMEOUT_SEC * 1000,
+        autoAccept: plan.agent.autoAnswer, progressMedia: config.AGENT_PROGRESS_MEDIA.split(','),
+      },
+      { pool, port: this.deps.port, log },
+      {
+        ended: async (outcome, offer, visitorDialed): Promise<void> => {
+          await agents.offerEnded({ agentId: plan.agent.id, requestId, outcome: offer }).catch((err) => log.error({ err, requestId }, 'agent release failed'));
+          this.agentSessions.delete(attemptId);
+          if (visitorDialed) return this.attemptEnded(session, request, policy, outcome);
+          await agents.backInLine(requestId, `agent ${plan.agent.name}: ${outcome.causeTxt ?? offer}`);
+          await this.deps.onAttemptEnded?.({ attemptId, requestId, outcome });
+        },
+        phase: (phase) => {
+          void agents.tell(plan.agent.id, { type: 'call', requestId, phase, at: new Date().toISOString() });
+          if (phase === 'connected') void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase, at: new Date().toISOString() });
+        },
+      },
+    );
+    const claimed = await withTransaction(pool, async (tx) => {
+      const moved = await transitionRequest(tx, requestId, ['queued', 'scheduled'], 'dialing', null, { attemptCountDelta: 1 });
+      if (!moved.ok) return false;
+      await insertAttempt(tx, {
+        id: attemptId, requestId, n: moved.attemptCount, state: 'offered', workerId: this.deps.workerId,
+        visitorChannelId: session.ids.visitor, calleeChannelId: session.ids.callee, bridgeId: session.ids.bridge,
+        calleeKind: 'agent', calleeEndpoint: plan.agent.endpoint,
+      });
+      return true;
+    });
+    if (!claimed) {
+      await agents.offerEnded({ agentId: plan.agent.id, requestId, outcome: 'canceled' });
+      return 'skipped';
+    }
+    this.agentSessions.set(attemptId, session);
+    void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
+    await session.start();
+    return 'dialed';
+  }
+
+  /**
+   * Rebuilds the session of an attempt that a previous process of this worker left in flight (recovery.ts), in
+   * its stored state with the legs Asterisk still has. Null when the request or subscriber is gone.
+   */
+  async resume(a: AttemptRow, callee: CalleeTarget, legs: { visitorUp: boolean; calleeUp: boolean }): Promise<CallSession | null> {
+    const { pool, log } = this.deps;
+    // Agent-first calls run their own state machine: live ones are not orphans, and orphaned ones are ended.
+    if (this.agentSessions.has(a.id)) return null;
+    if ((await listTransitions(pool, a.id))[0]?.to === 'offered') {
+      await this.endOrphanedAgentFirst(a);
+      return null;
+    }
+    const request = await findRequest(pool, a.requestId);
+    const subscriber = request ? await findSubscriberById(pool, request.subscriberId) : null;
+    if (!request || !subscriber) return null;
+    const department = request.departmentId ? await findDepartment(pool, subscriber.id, request.departmentId) : null;
+    const policy = policyFrom(subscriber.settings);
+    const session: CallSession = new CallSession(
+      {
+        attemptId: a.id, requestId: request.id,
+        visitorNumber: request.phoneE164,
+        visitorEndpoint: trunkEndpoint(this.deps.config.TRUNK_ENDPOINT, request.phoneE164),
+        visitorCallerId: callerId(subscriber.name, subscriber.phoneE164 ?? department?.phoneE164 ?? ''),
+        calleeEndpoint: callee.endpoint,
+        calleeCallerId: callerId(request.visitorName, request.phoneE164),
+        accountCode: subscriber.slug,
+      },
+      sessionSettings(this.deps.config, subscriber.settings),
+      { pool, port: this.deps.port, log },
+      {
+        ended: (outcome): Promise<void> => this.attemptEnded(session, request, policy, outcome),
+        phase: (phase) => { void this.deps.bus.publish({ type: 'attempt.updated', requestId: request.id, phase, at: new Date().toISOString() }); },
+        optOut: () => this.deps.onOptOut?.(request.phoneE164, subscriber.id) ?? Promise.resolve(),
+      },
+    );
+    session.adopt(a.state as CallState, legs);
+    this.sessions.set(a.id, session);
+    log.info({ attemptId: a.id, requestId: request.id, state: a.state, ...legs }, 'attempt re-adopted after restart');
+    return session;
+  }
+
+  /**
+   * An agent-first attempt left by a previous process: its legs are hung up and it is recorded as canceled; the
+   * request goes back in line (the agent's reservation was released when this worker started).
+   */
+  private async endOrphanedAgentFirst(a: AttemptRow): Promise<void> {
+    const { pool, port, log } = this.deps;
+    const ids = callIds(a.id);
+    for (const ch of [ids.visitor, ids.callee]) await port.hangup(ch).catch(() => {});
+    await port.destroyBridge(ids.bridge).catch(() => {});
+    await recordTransition(pool, { attemptId: a.id, from: a.state, event: 'lost', to: 'ended', outcome: { outcome: 'canceled', cause: null, causeTxt: 'worker restarted during an agent-first call' } });
+    if (a.state === 'connected' || a.state === 'visitor_ringing') {
+      // The visitor was reached (or being called): the retry policy decides, as for any call that broke off.
+      await this.finishRequest(a.requestId, ['dialing', 'connected'], 'failed', 'call lost when the worker restarted');
+    } else {
+      await this.deps.agents?.backInLine(a.requestId, 'worker restarted before the agent answered');
+    }
+    log.warn({ attemptId: a.id, state: a.state }, 'orphaned agent-first attempt ended');
   }
 
   private async defaultCallee({ subscriber, department }: { subscriber: Subscriber; department: Department | null }): Promise<CalleeTarget | null> {
@@ -148,7 +314,7 @@ export class Dialer {
     const id = 'playbackId' in e ? e.playbackId : 'channelId' in e ? e.channelId : null;
     const parsed = id ? parseCallId(id) : null;
     if (!parsed) return;
-    const session = this.sessions.get(parsed.attemptId);
+    const session = this.sessions.get(parsed.attemptId) ?? this.agentSessions.get(parsed.attemptId);
     if (!session) return;
     const leg = parsed.leg;
     switch (e.type) {
@@ -156,26 +322,42 @@ export class Dialer {
         void session.dispatch({ type: leg === 'visitor' ? 'visitor.answered' : 'callee.answered' });
         if (leg === 'visitor') void this.deps.bus.publish({ type: 'request.status', requestId: session.target.requestId, status: 'dialing', phase: 'visitor_answered', at: new Date().toISOString() });
         return;
+      case 'call.hangup_requested':
+        // Asterisk shutting down hangs every channel up with cause 4 (traces/asterisk-restart): those calls are
+        // lost, not abandoned by the visitor, and the retry policy gets to try again.
+        if (e.cause === 4) this.exchangeLost.add(parsed.attemptId);
+        return;
       case 'call.ended':
+        if (this.exchangeLost.delete(parsed.attemptId) && session instanceof CallSession) {
+          void session.lose('Asterisk went down during the call');
+          return;
+        }
         void session.dispatch({ type: leg === 'visitor' ? 'visitor.ended' : 'callee.ended', cause: e.cause, causeTxt: e.causeTxt });
         return;
       case 'dtmf.received':
         if (leg === 'visitor') void session.dispatch({ type: 'visitor.dtmf', digit: e.digit });
         return;
       case 'playback.finished':
-        if (parsed.prompt === 'confirm' || parsed.prompt === 'announce') void session.dispatch({ type: 'prompt.finished', prompt: parsed.prompt });
+        if (parsed.prompt === 'confirm' || parsed.prompt === 'announce' || parsed.prompt === 'whisper') void session.dispatch({ type: 'prompt.finished', prompt: parsed.prompt });
         return;
       default:
         return;
     }
   }
 
-  private async attemptEnded(session: CallSession, request: CallbackRequest, policy: ReturnType<typeof policyFrom>, outcome: Outcome): Promise<void> {
+  private async attemptEnded(session: { target: SessionTarget }, request: CallbackRequest, policy: ReturnType<typeof policyFrom>, outcome: Outcome): Promise<void> {
     const { pool, log } = this.deps;
     this.sessions.delete(session.target.attemptId);
     const fresh = await findRequest(pool, request.id);
     if (!fresh) return;
-    const step = nextStep({ outcome: outcome.outcome, attemptsDone: fresh.attemptCount, createdAt: fresh.createdAt, now: new Date(), policy });
+    let step = nextStep({ outcome: outcome.outcome, attemptsDone: fresh.attemptCount, createdAt: ageFrom(fresh), now: new Date(), policy });
+    const subscriber = step.action === 'retry' ? await findSubscriberById(pool, fresh.subscriberId) : null;
+    if (subscriber) {
+      step = retryWithinHours(step, {
+        hours: hoursFromSettings(subscriber.settings, subscriber.timezone), outsideHours: retryOutsideHours(subscriber.settings),
+        deadline: new Date(ageFrom(fresh).getTime() + policy.maxAgeSec * 1000),
+      });
+    }
     const live = ['dialing', 'connected'] as const;
     if (outcome.outcome === 'canceled' && outcome.causeTxt === 'visitor opted out') {
       await this.finishRequest(request.id, live, 'canceled', 'visitor opted out during the call');

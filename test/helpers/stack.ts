@@ -46,6 +46,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     HOST: '127.0.0.1',
     WORKER_ID: `t${process.pid}${o.label.replace(/\W/g, '').slice(0, 12)}`,
     CONFIRM_WAIT_MS: '1500',
+    RATE_LIMITS_ENABLED: 'false',
     OUTBOX_INTERVAL_MS: '200',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...o.env,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Router from 'koa-router';
 import { AppError } from '../../errors/app-error.ts';
 import type { AcceptService } from '../../callbacks/accept.service.ts';
@@ -16,6 +17,9 @@ export interface HostedFormDeps {
   /** Extra hidden fields for the form (signed form token); set by the abuse-protection module. */
   formToken?: (slug: string) => string;
 }
+
+const VISITOR_COOKIE = 'bk_vid';
+const VISITOR_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 const EXAMPLES: Record<string, string> = { US: '(202) 555-0145', CA: '(416) 555-0145', GB: '020 7946 0958', FR: '01 23 45 67 89', DE: '030 123456' };
 
@@ -48,6 +52,10 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
 
   router.get('/c/:slug', async (ctx) => {
     const pageUrl = typeof ctx.query.pageUrl === 'string' ? ctx.query.pageUrl : ctx.get('referer');
+    // The browser's own id, so abuse protection can tell one browser asking for many numbers (src/policy).
+    if (!VISITOR_ID.test(ctx.cookies.get(VISITOR_COOKIE) ?? '')) {
+      ctx.cookies.set(VISITOR_COOKIE, randomBytes(16).toString('base64url'), { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86400_000, overwrite: true });
+    }
     await page(ctx, { pageUrl }, []);
   });
 
@@ -59,6 +67,7 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
       scheduledAt: localToIso(form.scheduledAtLocal, form.tzOffset) ?? undefined,
       consent: form.consent === 'yes' || form.consent === 'on' ? true : undefined,
       department: form.department || undefined,
+      visitorId: VISITOR_ID.test(ctx.cookies.get(VISITOR_COOKIE) ?? '') ? ctx.cookies.get(VISITOR_COOKIE) : undefined,
     };
     try {
       const result = await deps.accept.accept(body, requestMeta(ctx, 'form'));

@@ -1,0 +1,157 @@
+import type { Logger } from '../logger.ts';
+import type { Pool } from '../db/pool.ts';
+import type { TelephonyPort } from '../telephony/telephony-port.ts';
+import { OriginateError } from '../telephony/telephony-port.ts';
+import { recordTransition } from './attempt.repository.ts';
+import { callIds } from './call-ids.ts';
+import type { Outcome } from './call-state.ts';
+import type { SessionTarget } from './call-session.ts';
+import {
+  agentFirstTransition, type AgentFirstContext, type AgentFirstEffect, type AgentFirstEvent, type AgentFirstState, type AgentFirstTransition,
+} from './agent-first-state.ts';
+
+export interface AgentFirstSettings {
+  ringTimeoutSec: number;
+  maxCallSec: number;
+  /** How long an offer waits for Accept in the console before it counts as missed. */
+  offerTimeoutMs: number;
+  /** Ring the agent's phone at once (no Accept needed). */
+  autoAccept: boolean;
+  /** What the agent hears while the visitor's phone rings. */
+  progressMedia: string[];
+}
+
+export type AgentFirstPhase = 'ringing_agent' | 'ringing_visitor' | 'connected' | 'ended';
+
+export interface AgentFirstHooks {
+  /** Called once, after the final transition is stored; `offer` says how the offer to the agent ended. */
+  ended(outcome: Outcome, offer: NonNullable<AgentFirstTransition['offer']>, visitorDialed: boolean): Promise<void>;
+  phase(phase: AgentFirstPhase): void;
+}
+
+/**
+ * One agent-first attempt: the agent is called first (after Accept in the console, or at once for
+ * auto-answer agents), then the visitor while the agent hears ringing; bridged when the visitor answers.
+ * Same discipline as CallSession: one event at a time, each transition stored, then its effects performed.
+ */
+export class AgentFirstSession {
+  state: AgentFirstState = 'offered';
+  private ctx: AgentFirstContext = { agentUp: false, visitorUp: false };
+  private chain: Promise<void> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private offer: AgentFirstTransition['offer'];
+  private visitorDialed = false;
+  readonly ids: ReturnType<typeof callIds>;
+  readonly log: Logger;
+
+  constructor(
+    readonly target: SessionTarget,
+    private readonly settings: AgentFirstSettings,
+    private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger },
+    private readonly hooks: AgentFirstHooks,
+  ) {
+    this.ids = callIds(target.attemptId);
+    this.log = deps.log.child({ requestId: target.requestId, attemptId: target.attemptId, flow: 'agent_first' });
+  }
+
+  get ended(): boolean { return this.state === 'ended'; }
+
+  /** The attempt row (state offered) is already committed; the console has been told about the offer. */
+  async start(): Promise<void> {
+    if (this.settings.autoAccept) await this.dispatch({ type: 'agent.accepted' });
+    else this.timer(this.settings.offerTimeoutMs, { type: 'offer.timeout' });
+  }
+
+  dispatch(event: AgentFirstEvent): Promise<void> {
+    this.chain = this.chain.then(() => this.handle(event)).catch((err) => {
+      this.log.error({ err, event: event.type }, 'agent-first session error; ending the call');
+      if (!this.ended) return this.handle({ type: 'abort', reason: 'internal error' }).catch(() => {});
+    });
+    return this.chain;
+  }
+
+  private async handle(event: AgentFirstEvent): Promise<void> {
+    if (this.ended) return;
+    if (event.type === 'visitor.ended' || event.type === 'originate.failed') this.ctx.visitorUp = false;
+    if (event.type === 'callee.ended' || event.type === 'callee.originate_failed') this.ctx.agentUp = false;
+    const from = this.state;
+    const t = agentFirstTransition(from, event, this.ctx);
+    this.state = t.to;
+    if (t.offer) this.offer = t.offer;
+    if (from !== t.to || t.outcome) {
+      await recordTransition(this.deps.pool, {
+        attemptId: this.target.attemptId, from, event: event.type, to: t.to,
+        answered: t.visitorAnswered, calleeAnswered: t.calleeAnswered, outcome: t.outcome,
+      });
+      this.log.info({ from, event: event.type, to: t.to, outcome: t.outcome?.outcome }, 'agent-first transition');
+    }
+    for (const effect of t.effects) await this.perform(effect);
+    if (from !== t.to) {
+      if (t.to === 'agent_ringing') this.hooks.phase('ringing_agent');
+      if (t.to === 'visitor_ringing') this.hooks.phase('ringing_visitor');
+      if (t.to === 'connected') {
+        this.timer(this.settings.maxCallSec * 1000, { type: 'abort', reason: 'maximum call length reached' });
+        this.hooks.phase('connected');
+      }
+    }
+    if (t.to === 'ended') {
+      for (const timer of this.timers) clearTimeout(timer);
+      this.hooks.phase('ended');
+      await this.hooks.ended(t.outcome!, this.offer ?? 'canceled', this.visitorDialed);
+    }
+  }
+
+  private async perform(effect: AgentFirstEffect): Promise<void> {
+    const { port } = this.deps;
+    const ids = this.ids;
+    switch (effect.kind) {
+      case 'start_offer_timer': return void this.timer(this.settings.offerTimeoutMs, { type: 'offer.timeout' });
+      case 'originate_agent':
+        this.ctx.agentUp = true;
+        try {
+          await port.originate({
+            channelId: ids.callee, endpoint: this.target.calleeEndpoint, callerId: this.target.calleeCallerId,
+            timeoutSec: this.settings.ringTimeoutSec, appArgs: ['agent', this.target.attemptId],
+            variables: { 'CHANNEL(accountcode)': this.target.accountCode },
+          });
+        } catch (err) {
+          this.ctx.agentUp = false;
+          this.log.warn({ err: (err as Error).message }, 'agent originate refused');
+          void this.dispatch({ type: 'callee.originate_failed', status: err instanceof OriginateError ? err.status : 0 });
+        }
+        return;
+      case 'create_bridge_with_agent':
+        await port.createBridge(ids.bridge);
+        await port.addToBridge(ids.bridge, ids.callee);
+        return;
+      case 'play_progress': return port.play(ids.callee, ids.playback('progress'), this.settings.progressMedia);
+      case 'stop_progress': return port.stopPlayback(ids.playback('progress'));
+      case 'originate_visitor':
+        this.ctx.visitorUp = true;
+        this.visitorDialed = true;
+        try {
+          await port.originate({
+            channelId: ids.visitor, endpoint: this.target.visitorEndpoint, callerId: this.target.visitorCallerId,
+            timeoutSec: this.settings.ringTimeoutSec, appArgs: ['visitor', this.target.attemptId],
+            variables: { 'CHANNEL(accountcode)': this.target.accountCode },
+          });
+        } catch (err) {
+          this.ctx.visitorUp = false;
+          this.log.warn({ err: (err as Error).message }, 'visitor originate refused');
+          void this.dispatch({ type: 'originate.failed', status: err instanceof OriginateError ? err.status : 0 });
+        }
+        return;
+      case 'answer_visitor': return port.answer(ids.visitor);
+      case 'connect_visitor': return port.addToBridge(ids.bridge, ids.visitor);
+      case 'hangup_visitor': return port.hangup(ids.visitor);
+      case 'hangup_agent': return port.hangup(ids.callee);
+      case 'destroy_bridge': return port.destroyBridge(ids.bridge);
+    }
+  }
+
+  private timer(ms: number, event: AgentFirstEvent): void {
+    const t = setTimeout(() => void this.dispatch(event), ms);
+    t.unref();
+    this.timers.push(t);
+  }
+}

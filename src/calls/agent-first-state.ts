@@ -1,0 +1,113 @@
+import type { CallEvent, Outcome } from './call-state.ts';
+import { outcomeForUnansweredCause } from './call-state.ts';
+
+/**
+ * The agent-first call as an explicit state machine (pure: no I/O), the counterpart of call-state.ts.
+ * The agent leg uses the callee channel id (bk-c-), the visitor leg the visitor id (bk-v-).
+ *
+ *   offered --accepted--> agent_ringing --agent answered--> visitor_ringing --visitor answered--> connected --hangup--> ended
+ *      |                      |                                 |
+ *      +--declined/timeout--> ended (callee_unanswered)         +--visitor busy/no answer--> ended (agent released)
+ *                             +--agent busy/no answer--> ended (callee_unanswered: next agent)
+ */
+export type AgentFirstState = 'offered' | 'agent_ringing' | 'visitor_ringing' | 'connected' | 'ended';
+
+export type AgentFirstEvent =
+  | CallEvent
+  | { type: 'agent.accepted' }
+  | { type: 'agent.declined' }
+  | { type: 'offer.timeout' };
+
+export type AgentFirstEffect =
+  | { kind: 'start_offer_timer' }
+  | { kind: 'originate_agent' }
+  | { kind: 'create_bridge_with_agent' }
+  | { kind: 'play_progress' }
+  | { kind: 'stop_progress' }
+  | { kind: 'originate_visitor' }
+  | { kind: 'answer_visitor' }
+  | { kind: 'connect_visitor' }
+  | { kind: 'hangup_visitor' }
+  | { kind: 'hangup_agent' }
+  | { kind: 'destroy_bridge' };
+
+export interface AgentFirstContext { agentUp: boolean; visitorUp: boolean }
+
+export interface AgentFirstTransition {
+  to: AgentFirstState;
+  effects: AgentFirstEffect[];
+  outcome?: Outcome;
+  /** How the offer to the agent ended (agent_offers.outcome), set on the transition that decides it. */
+  offer?: 'connected' | 'declined' | 'no_answer' | 'busy' | 'failed' | 'visitor_unanswered' | 'canceled';
+  visitorAnswered?: boolean;
+  calleeAnswered?: boolean;
+}
+
+export class IllegalAgentFirstTransition extends Error {
+  constructor(readonly from: AgentFirstState, readonly event: AgentFirstEvent['type']) { super(`illegal agent-first transition: ${from} -> ${event}`); }
+}
+
+function end(ctx: AgentFirstContext, outcome: Outcome, offer: AgentFirstTransition['offer']): AgentFirstTransition {
+  const effects: AgentFirstEffect[] = [];
+  if (ctx.visitorUp) effects.push({ kind: 'hangup_visitor' });
+  if (ctx.agentUp) effects.push({ kind: 'hangup_agent' });
+  effects.push({ kind: 'destroy_bridge' });
+  return { to: 'ended', effects, outcome, offer };
+}
+
+const unanswered = (causeTxt: string, cause: number | null = null): Outcome => ({ outcome: 'callee_unanswered', cause, causeTxt });
+
+/** Q.850 cause of the agent's unanswered leg -> how the offer ended. */
+function offerOutcomeForCause(cause: number): AgentFirstTransition['offer'] {
+  const o = outcomeForUnansweredCause(cause);
+  return o === 'busy' ? 'busy' : o === 'no_answer' ? 'no_answer' : o === 'rejected' ? 'declined' : 'failed';
+}
+
+export function agentFirstTransition(state: AgentFirstState, event: AgentFirstEvent, ctx: AgentFirstContext): AgentFirstTransition {
+  if (state === 'ended') throw new IllegalAgentFirstTransition(state, event.type);
+  if (event.type === 'abort') {
+    if (state === 'connected') return end(ctx, { outcome: 'answered', cause: null, causeTxt: event.reason }, 'connected');
+    // The visitor's phone was ringing: a broken-off call the retry policy may try again (worker shutdown).
+    if (state === 'visitor_ringing') return end(ctx, { outcome: 'failed', cause: null, causeTxt: event.reason }, 'canceled');
+    return end(ctx, { outcome: 'canceled', cause: null, causeTxt: event.reason }, 'canceled');
+  }
+  switch (state) {
+    case 'offered':
+      if (event.type === 'agent.accepted') return { to: 'agent_ringing', effects: [{ kind: 'originate_agent' }] };
+      if (event.type === 'agent.declined') return end(ctx, unanswered('agent declined'), 'declined');
+      if (event.type === 'offer.timeout') return end(ctx, unanswered('offer not taken in time'), 'no_answer');
+      break;
+    case 'agent_ringing':
+      if (event.type === 'callee.answered') {
+        return { to: 'visitor_ringing', effects: [{ kind: 'create_bridge_with_agent' }, { kind: 'play_progress' }, { kind: 'originate_visitor' }], calleeAnswered: true };
+      }
+      if (event.type === 'callee.ended') return end({ ...ctx, agentUp: false }, unanswered(event.causeTxt, event.cause), offerOutcomeForCause(event.cause));
+      if (event.type === 'callee.originate_failed') return end({ ...ctx, agentUp: false }, unanswered(`agent originate refused (${event.status})`), 'failed');
+      if (event.type === 'agent.declined') return end(ctx, unanswered('agent declined'), 'declined');
+      if (event.type === 'agent.accepted' || event.type === 'offer.timeout') return { to: state, effects: [] };
+      break;
+    case 'visitor_ringing':
+      if (event.type === 'visitor.answered') {
+        return { to: 'connected', effects: [{ kind: 'answer_visitor' }, { kind: 'stop_progress' }, { kind: 'connect_visitor' }], visitorAnswered: true, offer: 'connected' };
+      }
+      if (event.type === 'visitor.ended') {
+        return end({ ...ctx, visitorUp: false }, { outcome: outcomeForUnansweredCause(event.cause), cause: event.cause, causeTxt: event.causeTxt }, 'visitor_unanswered');
+      }
+      if (event.type === 'originate.failed') {
+        return end({ ...ctx, visitorUp: false }, { outcome: 'failed', cause: null, causeTxt: `originate refused (${event.status})` }, 'visitor_unanswered');
+      }
+      // The agent gave up before the visitor answered: the visitor is not called any further this attempt.
+      if (event.type === 'callee.ended' || event.type === 'agent.declined') {
+        return end({ ...ctx, agentUp: event.type === 'agent.declined' && ctx.agentUp }, unanswered('agent hung up before the visitor answered'), 'canceled');
+      }
+      if (event.type === 'prompt.finished' || event.type === 'visitor.dtmf' || event.type === 'agent.accepted' || event.type === 'offer.timeout') return { to: state, effects: [] };
+      break;
+    case 'connected':
+      if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt }, 'connected');
+      if (event.type === 'callee.ended') return end({ ...ctx, agentUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt }, 'connected');
+      if (event.type === 'agent.declined') return end(ctx, { outcome: 'answered', cause: null, causeTxt: 'agent hung up' }, 'connected');
+      if (event.type === 'prompt.finished' || event.type === 'visitor.dtmf' || event.type === 'agent.accepted' || event.type === 'offer.timeout' || event.type === 'confirm.timeout') return { to: state, effects: [] };
+      break;
+  }
+  throw new IllegalAgentFirstTransition(state, event.type);
+}

@@ -1,0 +1,175 @@
+import type { Logger } from '../logger.ts';
+import type { Pool } from '../db/pool.ts';
+import type { TelephonyPort } from '../telephony/telephony-port.ts';
+import { listLiveAttempts, type AttemptRow } from './attempt.repository.ts';
+import { callIds } from './call-ids.ts';
+import type { CallEvent, CallState, Effect, Outcome, Transition } from './call-state.ts';
+import type { CallSession } from './call-session.ts';
+import type { CalleeTarget, Dialer } from './dialer.ts';
+
+/**
+ * Reconciling calls with Asterisk after events were lost: on worker start (attempts a previous process of
+ * this WORKER_ID left in flight) and after the ARI WebSocket comes back (events during the gap are gone for
+ * good). Asterisk's channel list is the truth; PostgreSQL and memory are brought in line with it.
+ *
+ * What happens to an attempt (decided by the pure `reconcileAttempt`):
+ * - a leg we were waiting on is gone: the call is finished as `lost` — before the visitor spoke to anyone
+ *   the outcome is `failed` (cause unknown) and the retry policy decides; once connected it is `answered`.
+ * - a leg answered while we were not listening: the missed event is replayed (visitor.answered /
+ *   callee.answered) and the flow goes on.
+ * - a ringing visitor leg, or a connected call with both legs up, is re-adopted: a session is rebuilt in the
+ *   stored state and carries on (the visitor keeps talking; the ringing phone may still be answered).
+ * - a call mid-prompt in a new process (confirming, whisper, or ringing the callee without the visitor's
+ *   channel state known) cannot be resumed faithfully: its legs are hung up cleanly and it counts as
+ *   `failed`, so the policy retries it. Never left up, never dialed twice: a retry is a new attempt.
+ */
+
+/** The session-level event that ends a call whose legs were lost (or that we hang up to recover). */
+export interface LostEvent { type: 'lost'; reason: string; visitorUp: boolean; calleeUp: boolean }
+
+export function lostTransition(state: CallState, e: LostEvent): Transition {
+  const effects: Effect[] = [];
+  if (e.visitorUp) effects.push({ kind: 'hangup_visitor' });
+  if (e.calleeUp) effects.push({ kind: 'hangup_callee' });
+  effects.push({ kind: 'destroy_bridge' });
+  // A connected visitor has been called back as promised; anything earlier is a failed attempt.
+  const outcome: Outcome = { outcome: state === 'connected' ? 'answered' : 'failed', cause: null, causeTxt: e.reason };
+  return { to: 'ended', effects, outcome };
+}
+
+/** An ARI channel state ('Up', 'Ringing', 'Down', ...), null when the channel is gone, 'unknown' when we cannot tell yet. */
+export type Presence = string | null | 'unknown';
+
+export type Reconcile =
+  | { action: 'keep' }
+  | { action: 'event'; event: CallEvent }
+  | { action: 'lost'; reason: string };
+
+export function reconcileAttempt(state: CallState, visitor: Presence, callee: Presence, o: { resumed: boolean }): Reconcile {
+  const gone = (p: Presence) => p === null;
+  const up = (p: Presence) => p === 'Up';
+  switch (state) {
+    case 'ended':
+      return { action: 'keep' };
+    case 'visitor_ringing':
+      if (gone(visitor)) return { action: 'lost', reason: 'visitor leg gone before answer (events lost)' };
+      if (up(visitor)) return { action: 'event', event: { type: 'visitor.answered' } };
+      return { action: 'keep' };
+    case 'visitor_confirming':
+      if (gone(visitor)) return { action: 'lost', reason: 'visitor leg gone while confirming (events lost)' };
+      return o.resumed ? { action: 'lost', reason: 'interrupted while confirming: worker restarted' } : { action: 'keep' };
+    case 'callee_ringing':
+      if (gone(visitor)) return { action: 'lost', reason: 'visitor leg gone while calling the callee (events lost)' };
+      if (gone(callee)) return { action: 'lost', reason: 'callee leg gone before answer (events lost)' };
+      if (up(callee)) return { action: 'event', event: { type: 'callee.answered' } };
+      return { action: 'keep' };
+    case 'connected':
+      if (gone(visitor) || gone(callee)) return { action: 'lost', reason: 'a connected leg ended while events were lost' };
+      return { action: 'keep' };
+    default:
+      // Intermediate states (e.g. callee_whisper) run on timers and prompts we cannot pick up again.
+      if (gone(visitor) || gone(callee) || o.resumed) return { action: 'lost', reason: `interrupted in ${state}` };
+      return { action: 'keep' };
+  }
+}
+
+export interface RecoveryDeps {
+  pool: Pool;
+  port: TelephonyPort;
+  dialer: Dialer;
+  workerId: string;
+  log: Logger;
+}
+
+/** The stored callee of an attempt (re-adopting must not pick a new agent for a call already under way). */
+async function storedCallee(pool: Pool, attemptId: string): Promise<CalleeTarget> {
+  // Read-only look at call_attempts (owned by attempt.repository.ts), for the two columns AttemptRow lacks.
+  const { rows } = await pool.query(`SELECT callee_kind, callee_endpoint FROM call_attempts WHERE id = $1`, [attemptId]);
+  return { kind: rows[0]?.callee_kind === 'agent' ? 'agent' : 'phone', endpoint: rows[0]?.callee_endpoint ?? '', label: 'recovered' };
+}
+
+function presence(channels: Map<string, string>, id: string, confirmedBefore: boolean): Presence {
+  if (!confirmedBefore) return 'unknown';
+  return channels.get(id) ?? null;
+}
+
+export interface RecoveryReport { checked: number; kept: number; replayed: number; lost: number; resumed: number }
+
+/**
+ * One reconciliation pass. Live sessions of this process are checked first, then attempts of this
+ * WORKER_ID that have no session here (left by a previous process). Throws when Asterisk cannot be asked;
+ * the caller retries (see startRecovery).
+ */
+export async function reconcile(d: RecoveryDeps): Promise<RecoveryReport> {
+  const listedAt = Date.now();
+  const channels = new Map((await d.port.listChannels()).map((c) => [c.id, c.state]));
+  const report: RecoveryReport = { checked: 0, kept: 0, replayed: 0, lost: 0, resumed: 0 };
+
+  const apply = (s: CallSession, state: CallState, decision: Reconcile, legs: { visitorUp: boolean; calleeUp: boolean }) => {
+    report.checked++;
+    if (decision.action === 'keep') { report.kept++; return; }
+    if (decision.action === 'event') { report.replayed++; void s.dispatchIf(state, decision.event); return; }
+    report.lost++;
+    void s.dispatchIf(state, { type: 'lost', reason: decision.reason, ...legs });
+  };
+
+  for (const s of [...d.dialer.sessions.values()]) {
+    if (s.ended) continue;
+    const ids = s.ids;
+    // A leg whose originate had not been confirmed before the list was taken may simply not exist yet.
+    const v = presence(channels, ids.visitor, s.visitorOriginatedAt !== null && s.visitorOriginatedAt < listedAt);
+    const c = presence(channels, ids.callee, s.calleeOriginatedAt !== null && s.calleeOriginatedAt < listedAt);
+    apply(s, s.state, reconcileAttempt(s.state, v, c, { resumed: false }), { visitorUp: v !== null, calleeUp: c !== null && c !== 'unknown' });
+  }
+
+  const orphans: AttemptRow[] = (await listLiveAttempts(d.pool, d.workerId)).filter((a) => !d.dialer.sessions.has(a.id));
+  for (const a of orphans) {
+    const ids = callIds(a.id);
+    const state = a.state as CallState;
+    const v = channels.get(ids.visitor) ?? null;
+    const c = channels.get(ids.callee) ?? null;
+    const decision = reconcileAttempt(state, v, c, { resumed: true });
+    const legs = { visitorUp: v !== null, calleeUp: c !== null };
+    const s = await d.dialer.resume(a, await storedCallee(d.pool, a.id), legs);
+    if (!s) continue;
+    report.resumed++;
+    apply(s, state, decision, legs);
+  }
+  if (report.checked) d.log.info({ ...report, channels: channels.size }, 'reconciled calls with Asterisk');
+  return report;
+}
+
+/**
+ * Runs `reconcile` now and after every `connection.restored`, retrying with back-off while Asterisk does not
+ * answer (after a restart its REST API refuses for a while). `ready` resolves after the first pass.
+ */
+export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs?: number } = {}): { ready: Promise<void>; stop(): void; runOnce(): Promise<void> } {
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let again = false;
+  const retryMs = o.retryMs ?? 250;
+  const maxRetryMs = o.maxRetryMs ?? 5000;
+
+  const runOnce = (): Promise<void> => {
+    if (running) { again = true; return running; }
+    running = (async () => {
+      let wait = retryMs;
+      for (;;) {
+        if (stopped) return;
+        try {
+          again = false;
+          await reconcile(d);
+          if (!again) return;
+        } catch (err) {
+          d.log.warn({ err: (err as Error).message, retryInMs: wait }, 'reconciliation with Asterisk failed; retrying');
+          await new Promise((r) => setTimeout(r, wait).unref());
+          wait = Math.min(wait * 2, maxRetryMs);
+        }
+      }
+    })().finally(() => { running = null; });
+    return running;
+  };
+
+  d.port.onEvent((e) => { if (e.type === 'connection.restored') void runOnce(); });
+  return { ready: runOnce(), stop: () => { stopped = true; }, runOnce };
+}

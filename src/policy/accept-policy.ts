@@ -1,0 +1,183 @@
+import type { Redis } from 'ioredis';
+import type { AcceptContext, AcceptGuard, AcceptResult } from '../callbacks/accept.service.ts';
+import { statusUrl } from '../callbacks/accept.service.ts';
+import { OPEN_STATUSES } from '../callbacks/callback.types.ts';
+import type { Config } from '../config.ts';
+import type { Pool } from '../db/pool.ts';
+import { AppError, UnavailableError } from '../errors/app-error.ts';
+import type { Logger } from '../logger.ts';
+import { checkDestination, policySettings } from './destination-policy.ts';
+import { isOnDoNotCall } from './do-not-call.repository.ts';
+import { createRateLimits, hashKey, type RateLimits } from './rate-limits.ts';
+import { deriveKey, issueFormToken, verifyFormToken, type FormTokenClaims } from './signed-token.ts';
+
+export interface AcceptPolicyDeps {
+  pool: Pool;
+  redis: Redis;
+  config: Config;
+  log: Logger;
+  limits?: RateLimits;
+  /** Extra guards (scheduling) placed after the cheap refusals and before anything is counted per number. */
+  beforeLimits?: { name: string; guard: AcceptGuard }[];
+  clock?: () => number;
+}
+
+export interface AcceptPolicy {
+  guards: AcceptGuard[];
+  /** A fresh signed form token for a subscriber's hosted form or widget. */
+  formToken(slug: string): string;
+  formTokenTtlSec: number;
+}
+
+const OPEN = OPEN_STATUSES as readonly string[];
+
+/** PostgreSQL unreachable or gone mid-query (as opposed to a bug, which stays a 500). */
+function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03'].includes(e?.code ?? '') || (e?.code ?? '').startsWith('08')
+    || /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e?.message ?? '');
+}
+
+/** The secret shared by every web process; derived from SESSION_SECRET unless FORM_TOKEN_SECRET is set. */
+export function policySecret(config: Config): string {
+  return config.FORM_TOKEN_SECRET ?? `${config.SESSION_SECRET}:policy`;
+}
+
+/**
+ * A visitor is a browser: its own id when it sends one (`visitorId`: the widget keeps one in localStorage, the
+ * hosted form in a cookie), else IP + user agent for requests from the form or widget. Plain API clients
+ * without an id are servers, limited per IP only; null = no per-visitor limit.
+ */
+export function visitorKey(ctx: AcceptContext): string | null {
+  const id = (ctx.input as Record<string, unknown>).visitorId;
+  if (typeof id === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(id)) return `v:${hashKey(id)}`;
+  if (ctx.meta.source === 'api') return null;
+  return `a:${hashKey(ctx.meta.ip, ctx.meta.userAgent)}`;
+}
+
+/**
+ * The accept guards of abuse protection, in the order they run (cheapest and most certain first, so that
+ * bots and forbidden destinations never count against a real visitor's limits):
+ *   honeypot + form token → per-IP limit → destination (type, country) → do-not-call → open duplicate
+ *   → [scheduling] → per-number limits → per-visitor numbers → per-subscriber day → form token single use.
+ * Every refusal is an AppError with a code, logged here with the guard's name; nothing is written or dialed.
+ */
+export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
+  const { pool, redis, config, log } = deps;
+  const clock = deps.clock ?? Date.now;
+  const limits = deps.limits ?? createRateLimits(redis, config, log);
+  const key = deriveKey(policySecret(config), 'form-token');
+  const claimsOf = new WeakMap<AcceptContext, FormTokenClaims>();
+  const locksOf = new WeakMap<AcceptContext, string>();
+
+  const botCheck: AcceptGuard = async (ctx) => {
+    const honeypot = ctx.input.website;
+    if (typeof honeypot === 'string' && honeypot.trim() !== '') {
+      throw new AppError(400, 'spam_suspected', 'This request looks automated and was not accepted.');
+    }
+    const token = ctx.input.formToken;
+    const required = ctx.meta.source !== 'api' || config.FORM_TOKEN_API;
+    if (!required && !token) return;
+    const check = verifyFormToken(key, token, ctx.entry.subscriber.slug, clock(), { ttlSec: config.FORM_TOKEN_TTL_SEC, minAgeMs: config.FORM_TOKEN_MIN_AGE_MS });
+    if (!check.ok) {
+      const message = check.code === 'form_token_expired'
+        ? 'This form has expired. Please reload the page and try again.'
+        : 'This form could not be verified. Please reload the page and try again.';
+      throw new AppError(400, check.code, message);
+    }
+    claimsOf.set(ctx, check.claims);
+  };
+
+  const ipLimit: AcceptGuard = (ctx) => limits.perIp(ctx.meta.ip);
+
+  const destination: AcceptGuard = async (ctx) => {
+    const refusal = checkDestination(ctx.phone, policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country));
+    if (refusal) throw new AppError(403, refusal.code, refusal.message, [{ field: 'phone', ...refusal }]);
+  };
+
+  const doNotCall: AcceptGuard = async (ctx) => {
+    if (await isOnDoNotCall(pool, ctx.phone.e164)) {
+      throw new AppError(403, 'number_opted_out', 'The owner of this number asked not to be called by this service.');
+    }
+  };
+
+  async function findOpen(ctx: AcceptContext): Promise<AcceptResult | null> {
+    const { rows } = await pool.query(
+      `SELECT id, status FROM callback_requests WHERE subscriber_id = $1 AND phone_e164 = $2 AND status = ANY($3::text[])
+        ORDER BY created_at LIMIT 1`, [ctx.entry.subscriber.id, ctx.phone.e164, OPEN]);
+    if (!rows[0]) return null;
+    // Only the token's hash is stored, and a stranger typing the same number must not get a handle on
+    // someone else's request: the answer names the request and its status, without a token.
+    return { id: rows[0].id, status: rows[0].status, statusToken: null, statusUrl: statusUrl(config.publicUrl, rows[0].id, null), duplicate: true };
+  }
+
+  /**
+   * One open request per (subscriber, number). Two submissions in the same instant (a double click) are
+   * serialised by a short Redis lock: the second waits for the first to be stored and answers with it.
+   * The lock is dropped when a later guard refuses the first, and otherwise simply expires.
+   */
+  const duplicate: AcceptGuard = async (ctx) => {
+    const existing = await findOpen(ctx);
+    if (existing) return existing;
+    const lock = `${config.REDIS_PREFIX}:open:${ctx.entry.subscriber.id}:${ctx.phone.e164}`;
+    let locked = true;
+    try {
+      if (redis.status === 'ready') locked = (await redis.set(lock, '1', 'PX', 1500, 'NX')) === 'OK';
+    } catch { /* Redis down: no lock, the check above is all we have */ }
+    if (locked) { locksOf.set(ctx, lock); return; }
+    for (let i = 0; i < 15; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const first = await findOpen(ctx);
+      if (first) return first;
+    }
+  };
+
+  const numberLimit: AcceptGuard = (ctx) => limits.perNumber(ctx.phone.e164);
+  const visitorLimit: AcceptGuard = async (ctx) => {
+    const visitor = visitorKey(ctx);
+    if (visitor) await limits.perVisitor(visitor, ctx.phone.e164);
+  };
+  const subscriberDay: AcceptGuard = (ctx) => {
+    const own = policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country).dailyLimit;
+    return limits.perSubscriberDay(ctx.entry.subscriber.id, own ?? config.LIMIT_PER_SUBSCRIBER_DAY);
+  };
+  const tokenOnce: AcceptGuard = async (ctx) => {
+    const claims = claimsOf.get(ctx);
+    if (!claims) return;
+    if (!(await limits.firstUseOfToken(claims.nonce, config.FORM_TOKEN_TTL_SEC))) {
+      throw new AppError(409, 'form_token_used', 'This form was already sent. Please reload the page to send another request.');
+    }
+  };
+
+  const named: [string, AcceptGuard][] = [
+    ['bot-check', botCheck], ['ip-limit', ipLimit], ['destination', destination], ['do-not-call', doNotCall],
+    ['duplicate', duplicate], ...(deps.beforeLimits ?? []).map((g): [string, AcceptGuard] => [g.name, g.guard]),
+    ['number-limit', numberLimit], ['visitor-limit', visitorLimit], ['subscriber-day', subscriberDay], ['form-token-once', tokenOnce],
+  ];
+
+  const guards = named.map(([name, guard]): AcceptGuard => async (ctx) => {
+    try {
+      const answer = await guard(ctx);
+      if (answer) log.info({ guard: name, requestId: answer.id, subscriber: ctx.entry.subscriber.slug }, 'call-back request answered with the open one');
+      return answer;
+    } catch (err) {
+      const lock = locksOf.get(ctx);
+      if (lock) redis.del(lock).catch(() => {});
+      if (err instanceof AppError) {
+        log.warn({ guard: name, code: err.code, status: err.status, ip: ctx.meta.ip, subscriber: ctx.entry.subscriber.slug, source: ctx.meta.source }, 'call-back request refused');
+        throw err;
+      }
+      if (isConnectionError(err)) {
+        log.error({ guard: name, err: (err as Error).message }, 'policy check failed: PostgreSQL unavailable');
+        throw new UnavailableError('The call-back service is temporarily unavailable. Please try again in a minute.');
+      }
+      throw err;
+    }
+  });
+
+  return {
+    guards,
+    formToken: (slug) => issueFormToken(key, slug, clock()),
+    formTokenTtlSec: config.FORM_TOKEN_TTL_SEC,
+  };
+}

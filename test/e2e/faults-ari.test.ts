@@ -1,0 +1,124 @@
+import test from 'ava';
+import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
+import { listTransitions } from '../../src/calls/attempt.repository.ts';
+
+// The ARI side failing under calls: the WebSocket dropped (events during the gap lost for good), and Asterisk
+// restarted (every channel hung up, REST refused for a while). Tests in this file run one at a time: they
+// share the simulator, and a restart or a dropped socket hits every call.
+let s: Stack;
+test.before(async () => {
+  s = await startStack({ label: 'faultsari', env: { CONFIRM_WAIT_MS: '3000', MAX_CALL_SEC: '30' } });
+  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 3, "backoffSec": {"failed": 1, "busy": 1, "no_answer": 1}}}' WHERE slug = 'demo'`);
+  s.c.subscribers.invalidate();
+});
+test.after.always(async () => { await s?.close(); });
+test.afterEach.always(() => s.sim.resetRules());
+
+async function until<T>(fn: () => T | Promise<T>, ms = 10000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+const attemptsOf = async (id: string) => (await s.c.pool.query(`SELECT id, n, outcome, cause, cause_txt, state FROM call_attempts WHERE request_id = $1 ORDER BY n`, [id])).rows;
+const visitorDials = (attemptId: string) => s.sim.originates().filter((o) => o.channelId === `bk-v-${attemptId}`).length;
+const liveChannels = (requestAttempts: { id: string }[]) => s.sim.channels().filter((c: any) => requestAttempts.some((a) => c.id.includes(a.id)));
+async function finalOnce(id: string): Promise<boolean> {
+  const { rows } = await s.c.pool.query(`SELECT count(*)::int AS n FROM request_status_history WHERE request_id = $1 AND to_status IN ('completed', 'failed', 'expired', 'canceled')`, [id]);
+  return rows[0].n === 1;
+}
+
+test.serial('WebSocket dropped during a connected call: the call goes on and ends normally', async (t) => {
+  s.sim.setRules([{ pattern: '12025550421$', behavior: { kind: 'answer', afterMs: 1000, hangupAfterMs: 40000 } }]);
+  const r = await request(s.base, '+1 202 555 0421');
+  await waitForStatus(s.base, r.json, (x) => x.status === 'connected' || x.attempts?.[0]?.answeredAt, 20000);
+  const [a] = await attemptsOf(r.json.id);
+  await until(async () => (await attemptsOf(r.json.id))[0].state === 'connected');
+  s.sim.dropWebSockets();
+  await new Promise((res) => setTimeout(res, 600)); // reconnected and reconciled
+  t.is((await attemptsOf(r.json.id))[0].state, 'connected', 'still connected after the reconnect');
+  t.is(liveChannels([a]).length, 2);
+  s.sim.farEndHangup(`bk-v-${a.id}`);
+  const st = await waitForStatus(s.base, r.json, (x) => FINAL.has(x.status), 20000);
+  t.is(st.status, 'completed');
+  t.is(st.attempts[0].outcome, 'answered');
+  t.is(visitorDials(a.id), 1);
+  t.deepEqual(liveChannels([a]), []);
+  t.true(await finalOnce(r.json.id));
+});
+
+test.serial('WebSocket dropped while ringing, the visitor answers in the gap: the missed answer is replayed and the call connects', async (t) => {
+  s.sim.setRules([{ pattern: '12025550422$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 40000 } }]);
+  const r = await request(s.base, '+1 202 555 0422');
+  await until(() => s.sim.originates({ number: '12025550422' }).length > 0);
+  s.sim.dropWebSockets(); // the answer (30 ms later at this time scale) happens while no socket is open
+  const st = await waitForStatus(s.base, r.json, (x) => FINAL.has(x.status), 20000);
+  t.is(st.status, 'completed');
+  t.is(st.attempts.length, 1);
+  t.is(st.attempts[0].outcome, 'answered');
+  const [a] = await attemptsOf(r.json.id);
+  const path = (await listTransitions(s.c.pool, a.id)).map((x) => `${x.event}>${x.to}`);
+  t.deepEqual(path.slice(0, 3), ['dial>visitor_ringing', 'visitor.answered>visitor_confirming', 'visitor.dtmf>callee_ringing']);
+  t.is(visitorDials(a.id), 1);
+  t.true(await finalOnce(r.json.id));
+});
+
+test.serial('WebSocket dropped while ringing, the visitor hangs up in the gap: recorded as failed (cause unknown) and retried by policy', async (t) => {
+  s.sim.setRules([{ pattern: '12025550423$', behavior: { kind: 'busy', afterMs: 600 } }]);
+  const r = await request(s.base, '+1 202 555 0423');
+  await until(() => s.sim.originates({ number: '12025550423' }).length > 0);
+  s.sim.dropWebSockets();
+  const st1 = await waitForStatus(s.base, r.json, (x) => x.attempts?.[0]?.outcome, 10000);
+  t.is(st1.attempts[0].outcome, 'failed');
+  t.is(st1.attempts[0].cause, null);
+  t.regex(st1.attempts[0].causeText, /events lost/);
+  s.sim.resetRules(); // the phone answers next time
+  const st = await waitForStatus(s.base, r.json, (x) => FINAL.has(x.status), 20000);
+  t.is(st.status, 'completed');
+  t.deepEqual(st.attempts.map((x: any) => x.outcome), ['failed', 'answered']);
+  for (const a of await attemptsOf(r.json.id)) t.is(visitorDials(a.id), 1, `attempt ${a.n} dialed once`);
+  t.true(await finalOnce(r.json.id));
+});
+
+test.serial('Asterisk restarts under calls: calls not yet connected are failed attempts retried by policy; a connected one counts as answered', async (t) => {
+  // 0424 answers and never presses the key (stays confirming); 0425 is connected when Asterisk goes down.
+  s.sim.setRules([
+    { pattern: '12025550424$', behavior: { kind: 'answer', afterMs: 600, pressKey: null } },
+    { pattern: '12025550425$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 60000 } },
+  ]);
+  const confirming = await request(s.base, '+1 202 555 0424');
+  const connected = await request(s.base, '+1 202 555 0425');
+  await until(async () => (await attemptsOf(connected.json.id))[0]?.state === 'connected' && (await attemptsOf(confirming.json.id))[0]?.state === 'visitor_confirming');
+  s.sim.resetRules();
+  await s.sim.restart(400);
+  const c1 = await waitForStatus(s.base, connected.json, (x) => FINAL.has(x.status), 20000);
+  t.is(c1.status, 'completed');
+  t.deepEqual(c1.attempts.map((x: any) => x.outcome), ['answered']);
+  const c2 = await waitForStatus(s.base, confirming.json, (x) => FINAL.has(x.status), 30000);
+  t.is(c2.status, 'completed');
+  t.is(c2.attempts[0].outcome, 'failed');
+  t.regex(c2.attempts[0].causeText, /Asterisk went down|events lost/);
+  t.is(c2.attempts.at(-1).outcome, 'answered');
+  for (const id of [confirming.json.id, connected.json.id]) {
+    const attempts = await attemptsOf(id);
+    for (const a of attempts) t.true(visitorDials(a.id) <= 1, `attempt ${a.n} dialed at most once`);
+    t.deepEqual(liveChannels(attempts), []);
+    t.true(await finalOnce(id));
+  }
+});
+
+test.serial('a redelivered job or a second worker racing for the same request dials it once', async (t) => {
+  const r = await request(s.base, '+1 202 555 0432', { scheduledAt: new Date(Date.now() + 3600_000).toISOString() });
+  t.is(r.json.status, 'scheduled');
+  const results = await Promise.all([s.worker!.dialer.startAttempt(r.json.id), s.worker!.dialer.startAttempt(r.json.id), s.worker!.dialer.startAttempt(r.json.id)]);
+  t.deepEqual(results.sort(), ['dialed', 'skipped', 'skipped']);
+  // The original delayed job fires later: nothing happens.
+  const job = await s.c.queue.queue.getJob(r.json.id);
+  await job!.promote();
+  const st = await waitForStatus(s.base, r.json, (x) => FINAL.has(x.status), 20000);
+  t.is(st.status, 'completed');
+  t.is(st.attempts.length, 1);
+  t.is(s.sim.originates({ number: '12025550432' }).length, 1);
+});

@@ -1,0 +1,153 @@
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
+
+// The worker as its own process (`beckon worker`), killed with SIGKILL mid-call and stopped with SIGTERM,
+// against the in-process web + simulator. What must hold: every request reaches exactly one final state, and
+// the simulator saw each attempt's visitor leg dialed once.
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+let s: Stack;
+test.before(async () => {
+  s = await startStack({ label: 'faultsworker', worker: false });
+  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 3, "backoffSec": {"failed": 1, "no_human": 1, "busy": 1}}}' WHERE slug = 'demo'`);
+  s.c.subscribers.invalidate();
+});
+const children = new Set<ChildProcess>();
+test.afterEach.always(async () => {
+  for (const p of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  children.clear();
+  s.sim.resetRules();
+});
+test.after.always(async () => { await s?.close(); });
+
+// The subscriber's phone stays on the line as long as the visitor does (the simulator otherwise ends a
+// call after 60 s, scaled: 3 s at this time scale, shorter than a worker restart).
+const CALLEE_STAYS = { pattern: '12025550111$', behavior: { kind: 'answer' as const, afterMs: 1000, hangupAfterMs: 10_000_000 } };
+
+interface Worker { proc: ChildProcess; out: string[]; exited: Promise<number | null> }
+
+async function startWorkerProcess(env: Record<string, string> = {}): Promise<Worker> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], {
+    cwd: ROOT, env: { ...process.env, ...s.env, LOG_LEVEL: 'info', CONFIRM_WAIT_MS: '20000', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(proc);
+  const out: string[] = [];
+  const keep = (d: Buffer) => { out.push(String(d)); if (process.env.FAULTS_LOG) appendFileSync(process.env.FAULTS_LOG, String(d)); };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  const ok = await until(() => out.join('').includes('"worker started"') || proc.exitCode !== null, 30000);
+  if (!ok || proc.exitCode !== null) throw new Error(`worker did not start:\n${out.join('').slice(-3000)}`);
+  return { proc, out, exited };
+}
+
+async function until<T>(fn: () => T | Promise<T>, ms = 15000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const attemptsOf = async (id: string) => (await s.c.pool.query(`SELECT id, n, state, outcome, cause_txt FROM call_attempts WHERE request_id = $1 ORDER BY n`, [id])).rows;
+const stateOf = async (id: string) => (await attemptsOf(id)).at(-1)?.state;
+const visitorDials = (attemptId: string) => s.sim.originates().filter((o) => o.channelId === `bk-v-${attemptId}`).length;
+
+async function checkExactlyOnce(t: any, ids: string[]) {
+  for (const id of ids) {
+    const { rows } = await s.c.pool.query(`SELECT count(*)::int AS n FROM request_status_history WHERE request_id = $1 AND to_status IN ('completed', 'failed', 'expired', 'canceled')`, [id]);
+    t.is(rows[0].n, 1, `request ${id} reached exactly one final state`);
+    const attempts = await attemptsOf(id);
+    for (const a of attempts) t.is(visitorDials(a.id), 1, `attempt ${a.n} of ${id} dialed once`);
+    t.deepEqual(s.sim.channels().filter((c: any) => attempts.some((a) => c.id.includes(a.id))), [], 'no channel left up');
+  }
+}
+
+test.serial('worker killed with SIGKILL mid-call: the restarted worker re-adopts, replays or retries each call, and nobody is dialed twice', async (t) => {
+  s.sim.setRules([
+    CALLEE_STAYS,
+    { pattern: '12025550441$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 10_000_000 } }, // connected at the kill
+    { pattern: '12025550442$', behavior: { kind: 'answer', afterMs: 20000, hangupAfterMs: 10_000_000 } }, // ringing at the kill, answers during the outage
+    { pattern: '12025550443$', behavior: { kind: 'answer', afterMs: 600, pressKey: null, hangupAfterMs: 10_000_000 } }, // listening to the confirm prompt at the kill
+  ]);
+  let w = await startWorkerProcess();
+  const a = await request(s.base, '+1 202 555 0441');
+  const c = await request(s.base, '+1 202 555 0443');
+  t.true(await until(async () => (await stateOf(a.json.id)) === 'connected' && (await stateOf(c.json.id)) === 'visitor_confirming'));
+  const b = await request(s.base, '+1 202 555 0442');
+  t.true(await until(() => s.sim.originates({ number: '12025550442' }).length === 1));
+  w.proc.kill('SIGKILL');
+  await w.exited;
+  // Next time the confirming visitor presses the key.
+  s.sim.setRules([
+    CALLEE_STAYS,
+    { pattern: '12025550441$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 10_000_000 } },
+    { pattern: '12025550442$', behavior: { kind: 'answer', afterMs: 20000, hangupAfterMs: 10_000_000 } },
+  ]);
+
+  w = await startWorkerProcess();
+  t.regex(w.out.join(''), /reconciled calls with Asterisk/);
+  // A: still connected, now watched by the new process; it ends when the visitor hangs up.
+  t.is(await stateOf(a.json.id), 'connected');
+  const [aAttempt] = await attemptsOf(a.json.id);
+  t.is(s.sim.channels().filter((ch: any) => ch.id.includes(aAttempt.id)).length, 2, 'both legs still up');
+  s.sim.farEndHangup(`bk-v-${aAttempt.id}`);
+  const aDone = await waitForStatus(s.base, a.json, (x) => FINAL.has(x.status), 20000);
+  t.is(aDone.status, 'completed');
+  t.deepEqual(aDone.attempts.map((x: any) => x.outcome), ['answered']);
+  // B: answered while no worker was listening; the answer is replayed and the call goes on to connect.
+  t.true(await until(async () => (await stateOf(b.json.id)) === 'connected', 20000));
+  const [bAttempt] = await attemptsOf(b.json.id);
+  s.sim.farEndHangup(`bk-v-${bAttempt.id}`);
+  const bDone = await waitForStatus(s.base, b.json, (x) => FINAL.has(x.status), 20000);
+  t.is(bDone.status, 'completed');
+  t.deepEqual(bDone.attempts.map((x: any) => x.outcome), ['answered']);
+  // C: the prompt cannot be picked up again: hung up, counted failed, retried, answered.
+  const cDone = await waitForStatus(s.base, c.json, (x) => FINAL.has(x.status), 30000);
+  t.is(cDone.status, 'completed');
+  t.deepEqual(cDone.attempts.map((x: any) => x.outcome), ['failed', 'answered']);
+  t.regex(cDone.attempts[0].causeText, /worker restarted/);
+
+  await checkExactlyOnce(t, [a.json.id, b.json.id, c.json.id]);
+  w.proc.kill('SIGTERM');
+  t.is(await w.exited, 0);
+});
+
+test.serial('worker SIGTERM: stops taking jobs, lets short calls finish, hands the rest back to the next worker', async (t) => {
+  s.sim.setRules([
+    CALLEE_STAYS,
+    { pattern: '12025550451$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 30000 } }, // ends 1.5 s after answering
+    { pattern: '12025550453$', behavior: { kind: 'answer', afterMs: 600, pressKey: null, hangupAfterMs: 10_000_000 } }, // still confirming when the grace is over
+  ]);
+  const w = await startWorkerProcess({ SHUTDOWN_GRACE_SEC: '2' });
+  const short = await request(s.base, '+1 202 555 0451');
+  const long = await request(s.base, '+1 202 555 0453');
+  t.true(await until(async () => (await stateOf(short.json.id)) === 'connected' && (await stateOf(long.json.id)) === 'visitor_confirming'));
+  const stopAt = Date.now();
+  w.proc.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  const later = await request(s.base, '+1 202 555 0452');
+  t.is(await w.exited, 0);
+  const tookMs = Date.now() - stopAt;
+  t.true(tookMs >= 1800 && tookMs < 15000, `stopped after the grace period (${tookMs} ms)`);
+  t.is(s.sim.originates({ number: '12025550452' }).length, 0, 'the stopping worker took no new job');
+  t.is((await waitForStatus(s.base, short.json, (x) => FINAL.has(x.status), 1000)).status, 'completed', 'the short call finished within the grace');
+  const longAttempts = await attemptsOf(long.json.id);
+  t.is(longAttempts[0].outcome, 'failed');
+  t.regex(longAttempts[0].cause_txt, /shut down/);
+
+  s.sim.resetRules();
+  const next = await startWorkerProcess();
+  t.is((await waitForStatus(s.base, later.json, (x) => FINAL.has(x.status), 20000)).status, 'completed');
+  const longDone = await waitForStatus(s.base, long.json, (x) => FINAL.has(x.status), 20000);
+  t.is(longDone.status, 'completed');
+  t.deepEqual(longDone.attempts.map((x: any) => x.outcome), ['failed', 'answered']);
+  await checkExactlyOnce(t, [short.json.id, long.json.id, later.json.id]);
+  next.proc.kill('SIGTERM');
+  t.is(await next.exited, 0);
+});

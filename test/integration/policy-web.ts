@@ -1,0 +1,70 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createContainer, type Container } from '../../src/container.ts';
+import { startWeb, type WebHandle } from '../../src/http/server.ts';
+import { seedDemo } from '../../src/demo/seed.ts';
+import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
+import { createTestDatabase, testRedisPrefix } from '../helpers/database.ts';
+
+/**
+ * The web process alone (no worker: nothing can be dialed) against a fresh database and Redis prefix, with
+ * its log lines captured so tests can check that refusals are logged with their code.
+ */
+export interface PolicyWeb {
+  base: string;
+  c: Container;
+  config: Config;
+  logs: Record<string, any>[];
+  /** A request from its own client IP (TRUST_PROXY is on), so tests do not share the per-IP budget. */
+  post(path: string, body: unknown, ip?: string, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string; headers: Headers }>;
+  addSubscriber(slug: string, settings?: Record<string, unknown>, o?: { timezone?: string; country?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startPolicyWeb(label: string, env: Record<string, string> = {}, o: { dbUrl?: (url: string) => string } = {}): Promise<PolicyWeb> {
+  const db = await createTestDatabase(label);
+  const logs: Record<string, any>[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line)); cb(); } });
+  const config = loadConfig({
+    DATABASE_URL: o.dbUrl ? o.dbUrl(db.url) : db.url, REDIS_PREFIX: testRedisPrefix(label), PORT: '0', HOST: '127.0.0.1', TRUST_PROXY: 'true',
+    RATE_LIMITS_ENABLED: 'true', OUTBOX_INTERVAL_MS: '200', ...env,
+  });
+  const c = createContainer(config, { log: pino({ level: 'info' }, sink) });
+  await seedDemo(c.pool);
+  const web: WebHandle = await startWeb(c, {}, 0);
+  const base = `http://127.0.0.1:${web.port}`;
+  Object.assign(c.config, { publicUrl: base, PUBLIC_URL: base });
+  let ipSeq = 1;
+  return {
+    base, c, config, logs,
+    async post(path, body, ip = `198.51.100.${ipSeq++}`, headers = {}) {
+      const r = await fetch(base + path, {
+        method: 'POST', redirect: 'manual',
+        headers: { 'content-type': typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/json', 'x-forwarded-for': ip, ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await r.text();
+      let json: any = null;
+      try { json = JSON.parse(text); } catch { /* HTML */ }
+      return { status: r.status, json, text, headers: r.headers };
+    },
+    async addSubscriber(slug, settings = {}, o = {}) {
+      const s = await insertSubscriber(c.pool, {
+        slug, name: `Shop ${slug}`, country: o.country ?? 'US', timezone: o.timezone ?? 'America/New_York', phoneE164: '+12025550111', phoneVerified: true, settings,
+      });
+      return s.id;
+    },
+    async close() {
+      await web.stop().catch(() => {});
+      await c.queue.queue.obliterate({ force: true }).catch(() => {});
+      const keys = await c.redis.keys(`${config.REDIS_PREFIX}:*`).catch(() => [] as string[]);
+      if (keys.length) await c.redis.del(...keys).catch(() => {});
+      await c.close();
+      await db.drop();
+    },
+  };
+}
+
+export const callback = (phone: string, extra: Record<string, unknown> = {}) =>
+  ({ subscriber: 'demo', phone, name: 'Policy Test', consent: true, ...extra });
