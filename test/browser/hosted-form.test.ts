@@ -40,3 +40,21 @@ test('a visitor uses the demo page and hosted form, and watches the call end on 
   // The Support department's phone was the one rung.
   t.true(s.sim.originates().some((o: any) => o.endpoint === 'PJSIP/12025550133@carrier'));
 });
+
+test('a visitor cancels a scheduled call-back from the status page', async (t) => {
+  const r = await fetch(`${s.base}/api/v1/callbacks`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ subscriber: 'demo', phone: '+1 202 555 0185', consent: true, scheduledAt: new Date(Date.now() + 3600e3).toISOString() }),
+  });
+  const created = await r.json();
+  t.is(created.status, 'scheduled');
+  const page = await browser.newPage();
+  page.on('dialog', (d) => void d.accept());
+  await page.goto(`${s.base}/c/demo/status/${created.id}?token=${encodeURIComponent(created.statusToken)}`);
+  t.is(await page.locator('#status').textContent(), 'scheduled');
+  await page.getByRole('button', { name: 'Cancel this call-back' }).click();
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'canceled');
+  const { rows } = await s.c.pool.query('SELECT status FROM callback_requests WHERE id = $1', [created.id]);
+  t.is(rows[0].status, 'canceled');
+  t.is(s.sim.originates().filter((o: any) => o.endpoint === 'PJSIP/12025550185@carrier').length, 0);
+});

@@ -98,7 +98,7 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
     ctx.type = 'html';
     ctx.body = deps.render('callback-status', {
       title: 'Your call-back', subscriber: entry.subscriber, request: view, attempts: view.attempts, token,
-      statusText: STATUS_TEXT[view.status] ?? '',
+      statusText: STATUS_TEXT[view.status] ?? '', pending: view.status === 'queued' || view.status === 'scheduled',
     });
   });
 

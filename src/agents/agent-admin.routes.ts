@@ -1,0 +1,145 @@
+import Router from 'koa-router';
+import { z } from 'zod';
+import type { Pool } from '../db/pool.ts';
+import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
+import { hashPassword, passwordProblem } from '../auth/password.ts';
+import { requireRole } from '../auth/require-role.ts';
+import { getSession } from '../auth/session.ts';
+import { AppError } from '../errors/app-error.ts';
+import { ADMIN_NAV } from '../admin/admin.routes.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import type { Render } from '../http/views.ts';
+import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
+import {
+  assignedDepartmentIds, assignedSubscriberIds, findAgent, insertAgent, listAgents, listSubscribersForRouting,
+  setAssignments, setDepartmentAnsweredBy, setSubscriberAgentRouting, updateAgent,
+} from './agent.repository.ts';
+import { agentRoutingFrom } from './routing.ts';
+
+type Body = Record<string, unknown>;
+const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
+const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined || v === '' ? [] : [v]).map(String);
+const words = (v: unknown): string[] => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, 20).map((s) => s.slice(0, 40));
+
+const AgentForm = z.object({
+  name: z.string().trim().min(1, 'Give the agent a name.').max(100),
+  endpoint: z.string().trim().regex(/^[A-Za-z]+\/[A-Za-z0-9_.+-]+$/, 'Use a device endpoint like PJSIP/agent1.'),
+  wrapUpSec: z.union([z.literal(''), z.coerce.number().int().min(0).max(3600)]).optional(),
+});
+const Login = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._@-]{1,62}$/, 'Logins are 2-63 letters, digits, . _ @ -.');
+const RoutingForm = z.object({
+  answeredBy: z.enum(['phone', 'agents']),
+  mode: z.enum(['agent_first', 'customer_first']),
+  waitSec: z.coerce.number().int().min(0).max(86400),
+  fallback: z.enum(['phone', 'reschedule']),
+});
+const uuid = z.string().uuid();
+
+function parse<T>(schema: z.ZodType<T>, v: unknown): T {
+  const r = schema.safeParse(v);
+  if (!r.success) throw new AppError(400, 'invalid_input', r.error.issues[0]?.message ?? 'Invalid input.');
+  return r.data;
+}
+
+/** Operator pages for agents: create, edit, assign to subscribers/departments, and who answers each subscriber. */
+export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers: SubscriberCache }): Router<AppState, {}> {
+  const { pool } = deps;
+  const router = new Router<AppState, {}>({ prefix: '/admin/agents' });
+  router.use(requireRole('operator', '/admin/login'));
+  router.use(verifyCsrf());
+
+  function page(ctx: AppContext, view: string, data: Record<string, unknown>) {
+    const csrf = csrfToken(ctx);
+    const flash = getSession(ctx)?.flash ?? null;
+    if (flash) getSession(ctx)!.flash = undefined;
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render(view, { ...data, csrf, flash, nav: ADMIN_NAV.replace('__CSRF__', csrf) });
+  }
+  const done = (ctx: AppContext, flash: string, to: string) => {
+    getSession(ctx)!.flash = flash;
+    ctx.status = 303;
+    ctx.redirect(to);
+  };
+
+  router.get('/', async (ctx) => {
+    const subscribers = (await listSubscribersForRouting(pool)).map((s) => ({ ...s, routing: agentRoutingFrom(s.settings, null) }));
+    page(ctx, 'admin/agents', { title: 'Agents', agents: await listAgents(pool), subscribers });
+  });
+
+  router.post('/', async (ctx) => {
+    const body = bodyOf(ctx);
+    const f = parse(AgentForm, body);
+    const login = parse(Login, body.login);
+    const problem = passwordProblem(body.password);
+    if (problem) throw new AppError(400, 'invalid_input', problem);
+    const agent = await insertAgent(pool, {
+      name: f.name, login, endpoint: f.endpoint, skills: words(body.skills), languages: words(body.languages),
+      wrapUpSec: typeof f.wrapUpSec === 'number' ? f.wrapUpSec : null, autoAnswer: body.autoAnswer === 'on' || body.autoAnswer === true,
+      passwordHash: await hashPassword(String(body.password)),
+    }).catch((err) => {
+      if ((err as { code?: string }).code === '23505') throw new AppError(409, 'login_taken', 'That login is taken.');
+      throw err;
+    });
+    done(ctx, `Agent ${agent.name} created. Assign subscribers below.`, `/admin/agents/${agent.id}`);
+  });
+
+  router.get('/:id', async (ctx) => {
+    const agent = await findAgent(pool, ctx.params.id!);
+    if (!agent) throw new AppError(404, 'not_found', 'No such agent.');
+    const subs = new Set(await assignedSubscriberIds(pool, agent.id));
+    const depts = new Set(await assignedDepartmentIds(pool, agent.id));
+    const subscribers = (await listSubscribersForRouting(pool)).map((s) => ({
+      ...s, assigned: subs.has(s.id), departments: s.departments.map((d) => ({ ...d, assigned: depts.has(d.id) })),
+    }));
+    page(ctx, 'admin/agents-edit', { title: agent.name, agent, skills: agent.skills.join(', '), languages: agent.languages.join(', '), subscribers });
+  });
+
+  router.post('/:id', async (ctx) => {
+    const agent = await findAgent(pool, ctx.params.id!);
+    if (!agent) throw new AppError(404, 'not_found', 'No such agent.');
+    const body = bodyOf(ctx);
+    const f = parse(AgentForm, body);
+    let passwordHash: string | null = null;
+    if (typeof body.password === 'string' && body.password !== '') {
+      const problem = passwordProblem(body.password);
+      if (problem) throw new AppError(400, 'invalid_input', problem);
+      passwordHash = await hashPassword(body.password);
+    }
+    await updateAgent(pool, agent.id, {
+      name: f.name, endpoint: f.endpoint, skills: words(body.skills), languages: words(body.languages),
+      wrapUpSec: typeof f.wrapUpSec === 'number' ? f.wrapUpSec : null, autoAnswer: body.autoAnswer === 'on', passwordHash,
+      active: body.active === 'on',
+    });
+    done(ctx, 'Agent saved.', `/admin/agents/${agent.id}`);
+  });
+
+  router.post('/:id/assignments', async (ctx) => {
+    const agent = await findAgent(pool, ctx.params.id!);
+    if (!agent) throw new AppError(404, 'not_found', 'No such agent.');
+    const body = bodyOf(ctx);
+    const subscriberIds = list(body.subscriberIds).filter((x) => uuid.safeParse(x).success);
+    const departmentIds = list(body.departmentIds).filter((x) => uuid.safeParse(x).success);
+    await setAssignments(pool, agent.id, subscriberIds, departmentIds);
+    done(ctx, 'Assignments saved.', `/admin/agents/${agent.id}`);
+  });
+
+  router.post('/routing/:subscriberId', async (ctx) => {
+    const id = parse(uuid, ctx.params.subscriberId);
+    const f = parse(RoutingForm, bodyOf(ctx));
+    await setSubscriberAgentRouting(pool, id, f);
+    deps.subscribers.invalidate();
+    done(ctx, 'Routing saved.', '/admin/agents');
+  });
+
+  router.post('/departments/:departmentId', async (ctx) => {
+    const id = parse(uuid, ctx.params.departmentId);
+    const answeredBy = parse(z.enum(['phone', 'agents']), bodyOf(ctx).answeredBy);
+    const ok = await setDepartmentAnsweredBy(pool, id, answeredBy);
+    if (!ok) throw new AppError(400, 'invalid_input', 'A department without its own phone can only be answered by agents.');
+    deps.subscribers.invalidate();
+    done(ctx, 'Department saved.', '/admin/agents');
+  });
+
+  return router;
+}

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
+import type { Pool } from '../db/pool.ts';
+import type { Config } from '../config.ts';
+import type { CallbackQueue } from '../queue/callback-queue.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { CallbackRequest } from '../callbacks/callback.types.ts';
+import { transitionRequest } from '../callbacks/callback.repository.ts';
+import type { Department, Subscriber } from '../subscribers/subscriber.types.ts';
+import type { Outcome } from '../calls/call-state.ts';
+import { outcomeForUnansweredCause } from '../calls/call-state.ts';
+import { agentRoutingFrom } from './routing.ts';
+import {
+  assignedSubscriberIds, listWaiting, releaseAgent, reserveAgent, stopWaiting, waitForAgent,
+} from './agent.repository.ts';
+import type { AgentChannels } from './agent-channels.ts';
+import type { Agent, AgentEvent, OfferOutcome } from './agent.types.ts';
+
+/** What the dialer does with a request, decided by the agent side. */
+export type AgentPlan =
+  | { kind: 'not_agents' }
+  /** Waited too long and the subscriber chose the phone as fallback: the normal phone flow. */
+  | { kind: 'fallback_phone' }
+  /** Nobody free: the request stays in line (a later job tries again) or was rescheduled. Nothing to dial now. */
+  | { kind: 'wait' }
+  | { kind: 'agent_first'; agent: Agent }
+  | { kind: 'customer_first'; agent: Agent; whisper: string[] };
+
+export interface AgentCallDeps {
+  pool: Pool;
+  redis: Redis;
+  queue: CallbackQueue;
+  bus: EventBus;
+  channels: AgentChannels;
+  log: Logger;
+  config: Config;
+  workerId: string;
+}
+
+/**
+ * The worker's agent side: reserves agents for requests (routing.ts decides, agent.repository.ts claims
+ * atomically), keeps requests in line while nobody is free, releases agents when calls end, and tells the
+ * consoles. The call flows themselves are in src/calls (agent-first-session.ts, call-session.ts).
+ */
+export class AgentCallService {
+  constructor(private readonly deps: AgentCallDeps) {}
+
+  async plan(r: { request: CallbackRequest; subscriber: Subscriber; department: Department | null; attemptId: string }): Promise<AgentPlan> {
+    const { pool, config, log } = this.deps;
+    const routing = agentRoutingFrom(r.subscriber.settings, r.department);
+    if (!routing.byAgents) return { kind: 'not_agents' };
+    const res = await reserveAgent(pool, {
+      requestId: r.request.id, attemptId: r.attemptId, subscriberId: r.subscriber.id, departmentId: r.department?.id ?? null,
+      workerId: this.deps.workerId, mode: routing.mode,
+    });
+    if (res.agent) {
+      log.info({ requestId: r.request.id, agentId: res.agent.id, mode: routing.mode }, 'agent reserved');
+      void this.tell(res.agent.id, { type: 'offer', requestId: r.request.id, attemptId: r.attemptId, mode: routing.mode, at: new Date().toISOString() });
+      if (routing.mode === 'agent_first') return { kind: 'agent_first', agent: res.agent };
+      const custom = (r.subscriber.settings.agents as { whisper?: unknown } | undefined)?.whisper;
+      const whisper = Array.isArray(custom) && custom.every((m) => typeof m === 'string') && custom.length > 0
+        ? custom as string[]
+        : config.AGENT_WHISPER_PROMPT.replaceAll('{slug}', r.subscriber.slug).split(',');
+      return { kind: 'customer_first', agent: res.agent, whisper };
+    }
+    const since = await waitForAgent(pool, r.request.id, r.subscriber.id);
+    if (Date.now() - since.getTime() >= routing.waitSec * 1000) {
+      await stopWaiting(pool, r.request.id);
+      const phone = r.department?.phoneE164 ?? r.subscriber.phoneE164;
+      if (routing.fallback === 'phone' && phone) {
+        log.info({ requestId: r.request.id }, 'no agent in time; falling back to the subscriber phone');
+        return { kind: 'fallback_phone' };
+      }
+      const at = new Date(Date.now() + config.AGENT_RESCHEDULE_SEC * 1000);
+      const moved = await transitionRequest(pool, r.request.id, ['queued', 'scheduled'], 'scheduled', 'no agent available; rescheduled', { nextAttemptAt: at });
+      if (moved.ok) {
+        await this.addJob(r.request.id, 'resched', at.getTime() - Date.now());
+        void this.deps.bus.publish({ type: 'request.status', requestId: r.request.id, status: 'scheduled', reason: 'no agent available', at: new Date().toISOString() });
+      }
+      return { kind: 'wait' };
+    }
+    await this.pollLater(r.request.id);
+    return { kind: 'wait' };
+  }
+
+  /** Customer-first: the next agent for a visitor already on hold (null when nobody is free now). */
+  async nextAgent(r: { request: CallbackRequest; subscriber: Subscriber; department: Department | null; attemptId: string }): Promise<Agent | null> {
+    const res = await reserveAgent(this.deps.pool, {
+      requestId: r.request.id, attemptId: r.attemptId, subscriberId: r.subscriber.id, departmentId: r.department?.id ?? null,
+      workerId: this.deps.workerId, mode: 'customer_first',
+    });
+    if (!res.agent) return null;
+    void this.tell(res.agent.id, { type: 'offer', requestId: r.request.id, attemptId: r.attemptId, mode: 'customer_first', at: new Date().toISOString() });
+    return res.agent;
+  }
+
+  /** Agent-first: the agent did not take the call; back in line at once, and that agent is skipped for it. */
+  async backInLine(requestId: string, reason: string): Promise<void> {
+    const moved = await transitionRequest(this.deps.pool, requestId, ['dialing'], 'queued', reason);
+    if (moved.ok) await this.addJob(requestId, 'next', 0);
+  }
+
+  /** Ends the agent's reservation, tells the console, and lets waiting requests try again. */
+  async offerEnded(a: { agentId: string; requestId: string; outcome: OfferOutcome }): Promise<void> {
+    const { pool, config } = this.deps;
+    await releaseAgent(pool, { agentId: a.agentId, requestId: a.requestId, outcome: a.outcome, globalWrapUpSec: config.AGENT_WRAP_UP_SEC });
+    void this.tell(a.agentId, { type: 'call', requestId: a.requestId, phase: 'ended', outcome: a.outcome, at: new Date().toISOString() });
+    await this.wakeWaiting(await assignedSubscriberIds(pool, a.agentId));
+  }
+
+  /** Requests in line for these subscribers get a try now (they keep their order: reserveAgent checks it). */
+  async wakeWaiting(subscriberIds: string[]): Promise<void> {
+    if (subscriberIds.length === 0) return;
+    const waiting = await listWaiting(this.deps.pool, subscriberIds);
+    for (const w of waiting.slice(0, 20)) await this.addJob(w.requestId, 'wake', 0);
+  }
+
+  tell(agentId: string, e: AgentEvent): Promise<void> { return this.deps.channels.publishToAgent(agentId, e); }
+
+  /** One poll per request and interval, however many wake-ups happened (a Redis NX key). */
+  private async pollLater(requestId: string): Promise<void> {
+    const { redis, config } = this.deps;
+    const key = `${config.REDIS_PREFIX}:agent-wait:${requestId}`;
+    const ok = await redis.set(key, '1', 'PX', config.AGENT_WAIT_POLL_MS, 'NX').catch(() => 'OK');
+    if (ok) await this.addJob(requestId, 'wait', config.AGENT_WAIT_POLL_MS);
+  }
+
+  private async addJob(requestId: string, why: string, delayMs: number): Promise<void> {
+    // Unique job ids: the queue's own ids (request:attempt) would make a second try of the same attempt a no-op.
+    await this.deps.queue.queue.add({ requestId }, { jobId: `${requestId}:agent-${why}:${Date.now()}:${randomBytes(3).toString('hex')}`, delay: Math.max(0, delayMs) })
+      .catch((err) => this.deps.log.warn({ requestId, err: (err as Error).message }, 'could not queue an agent retry'));
+  }
+}
+
+/** How a customer-first attempt's end reads as an offer to the agent. */
+export function offerOutcomeOf(outcome: Outcome): OfferOutcome {
+  if (outcome.outcome === 'answered') return 'connected';
+  if (outcome.outcome === 'callee_unanswered') {
+    if (outcome.cause === null) return 'failed';
+    const o = outcomeForUnansweredCause(outcome.cause);
+    return o === 'busy' ? 'busy' : o === 'no_answer' ? 'no_answer' : o === 'rejected' ? 'declined' : 'failed';
+  }
+  return outcome.outcome === 'canceled' ? 'canceled' : 'visitor_unanswered';
+}

@@ -1,0 +1,152 @@
+import { PassThrough } from 'node:stream';
+import Router from 'koa-router';
+import { z } from 'zod';
+import type { Container } from '../container.ts';
+import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
+import { createLoginLimiter } from '../auth/login-limiter.ts';
+import { verifyPassword } from '../auth/password.ts';
+import { requireRole, safeNext } from '../auth/require-role.ts';
+import { getSession, type SessionUser } from '../auth/session.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import type { Render } from '../http/views.ts';
+import { AgentChannels } from './agent-channels.ts';
+import { AgentCallService } from './agent-call.service.ts';
+import { consoleSnapshot } from './agent-console.service.ts';
+import { agentWasOffered, assignedSubscriberIds, findAgent, findAgentLogin, saveDisposition, setAgentStatus } from './agent.repository.ts';
+import { DISPOSITIONS, type AgentCommand } from './agent.types.ts';
+
+type Body = Record<string, unknown>;
+const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
+const userOf = (ctx: AppContext) => ctx.state.user as SessionUser;
+
+const StatusInput = z.object({ status: z.enum(['available', 'away', 'wrap_up']) });
+const CallInput = z.object({ attemptId: z.string().uuid() });
+const DispositionInput = z.object({ disposition: z.enum(DISPOSITIONS), notes: z.string().max(4000).default('') });
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new AppError(400, 'invalid_input', r.error.issues[0]?.message ?? 'Invalid input.');
+  return r.data;
+}
+
+/**
+ * The agent console: own login, a page whose live parts are fed by Server-Sent Events (Redis pub/sub from the
+ * workers, so any web process can serve any agent), and the actions an agent takes on a call. Calls belong to
+ * workers: accept/decline/hang up travel as commands to the worker holding the agent's reservation.
+ */
+export function agentConsoleRoutes(c: Container, render: Render): Router<AppState, {}> {
+  const { pool, config } = c;
+  const router = new Router<AppState, {}>({ prefix: '/agent' });
+  const channels = new AgentChannels(c.redis, config.REDIS_URL, config.REDIS_PREFIX);
+  const waker = new AgentCallService({ pool, redis: c.redis, queue: c.queue, bus: c.bus, channels, log: c.log, config, workerId: 'web' });
+  const limiter = createLoginLimiter(c.redis, `${config.REDIS_PREFIX}:agent`);
+  router.use(verifyCsrf());
+
+  function loginPage(ctx: AppContext, values: Body, error: string | null) {
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = render('agent/login', { title: 'Agent log in', csrf: csrfToken(ctx), values, error, next: safeNext(values.next, '') });
+  }
+
+  router.get('/login', (ctx) => loginPage(ctx, { next: ctx.query.next }, null));
+
+  router.post('/login', async (ctx) => {
+    const body = bodyOf(ctx);
+    const login = typeof body.login === 'string' ? body.login.trim().toLowerCase().slice(0, 64) : '';
+    const password = typeof body.password === 'string' ? body.password.slice(0, 200) : '';
+    await limiter.consume(ctx.ip || 'unknown', login || '-');
+    const found = login ? await findAgentLogin(pool, login) : null;
+    const ok = await verifyPassword(password, found?.passwordHash);
+    if (!found || !ok) {
+      ctx.status = 401;
+      return loginPage(ctx, { login, next: body.next }, 'Wrong login or password.');
+    }
+    await limiter.reset(login);
+    // A new session id on login: an id planted before it (fixation) is worth nothing afterwards.
+    await (getSession(ctx) as { regenerate?: () => Promise<void> } | null)?.regenerate?.();
+    getSession(ctx)!.user = { role: 'agent', id: found.agent.id, name: found.agent.name };
+    ctx.redirect(safeNext(body.next, '/agent'));
+  });
+
+  router.post('/logout', async (ctx) => {
+    const user = getSession(ctx)?.user;
+    // Logging out is going away: no offers for an agent who left.
+    if (user?.role === 'agent') await setAgentStatus(pool, user.id, 'away');
+    (ctx as unknown as { session: unknown }).session = null;
+    ctx.redirect('/agent/login');
+  });
+
+  const authed = requireRole('agent', '/agent/login');
+
+  router.get('/', authed, async (ctx) => {
+    const snapshot = await consoleSnapshot(pool, userOf(ctx).id);
+    if (!snapshot) { (ctx as unknown as { session: unknown }).session = null; ctx.redirect('/agent/login'); return; }
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = render('agent/console', { title: 'Agent console', csrf: csrfToken(ctx), snapshot, dispositions: DISPOSITIONS });
+  });
+
+  router.get('/state', authed, async (ctx) => {
+    const snapshot = await consoleSnapshot(pool, userOf(ctx).id);
+    if (!snapshot) throw new AppError(401, 'login_required', 'Please log in.');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = snapshot;
+  });
+
+  router.get('/events', authed, async (ctx) => {
+    const agentId = userOf(ctx).id;
+    const stream = new PassThrough();
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    ctx.status = 200;
+    ctx.body = stream;
+    let closed = false;
+    const send = (event: string, data: unknown) => { if (!closed) stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`); };
+    const unsubscribe = await channels.onAgent(agentId, (e) => send(e.type, e));
+    send('hello', { at: new Date().toISOString() });
+    // The queue changes without events to this agent (new requests): a periodic nudge keeps it fresh.
+    const heartbeat = setInterval(() => send('tick', { at: new Date().toISOString() }), 10000);
+    const finish = () => { if (closed) return; closed = true; clearInterval(heartbeat); unsubscribe(); stream.end(); };
+    ctx.req.on('close', finish);
+    stream.on('error', finish);
+  });
+
+  router.post('/status', authed, async (ctx) => {
+    const { status } = parse(StatusInput, bodyOf(ctx));
+    const agentId = userOf(ctx).id;
+    await setAgentStatus(pool, agentId, status, config.AGENT_WRAP_UP_SEC);
+    void channels.publishToAgent(agentId, { type: 'status', status, at: new Date().toISOString() });
+    if (status === 'available') await waker.wakeWaiting(await assignedSubscriberIds(pool, agentId));
+    if (ctx.accepts('html', 'json') === 'html' && !ctx.get('x-requested-with')) return ctx.redirect('/agent');
+    ctx.body = { status };
+  });
+
+  for (const action of ['accept', 'decline', 'hangup'] as const) {
+    router.post(`/call/${action}`, authed, async (ctx) => {
+      const { attemptId } = parse(CallInput, bodyOf(ctx));
+      const agent = await findAgent(pool, userOf(ctx).id);
+      if (!agent || agent.reservedAttempt !== attemptId || !agent.reservedBy) throw new AppError(409, 'no_such_call', 'This call is no longer yours.');
+      const cmd: AgentCommand = { type: action, agentId: agent.id, attemptId };
+      const heard = await channels.sendCommand(agent.reservedBy, cmd);
+      if (!heard) throw new AppError(503, 'worker_unreachable', 'The call could not be reached. Try again.');
+      ctx.status = 202;
+      ctx.body = { ok: true };
+    });
+  }
+
+  router.post('/requests/:id/disposition', authed, async (ctx) => {
+    const input = parse(DispositionInput, bodyOf(ctx));
+    const agentId = userOf(ctx).id;
+    const requestId = ctx.params.id!;
+    if (!/^[0-9a-f-]{36}$/i.test(requestId) || !(await agentWasOffered(pool, agentId, requestId))) {
+      throw new AppError(404, 'not_found', 'No such call of yours.');
+    }
+    await saveDisposition(pool, { requestId, agentId, disposition: input.disposition, notes: input.notes });
+    if (ctx.accepts('html', 'json') === 'html' && !ctx.get('x-requested-with')) return ctx.redirect('/agent');
+    ctx.body = { ok: true };
+  });
+
+  return router;
+}

@@ -1,0 +1,56 @@
+import type { Pool } from '../db/pool.ts';
+import { findRequestForSubscribers, listEarlierRequestsFromNumber, listOpenRequestsForSubscribers, type AgentRequestRow } from '../callbacks/callback.repository.ts';
+import { findAttempt } from '../calls/attempt.repository.ts';
+import { assignedSubscriberIds, findAgent, findDisposition, lastConnectedRequest, listOffers, settleWrapUp } from './agent.repository.ts';
+import { effectiveStatus } from './routing.ts';
+import type { Agent, Disposition } from './agent.types.ts';
+
+export interface ConsoleOffer {
+  requestId: string;
+  attemptId: string | null;
+  mode: string;
+  /** The attempt's state: offered, agent_ringing, visitor_ringing, connected (agent-first), callee_ringing, ... */
+  callState: string | null;
+  request: AgentRequestRow;
+  earlier: AgentRequestRow[];
+}
+
+export interface ConsoleSnapshot {
+  agent: { id: string; name: string; endpoint: string; status: string; wrapUpUntil: string | null; deviceState: string };
+  offer: ConsoleOffer | null;
+  /** The last call this agent talked on, for disposition and notes after it ended. */
+  lastCall: { request: AgentRequestRow; disposition: { disposition: Disposition; notes: string } | null } | null;
+  queue: AgentRequestRow[];
+}
+
+/** Everything the console shows, read from PostgreSQL (events only say "something changed"). */
+export async function consoleSnapshot(pool: Pool, agentId: string): Promise<ConsoleSnapshot | null> {
+  await settleWrapUp(pool, agentId);
+  const agent = await findAgent(pool, agentId);
+  if (!agent) return null;
+  const subscriberIds = await assignedSubscriberIds(pool, agentId);
+  const offer = agent.reservedRequest ? await offerOf(pool, agent, subscriberIds) : null;
+  const lastId = await lastConnectedRequest(pool, agentId);
+  const lastRequest = lastId && lastId !== agent.reservedRequest ? await findRequestForSubscribers(pool, lastId, subscriberIds) : null;
+  return {
+    agent: {
+      id: agent.id, name: agent.name, endpoint: agent.endpoint, status: effectiveStatus(agent, new Date()),
+      wrapUpUntil: agent.wrapUpUntil?.toISOString() ?? null, deviceState: agent.deviceState,
+    },
+    offer,
+    lastCall: lastRequest ? { request: lastRequest, disposition: await findDisposition(pool, lastRequest.id) } : null,
+    queue: await listOpenRequestsForSubscribers(pool, subscriberIds, 50),
+  };
+}
+
+async function offerOf(pool: Pool, agent: Agent, subscriberIds: string[]): Promise<ConsoleOffer | null> {
+  const request = await findRequestForSubscribers(pool, agent.reservedRequest!, subscriberIds);
+  if (!request) return null;
+  const attempt = agent.reservedAttempt ? await findAttempt(pool, agent.reservedAttempt) : null;
+  const offers = await listOffers(pool, request.id);
+  const mine = offers.filter((o) => o.agentId === agent.id).pop();
+  return {
+    requestId: request.id, attemptId: agent.reservedAttempt, mode: mine?.mode ?? 'agent_first', callState: attempt?.state ?? null,
+    request, earlier: await listEarlierRequestsFromNumber(pool, request.phoneE164, subscriberIds, request.id, 10),
+  };
+}

@@ -1,0 +1,86 @@
+import type { Container } from '../container.ts';
+import type { Dialer } from '../calls/dialer.ts';
+import { AgentFirstSession } from '../calls/agent-first-session.ts';
+import type { TelephonyPort } from '../telephony/telephony-port.ts';
+import { AgentChannels } from './agent-channels.ts';
+import { AgentCallService } from './agent-call.service.ts';
+import { DeviceStateTracker, type AmiSource } from './device-state.ts';
+import { assignedSubscriberIds, findAgent, markOfferDeclined, releaseReservationsOf, releaseStaleReservations } from './agent.repository.ts';
+import { isReachable } from './routing.ts';
+import type { AgentCommand } from './agent.types.ts';
+
+export interface AgentWorker {
+  service: AgentCallService;
+  devices: DeviceStateTracker;
+  /** Starts listening for console commands and device states once the dialer exists. */
+  attach(dialer: Dialer, port: TelephonyPort, ami: AmiSource): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * The agent side of a worker process. Reservations this worker held before a restart are released first
+ * (its calls died with it); then console commands for its calls arrive on its own Redis channel.
+ */
+export async function createAgentWorker(c: Container): Promise<AgentWorker> {
+  const { config, log } = c;
+  const channels = new AgentChannels(c.redis, config.REDIS_URL, config.REDIS_PREFIX);
+  const service = new AgentCallService({
+    pool: c.pool, redis: c.redis, queue: c.queue, bus: c.bus, channels, log: log.child({ component: 'agents' }), config, workerId: config.WORKER_ID,
+  });
+  const released = await releaseReservationsOf(c.pool, config.WORKER_ID);
+  if (released) log.warn({ released }, 'released agent reservations left by a previous run of this worker');
+  const devices = new DeviceStateTracker({
+    pool: c.pool, log,
+    onChange: (agentIds, state) => {
+      for (const id of agentIds) void channels.publishToAgent(id, { type: 'queue', at: new Date().toISOString() });
+      // A phone that came back may take a waiting request now rather than at the next poll.
+      if (isReachable(state)) {
+        void Promise.all(agentIds.map((id) => assignedSubscriberIds(c.pool, id))).then((lists) => service.wakeWaiting([...new Set(lists.flat())]));
+      }
+    },
+  });
+  let unsubscribe: (() => void) | null = null;
+  // Longest a reservation can legitimately last: offer, two rings, the longest call, and slack.
+  const maxReservationSec = config.AGENT_OFFER_TIMEOUT_SEC + 2 * config.RING_TIMEOUT + config.MAX_CALL_SEC + 60;
+  const sweeper = setInterval(() => {
+    void releaseStaleReservations(c.pool, maxReservationSec).then((freed) => {
+      if (freed.length) log.warn({ agents: freed }, 'released stale agent reservations');
+    }).catch(() => {});
+  }, 30_000);
+  sweeper.unref();
+
+  return {
+    service, devices,
+    async attach(dialer, port, ami) {
+      devices.attach(ami);
+      unsubscribe = await channels.onCommand(config.WORKER_ID, (cmd) => {
+        void handleCommand(cmd).catch((err) => log.warn({ err: (err as Error).message, cmd }, 'agent command failed'));
+      });
+      async function handleCommand(cmd: AgentCommand): Promise<void> {
+        const agent = await findAgent(c.pool, cmd.agentId);
+        // Only the agent holding this call may steer it.
+        if (!agent || agent.reservedAttempt !== cmd.attemptId) return;
+        const session = dialer.agentSessions.get(cmd.attemptId) ?? dialer.sessions.get(cmd.attemptId);
+        if (!session) return;
+        const ids = session.ids;
+        if (cmd.type === 'accept') {
+          if (session instanceof AgentFirstSession) await session.dispatch({ type: 'agent.accepted' });
+          return;
+        }
+        if (cmd.type === 'decline') await markOfferDeclined(c.pool, agent.id, cmd.attemptId);
+        if (session instanceof AgentFirstSession && (cmd.type === 'decline' || session.state === 'offered')) {
+          await session.dispatch({ type: 'agent.declined' });
+          return;
+        }
+        // Hanging up the agent's leg ends the call the same way as the agent putting the phone down.
+        await port.hangup(ids.callee);
+      }
+    },
+    stop() {
+      clearInterval(sweeper);
+      unsubscribe?.();
+      devices.stop();
+      channels.close();
+    },
+  };
+}

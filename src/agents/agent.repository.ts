@@ -1,0 +1,295 @@
+import type { Queryable } from '../db/pool.ts';
+import { pickAgent, isFirstInLine, type AgentStatus, type RoutableAgent } from './routing.ts';
+import type { Agent, Disposition, OfferOutcome } from './agent.types.ts';
+
+// Owner of agents, agent_subscribers, agent_departments, agent_offers, agent_waits, request_dispositions.
+
+const COLUMNS = `id, name, login, endpoint, skills, languages, status, wrap_up_sec, wrap_up_until, auto_answer, device_state,
+  reserved_request, reserved_attempt, reserved_by, idle_since, active`;
+
+function toAgent(r: Record<string, any>): Agent {
+  return {
+    id: r.id, name: r.name, login: r.login, endpoint: r.endpoint, skills: r.skills, languages: r.languages, status: r.status,
+    wrapUpSec: r.wrap_up_sec, wrapUpUntil: r.wrap_up_until, autoAnswer: r.auto_answer, deviceState: r.device_state,
+    reservedRequest: r.reserved_request, reservedAttempt: r.reserved_attempt, reservedBy: r.reserved_by, idleSince: r.idle_since, active: r.active,
+  };
+}
+
+export interface AgentInput {
+  name: string; login: string; endpoint: string; skills?: string[]; languages?: string[];
+  wrapUpSec?: number | null; autoAnswer?: boolean; passwordHash?: string | null; status?: AgentStatus;
+}
+
+export async function insertAgent(db: Queryable, a: AgentInput): Promise<Agent> {
+  const { rows } = await db.query(
+    `INSERT INTO agents (name, login, endpoint, skills, languages, wrap_up_sec, auto_answer, password_hash, status)
+     VALUES ($1, lower($2), $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+    [a.name, a.login, a.endpoint, a.skills ?? [], a.languages ?? [], a.wrapUpSec ?? null, a.autoAnswer ?? false, a.passwordHash ?? null, a.status ?? 'away']);
+  return toAgent(rows[0]);
+}
+
+export async function updateAgent(db: Queryable, id: string, a: Omit<AgentInput, 'login' | 'status'> & { active?: boolean }): Promise<void> {
+  await db.query(
+    `UPDATE agents SET name = $2, endpoint = $3, skills = $4, languages = $5, wrap_up_sec = $6, auto_answer = $7,
+       password_hash = COALESCE($8, password_hash), active = COALESCE($9, active), updated_at = now() WHERE id = $1`,
+    [id, a.name, a.endpoint, a.skills ?? [], a.languages ?? [], a.wrapUpSec ?? null, a.autoAnswer ?? false, a.passwordHash ?? null, a.active ?? null]);
+}
+
+export async function findAgent(db: Queryable, id: string): Promise<Agent | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM agents WHERE id = $1`, [id]);
+  return rows[0] ? toAgent(rows[0]) : null;
+}
+
+export async function findAgentLogin(db: Queryable, login: string): Promise<{ agent: Agent; passwordHash: string | null } | null> {
+  const { rows } = await db.query(`SELECT ${COLUMNS}, password_hash FROM agents WHERE login = lower($1) AND active`, [login]);
+  return rows[0] ? { agent: toAgent(rows[0]), passwordHash: rows[0].password_hash } : null;
+}
+
+export async function listAgents(db: Queryable): Promise<(Agent & { subscriberNames: string[]; departmentNames: string[] })[]> {
+  const { rows } = await db.query(
+    `SELECT ${COLUMNS.split(',').map((c) => `a.${c.trim()}`).join(', ')},
+       ARRAY(SELECT s.name FROM agent_subscribers x JOIN subscribers s ON s.id = x.subscriber_id WHERE x.agent_id = a.id ORDER BY s.name) AS subscriber_names,
+       ARRAY(SELECT s.name || ' / ' || d.name FROM agent_departments x JOIN departments d ON d.id = x.department_id JOIN subscribers s ON s.id = d.subscriber_id
+              WHERE x.agent_id = a.id ORDER BY 1) AS department_names
+       FROM agents a ORDER BY a.name`);
+  return rows.map((r) => ({ ...toAgent(r), subscriberNames: r.subscriber_names, departmentNames: r.department_names }));
+}
+
+/** Replaces an agent's assignments; departments must belong to one of the assigned subscribers. */
+export async function setAssignments(db: Queryable, agentId: string, subscriberIds: string[], departmentIds: string[]): Promise<void> {
+  await db.query(`DELETE FROM agent_subscribers WHERE agent_id = $1`, [agentId]);
+  await db.query(`DELETE FROM agent_departments WHERE agent_id = $1`, [agentId]);
+  await db.query(`INSERT INTO agent_subscribers (agent_id, subscriber_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, [agentId, subscriberIds]);
+  await db.query(
+    `INSERT INTO agent_departments (agent_id, department_id)
+       SELECT $1, d.id FROM departments d WHERE d.id = ANY($2::uuid[]) AND d.subscriber_id = ANY($3::uuid[]) ON CONFLICT DO NOTHING`,
+    [agentId, departmentIds, subscriberIds]);
+}
+
+export async function assignedSubscriberIds(db: Queryable, agentId: string): Promise<string[]> {
+  const { rows } = await db.query(`SELECT subscriber_id FROM agent_subscribers WHERE agent_id = $1`, [agentId]);
+  return rows.map((r) => r.subscriber_id);
+}
+
+export async function assignedDepartmentIds(db: Queryable, agentId: string): Promise<string[]> {
+  const { rows } = await db.query(`SELECT department_id FROM agent_departments WHERE agent_id = $1`, [agentId]);
+  return rows.map((r) => r.department_id);
+}
+
+/**
+ * Status set by the agent. Becoming available starts the idle clock (longest idle is offered first); wrap-up
+ * chosen by hand lasts the agent's wrap-up time like the one after a call.
+ */
+export async function setAgentStatus(db: Queryable, agentId: string, status: AgentStatus, globalWrapUpSec = 30): Promise<void> {
+  await db.query(
+    `UPDATE agents SET status = $2,
+       wrap_up_until = CASE WHEN $2 = 'wrap_up' THEN now() + make_interval(secs => COALESCE(wrap_up_sec, $3)) ELSE NULL END,
+       idle_since = CASE WHEN $2 = 'available' AND status <> 'available' THEN now() ELSE idle_since END, updated_at = now()
+      WHERE id = $1`, [agentId, status, globalWrapUpSec]);
+}
+
+/** Wrap-up whose time is over counts as available; store that so the console shows it. */
+export async function settleWrapUp(db: Queryable, agentId: string): Promise<void> {
+  await db.query(`UPDATE agents SET status = 'available', wrap_up_until = NULL WHERE id = $1 AND status = 'wrap_up' AND wrap_up_until <= now()`, [agentId]);
+}
+
+/** Device state from AMI, keyed by the endpoint (AMI's Device, e.g. PJSIP/agent1). Returns the agents changed. */
+export async function setDeviceState(db: Queryable, device: string, state: string): Promise<string[]> {
+  const { rows } = await db.query(
+    `UPDATE agents SET device_state = $2, device_state_at = now() WHERE lower(endpoint) = lower($1) AND device_state <> $2 RETURNING id`,
+    [device, state.toUpperCase()]);
+  return rows.map((r) => r.id);
+}
+
+const BLOCKED_STATES = ['UNAVAILABLE', 'INVALID', 'INUSE', 'BUSY', 'RINGING', 'RINGINUSE', 'ONHOLD'];
+
+export type ReserveResult = { agent: Agent } | { agent: null; reason: 'not_first_in_line' | 'none_available' };
+
+/**
+ * Reserves the longest-idle eligible agent for a request. The pick is pure (routing.ts); the claim is one
+ * conditional UPDATE, so two workers racing for the same agent cannot both win (the loser re-picks).
+ */
+export async function reserveAgent(db: Queryable, r: {
+  requestId: string; attemptId: string; subscriberId: string; departmentId: string | null; workerId: string; mode: 'agent_first' | 'customer_first';
+}): Promise<ReserveResult> {
+  const { rows: waiting } = await db.query(
+    `SELECT w.request_id, w.since FROM agent_waits w JOIN callback_requests q ON q.id = w.request_id
+      WHERE w.subscriber_id = $1 AND q.department_id IS NOT DISTINCT FROM $2 AND q.status IN ('queued', 'scheduled')`,
+    [r.subscriberId, r.departmentId]);
+  const mine = waiting.find((w) => w.request_id === r.requestId);
+  if (!isFirstInLine(waiting.map((w) => ({ requestId: w.request_id, since: w.since })), r.requestId, mine?.since ?? new Date())) {
+    return { agent: null, reason: 'not_first_in_line' };
+  }
+  const { rows: excludedRows } = await db.query(
+    `SELECT DISTINCT agent_id FROM agent_offers WHERE request_id = $1 AND outcome IN ('declined', 'no_answer', 'busy', 'failed')`, [r.requestId]);
+  const excluded = new Set<string>(excludedRows.map((x) => x.agent_id));
+  for (let round = 0; round < 5; round++) {
+    const { rows } = await db.query(
+      `SELECT a.id, a.status, a.wrap_up_until, a.device_state, a.idle_since, a.active, a.reserved_request,
+         ARRAY(SELECT d.id FROM agent_departments x JOIN departments d ON d.id = x.department_id
+                WHERE x.agent_id = a.id AND d.subscriber_id = $1) AS department_ids
+         FROM agents a JOIN agent_subscribers s ON s.agent_id = a.id
+        WHERE s.subscriber_id = $1 AND a.active AND a.reserved_request IS NULL`, [r.subscriberId]);
+    const candidates: RoutableAgent[] = rows.map((x) => ({
+      id: x.id, status: x.status, wrapUpUntil: x.wrap_up_until, deviceState: x.device_state, idleSince: x.idle_since,
+      active: x.active, reservedRequest: x.reserved_request, departmentIds: x.department_ids,
+    }));
+    const pick = pickAgent(candidates, { departmentId: r.departmentId, excluded, now: new Date() });
+    if (!pick) return { agent: null, reason: 'none_available' };
+    const { rows: won } = await db.query(
+      `UPDATE agents SET reserved_request = $2, reserved_attempt = $3, reserved_by = $4, reserved_at = now(),
+         status = CASE WHEN status = 'wrap_up' THEN 'available' ELSE status END, wrap_up_until = NULL
+        WHERE id = $1 AND reserved_request IS NULL AND active
+          AND (status = 'available' OR (status = 'wrap_up' AND wrap_up_until <= now()))
+          AND NOT (device_state = ANY($5::text[]))
+          AND NOT EXISTS (SELECT 1 FROM agents o WHERE o.reserved_request = $2)
+        RETURNING ${COLUMNS}`,
+      [pick.id, r.requestId, r.attemptId, r.workerId, BLOCKED_STATES]).catch((err) => {
+      // The unique index on reserved_request: another worker reserved someone for this very request.
+      if ((err as { code?: string }).code === '23505') return { rows: [] };
+      throw err;
+    });
+    if (won[0]) {
+      await db.query(`INSERT INTO agent_offers (agent_id, request_id, attempt_id, mode) VALUES ($1, $2, $3, $4)`, [pick.id, r.requestId, r.attemptId, r.mode]);
+      await db.query(`DELETE FROM agent_waits WHERE request_id = $1`, [r.requestId]);
+      return { agent: toAgent(won[0]) };
+    }
+    excluded.add(pick.id);
+  }
+  return { agent: null, reason: 'none_available' };
+}
+
+/**
+ * Ends a reservation. After a conversation the agent goes to wrap-up; after a missed offer (no answer, no
+ * response in the console) to away, so a walked-away agent is not rung again and again.
+ */
+export async function releaseAgent(db: Queryable, r: { agentId: string; requestId: string; outcome: OfferOutcome; globalWrapUpSec: number }): Promise<boolean> {
+  const talked = r.outcome === 'connected';
+  const missed = r.outcome === 'no_answer';
+  const { rowCount } = await db.query(
+    `UPDATE agents SET reserved_request = NULL, reserved_attempt = NULL, reserved_by = NULL, reserved_at = NULL, idle_since = now(),
+       status = CASE WHEN $3 AND status <> 'away' THEN 'wrap_up' WHEN $4 THEN 'away' ELSE status END,
+       wrap_up_until = CASE WHEN $3 AND status <> 'away' THEN now() + make_interval(secs => COALESCE(wrap_up_sec, $5)) ELSE wrap_up_until END,
+       updated_at = now()
+      WHERE id = $1 AND reserved_request = $2`,
+    [r.agentId, r.requestId, talked, missed, r.globalWrapUpSec]);
+  await db.query(
+    `UPDATE agent_offers SET outcome = COALESCE(outcome, $3), ended_at = COALESCE(ended_at, now())
+      WHERE id = (SELECT id FROM agent_offers WHERE agent_id = $1 AND request_id = $2 ORDER BY id DESC LIMIT 1)`,
+    [r.agentId, r.requestId, r.outcome]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Marks the open offer declined now, before the agent's leg is hung up (whose end would read as no answer). */
+export async function markOfferDeclined(db: Queryable, agentId: string, attemptId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE agent_offers SET outcome = 'declined' WHERE agent_id = $1 AND attempt_id = $2 AND outcome IS NULL`, [agentId, attemptId]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Reservations a worker held when it stopped: its calls are gone with it. */
+export async function releaseReservationsOf(db: Queryable, workerId: string): Promise<number> {
+  const { rowCount } = await db.query(
+    `WITH rel AS (
+       UPDATE agents SET reserved_request = NULL, reserved_attempt = NULL, reserved_by = NULL, reserved_at = NULL, idle_since = now()
+        WHERE reserved_by = $1 RETURNING id)
+     UPDATE agent_offers SET outcome = 'canceled', ended_at = now() WHERE outcome IS NULL AND agent_id IN (SELECT id FROM rel)`, [workerId]);
+  return rowCount ?? 0;
+}
+
+/** Puts a request in line for an agent (keeps its first place when it is already waiting). */
+export async function waitForAgent(db: Queryable, requestId: string, subscriberId: string): Promise<Date> {
+  const { rows } = await db.query(
+    `INSERT INTO agent_waits (request_id, subscriber_id) VALUES ($1, $2)
+     ON CONFLICT (request_id) DO UPDATE SET request_id = EXCLUDED.request_id RETURNING since`, [requestId, subscriberId]);
+  return rows[0].since;
+}
+
+export async function stopWaiting(db: Queryable, requestId: string): Promise<void> {
+  await db.query(`DELETE FROM agent_waits WHERE request_id = $1`, [requestId]);
+}
+
+/** Requests waiting for an agent among these subscribers, oldest first (for the wake-up when an agent frees up). */
+export async function listWaiting(db: Queryable, subscriberIds: string[]): Promise<{ requestId: string; since: Date }[]> {
+  const { rows } = await db.query(
+    `SELECT w.request_id, w.since FROM agent_waits w JOIN callback_requests q ON q.id = w.request_id
+      WHERE w.subscriber_id = ANY($1::uuid[]) AND q.status IN ('queued', 'scheduled') ORDER BY w.since`, [subscriberIds]);
+  return rows.map((r) => ({ requestId: r.request_id, since: r.since }));
+}
+
+export async function listOffers(db: Queryable, requestId: string): Promise<{ agentId: string; mode: string; outcome: OfferOutcome | null; attemptId: string | null }[]> {
+  const { rows } = await db.query(`SELECT agent_id, mode, outcome, attempt_id FROM agent_offers WHERE request_id = $1 ORDER BY id`, [requestId]);
+  return rows.map((r) => ({ agentId: r.agent_id, mode: r.mode, outcome: r.outcome, attemptId: r.attempt_id }));
+}
+
+/** Whether this agent was offered the request (only they may write its disposition). */
+export async function agentWasOffered(db: Queryable, agentId: string, requestId: string): Promise<boolean> {
+  const { rows } = await db.query(`SELECT 1 FROM agent_offers WHERE agent_id = $1 AND request_id = $2 LIMIT 1`, [agentId, requestId]);
+  return rows.length > 0;
+}
+
+/** The last request this agent talked to (for disposition after the call). */
+export async function lastConnectedRequest(db: Queryable, agentId: string): Promise<string | null> {
+  const { rows } = await db.query(
+    `SELECT request_id FROM agent_offers WHERE agent_id = $1 AND outcome = 'connected' ORDER BY id DESC LIMIT 1`, [agentId]);
+  return rows[0]?.request_id ?? null;
+}
+
+export async function saveDisposition(db: Queryable, d: { requestId: string; agentId: string; disposition: Disposition; notes: string }): Promise<void> {
+  await db.query(
+    `INSERT INTO request_dispositions (request_id, agent_id, disposition, notes) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (request_id) DO UPDATE SET agent_id = $2, disposition = $3, notes = $4, updated_at = now()`,
+    [d.requestId, d.agentId, d.disposition, d.notes]);
+}
+
+export async function findDisposition(db: Queryable, requestId: string): Promise<{ disposition: Disposition; notes: string; agentId: string | null } | null> {
+  const { rows } = await db.query(`SELECT disposition, notes, agent_id FROM request_dispositions WHERE request_id = $1`, [requestId]);
+  return rows[0] ? { disposition: rows[0].disposition, notes: rows[0].notes, agentId: rows[0].agent_id } : null;
+}
+
+// The operator decides who answers a subscriber's calls. These two write subscriber-owned rows; they belong in
+// subscriber.repository.ts once that module grows operator-side setters (see the README's note).
+
+export async function setSubscriberAgentRouting(db: Queryable, subscriberId: string, s: { answeredBy: 'phone' | 'agents'; mode: string; waitSec: number; fallback: string }): Promise<void> {
+  await db.query(
+    `UPDATE subscribers SET settings = settings || jsonb_build_object('answeredBy', $2::text, 'agents', jsonb_build_object('mode', $3::text, 'waitSec', $4::int, 'fallback', $5::text)),
+       updated_at = now() WHERE id = $1`, [subscriberId, s.answeredBy, s.mode, s.waitSec, s.fallback]);
+}
+
+export async function setDepartmentAnsweredBy(db: Queryable, departmentId: string, answeredBy: 'phone' | 'agents'): Promise<boolean> {
+  // A department without its own phone can only be answered by agents (the table's CHECK says so too).
+  const { rowCount } = await db.query(
+    `UPDATE departments SET answered_by = $2 WHERE id = $1 AND ($2 = 'agents' OR phone_e164 IS NOT NULL)`, [departmentId, answeredBy]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Subscribers with their departments, for the operator's assignment and routing forms (read only). */
+export async function listSubscribersForRouting(db: Queryable): Promise<{
+  id: string; name: string; slug: string; settings: Record<string, unknown>;
+  departments: { id: string; name: string; answeredBy: 'phone' | 'agents'; hasPhone: boolean }[];
+}[]> {
+  const { rows } = await db.query(
+    `SELECT s.id, s.name, s.slug, s.settings,
+       COALESCE((SELECT json_agg(json_build_object('id', d.id, 'name', d.name, 'answeredBy', d.answered_by, 'hasPhone', d.phone_e164 IS NOT NULL) ORDER BY d.position, d.name)
+                   FROM departments d WHERE d.subscriber_id = s.id), '[]') AS departments
+       FROM subscribers s ORDER BY s.name LIMIT 500`);
+  return rows.map((r) => ({ id: r.id, name: r.name, slug: r.slug, settings: r.settings ?? {}, departments: r.departments }));
+}
+
+/**
+ * Safety net for reservations nobody will release (a worker that died and never came back): the request is
+ * over, or the reservation is older than any call can last. Returns the agents freed.
+ */
+export async function releaseStaleReservations(db: Queryable, maxAgeSec: number): Promise<string[]> {
+  const { rows } = await db.query(
+    `WITH rel AS (
+       UPDATE agents a SET reserved_request = NULL, reserved_attempt = NULL, reserved_by = NULL, reserved_at = NULL, idle_since = now()
+        WHERE a.reserved_request IS NOT NULL AND a.reserved_at < now() - interval '30 seconds'
+          AND (a.reserved_at < now() - make_interval(secs => $1)
+               OR NOT EXISTS (SELECT 1 FROM callback_requests r WHERE r.id = a.reserved_request AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')))
+        RETURNING a.id)
+     , off AS (UPDATE agent_offers SET outcome = 'canceled', ended_at = now() WHERE outcome IS NULL AND agent_id IN (SELECT id FROM rel))
+     SELECT id FROM rel`, [maxAgeSec]);
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,38 @@
+import type { AgentStatus } from './routing.ts';
+
+export interface Agent {
+  id: string;
+  name: string;
+  login: string;
+  endpoint: string;
+  skills: string[];
+  languages: string[];
+  status: AgentStatus;
+  wrapUpSec: number | null;
+  wrapUpUntil: Date | null;
+  autoAnswer: boolean;
+  deviceState: string;
+  reservedRequest: string | null;
+  reservedAttempt: string | null;
+  reservedBy: string | null;
+  idleSince: Date;
+  active: boolean;
+}
+
+export type OfferOutcome = 'connected' | 'declined' | 'no_answer' | 'busy' | 'failed' | 'visitor_unanswered' | 'canceled';
+
+export const DISPOSITIONS = ['resolved', 'follow_up', 'sale', 'not_interested', 'wrong_number', 'other'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+/** What the console shows (and the SSE stream announces) to an agent. */
+export type AgentEvent =
+  | { type: 'offer'; requestId: string; attemptId: string; mode: 'agent_first' | 'customer_first'; at: string }
+  | { type: 'call'; requestId: string; phase: 'ringing_agent' | 'ringing_visitor' | 'connected' | 'ended'; outcome?: string; at: string }
+  | { type: 'status'; status: AgentStatus; at: string }
+  | { type: 'queue'; at: string };
+
+/** Commands from the console (web process) to the worker that owns the agent's call. */
+export type AgentCommand =
+  | { type: 'accept'; agentId: string; attemptId: string }
+  | { type: 'decline'; agentId: string; attemptId: string }
+  | { type: 'hangup'; agentId: string; attemptId: string };
