@@ -22,7 +22,10 @@ export async function startWeb(c: Container, ext: AppExtensions = {}, port = c.c
     async stop() {
       relay.stop();
       server.closeIdleConnections?.();
+      // Open event streams (status pages, agent consoles) never end by themselves: cut them after a short grace.
+      const cut = setTimeout(() => server.closeAllConnections?.(), 2000);
       await new Promise<void>((r) => server.close(() => r()));
+      clearTimeout(cut);
     },
   };
 }
