@@ -261,7 +261,20 @@ export class Exchange {
     this.originateLog = [];
   }
 
+  /**
+   * Node does not order timers of different durations once the event loop has stalled past both, so the
+   * phone's answer (or refusal) may fire before the 0 ms dial start: whichever comes first starts the dial,
+   * once, so the events keep the recorded order (Dial "" and Ringing before Up).
+   */
+  private readonly dialStarted = new WeakSet<Channel>();
+
+  private ensureDialStarted(ch: Channel): void {
+    if (!this.dialStarted.has(ch)) this.startDial(ch);
+  }
+
   private startDial(ch: Channel): void {
+    if (this.dialStarted.has(ch)) return;
+    this.dialStarted.add(ch);
     this.dialEvent(ch, '');
     this.amiDial('DialBegin', ch, [['DialString', ch.dialstring]]);
     if (ch.behavior.kind === 'answer' || ch.behavior.kind === 'noanswer') this.ring(ch);
@@ -271,25 +284,27 @@ export class Exchange {
     const b = ch.behavior;
     switch (b.kind) {
       case 'answer':
-        this.after(ch, b.afterMs ?? TIMING.answerAfterMs, () => this.answer(ch));
+        this.after(ch, b.afterMs ?? TIMING.answerAfterMs, () => { this.ensureDialStarted(ch); this.answer(ch); });
         break;
       case 'noanswer':
         break;
       case 'busy':
-        this.after(ch, b.afterMs ?? TIMING.busyAfterMs, () => this.phoneRefuses(ch, 17, 486, 'BUSY', 'BUSY'));
+        this.after(ch, b.afterMs ?? TIMING.busyAfterMs, () => { this.ensureDialStarted(ch); this.phoneRefuses(ch, 17, 486, 'BUSY', 'BUSY'); });
         break;
       case 'reject':
-        this.after(ch, b.afterMs ?? TIMING.rejectAfterMs, () => this.phoneRefuses(ch, 21, 603, 'NOANSWER', 'NO ANSWER'));
+        this.after(ch, b.afterMs ?? TIMING.rejectAfterMs, () => { this.ensureDialStarted(ch); this.phoneRefuses(ch, 21, 603, 'NOANSWER', 'NO ANSWER'); });
         break;
       case 'congestion':
-        this.after(ch, b.afterMs ?? TIMING.congestionAfterMs, () =>
-          this.phoneRefuses(ch, 34, 503, 'CONGESTION', 'CONGESTION'),
-        );
+        this.after(ch, b.afterMs ?? TIMING.congestionAfterMs, () => {
+          this.ensureDialStarted(ch);
+          this.phoneRefuses(ch, 34, 503, 'CONGESTION', 'CONGESTION');
+        });
         break;
       case 'unreachable':
-        this.after(ch, b.afterMs ?? TIMING.unreachableAfterMs, () =>
-          this.phoneRefuses(ch, 18, 408, 'NOANSWER', 'NO ANSWER'),
-        );
+        this.after(ch, b.afterMs ?? TIMING.unreachableAfterMs, () => {
+          this.ensureDialStarted(ch);
+          this.phoneRefuses(ch, 18, 408, 'NOANSWER', 'NO ANSWER');
+        });
         break;
     }
   }
