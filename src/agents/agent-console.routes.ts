@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import type { Context } from 'koa';
 import Router from 'koa-router';
 import { z } from 'zod';
 import type { Container } from '../container.ts';
@@ -10,6 +10,7 @@ import { getSession, type SessionUser } from '../auth/session.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import type { Render } from '../http/views.ts';
+import { openEventStream } from '../http/event-stream.ts';
 import { AgentChannels } from './agent-channels.ts';
 import { AgentCallService } from './agent-call.service.ts';
 import { consoleSnapshot } from './agent-console.service.ts';
@@ -96,21 +97,13 @@ export function agentConsoleRoutes(c: Container, render: Render): Router<AppStat
 
   router.get('/events', authed, async (ctx) => {
     const agentId = userOf(ctx).id;
-    const stream = new PassThrough();
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
-    ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-    ctx.status = 200;
-    ctx.body = stream;
-    let closed = false;
-    const send = (event: string, data: unknown) => { if (!closed) stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`); };
-    const unsubscribe = await channels.onAgent(agentId, (e) => send(e.type, e));
-    send('hello', { at: new Date().toISOString() });
+    const events = openEventStream(ctx as unknown as Context);
+    const unsubscribe = await channels.onAgent(agentId, (e) => events.send(e.type, e));
+    events.onClose(unsubscribe);
+    events.send('hello', { at: new Date().toISOString() });
     // The queue changes without events to this agent (new requests): a periodic nudge keeps it fresh.
-    const heartbeat = setInterval(() => send('tick', { at: new Date().toISOString() }), 10000);
-    const finish = () => { if (closed) return; closed = true; clearInterval(heartbeat); unsubscribe(); stream.end(); };
-    ctx.req.on('close', finish);
-    stream.on('error', finish);
+    const tick = setInterval(() => events.send('tick', { at: new Date().toISOString() }), 10000);
+    events.onClose(() => clearInterval(tick));
   });
 
   router.post('/status', authed, async (ctx) => {

@@ -61,6 +61,22 @@ export function callerId(name: string | null, e164: string): string {
   return clean ? `"${clean}" <${e164}>` : e164;
 }
 
+/** What a session needs to place both legs of one attempt; the callee always comes from our own data. */
+export function sessionTarget(
+  trunk: string, attemptId: string, request: CallbackRequest, subscriber: Subscriber, department: Department | null,
+  callee: { endpoint: string; callerName?: string | null },
+): SessionTarget {
+  return {
+    attemptId, requestId: request.id,
+    visitorNumber: request.phoneE164,
+    visitorEndpoint: trunkEndpoint(trunk, request.phoneE164),
+    visitorCallerId: callerId(subscriber.name, subscriber.phoneE164 ?? department?.phoneE164 ?? ''),
+    calleeEndpoint: callee.endpoint,
+    calleeCallerId: callerId(callee.callerName === undefined ? request.visitorName : callee.callerName, request.phoneE164),
+    accountCode: subscriber.slug,
+  };
+}
+
 export function sessionSettings(config: Config, settings: Record<string, unknown>): SessionSettings {
   const confirm = settings.confirmKeyRequired !== false;
   return {
@@ -132,15 +148,7 @@ export class Dialer {
     }
     let agentNow = plan.kind === 'customer_first' ? plan.agent : null;
     const session: CallSession = new CallSession(
-      {
-        attemptId, requestId,
-        visitorNumber: request.phoneE164,
-        visitorEndpoint: trunkEndpoint(this.deps.config.TRUNK_ENDPOINT, request.phoneE164),
-        visitorCallerId: callerId(subscriber.name, subscriber.phoneE164 ?? department?.phoneE164 ?? ''),
-        calleeEndpoint: callee.endpoint,
-        calleeCallerId: callerId(request.visitorName, request.phoneE164),
-        accountCode: subscriber.slug,
-      },
+      sessionTarget(this.deps.config.TRUNK_ENDPOINT, attemptId, request, subscriber, department, { endpoint: callee.endpoint }),
       { ...sessionSettings(this.deps.config, subscriber.settings), ...(plan.kind === 'customer_first' ? { whisper: plan.whisper } : {}) },
       { pool, port: this.deps.port, log },
       {
@@ -195,15 +203,9 @@ export class Dialer {
     const agents = this.deps.agents!;
     const requestId = request.id;
     const session: AgentFirstSession = new AgentFirstSession(
-      {
-        attemptId, requestId,
-        visitorNumber: request.phoneE164,
-        visitorEndpoint: trunkEndpoint(config.TRUNK_ENDPOINT, request.phoneE164),
-        visitorCallerId: callerId(subscriber.name, subscriber.phoneE164 ?? department?.phoneE164 ?? ''),
-        calleeEndpoint: plan.agent.endpoint,
-        calleeCallerId: callerId(`${subscriber.name}: ${request.visitorName ?? ''}`.trim(), request.phoneE164),
-        accountCode: subscriber.slug,
-      },
+      sessionTarget(config.TRUNK_ENDPOINT, attemptId, request, subscriber, department, {
+        endpoint: plan.agent.endpoint, callerName: `${subscriber.name}: ${request.visitorName ?? ''}`.trim(),
+      }),
       {
         ringTimeoutSec: config.RING_TIMEOUT, maxCallSec: config.MAX_CALL_SEC, offerTimeoutMs: config.AGENT_OFFER_TIMEOUT_SEC * 1000,
         autoAccept: plan.agent.autoAnswer, progressMedia: config.AGENT_PROGRESS_MEDIA.split(','),
@@ -261,15 +263,7 @@ export class Dialer {
     const department = request.departmentId ? await findDepartment(pool, subscriber.id, request.departmentId) : null;
     const policy = policyFrom(subscriber.settings);
     const session: CallSession = new CallSession(
-      {
-        attemptId: a.id, requestId: request.id,
-        visitorNumber: request.phoneE164,
-        visitorEndpoint: trunkEndpoint(this.deps.config.TRUNK_ENDPOINT, request.phoneE164),
-        visitorCallerId: callerId(subscriber.name, subscriber.phoneE164 ?? department?.phoneE164 ?? ''),
-        calleeEndpoint: callee.endpoint,
-        calleeCallerId: callerId(request.visitorName, request.phoneE164),
-        accountCode: subscriber.slug,
-      },
+      sessionTarget(this.deps.config.TRUNK_ENDPOINT, a.id, request, subscriber, department, { endpoint: callee.endpoint }),
       sessionSettings(this.deps.config, subscriber.settings),
       { pool, port: this.deps.port, log },
       {

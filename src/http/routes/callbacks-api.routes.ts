@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import type { Context } from 'koa';
 import Router from 'koa-router';
 import type { AcceptService, RequestMeta } from '../../callbacks/accept.service.ts';
 import { getStatus } from '../../callbacks/status.service.ts';
@@ -6,6 +6,7 @@ import { FINAL_STATUSES, type RequestStatus } from '../../callbacks/callback.typ
 import type { EventBus } from '../../events/event-bus.ts';
 import type { Pool } from '../../db/pool.ts';
 import type { AppContext, AppState } from '../context.ts';
+import { openEventStream } from '../event-stream.ts';
 
 export interface CallbacksApiDeps { pool: Pool; accept: AcceptService; bus: EventBus }
 
@@ -34,27 +35,17 @@ export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}>
     const id = ctx.params.id!;
     const token = ctx.query.token;
     const { view } = await getStatus(deps.pool, id, token);
-    const stream = new PassThrough();
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
-    ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-    ctx.status = 200;
-    ctx.body = stream;
-    let closed = false;
-    const send = (event: string, data: unknown) => { if (!closed) stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`); };
-    send('status', view);
-    const finish = () => { if (closed) return; closed = true; clearInterval(heartbeat); unsubscribe?.(); stream.end(); };
-    const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), 15000);
-    let unsubscribe: (() => void) | undefined;
-    if (FINAL_STATUSES.has(view.status as RequestStatus)) { finish(); return; }
-    unsubscribe = await deps.bus.subscribe(id, async (e) => {
+    const events = openEventStream(ctx as unknown as Context);
+    events.send('status', view);
+    if (FINAL_STATUSES.has(view.status as RequestStatus)) { events.close(); return; }
+    const unsubscribe = await deps.bus.subscribe(id, async (e) => {
       // Events only say that something changed; the view sent is always read back from PostgreSQL.
       const fresh = await getStatus(deps.pool, id, token).catch(() => null);
       if (!fresh) return;
-      send(e.type === 'request.status' ? 'status' : 'attempt', { ...fresh.view, phase: e.phase ?? null });
-      if (FINAL_STATUSES.has(fresh.view.status as RequestStatus)) finish();
+      events.send(e.type === 'request.status' ? 'status' : 'attempt', { ...fresh.view, phase: e.phase ?? null });
+      if (FINAL_STATUSES.has(fresh.view.status as RequestStatus)) events.close();
     });
-    ctx.req.on('close', finish);
+    events.onClose(unsubscribe);
   });
 
   return router;

@@ -1,0 +1,39 @@
+import { PassThrough } from 'node:stream';
+import type { Context } from 'koa';
+
+export interface EventStream {
+  send(event: string, data: unknown): void;
+  /** Runs fn once when the stream ends, whoever ends it (client gone, or close()). */
+  onClose(fn: () => void): void;
+  close(): void;
+}
+
+/**
+ * Turns the response into a Server-Sent Events stream. A comment line every `heartbeatMs` keeps proxies from
+ * timing the connection out; the stream closes when the client goes away.
+ */
+export function openEventStream(ctx: Context, heartbeatMs = 15000): EventStream {
+  const stream = new PassThrough();
+  ctx.req.socket.setTimeout(0);
+  ctx.req.socket.setNoDelay(true);
+  ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  ctx.status = 200;
+  ctx.body = stream;
+  let closed = false;
+  const cleanups: (() => void)[] = [];
+  const heartbeat = setInterval(() => { if (!closed) stream.write(': keep-alive\n\n'); }, heartbeatMs);
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    for (const fn of cleanups) fn();
+    stream.end();
+  };
+  ctx.req.on('close', close);
+  stream.on('error', close);
+  return {
+    send(event, data) { if (!closed) stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`); },
+    onClose(fn) { if (closed) fn(); else cleanups.push(fn); },
+    close,
+  };
+}
