@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { migrate } from '../../../src/db/migrate.ts';
+import { createPool, type Pool } from '../../../src/db/pool.ts';
+import { withDefaultUser } from '../../../src/config.ts';
+import { seedDemo } from '../../../src/demo/seed.ts';
+
+const ADMIN_URL = withDefaultUser(process.env.BENCH_DATABASE_ADMIN_URL ?? process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://127.0.0.1:5432/postgres');
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface BenchDb { url: string; pool: Pool; drop(): Promise<void> }
+
+/**
+ * A fresh database for one scenario: migrated with the real migrations, the demo subscriber seeded, and one
+ * attempt per request so that every outcome is final at once (the self-check waits for final states).
+ */
+export async function createBenchDb(label: string): Promise<BenchDb> {
+  const name = `beckon_bench_${label}_${randomBytes(3).toString('hex')}`;
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  const pool = createPool(url.toString(), 4);
+  await seedDemo(pool);
+  await pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}}'::jsonb WHERE slug = 'demo'`);
+  return {
+    url: url.toString(),
+    pool,
+    async drop() {
+      await pool.end().catch(() => {});
+      const admin = new pg.Client({ connectionString: ADMIN_URL });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
+      await admin.end();
+    },
+  };
+}
+
+export function benchRedisPrefix(label: string): string {
+  return `beckon-bench-${label}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Removes every key under the prefix (Bull queues, rate-limit counters) once a scenario is done. */
+export async function dropRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Environment for `beckon web` / `beckon worker` children. Rate limits and abuse guards are raised so they
+ * do not refuse the load (they are measured as part of the accept path all the same: the checks still run).
+ */
+export function beckonEnv(o: { dbUrl: string; prefix: string; port?: number; ariUrl?: string; amiPort?: number; workerId?: string; extra?: Record<string, string> }): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: o.dbUrl,
+    REDIS_URL,
+    REDIS_PREFIX: o.prefix,
+    HOST: '127.0.0.1',
+    PORT: String(o.port ?? 0),
+    PUBLIC_URL: `http://127.0.0.1:${o.port ?? 0}`,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    ARI_URL: o.ariUrl ?? 'http://127.0.0.1:1',
+    AMI_PORT: String(o.amiPort ?? 1),
+    WORKER_ID: o.workerId ?? `bench${process.pid}`,
+    ...RATE_LIMIT_ENV,
+    ...o.extra,
+  };
+}
+
+/**
+ * The abuse limits (src/config.ts, src/policy/rate-limits.ts) stay switched on, so their Redis round trips are
+ * part of what is measured; only their ceilings are raised, because every bench request comes from one IP
+ * and goes to one subscriber. Per-number limits keep their defaults: the bench never repeats a number.
+ */
+export const RATE_LIMIT_ENV: Record<string, string> = {
+  RATE_LIMITS_ENABLED: 'true',
+  LIMIT_PER_IP: '1000000000/600',
+  LIMIT_NUMBERS_PER_VISITOR: '1000000000/3600',
+  LIMIT_PER_SUBSCRIBER_DAY: '1000000000',
+};
