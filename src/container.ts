@@ -27,7 +27,9 @@ export function createContainer(config: Config, opts: { log?: Logger; poolSize?:
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const pool = createPool(config.DATABASE_URL, opts.poolSize ?? 20);
   const queue = createCallbackQueue(config.REDIS_URL, config.REDIS_PREFIX);
-  const redis = createRedis(config.REDIS_URL);
+  // Auto-pipelining: the commands of concurrent requests issued in one turn of the event loop leave in one
+  // socket write (the accept path's rate limits and locks); never for blocking connections.
+  const redis = createRedis(config.REDIS_URL, { enableAutoPipelining: true });
   const bus = new EventBus(redis, config.REDIS_URL, config.REDIS_PREFIX);
   const subscribers = new SubscriberCache(pool);
   return {

@@ -6,7 +6,9 @@ import type { CallbackQueue } from '../queue/callback-queue.ts';
 import type { SubscriberCache, SubscriberEntry } from '../subscribers/subscriber-cache.ts';
 import type { Department } from '../subscribers/subscriber.types.ts';
 import { cleanUrl, parseCallbackInput, type CallbackInput } from './callback-input.ts';
-import { insertRequest, markEnqueued } from './callback.repository.ts';
+import { randomUUID } from 'node:crypto';
+import { insertRequests, markEnqueued, type NewRequest } from './callback.repository.ts';
+import { createBatcher } from '../db/statement-batcher.ts';
 import { newStatusToken } from './status-token.ts';
 import { countAccepts } from '../observability/metrics.ts';
 
@@ -76,9 +78,21 @@ function enqueuedMarker(pool: Pool, log: Logger, batch = 500): (id: string) => v
   };
 }
 
+/** A PostgreSQL error caused by the data of a statement (SQLSTATE not of the connection/resources/operator classes). */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57)/.test(code);
+}
+
 export function createAcceptService(deps: AcceptDeps) {
   const guards = deps.guards ?? [];
   const markQueued = enqueuedMarker(deps.pool, deps.log);
+  // Many requests per INSERT under load; a batch that fails on one bad row is retried row by row, so a
+  // request is refused only for its own fault (or PostgreSQL being down).
+  const insertOne = createBatcher(
+    (rows: (NewRequest & { id: string })[]) => insertRequests(deps.pool, rows).then(() => rows.map(() => undefined)),
+    { maxInFlight: 1, retrySingly: isDataError },
+  );
 
   async function resolve(body: unknown, meta: RequestMeta): Promise<AcceptContext> {
     const parsed = parseCallbackInput(body);
@@ -124,9 +138,10 @@ export function createAcceptService(deps: AcceptDeps) {
     }
     const slot = ctx.scheduledAt ?? (deps.firstSlot ? await deps.firstSlot(ctx) : null);
     const { token, hash } = newStatusToken();
-    let id: string;
+    const id = randomUUID();
     try {
-      ({ id } = await insertRequest(deps.pool, {
+      await insertOne({
+        id,
         subscriberId: ctx.entry.subscriber.id,
         departmentId: ctx.department?.id ?? null,
         phoneE164: ctx.phone.e164,
@@ -140,7 +155,7 @@ export function createAcceptService(deps: AcceptDeps) {
         scheduledAt: slot,
         status: slot ? 'scheduled' : 'queued',
         tokenHash: hash,
-      }));
+      });
     } catch (err) {
       deps.log.error({ err }, 'could not store call-back request');
       throw new UnavailableError('The call-back service is temporarily unavailable. Please try again in a minute.');

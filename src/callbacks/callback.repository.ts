@@ -32,20 +32,50 @@ export interface NewRequest {
   tokenHash: Buffer;
 }
 
-/** Inserts the request and its first history row in one statement (one round trip on the accept path). */
-export async function insertRequest(db: Queryable, r: NewRequest): Promise<{ id: string; createdAt: Date }> {
-  const { rows } = await db.query(
-    `WITH ins AS (
-       INSERT INTO callback_requests (subscriber_id, department_id, phone_e164, visitor_name, message, page_url, referrer,
+/**
+ * Inserts requests and their first history rows, many in one statement (the accept path batches them, see
+ * src/db/statement-batcher.ts). Ids are chosen by the caller so that each caller knows its row without relying
+ * on the order of RETURNING.
+ */
+export async function insertRequests(db: Queryable, rows: (NewRequest & { id: string })[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = (k: keyof NewRequest | 'id') => rows.map((r) => r[k] ?? null);
+  await db.query({
+    name: 'callback_requests.insert',
+    text: `WITH ins AS (
+       INSERT INTO callback_requests (id, subscriber_id, department_id, phone_e164, visitor_name, message, page_url, referrer,
          ip, user_agent, source, scheduled_at, status, token_hash, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, COALESCE($11, now()))
-       RETURNING id, created_at, status)
-     , hist AS (INSERT INTO request_status_history (request_id, from_status, to_status, reason)
-       SELECT id, NULL, status, 'accepted' FROM ins)
-     SELECT id, created_at FROM ins`,
-    [r.subscriberId, r.departmentId, r.phoneE164, r.visitorName, r.message, r.pageUrl, r.referrer, r.ip, r.userAgent,
-      r.source, r.scheduledAt, r.status, r.tokenHash]);
-  return { id: rows[0].id, createdAt: rows[0].created_at };
+       SELECT id, sub, dep, phone, name, msg, page, ref, ip, ua, src, sched, st, th, COALESCE(sched, now())
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::inet[],
+                     $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::bytea[])
+           AS t(id, sub, dep, phone, name, msg, page, ref, ip, ua, src, sched, st, th)
+       RETURNING id, status)
+     INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT id, NULL, status, 'accepted' FROM ins`,
+    values: [col('id'), col('subscriberId'), col('departmentId'), col('phoneE164'), col('visitorName'), col('message'), col('pageUrl'),
+      col('referrer'), col('ip'), col('userAgent'), col('source'), col('scheduledAt'), col('status'), col('tokenHash')],
+  });
+}
+
+export interface OpenRequestKey { subscriberId: string; phoneE164: string }
+
+/** The oldest open request of each (subscriber, number), for many pairs in one statement; keyed `subscriberId|phone`. */
+export async function findOpenRequests(db: Queryable, keys: OpenRequestKey[]): Promise<Map<string, { id: string; status: RequestStatus }>> {
+  const found = new Map<string, { id: string; status: RequestStatus }>();
+  if (keys.length === 0) return found;
+  const { rows } = await db.query({
+    name: 'callback_requests.find_open',
+    // One index probe per pair (callback_requests_open_number_idx), whatever the length of the queue. The status
+    // list is spelled out, not a parameter: PostgreSQL uses a partial index only when it can see that the query
+    // implies the index's predicate. It is OPEN_STATUSES (checked by a test).
+    text: `SELECT k.sub AS subscriber_id, k.phone AS phone_e164, o.id, o.status
+         FROM unnest($1::uuid[], $2::text[]) AS k(sub, phone)
+         CROSS JOIN LATERAL (SELECT r.id, r.status FROM callback_requests r
+           WHERE r.phone_e164 = k.phone AND r.subscriber_id = k.sub AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')
+           ORDER BY r.created_at LIMIT 1) o`,
+    values: [keys.map((k) => k.subscriberId), keys.map((k) => k.phoneE164)],
+  });
+  for (const r of rows) found.set(`${r.subscriber_id}|${r.phone_e164}`, { id: r.id, status: r.status });
+  return found;
 }
 
 export async function markEnqueued(db: Queryable, ids: string[]): Promise<void> {
@@ -178,4 +208,53 @@ export async function listEarlierRequestsFromNumber(db: Queryable, phoneE164: st
        AND r.created_at <= (SELECT created_at FROM callback_requests WHERE id = $3)
       ORDER BY r.created_at DESC LIMIT $4`, [phoneE164, subscriberIds, beforeId, Math.min(Math.max(limit, 1), 50)]);
   return rows.map(toAgentRequestRow);
+}
+
+/**
+ * A request with what deciding to dial it needs. The subscriber and department come as rows in the shape of
+ * subscriber.repository.ts's toSubscriber/toDepartment (that module owns their mapping).
+ */
+export interface RequestToDial {
+  request: CallbackRequest;
+  subscriberRow: Record<string, unknown> | null;
+  departmentRow: Record<string, unknown> | null;
+  /** The number is on the global do-not-call list (src/policy/do-not-call.repository.ts owns that table). */
+  onDoNotCall: boolean;
+}
+
+/**
+ * The request, its subscriber and department and its number's do-not-call flag in one prepared statement:
+ * the dialer used to make four round trips for these. Read at dial time, not cached, so a suspension or a
+ * do-not-call entry applies to the very next dial.
+ */
+export async function findRequestToDial(db: Queryable, id: string): Promise<RequestToDial | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const { rows } = await db.query({
+    name: 'callback_requests.find_to_dial',
+    text: `SELECT r.id, r.subscriber_id, r.department_id, r.phone_e164, r.visitor_name, r.message, r.page_url, r.referrer, host(r.ip) AS ip,
+         r.user_agent, r.source, r.scheduled_at, r.status, r.status_reason, r.attempt_count, r.enqueued_at, r.next_attempt_at, r.created_at, r.finished_at,
+         s.slug AS s_slug, s.name AS s_name, s.email AS s_email, s.country AS s_country, s.timezone AS s_timezone,
+         s.phone_e164 AS s_phone_e164, s.phone_verified_at AS s_phone_verified_at, s.status AS s_status, s.settings AS s_settings,
+         d.id AS d_id, d.name AS d_name, d.answered_by AS d_answered_by, d.phone_e164 AS d_phone_e164,
+         d.phone_verified_at AS d_phone_verified_at, d.position AS d_position,
+         EXISTS (SELECT 1 FROM do_not_call n WHERE n.phone_e164 = r.phone_e164) AS on_do_not_call
+       FROM callback_requests r LEFT JOIN subscribers s ON s.id = r.subscriber_id
+       LEFT JOIN departments d ON d.id = r.department_id AND d.subscriber_id = r.subscriber_id
+      WHERE r.id = $1`,
+    values: [id],
+  });
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    request: toRequest(r),
+    subscriberRow: r.s_slug === null ? null : {
+      id: r.subscriber_id, slug: r.s_slug, name: r.s_name, email: r.s_email, country: r.s_country, timezone: r.s_timezone,
+      phone_e164: r.s_phone_e164, phone_verified_at: r.s_phone_verified_at, status: r.s_status, settings: r.s_settings,
+    },
+    departmentRow: r.d_id === null ? null : {
+      id: r.d_id, subscriber_id: r.subscriber_id, name: r.d_name, answered_by: r.d_answered_by,
+      phone_e164: r.d_phone_e164, phone_verified_at: r.d_phone_verified_at, position: r.d_position,
+    },
+    onDoNotCall: r.on_do_not_call === true,
+  };
 }

@@ -9,6 +9,13 @@ export async function isOnDoNotCall(db: Queryable, e164: string): Promise<boolea
   return rows.length > 0;
 }
 
+/** Which of `numbers` are on the list, in one statement (the accept path asks for many requests at once). */
+export async function listedOnDoNotCall(db: Queryable, numbers: string[]): Promise<Set<string>> {
+  if (numbers.length === 0) return new Set();
+  const { rows } = await db.query({ name: 'do_not_call.listed', text: `SELECT phone_e164 FROM do_not_call WHERE phone_e164 = ANY($1::text[])`, values: [numbers] });
+  return new Set(rows.map((r) => r.phone_e164 as string));
+}
+
 /** Idempotent: the first reason a number was added is the one kept. */
 export async function addToDoNotCall(db: Queryable, e: { phoneE164: string; source: DoNotCallSource; requestId?: string | null; subscriberId?: string | null; note?: string | null }): Promise<void> {
   await db.query(

@@ -82,8 +82,10 @@ export function createRateLimits(redis: Redis, config: Config, log: Logger): Rat
     async perNumber(e164) {
       if (!enabled) return;
       const refuse = (ms: number) => tooMany('number_rate_limited', 'This number has asked for too many call-backs. Please try again later.', ms);
-      await consume(numberShort, e164, refuse);
-      await consume(numberLong, e164, refuse);
+      // Both at once (one pipelined round trip); a refusal by the short window is reported first.
+      const [short, long] = await Promise.allSettled([consume(numberShort, e164, refuse), consume(numberLong, e164, refuse)]);
+      if (short.status === 'rejected') throw short.reason;
+      if (long.status === 'rejected') throw long.reason;
     },
     async perVisitor(visitorKey, e164) {
       if (!enabled) return;

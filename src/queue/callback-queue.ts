@@ -21,7 +21,9 @@ export interface CallbackQueue {
 }
 
 export function createCallbackQueue(redisUrl: string, prefix: string): CallbackQueue {
-  const client = createRedis(redisUrl);
+  // Job adds of concurrent requests share socket writes (see container.ts); the blocking and subscriber
+  // connections below must not pipeline.
+  const client = createRedis(redisUrl, { enableAutoPipelining: true });
   const subscriber = createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
   const blocking: Redis[] = [];
   const queue = new Bull<CallbackJob>(CALLBACK_QUEUE, {
