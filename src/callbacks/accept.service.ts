@@ -7,7 +7,7 @@ import type { SubscriberCache, SubscriberEntry } from '../subscribers/subscriber
 import type { Department } from '../subscribers/subscriber.types.ts';
 import { cleanUrl, parseCallbackInput, type CallbackInput } from './callback-input.ts';
 import { randomUUID } from 'node:crypto';
-import { insertRequests, markEnqueued, type NewRequest } from './callback.repository.ts';
+import { insertRequests, markNotEnqueued, type NewRequest } from './callback.repository.ts';
 import { createBatcher } from '../db/statement-batcher.ts';
 import { newStatusToken } from './status-token.ts';
 import { countAccepts } from '../observability/metrics.ts';
@@ -54,30 +54,6 @@ export function statusUrl(publicUrl: string, id: string, token: string | null): 
   return `${publicUrl}/api/v1/callbacks/${id}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
 
-/**
- * Marks requests enqueued with at most one UPDATE in flight: ids that arrive meanwhile wait and go together in
- * the next one. Idle, a mark is written at once; under load the accept path stops paying a PostgreSQL round
- * trip (and a commit) per request for a flag only the outbox relay reads: one of the four statements of an
- * accepted request (npm run bench). A crash before the flag is written only means the relay re-adds a job
- * Bull dedupes by id.
- */
-function enqueuedMarker(pool: Pool, log: Logger, batch = 500): (id: string) => void {
-  const pending: string[] = [];
-  let writing = false;
-  async function drain(): Promise<void> {
-    writing = true;
-    while (pending.length) {
-      const ids = pending.splice(0, batch);
-      await markEnqueued(pool, ids).catch((err) => log.warn({ err, requests: ids.length }, 'could not mark requests enqueued; the relay will re-add them'));
-    }
-    writing = false;
-  }
-  return (id) => {
-    pending.push(id);
-    if (!writing) void drain();
-  };
-}
-
 /** A PostgreSQL error caused by the data of a statement (SQLSTATE not of the connection/resources/operator classes). */
 function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -86,7 +62,6 @@ function isDataError(err: unknown): boolean {
 
 export function createAcceptService(deps: AcceptDeps) {
   const guards = deps.guards ?? [];
-  const markQueued = enqueuedMarker(deps.pool, deps.log);
   // Many requests per INSERT under load; a batch that fails on one bad row is retried row by row, so a
   // request is refused only for its own fault (or PostgreSQL being down).
   const insertOne = createBatcher(
@@ -160,14 +135,17 @@ export function createAcceptService(deps: AcceptDeps) {
       deps.log.error({ err }, 'could not store call-back request');
       throw new UnavailableError('The call-back service is temporarily unavailable. Please try again in a minute.');
     }
-    // Committed: from here on the request is never lost. Queueing is best effort; the outbox relay
-    // picks up whatever is not marked enqueued.
+    // Committed, and stored as handed to the queue (enqueued_at set by the insert): from here on the request is
+    // never lost. Writing the mark afterwards cost an UPDATE per request that touched every index of the table,
+    // a third of PostgreSQL's work on this path (npm run bench). If the job cannot be added (Redis down) the
+    // mark is taken back and the outbox relay adds it later; if this process dies in between, the schedule
+    // recovery (src/schedule/schedule-recovery.ts) finds the request overdue without a job and adds it.
     const delayMs = slot ? slot.getTime() - Date.now() : 0;
     try {
       await deps.queue.enqueue(id, { delayMs, timeoutMs: 500 });
-      markQueued(id);
     } catch (err) {
       deps.log.warn({ requestId: id, err: (err as Error).message }, 'queue unavailable; request kept in the outbox');
+      await markNotEnqueued(deps.pool, id).catch((e: Error) => deps.log.error({ requestId: id, err: e.message }, 'outbox mark failed; schedule recovery will enqueue the request'));
     }
     // Debug, not info: the stored request and its history are the record; a synchronous log line per request
     // cost ~0.2 ms of CPU (7% of the accept path) in the bench. Refusals and failures still log at warn.

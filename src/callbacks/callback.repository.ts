@@ -35,7 +35,7 @@ export interface NewRequest {
 /**
  * Inserts requests and their first history rows, many in one statement (the accept path batches them, see
  * src/db/statement-batcher.ts). Ids are chosen by the caller so that each caller knows its row without relying
- * on the order of RETURNING.
+ * on the order of RETURNING. Rows are stored as handed to the queue; see markNotEnqueued.
  */
 export async function insertRequests(db: Queryable, rows: (NewRequest & { id: string })[]): Promise<void> {
   if (rows.length === 0) return;
@@ -44,8 +44,8 @@ export async function insertRequests(db: Queryable, rows: (NewRequest & { id: st
     name: 'callback_requests.insert',
     text: `WITH ins AS (
        INSERT INTO callback_requests (id, subscriber_id, department_id, phone_e164, visitor_name, message, page_url, referrer,
-         ip, user_agent, source, scheduled_at, status, token_hash, next_attempt_at)
-       SELECT id, sub, dep, phone, name, msg, page, ref, ip, ua, src, sched, st, th, COALESCE(sched, now())
+         ip, user_agent, source, scheduled_at, status, token_hash, next_attempt_at, enqueued_at)
+       SELECT id, sub, dep, phone, name, msg, page, ref, ip, ua, src, sched, st, th, COALESCE(sched, now()), now()
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::inet[],
                      $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::bytea[])
            AS t(id, sub, dep, phone, name, msg, page, ref, ip, ua, src, sched, st, th)
@@ -76,6 +76,11 @@ export async function findOpenRequests(db: Queryable, keys: OpenRequestKey[]): P
   });
   for (const r of rows) found.set(`${r.subscriber_id}|${r.phone_e164}`, { id: r.id, status: r.status });
   return found;
+}
+
+/** Puts a request in the outbox: its queue job could not be added (the relay adds it when Redis is back). */
+export async function markNotEnqueued(db: Queryable, id: string): Promise<void> {
+  await db.query(`UPDATE callback_requests SET enqueued_at = NULL WHERE id = $1`, [id]);
 }
 
 export async function markEnqueued(db: Queryable, ids: string[]): Promise<void> {
