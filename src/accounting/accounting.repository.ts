@@ -62,26 +62,39 @@ export async function setSubscriberPlan(db: Queryable, subscriberId: string, pla
      ON CONFLICT (subscriber_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, since = now()`, [subscriberId, planId]);
 }
 
+export type EndedAttemptRow = EndedAttempt & { n: number; attemptStartedAt: Date; requestCreatedAt: Date; requestScheduledAt: Date | null };
+
 /** An ended attempt with what its records need; null while it has not ended. */
-export async function loadEndedAttempt(db: Queryable, attemptId: string): Promise<(EndedAttempt & { n: number; attemptStartedAt: Date; requestCreatedAt: Date; requestScheduledAt: Date | null }) | null> {
-  const { rows } = await db.query(
-    `SELECT a.*, r.subscriber_id, r.department_id, r.phone_e164 AS visitor_number, r.created_at AS request_created_at, r.scheduled_at AS request_scheduled_at,
-            COALESCE(d.phone_e164, s.phone_e164) AS subscriber_number,
-            -- legs start when they are originated: customer-first rings the visitor first, agent-first the agent
-            (SELECT min(t.at) FROM attempt_transitions t WHERE t.attempt_id = a.id AND t.to_state = 'visitor_ringing') AS visitor_started_at,
-            (SELECT min(t.at) FROM attempt_transitions t WHERE t.attempt_id = a.id AND t.to_state IN ('callee_ringing', 'agent_ringing')) AS callee_started_at
+export async function loadEndedAttempt(db: Queryable, attemptId: string): Promise<EndedAttemptRow | null> {
+  return (await loadEndedAttempts(db, [attemptId]))[0] ?? null;
+}
+
+/** Several ended attempts in one statement (the worker's records of concurrent calls); attempts not ended are left out. */
+export async function loadEndedAttempts(db: Queryable, attemptIds: readonly string[]): Promise<EndedAttemptRow[]> {
+  if (attemptIds.length === 0) return [];
+  const { rows } = await db.query({
+    name: 'call_records.load_ended_attempts',
+    text: `SELECT a.id, a.request_id, a.n, a.outcome, a.cause, a.cause_txt, a.callee_kind, a.callee_endpoint, a.visitor_channel_id,
+            a.callee_channel_id, a.started_at, a.answered_at, a.callee_answered_at, a.ended_at,
+            r.subscriber_id, r.department_id, r.phone_e164 AS visitor_number, r.created_at AS request_created_at, r.scheduled_at AS request_scheduled_at,
+            COALESCE(d.phone_e164, s.phone_e164) AS subscriber_number, t.visitor_started_at, t.callee_started_at
      FROM call_attempts a JOIN callback_requests r ON r.id = a.request_id JOIN subscribers s ON s.id = r.subscriber_id
      LEFT JOIN departments d ON d.id = r.department_id
-     WHERE a.id = $1 AND a.ended_at IS NOT NULL`, [attemptId]);
-  const r = rows[0];
-  if (!r) return null;
-  return {
+     -- legs start when they are originated: customer-first rings the visitor first, agent-first the agent
+     CROSS JOIN LATERAL (
+       SELECT min(at) FILTER (WHERE to_state = 'visitor_ringing') AS visitor_started_at,
+              min(at) FILTER (WHERE to_state IN ('callee_ringing', 'agent_ringing')) AS callee_started_at
+         FROM attempt_transitions WHERE attempt_id = a.id) t
+     WHERE a.id = ANY($1::uuid[]) AND a.ended_at IS NOT NULL`,
+    values: [attemptIds],
+  });
+  return rows.map((r) => ({
     n: r.n, attemptStartedAt: r.started_at, requestCreatedAt: r.request_created_at, requestScheduledAt: r.request_scheduled_at,
     id: r.id, requestId: r.request_id, subscriberId: r.subscriber_id, departmentId: r.department_id,
     visitorNumber: r.visitor_number, subscriberNumber: r.subscriber_number, outcome: r.outcome, cause: r.cause, causeTxt: r.cause_txt,
     calleeKind: r.callee_kind, calleeEndpoint: r.callee_endpoint, visitorChannelId: r.visitor_channel_id, calleeChannelId: r.callee_channel_id,
     startedAt: r.visitor_started_at, answeredAt: r.answered_at, calleeStartedAt: r.callee_started_at, calleeAnsweredAt: r.callee_answered_at, endedAt: r.ended_at,
-  };
+  }));
 }
 
 /** Ended attempts that have no records yet (a worker died between the end of a call and its records). */
@@ -93,22 +106,29 @@ export async function attemptsWithoutRecords(db: Queryable, limit = 100): Promis
   return rows.map((r) => r.id);
 }
 
-/** Idempotent: a leg already recorded is left as it was (its rating is frozen). */
-export async function insertCallRecords(db: Queryable, records: readonly CallRecord[]): Promise<number> {
-  let n = 0;
-  for (const c of records) {
-    const { rowCount } = await db.query(
-      `INSERT INTO call_records (attempt_id, request_id, subscriber_id, department_id, leg, channel_id, callee_kind, agent, from_number, to_number,
+/**
+ * Idempotent: a leg already recorded is left as it was (its rating is frozen). All legs in one statement;
+ * returns how many legs were new, per attempt.
+ */
+export async function insertCallRecords(db: Queryable, records: readonly CallRecord[]): Promise<Map<string, number>> {
+  const inserted = new Map<string, number>();
+  if (records.length === 0) return inserted;
+  const col = <K extends keyof CallRecord>(k: K) => records.map((c) => c[k] ?? null);
+  const { rows } = await db.query({
+    name: 'call_records.insert',
+    text: `INSERT INTO call_records (attempt_id, request_id, subscriber_id, department_id, leg, channel_id, callee_kind, agent, from_number, to_number,
          to_endpoint, started_at, answered_at, ended_at, duration_sec, billable_sec, disposition, hangup_cause, hangup_cause_txt,
          rate_prefix, price_per_min_micros, billed_sec, charge_cents)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)
-       ON CONFLICT DO NOTHING`,
-      [c.attemptId, c.requestId, c.subscriberId, c.departmentId, c.leg, c.channelId, c.calleeKind, c.agent, c.fromNumber, c.toNumber,
-        c.toEndpoint, c.startedAt, c.answeredAt, c.endedAt, c.durationSec, c.billableSec, c.disposition, c.hangupCause, c.hangupCauseTxt,
-        c.ratePrefix, c.pricePerMinMicros, c.billedSec, c.chargeCents]);
-    n += rowCount ?? 0;
-  }
-  return n;
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+         $11::text[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::int[], $16::int[], $17::text[], $18::int[], $19::text[],
+         $20::text[], $21::bigint[], $22::int[], $23::bigint[])
+       ON CONFLICT DO NOTHING RETURNING attempt_id`,
+    values: [col('attemptId'), col('requestId'), col('subscriberId'), col('departmentId'), col('leg'), col('channelId'), col('calleeKind'), col('agent'),
+      col('fromNumber'), col('toNumber'), col('toEndpoint'), col('startedAt'), col('answeredAt'), col('endedAt'), col('durationSec'), col('billableSec'),
+      col('disposition'), col('hangupCause'), col('hangupCauseTxt'), col('ratePrefix'), col('pricePerMinMicros'), col('billedSec'), col('chargeCents')],
+  });
+  for (const r of rows) inserted.set(r.attempt_id, (inserted.get(r.attempt_id) ?? 0) + 1);
+  return inserted;
 }
 
 /** AMI gives CDR times as 'YYYY-MM-DD HH:MM:SS' in the server's zone; Beckon's Asterisk runs in UTC. */
@@ -121,17 +141,29 @@ const intOrNull = (s: unknown) => (typeof s === 'string' && /^\d+$/.test(s) ? Nu
 
 /** Stores one AMI Cdr event as received (duplicates by uniqueid+sequence are ignored). */
 export async function insertAmiCdr(db: Queryable, e: Record<string, any>): Promise<boolean> {
-  const uniqueid = String(e.uniqueid ?? '');
-  if (!uniqueid) return false;
-  const parsed = parseCallId(uniqueid);
-  const { rowCount } = await db.query(
-    `INSERT INTO ami_cdrs (uniqueid, linkedid, sequence, attempt_id, leg, channel, destination_channel, disposition, start_time, answer_time,
-       end_time, duration_sec, billable_sec, accountcode, raw)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT DO NOTHING`,
-    [uniqueid, e.linkedid ?? null, intOrNull(e.sequence) ?? 0, parsed && (parsed.leg === 'visitor' || parsed.leg === 'callee') ? parsed.attemptId : null,
+  return (await insertAmiCdrs(db, [e])) > 0;
+}
+
+/** Stores AMI Cdr events as received, in one statement; events without a uniqueid are skipped. Returns how many were new. */
+export async function insertAmiCdrs(db: Queryable, events: readonly Record<string, any>[]): Promise<number> {
+  const rows = events.filter((e) => String(e.uniqueid ?? '') !== '').map((e) => {
+    const uniqueid = String(e.uniqueid);
+    const parsed = parseCallId(uniqueid);
+    return [uniqueid, e.linkedid ?? null, intOrNull(e.sequence) ?? 0, parsed && (parsed.leg === 'visitor' || parsed.leg === 'callee') ? parsed.attemptId : null,
       parsed?.leg ?? null, e.channel ?? null, e.destinationchannel || null, e.disposition ?? null, cdrTime(e.starttime), cdrTime(e.answertime),
-      cdrTime(e.endtime), intOrNull(e.duration), intOrNull(e.billableseconds), e.accountcode || null, JSON.stringify(e)]);
-  return (rowCount ?? 0) > 0;
+      cdrTime(e.endtime), intOrNull(e.duration), intOrNull(e.billableseconds), e.accountcode || null, JSON.stringify(e)];
+  });
+  if (rows.length === 0) return 0;
+  const { rowCount } = await db.query({
+    name: 'ami_cdrs.insert',
+    text: `INSERT INTO ami_cdrs (uniqueid, linkedid, sequence, attempt_id, leg, channel, destination_channel, disposition, start_time, answer_time,
+       end_time, duration_sec, billable_sec, accountcode, raw)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[],
+       $10::timestamptz[], $11::timestamptz[], $12::int[], $13::int[], $14::text[], $15::jsonb[])
+     ON CONFLICT DO NOTHING`,
+    values: Array.from({ length: 15 }, (_, i) => rows.map((r) => r[i])),
+  });
+  return rowCount ?? 0;
 }
 
 export interface RecordRow {

@@ -4,7 +4,7 @@ import { AgentFirstSession } from '../calls/agent-first-session.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { AgentChannels } from './agent-channels.ts';
 import { AgentCallService } from './agent-call.service.ts';
-import { DeviceStateTracker, type AmiSource } from './device-state.ts';
+import { DeviceStateTracker, trunkDevice, type AmiSource } from './device-state.ts';
 import { assignedSubscriberIds, findAgent, markOfferDeclined, releaseReservationsOf, releaseStaleReservations } from './agent.repository.ts';
 import { isReachable } from './routing.ts';
 import type { AgentCommand } from './agent.types.ts';
@@ -29,8 +29,9 @@ export async function createAgentWorker(c: Container): Promise<AgentWorker> {
   });
   const released = await releaseReservationsOf(c.pool, config.WORKER_ID);
   if (released) log.warn({ released }, 'released agent reservations left by a previous run of this worker');
+  const trunk = trunkDevice(config.TRUNK_ENDPOINT);
   const devices = new DeviceStateTracker({
-    pool: c.pool, log,
+    pool: c.pool, log, ignore: trunk ? [trunk] : [],
     onChange: (agentIds, state) => {
       for (const id of agentIds) void channels.publishToAgent(id, { type: 'queue', at: new Date().toISOString() });
       // A phone that came back may take a waiting request now rather than at the next poll.

@@ -30,6 +30,16 @@ export function deviceUpdateFromAmi(e: AmiEvent): { device: string; state: strin
   return null;
 }
 
+/**
+ * The device Asterisk reports for calls through the trunk ('PJSIP/{number}@carrier' -> 'PJSIP/carrier',
+ * 'SIP/carrier/{number}' -> 'SIP/carrier'); null when the template has another shape. Every call's visitor leg
+ * changes its state, and it is never an agent's phone.
+ */
+export function trunkDevice(template: string): string | null {
+  const m = /^([A-Za-z0-9_]+)\/\{number\}@([^/@{}]+)$/.exec(template) ?? /^([A-Za-z0-9_]+)\/([^/@{}]+)\/\{number\}$/.exec(template);
+  return m ? `${m[1]}/${m[2]}` : null;
+}
+
 export interface AmiSource extends EventEmitter {
   action?(fields: Record<string, string | number>): Promise<unknown>;
 }
@@ -42,12 +52,17 @@ export class DeviceStateTracker {
   private chains = new Map<string, Promise<void>>();
   private detach: (() => void) | null = null;
 
-  constructor(private readonly deps: { pool: Pool; log: Logger; onChange?: (agentIds: string[], state: string) => void }) {}
+  private readonly ignored: Set<string>;
+
+  /** `ignore`: devices that are never agents' phones (the trunk): their states are not stored, which saves a statement per change. */
+  constructor(private readonly deps: { pool: Pool; log: Logger; onChange?: (agentIds: string[], state: string) => void; ignore?: readonly string[] }) {
+    this.ignored = new Set((deps.ignore ?? []).map((d) => d.toLowerCase()));
+  }
 
   attach(ami: AmiSource): void {
     const onEvent = (e: AmiEvent) => {
       const u = deviceUpdateFromAmi(e);
-      if (u) void this.apply(u.device, u.state);
+      if (u && !this.ignored.has(u.device.toLowerCase())) void this.apply(u.device, u.state);
     };
     // After (re)connecting, ask for every device's state: changes during the gap were lost.
     const sync = () => { void ami.action?.({ action: 'DeviceStateList' }).catch(() => {}); };

@@ -3,6 +3,7 @@ import type { Pool } from '../db/pool.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { OriginateError } from '../telephony/telephony-port.ts';
 import { recordTransition } from './attempt.repository.ts';
+import type { TransitionWriter } from './transition-writer.ts';
 import { callIds } from './call-ids.ts';
 import type { Outcome } from './call-state.ts';
 import type { SessionTarget } from './call-session.ts';
@@ -43,13 +44,15 @@ export class AgentFirstSession {
   private visitorDialed = false;
   readonly ids: ReturnType<typeof callIds>;
   readonly log: Logger;
+  private readonly record: TransitionWriter;
 
   constructor(
     readonly target: SessionTarget,
     private readonly settings: AgentFirstSettings,
-    private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger },
+    private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger; record?: TransitionWriter },
     private readonly hooks: AgentFirstHooks,
   ) {
+    this.record = deps.record ?? ((t) => recordTransition(deps.pool, t));
     this.ids = callIds(target.attemptId);
     this.log = deps.log.child({ requestId: target.requestId, attemptId: target.attemptId, flow: 'agent_first' });
   }
@@ -79,7 +82,7 @@ export class AgentFirstSession {
     this.state = t.to;
     if (t.offer) this.offer = t.offer;
     if (from !== t.to || t.outcome) {
-      await recordTransition(this.deps.pool, {
+      await this.record({
         attemptId: this.target.attemptId, from, event: event.type, to: t.to,
         answered: t.visitorAnswered, calleeAnswered: t.calleeAnswered, outcome: t.outcome,
       });

@@ -26,30 +26,73 @@ function toAttempt(r: Record<string, any>): AttemptRow {
   };
 }
 
-export async function insertAttempt(db: Queryable, a: { id: string; requestId: string; n: number; state: string; workerId: string; visitorChannelId: string; bridgeId: string; calleeChannelId: string; calleeKind: string; calleeEndpoint: string }): Promise<void> {
-  await db.query(
-    `WITH ins AS (
+/** An attempt to store; its number `n` is the request's attempt count after the claim. */
+export interface NewAttempt {
+  id: string; requestId: string; state: string; workerId: string;
+  visitorChannelId: string; bridgeId: string; calleeChannelId: string; calleeKind: string; calleeEndpoint: string;
+}
+
+/**
+ * Claims a request for one attempt: moves it from `queued`/`scheduled` to `dialing` (one more attempt, with its
+ * status history row, as callback.repository.ts's transitionRequest writes them) and stores the attempt with its
+ * first transition, all in one statement. One statement is one transaction, so the claim is as atomic as the
+ * BEGIN/UPDATE/INSERT/COMMIT it replaces (four round trips); and as before only one claim can move the request
+ * out of queued/scheduled, so a redelivered job or a second worker gets null and dials nothing.
+ */
+export async function claimAttempt(db: Queryable, a: NewAttempt): Promise<{ attemptCount: number } | null> {
+  const { rows } = await db.query({
+    name: 'call_attempts.claim',
+    text: `WITH upd AS (
+       UPDATE callback_requests SET status = 'dialing', status_reason = NULL, updated_at = now(), attempt_count = attempt_count + 1
+        WHERE id = $1 AND status IN ('queued', 'scheduled')
+        RETURNING id, attempt_count, (SELECT status FROM callback_requests WHERE id = $1) AS old_status)
+     , hist AS (INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT id, old_status, 'dialing', NULL FROM upd)
+     , ins AS (
        INSERT INTO call_attempts (id, request_id, n, state, worker_id, visitor_channel_id, bridge_id, callee_channel_id, callee_kind, callee_endpoint)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id)
-     INSERT INTO attempt_transitions (attempt_id, from_state, event, to_state) SELECT id, NULL, 'dial', $4 FROM ins`,
-    [a.id, a.requestId, a.n, a.state, a.workerId, a.visitorChannelId, a.bridgeId, a.calleeChannelId, a.calleeKind, a.calleeEndpoint]);
+       SELECT $2, id, attempt_count, $3, $4, $5, $6, $7, $8, $9 FROM upd RETURNING id)
+     , tr AS (INSERT INTO attempt_transitions (attempt_id, from_state, event, to_state) SELECT id, NULL, 'dial', $3 FROM ins)
+     SELECT attempt_count FROM upd`,
+    values: [a.requestId, a.id, a.state, a.workerId, a.visitorChannelId, a.bridgeId, a.calleeChannelId, a.calleeKind, a.calleeEndpoint],
+  });
+  return rows[0] ? { attemptCount: rows[0].attempt_count } : null;
+}
+
+export interface TransitionRecord {
+  attemptId: string; from: string; event: string; to: string;
+  answered?: boolean; calleeAnswered?: boolean; outcome?: { outcome: AttemptOutcome; cause: number | null; causeTxt: string | null };
 }
 
 /** Stores one transition and the attempt's new state (and outcome/times when given) in one statement. */
-export async function recordTransition(db: Queryable, t: {
-  attemptId: string; from: string; event: string; to: string;
-  answered?: boolean; calleeAnswered?: boolean; outcome?: { outcome: AttemptOutcome; cause: number | null; causeTxt: string | null };
-}): Promise<void> {
-  await db.query(
-    `WITH upd AS (
-       UPDATE call_attempts SET state = $4,
-         answered_at = CASE WHEN $5 THEN COALESCE(answered_at, now()) ELSE answered_at END,
-         callee_answered_at = CASE WHEN $6 THEN COALESCE(callee_answered_at, now()) ELSE callee_answered_at END,
-         outcome = COALESCE($7, outcome), cause = COALESCE($8, cause), cause_txt = COALESCE($9, cause_txt),
-         ended_at = CASE WHEN $4 = 'ended' THEN COALESCE(ended_at, now()) ELSE ended_at END
-       WHERE id = $1 RETURNING id)
-     INSERT INTO attempt_transitions (attempt_id, from_state, event, to_state) SELECT id, $2, $3, $4 FROM upd`,
-    [t.attemptId, t.from, t.event, t.to, !!t.answered, !!t.calleeAnswered, t.outcome?.outcome ?? null, t.outcome?.cause ?? null, t.outcome?.causeTxt ?? null]);
+export async function recordTransition(db: Queryable, t: TransitionRecord): Promise<void> {
+  await recordTransitions(db, [t]);
+}
+
+/**
+ * Stores transitions of several attempts in one statement (src/calls/transition-writer.ts gathers those of
+ * concurrent calls). At most one transition per attempt: a second one for the same attempt would race the
+ * first in the UPDATE; callers with more go one by one.
+ */
+export async function recordTransitions(db: Queryable, ts: readonly TransitionRecord[]): Promise<void> {
+  if (ts.length === 0) return;
+  await db.query({
+    name: 'call_attempts.record_transitions',
+    text: `WITH t AS (
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::text[], $8::int[], $9::text[])
+         WITH ORDINALITY AS t(attempt_id, from_state, event, to_state, answered, callee_answered, outcome, cause, cause_txt, ord))
+     , upd AS (
+       UPDATE call_attempts a SET state = t.to_state,
+         answered_at = CASE WHEN t.answered THEN COALESCE(a.answered_at, now()) ELSE a.answered_at END,
+         callee_answered_at = CASE WHEN t.callee_answered THEN COALESCE(a.callee_answered_at, now()) ELSE a.callee_answered_at END,
+         outcome = COALESCE(t.outcome, a.outcome), cause = COALESCE(t.cause, a.cause), cause_txt = COALESCE(t.cause_txt, a.cause_txt),
+         ended_at = CASE WHEN t.to_state = 'ended' THEN COALESCE(a.ended_at, now()) ELSE a.ended_at END
+         FROM t WHERE a.id = t.attempt_id RETURNING a.id, t.from_state, t.event, t.to_state, t.ord)
+     INSERT INTO attempt_transitions (attempt_id, from_state, event, to_state) SELECT id, from_state, event, to_state FROM upd ORDER BY ord`,
+    values: [
+      ts.map((t) => t.attemptId), ts.map((t) => t.from), ts.map((t) => t.event), ts.map((t) => t.to),
+      ts.map((t) => !!t.answered), ts.map((t) => !!t.calleeAnswered), ts.map((t) => t.outcome?.outcome ?? null),
+      ts.map((t) => t.outcome?.cause ?? null), ts.map((t) => t.outcome?.causeTxt ?? null),
+    ],
+  });
 }
 
 export async function findAttempt(db: Queryable, id: string): Promise<AttemptRow | null> {

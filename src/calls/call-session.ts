@@ -3,6 +3,7 @@ import type { Pool } from '../db/pool.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { OriginateError } from '../telephony/telephony-port.ts';
 import { recordTransition } from './attempt.repository.ts';
+import type { TransitionWriter } from './transition-writer.ts';
 import { callIds } from './call-ids.ts';
 import { transition, type CallContext, type CallEvent, type CallState, type Effect, type Outcome } from './call-state.ts';
 import { lostTransition, type LostEvent } from './recovery.ts';
@@ -65,13 +66,15 @@ export class CallSession {
   /** When Asterisk confirmed each leg's originate (null: not yet): reconciliation must not take a leg still being placed for a lost one. */
   visitorOriginatedAt: number | null = null;
   calleeOriginatedAt: number | null = null;
+  private readonly record: TransitionWriter;
 
   constructor(
     readonly target: SessionTarget,
     private readonly settings: SessionSettings,
-    private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger },
+    private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger; record?: TransitionWriter },
     private readonly hooks: SessionHooks,
   ) {
+    this.record = deps.record ?? ((t) => recordTransition(deps.pool, t));
     this.ids = callIds(target.attemptId);
     this.ctx = { confirm: settings.confirm, confirmKey: settings.confirmKey, optOutKey: settings.optOutKey, whisper: !!settings.whisper?.length, visitorUp: false, calleeUp: false };
     this.log = deps.log.child({ requestId: target.requestId, attemptId: target.attemptId });
@@ -142,7 +145,7 @@ export class CallSession {
       const why = event.type === 'callee.ended' ? { cause: event.cause, causeTxt: event.causeTxt } : { cause: null, causeTxt: `callee originate refused (${event.status})` };
       const next = await this.hooks.nextCallee(why);
       if (next && !this.ended) {
-        await recordTransition(this.deps.pool, { attemptId: this.target.attemptId, from: this.state, event: 'callee.replaced', to: this.state });
+        await this.record({ attemptId: this.target.attemptId, from: this.state, event: 'callee.replaced', to: this.state });
         this.log.info({ endpoint: next, why: why.causeTxt }, 'callee replaced; ringing the next one');
         this.target.calleeEndpoint = next;
         await this.performBounded({ kind: 'originate_callee' });
@@ -153,11 +156,12 @@ export class CallSession {
     const t = event.type === 'lost' ? lostTransition(from, event) : transition(from, event, this.ctx);
     this.state = t.to;
     if (from !== t.to || t.outcome) {
-      await recordTransition(this.deps.pool, {
+      await this.record({
         attemptId: this.target.attemptId, from, event: event.type, to: t.to,
         answered: t.visitorAnswered, calleeAnswered: t.calleeAnswered, outcome: t.outcome,
       });
-      this.log.info({ from, event: event.type, to: t.to, outcome: t.outcome?.outcome }, 'call transition');
+      // Every transition is in attempt_transitions; the operator's line is the worker's 'call ended' (worker.ts).
+      this.log.debug({ from, event: event.type, to: t.to, outcome: t.outcome?.outcome }, 'call transition');
     }
     for (const effect of t.effects) {
       if (t.to !== 'ended') { await this.performBounded(effect); continue; }

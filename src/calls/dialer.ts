@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.ts';
 import type { Pool } from '../db/pool.ts';
-import { withTransaction } from '../db/pool.ts';
 import type { Config } from '../config.ts';
-import { findRequest, markEnqueued, transitionRequest } from '../callbacks/callback.repository.ts';
+import { findRequestToDial, markEnqueued, transitionRequest, type RequestToDial } from '../callbacks/callback.repository.ts';
 import type { CallbackQueue } from '../queue/callback-queue.ts';
 import type { EventBus } from '../events/event-bus.ts';
-import { findDepartment, findSubscriberById } from '../subscribers/subscriber.repository.ts';
+import { findSubscriberById, toDepartment, toSubscriber } from '../subscribers/subscriber.repository.ts';
 import type { Department, Subscriber } from '../subscribers/subscriber.types.ts';
 import type { CallbackRequest } from '../callbacks/callback.types.ts';
 import { dialDigits } from '../phone/phone-number.ts';
 import type { TelephonyEvent, TelephonyPort } from '../telephony/telephony-port.ts';
-import { insertAttempt, listTransitions, recordTransition, type AttemptRow } from './attempt.repository.ts';
+import { claimAttempt, listTransitions, type AttemptRow } from './attempt.repository.ts';
+import { createTransitionWriter, type TransitionWriter } from './transition-writer.ts';
 import { callIds, parseCallId } from './call-ids.ts';
 import { CallSession, type SessionSettings, type SessionTarget } from './call-session.ts';
 import { AgentFirstSession } from './agent-first-session.ts';
@@ -39,12 +39,21 @@ export interface DialerDeps {
   resolveCallee?: CalleeResolver;
   /** Called when the visitor presses the opt-out key (do-not-call list). */
   onOptOut?: (phoneE164: string, subscriberId: string) => Promise<void>;
-  /** Last word before a request is dialed: a reason not to (e.g. the number is on the do-not-call list), or null. */
-  mayDial?: (request: CallbackRequest) => Promise<string | null>;
+  /**
+   * Last word before a request is dialed: a reason not to, or null. `onDoNotCall` (the number is on the
+   * do-not-call list) is read with the request, in the same statement.
+   */
+  mayDial?: (request: CallbackRequest, facts: { onDoNotCall: boolean }) => Promise<string | null> | string | null;
   /** Called after an attempt's final state is stored (call records, metrics). */
   onAttemptEnded?: (a: { attemptId: string; requestId: string; outcome: Outcome }) => Promise<void> | void;
   /** Call-center agents (src/agents): requests of subscribers/departments answered by agents go through it. */
   agents?: AgentCallService;
+}
+
+function dialParties(found: RequestToDial): { subscriber: Subscriber | null; department: Department | null } {
+  const subscriber = found.subscriberRow ? toSubscriber(found.subscriberRow) : null;
+  const department = found.request.departmentId && found.departmentRow ? toDepartment(found.departmentRow) : null;
+  return { subscriber, department };
 }
 
 /** A request's age counts from the time it was meant to be called (scheduled), not from when it was made. */
@@ -103,8 +112,11 @@ export class Dialer {
   /** Agent-first calls (their own state machine, agent-first-state.ts); kept apart so recovery sees only CallSessions. */
   readonly agentSessions = new Map<string, AgentFirstSession>();
   private draining = false;
+  /** Transitions of concurrent calls share statements (transition-writer.ts). */
+  private readonly record: TransitionWriter;
 
   constructor(private readonly deps: DialerDeps) {
+    this.record = createTransitionWriter(deps.pool);
     deps.port.onEvent((e) => this.route(e));
   }
 
@@ -116,11 +128,13 @@ export class Dialer {
   async startAttempt(requestId: string): Promise<'dialed' | 'skipped'> {
     const { pool, log } = this.deps;
     if (this.draining) throw new Error('worker is shutting down');
-    const request = await findRequest(pool, requestId);
-    if (!request || (request.status !== 'queued' && request.status !== 'scheduled')) return 'skipped';
-    const subscriber = await findSubscriberById(pool, request.subscriberId);
+    // One round trip for the request, its subscriber and department, and the do-not-call flag.
+    const found = await findRequestToDial(pool, requestId);
+    if (!found) return 'skipped';
+    const { request } = found;
+    if (request.status !== 'queued' && request.status !== 'scheduled') return 'skipped';
+    const { subscriber, department } = dialParties(found);
     if (!subscriber) return 'skipped';
-    const department = request.departmentId ? await findDepartment(pool, subscriber.id, request.departmentId) : null;
     const policy = policyFrom(subscriber.settings);
     if (Date.now() - ageFrom(request).getTime() > policy.maxAgeSec * 1000) {
       await this.finishRequest(request.id, ['queued', 'scheduled'], 'expired', 'too old to call back');
@@ -130,7 +144,7 @@ export class Dialer {
       await this.finishRequest(request.id, ['queued', 'scheduled'], 'failed', 'subscriber suspended');
       return 'skipped';
     }
-    const refusal = await this.deps.mayDial?.(request);
+    const refusal = await this.deps.mayDial?.(request, { onDoNotCall: found.onDoNotCall });
     if (refusal) {
       await this.finishRequest(request.id, ['queued', 'scheduled'], 'canceled', refusal);
       return 'skipped';
@@ -147,16 +161,17 @@ export class Dialer {
       return 'skipped';
     }
     let agentNow = plan.kind === 'customer_first' ? plan.agent : null;
+    let attemptsDone = 0;
     const session: CallSession = new CallSession(
       sessionTarget(this.deps.config.TRUNK_ENDPOINT, attemptId, request, subscriber, department, { endpoint: callee.endpoint }),
       { ...sessionSettings(this.deps.config, subscriber.settings), ...(plan.kind === 'customer_first' ? { whisper: plan.whisper } : {}) },
-      { pool, port: this.deps.port, log },
+      { pool, port: this.deps.port, log, record: this.record },
       {
         ended: async (outcome): Promise<void> => {
           if (agentNow) {
             await this.deps.agents!.offerEnded({ agentId: agentNow.id, requestId, outcome: offerOutcomeOf(outcome) }).catch((err) => log.error({ err, requestId }, 'agent release failed'));
           }
-          await this.attemptEnded(session, request, policy, outcome);
+          await this.attemptEnded(session, request, attemptsDone, policy, outcome);
         },
         ...(plan.kind === 'customer_first' ? {
           // Customer-first with agents: while the visitor holds, an agent who does not take the call is replaced.
@@ -171,20 +186,18 @@ export class Dialer {
         optOut: () => this.deps.onOptOut?.(request.phoneE164, subscriber.id) ?? Promise.resolve(),
       },
     );
-    const claimed = await withTransaction(pool, async (tx) => {
-      const moved = await transitionRequest(tx, requestId, ['queued', 'scheduled'], 'dialing', null, { attemptCountDelta: 1 });
-      if (!moved.ok) return false;
-      await insertAttempt(tx, {
-        id: attemptId, requestId, n: moved.attemptCount, state: 'visitor_ringing', workerId: this.deps.workerId,
-        visitorChannelId: session.ids.visitor, calleeChannelId: session.ids.callee, bridgeId: session.ids.bridge,
-        calleeKind: callee.kind, calleeEndpoint: callee.endpoint,
-      });
-      return true;
+    const claimed = await claimAttempt(pool, {
+      id: attemptId, requestId, state: 'visitor_ringing', workerId: this.deps.workerId,
+      visitorChannelId: session.ids.visitor, calleeChannelId: session.ids.callee, bridgeId: session.ids.bridge,
+      calleeKind: callee.kind, calleeEndpoint: callee.endpoint,
     });
     if (!claimed) {
       if (plan.kind === 'customer_first') await this.deps.agents!.offerEnded({ agentId: plan.agent.id, requestId, outcome: 'canceled' });
       return 'skipped';
     }
+    // Only claims change attempt_count, and no other claim succeeds while this attempt runs: this is the count
+    // the retry policy needs when the attempt ends, without reading the request again.
+    attemptsDone = claimed.attemptCount;
     this.sessions.set(attemptId, session);
     void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
     await session.start();
@@ -202,6 +215,7 @@ export class Dialer {
     const { pool, log, config } = this.deps;
     const agents = this.deps.agents!;
     const requestId = request.id;
+    let attemptsDone = 0;
     const session: AgentFirstSession = new AgentFirstSession(
       sessionTarget(config.TRUNK_ENDPOINT, attemptId, request, subscriber, department, {
         endpoint: plan.agent.endpoint, callerName: `${subscriber.name}: ${request.visitorName ?? ''}`.trim(),
@@ -210,12 +224,12 @@ export class Dialer {
         ringTimeoutSec: config.RING_TIMEOUT, maxCallSec: config.MAX_CALL_SEC, offerTimeoutMs: config.AGENT_OFFER_TIMEOUT_SEC * 1000,
         autoAccept: plan.agent.autoAnswer, progressMedia: config.AGENT_PROGRESS_MEDIA.split(','),
       },
-      { pool, port: this.deps.port, log },
+      { pool, port: this.deps.port, log, record: this.record },
       {
         ended: async (outcome, offer, visitorDialed): Promise<void> => {
           await agents.offerEnded({ agentId: plan.agent.id, requestId, outcome: offer }).catch((err) => log.error({ err, requestId }, 'agent release failed'));
           this.agentSessions.delete(attemptId);
-          if (visitorDialed) return this.attemptEnded(session, request, policy, outcome);
+          if (visitorDialed) return this.attemptEnded(session, request, attemptsDone, policy, outcome);
           await agents.backInLine(requestId, `agent ${plan.agent.name}: ${outcome.causeTxt ?? offer}`);
           await this.deps.onAttemptEnded?.({ attemptId, requestId, outcome });
         },
@@ -225,20 +239,16 @@ export class Dialer {
         },
       },
     );
-    const claimed = await withTransaction(pool, async (tx) => {
-      const moved = await transitionRequest(tx, requestId, ['queued', 'scheduled'], 'dialing', null, { attemptCountDelta: 1 });
-      if (!moved.ok) return false;
-      await insertAttempt(tx, {
-        id: attemptId, requestId, n: moved.attemptCount, state: 'offered', workerId: this.deps.workerId,
-        visitorChannelId: session.ids.visitor, calleeChannelId: session.ids.callee, bridgeId: session.ids.bridge,
-        calleeKind: 'agent', calleeEndpoint: plan.agent.endpoint,
-      });
-      return true;
+    const claimed = await claimAttempt(pool, {
+      id: attemptId, requestId, state: 'offered', workerId: this.deps.workerId,
+      visitorChannelId: session.ids.visitor, calleeChannelId: session.ids.callee, bridgeId: session.ids.bridge,
+      calleeKind: 'agent', calleeEndpoint: plan.agent.endpoint,
     });
     if (!claimed) {
       await agents.offerEnded({ agentId: plan.agent.id, requestId, outcome: 'canceled' });
       return 'skipped';
     }
+    attemptsDone = claimed.attemptCount;
     this.agentSessions.set(attemptId, session);
     void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
     await session.start();
@@ -257,17 +267,18 @@ export class Dialer {
       await this.endOrphanedAgentFirst(a);
       return null;
     }
-    const request = await findRequest(pool, a.requestId);
-    const subscriber = request ? await findSubscriberById(pool, request.subscriberId) : null;
-    if (!request || !subscriber) return null;
-    const department = request.departmentId ? await findDepartment(pool, subscriber.id, request.departmentId) : null;
+    const found = await findRequestToDial(pool, a.requestId);
+    if (!found) return null;
+    const { request } = found;
+    const { subscriber, department } = dialParties(found);
+    if (!subscriber) return null;
     const policy = policyFrom(subscriber.settings);
     const session: CallSession = new CallSession(
       sessionTarget(this.deps.config.TRUNK_ENDPOINT, a.id, request, subscriber, department, { endpoint: callee.endpoint }),
       sessionSettings(this.deps.config, subscriber.settings),
-      { pool, port: this.deps.port, log },
+      { pool, port: this.deps.port, log, record: this.record },
       {
-        ended: (outcome): Promise<void> => this.attemptEnded(session, request, policy, outcome),
+        ended: (outcome): Promise<void> => this.attemptEnded(session, request, request.attemptCount, policy, outcome),
         phase: (phase) => { void this.deps.bus.publish({ type: 'attempt.updated', requestId: request.id, phase, at: new Date().toISOString() }); },
         optOut: () => this.deps.onOptOut?.(request.phoneE164, subscriber.id) ?? Promise.resolve(),
       },
@@ -287,7 +298,7 @@ export class Dialer {
     const ids = callIds(a.id);
     for (const ch of [ids.visitor, ids.callee]) await port.hangup(ch).catch(() => {});
     await port.destroyBridge(ids.bridge).catch(() => {});
-    await recordTransition(pool, { attemptId: a.id, from: a.state, event: 'lost', to: 'ended', outcome: { outcome: 'canceled', cause: null, causeTxt: 'worker restarted during an agent-first call' } });
+    await this.record({ attemptId: a.id, from: a.state, event: 'lost', to: 'ended', outcome: { outcome: 'canceled', cause: null, causeTxt: 'worker restarted during an agent-first call' } });
     if (a.state === 'connected' || a.state === 'visitor_ringing') {
       // The visitor was reached (or being called): the retry policy decides, as for any call that broke off.
       await this.finishRequest(a.requestId, ['dialing', 'connected'], 'failed', 'call lost when the worker restarted');
@@ -339,17 +350,20 @@ export class Dialer {
     }
   }
 
-  private async attemptEnded(session: { target: SessionTarget }, request: CallbackRequest, policy: ReturnType<typeof policyFrom>, outcome: Outcome): Promise<void> {
+  /**
+   * `attemptsDone` is the request's attempt count as this attempt's claim left it; the request's creation and
+   * scheduled times never change, so the request as read before the claim serves.
+   */
+  private async attemptEnded(session: { target: SessionTarget }, request: CallbackRequest, attemptsDone: number, policy: ReturnType<typeof policyFrom>, outcome: Outcome): Promise<void> {
     const { pool, log } = this.deps;
     this.sessions.delete(session.target.attemptId);
-    const fresh = await findRequest(pool, request.id);
-    if (!fresh) return;
-    let step = nextStep({ outcome: outcome.outcome, attemptsDone: fresh.attemptCount, createdAt: ageFrom(fresh), now: new Date(), policy });
-    const subscriber = step.action === 'retry' ? await findSubscriberById(pool, fresh.subscriberId) : null;
+    let step = nextStep({ outcome: outcome.outcome, attemptsDone, createdAt: ageFrom(request), now: new Date(), policy });
+    // Retries only: the subscriber's hours as they are now (they may have changed during the call).
+    const subscriber = step.action === 'retry' ? await findSubscriberById(pool, request.subscriberId) : null;
     if (subscriber) {
       step = retryWithinHours(step, {
         hours: hoursFromSettings(subscriber.settings, subscriber.timezone), outsideHours: retryOutsideHours(subscriber.settings),
-        deadline: new Date(ageFrom(fresh).getTime() + policy.maxAgeSec * 1000),
+        deadline: new Date(ageFrom(request).getTime() + policy.maxAgeSec * 1000),
       });
     }
     const live = ['dialing', 'connected'] as const;

@@ -10,7 +10,7 @@ import { createAgentWorker } from '../agents/agent-worker.ts';
 import { Dialer, trunkEndpoint, type DialerDeps } from './dialer.ts';
 import { startRecovery } from './recovery.ts';
 import { startScheduleRecovery } from '../schedule/schedule-recovery.ts';
-import { addToDoNotCall, isOnDoNotCall } from '../policy/do-not-call.repository.ts';
+import { addToDoNotCall } from '../policy/do-not-call.repository.ts';
 import { VerificationCaller } from '../verification/verification-caller.ts';
 import { createVerificationConsumer } from '../verification/verification-queue.ts';
 
@@ -45,10 +45,15 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
       await addToDoNotCall(c.pool, { phoneE164, source: 'dtmf', subscriberId });
       await ext.onOptOut?.(phoneE164, subscriberId);
     },
-    mayDial: async (r) => ((await isOnDoNotCall(c.pool, r.phoneE164)) ? 'number is on the do-not-call list' : null),
+    mayDial: (_r, facts) => (facts.onDoNotCall ? 'number is on the do-not-call list' : null),
     onAttemptEnded: async (a) => {
       dialOutcomes.inc({ outcome: a.outcome.outcome, cause: String(a.outcome.cause ?? '') });
-      await accounting.onAttemptEnded(a);
+      const records = await accounting.onAttemptEnded(a);
+      // The operator's one line per call end: outcome and the records written (transitions are at debug level).
+      log.info({
+        attemptId: a.attemptId, requestId: a.requestId, outcome: a.outcome.outcome, cause: a.outcome.cause, causeTxt: a.outcome.causeTxt,
+        legs: records?.legs ?? null,
+      }, 'call ended');
       await ext.onAttemptEnded?.(a);
     },
   });

@@ -70,7 +70,11 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   app.use(publicApiCors({ db: c.pool, subscribers: c.subscribers, publicUrl: c.config.publicUrl }));
   // Sessions are loaded lazily (only when a handler touches ctx.session), so the public API pays nothing for them.
   app.use(secureCookiesOnHttps());
-  app.use(sessionMiddleware(app, c.redis, { secret: c.config.SESSION_SECRET, prefix: c.config.REDIS_PREFIX }));
+  // The public API (/api/v1/*) never uses the portal's session: browsers call it cross-origin without
+  // credentials. Skipping it keeps a stray session cookie from meaning anything there, and saves the accept
+  // path the session's load and commit.
+  const sessions = sessionMiddleware(app, c.redis, { secret: c.config.SESSION_SECRET, prefix: c.config.REDIS_PREFIX });
+  app.use((ctx, next) => (ctx.path.startsWith('/api/v1/') ? next() : sessions(ctx, next)));
 
   // Built once per web process at start (~50 ms), served from memory under its content hash.
   const widgetBundle = buildWidgetBundle();

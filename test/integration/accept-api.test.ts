@@ -128,3 +128,36 @@ test.serial('unverified subscriber phone: request refused, nothing stored', asyn
   t.is(r.json.error.code, 'subscriber_not_verified');
   t.is(await count(), before);
 });
+
+test.serial('the open-request lookup sees exactly the open statuses (its SQL spells them out for the partial index)', async (t) => {
+  const { findOpenRequests } = await import('../../src/callbacks/callback.repository.ts');
+  const { OPEN_STATUSES } = await import('../../src/callbacks/callback.types.ts');
+  const sub = (await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`)).rows[0].id;
+  const all = ['queued', 'scheduled', 'dialing', 'connected', 'completed', 'failed', 'expired', 'canceled'];
+  const keys = [];
+  for (const [i, status] of all.entries()) {
+    const phone = `+1202555${String(3100 + i)}`;
+    await s.c.pool.query(
+      `INSERT INTO callback_requests (subscriber_id, phone_e164, status, token_hash) VALUES ($1, $2, $3, '\\x00')`, [sub, phone, status]);
+    keys.push({ subscriberId: sub, phoneE164: phone, status });
+  }
+  const found = await findOpenRequests(s.c.pool, keys);
+  const seen = keys.filter((k) => found.has(`${k.subscriberId}|${k.phoneE164}`)).map((k) => k.status);
+  t.deepEqual(seen, [...OPEN_STATUSES]);
+});
+
+test.serial('concurrent requests share INSERTs yet each is committed with its own row, history and job', async (t) => {
+  const before = await count();
+  const phones = Array.from({ length: 40 }, (_, i) => `(202) 555-${String(3200 + i)}`);
+  const answers = await Promise.all(phones.map((p) => request(s.base, p)));
+  t.true(answers.every((r) => r.status === 202), JSON.stringify(answers.find((r) => r.status !== 202)?.json));
+  t.is(await count(), before + phones.length);
+  const ids = answers.map((r) => r.json.id);
+  t.is(new Set(ids).size, ids.length);
+  const { rows } = await s.c.pool.query(
+    `SELECT count(*)::int AS n FROM request_status_history WHERE request_id = ANY($1::uuid[]) AND reason = 'accepted'`, [ids]);
+  t.is(rows[0].n, ids.length);
+  const { rows: marked } = await s.c.pool.query(`SELECT count(*)::int AS n FROM callback_requests WHERE id = ANY($1::uuid[]) AND enqueued_at IS NOT NULL`, [ids]);
+  t.is(marked[0].n, ids.length);
+  for (const id of ids) t.truthy(await s.c.queue.queue.getJob(id));
+});
