@@ -5,7 +5,7 @@ import { bridgeJson, channelJson } from './ari-snapshots.ts';
 import { reasonToCause } from './causes.ts';
 import type { Exchange, OriginateParams } from './exchange.ts';
 import { isKnownMedia } from './media.ts';
-import { parseJsonBody, readBody, sendEmpty, sendJson } from './http-util.ts';
+import { parseJsonBody, readBody, sendEmpty, sendJson, pathSegments } from './http-util.ts';
 import { resourceDoc, resourceListing } from './api-docs/index.ts';
 import { ariTime } from './time-format.ts';
 
@@ -102,11 +102,7 @@ function media(params: Params): string[] {
 
 /** Handles one request under /ari. The caller has checked that the exchange is up. */
 export async function handleAri(req: IncomingMessage, res: ServerResponse, url: URL, ctx: AriContext): Promise<void> {
-  const segs = url.pathname
-    .split('/')
-    .filter((s) => s !== '')
-    .slice(1)
-    .map((s) => decodeURIComponent(s));
+  const segs = pathSegments(url);
   const method = req.method ?? 'GET';
 
   if (segs[0] === 'api-docs' && method === 'GET') {

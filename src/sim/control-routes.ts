@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AriError } from './ari-error.ts';
-import { parseJsonBody, readBody, sendEmpty, sendJson } from './http-util.ts';
+import { parseJsonBody, readBody, sendEmpty, sendJson, pathSegments } from './http-util.ts';
 import type { PhoneRule } from './phone-rules.ts';
 import type { OriginateRecord } from './model.ts';
 
@@ -21,11 +21,7 @@ export interface SimControl {
 
 /** Handles /sim/...: JSON in and out, no authentication (it is a test harness, not a product API). */
 export async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL, sim: SimControl): Promise<void> {
-  const segs = url.pathname
-    .split('/')
-    .filter((s) => s !== '')
-    .slice(1)
-    .map((s) => decodeURIComponent(s));
+  const segs = pathSegments(url);
   const method = req.method ?? 'GET';
   let body: unknown = {};
   try {

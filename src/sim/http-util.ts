@@ -36,3 +36,8 @@ export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return {};
   return JSON.parse(text);
 }
+
+/** The decoded path segments after the first (/ari/channels/x -> ['channels', 'x']). */
+export function pathSegments(url: URL): string[] {
+  return url.pathname.split('/').filter((s) => s !== '').slice(1).map((s) => decodeURIComponent(s));
+}

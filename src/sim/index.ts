@@ -35,22 +35,14 @@ export interface SimOptions {
   logger?: Logger;
 }
 
-export interface Sim {
+/** The simulator as tests and the demo hold it: its addresses, the control operations, and close. */
+export interface Sim extends Omit<SimControl, 'setEndpoint'> {
   /** e.g. http://127.0.0.1:8088 (ARI lives under /ari, the control API under /sim) */
   ariUrl: string;
   port: number;
   amiPort: number;
   close(): Promise<void>;
-  setRules(rules: PhoneRule[]): void;
-  resetRules(): void;
   setEndpoint(name: string, state: { behavior?: PhoneBehavior; reachable?: boolean }): void;
-  originates(filter?: { number?: string }): OriginateRecord[];
-  clearOriginates(): void;
-  channels(): object[];
-  dropWebSockets(): void;
-  restart(downMs?: number): Promise<void>;
-  farEndHangup(channelId: string): void;
-  sendDtmf(channelId: string, digit: string): void;
 }
 
 type Phase = 'up' | 'down' | 'booting' | 'closed';
@@ -206,15 +198,6 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
       await ami.close();
       if (server.listening) await closeHttp();
     },
-    setRules: control.setRules,
-    resetRules: control.resetRules,
-    setEndpoint: control.setEndpoint,
-    originates: control.originates,
-    clearOriginates: control.clearOriginates,
-    channels: control.channels,
-    dropWebSockets: control.dropWebSockets,
-    restart: control.restart,
-    farEndHangup: control.farEndHangup,
-    sendDtmf: control.sendDtmf,
+    ...control,
   };
 }

@@ -1,29 +1,10 @@
 import test from 'ava';
+import { webClient } from '../helpers/web-client.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { agentRoutingFrom } from '../../src/agents/routing.ts';
 
 let s: Stack;
 
-function client(base: string) {
-  const jar = new Map<string, string>();
-  let csrf = '';
-  async function go(path: string, init: RequestInit = {}) {
-    const headers = new Headers(init.headers);
-    if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-    const r = await fetch(base + path, { ...init, headers, redirect: 'manual' });
-    for (const c of r.headers.getSetCookie()) { const [kv] = c.split(';'); const i = kv!.indexOf('='); jar.set(kv!.slice(0, i), kv!.slice(i + 1)); }
-    const text = await r.text();
-    const m = /name="_csrf" value="([^"]+)"/.exec(text);
-    if (m) csrf = m[1]!;
-    return { status: r.status, text, location: r.headers.get('location') };
-  }
-  const form = (path: string, body: Record<string, string | string[]>) => {
-    const p = new URLSearchParams({ _csrf: csrf });
-    for (const [k, v] of Object.entries(body)) for (const x of [v].flat()) p.append(k, x);
-    return go(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: p.toString() });
-  };
-  return { go, form };
-}
 
 test.before(async () => {
   s = await startStack({ label: 'agentadmin', worker: false, env: { ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'operator password 1' } });
@@ -31,12 +12,12 @@ test.before(async () => {
 test.after.always(async () => { await s?.close(); });
 
 test('operator creates an agent, assigns it, and switches a subscriber and a department to agents', async (t) => {
-  const anon = client(s.base);
+  const anon = webClient(s.base);
   const r0 = await anon.go('/admin/agents', { headers: { accept: 'text/html' } });
   t.is(r0.status, 302);
   t.regex(r0.location ?? '', /^\/admin\/login/);
 
-  const op = client(s.base);
+  const op = webClient(s.base);
   await op.go('/admin/login');
   const login = await op.form('/admin/login', { email: 'ops@example.com', password: 'operator password 1' });
   t.true([302, 303].includes(login.status), login.text.slice(0, 200));
@@ -72,7 +53,7 @@ test('operator creates an agent, assigns it, and switches a subscriber and a dep
   const list = await op.go('/admin/agents');
   t.true(list.text.includes('PJSIP/frank'));
   // An agent session is not an operator session.
-  const agentClient = client(s.base);
+  const agentClient = webClient(s.base);
   await agentClient.go('/agent/login');
   t.is((await agentClient.form('/agent/login', { login: 'frank', password: 'frank password' })).status, 302);
   t.is((await agentClient.go('/admin/agents', { headers: { accept: 'text/html' } })).status, 302);

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { webClient } from '../helpers/web-client.ts';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { insertAgent, setAssignments, setAgentStatus, listOffers } from '../../src/agents/agent.repository.ts';
 import { hashPassword } from '../../src/auth/password.ts';
@@ -7,33 +8,9 @@ import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts
 let s: Stack;
 let demoId: string;
 
-/** A browser-ish client: keeps cookies, reads the CSRF token from pages. */
-function client(base: string) {
-  const jar = new Map<string, string>();
-  let csrf = '';
-  async function go(path: string, init: RequestInit = {}) {
-    const headers = new Headers(init.headers);
-    if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-    const r = await fetch(base + path, { ...init, headers, redirect: 'manual' });
-    for (const c of r.headers.getSetCookie()) { const [kv] = c.split(';'); const i = kv!.indexOf('='); jar.set(kv!.slice(0, i), kv!.slice(i + 1)); }
-    const text = await r.text();
-    const m = /name="_csrf" value="([^"]+)"/.exec(text) ?? /data-csrf="([^"]+)"/.exec(text);
-    if (m) csrf = m[1]!;
-    let json: any = null;
-    try { json = JSON.parse(text); } catch { /* html */ }
-    return { status: r.status, text, json, location: r.headers.get('location') };
-  }
-  return {
-    go,
-    get csrf() { return csrf; },
-    cookie: () => [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-    form: (path: string, body: Record<string, string>) => go(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...body }).toString() }),
-    api: (path: string, body: unknown) => go(path, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf, 'x-requested-with': 'fetch' }, body: JSON.stringify(body) }),
-  };
-}
 
 async function loggedIn(login: string, password: string) {
-  const c = client(s.base);
+  const c = webClient(s.base);
   await c.go('/agent/login');
   const r = await c.form('/agent/login', { login, password });
   if (r.status !== 302) throw new Error(`login failed: ${r.status}`);
@@ -54,7 +31,7 @@ test.before(async () => {
 test.after.always(async () => { await s?.close(); });
 
 test.serial('the console needs a login; wrong passwords are refused; state changes need the CSRF token', async (t) => {
-  const anon = client(s.base);
+  const anon = webClient(s.base);
   const r = await anon.go('/agent', { headers: { accept: 'text/html' } });
   t.is(r.status, 302);
   t.regex(r.location ?? '', /^\/agent\/login\?next=/);

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { Redis } from 'ioredis';
-import { migrate } from '../../../src/db/migrate.ts';
-import { createPool, type Pool } from '../../../src/db/pool.ts';
+import type { Pool } from '../../../src/db/pool.ts';
+import { createScratchDatabase } from '../../../src/db/scratch-database.ts';
 import { withDefaultUser } from '../../../src/config.ts';
 import { seedDemo } from '../../../src/demo/seed.ts';
 
@@ -16,24 +15,10 @@ export interface BenchDb { url: string; pool: Pool; drop(): Promise<void> }
  * attempt per request so that every outcome is final at once (the self-check waits for final states).
  */
 export async function createBenchDb(label: string): Promise<BenchDb> {
-  const name = `beckon_bench_${label}_${randomBytes(3).toString('hex')}`;
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  await migrate(url.toString());
-  const pool = createPool(url.toString(), 4);
-  await seedDemo(pool);
-  await pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}}'::jsonb WHERE slug = 'demo'`);
-  return {
-    url: url.toString(),
-    pool,
-    async drop() {
-      await pool.end().catch(() => {});
-      const admin = new pg.Client({ connectionString: ADMIN_URL });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
-      await admin.end();
-    },
-  };
+  const db = await createScratchDatabase(ADMIN_URL, 'beckon_bench', label, 4);
+  await seedDemo(db.pool);
+  await db.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}}'::jsonb WHERE slug = 'demo'`);
+  return db;
 }
 
 export function benchRedisPrefix(label: string): string {
