@@ -39,6 +39,9 @@ return 1`;
 
 type Spec = { points: number; seconds: number };
 
+/** The script as an ioredis command: sent by its SHA (EVALSHA), not its text, on every request. */
+interface VisitorCommand { beckonVisitorNumber(key: string, e164: string, max: number, windowSec: number): Promise<unknown> }
+
 function limiter(redis: Redis, keyPrefix: string, spec: Spec, blockSec = 0): RateLimiterRedis {
   return new RateLimiterRedis({
     storeClient: redis, keyPrefix, points: spec.points, duration: spec.seconds, blockDuration: blockSec,
@@ -72,6 +75,7 @@ export function createRateLimits(redis: Redis, config: Config, log: Logger): Rat
   // Points are checked against each subscriber's own limit below, so the limiter itself never refuses.
   const subscriberDay = limiter(redis, `${prefix}:sub-day`, { points: 1e9, seconds: 86_400 });
   const visitor = config.LIMIT_NUMBERS_PER_VISITOR;
+  if (!(redis as Partial<VisitorCommand>).beckonVisitorNumber) redis.defineCommand('beckonVisitorNumber', { numberOfKeys: 1, lua: VISITOR_NUMBERS_LUA });
   const enabled = config.RATE_LIMITS_ENABLED;
 
   return {
@@ -92,7 +96,7 @@ export function createRateLimits(redis: Redis, config: Config, log: Logger): Rat
       let allowed: unknown;
       try {
         if (redis.status !== 'ready') throw new Error(`redis ${redis.status}`);
-        allowed = await redis.eval(VISITOR_NUMBERS_LUA, 1, `${prefix}:visitor:${visitorKey}`, e164, visitor.points, visitor.seconds);
+        allowed = await (redis as Redis & VisitorCommand).beckonVisitorNumber(`${prefix}:visitor:${visitorKey}`, e164, visitor.points, visitor.seconds);
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'visitor number limit skipped: Redis unavailable');
         return;
