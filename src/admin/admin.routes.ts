@@ -19,7 +19,8 @@ import { recordsCsv, statementFor, statementsCsv, statementsFor } from '../accou
 import { statementView } from '../accounting/portal-usage.routes.ts';
 import { createOperatorAuth } from './operator-auth.service.ts';
 import { isUuid, parsePlanForm, parseRateForm } from './admin-forms.ts';
-import { searchSubscribers, setSubscriberStatus, subscriberHosts } from './subscriber-admin.repository.ts';
+import { searchSubscribers, subscriberHosts } from './subscriber-admin.repository.ts';
+import { setSubscriberStatus } from '../subscribers/subscriber.repository.ts';
 import { systemStatus } from './system-status.service.ts';
 
 export interface AdminDeps {

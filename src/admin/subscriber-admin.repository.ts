@@ -1,8 +1,8 @@
 import type { Queryable } from '../db/pool.ts';
 
 /**
- * The operator's view of subscribers. Reads join what the console needs; the one write (status) belongs to
- * subscribers' owner in spirit and should move to subscriber.repository.ts as setSubscriberStatus.
+ * The operator's view of subscribers: read-only joins for the console. Writes go through the subscribers'
+ * owner, src/subscribers/subscriber.repository.ts.
  */
 export interface SubscriberListRow {
   id: string; slug: string; name: string; email: string | null; status: string; country: string; timezone: string; createdAt: Date;
@@ -28,11 +28,6 @@ export async function searchSubscribers(db: Queryable, q: { text: string; status
     id: r.id, slug: r.slug, name: r.name, email: r.email, status: r.status, country: r.country, timezone: r.timezone, createdAt: r.created_at,
     requests30d: r.requests30d, planName: r.plan_name, monthChargeCents: Number(r.month_charge),
   }));
-}
-
-export async function setSubscriberStatus(db: Queryable, id: string, status: 'active' | 'suspended'): Promise<string | null> {
-  const { rows } = await db.query(`UPDATE subscribers SET status = $2, updated_at = now() WHERE id = $1 RETURNING slug`, [id, status]);
-  return rows[0]?.slug ?? null;
 }
 
 export async function subscriberHosts(db: Queryable, id: string): Promise<string[]> {

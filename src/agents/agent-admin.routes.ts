@@ -10,9 +10,10 @@ import { ADMIN_NAV } from '../admin/admin.routes.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import type { Render } from '../http/views.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
+import { setDepartmentAnsweredBy, setSubscriberAgentRouting } from '../subscribers/subscriber.repository.ts';
 import {
   assignedDepartmentIds, assignedSubscriberIds, findAgent, insertAgent, listAgents, listSubscribersForRouting,
-  setAssignments, setDepartmentAnsweredBy, setSubscriberAgentRouting, updateAgent,
+  setAssignments, updateAgent,
 } from './agent.repository.ts';
 import { agentRoutingFrom } from './routing.ts';
 

@@ -248,22 +248,6 @@ export async function findDisposition(db: Queryable, requestId: string): Promise
   return rows[0] ? { disposition: rows[0].disposition, notes: rows[0].notes, agentId: rows[0].agent_id } : null;
 }
 
-// The operator decides who answers a subscriber's calls. These two write subscriber-owned rows; they belong in
-// subscriber.repository.ts once that module grows operator-side setters (see the README's note).
-
-export async function setSubscriberAgentRouting(db: Queryable, subscriberId: string, s: { answeredBy: 'phone' | 'agents'; mode: string; waitSec: number; fallback: string }): Promise<void> {
-  await db.query(
-    `UPDATE subscribers SET settings = settings || jsonb_build_object('answeredBy', $2::text, 'agents', jsonb_build_object('mode', $3::text, 'waitSec', $4::int, 'fallback', $5::text)),
-       updated_at = now() WHERE id = $1`, [subscriberId, s.answeredBy, s.mode, s.waitSec, s.fallback]);
-}
-
-export async function setDepartmentAnsweredBy(db: Queryable, departmentId: string, answeredBy: 'phone' | 'agents'): Promise<boolean> {
-  // A department without its own phone can only be answered by agents (the table's CHECK says so too).
-  const { rowCount } = await db.query(
-    `UPDATE departments SET answered_by = $2 WHERE id = $1 AND ($2 = 'agents' OR phone_e164 IS NOT NULL)`, [departmentId, answeredBy]);
-  return (rowCount ?? 0) > 0;
-}
-
 /** Subscribers with their departments, for the operator's assignment and routing forms (read only). */
 export async function listSubscribersForRouting(db: Queryable): Promise<{
   id: string; name: string; slug: string; settings: Record<string, unknown>;

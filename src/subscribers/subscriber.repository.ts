@@ -173,3 +173,24 @@ export async function removeDepartment(db: Queryable, subscriberId: string, id: 
 export function isUuid(s: unknown): s is string {
   return typeof s === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 }
+
+// Operator-side setters (operator console, agent administration).
+
+export async function setSubscriberStatus(db: Queryable, id: string, status: 'active' | 'suspended'): Promise<string | null> {
+  const { rows } = await db.query(`UPDATE subscribers SET status = $2, updated_at = now() WHERE id = $1 RETURNING slug`, [id, status]);
+  return rows[0]?.slug ?? null;
+}
+
+/** Who answers a subscriber's calls: its phone, or the agents the operator assigns (with the agents' mode). */
+export async function setSubscriberAgentRouting(db: Queryable, subscriberId: string, s: { answeredBy: 'phone' | 'agents'; mode: string; waitSec: number; fallback: string }): Promise<void> {
+  await db.query(
+    `UPDATE subscribers SET settings = settings || jsonb_build_object('answeredBy', $2::text, 'agents', jsonb_build_object('mode', $3::text, 'waitSec', $4::int, 'fallback', $5::text)),
+       updated_at = now() WHERE id = $1`, [subscriberId, s.answeredBy, s.mode, s.waitSec, s.fallback]);
+}
+
+export async function setDepartmentAnsweredBy(db: Queryable, departmentId: string, answeredBy: 'phone' | 'agents'): Promise<boolean> {
+  // A department without its own phone can only be answered by agents (the table's CHECK says so too).
+  const { rowCount } = await db.query(
+    `UPDATE departments SET answered_by = $2 WHERE id = $1 AND ($2 = 'agents' OR phone_e164 IS NOT NULL)`, [departmentId, answeredBy]);
+  return (rowCount ?? 0) > 0;
+}
