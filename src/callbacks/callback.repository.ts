@@ -96,6 +96,19 @@ export async function listUnenqueued(db: Queryable, limit: number): Promise<Pick
   return rows.map((r) => ({ id: r.id, nextAttemptAt: r.next_attempt_at, status: r.status, attemptCount: r.attempt_count }));
 }
 
+/**
+ * Requests handed to the queue (enqueued_at set) that are still queued or scheduled more than `graceMs` after
+ * they were due: their job may be lost (schedule recovery). Uses callback_requests_open_idx.
+ */
+export async function listOverdueQueued(db: Queryable, graceMs: number, limit: number): Promise<{ id: string; attemptCount: number }[]> {
+  const { rows } = await db.query(
+    `SELECT id, attempt_count FROM callback_requests
+      WHERE status IN ('queued', 'scheduled') AND enqueued_at IS NOT NULL
+        AND next_attempt_at < now() - make_interval(secs => $1::double precision / 1000)
+      ORDER BY next_attempt_at LIMIT $2`, [graceMs, limit]);
+  return rows.map((r) => ({ id: r.id, attemptCount: r.attempt_count }));
+}
+
 export async function findRequest(db: Queryable, id: string): Promise<CallbackRequest | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM callback_requests WHERE id = $1`, [id]);
@@ -228,12 +241,14 @@ export interface RequestToDial {
 }
 
 /**
- * The request, its subscriber and department and its number's do-not-call flag in one prepared statement:
- * the dialer used to make four round trips for these. Read at dial time, not cached, so a suspension or a
- * do-not-call entry applies to the very next dial.
+ * Requests with their subscribers and departments and their numbers' do-not-call flags, for many requests in
+ * one prepared statement (the dialer used to make four round trips per request for these). Read at dial time,
+ * not cached, so a suspension or a do-not-call entry applies to the very next dial. Unknown ids are left out.
  */
-export async function findRequestToDial(db: Queryable, id: string): Promise<RequestToDial | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+export async function findRequestsToDial(db: Queryable, ids: readonly string[]): Promise<Map<string, RequestToDial>> {
+  const found = new Map<string, RequestToDial>();
+  const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  if (valid.length === 0) return found;
   const { rows } = await db.query({
     name: 'callback_requests.find_to_dial',
     text: `SELECT r.id, r.subscriber_id, r.department_id, r.phone_e164, r.visitor_name, r.message, r.page_url, r.referrer, host(r.ip) AS ip,
@@ -245,21 +260,51 @@ export async function findRequestToDial(db: Queryable, id: string): Promise<Requ
          EXISTS (SELECT 1 FROM do_not_call n WHERE n.phone_e164 = r.phone_e164) AS on_do_not_call
        FROM callback_requests r LEFT JOIN subscribers s ON s.id = r.subscriber_id
        LEFT JOIN departments d ON d.id = r.department_id AND d.subscriber_id = r.subscriber_id
-      WHERE r.id = $1`,
-    values: [id],
+      WHERE r.id = ANY($1::uuid[])`,
+    values: [valid],
   });
-  const r = rows[0];
-  if (!r) return null;
-  return {
-    request: toRequest(r),
-    subscriberRow: r.s_slug === null ? null : {
-      id: r.subscriber_id, slug: r.s_slug, name: r.s_name, email: r.s_email, country: r.s_country, timezone: r.s_timezone,
-      phone_e164: r.s_phone_e164, phone_verified_at: r.s_phone_verified_at, status: r.s_status, settings: r.s_settings,
-    },
-    departmentRow: r.d_id === null ? null : {
-      id: r.d_id, subscriber_id: r.subscriber_id, name: r.d_name, answered_by: r.d_answered_by,
-      phone_e164: r.d_phone_e164, phone_verified_at: r.d_phone_verified_at, position: r.d_position,
-    },
-    onDoNotCall: r.on_do_not_call === true,
-  };
+  for (const r of rows) {
+    found.set(r.id, {
+      request: toRequest(r),
+      subscriberRow: r.s_slug === null ? null : {
+        id: r.subscriber_id, slug: r.s_slug, name: r.s_name, email: r.s_email, country: r.s_country, timezone: r.s_timezone,
+        phone_e164: r.s_phone_e164, phone_verified_at: r.s_phone_verified_at, status: r.s_status, settings: r.s_settings,
+      },
+      departmentRow: r.d_id === null ? null : {
+        id: r.d_id, subscriber_id: r.subscriber_id, name: r.d_name, answered_by: r.d_answered_by,
+        phone_e164: r.d_phone_e164, phone_verified_at: r.d_phone_verified_at, position: r.d_position,
+      },
+      onDoNotCall: r.on_do_not_call === true,
+    });
+  }
+  return found;
+}
+
+export async function findRequestToDial(db: Queryable, id: string): Promise<RequestToDial | null> {
+  return (await findRequestsToDial(db, [id])).get(id) ?? null;
+}
+
+export interface RequestMove { id: string; from: readonly RequestStatus[]; to: RequestStatus; reason: string | null }
+
+/**
+ * transitionRequest for many requests in one statement, for the moves that only change the status (the
+ * worker ending the requests of concurrent calls): the same conditional UPDATE and history row per request.
+ * Returns the ids that moved; one that was not in one of its `from` is left as it was. At most one move
+ * per request: the caller sends a second one for the same request in a statement of its own.
+ */
+export async function moveRequests(db: Queryable, moves: readonly RequestMove[]): Promise<Set<string>> {
+  if (moves.length === 0) return new Set();
+  const { rows } = await db.query({
+    name: 'callback_requests.move',
+    text: `WITH m AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS m(id, from_csv, to_status, reason))
+     , upd AS (
+       UPDATE callback_requests r SET status = m.to_status, status_reason = m.reason, updated_at = now(),
+         finished_at = CASE WHEN m.to_status IN ('completed', 'failed', 'expired', 'canceled') THEN now() ELSE r.finished_at END
+         FROM m WHERE r.id = m.id AND r.status = ANY(string_to_array(m.from_csv, ','))
+        RETURNING r.id, m.to_status, m.reason, (SELECT o.status FROM callback_requests o WHERE o.id = r.id) AS old_status)
+     , hist AS (INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT id, old_status, to_status, reason FROM upd)
+     SELECT id FROM upd`,
+    values: [moves.map((m) => m.id), moves.map((m) => m.from.join(',')), moves.map((m) => m.to), moves.map((m) => m.reason)],
+  });
+  return new Set(rows.map((r) => r.id as string));
 }

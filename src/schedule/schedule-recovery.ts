@@ -2,6 +2,7 @@ import type { Logger } from '../logger.ts';
 import type { Pool } from '../db/pool.ts';
 import type { CallbackQueue } from '../queue/callback-queue.ts';
 import { jobIdFor } from '../queue/callback-queue.ts';
+import { listOverdueQueued } from '../callbacks/callback.repository.ts';
 
 /**
  * Scheduled calls live as delayed Bull jobs, and Redis can lose them (flushed, failed over without
@@ -16,15 +17,10 @@ const LIVE_JOB_STATES = new Set(['waiting', 'delayed', 'active', 'paused']);
 
 export async function recoverScheduled(d: Omit<ScheduleRecoveryDeps, 'intervalMs'>): Promise<number> {
   if (!d.queue.ready()) return 0;
-  // Read-only look at callback_requests (owned by callback.repository.ts); uses callback_requests_open_idx.
-  const { rows } = await d.pool.query(
-    `SELECT id, attempt_count FROM callback_requests
-      WHERE status IN ('queued', 'scheduled') AND enqueued_at IS NOT NULL
-        AND next_attempt_at < now() - make_interval(secs => $1::double precision / 1000)
-      ORDER BY next_attempt_at LIMIT 500`, [d.graceMs]);
+  const rows = await listOverdueQueued(d.pool, d.graceMs, 500);
   let restored = 0;
-  for (const r of rows as { id: string; attempt_count: number }[]) {
-    const job = await d.queue.queue.getJob(jobIdFor(r.id, r.attempt_count));
+  for (const r of rows) {
+    const job = await d.queue.queue.getJob(jobIdFor(r.id, r.attemptCount));
     if (job) {
       const state = await job.getState();
       if (LIVE_JOB_STATES.has(state)) continue;
@@ -32,7 +28,7 @@ export async function recoverScheduled(d: Omit<ScheduleRecoveryDeps, 'intervalMs
       // the old job must go, or Bull would treat the new one as a duplicate.
       await job.remove().catch(() => {});
     }
-    await d.queue.enqueue(r.id, { attempt: r.attempt_count });
+    await d.queue.enqueue(r.id, { attempt: r.attemptCount });
     restored++;
   }
   if (restored) {
