@@ -161,3 +161,16 @@ test.serial('concurrent requests share INSERTs yet each is committed with its ow
   t.is(marked[0].n, ids.length);
   for (const id of ids) t.truthy(await s.c.queue.queue.getJob(id));
 });
+
+test.serial('a request committed but whose job never reached Redis (process died in between) is enqueued by the schedule recovery', async (t) => {
+  const { recoverScheduled } = await import('../../src/schedule/schedule-recovery.ts');
+  const r = await request(s.base, '(202) 555-0177');
+  t.is(r.status, 202);
+  // What a crash between the commit and the queue add leaves: the row, marked as handed over, and no job.
+  await (await s.c.queue.queue.getJob(r.json.id))!.remove();
+  t.falsy(await s.c.queue.queue.getJob(r.json.id));
+  const restored = await recoverScheduled({ pool: s.c.pool, queue: s.c.queue, log: s.c.log, graceMs: 0 });
+  t.true(restored >= 1);
+  const job = await s.c.queue.queue.getJob(r.json.id);
+  t.deepEqual(job?.data, { requestId: r.json.id });
+});
