@@ -3,6 +3,7 @@ import { AppError } from '../errors/app-error.ts';
 import { findRequest, findRequestTokenHash, listAttemptViews } from './callback.repository.ts';
 import type { AttemptView, CallbackRequest } from './callback.types.ts';
 import { tokenMatches } from './status-token.ts';
+import type { WaitEstimates } from '../reports/wait-estimate.ts';
 
 export interface StatusView {
   id: string;
@@ -11,12 +12,23 @@ export interface StatusView {
   scheduledAt: string | null;
   createdAt: string;
   finishedAt: string | null;
+  /** While queued: about how long until the phone rings, from the subscriber's recent waits; null when unknown. */
+  estimatedWaitSec: number | null;
   attempts: { n: number; outcome: string | null; cause: number | null; causeText: string | null; startedAt: string; answeredAt: string | null; endedAt: string | null }[];
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function toStatusView(r: CallbackRequest, attempts: AttemptView[]): StatusView {
+/**
+ * Seconds left of the typical wait (minutes) for a request queued since `createdAt`. Once the typical wait has
+ * passed, "about a minute" rather than zero: the request is next, not late.
+ */
+export function remainingWaitSec(typicalMin: number | null, createdAt: Date, now: Date): number | null {
+  if (typicalMin === null) return null;
+  return Math.max(60, Math.round(typicalMin * 60 - (now.getTime() - createdAt.getTime()) / 1000));
+}
+
+export function toStatusView(r: CallbackRequest, attempts: AttemptView[], typicalWaitMin: number | null = null, now = new Date()): StatusView {
   return {
     id: r.id,
     status: r.status,
@@ -24,6 +36,7 @@ export function toStatusView(r: CallbackRequest, attempts: AttemptView[]): Statu
     scheduledAt: iso(r.status === 'scheduled' ? r.nextAttemptAt ?? r.scheduledAt : r.scheduledAt),
     createdAt: r.createdAt.toISOString(),
     finishedAt: iso(r.finishedAt),
+    estimatedWaitSec: r.status === 'queued' && attempts.length === 0 ? remainingWaitSec(typicalWaitMin, r.createdAt, now) : null,
     attempts: attempts.map((a) => ({
       n: a.n, outcome: a.outcome, cause: a.cause, causeText: a.causeTxt,
       startedAt: a.startedAt.toISOString(), answeredAt: iso(a.answeredAt), endedAt: iso(a.endedAt),
@@ -37,11 +50,12 @@ export async function authorizeStatus(pool: Pool, id: string, token: unknown): P
   if (!hash || !tokenMatches(token, hash)) throw new AppError(404, 'callback_not_found', 'No call-back request with that id and token.');
 }
 
-export async function getStatus(pool: Pool, id: string, token: unknown): Promise<{ request: CallbackRequest; view: StatusView }> {
+export async function getStatus(pool: Pool, id: string, token: unknown, waits?: WaitEstimates): Promise<{ request: CallbackRequest; view: StatusView }> {
   await authorizeStatus(pool, id, token);
   const request = (await findRequest(pool, id))!;
   const attempts = await listAttemptViews(pool, id);
-  return { request, view: toStatusView(request, attempts) };
+  const typical = request.status === 'queued' && attempts.length === 0 && waits ? await waits.forSubscriber(request.subscriberId) : null;
+  return { request, view: toStatusView(request, attempts, typical) };
 }
 
 export const STATUS_TEXT: Record<string, string> = {

@@ -4,6 +4,7 @@ import { hoursFromSettings, isOpen, nextOpening } from '../schedule/business-hou
 import { findDomainOwner, hostOfPageUrl } from '../subscribers/domain-match.ts';
 import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
 import type { SubscriberCache, SubscriberEntry } from '../subscribers/subscriber-cache.ts';
+import { WaitEstimates } from '../reports/wait-estimate.ts';
 import { answeredByFromSettings, messagesFromSettings, skinFromSettings, type Skin } from '../subscribers/settings.ts';
 
 /** What the widget needs to draw itself for one page. Never a phone number: the directory names, Beckon dials. */
@@ -18,10 +19,12 @@ export interface Directory {
   announcement: string;
   /** false while no phone is verified: the widget may say so instead of offering a call that will be refused */
   ready: boolean;
+  /** typical minutes until the phone rings for a request made now (src/reports/wait-estimate.ts); null when unknown or closed */
+  waitEstimateMin: number | null;
 }
 
 /** Pure: the directory of one subscriber at one moment. Only departments that can take a call are listed. */
-export function buildDirectory(entry: SubscriberEntry, now: Date): Directory {
+export function buildDirectory(entry: SubscriberEntry, now: Date, waitEstimateMin: number | null = null): Directory {
   const { subscriber: s, departments } = entry;
   const hours = hoursFromSettings(s.settings, s.timezone);
   const open = isOpen(hours, now);
@@ -38,6 +41,7 @@ export function buildDirectory(entry: SubscriberEntry, now: Date): Directory {
     answeredBy,
     announcement: messagesFromSettings(s.settings).announcement,
     ready: ownReady || usable.length > 0,
+    waitEstimateMin: open ? waitEstimateMin : null,
   };
 }
 
@@ -59,7 +63,10 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
  */
 export class DirectoryService {
   private hosts = new Map<string, { at: number; slug: Promise<string | null> }>();
-  constructor(private readonly pool: Pool, private readonly subscribers: SubscriberCache, private readonly ttlMs = 5000) {}
+  constructor(
+    private readonly pool: Pool, private readonly subscribers: SubscriberCache, private readonly ttlMs = 5000,
+    private readonly waits: WaitEstimates = new WaitEstimates(pool),
+  ) {}
 
   async forPage(pageUrl: string, now = new Date()): Promise<Directory | null> {
     const host = hostOfPageUrl(pageUrl);
@@ -68,7 +75,7 @@ export class DirectoryService {
     if (!slug) return null;
     const entry = await this.subscribers.get(slug);
     if (!entry || entry.subscriber.status !== 'active') return null;
-    return buildDirectory(entry, now);
+    return buildDirectory(entry, now, await this.waits.forSubscriber(entry.subscriber.id));
   }
 
   invalidate(): void { this.hosts.clear(); }

@@ -30,6 +30,7 @@ import { adminQueuesMiddleware } from '../admin/bull-board.ts';
 import { portalReportsRoutes } from '../reports/portal-reports.routes.ts';
 import { portalUsageRoutes } from '../accounting/portal-usage.routes.ts';
 import { DirectoryService } from '../directory/directory.service.ts';
+import { WaitEstimates } from '../reports/wait-estimate.ts';
 import { directoryRoutes } from '../directory/directory.routes.ts';
 import { authRoutes } from '../portal/auth.routes.ts';
 import { portalRoutes } from '../portal/portal.routes.ts';
@@ -80,7 +81,8 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   const widgetBundle = buildWidgetBundle();
   widgetBundle.catch((err) => c.log.error({ err }, 'widget bundle build failed'));
   // Subscriber self-service (issue 3): directory API, sign-up/login, portal, phone verification calls.
-  const directory = new DirectoryService(c.pool, c.subscribers);
+  const waits = new WaitEstimates(c.pool);
+  const directory = new DirectoryService(c.pool, c.subscribers, undefined, waits);
   const verification = createVerificationService({
     pool: c.pool, queue: createVerificationProducer(c.redis, c.config.REDIS_PREFIX), secret: c.config.SESSION_SECRET, log: c.log,
   });
@@ -93,7 +95,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   app.use(adminQueuesMiddleware(c.queue));
   const routers = [
     healthRoutes({ pool: c.pool, queue: c.queue, ariUrl: c.config.ARI_URL, ariUser: c.config.ARI_USER, ariPassword: c.config.ARI_PASSWORD }),
-    callbacksApiRoutes({ pool: c.pool, accept, bus: c.bus }),
+    callbacksApiRoutes({ pool: c.pool, accept, bus: c.bus, waits }),
     hostedFormRoutes({ pool: c.pool, accept, subscribers: c.subscribers, render, formToken: policy.formToken }),
     cancelRoutes({ pool: c.pool, bus: c.bus, queue: c.queue }),
     policyRoutes({ pool: c.pool, bus: c.bus, subscribers: c.subscribers, render, secret: policySecret(c.config), formToken: policy.formToken, formTokenTtlSec: policy.formTokenTtlSec }),

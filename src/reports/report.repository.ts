@@ -46,3 +46,16 @@ export async function reportBy(db: Queryable, q: { subscriberId: string; from: D
     p90AnswerSec: r.p90 === null ? null : Math.round(Number(r.p90) * 10) / 10,
   }));
 }
+
+/**
+ * Seconds from request to first dial of the subscriber's latest immediate requests (not scheduled ones, whose
+ * wait was chosen) over the last 7 days, newest first: what the wait estimate is made of.
+ */
+export async function recentTimesToDial(db: Queryable, subscriberId: string, limit = 50): Promise<number[]> {
+  const { rows } = await db.query(
+    `SELECT extract(epoch FROM a.started_at - r.created_at) AS sec
+       FROM callback_requests r JOIN call_attempts a ON a.request_id = r.id AND a.n = 1
+      WHERE r.subscriber_id = $1 AND r.scheduled_at IS NULL AND r.created_at > now() - interval '7 days'
+      ORDER BY r.created_at DESC LIMIT $2`, [subscriberId, limit]);
+  return rows.map((r) => Math.max(0, Number(r.sec)));
+}

@@ -14,6 +14,15 @@ test.before(async () => {
   await insertDepartment(s.c.pool, { subscriberId: other.id, name: 'Pas encore', phoneE164: '+33123456781', verified: false });
   const exact = await insertSubscriber(s.c.pool, { slug: 'exact', name: 'Exact Shop', country: 'US', timezone: 'UTC', phoneE164: '+12025550111', phoneVerified: true });
   await insertDomain(s.c.pool, exact.id, 'shop.wild.example');
+  // Exact Shop's recent history: six immediate requests first dialed 90 s … 600 s after they were made.
+  for (const [i, waitSec] of [90, 100, 110, 120, 130, 600].entries()) {
+    const { rows: [r] } = await s.c.pool.query(
+      `INSERT INTO callback_requests (subscriber_id, phone_e164, status, token_hash, created_at, finished_at)
+       VALUES ($1, $2, 'completed', '\\x00', now() - interval '2 hours', now()) RETURNING id, created_at`, [exact.id, `+1202555${4100 + i}`]);
+    await s.c.pool.query(
+      `INSERT INTO call_attempts (request_id, n, state, outcome, started_at, ended_at) VALUES ($1, 1, 'ended', 'answered', $2::timestamptz + make_interval(secs => $3), now())`,
+      [r.id, r.created_at, waitSec]);
+  }
   const suspended = await insertSubscriber(s.c.pool, { slug: 'gone', name: 'Gone', country: 'US', timezone: 'UTC', phoneE164: '+12025550112', phoneVerified: true });
   await insertDomain(s.c.pool, suspended.id, 'gone.example');
   await s.c.pool.query(`UPDATE subscribers SET status = 'suspended' WHERE id = $1`, [suspended.id]);
@@ -92,4 +101,24 @@ test('hours in the subscriber time zone: closed now gives the next opening', asy
   const next = new Date(j.nextOpening);
   t.is(next.getUTCHours(), 10);
   t.is(next.getUTCDay(), (new Date().getUTCDay() + 1) % 7);
+});
+
+test('the typical wait: the directory of an open subscriber gives the median time to first dial, and a queued request its remaining wait', async (t) => {
+  const r = await getJson(s.base, `/api/v1/directory?url=${encodeURIComponent('https://shop.wild.example/contact')}`);
+  t.is(r.status, 200);
+  t.is(r.json.subscriber.slug, 'exact');
+  t.is(r.json.waitEstimateMin, 2); // median 115 s, rounded up to the minute
+  // The demo subscriber has no history: no estimate rather than a guess.
+  const demo = await getJson(s.base, `/api/v1/directory?url=${encodeURIComponent(`${s.base}/x`)}`);
+  t.is(demo.json.waitEstimateMin, null);
+
+  const made = await fetch(`${s.base}/api/v1/callbacks`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ subscriber: 'exact', phone: '+1 202 555 0163', pageUrl: 'https://shop.wild.example/contact', consent: true }),
+  });
+  const created = await made.json() as { id: string; statusToken: string };
+  t.is(made.status, 202);
+  const status = await (await fetch(`${s.base}/api/v1/callbacks/${created.id}?token=${encodeURIComponent(created.statusToken)}`)).json() as { status: string; estimatedWaitSec: number | null };
+  t.is(status.status, 'queued');
+  t.true(status.estimatedWaitSec !== null && status.estimatedWaitSec > 60 && status.estimatedWaitSec <= 120, String(status.estimatedWaitSec));
 });

@@ -7,8 +7,9 @@ import type { EventBus } from '../../events/event-bus.ts';
 import type { Pool } from '../../db/pool.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { openEventStream } from '../event-stream.ts';
+import type { WaitEstimates } from '../../reports/wait-estimate.ts';
 
-export interface CallbacksApiDeps { pool: Pool; accept: AcceptService; bus: EventBus }
+export interface CallbacksApiDeps { pool: Pool; accept: AcceptService; bus: EventBus; waits?: WaitEstimates }
 
 export function requestMeta(ctx: AppContext, source: RequestMeta['source']): RequestMeta {
   return { ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null, referrer: ctx.get('referer') || null, source };
@@ -26,7 +27,7 @@ export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}>
   });
 
   router.get('/:id', async (ctx) => {
-    const { view } = await getStatus(deps.pool, ctx.params.id!, ctx.query.token);
+    const { view } = await getStatus(deps.pool, ctx.params.id!, ctx.query.token, deps.waits);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = view;
   });
@@ -34,13 +35,13 @@ export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}>
   router.get('/:id/events', async (ctx) => {
     const id = ctx.params.id!;
     const token = ctx.query.token;
-    const { view } = await getStatus(deps.pool, id, token);
+    const { view } = await getStatus(deps.pool, id, token, deps.waits);
     const events = openEventStream(ctx as unknown as Context);
     events.send('status', view);
     if (FINAL_STATUSES.has(view.status as RequestStatus)) { events.close(); return; }
     const unsubscribe = await deps.bus.subscribe(id, async (e) => {
       // Events only say that something changed; the view sent is always read back from PostgreSQL.
-      const fresh = await getStatus(deps.pool, id, token).catch(() => null);
+      const fresh = await getStatus(deps.pool, id, token, deps.waits).catch(() => null);
       if (!fresh) return;
       events.send(e.type === 'request.status' ? 'status' : 'attempt', { ...fresh.view, phase: e.phase ?? null });
       if (FINAL_STATUSES.has(fresh.view.status as RequestStatus)) events.close();

@@ -7,6 +7,8 @@ export interface Directory {
   nextOpening: string | null;
   answeredBy?: string;
   ready?: boolean;
+  /** typical minutes until the phone rings when asking now; null when unknown or closed */
+  waitEstimateMin?: number | null;
 }
 
 export interface ApiAnswer<T = any> { status: number; json: T | null }

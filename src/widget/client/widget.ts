@@ -91,6 +91,7 @@ function mount(dir: Directory, api: Api): void {
   const timeErr = err('slot-err');
   const timeBox = h('div', { hidden: true }, h('label', { for: 'slot' }, t('time')), timeSelect, timeErr);
   const closedNote = h('p', { class: 'muted', hidden: dir.open }, t('closedNow'));
+  const waitNote = h('p', { class: 'muted', hidden: !dir.open || !dir.waitEstimateMin }, t('usualWait', { minutes: dir.waitEstimateMin ?? '' }));
   const submit = h('button', { class: 'primary', type: 'submit' });
   const toggle = h('button', { class: 'link', type: 'button', hidden: !dir.open }, t('chooseTime'));
   const formErr = err('form-err');
@@ -103,7 +104,7 @@ function mount(dir: Directory, api: Api): void {
     h('label', { for: 'message' }, t('message')), message,
     h('div', { class: 'hp', 'aria-hidden': 'true' }, h('label', { for: 'website' }, 'Website'), honeypot),
     h('label', { class: 'check', for: 'consent' }, consent, h('span', {}, t('consent'))), consentErr,
-    closedNote, timeBox, submit, toggle, formErr);
+    closedNote, waitNote, timeBox, submit, toggle, formErr);
 
   // --- progress -----------------------------------------------------------------------------------------------
   const steps = h('ol', { class: 'steps', 'aria-hidden': 'true' }, ...STEPS.map(() => h('li')));
@@ -132,6 +133,7 @@ function mount(dir: Directory, api: Api): void {
     timeBox.hidden = !schedule;
     submit.textContent = schedule ? t('schedule') : t('callNow');
     toggle.hidden = schedule || !dir.open;
+    waitNote.hidden = schedule || !dir.open || !dir.waitEstimateMin;
     if (schedule && !slotsLoaded) void loadSlots();
   }
 
