@@ -83,6 +83,12 @@ const Env = z.object({
   /** Also require a form token on plain API requests (source "api"), not only on the hosted form and widget. */
   FORM_TOKEN_API: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   /** Milliseconds between passes that re-enqueue scheduled requests whose Bull job Redis lost. */
+  /**
+   * Days Asterisk's own CDRs (ami_cdrs, kept to check our records against) are kept; 0 keeps them forever.
+   * Beckon's call records (call_records, what statements are built from) are never pruned: billing history is
+   * the subscriber's and its retention is a legal question, not a default.
+   */
+  CDR_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
   SCHEDULE_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   /** A request this many ms past its time with no job is considered lost by Redis. */
   SCHEDULE_RECOVERY_GRACE_MS: z.coerce.number().int().min(0).default(60_000),

@@ -64,12 +64,7 @@ export async function setSubscriberPlan(db: Queryable, subscriberId: string, pla
 
 export type EndedAttemptRow = EndedAttempt & { n: number; attemptStartedAt: Date; requestCreatedAt: Date; requestScheduledAt: Date | null };
 
-/** An ended attempt with what its records need; null while it has not ended. */
-export async function loadEndedAttempt(db: Queryable, attemptId: string): Promise<EndedAttemptRow | null> {
-  return (await loadEndedAttempts(db, [attemptId]))[0] ?? null;
-}
-
-/** Several ended attempts in one statement (the worker's records of concurrent calls); attempts not ended are left out. */
+/** Ended attempts with what their records need, many in one statement (the records of concurrent calls); attempts not ended are left out. */
 export async function loadEndedAttempts(db: Queryable, attemptIds: readonly string[]): Promise<EndedAttemptRow[]> {
   if (attemptIds.length === 0) return [];
   const { rows } = await db.query({
@@ -139,11 +134,6 @@ function cdrTime(s: unknown): Date | null {
 
 const intOrNull = (s: unknown) => (typeof s === 'string' && /^\d+$/.test(s) ? Number(s) : null);
 
-/** Stores one AMI Cdr event as received (duplicates by uniqueid+sequence are ignored). */
-export async function insertAmiCdr(db: Queryable, e: Record<string, any>): Promise<boolean> {
-  return (await insertAmiCdrs(db, [e])) > 0;
-}
-
 /** Stores AMI Cdr events as received, in one statement; events without a uniqueid are skipped. Returns how many were new. */
 export async function insertAmiCdrs(db: Queryable, events: readonly Record<string, any>[]): Promise<number> {
   const rows = events.filter((e) => String(e.uniqueid ?? '') !== '').map((e) => {
@@ -163,6 +153,18 @@ export async function insertAmiCdrs(db: Queryable, events: readonly Record<strin
      ON CONFLICT DO NOTHING`,
     values: Array.from({ length: 15 }, (_, i) => rows.map((r) => r[i])),
   });
+  return rowCount ?? 0;
+}
+
+/**
+ * Deletes up to `limit` AMI CDRs received before `before`, oldest first; returns how many went. Bounded so one
+ * pass never holds locks on a large table for long (the caller repeats until fewer than `limit` go).
+ */
+export async function deleteAmiCdrsBefore(db: Queryable, before: Date, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM ami_cdrs WHERE id IN (SELECT id FROM ami_cdrs WHERE received_at < $1 ORDER BY received_at LIMIT $2)`,
+    [before, limit],
+  );
   return rowCount ?? 0;
 }
 

@@ -1,8 +1,7 @@
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import type { AmiAdapter, AmiEvent } from '../telephony/ami-adapter.ts';
-import { createBatcher } from '../db/statement-batcher.ts';
-import { isDataError } from '../calls/transition-writer.ts';
+import { createBatcher, isDataError } from '../db/statement-batcher.ts';
 import { buildCallRecords, type CallRecord } from './call-records.ts';
 import { callRecords, queueWait, timeToCallBack } from '../observability/metrics.ts';
 import {

@@ -8,7 +8,7 @@ import type { Department } from '../subscribers/subscriber.types.ts';
 import { cleanUrl, parseCallbackInput, type CallbackInput } from './callback-input.ts';
 import { randomUUID } from 'node:crypto';
 import { insertRequests, markNotEnqueued, type NewRequest } from './callback.repository.ts';
-import { createBatcher } from '../db/statement-batcher.ts';
+import { createBatcher, isDataError } from '../db/statement-batcher.ts';
 import { newStatusToken } from './status-token.ts';
 import { countAccepts } from '../observability/metrics.ts';
 
@@ -52,12 +52,6 @@ const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3600 * 1000;
 
 export function statusUrl(publicUrl: string, id: string, token: string | null): string {
   return `${publicUrl}/api/v1/callbacks/${id}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
-}
-
-/** A PostgreSQL error caused by the data of a statement (SQLSTATE not of the connection/resources/operator classes). */
-function isDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57)/.test(code);
 }
 
 export function createAcceptService(deps: AcceptDeps) {

@@ -280,10 +280,6 @@ export async function findRequestsToDial(db: Queryable, ids: readonly string[]):
   return found;
 }
 
-export async function findRequestToDial(db: Queryable, id: string): Promise<RequestToDial | null> {
-  return (await findRequestsToDial(db, [id])).get(id) ?? null;
-}
-
 export interface RequestMove { id: string; from: readonly RequestStatus[]; to: RequestStatus; reason: string | null }
 
 /**

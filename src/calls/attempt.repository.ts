@@ -33,28 +33,40 @@ export interface NewAttempt {
 }
 
 /**
- * Claims a request for one attempt: moves it from `queued`/`scheduled` to `dialing` (one more attempt, with its
- * status history row, as callback.repository.ts's transitionRequest writes them) and stores the attempt with its
- * first transition, all in one statement. One statement is one transaction, so the claim is as atomic as the
- * BEGIN/UPDATE/INSERT/COMMIT it replaces (four round trips); and as before only one claim can move the request
- * out of queued/scheduled, so a redelivered job or a second worker gets null and dials nothing.
+ * Claims requests for one attempt each: moves each from `queued`/`scheduled` to `dialing` (one more attempt,
+ * with its status history row, as callback.repository.ts's transitionRequest writes them) and stores its
+ * attempt with the first transition, all in one statement. One statement is one transaction, so a claim is as
+ * atomic as the BEGIN/UPDATE/INSERT/COMMIT it replaces (four round trips per request); and as before only one
+ * claim can move a request out of queued/scheduled, so a redelivered job or a second worker gets nothing and
+ * dials nothing. Returns the attempt count of each request claimed, by attempt id. At most one attempt per
+ * request in one call (two would compete for the same row; the caller sends the second on its own).
  */
-export async function claimAttempt(db: Queryable, a: NewAttempt): Promise<{ attemptCount: number } | null> {
+export async function claimAttempts(db: Queryable, as: readonly NewAttempt[]): Promise<Map<string, number>> {
+  const claimed = new Map<string, number>();
+  if (as.length === 0) return claimed;
+  const col = <K extends keyof NewAttempt>(k: K) => as.map((a) => a[k]);
   const { rows } = await db.query({
     name: 'call_attempts.claim',
-    text: `WITH upd AS (
-       UPDATE callback_requests SET status = 'dialing', status_reason = NULL, updated_at = now(), attempt_count = attempt_count + 1
-        WHERE id = $1 AND status IN ('queued', 'scheduled')
-        RETURNING id, attempt_count, (SELECT status FROM callback_requests WHERE id = $1) AS old_status)
+    text: `WITH t AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+         AS t(request_id, attempt_id, state, worker_id, visitor_channel_id, bridge_id, callee_channel_id, callee_kind, callee_endpoint))
+     , upd AS (
+       UPDATE callback_requests r SET status = 'dialing', status_reason = NULL, updated_at = now(), attempt_count = r.attempt_count + 1
+         FROM t WHERE r.id = t.request_id AND r.status IN ('queued', 'scheduled')
+        RETURNING r.id, r.attempt_count, t.attempt_id, (SELECT o.status FROM callback_requests o WHERE o.id = r.id) AS old_status)
      , hist AS (INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT id, old_status, 'dialing', NULL FROM upd)
      , ins AS (
        INSERT INTO call_attempts (id, request_id, n, state, worker_id, visitor_channel_id, bridge_id, callee_channel_id, callee_kind, callee_endpoint)
-       SELECT $2, id, attempt_count, $3, $4, $5, $6, $7, $8, $9 FROM upd RETURNING id)
-     , tr AS (INSERT INTO attempt_transitions (attempt_id, from_state, event, to_state) SELECT id, NULL, 'dial', $3 FROM ins)
-     SELECT attempt_count FROM upd`,
-    values: [a.requestId, a.id, a.state, a.workerId, a.visitorChannelId, a.bridgeId, a.calleeChannelId, a.calleeKind, a.calleeEndpoint],
+       SELECT t.attempt_id, t.request_id, upd.attempt_count, t.state, t.worker_id, t.visitor_channel_id, t.bridge_id, t.callee_channel_id,
+              t.callee_kind, t.callee_endpoint
+         FROM upd JOIN t ON t.attempt_id = upd.attempt_id RETURNING id, state)
+     , tr AS (INSERT INTO attempt_transitions (attempt_id, from_state, event, to_state) SELECT id, NULL, 'dial', state FROM ins)
+     SELECT attempt_id, attempt_count FROM upd`,
+    values: [col('requestId'), col('id'), col('state'), col('workerId'), col('visitorChannelId'), col('bridgeId'), col('calleeChannelId'),
+      col('calleeKind'), col('calleeEndpoint')],
   });
-  return rows[0] ? { attemptCount: rows[0].attempt_count } : null;
+  for (const r of rows) claimed.set(r.attempt_id, r.attempt_count);
+  return claimed;
 }
 
 export interface TransitionRecord {
@@ -68,7 +80,7 @@ export async function recordTransition(db: Queryable, t: TransitionRecord): Prom
 }
 
 /**
- * Stores transitions of several attempts in one statement (src/calls/transition-writer.ts gathers those of
+ * Stores transitions of several attempts in one statement (src/calls/dial-store.ts gathers those of
  * concurrent calls). At most one transition per attempt: a second one for the same attempt would race the
  * first in the UPDATE; callers with more go one by one.
  */

@@ -3,7 +3,7 @@ import type { Pool } from '../db/pool.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { OriginateError } from '../telephony/telephony-port.ts';
 import { recordTransition } from './attempt.repository.ts';
-import type { TransitionWriter } from './transition-writer.ts';
+import type { TransitionWriter } from './dial-store.ts';
 import { callIds } from './call-ids.ts';
 import { transition, type CallContext, type CallEvent, type CallState, type Effect, type Outcome } from './call-state.ts';
 import { lostTransition, type LostEvent } from './recovery.ts';

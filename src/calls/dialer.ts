@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Config } from '../config.ts';
-import { findRequestToDial, markEnqueued, transitionRequest, type RequestToDial } from '../callbacks/callback.repository.ts';
+import { markEnqueued, transitionRequest, type RequestToDial } from '../callbacks/callback.repository.ts';
 import type { CallbackQueue } from '../queue/callback-queue.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { findSubscriberById, toDepartment, toSubscriber } from '../subscribers/subscriber.repository.ts';
@@ -10,8 +10,8 @@ import type { Department, Subscriber } from '../subscribers/subscriber.types.ts'
 import type { CallbackRequest } from '../callbacks/callback.types.ts';
 import { dialDigits } from '../phone/phone-number.ts';
 import type { TelephonyEvent, TelephonyPort } from '../telephony/telephony-port.ts';
-import { claimAttempt, listTransitions, type AttemptRow } from './attempt.repository.ts';
-import { createTransitionWriter, type TransitionWriter } from './transition-writer.ts';
+import { listTransitions, type AttemptRow } from './attempt.repository.ts';
+import { createDialStore, type DialStore } from './dial-store.ts';
 import { callIds, parseCallId } from './call-ids.ts';
 import { CallSession, type SessionSettings, type SessionTarget } from './call-session.ts';
 import { AgentFirstSession } from './agent-first-session.ts';
@@ -112,11 +112,13 @@ export class Dialer {
   /** Agent-first calls (their own state machine, agent-first-state.ts); kept apart so recovery sees only CallSessions. */
   readonly agentSessions = new Map<string, AgentFirstSession>();
   private draining = false;
-  /** Transitions of concurrent calls share statements (transition-writer.ts). */
-  private readonly record: TransitionWriter;
+  /** The statements of concurrent calls share round trips (dial-store.ts). */
+  private readonly store: DialStore;
+  private readonly record: DialStore['record'];
 
   constructor(private readonly deps: DialerDeps) {
-    this.record = createTransitionWriter(deps.pool);
+    this.store = createDialStore(deps.pool);
+    this.record = this.store.record;
     deps.port.onEvent((e) => this.route(e));
   }
 
@@ -128,8 +130,9 @@ export class Dialer {
   async startAttempt(requestId: string): Promise<'dialed' | 'skipped'> {
     const { pool, log } = this.deps;
     if (this.draining) throw new Error('worker is shutting down');
-    // One round trip for the request, its subscriber and department, and the do-not-call flag.
-    const found = await findRequestToDial(pool, requestId);
+    // The request, its subscriber and department, and the do-not-call flag: one statement (shared with
+    // concurrent jobs).
+    const found = await this.store.load(requestId);
     if (!found) return 'skipped';
     const { request } = found;
     if (request.status !== 'queued' && request.status !== 'scheduled') return 'skipped';
@@ -186,18 +189,18 @@ export class Dialer {
         optOut: () => this.deps.onOptOut?.(request.phoneE164, subscriber.id) ?? Promise.resolve(),
       },
     );
-    const claimed = await claimAttempt(pool, {
+    const claimed = await this.store.claim({
       id: attemptId, requestId, state: 'visitor_ringing', workerId: this.deps.workerId,
       visitorChannelId: session.ids.visitor, calleeChannelId: session.ids.callee, bridgeId: session.ids.bridge,
       calleeKind: callee.kind, calleeEndpoint: callee.endpoint,
     });
-    if (!claimed) {
+    if (claimed === null) {
       if (plan.kind === 'customer_first') await this.deps.agents!.offerEnded({ agentId: plan.agent.id, requestId, outcome: 'canceled' });
       return 'skipped';
     }
     // Only claims change attempt_count, and no other claim succeeds while this attempt runs: this is the count
     // the retry policy needs when the attempt ends, without reading the request again.
-    attemptsDone = claimed.attemptCount;
+    attemptsDone = claimed;
     this.sessions.set(attemptId, session);
     void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
     await session.start();
@@ -239,16 +242,16 @@ export class Dialer {
         },
       },
     );
-    const claimed = await claimAttempt(pool, {
+    const claimed = await this.store.claim({
       id: attemptId, requestId, state: 'offered', workerId: this.deps.workerId,
       visitorChannelId: session.ids.visitor, calleeChannelId: session.ids.callee, bridgeId: session.ids.bridge,
       calleeKind: 'agent', calleeEndpoint: plan.agent.endpoint,
     });
-    if (!claimed) {
+    if (claimed === null) {
       await agents.offerEnded({ agentId: plan.agent.id, requestId, outcome: 'canceled' });
       return 'skipped';
     }
-    attemptsDone = claimed.attemptCount;
+    attemptsDone = claimed;
     this.agentSessions.set(attemptId, session);
     void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
     await session.start();
@@ -267,7 +270,7 @@ export class Dialer {
       await this.endOrphanedAgentFirst(a);
       return null;
     }
-    const found = await findRequestToDial(pool, a.requestId);
+    const found = await this.store.load(a.requestId);
     if (!found) return null;
     const { request } = found;
     const { subscriber, department } = dialParties(found);
@@ -294,7 +297,7 @@ export class Dialer {
    * request goes back in line (the agent's reservation was released when this worker started).
    */
   private async endOrphanedAgentFirst(a: AttemptRow): Promise<void> {
-    const { pool, port, log } = this.deps;
+    const { port, log } = this.deps;
     const ids = callIds(a.id);
     for (const ch of [ids.visitor, ids.callee]) await port.hangup(ch).catch(() => {});
     await port.destroyBridge(ids.bridge).catch(() => {});
@@ -389,7 +392,7 @@ export class Dialer {
   }
 
   private async finishRequest(id: string, from: readonly CallbackRequest['status'][], to: CallbackRequest['status'], reason: string | null): Promise<void> {
-    const moved = await transitionRequest(this.deps.pool, id, from, to, reason);
-    if (moved.ok) void this.deps.bus.publish({ type: 'request.status', requestId: id, status: to, reason, at: new Date().toISOString() });
+    const moved = await this.store.move({ id, from, to, reason });
+    if (moved) void this.deps.bus.publish({ type: 'request.status', requestId: id, status: to, reason, at: new Date().toISOString() });
   }
 }

@@ -2,6 +2,7 @@ import type { Container } from '../container.ts';
 import { AriAdapter } from '../telephony/ari-adapter.ts';
 import { AmiAdapter } from '../telephony/ami-adapter.ts';
 import { startAccounting } from '../accounting/call-recorder.service.ts';
+import { startCdrRetention } from '../accounting/cdr-retention.ts';
 import { dialOutcomes } from '../observability/metrics.ts';
 import { startWorkerStatus } from '../observability/worker-status.ts';
 import { startMetricsServer } from '../observability/metrics-server.ts';
@@ -36,6 +37,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   const ami = new AmiAdapter({ host: config.AMI_HOST, port: config.AMI_PORT, user: config.AMI_USER, secret: config.AMI_SECRET, log: log.child({ component: 'ami' }) });
   await ami.connect().catch(async (err) => { await port.close(); throw err; });
   const accounting = startAccounting({ pool: c.pool, log: log.child({ component: 'accounting' }), trunkTemplate: config.TRUNK_ENDPOINT, ami });
+  const cdrRetention = startCdrRetention({ pool: c.pool, log: log.child({ component: 'accounting' }), days: config.CDR_RETENTION_DAYS });
   // Agents (issue 5): reservations left by this worker's previous run are released before it takes jobs.
   const agentSide = await createAgentWorker(c);
   const dialer = new Dialer({
@@ -109,6 +111,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
       await port.close();
       agentSide.stop();
       accounting.stop();
+      cdrRetention.stop();
       await status.stop();
       await metricsServer?.close();
       ami.close();

@@ -65,3 +65,13 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, opts: Bat
     schedule();
   });
 }
+
+/**
+ * A PostgreSQL error raised by a statement's content (any SQLSTATE outside the connection, resources and
+ * operator-intervention classes 08/53/57): worth retrying a failed batch item by item (retrySingly), since one
+ * item's bad data or a deadlock should not fail the others; a lost server fails them all either way.
+ */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57)/.test(code);
+}

@@ -139,8 +139,10 @@ test('phone verification: the server calls, speaks a code, the subscriber types 
   t.is(ok.status, 303);
   t.truthy((await sub(form.email!)).phone_verified_at);
   // The call ended by itself: nothing left up at the "Asterisk", and the attempt is recorded.
-  await new Promise((r) => setTimeout(r, 1500));
-  t.deepEqual(s.sim.channels().filter((c: any) => c.id === placed[0]!.channelId), []);
+  // The code is spoken a last time before the hang-up; on a loaded machine that takes longer than usual.
+  const stillUp = () => s.sim.channels().filter((c: any) => c.id === placed[0]!.channelId);
+  for (let waited = 0; stillUp().length > 0 && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+  t.deepEqual(stillUp(), []);
   t.is((await s.c.pool.query(`SELECT call_status FROM phone_verifications WHERE id = $1`, [v.id])).rows[0].call_status, 'spoken');
   s.c.subscribers.invalidate();
   const r = await request(s.base, '+1 202 555 0145', { subscriber: row.slug });

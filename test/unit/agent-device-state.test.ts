@@ -1,5 +1,5 @@
 import test from 'ava';
-import { deviceUpdateFromAmi } from '../../src/agents/device-state.ts';
+import { deviceUpdateFromAmi, trunkDevice } from '../../src/agents/device-state.ts';
 
 test('DeviceStateChange gives the state directly', (t) => {
   t.deepEqual(deviceUpdateFromAmi({ event: 'DeviceStateChange', device: 'PJSIP/agent1', state: 'INUSE' }), { device: 'PJSIP/agent1', state: 'INUSE' });
@@ -16,4 +16,11 @@ test('unreachable contact or peer makes the device UNAVAILABLE; reachable is lef
 test('other events are ignored', (t) => {
   t.is(deviceUpdateFromAmi({ event: 'Newchannel', channel: 'PJSIP/agent1-0001' }), null);
   t.is(deviceUpdateFromAmi({ event: 'DeviceStateChange' }), null);
+});
+
+test('the trunk device, whose states are not stored, follows the trunk template', (t) => {
+  t.is(trunkDevice('PJSIP/{number}@carrier'), 'PJSIP/carrier');
+  t.is(trunkDevice('SIP/carrier/{number}'), 'SIP/carrier');
+  t.is(trunkDevice('Local/{number}@from-internal/n'), null);
+  t.is(trunkDevice('PJSIP/agent1'), null);
 });

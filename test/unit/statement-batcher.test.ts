@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createBatcher } from '../../src/db/statement-batcher.ts';
+import { createBatcher, isDataError } from '../../src/db/statement-batcher.ts';
 
 test('items handed in together go in one batch, and each caller gets its own result', async (t) => {
   const batches: number[][] = [];
@@ -40,4 +40,15 @@ test('a failure that is not the data\'s fault fails every item of the batch with
   const results = await Promise.allSettled([1, 2, 3].map(run));
   t.true(results.every((r) => r.status === 'rejected'));
   t.is(calls, 1);
+});
+
+test('isDataError tells item errors (retried one by one) from a lost server (fails the batch)', (t) => {
+  t.true(isDataError({ code: '23505' }));
+  t.true(isDataError({ code: '22P02' }));
+  t.true(isDataError({ code: '40P01' }));
+  t.false(isDataError({ code: '08006' }));
+  t.false(isDataError({ code: '57P01' }));
+  t.false(isDataError({ code: '53300' }));
+  t.false(isDataError(new Error('Connection terminated')));
+  t.false(isDataError({ code: 'ECONNREFUSED' }));
 });

@@ -1,0 +1,41 @@
+import type { Pool } from '../db/pool.ts';
+import type { Logger } from '../logger.ts';
+import { deleteAmiCdrsBefore } from './accounting.repository.ts';
+
+const DAY_MS = 24 * 3600 * 1000;
+const CHUNK = 5000;
+
+/** Deletes the AMI CDRs received more than `days` days before `now`, a chunk at a time; returns how many went. */
+export async function pruneAmiCdrs(pool: Pool, days: number, now = new Date()): Promise<number> {
+  if (days <= 0) return 0;
+  const before = new Date(now.getTime() - days * DAY_MS);
+  let total = 0;
+  for (;;) {
+    const n = await deleteAmiCdrsBefore(pool, before, CHUNK);
+    total += n;
+    if (n < CHUNK) return total;
+  }
+}
+
+/**
+ * The worker's retention pass over AMI CDRs: once shortly after start, then every `intervalMs` (hourly by
+ * default). Every worker runs it; two passes at once only delete the same rows once.
+ */
+export function startCdrRetention(d: { pool: Pool; log: Logger; days: number; intervalMs?: number }): { stop(): void; runOnce(): Promise<number> } {
+  const runOnce = async () => {
+    try {
+      const n = await pruneAmiCdrs(d.pool, d.days);
+      if (n > 0) d.log.info({ deleted: n, days: d.days }, 'old AMI CDRs pruned');
+      return n;
+    } catch (err) {
+      d.log.warn({ err: (err as Error).message }, 'AMI CDR pruning failed; next pass retries');
+      return 0;
+    }
+  };
+  if (d.days <= 0) return { stop() {}, runOnce };
+  const first = setTimeout(() => void runOnce(), 30_000);
+  const timer = setInterval(() => void runOnce(), d.intervalMs ?? 3600_000);
+  first.unref();
+  timer.unref();
+  return { stop() { clearTimeout(first); clearInterval(timer); }, runOnce };
+}
