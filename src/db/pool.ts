@@ -6,8 +6,22 @@ export type PoolClient = pg.PoolClient;
 // timestamptz and bigint come back as Date and string by default; count(*) fits in a JS number for us.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/**
+ * Every statement is planned at each execution (plan_cache_mode=force_custom_plan). Our hot statements are named
+ * (prepared once per connection), and for those PostgreSQL would otherwise settle, after five runs, on one
+ * generic plan made from the table statistics of that moment and keep it until the next ANALYZE. On a new
+ * install that moment finds callback_requests nearly empty: the open-request lookup then walked a subscriber's
+ * whole queue per request (callback_requests_subscriber_idx) or scanned the table, slower as the queue grew
+ * (npm run bench: the accept rate fell from 2,000 to 550 req/s in 40 s, PostgreSQL CPU per request ten times
+ * higher; test/integration/query-plans.test.ts). A plain `id = ANY($1)` lookup can settle on a table scan the
+ * same way. Planning each execution costs a fraction of a millisecond per statement, and the hot statements
+ * carry a batch of requests each (statement-batcher.ts).
+ */
 export function createPool(databaseUrl: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000 });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl, max, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000,
+    options: '-c plan_cache_mode=force_custom_plan',
+  });
   // An idle client losing its connection (PostgreSQL restart) must not crash the process.
   pool.on('error', () => {});
   return pool;
