@@ -129,8 +129,24 @@ function localDayOf(zone: string, ms: number): LocalDay {
   return wall - (((wall % DAY) + DAY) % DAY);
 }
 
+// Spans per hours object and local day: each costs several offset lookups and the accept path asks for
+// today's and yesterday's on every request (isOpen was ~5% of its CPU, npm run bench profile). A day's spans
+// never change (hours objects are not mutated, see hoursFromSettings); a few days per object are kept.
+const spansCache = new WeakMap<BusinessHours, Map<LocalDay, Span[]>>();
+
 /** Absolute [start, end) spans of the intervals that open on the local date `day`. */
 function spansOn(h: BusinessHours, day: LocalDay): Span[] {
+  let byDay = spansCache.get(h);
+  if (!byDay) { byDay = new Map(); spansCache.set(h, byDay); }
+  const hit = byDay.get(day);
+  if (hit) return hit;
+  const spans = computeSpans(h, day);
+  if (byDay.size >= 64) byDay.delete(byDay.keys().next().value!);
+  byDay.set(day, spans);
+  return spans;
+}
+
+function computeSpans(h: BusinessHours, day: LocalDay): Span[] {
   const list = h.weekly[WEEKDAYS[(new Date(day).getUTCDay() + 6) % 7]!];
   if (!list || list.length === 0) return [];
   if (h.holidays.length && h.holidays.includes(new Date(day).toISOString().slice(0, 10))) return [];
