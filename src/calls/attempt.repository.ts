@@ -120,6 +120,24 @@ export async function listLiveAttempts(db: Queryable, workerId?: string): Promis
   return rows.map(toAttempt);
 }
 
+/** Workers other than `me` with attempts in flight, each with the start of its oldest one. */
+export async function listWorkersWithLiveAttempts(db: Queryable, me: string): Promise<{ workerId: string; oldestStartedAt: Date }[]> {
+  const { rows } = await db.query(
+    `SELECT worker_id, min(started_at) AS oldest FROM call_attempts
+      WHERE ended_at IS NULL AND worker_id IS NOT NULL AND worker_id <> $1 GROUP BY worker_id`, [me]);
+  return rows.map((r) => ({ workerId: r.worker_id, oldestStartedAt: r.oldest }));
+}
+
+/**
+ * Hands the in-flight attempts of worker `from` to worker `to`, in one statement: when two workers take over
+ * the same dead one at once, each attempt goes to exactly one of them. Returns the attempts moved.
+ */
+export async function transferLiveAttempts(db: Queryable, from: string, to: string): Promise<AttemptRow[]> {
+  const { rows } = await db.query(
+    `UPDATE call_attempts SET worker_id = $2 WHERE worker_id = $1 AND ended_at IS NULL RETURNING *`, [from, to]);
+  return rows.map(toAttempt);
+}
+
 export async function listTransitions(db: Queryable, attemptId: string): Promise<{ from: string | null; event: string; to: string }[]> {
   const { rows } = await db.query(`SELECT from_state, event, to_state FROM attempt_transitions WHERE attempt_id = $1 ORDER BY id`, [attemptId]);
   return rows.map((r) => ({ from: r.from_state, event: r.event, to: r.to_state }));

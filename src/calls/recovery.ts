@@ -82,7 +82,7 @@ export interface RecoveryDeps {
 }
 
 /** The stored callee of an attempt (re-adopting must not pick a new agent for a call already under way). */
-async function storedCallee(pool: Pool, attemptId: string): Promise<CalleeTarget> {
+export async function storedCallee(pool: Pool, attemptId: string): Promise<CalleeTarget> {
   // Read-only look at call_attempts (owned by attempt.repository.ts), for the two columns AttemptRow lacks.
   const { rows } = await pool.query(`SELECT callee_kind, callee_endpoint FROM call_attempts WHERE id = $1`, [attemptId]);
   return { kind: rows[0]?.callee_kind === 'agent' ? 'agent' : 'phone', endpoint: rows[0]?.callee_endpoint ?? '', label: 'recovered' };

@@ -10,6 +10,7 @@ import { startOutboxRelay } from '../callbacks/outbox-relay.ts';
 import { createAgentWorker } from '../agents/agent-worker.ts';
 import { Dialer, trunkEndpoint, type DialerDeps } from './dialer.ts';
 import { startRecovery } from './recovery.ts';
+import { startTakeover } from './takeover.ts';
 import { startScheduleRecovery } from '../schedule/schedule-recovery.ts';
 import { addToDoNotCall } from '../policy/do-not-call.repository.ts';
 import { VerificationCaller } from '../verification/verification-caller.ts';
@@ -23,7 +24,7 @@ export interface WorkerHandle {
   /** SIGTERM path: stop taking jobs, let calls finish up to the grace period, then hang up the rest. */
   stop(graceSec?: number): Promise<void>;
   /** Run a reconciliation with Asterisk / a scheduled-job recovery pass now (they also run by themselves). */
-  recover: { calls(): Promise<void>; scheduled(): Promise<number> };
+  recover: { calls(): Promise<void>; scheduled(): Promise<number>; takeover(): Promise<number> };
 }
 
 export type WorkerExtensions = Partial<Pick<DialerDeps, 'resolveCallee' | 'onOptOut' | 'onAttemptEnded'>>;
@@ -72,6 +73,10 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   const recovery = startRecovery({ pool: c.pool, port, dialer, workerId: config.WORKER_ID, log });
   await Promise.race([recovery.ready, new Promise((r) => setTimeout(r, 10_000).unref())]);
   const scheduled = startScheduleRecovery({ pool: c.pool, queue: c.queue, log, intervalMs: config.SCHEDULE_RECOVERY_INTERVAL_MS, graceMs: config.SCHEDULE_RECOVERY_GRACE_MS });
+  const takeover = startTakeover({
+    pool: c.pool, redis: c.redis, prefix: config.REDIS_PREFIX, port, dialer, workerId: config.WORKER_ID, log,
+    afterMs: config.TAKEOVER_AFTER_SEC * 1000, intervalMs: config.TAKEOVER_INTERVAL_MS,
+  });
   const relay = startOutboxRelay({ pool: c.pool, queue: c.queue, log, intervalMs: config.OUTBOX_INTERVAL_MS });
   void c.queue.queue.process(config.WORKER_CONCURRENCY, async (job) => {
     const result = await dialer.startAttempt(job.data.requestId);
@@ -88,10 +93,11 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
 
   return {
     dialer, port, ami,
-    recover: { calls: () => recovery.runOnce(), scheduled: () => scheduled.runOnce() },
+    recover: { calls: () => recovery.runOnce(), scheduled: () => scheduled.runOnce(), takeover: () => takeover.runOnce() },
     async stop(graceSec = config.SHUTDOWN_GRACE_SEC) {
       relay.stop();
       scheduled.stop();
+      takeover.stop();
       dialer.drain();
       // Local pause: this worker takes no new jobs; jobs not started stay in Redis for other workers.
       await c.queue.queue.pause(true, true).catch(() => {});

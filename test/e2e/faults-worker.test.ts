@@ -151,3 +151,38 @@ test.serial('worker SIGTERM: stops taking jobs, lets short calls finish, hands t
   next.proc.kill('SIGTERM');
   t.is(await next.exited, 0);
 });
+
+test.serial('a worker that never comes back: another worker takes over its calls after TAKEOVER_AFTER_SEC, and the retry policy calls again', async (t) => {
+  s.sim.setRules([
+    CALLEE_STAYS,
+    { pattern: '12025550461$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 10_000_000 } }, // connected when its worker dies
+    { pattern: '12025550462$', behavior: { kind: 'answer', afterMs: 60_000, hangupAfterMs: 10_000_000 } }, // ringing when its worker dies
+  ]);
+  const gone = await startWorkerProcess({ WORKER_ID: 'gone-for-good' });
+  const connected = await request(s.base, '+1 202 555 0461');
+  t.true(await until(async () => (await stateOf(connected.json.id)) === 'connected'));
+  const ringing = await request(s.base, '+1 202 555 0462');
+  t.true(await until(() => s.sim.originates({ number: '12025550462' }).length === 1));
+  gone.proc.kill('SIGKILL');
+  await gone.exited;
+  s.sim.setRules([CALLEE_STAYS]);
+
+  // Another worker id (the dead one's host was replaced): it never re-adopts these calls as its own.
+  const survivor = await startWorkerProcess({ WORKER_ID: 'survivor', TAKEOVER_AFTER_SEC: '2', TAKEOVER_INTERVAL_MS: '300' });
+  t.regex(survivor.out.join(''), /"worker started"/);
+  const connectedDone = await waitForStatus(s.base, connected.json, (x) => FINAL.has(x.status), 20000);
+  t.is(connectedDone.status, 'completed', 'the visitor had been called back: answered, not retried');
+  t.deepEqual(connectedDone.attempts.map((x: any) => x.outcome), ['answered']);
+  const ringingDone = await waitForStatus(s.base, ringing.json, (x) => FINAL.has(x.status), 20000);
+  t.is(ringingDone.status, 'completed');
+  t.deepEqual(ringingDone.attempts.map((x: any) => x.outcome), ['failed', 'answered'], 'the ringing call was retried by the survivor');
+  const [first] = await attemptsOf(ringing.json.id);
+  t.regex(first.cause_txt, /gone-for-good sent no heartbeat/);
+  t.regex(survivor.out.join(''), /taking over the calls of a worker that is gone/);
+  const { rows } = await s.c.pool.query(`SELECT count(*)::int AS n FROM call_attempts WHERE worker_id = 'gone-for-good' AND ended_at IS NULL`);
+  t.is(rows[0].n, 0, 'nothing left in flight under the dead worker');
+  // Its legs were hung up at the "Asterisk": nobody is left talking on a line no worker watches.
+  await checkExactlyOnce(t, [connected.json.id, ringing.json.id]);
+  survivor.proc.kill('SIGTERM');
+  t.is(await survivor.exited, 0);
+});
