@@ -1,3 +1,4 @@
+import { countLiveAttempts } from '../calls/attempt.repository.ts';
 import type { Redis } from 'ioredis';
 import type { Pool } from '../db/pool.ts';
 import type { CallbackQueue } from '../queue/callback-queue.ts';
@@ -38,7 +39,7 @@ export async function systemStatus(d: { pool: Pool; redis: Redis; queue: Callbac
     timed(() => readHeartbeats(d.redis, d.prefix)),
     timed(() => ari('/asterisk/info')),
     timed(() => ari('/endpoints')),
-    timed(() => d.pool.query(`SELECT count(*)::int AS n FROM call_attempts WHERE ended_at IS NULL`)),
+    timed(() => countLiveAttempts(d.pool)),
   ]);
   const workerList = workers.ok ? workers.value : [];
   const checks: Check[] = [
@@ -58,6 +59,6 @@ export async function systemStatus(d: { pool: Pool; redis: Redis; queue: Callbac
         resource: `${e.technology}/${e.resource}`, state: e.state, channels: e.channel_ids?.length ?? 0, trunk: e.resource === trunk,
       })).sort((a, b) => Number(b.trunk) - Number(a.trunk) || a.resource.localeCompare(b.resource))
       : [],
-    activeCalls: active.ok ? active.value.rows[0].n : 0,
+    activeCalls: active.ok ? active.value : 0,
   };
 }

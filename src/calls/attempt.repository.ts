@@ -120,6 +120,18 @@ export async function listLiveAttempts(db: Queryable, workerId?: string): Promis
   return rows.map(toAttempt);
 }
 
+/** Attempts in flight across all workers (the operator console and the metrics). */
+export async function countLiveAttempts(db: Queryable): Promise<number> {
+  const { rows } = await db.query(`SELECT count(*)::int AS n FROM call_attempts WHERE ended_at IS NULL`);
+  return rows[0].n;
+}
+
+/** Who an attempt rings as its second leg (kind and endpoint), as stored when it was claimed. */
+export async function findAttemptCallee(db: Queryable, attemptId: string): Promise<{ kind: string; endpoint: string } | null> {
+  const { rows } = await db.query(`SELECT callee_kind, callee_endpoint FROM call_attempts WHERE id = $1`, [attemptId]);
+  return rows[0] ? { kind: rows[0].callee_kind, endpoint: rows[0].callee_endpoint } : null;
+}
+
 /** Workers other than `me` with attempts in flight, each with the start of its oldest one. */
 export async function listWorkersWithLiveAttempts(db: Queryable, me: string): Promise<{ workerId: string; oldestStartedAt: Date }[]> {
   const { rows } = await db.query(

@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.ts';
 import type { Pool } from '../db/pool.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
-import { listLiveAttempts, type AttemptRow } from './attempt.repository.ts';
+import { findAttemptCallee, listLiveAttempts, type AttemptRow } from './attempt.repository.ts';
 import { callIds } from './call-ids.ts';
 import type { CallEvent, CallState, Effect, Outcome, Transition } from './call-state.ts';
 import type { CallSession } from './call-session.ts';
@@ -83,9 +83,8 @@ export interface RecoveryDeps {
 
 /** The stored callee of an attempt (re-adopting must not pick a new agent for a call already under way). */
 export async function storedCallee(pool: Pool, attemptId: string): Promise<CalleeTarget> {
-  // Read-only look at call_attempts (owned by attempt.repository.ts), for the two columns AttemptRow lacks.
-  const { rows } = await pool.query(`SELECT callee_kind, callee_endpoint FROM call_attempts WHERE id = $1`, [attemptId]);
-  return { kind: rows[0]?.callee_kind === 'agent' ? 'agent' : 'phone', endpoint: rows[0]?.callee_endpoint ?? '', label: 'recovered' };
+  const c = await findAttemptCallee(pool, attemptId);
+  return { kind: c?.kind === 'agent' ? 'agent' : 'phone', endpoint: c?.endpoint ?? '', label: 'recovered' };
 }
 
 function presence(channels: Map<string, string>, id: string, confirmedBefore: boolean): Presence {

@@ -1,3 +1,4 @@
+import { countLiveAttempts } from '../calls/attempt.repository.ts';
 import Router from 'koa-router';
 import type { Pool } from '../db/pool.ts';
 import type { CallbackQueue } from '../queue/callback-queue.ts';
@@ -16,8 +17,7 @@ export function metricsRoutes(deps: MetricsDeps): Router<AppState, {}> {
       throw new AppError(deps.token ? 401 : 403, 'metrics_forbidden', 'Metrics are not available to this client.');
     }
     await Promise.all([
-      deps.pool.query(`SELECT count(*)::int AS n FROM call_attempts WHERE ended_at IS NULL`)
-        .then(({ rows }) => activeCalls.set(rows[0].n)).catch(() => {}),
+      countLiveAttempts(deps.pool).then((n) => activeCalls.set(n)).catch(() => {}),
       (deps.queue.ready() ? deps.queue.queue.getJobCounts() : Promise.reject(new Error('redis down')))
         .then((counts) => { for (const [state, n] of Object.entries(counts)) queueJobs.set({ state }, Number(n)); }).catch(() => {}),
     ]);
