@@ -42,6 +42,9 @@ export class AgentFirstSession {
   private timers: NodeJS.Timeout[] = [];
   private offer: AgentFirstTransition['offer'];
   private visitorDialed = false;
+  /** When each leg's originate was accepted (recovery: a leg not yet created is not a leg lost). */
+  agentOriginatedAt: number | null = null;
+  visitorOriginatedAt: number | null = null;
   readonly ids: ReturnType<typeof callIds>;
   readonly log: Logger;
   private readonly record: TransitionWriter;
@@ -65,8 +68,13 @@ export class AgentFirstSession {
     else this.timer(this.settings.offerTimeoutMs, { type: 'offer.timeout' });
   }
 
-  dispatch(event: AgentFirstEvent): Promise<void> {
-    this.chain = this.chain.then(() => this.handle(event)).catch((err) => {
+  /** Dispatches only if the session is still in `state` (recovery decided on that state; events may have moved it on). */
+  dispatchIf(state: AgentFirstState, event: AgentFirstEvent): Promise<void> {
+    return this.dispatch(event, state);
+  }
+
+  dispatch(event: AgentFirstEvent, onlyIn?: AgentFirstState): Promise<void> {
+    this.chain = this.chain.then(() => (onlyIn === undefined || this.state === onlyIn ? this.handle(event) : undefined)).catch((err) => {
       this.log.error({ err, event: event.type }, 'agent-first session error; ending the call');
       if (!this.ended) return this.handle({ type: 'abort', reason: 'internal error' }).catch(() => {});
     });
@@ -117,6 +125,7 @@ export class AgentFirstSession {
             timeoutSec: this.settings.ringTimeoutSec, appArgs: ['agent', this.target.attemptId],
             variables: { 'CHANNEL(accountcode)': this.target.accountCode },
           });
+          this.agentOriginatedAt = Date.now();
         } catch (err) {
           this.ctx.agentUp = false;
           this.log.warn({ err: (err as Error).message }, 'agent originate refused');
@@ -138,6 +147,7 @@ export class AgentFirstSession {
             timeoutSec: this.settings.ringTimeoutSec, appArgs: ['visitor', this.target.attemptId],
             variables: { 'CHANNEL(accountcode)': this.target.accountCode },
           });
+          this.visitorOriginatedAt = Date.now();
         } catch (err) {
           this.ctx.visitorUp = false;
           this.log.warn({ err: (err as Error).message }, 'visitor originate refused');

@@ -5,6 +5,7 @@ import { findAttemptCallee, listLiveAttempts, type AttemptRow } from './attempt.
 import { callIds } from './call-ids.ts';
 import type { CallEvent, CallState, Effect, Outcome, Transition } from './call-state.ts';
 import type { CallSession } from './call-session.ts';
+import type { AgentFirstEvent, AgentFirstState } from './agent-first-state.ts';
 import type { CalleeTarget, Dialer } from './dialer.ts';
 
 /**
@@ -73,6 +74,34 @@ export function reconcileAttempt(state: CallState, visitor: Presence, callee: Pr
   }
 }
 
+/**
+ * The same decision for a live agent-first call (agent-first-state.ts) after events were lost: a leg gone is
+ * reported as ended (cause unknown: the state machine decides what that means in each state), a leg answered
+ * during the gap as answered; anything else goes on. Only live sessions of this process are reconciled: an
+ * agent-first call left by a previous process is ended and put back in line (dialer.resume).
+ */
+export function reconcileAgentFirst(state: AgentFirstState, agent: Presence, visitor: Presence): { action: 'keep' } | { action: 'event'; event: AgentFirstEvent } {
+  const ended = (who: string, type: 'callee.ended' | 'visitor.ended'): { action: 'event'; event: AgentFirstEvent } =>
+    ({ action: 'event', event: { type, cause: 0, causeTxt: `${who} leg gone while events were lost` } });
+  switch (state) {
+    case 'agent_ringing':
+      if (agent === null) return ended('agent', 'callee.ended');
+      if (agent === 'Up') return { action: 'event', event: { type: 'callee.answered' } };
+      return { action: 'keep' };
+    case 'visitor_ringing':
+      if (agent === null) return ended('agent', 'callee.ended');
+      if (visitor === null) return ended('visitor', 'visitor.ended');
+      if (visitor === 'Up') return { action: 'event', event: { type: 'visitor.answered' } };
+      return { action: 'keep' };
+    case 'connected':
+      if (visitor === null) return ended('visitor', 'visitor.ended');
+      if (agent === null) return ended('agent', 'callee.ended');
+      return { action: 'keep' };
+    default:
+      return { action: 'keep' };
+  }
+}
+
 export interface RecoveryDeps {
   pool: Pool;
   port: TelephonyPort;
@@ -119,6 +148,19 @@ export async function reconcile(d: RecoveryDeps): Promise<RecoveryReport> {
     const v = presence(channels, ids.visitor, s.visitorOriginatedAt !== null && s.visitorOriginatedAt < listedAt);
     const c = presence(channels, ids.callee, s.calleeOriginatedAt !== null && s.calleeOriginatedAt < listedAt);
     apply(s, s.state, reconcileAttempt(s.state, v, c, { resumed: false }), { visitorUp: v !== null, calleeUp: c !== null && c !== 'unknown' });
+  }
+
+  for (const s of [...d.dialer.agentSessions.values()]) {
+    if (s.ended) continue;
+    const a = presence(channels, s.ids.callee, s.agentOriginatedAt !== null && s.agentOriginatedAt < listedAt);
+    const v = presence(channels, s.ids.visitor, s.visitorOriginatedAt !== null && s.visitorOriginatedAt < listedAt);
+    const decision = reconcileAgentFirst(s.state, a, v);
+    report.checked++;
+    if (decision.action === 'keep') report.kept++;
+    else {
+      if (decision.event.type.endsWith('.ended')) report.lost++; else report.replayed++;
+      void s.dispatchIf(s.state, decision.event);
+    }
   }
 
   const orphans: AttemptRow[] = (await listLiveAttempts(d.pool, d.workerId)).filter((a) => !d.dialer.sessions.has(a.id));

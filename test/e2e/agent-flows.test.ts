@@ -171,3 +171,48 @@ test.serial('customer-first: a busy agent is replaced by the next one while the 
   t.is(s.sim.originates().filter((o: any) => o.endpoint === 'PJSIP/12025550155@carrier').length, 1);
   await s.c.pool.query(`UPDATE agents SET active = false WHERE login IN ('cfbusy', 'cfgood')`);
 });
+
+test.serial('agent-first: the ARI socket drops while the visitor rings and the visitor answers in the gap: the answer is replayed and the call connects', async (t) => {
+  const a = await agent('afdrop1', 'PJSIP/afdropone');
+  await setAgentStatus(s.c.pool, a.id, 'available');
+  await setMode('agent_first');
+  s.sim.setRules([{ pattern: '12025550163$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 20000 } }]);
+  const r = await request(s.base, '+1 202 555 0163');
+  t.is(r.status, 202, r.text);
+  const deadline = Date.now() + 10000;
+  while (s.sim.originates({ number: '12025550163' }).length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+  s.sim.dropWebSockets(); // the answer (30 ms later at this time scale) happens while no socket is open
+  const st = await waitForStatus(s.base, r.json, (j) => FINAL.has(j.status), 20000);
+  t.is(st.status, 'completed');
+  const [att] = await attemptsOf(r.json.id);
+  t.is(att.outcome, 'answered');
+  const transitions = await listTransitions(s.c.pool, att.id);
+  t.deepEqual(transitions.map((x) => x.to), ['offered', 'agent_ringing', 'visitor_ringing', 'connected', 'ended']);
+  t.true(transitions.some((x) => x.event === 'visitor.answered'));
+  t.deepEqual(s.sim.channels().filter((c: any) => c.id.includes(att.id)), []);
+  s.sim.resetRules();
+  await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [a.id]);
+});
+
+test.serial('agent-first: the ARI socket drops and the ringing visitor hangs up in the gap: the attempt ends (cause unknown), the agent is released', async (t) => {
+  const a = await agent('afdrop2', 'PJSIP/afdroptwo');
+  await setAgentStatus(s.c.pool, a.id, 'available');
+  await setMode('agent_first');
+  s.sim.setRules([{ pattern: '12025550164$', behavior: { kind: 'busy', afterMs: 600 } }]);
+  const r = await request(s.base, '+1 202 555 0164');
+  t.is(r.status, 202, r.text);
+  const deadline = Date.now() + 10000;
+  while (s.sim.originates({ number: '12025550164' }).length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+  s.sim.dropWebSockets(); // the busy hang-up of the visitor's leg is never seen as an event
+  const st = await waitForStatus(s.base, r.json, (j) => FINAL.has(j.status), 20000);
+  t.true(FINAL.has(st.status), `final, not stuck in ${st.status}`);
+  const [att] = await attemptsOf(r.json.id);
+  t.is(att.outcome, 'failed');
+  const transitions = await listTransitions(s.c.pool, att.id);
+  t.is(transitions.at(-1)!.event, 'visitor.ended');
+  t.deepEqual(s.sim.channels().filter((c: any) => c.id.includes(att.id)), [], 'the agent leg was hung up too');
+  const { rows: [ag] } = await s.c.pool.query(`SELECT reserved_request FROM agents WHERE id = $1`, [a.id]);
+  t.is(ag.reserved_request, null);
+  s.sim.resetRules();
+  await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [a.id]);
+});

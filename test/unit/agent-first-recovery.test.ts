@@ -1,0 +1,17 @@
+import test from 'ava';
+import { reconcileAgentFirst } from '../../src/calls/recovery.ts';
+
+test('agent-first after lost events: a gone leg is reported ended, an answer in the gap replayed, the rest goes on', (t) => {
+  const ended = (type: string) => ({ action: 'event', event: { type, cause: 0, causeTxt: `${type === 'callee.ended' ? 'agent' : 'visitor'} leg gone while events were lost` } });
+  t.deepEqual(reconcileAgentFirst('offered', null, null), { action: 'keep' });
+  t.deepEqual(reconcileAgentFirst('agent_ringing', null, 'unknown'), ended('callee.ended'));
+  t.deepEqual(reconcileAgentFirst('agent_ringing', 'Up', 'unknown'), { action: 'event', event: { type: 'callee.answered' } });
+  t.deepEqual(reconcileAgentFirst('agent_ringing', 'Ringing', 'unknown'), { action: 'keep' });
+  t.deepEqual(reconcileAgentFirst('visitor_ringing', 'Up', null), ended('visitor.ended'));
+  t.deepEqual(reconcileAgentFirst('visitor_ringing', null, 'Ringing'), ended('callee.ended'));
+  t.deepEqual(reconcileAgentFirst('visitor_ringing', 'Up', 'Up'), { action: 'event', event: { type: 'visitor.answered' } });
+  t.deepEqual(reconcileAgentFirst('visitor_ringing', 'Up', 'unknown'), { action: 'keep' });
+  t.deepEqual(reconcileAgentFirst('connected', 'Up', null), ended('visitor.ended'));
+  t.deepEqual(reconcileAgentFirst('connected', null, 'Up'), ended('callee.ended'));
+  t.deepEqual(reconcileAgentFirst('connected', 'Up', 'Up'), { action: 'keep' });
+});
