@@ -143,7 +143,10 @@ test('phone verification: the server calls, speaks a code, the subscriber types 
   const stillUp = () => s.sim.channels().filter((c: any) => c.id === placed[0]!.channelId);
   for (let waited = 0; stillUp().length > 0 && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
   t.deepEqual(stillUp(), []);
-  t.is((await s.c.pool.query(`SELECT call_status FROM phone_verifications WHERE id = $1`, [v.id])).rows[0].call_status, 'spoken');
+  // The status is written when the worker gets the hang-up event, a moment after the channel is gone.
+  const callStatus = async () => (await s.c.pool.query(`SELECT call_status FROM phone_verifications WHERE id = $1`, [v.id])).rows[0].call_status;
+  for (let waited = 0; (await callStatus()) === 'calling' && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+  t.is(await callStatus(), 'spoken');
   s.c.subscribers.invalidate();
   const r = await request(s.base, '+1 202 555 0145', { subscriber: row.slug });
   t.is(r.status, 202);
