@@ -5,6 +5,7 @@ import { OriginateError } from '../telephony/telephony-port.ts';
 import { recordTransition } from './attempt.repository.ts';
 import type { TransitionWriter } from './dial-store.ts';
 import { callIds } from './call-ids.ts';
+import { SerialSession } from './serial-session.ts';
 import type { Outcome } from './call-state.ts';
 import type { SessionTarget } from './call-session.ts';
 import {
@@ -35,11 +36,9 @@ export interface AgentFirstHooks {
  * auto-answer agents), then the visitor while the agent hears ringing; bridged when the visitor answers.
  * Same discipline as CallSession: one event at a time, each transition stored, then its effects performed.
  */
-export class AgentFirstSession {
+export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirstEvent> {
   state: AgentFirstState = 'offered';
   private ctx: AgentFirstContext = { agentUp: false, visitorUp: false };
-  private chain: Promise<void> = Promise.resolve();
-  private timers: NodeJS.Timeout[] = [];
   private offer: AgentFirstTransition['offer'];
   private visitorDialed = false;
   /** When each leg's originate was accepted (recovery: a leg not yet created is not a leg lost). */
@@ -55,12 +54,11 @@ export class AgentFirstSession {
     private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger; record?: TransitionWriter },
     private readonly hooks: AgentFirstHooks,
   ) {
+    super();
     this.record = deps.record ?? ((t) => recordTransition(deps.pool, t));
     this.ids = callIds(target.attemptId);
     this.log = deps.log.child({ requestId: target.requestId, attemptId: target.attemptId, flow: 'agent_first' });
   }
-
-  get ended(): boolean { return this.state === 'ended'; }
 
   /** The attempt row (state offered) is already committed; the console has been told about the offer. */
   async start(): Promise<void> {
@@ -68,20 +66,9 @@ export class AgentFirstSession {
     else this.timer(this.settings.offerTimeoutMs, { type: 'offer.timeout' });
   }
 
-  /** Dispatches only if the session is still in `state` (recovery decided on that state; events may have moved it on). */
-  dispatchIf(state: AgentFirstState, event: AgentFirstEvent): Promise<void> {
-    return this.dispatch(event, state);
-  }
+  protected abort(reason: string): AgentFirstEvent { return { type: 'abort', reason }; }
 
-  dispatch(event: AgentFirstEvent, onlyIn?: AgentFirstState): Promise<void> {
-    this.chain = this.chain.then(() => (onlyIn === undefined || this.state === onlyIn ? this.handle(event) : undefined)).catch((err) => {
-      this.log.error({ err, event: event.type }, 'agent-first session error; ending the call');
-      if (!this.ended) return this.handle({ type: 'abort', reason: 'internal error' }).catch(() => {});
-    });
-    return this.chain;
-  }
-
-  private async handle(event: AgentFirstEvent): Promise<void> {
+  protected async handle(event: AgentFirstEvent): Promise<void> {
     if (this.ended) return;
     if (event.type === 'visitor.ended' || event.type === 'originate.failed') this.ctx.visitorUp = false;
     if (event.type === 'callee.ended' || event.type === 'callee.originate_failed') this.ctx.agentUp = false;
@@ -106,7 +93,7 @@ export class AgentFirstSession {
       }
     }
     if (t.to === 'ended') {
-      for (const timer of this.timers) clearTimeout(timer);
+      this.clearTimers();
       this.hooks.phase('ended');
       await this.hooks.ended(t.outcome!, this.offer ?? 'canceled', this.visitorDialed);
     }
@@ -160,11 +147,5 @@ export class AgentFirstSession {
       case 'hangup_agent': return port.hangup(ids.callee);
       case 'destroy_bridge': return port.destroyBridge(ids.bridge);
     }
-  }
-
-  private timer(ms: number, event: AgentFirstEvent): void {
-    const t = setTimeout(() => void this.dispatch(event), ms);
-    t.unref();
-    this.timers.push(t);
   }
 }

@@ -5,6 +5,7 @@ import { OriginateError } from '../telephony/telephony-port.ts';
 import { recordTransition } from './attempt.repository.ts';
 import type { TransitionWriter } from './dial-store.ts';
 import { callIds } from './call-ids.ts';
+import { SerialSession } from './serial-session.ts';
 import { transition, type CallContext, type CallEvent, type CallState, type Effect, type Outcome } from './call-state.ts';
 import { lostTransition, type LostEvent } from './recovery.ts';
 
@@ -56,11 +57,9 @@ export interface SessionHooks {
  * then performs its effects through the telephony port. Events after the end (the leg we hung up
  * reporting its destruction) are dropped.
  */
-export class CallSession {
+export class CallSession extends SerialSession<CallState, SessionEvent> {
   state: CallState = 'visitor_ringing';
   private ctx: CallContext;
-  private chain: Promise<void> = Promise.resolve();
-  private timers: NodeJS.Timeout[] = [];
   readonly ids: ReturnType<typeof callIds>;
   readonly log: Logger;
   /** When Asterisk confirmed each leg's originate (null: not yet): reconciliation must not take a leg still being placed for a lost one. */
@@ -74,13 +73,12 @@ export class CallSession {
     private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger; record?: TransitionWriter },
     private readonly hooks: SessionHooks,
   ) {
+    super();
     this.record = deps.record ?? ((t) => recordTransition(deps.pool, t));
     this.ids = callIds(target.attemptId);
     this.ctx = { confirm: settings.confirm, confirmKey: settings.confirmKey, optOutKey: settings.optOutKey, whisper: !!settings.whisper?.length, visitorUp: false, calleeUp: false };
     this.log = deps.log.child({ requestId: target.requestId, attemptId: target.attemptId });
   }
-
-  get ended(): boolean { return this.state === 'ended'; }
 
   /** Places the visitor leg. The attempt row (state visitor_ringing) is already committed. */
   async start(): Promise<void> {
@@ -122,21 +120,9 @@ export class CallSession {
     return this.dispatch({ type: 'lost', reason, visitorUp: this.ctx.visitorUp, calleeUp: this.ctx.calleeUp });
   }
 
-  /** Queues an event that only applies if the call is still in `state` when its turn comes (reconciliation). */
-  dispatchIf(state: CallState, event: SessionEvent): Promise<void> {
-    return this.dispatch(event, state);
-  }
+  protected abort(reason: string): SessionEvent { return { type: 'abort', reason }; }
 
-  /** Queues an event; events are handled strictly one after another. */
-  dispatch(event: SessionEvent, onlyIn?: CallState): Promise<void> {
-    this.chain = this.chain.then(() => (onlyIn === undefined || this.state === onlyIn ? this.handle(event) : undefined)).catch((err) => {
-      this.log.error({ err, event: event.type }, 'call session error; ending the call');
-      if (!this.ended) return this.handle({ type: 'abort', reason: 'internal error' }).catch(() => {});
-    });
-    return this.chain;
-  }
-
-  private async handle(event: SessionEvent): Promise<void> {
+  protected async handle(event: SessionEvent): Promise<void> {
     if (this.ended) return;
     if (event.type === 'lost') { this.ctx.visitorUp = event.visitorUp; this.ctx.calleeUp = event.calleeUp; }
     if (event.type === 'visitor.ended') this.ctx.visitorUp = false;
@@ -176,7 +162,7 @@ export class CallSession {
     }
     if (t.to === 'visitor_confirming' && from === 'visitor_ringing') this.hooks.phase('visitor_answered');
     if (t.to === 'ended') {
-      for (const timer of this.timers) clearTimeout(timer);
+      this.clearTimers();
       this.hooks.phase('ended');
       await this.hooks.ended(t.outcome!);
     }
@@ -247,11 +233,5 @@ export class CallSession {
       case 'destroy_bridge': return port.destroyBridge(ids.bridge);
       case 'opt_out': return this.hooks.optOut?.();
     }
-  }
-
-  private timer(ms: number, event: CallEvent): void {
-    const t = setTimeout(() => void this.dispatch(event), ms);
-    t.unref();
-    this.timers.push(t);
   }
 }
