@@ -81,6 +81,12 @@ const Env = z.object({
   /** A form sent sooner than this after its token was issued is a bot (0 = no minimum). */
   FORM_TOKEN_MIN_AGE_MS: z.coerce.number().int().min(0).default(0),
   /** Also require a form token on plain API requests (source "api"), not only on the hosted form and widget. */
+  /**
+   * Where a claimed host's verification file is fetched, `{host}` replaced (src/portal/domain-verification.ts).
+   * Private and loopback addresses are refused unless DOMAIN_VERIFY_ALLOW_PRIVATE (tests, intranet installs).
+   */
+  DOMAIN_VERIFY_URL: z.string().default('https://{host}/.well-known/beckon-verification.txt').refine((s) => s.includes('{host}'), 'must contain {host}'),
+  DOMAIN_VERIFY_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   FORM_TOKEN_API: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   /** Milliseconds between passes that re-enqueue scheduled requests whose Bull job Redis lost. */
   /**

@@ -30,7 +30,8 @@ export async function searchSubscribers(db: Queryable, q: { text: string; status
   }));
 }
 
+/** The subscriber's hosts, a pending one (ownership not yet proven) marked as such. */
 export async function subscriberHosts(db: Queryable, id: string): Promise<string[]> {
-  const { rows } = await db.query(`SELECT host FROM domains WHERE subscriber_id = $1 ORDER BY host`, [id]);
-  return rows.map((r) => r.host);
+  const { rows } = await db.query(`SELECT host, verified_at IS NULL AS pending FROM domains WHERE subscriber_id = $1 ORDER BY host`, [id]);
+  return rows.map((r) => (r.pending ? `${r.host} (pending)` : r.host));
 }

@@ -1,3 +1,4 @@
+import { createDomainChecker } from '../portal/domain-verification.ts';
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
@@ -104,7 +105,10 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     metricsRoutes({ pool: c.pool, queue: c.queue, token: c.config.METRICS_TOKEN, allow: c.config.METRICS_ALLOW }),
     directoryRoutes(directory),
     authRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render }),
-    portalRoutes({ pool: c.pool, render, publicUrl: () => c.config.publicUrl, verification, bus: c.bus, queue: c.queue, changed: subscriberChanged }),
+    portalRoutes({
+      pool: c.pool, render, publicUrl: () => c.config.publicUrl, verification, bus: c.bus, queue: c.queue, changed: subscriberChanged,
+      checkDomain: createDomainChecker({ urlTemplate: c.config.DOMAIN_VERIFY_URL, allowPrivate: c.config.DOMAIN_VERIFY_ALLOW_PRIVATE }),
+    }),
     // Call-center agents (issue 5): the agent console and the operator's agent pages.
     agentConsoleRoutes(c, render),
     agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers }),

@@ -1,32 +1,61 @@
+import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, NotFoundError } from '../errors/app-error.ts';
 import { patternsOverlap } from '../subscribers/domain-match.ts';
-import { domainsNear, insertDomain, listDomains } from '../subscribers/subscriber.repository.ts';
+import { deletePendingDomains, domainsNear, findDomain, insertDomain, listDomains, markDomainVerified } from '../subscribers/subscriber.repository.ts';
+import type { DomainChecker } from './domain-verification.ts';
 
 export const MAX_DOMAINS = 50;
 
+const lockDomains = (tx: PoolClient) => tx.query(`SELECT pg_advisory_xact_lock(hashtext('beckon:domains'))`);
+
+function taken(host: string): AppError {
+  const message = `${host} is already registered by another account. If it is yours, contact support.`;
+  return new AppError(409, 'domain_taken', message, [{ field: 'domains', code: 'domain_taken', message }]);
+}
+
 /**
- * Claims hosts for a subscriber. One host has one owner: an exact host inside another subscriber's wildcard,
- * or a wildcard covering another subscriber's host, is refused. The check and the insert run under one
- * transaction-scoped advisory lock, so two sign-ups racing for the same site cannot both win.
+ * Claims hosts for a subscriber, pending until proven (verifyDomain). One host has one owner: a claim that
+ * overlaps another subscriber's verified host (an exact host inside its wildcard, or a wildcard covering it) is
+ * refused; a claim overlapping only others' pending claims is allowed, since a claim proves nothing and must not
+ * let anyone squat on a site. The check and the insert run under one transaction-scoped advisory lock, so two
+ * accounts racing for the same site cannot both win.
  */
 export async function claimHosts(tx: PoolClient, subscriberId: string, hosts: string[]): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('beckon:domains'))`);
+  await lockDomains(tx);
   const mine = new Set((await listDomains(tx, subscriberId)).map((d) => d.host));
   if (mine.size + hosts.length > MAX_DOMAINS) throw new AppError(400, 'too_many_domains', `At most ${MAX_DOMAINS} hosts per account.`, [{ field: 'domains', code: 'too_many_domains', message: `At most ${MAX_DOMAINS} hosts per account.` }]);
   for (const host of hosts) {
     if (mine.has(host)) continue;
     const others = await domainsNear(tx, host, subscriberId);
-    if (others.some((o) => patternsOverlap(o.host, host))) {
-      const message = `${host} is already registered by another account. If it is yours, contact support.`;
-      throw new AppError(409, 'domain_taken', message, [{ field: 'domains', code: 'domain_taken', message }]);
-    }
-    await insertDomain(tx, subscriberId, host);
+    if (others.some((o) => o.verified && patternsOverlap(o.host, host))) throw taken(host);
+    await insertDomain(tx, subscriberId, host, { token: `beckon-verification=${randomBytes(18).toString('base64url')}` });
     mine.add(host);
   }
 }
 
 export async function addHosts(pool: Pool, subscriberId: string, hosts: string[]): Promise<void> {
   await withTransaction(pool, (tx) => claimHosts(tx, subscriberId, hosts));
+}
+
+/**
+ * Checks a pending host's token on its site and, when found, makes the host the subscriber's: refused if another
+ * account verified an overlapping host first; other accounts' pending claims on it are dropped. The site is
+ * fetched before the transaction (a slow site must not hold the lock). Returns the host.
+ */
+export async function verifyDomain(pool: Pool, check: DomainChecker, subscriberId: string, domainId: string): Promise<string> {
+  const d = await findDomain(pool, subscriberId, domainId);
+  if (!d) throw new NotFoundError('domain_not_found', 'No such domain.');
+  if (d.verifiedAt) return d.host;
+  const found = await check(d.host, d.verifyToken ?? '');
+  if (!found.ok) throw new AppError(422, 'domain_not_verified', `The token was not found: ${found.reason}`, [{ field: 'domain', code: 'domain_not_verified', message: found.reason }]);
+  await withTransaction(pool, async (tx) => {
+    await lockDomains(tx);
+    const others = (await domainsNear(tx, d.host, subscriberId)).filter((o) => patternsOverlap(o.host, d.host));
+    if (others.some((o) => o.verified)) throw taken(d.host);
+    await markDomainVerified(tx, subscriberId, d.id);
+    await deletePendingDomains(tx, others.map((o) => o.id));
+  });
+  return d.host;
 }

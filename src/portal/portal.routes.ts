@@ -22,7 +22,8 @@ import {
 import { LANGUAGES, messagesFromSettings, skinFromSettings } from '../subscribers/settings.ts';
 import type { Subscriber } from '../subscribers/subscriber.types.ts';
 import type { VerificationService } from '../verification/verification.service.ts';
-import { addHosts } from './domain.service.ts';
+import { addHosts, verifyDomain } from './domain.service.ts';
+import { VERIFICATION_PATH, verificationHost, type DomainChecker } from './domain-verification.ts';
 import {
   countryOptions, parseDepartment, parseHoursForm, parseMessagesForm, parsePasswordChange, parseProfile, parseSkinForm,
   timezoneOptions, type Parsed,
@@ -38,6 +39,8 @@ export interface PortalDeps {
   queue: CallbackQueue;
   /** Called after any change the accept path or the directory caches (phones, departments, domains, settings). */
   changed: (slug: string) => void;
+  /** Looks for a pending host's token on its site (domain-verification.ts). */
+  checkDomain: DomainChecker;
 }
 
 type Body = Record<string, unknown>;
@@ -194,7 +197,9 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
 
   // ---- domains
   async function domainsPage(ctx: AppContext, values: Body, errors: FieldError[] = []) {
-    const domains = await listDomains(deps.pool, me(ctx));
+    const domains = (await listDomains(deps.pool, me(ctx))).map((d) => ({
+      ...d, verified: d.verifiedAt !== null, proofUrl: `https://${verificationHost(d.host)}${VERIFICATION_PATH}`,
+    }));
     page(ctx, 'domains', '/portal/domains', { title: 'Domains', domains, values }, errors);
   }
 
@@ -213,7 +218,21 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
       return failed(ctx, err.status);
     }
     deps.changed(s.slug);
-    done(ctx, '/portal/domains', `${p.pattern.host} added.`);
+    done(ctx, '/portal/domains', `${p.pattern.host} added. Prove it is yours to turn the widget on there.`);
+  });
+
+  router.post('/domains/:id/verify', async (ctx) => {
+    const s = await current(ctx);
+    let host: string;
+    try {
+      host = await verifyDomain(deps.pool, deps.checkDomain, s.id, ctx.params.id!);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err;
+      await domainsPage(ctx, {}, [{ field: 'domain', code: err.code, message: err.message }]);
+      return failed(ctx, err.status);
+    }
+    deps.changed(s.slug);
+    done(ctx, '/portal/domains', `${host} verified: the widget now works on its pages.`);
   });
 
   router.post('/domains/:id/delete', async (ctx) => {

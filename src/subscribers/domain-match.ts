@@ -83,9 +83,10 @@ export function patternsOverlap(a: string, b: string): boolean {
   return covers(a, b) || covers(b, a);
 }
 
-/** The subscriber owning the host of `pageUrl`, or null. */
+/** The subscriber owning the host of `pageUrl`, or null. Only verified hosts own pages; a pending claim owns nothing. */
 export async function findDomainOwner(db: Queryable, host: string): Promise<{ subscriberId: string; host: string } | null> {
-  const { rows } = await db.query(`SELECT subscriber_id, host FROM domains WHERE host = ANY($1::text[])`, [ownerCandidates(host)]);
+  const { rows } = await db.query(
+    `SELECT subscriber_id, host FROM domains WHERE host = ANY($1::text[]) AND verified_at IS NOT NULL`, [ownerCandidates(host)]);
   const hit = pickOwner(host, rows as { subscriber_id: string; host: string }[]);
   return hit ? { subscriberId: hit.subscriber_id, host: hit.host } : null;
 }

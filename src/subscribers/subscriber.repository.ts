@@ -56,8 +56,14 @@ export async function insertSubscriber(db: Queryable, s: NewSubscriber): Promise
   return toSubscriber(rows[0]);
 }
 
-export async function insertDomain(db: Queryable, subscriberId: string, host: string): Promise<void> {
-  await db.query(`INSERT INTO domains (subscriber_id, host) VALUES ($1, $2)`, [subscriberId, host.toLowerCase()]);
+/**
+ * Registers a host for a subscriber: owned at once (`verified`, for the operator, the demo and tests) or pending
+ * until its token is found on the site (`{ token }`, a claim from the portal; see src/portal/domain.service.ts).
+ */
+export async function insertDomain(db: Queryable, subscriberId: string, host: string, how: 'verified' | { token: string } = 'verified'): Promise<void> {
+  await db.query(
+    `INSERT INTO domains (subscriber_id, host, verified_at, verify_token) VALUES ($1, $2, CASE WHEN $3::text IS NULL THEN now() END, $3)`,
+    [subscriberId, host.toLowerCase(), how === 'verified' ? null : how.token]);
 }
 
 export async function insertDepartment(db: Queryable, d: { subscriberId: string; name: string; phoneE164: string | null; answeredBy?: 'phone' | 'agents'; verified?: boolean; position?: number }): Promise<Department> {
@@ -118,24 +124,51 @@ export async function markPhoneVerified(db: Queryable, subscriberId: string, dep
   return !!rowCount;
 }
 
-export interface DomainRow { id: string; host: string; createdAt: Date }
+export interface DomainRow { id: string; host: string; createdAt: Date; verifiedAt: Date | null; verifyToken: string | null }
+
+const toDomain = (r: Record<string, any>): DomainRow =>
+  ({ id: r.id, host: r.host, createdAt: r.created_at, verifiedAt: r.verified_at, verifyToken: r.verify_token });
 
 export async function listDomains(db: Queryable, subscriberId: string): Promise<DomainRow[]> {
-  const { rows } = await db.query(`SELECT id, host, created_at FROM domains WHERE subscriber_id = $1 ORDER BY host`, [subscriberId]);
-  return rows.map((r) => ({ id: r.id, host: r.host, createdAt: r.created_at }));
+  const { rows } = await db.query(`SELECT id, host, created_at, verified_at, verify_token FROM domains WHERE subscriber_id = $1 ORDER BY host`, [subscriberId]);
+  return rows.map(toDomain);
 }
 
-/** Hosts (exact or wildcard) owned by other subscribers that share the wildcard's base or the host's parents. */
-export async function domainsNear(db: Queryable, host: string, exceptSubscriberId: string | null): Promise<{ host: string; subscriberId: string }[]> {
+export async function findDomain(db: Queryable, subscriberId: string, domainId: string): Promise<DomainRow | null> {
+  if (!isUuid(domainId)) return null;
+  const { rows } = await db.query(
+    `SELECT id, host, created_at, verified_at, verify_token FROM domains WHERE id = $1 AND subscriber_id = $2`, [domainId, subscriberId]);
+  return rows[0] ? toDomain(rows[0]) : null;
+}
+
+/**
+ * Hosts (exact or wildcard) of other subscribers that share the wildcard's base or the host's parents, with
+ * whether each is verified (only verified hosts are owned; pending ones are claims).
+ */
+export async function domainsNear(db: Queryable, host: string, exceptSubscriberId: string | null): Promise<{ id: string; host: string; subscriberId: string; verified: boolean }[]> {
   const base = host.startsWith('*.') ? host.slice(2) : host;
   const labels = base.split('.');
   const parents = labels.map((_, i) => `*.${labels.slice(i).join('.')}`);
   const { rows } = await db.query(
-    `SELECT host, subscriber_id FROM domains
+    `SELECT id, host, subscriber_id, verified_at IS NOT NULL AS verified FROM domains
       WHERE (host = $1 OR host = ANY($2::text[]) OR host LIKE $3 ESCAPE '\\')
         AND ($4::uuid IS NULL OR subscriber_id <> $4)`,
     [base, parents, `%.${base.replace(/[\\%_]/g, (c) => `\\${c}`)}`, exceptSubscriberId]);
-  return rows.map((r) => ({ host: r.host, subscriberId: r.subscriber_id }));
+  return rows.map((r) => ({ id: r.id, host: r.host, subscriberId: r.subscriber_id, verified: r.verified }));
+}
+
+/** Marks a subscriber's host verified; false when it is not theirs. */
+export async function markDomainVerified(db: Queryable, subscriberId: string, domainId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE domains SET verified_at = COALESCE(verified_at, now()) WHERE id = $1 AND subscriber_id = $2`, [domainId, subscriberId]);
+  return !!rowCount;
+}
+
+/** Drops other accounts' pending claims (by id) once a host they overlap has been verified by its owner. */
+export async function deletePendingDomains(db: Queryable, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { rowCount } = await db.query(`DELETE FROM domains WHERE id = ANY($1::uuid[]) AND verified_at IS NULL`, [ids]);
+  return rowCount ?? 0;
 }
 
 export async function deleteDomain(db: Queryable, subscriberId: string, domainId: string): Promise<boolean> {

@@ -4,15 +4,18 @@ import type { Browser } from 'playwright-core';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { codeSpokenTo } from '../integration/portal-helpers.ts';
+import { startSiteServer, type SiteServer } from '../helpers/site-server.ts';
 
 let s: Stack;
 let browser: Browser;
+let sites: SiteServer;
 test.before(async () => {
+  sites = await startSiteServer();
   // Simulated time at 0.2 so the spoken code stays on the line long enough to be read at the sim.
-  s = await startStack({ label: 'portalui', timeScale: 0.2 });
+  s = await startStack({ label: 'portalui', timeScale: 0.2, env: sites.env });
   browser = await launchChromium();
 });
-test.after.always(async () => { await browser?.close(); await s?.close(); });
+test.after.always(async () => { await browser?.close(); await s?.close(); await sites?.close(); });
 
 test('a business signs up, verifies its phone by the spoken code, adds a domain and a department, styles and copies the widget', async (t) => {
   const context = await browser.newContext();
@@ -47,6 +50,21 @@ test('a business signs up, verifies its phone by the spoken code, adds a domain 
   await page.getByRole('button', { name: 'Add' }).click();
   await page.waitForSelector('.flash');
   t.regex((await page.locator('#domains').textContent())!, /\*\.bakery-brown\.example/);
+  // Pending until proven: the owner puts the token on the site and presses Verify now.
+  const wild = () => page.locator('tr[data-host="*.bakery-brown.example"]');
+  t.regex((await wild().textContent())!, /pending/);
+  await wild().getByText('Prove it is yours').click();
+  const token = (await wild().locator('code.token').textContent())!;
+  t.regex(token, /^beckon-verification=[\w-]{24}$/);
+  await wild().getByRole('button', { name: 'Verify now' }).click();
+  await page.waitForSelector('.error');
+  t.regex((await page.locator('.error').first().textContent())!, /answered 404/);
+  sites.serve('bakery-brown.example', `${token}\n`);
+  await wild().getByText('Prove it is yours').click();
+  await wild().getByRole('button', { name: 'Verify now' }).click();
+  await page.waitForSelector('.flash');
+  t.regex((await page.locator('.flash').textContent())!, /\*\.bakery-brown\.example verified/);
+  t.regex((await wild().textContent())!, /verified/);
 
   await page.getByRole('link', { name: 'Departments' }).click();
   await page.getByLabel('Name', { exact: true }).last().fill('Wedding cakes');

@@ -1,13 +1,24 @@
 import test from 'ava';
 import { startStack, request, type Stack } from '../helpers/stack.ts';
 import { FormClient, codeSpokenTo, signUp, signupForm } from './portal-helpers.ts';
+import { startSiteServer, type SiteServer } from '../helpers/site-server.ts';
 
 let s: Stack;
+let sites: SiteServer;
 test.before(async () => {
+  sites = await startSiteServer();
   // Slower simulated time than the default so the spoken code is on the line long enough to be read.
-  s = await startStack({ label: 'portal', timeScale: 0.2, env: { TRUST_PROXY: 'true' } });
+  s = await startStack({ label: 'portal', timeScale: 0.2, env: { TRUST_PROXY: 'true', ...sites.env } });
 });
-test.after.always(async () => { await s?.close(); });
+test.after.always(async () => { await s?.close(); await sites?.close(); });
+
+/** Proves a subscriber's host the way its owner would: the token on the site, then Verify now. */
+async function proveDomain(client: FormClient, subscriberId: string, host: string, serve = true) {
+  const d = (await s.c.pool.query(`SELECT id, verify_token FROM domains WHERE subscriber_id = $1 AND host = $2`, [subscriberId, host])).rows[0];
+  if (serve) sites.serve(host.replace(/^\*\./, ''), `site verification\n${d.verify_token}\n`);
+  await client.get('/portal/domains');
+  return client.post(`/portal/domains/${d.id}/verify`, {});
+}
 
 const sub = async (email: string) => (await s.c.pool.query(`SELECT * FROM subscribers WHERE lower(email) = lower($1)`, [email])).rows[0];
 
@@ -41,6 +52,7 @@ test('sign-up creates an active, unverified subscriber with hashed password, dom
 test('sign-up validation: bad fields, duplicate email (any case), a host another account owns; same slug gets a suffix', async (t) => {
   const first = await signUp(s.base, { name: 'Twin Shop', domains: 'twin.example' });
   t.is(first.status, 303);
+  t.is((await proveDomain(first.client, (await sub(first.form.email!)).id, 'twin.example')).status, 303);
   const bad = await signUp(s.base, { email: 'not-an-email', password: 'short', phone: '123', domains: '*.co.uk' });
   t.is(bad.status, 400);
   t.regex(bad.text, /valid email/);
@@ -320,4 +332,31 @@ test('a verification call that is not answered is recorded as failed and no code
   await client.get(call.location!);
   t.is((await client.post(call.location!, { code: '123456' })).status, 400);
   t.is((await sub(form.email!)).phone_verified_at, null);
+});
+
+test('domain ownership: a claim stays pending until the token is on the site; the first to prove a host keeps it and overlapping claims go', async (t) => {
+  const a = await signUp(s.base, { domains: '*.contested.example' });
+  const b = await signUp(s.base, { domains: 'shop.contested.example\nother-contest.example' });
+  const aId = (await sub(a.form.email!)).id;
+  const bId = (await sub(b.form.email!)).id;
+  const ownerOf = async (url: string) => {
+    const r = await fetch(`${s.base}/api/v1/directory?url=${encodeURIComponent(url)}`);
+    return r.status === 200 ? ((await r.json()) as any).subscriber.slug : r.status;
+  };
+  t.is(await ownerOf('https://shop.contested.example/'), 404, 'pending hosts own no pages');
+  // No file yet, then a file without the token: refused with the reason. A wildcard is proven on its base host.
+  const missing = await proveDomain(a.client, aId, '*.contested.example', false);
+  t.is(missing.status, 422);
+  t.regex(missing.text, /contested\.example\/\.well-known\/beckon-verification\.txt answered 404/);
+  sites.serve('contested.example', 'something else');
+  const wrong = await proveDomain(a.client, aId, '*.contested.example', false);
+  t.is(wrong.status, 422);
+  t.regex(wrong.text, /does not contain the token/);
+  t.is((await proveDomain(a.client, aId, '*.contested.example')).status, 303);
+  t.is(await ownerOf('https://shop.contested.example/'), (await sub(a.form.email!)).slug);
+  // B's claim inside A's proven wildcard is gone, and cannot be made again; B's unrelated claim stays.
+  const left = (await s.c.pool.query(`SELECT host FROM domains WHERE subscriber_id = $1 ORDER BY host`, [bId])).rows.map((r) => r.host);
+  t.deepEqual(left, ['other-contest.example']);
+  await b.client.get('/portal/domains');
+  t.is((await b.client.post('/portal/domains', { host: 'shop.contested.example' })).status, 409);
 });

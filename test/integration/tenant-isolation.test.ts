@@ -2,6 +2,7 @@ import test from 'ava';
 import { startStack, request, type Stack } from '../helpers/stack.ts';
 import { insertVerification } from '../../src/verification/verification.repository.ts';
 import { signUp, type FormClient } from './portal-helpers.ts';
+import { markDomainVerified } from '../../src/subscribers/subscriber.repository.ts';
 
 let s: Stack;
 interface Tenant { client: FormClient; id: string; slug: string; departmentId: string; domainId: string; requestId: string; verificationId: string }
@@ -43,6 +44,7 @@ test.serial("A's session with B's ids: every portal route answers 404 and B is u
   await A.client.get('/portal');
   const attempts: [string, Record<string, string>][] = [
     [`/portal/domains/${B.domainId}/delete`, {}],
+    [`/portal/domains/${B.domainId}/verify`, {}],
     [`/portal/departments/${B.departmentId}`, { name: 'Hijacked', answeredBy: 'phone', phone: '+1 202 555 0199', position: '0' }],
     [`/portal/departments/${B.departmentId}/delete`, {}],
     ['/portal/verify', { department: B.departmentId }],
@@ -103,10 +105,17 @@ test.serial("forged posts: B's session without B's CSRF token (a cross-site form
   t.deepEqual(await snapshot(B), before);
 });
 
-test.serial("a domain another tenant owns cannot be claimed, nor covered by a wildcard", async (t) => {
+test.serial("a domain another tenant owns cannot be claimed, nor covered by a wildcard; a mere claim blocks nobody", async (t) => {
   const bHost = (await snapshot(B)).domains[0].host as string;
+  const wildcard = `*.${bHost.split('.').slice(1).join('.')}`;
   await A.client.get('/portal/domains');
+  // B has only claimed its host: a claim proves nothing, so it cannot keep anyone out (or squat on a site).
+  t.is((await A.client.post('/portal/domains', { host: bHost })).status, 303);
+  t.is((await s.c.pool.query(`SELECT count(*)::int AS n FROM domains WHERE host = $1`, [bHost])).rows[0].n, 2);
+  await s.c.pool.query(`DELETE FROM domains WHERE subscriber_id = $1 AND host = $2`, [A.id, bHost]);
+  // Once B has proven the host (here marked as the verification route does), it is B's alone.
+  await markDomainVerified(s.c.pool, B.id, B.domainId);
   t.is((await A.client.post('/portal/domains', { host: bHost })).status, 409);
-  t.is((await A.client.post('/portal/domains', { host: `*.${bHost.split('.').slice(1).join('.')}` })).status, 409);
+  t.is((await A.client.post('/portal/domains', { host: wildcard })).status, 409);
   t.is((await s.c.pool.query(`SELECT count(*)::int AS n FROM domains WHERE subscriber_id = $1 AND host LIKE '%example.com'`, [A.id])).rows[0].n, 1);
 });

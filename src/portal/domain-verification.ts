@@ -1,0 +1,87 @@
+import http from 'node:http';
+import https from 'node:https';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+
+/**
+ * Proof that a subscriber controls a host: the token Beckon gave it, served at
+ * https://<host>/.well-known/beckon-verification.txt (for `*.example.com`, on example.com). The file method
+ * needs no DNS access on our side and any site owner can use it.
+ *
+ * The host is typed by a stranger, so fetching it is a request our server makes on their behalf (SSRF): the
+ * address is checked where the socket connects (a DNS answer cannot change between check and use), private,
+ * loopback and link-local addresses are refused, redirects are not followed, and the answer is read only up
+ * to 4 KB within a few seconds.
+ */
+export const VERIFICATION_PATH = '/.well-known/beckon-verification.txt';
+
+export type DomainCheck = { ok: true } | { ok: false; reason: string };
+export type DomainChecker = (host: string, token: string) => Promise<DomainCheck>;
+
+const blocked = new BlockList();
+for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) blocked.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) blocked.addSubnet(net, bits, 'ipv6');
+
+/** Addresses a verification request may not connect to (this host, private networks, link-local, multicast). */
+export function isForbiddenAddress(address: string): boolean {
+  // An IPv4-mapped IPv6 address (::ffff:127.0.0.1) reaches the IPv4 host: judge that.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return isForbiddenAddress(mapped[1]!);
+  const family = isIP(address);
+  if (family === 0) return true;
+  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** The host whose site holds the token: a wildcard is proven on its base. */
+export function verificationHost(pattern: string): string {
+  return pattern.startsWith('*.') ? pattern.slice(2) : pattern;
+}
+
+export interface CheckerOptions {
+  /** Where the file is fetched, `{host}` replaced; default https://{host}/.well-known/beckon-verification.txt. */
+  urlTemplate?: string;
+  /** Allow private and loopback addresses (tests, an intranet install). */
+  allowPrivate?: boolean;
+  timeoutMs?: number;
+}
+
+export function createDomainChecker(o: CheckerOptions = {}): DomainChecker {
+  const template = o.urlTemplate ?? `https://{host}${VERIFICATION_PATH}`;
+  const timeoutMs = o.timeoutMs ?? 5000;
+  const lookup = (hostname: string, options: object, cb: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return cb(err, []);
+      const list = addresses as LookupAddress[];
+      const bad = o.allowPrivate ? undefined : list.find((a) => isForbiddenAddress(a.address));
+      if (bad) return cb(Object.assign(new Error(`${hostname} resolves to ${bad.address}, a private address`), { code: 'EFORBIDDEN' }), []);
+      if ((options as { all?: boolean }).all) return cb(null, list);
+      return cb(null, list[0]!.address, list[0]!.family);
+    });
+  };
+
+  return (pattern, token) => new Promise<DomainCheck>((resolve) => {
+    const url = new URL(template.replace('{host}', verificationHost(pattern)));
+    if (isIP(url.hostname.replace(/^\[|\]$/g, '')) && !o.allowPrivate && isForbiddenAddress(url.hostname.replace(/^\[|\]$/g, ''))) {
+      resolve({ ok: false, reason: `${url.hostname} is a private address.` });
+      return;
+    }
+    const get = url.protocol === 'http:' ? http.get : https.get;
+    const req = get(url, { lookup: lookup as never, timeout: timeoutMs, headers: { 'user-agent': 'Beckon domain verification' } }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        resolve({ ok: false, reason: `${url.href} answered ${res.statusCode}${res.headers.location ? ' (redirects are not followed)' : ''}.` });
+        return;
+      }
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        if (body.length > 4096) { res.destroy(); }
+      });
+      res.on('close', () => resolve(body.includes(token) ? { ok: true } : { ok: false, reason: `${url.href} does not contain the token.` }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    req.on('error', (err) => resolve({ ok: false, reason: `${url.href} could not be fetched: ${err.message}` }));
+  });
+}
