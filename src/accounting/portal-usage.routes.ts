@@ -1,6 +1,6 @@
 import Router from 'koa-router';
 import type { Pool } from '../db/pool.ts';
-import { requireRole } from '../auth/require-role.ts';
+import { requireSubscriber } from '../portal/subscriber-session.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { AppState } from '../http/context.ts';
 import type { Render } from '../http/views.ts';
@@ -19,7 +19,7 @@ export const statementView = (s: Statement, currency: string) => ({
 /** /portal/usage: this month so far, past statements, and CSV of statements and call records. */
 export function portalUsageRoutes(deps: { pool: Pool; render: Render; currency: string }): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
-  router.use(requireRole('subscriber', '/login'));
+  router.use(requireSubscriber(deps.pool));
   const month = (v: unknown, tz: string) => {
     if (v === undefined) return monthOf(new Date(), tz);
     const m = typeof v === 'string' ? parseMonthKey(v) : null;

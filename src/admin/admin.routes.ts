@@ -1,3 +1,5 @@
+import { createResetLink, RESET_TTL_SEC } from '../auth/password-reset.service.ts';
+import type { Subscriber } from '../subscribers/subscriber.types.ts';
 import Router from 'koa-router';
 import type { Redis } from 'ioredis';
 import type { Pool } from '../db/pool.ts';
@@ -27,6 +29,8 @@ export interface AdminDeps {
   pool: Pool; redis: Redis; queue: CallbackQueue; subscribers: SubscriberCache; render: Render; log: Logger;
   prefix: string; currency: string; adminEmail?: string; adminPassword?: string;
   ari: { url: string; user: string; password: string }; trunkEndpoint: string;
+  /** read per request (tests settle the port after listening): links handed to subscribers start with it */
+  publicUrl: () => string;
 }
 
 /** The operator console's navigation; pages added by other modules (agents) link from here too. */
@@ -137,15 +141,16 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
     return s;
   };
 
-  router.get('/admin/subscribers/:id', async (ctx) => {
-    const s = await loadSubscriber(ctx);
+  async function subscriberPage(ctx: AppContext, s: Subscriber, extra: Record<string, unknown> = {}) {
     const [statements, plan, plans, hosts] = await Promise.all([statementsFor(deps.pool, s), planForSubscriber(deps.pool, s.id), listPlans(deps.pool), subscriberHosts(deps.pool, s.id)]);
     page(ctx, deps, 'admin/subscriber', {
       title: s.name, s, hosts, statements: statements.map((x) => statementView(x, deps.currency)),
       plans: plans.map((p) => ({ ...p, selected: p.id === plan?.id, fee: formatCents(p.monthlyFeeCents) })),
-      suspended: s.status === 'suspended',
+      suspended: s.status === 'suspended', ...extra,
     });
-  });
+  }
+
+  router.get('/admin/subscribers/:id', async (ctx) => subscriberPage(ctx, await loadSubscriber(ctx)));
 
   for (const [action, status] of [['suspend', 'suspended'], ['resume', 'active']] as const) {
     router.post(`/admin/subscribers/:id/${action}`, async (ctx) => {
@@ -157,6 +162,16 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
       back(ctx, `/admin/subscribers/${s.id}`, `${s.name} is now ${status}.`);
     });
   }
+
+  // A one-time password reset link for a locked-out owner, shown once to the operator (not stored in clear).
+  router.post('/admin/subscribers/:id/reset-link', async (ctx) => {
+    const s = await loadSubscriber(ctx);
+    const operatorId = (ctx.state.user as { id: string }).id;
+    const resetLink = await createResetLink(deps.pool, { subscriberId: s.id, createdBy: `operator:${operatorId}`, publicUrl: deps.publicUrl() });
+    deps.log.info({ operator: operatorId, subscriber: s.slug }, 'password reset link made');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    await subscriberPage(ctx, s, { resetLink, resetHours: RESET_TTL_SEC / 3600 });
+  });
 
   router.post('/admin/subscribers/:id/plan', async (ctx) => {
     const s = await loadSubscriber(ctx);

@@ -5,7 +5,11 @@ import type { Redis } from 'ioredis';
 export type Role = 'subscriber' | 'agent' | 'operator';
 
 /** What a logged-in session carries. One role per session; logging in as another role replaces it. */
-export interface SessionUser { role: Role; id: string; name: string }
+export interface SessionUser {
+  role: Role; id: string; name: string;
+  /** The account's session generation at login: a password change moves it on and ends older sessions. */
+  gen?: number;
+}
 
 /** The session object koa-session puts on ctx, with the fields we keep in it. */
 export interface SessionData { user?: SessionUser; csrf?: string; flash?: string; [key: string]: unknown }

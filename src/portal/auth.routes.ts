@@ -10,7 +10,9 @@ import { AppError, type FieldError } from '../errors/app-error.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import type { Render } from '../http/views.ts';
 import { findLoginByEmail } from '../subscribers/subscriber.repository.ts';
-import { countryOptions, parseSignup, timezoneOptions } from './portal-forms.ts';
+import { countryOptions, parseNewPassword, parseSignup, timezoneOptions } from './portal-forms.ts';
+import { resetLinkIsLive, resetPassword } from '../auth/password-reset.service.ts';
+import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
 import { signUp } from './signup.service.ts';
 
 export interface AuthRoutesDeps { pool: Pool; redis: Redis; prefix: string; render: Render }
@@ -31,6 +33,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
   const loginLimiter = createLoginLimiter(deps.redis, deps.prefix);
   // Sign-ups cost a scrypt hash and claim hosts: a few per hour per IP is plenty for real businesses.
   const signupLimiter = createLoginLimiter(deps.redis, `${deps.prefix}:signup`, 10);
+  const resetLimiter = createLoginLimiter(deps.redis, `${deps.prefix}:reset`, 10);
   router.use(verifyCsrf());
 
   function signupPage(ctx: AppContext, values: Body, errors: FieldError[]) {
@@ -66,7 +69,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
     try {
       await signupLimiter.consume(ctx.ip, parsed.value.email);
       const s = await signUp(deps.pool, parsed.value);
-      await logIn(ctx, { role: 'subscriber', id: s.id, name: s.name });
+      await logIn(ctx, { role: 'subscriber', id: s.id, name: s.name, gen: 0 });
       getSession(ctx)!.flash = 'Welcome! Verify your phone number to go live.';
       ctx.status = 303;
       ctx.redirect('/portal');
@@ -100,9 +103,49 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
       return;
     }
     await loginLimiter.reset(`sub:${email}`);
-    await logIn(ctx, { role: 'subscriber', id: account.id, name: account.name });
+    await logIn(ctx, { role: 'subscriber', id: account.id, name: account.name, gen: account.sessionGeneration });
     ctx.status = 303;
     ctx.redirect(safeNext(body.next, '/portal'));
+  });
+
+  // ---- one-time reset links (made by an operator, src/auth/password-reset.service.ts)
+  function resetPage(ctx: AppContext, token: string, errors: FieldError[], live = true) {
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    // The token is in the path: never let it leak to another site through the Referer header.
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.body = deps.render('auth/reset', {
+      title: 'Set a new password', csrf: csrfToken(ctx), token, live, errors,
+      fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
+    });
+  }
+
+  router.get('/reset/:token', async (ctx) => {
+    const live = await resetLinkIsLive(deps.pool, ctx.params.token!);
+    resetPage(ctx, ctx.params.token!, [], live);
+    if (!live) ctx.status = 404;
+  });
+
+  router.post('/reset/:token', async (ctx) => {
+    const token = ctx.params.token!;
+    try {
+      // Links are unguessable; the limit only keeps a script from hammering the form.
+      await resetLimiter.consume(ctx.ip, token.slice(0, 64));
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      resetPage(ctx, token, [{ field: 'form', code: err.code, message: err.message }]);
+      ctx.status = 429;
+      return;
+    }
+    const parsed = parseNewPassword(bodyOf(ctx));
+    if (!parsed.ok) { resetPage(ctx, token, parsed.errors); ctx.status = 400; return; }
+    const done = await resetPassword(deps.pool, token, parsed.value);
+    const s = done ? await findSubscriberById(deps.pool, done.subscriberId) : null;
+    if (!done || !s) { resetPage(ctx, token, [], false); ctx.status = 404; return; }
+    await logIn(ctx, { role: 'subscriber', id: s.id, name: s.name, gen: done.gen });
+    getSession(ctx)!.flash = 'Your new password is set. Every other session of this account was logged out.';
+    ctx.status = 303;
+    ctx.redirect('/portal');
   });
 
   router.post('/logout', async (ctx) => {

@@ -120,12 +120,18 @@ export function parseDepartment(body: Record<string, unknown>, defaultCountry: s
   return { ok: true, value: { name: n, answeredBy, phoneE164, position } };
 }
 
-export function parsePasswordChange(body: Record<string, unknown>): Parsed<{ current: string; next: string }> {
+/** A new password typed twice (reset link form). */
+export function parseNewPassword(body: Record<string, unknown>): Parsed<string> {
   const next = str(body.newPassword);
   const problem = passwordProblem(next);
   if (problem) return { ok: false, errors: [err('newPassword', problem)] };
-  if (str(body.newPassword) !== str(body.confirmPassword)) return { ok: false, errors: [err('confirmPassword', 'The two new passwords differ.')] };
-  return { ok: true, value: { current: str(body.currentPassword), next } };
+  if (next !== str(body.confirmPassword)) return { ok: false, errors: [err('confirmPassword', 'The two new passwords differ.')] };
+  return { ok: true, value: next };
+}
+
+export function parsePasswordChange(body: Record<string, unknown>): Parsed<{ current: string; next: string }> {
+  const next = parseNewPassword(body);
+  return next.ok ? { ok: true, value: { current: str(body.currentPassword), next: next.value } } : next;
 }
 
 /**

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import type { Pool } from '../db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
-import { requireRole } from '../auth/require-role.ts';
+import { requireSubscriber } from './subscriber-session.ts';
 import { getSession, type SessionUser } from '../auth/session.ts';
 import { cancelRequest } from '../callbacks/cancel.service.ts';
 import { listRequestsForSubscriber } from '../callbacks/callback.repository.ts';
@@ -16,7 +16,7 @@ import type { CallbackQueue } from '../queue/callback-queue.ts';
 import { WEEKDAYS, hoursFromSettings } from '../schedule/business-hours.ts';
 import { parseDomainPattern } from '../subscribers/domain-match.ts';
 import {
-  deleteDomain, findPasswordHash, findSubscriberById, insertDepartment, isUuid, listDepartments, listDomains,
+  deleteDomain, findPasswordHash, findSessionGeneration, findSubscriberById, insertDepartment, isUuid, listDepartments, listDomains,
   mergeSettings, removeDepartment, setPasswordHash, updateDepartment, updateProfile,
 } from '../subscribers/subscriber.repository.ts';
 import { LANGUAGES, messagesFromSettings, skinFromSettings } from '../subscribers/settings.ts';
@@ -61,7 +61,7 @@ export function snippetFor(publicUrl: string, slug: string): string {
  */
 export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
   const router = new Router<AppState, {}>({ prefix: '/portal' });
-  router.use(requireRole('subscriber', '/login'));
+  router.use(requireSubscriber(deps.pool));
   router.use(verifyCsrf());
 
   const me = (ctx: AppContext) => (ctx.state.user as SessionUser).id;
@@ -142,8 +142,10 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
     if (!(await verifyPassword(parsed.value.current, await findPasswordHash(deps.pool, s.id)))) {
       return show([{ field: 'currentPassword', code: 'wrong_password', message: 'Your current password is not right.' }]);
     }
-    await setPasswordHash(deps.pool, s.id, await hashPassword(parsed.value.next));
-    done(ctx, '/portal/profile', 'Password changed.');
+    const gen = await setPasswordHash(deps.pool, s.id, await hashPassword(parsed.value.next));
+    // This session goes on; every other session of the account ends.
+    getSession(ctx)!.user = { ...(ctx.state.user as SessionUser), gen };
+    done(ctx, '/portal/profile', 'Password changed. Other sessions of this account are logged out.');
   });
 
   // ---- phone verification

@@ -1,6 +1,6 @@
 import Router from 'koa-router';
 import type { Pool } from '../db/pool.ts';
-import { requireRole } from '../auth/require-role.ts';
+import { requireSubscriber } from '../portal/subscriber-session.ts';
 import { csrfToken } from '../auth/csrf.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { AppContext, AppState } from '../http/context.ts';
@@ -37,7 +37,7 @@ const view = (r: ReportRowView) => ({ ...r, median: secs(r.medianAnswerSec), p90
 /** /portal/reports: what the call-back button brought in, by day, department, agent and page; with CSV. */
 export function portalReportsRoutes(deps: { pool: Pool; render: Render }): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
-  router.use(requireRole('subscriber', '/login'));
+  router.use(requireSubscriber(deps.pool));
 
   router.get('/portal/reports', async (ctx) => {
     const s = await currentSubscriber(ctx, deps.pool);

@@ -77,9 +77,10 @@ export async function insertDepartment(db: Queryable, d: { subscriberId: string;
 
 // ---- self-service (portal): every query below is scoped by subscriber id.
 
-export async function findLoginByEmail(db: Queryable, email: string): Promise<{ id: string; name: string; slug: string; status: string; passwordHash: string | null } | null> {
-  const { rows } = await db.query(`SELECT id, name, slug, status, password_hash FROM subscribers WHERE lower(email) = lower($1)`, [email]);
-  return rows[0] ? { id: rows[0].id, name: rows[0].name, slug: rows[0].slug, status: rows[0].status, passwordHash: rows[0].password_hash } : null;
+export async function findLoginByEmail(db: Queryable, email: string): Promise<{ id: string; name: string; slug: string; status: string; passwordHash: string | null; sessionGeneration: number } | null> {
+  const { rows } = await db.query(`SELECT id, name, slug, status, password_hash, session_generation FROM subscribers WHERE lower(email) = lower($1)`, [email]);
+  const r = rows[0];
+  return r ? { id: r.id, name: r.name, slug: r.slug, status: r.status, passwordHash: r.password_hash, sessionGeneration: r.session_generation } : null;
 }
 
 export async function findPasswordHash(db: Queryable, id: string): Promise<string | null> {
@@ -87,8 +88,18 @@ export async function findPasswordHash(db: Queryable, id: string): Promise<strin
   return rows[0]?.password_hash ?? null;
 }
 
-export async function setPasswordHash(db: Queryable, id: string, hash: string): Promise<void> {
-  await db.query(`UPDATE subscribers SET password_hash = $2, updated_at = now() WHERE id = $1`, [id, hash]);
+/** Sets a new password and ends the account's other sessions; returns the new session generation. */
+export async function setPasswordHash(db: Queryable, id: string, hash: string): Promise<number> {
+  const { rows } = await db.query(
+    `UPDATE subscribers SET password_hash = $2, session_generation = session_generation + 1, updated_at = now() WHERE id = $1 RETURNING session_generation`,
+    [id, hash]);
+  return rows[0]?.session_generation ?? 0;
+}
+
+/** The account's session generation (see setPasswordHash); null when there is no such account. */
+export async function findSessionGeneration(db: Queryable, id: string): Promise<number | null> {
+  const { rows } = await db.query(`SELECT session_generation FROM subscribers WHERE id = $1`, [id]);
+  return rows[0]?.session_generation ?? null;
 }
 
 export async function emailTaken(db: Queryable, email: string): Promise<boolean> {
