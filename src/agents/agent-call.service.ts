@@ -55,8 +55,9 @@ export class AgentCallService {
       workerId: this.deps.workerId, mode: routing.mode,
     });
     if (res.agent) {
+      // The console hears of the offer from offerReady, once the attempt is stored: told now, it could ask for
+      // the offer before its attempt exists and show it without a call state.
       log.info({ requestId: r.request.id, agentId: res.agent.id, mode: routing.mode }, 'agent reserved');
-      void this.tell(res.agent.id, { type: 'offer', requestId: r.request.id, attemptId: r.attemptId, mode: routing.mode, at: new Date().toISOString() });
       if (routing.mode === 'agent_first') return { kind: 'agent_first', agent: res.agent };
       const custom = (r.subscriber.settings.agents as { whisper?: unknown } | undefined)?.whisper;
       const whisper = Array.isArray(custom) && custom.every((m) => typeof m === 'string') && custom.length > 0
@@ -82,6 +83,11 @@ export class AgentCallService {
     }
     await this.pollLater(r.request.id);
     return { kind: 'wait' };
+  }
+
+  /** Tells the reserved agent's console about its offer; called once the attempt has been claimed. */
+  offerReady(o: { agentId: string; requestId: string; attemptId: string; mode: 'agent_first' | 'customer_first' }): void {
+    void this.tell(o.agentId, { type: 'offer', requestId: o.requestId, attemptId: o.attemptId, mode: o.mode, at: new Date().toISOString() });
   }
 
   /** Customer-first: the next agent for a visitor already on hold (null when nobody is free now). */

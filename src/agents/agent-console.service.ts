@@ -47,6 +47,9 @@ async function offerOf(pool: Pool, agent: Agent, subscriberIds: string[]): Promi
   const request = await findRequestForSubscribers(pool, agent.reservedRequest!, subscriberIds);
   if (!request) return null;
   const attempt = agent.reservedAttempt ? await findAttempt(pool, agent.reservedAttempt) : null;
+  // Reserved, but its attempt not stored yet (the worker claims the request a moment later): not an offer yet;
+  // the console is told when it is (AgentCallService.offerReady).
+  if (agent.reservedAttempt && !attempt) return null;
   const offers = await listOffers(pool, request.id);
   const mine = offers.filter((o) => o.agentId === agent.id).pop();
   return {

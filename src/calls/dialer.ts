@@ -201,6 +201,7 @@ export class Dialer {
     // Only claims change attempt_count, and no other claim succeeds while this attempt runs: this is the count
     // the retry policy needs when the attempt ends, without reading the request again.
     attemptsDone = claimed;
+    if (plan.kind === 'customer_first') this.deps.agents!.offerReady({ agentId: plan.agent.id, requestId, attemptId, mode: 'customer_first' });
     this.sessions.set(attemptId, session);
     void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
     await session.start();
@@ -252,6 +253,7 @@ export class Dialer {
       return 'skipped';
     }
     attemptsDone = claimed;
+    agents.offerReady({ agentId: plan.agent.id, requestId, attemptId, mode: 'agent_first' });
     this.agentSessions.set(attemptId, session);
     void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
     await session.start();

@@ -70,7 +70,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
       await signupLimiter.consume(ctx.ip, parsed.value.email);
       const s = await signUp(deps.pool, parsed.value);
       await logIn(ctx, { role: 'subscriber', id: s.id, name: s.name, gen: 0 });
-      getSession(ctx)!.flash = 'Welcome! Verify your phone number to go live.';
+      getSession(ctx)!.flash = 'Welcome! Verify your phone number, and prove your domains (Domains page) for the widget to show on them.';
       ctx.status = 303;
       ctx.redirect('/portal');
     } catch (err) {

@@ -48,7 +48,8 @@ export async function verifyDomain(pool: Pool, check: DomainChecker, subscriberI
   const d = await findDomain(pool, subscriberId, domainId);
   if (!d) throw new NotFoundError('domain_not_found', 'No such domain.');
   if (d.verifiedAt) return d.host;
-  const found = await check(d.host, d.verifyToken ?? '');
+  if (!d.verifyToken) throw new AppError(409, 'domain_not_verifiable', 'This host has no token; remove it and add it again.');
+  const found = await check(d.host, d.verifyToken);
   if (!found.ok) throw new AppError(422, 'domain_not_verified', `The token was not found: ${found.reason}`, [{ field: 'domain', code: 'domain_not_verified', message: found.reason }]);
   await withTransaction(pool, async (tx) => {
     await lockDomains(tx);
