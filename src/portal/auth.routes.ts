@@ -9,10 +9,9 @@ import { getSession, type SessionUser } from '../auth/session.ts';
 import { AppError, type FieldError } from '../errors/app-error.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import type { Render } from '../http/views.ts';
-import { findLoginByEmail } from '../subscribers/subscriber.repository.ts';
+import { findLoginByEmail, findSubscriberById } from '../subscribers/subscriber.repository.ts';
 import { countryOptions, parseNewPassword, parseSignup, timezoneOptions } from './portal-forms.ts';
 import { resetLinkIsLive, resetPassword } from '../auth/password-reset.service.ts';
-import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
 import { signUp } from './signup.service.ts';
 
 export interface AuthRoutesDeps { pool: Pool; redis: Redis; prefix: string; render: Render }

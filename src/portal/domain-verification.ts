@@ -82,6 +82,10 @@ export function createDomainChecker(o: CheckerOptions = {}): DomainChecker {
       res.on('close', () => resolve(body.includes(token) ? { ok: true } : { ok: false, reason: `${url.href} does not contain the token.` }));
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    // Also a deadline for the whole exchange: a site trickling bytes would never trip the idle timeout.
+    const deadline = setTimeout(() => req.destroy(new Error(`not done within ${(2 * timeoutMs) / 1000} s`)), 2 * timeoutMs);
+    deadline.unref();
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', (err) => resolve({ ok: false, reason: `${url.href} could not be fetched: ${err.message}` }));
   });
 }
