@@ -95,6 +95,8 @@ const Env = z.object({
    * the subscriber's and its retention is a legal question, not a default.
    */
   CDR_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
+  /** Milliseconds between reconciliations of this worker's calls with Asterisk, besides start-up and reconnects (a safety net). */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(300_000),
   /**
    * Seconds a worker may go without a heartbeat before another worker takes over its calls in flight (ends
    * them and lets the retry policy call again). Longer than a restart: a worker that comes back under the same

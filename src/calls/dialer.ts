@@ -111,6 +111,8 @@ export class Dialer {
   private readonly exchangeLost = new Set<string>();
   /** Agent-first calls (their own state machine, agent-first-state.ts); kept apart so recovery sees only CallSessions. */
   readonly agentSessions = new Map<string, AgentFirstSession>();
+  /** Attempts being rebuilt by resume (their sessions not registered yet). */
+  private readonly resuming = new Set<string>();
   private draining = false;
   /** The statements of concurrent calls share round trips (dial-store.ts). */
   private readonly store: DialStore;
@@ -267,7 +269,18 @@ export class Dialer {
   async resume(a: AttemptRow, callee: CalleeTarget, legs: { visitorUp: boolean; calleeUp: boolean }): Promise<CallSession | null> {
     const { pool, log } = this.deps;
     // Agent-first calls run their own state machine: live ones are not orphans, and orphaned ones are ended.
-    if (this.agentSessions.has(a.id)) return null;
+    // One resume per attempt: a reconciliation pass and a takeover may find the same orphan at once.
+    if (this.agentSessions.has(a.id) || this.sessions.has(a.id) || this.resuming.has(a.id)) return null;
+    this.resuming.add(a.id);
+    try {
+      return await this.resumeOnce(a, callee, legs);
+    } finally {
+      this.resuming.delete(a.id);
+    }
+  }
+
+  private async resumeOnce(a: AttemptRow, callee: CalleeTarget, legs: { visitorUp: boolean; calleeUp: boolean }): Promise<CallSession | null> {
+    const { pool, log } = this.deps;
     if ((await listTransitions(pool, a.id))[0]?.to === 'offered') {
       await this.endOrphanedAgentFirst(a);
       return null;

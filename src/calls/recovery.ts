@@ -128,17 +128,21 @@ export interface RecoveryReport { checked: number; kept: number; replayed: numbe
  * WORKER_ID that have no session here (left by a previous process). Throws when Asterisk cannot be asked;
  * the caller retries (see startRecovery).
  */
-export async function reconcile(d: RecoveryDeps): Promise<RecoveryReport> {
+export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; graceMs?: number } = {}): Promise<RecoveryReport> {
   const listedAt = Date.now();
   const channels = new Map((await d.port.listChannels()).map((c) => [c.id, c.state]));
   const report: RecoveryReport = { checked: 0, kept: 0, replayed: 0, lost: 0, resumed: 0 };
+  // With the event socket up, what the channel list shows may already be on its way as an event: a live
+  // session's correction then waits `graceMs`, and is dropped if the session has moved on meanwhile (dispatchIf).
+  const later = (fn: () => void) => (o.graceMs ? void setTimeout(fn, o.graceMs).unref() : fn());
 
-  const apply = (s: CallSession, state: CallState, decision: Reconcile, legs: { visitorUp: boolean; calleeUp: boolean }) => {
+  const apply = (s: CallSession, state: CallState, decision: Reconcile, legs: { visitorUp: boolean; calleeUp: boolean }, live = true) => {
     report.checked++;
     if (decision.action === 'keep') { report.kept++; return; }
-    if (decision.action === 'event') { report.replayed++; void s.dispatchIf(state, decision.event); return; }
+    const run = live ? later : (fn: () => void) => fn();
+    if (decision.action === 'event') { report.replayed++; run(() => void s.dispatchIf(state, decision.event)); return; }
     report.lost++;
-    void s.dispatchIf(state, { type: 'lost', reason: decision.reason, ...legs });
+    run(() => void s.dispatchIf(state, { type: 'lost', reason: decision.reason, ...legs }));
   };
 
   for (const s of [...d.dialer.sessions.values()]) {
@@ -159,11 +163,16 @@ export async function reconcile(d: RecoveryDeps): Promise<RecoveryReport> {
     if (decision.action === 'keep') report.kept++;
     else {
       if (decision.event.type.endsWith('.ended')) report.lost++; else report.replayed++;
-      void s.dispatchIf(s.state, decision.event);
+      const state = s.state;
+      later(() => void s.dispatchIf(state, decision.event));
     }
   }
 
-  const orphans: AttemptRow[] = (await listLiveAttempts(d.pool, d.workerId)).filter((a) => !d.dialer.sessions.has(a.id));
+  // While this process runs, an attempt is stored a moment before its session is registered: only attempts
+  // older than `orphanMinAgeMs` are orphans then (at start-up every attempt of this WORKER_ID is one).
+  const orphanBefore = listedAt - (o.orphanMinAgeMs ?? 0);
+  const orphans: AttemptRow[] = (await listLiveAttempts(d.pool, d.workerId))
+    .filter((a) => !d.dialer.sessions.has(a.id) && !d.dialer.agentSessions.has(a.id) && a.startedAt.getTime() <= orphanBefore);
   for (const a of orphans) {
     const ids = callIds(a.id);
     const state = a.state as CallState;
@@ -174,23 +183,30 @@ export async function reconcile(d: RecoveryDeps): Promise<RecoveryReport> {
     const s = await d.dialer.resume(a, await storedCallee(d.pool, a.id), legs);
     if (!s) continue;
     report.resumed++;
-    apply(s, state, decision, legs);
+    // A rebuilt session had no socket to hear events on before now: nothing is in flight for it.
+    apply(s, state, decision, legs, false);
   }
   if (report.checked) d.log.info({ ...report, channels: channels.size }, 'reconciled calls with Asterisk');
   return report;
 }
 
 /**
- * Runs `reconcile` now and after every `connection.restored`, retrying with back-off while Asterisk does not
- * answer (after a restart its REST API refuses for a while). `ready` resolves after the first pass.
+ * Runs `reconcile` now, after every `connection.restored`, and every `intervalMs` as a safety net (a call whose
+ * end was never heard of for any other reason is settled within that time), retrying with back-off while
+ * Asterisk does not answer (after a restart its REST API refuses for a while). `ready` resolves after the
+ * first pass.
  */
-export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs?: number } = {}): { ready: Promise<void>; stop(): void; runOnce(): Promise<void> } {
+export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs?: number; intervalMs?: number } = {}): { ready: Promise<void>; stop(): void; runOnce(): Promise<void> } {
   let stopped = false;
+  let started = false;
+  let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let again = false;
   const retryMs = o.retryMs ?? 250;
   const maxRetryMs = o.maxRetryMs ?? 5000;
 
+  let connected = true;
+  let periodic = false;
   const runOnce = (): Promise<void> => {
     if (running) { again = true; return running; }
     running = (async () => {
@@ -199,7 +215,10 @@ export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs
         if (stopped) return;
         try {
           again = false;
-          await reconcile(d);
+          // A periodic pass runs with the event socket up: its corrections wait a moment (see reconcile).
+          await reconcile(d, { orphanMinAgeMs: started ? 10_000 : 0, graceMs: periodic ? 3000 : 0 });
+          started = true;
+          periodic = false;
           if (!again) return;
         } catch (err) {
           d.log.warn({ err: (err as Error).message, retryInMs: wait }, 'reconciliation with Asterisk failed; retrying');
@@ -211,6 +230,15 @@ export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs
     return running;
   };
 
-  d.port.onEvent((e) => { if (e.type === 'connection.restored') void runOnce(); });
-  return { ready: runOnce(), stop: () => { stopped = true; }, runOnce };
+  d.port.onEvent((e) => {
+    if (e.type === 'connection.lost') connected = false;
+    if (e.type === 'connection.restored') { connected = true; void runOnce(); }
+  });
+  if (o.intervalMs) {
+    // Not while the event socket is down: a correction would start prompts whose key presses nobody hears;
+    // the pass after the reconnect does that work.
+    timer = setInterval(() => { if (connected && !running) { periodic = true; void runOnce(); } }, o.intervalMs);
+    timer.unref();
+  }
+  return { ready: runOnce(), stop: () => { stopped = true; if (timer) clearInterval(timer); }, runOnce };
 }

@@ -70,7 +70,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   await agentSide.attach(dialer, port, ami);
   // Calls a previous run of this worker left in flight are settled with Asterisk before new jobs are taken,
   // and again after every ARI reconnect (src/calls/recovery.ts).
-  const recovery = startRecovery({ pool: c.pool, port, dialer, workerId: config.WORKER_ID, log });
+  const recovery = startRecovery({ pool: c.pool, port, dialer, workerId: config.WORKER_ID, log }, { intervalMs: config.RECONCILE_INTERVAL_MS });
   await Promise.race([recovery.ready, new Promise((r) => setTimeout(r, 10_000).unref())]);
   const scheduled = startScheduleRecovery({ pool: c.pool, queue: c.queue, log, intervalMs: config.SCHEDULE_RECOVERY_INTERVAL_MS, graceMs: config.SCHEDULE_RECOVERY_GRACE_MS });
   const takeover = startTakeover({

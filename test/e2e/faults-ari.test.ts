@@ -7,7 +7,7 @@ import { listTransitions } from '../../src/calls/attempt.repository.ts';
 // share the simulator, and a restart or a dropped socket hits every call.
 let s: Stack;
 test.before(async () => {
-  s = await startStack({ label: 'faultsari', env: { CONFIRM_WAIT_MS: '3000', MAX_CALL_SEC: '30' } });
+  s = await startStack({ label: 'faultsari', env: { CONFIRM_WAIT_MS: '3000', MAX_CALL_SEC: '30', RECONCILE_INTERVAL_MS: '500' } });
   await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 3, "backoffSec": {"failed": 1, "busy": 1, "no_answer": 1}}}' WHERE slug = 'demo'`);
   s.c.subscribers.invalidate();
 });
@@ -76,7 +76,7 @@ test.serial('WebSocket dropped while ringing, the visitor hangs up in the gap: r
   t.regex(st1.attempts[0].causeText, /events lost/);
   s.sim.resetRules(); // the phone answers next time
   const st = await waitForStatus(s.base, r.json, (x) => FINAL.has(x.status), 20000);
-  t.is(st.status, 'completed');
+  t.is(st.status, 'completed', JSON.stringify(st));
   t.deepEqual(st.attempts.map((x: any) => x.outcome), ['failed', 'answered']);
   for (const a of await attemptsOf(r.json.id)) t.is(visitorDials(a.id), 1, `attempt ${a.n} dialed once`);
   t.true(await finalOnce(r.json.id));
@@ -121,4 +121,24 @@ test.serial('a redelivered job or a second worker racing for the same request di
   t.is(st.status, 'completed');
   t.is(st.attempts.length, 1);
   t.is(s.sim.originates({ number: '12025550432' }).length, 1);
+});
+
+test.serial('a call nobody watches any more (its end never heard of) is settled by the periodic reconciliation and retried', async (t) => {
+  const { callIds } = await import('../../src/calls/call-ids.ts');
+  const r = await request(s.base, '+1 202 555 0435', { scheduledAt: new Date(Date.now() + 3600_000).toISOString() });
+  t.is(r.status, 202);
+  // What a lost end leaves: the request dialing, its attempt ringing under this worker, no session, no channel.
+  const attemptId = (await s.c.pool.query(`SELECT gen_random_uuid() AS id`)).rows[0].id as string;
+  const ids = callIds(attemptId);
+  await s.c.pool.query(`UPDATE callback_requests SET status = 'dialing', attempt_count = 1 WHERE id = $1`, [r.json.id]);
+  await s.c.pool.query(
+    `INSERT INTO call_attempts (id, request_id, n, state, worker_id, visitor_channel_id, callee_channel_id, bridge_id, callee_kind, callee_endpoint, started_at)
+     VALUES ($1, $2, 1, 'visitor_ringing', $3, $4, $5, $6, 'phone', 'PJSIP/12025550111@carrier', now() - interval '1 minute')`,
+    [attemptId, r.json.id, s.c.config.WORKER_ID, ids.visitor, ids.callee, ids.bridge]);
+  const st = await waitForStatus(s.base, r.json, (x) => FINAL.has(x.status), 20000);
+  t.is(st.status, 'completed', JSON.stringify(st));
+  t.deepEqual(st.attempts.map((x: any) => x.outcome), ['failed', 'answered']);
+  const [first] = await attemptsOf(r.json.id);
+  t.regex(first.cause_txt, /visitor leg gone before answer/);
+  t.true(await finalOnce(r.json.id));
 });
