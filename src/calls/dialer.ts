@@ -109,7 +109,7 @@ export class Dialer {
   readonly sessions = new Map<string, CallSession>();
   /** Attempts whose channels Asterisk is hanging up because it is shutting down. */
   private readonly exchangeLost = new Set<string>();
-  /** Agent-first calls (their own state machine, agent-first-state.ts); kept apart so recovery sees only CallSessions. */
+  /** Agent-first calls (their own state machine, agent-first-state.ts); recovery reconciles them apart (reconcileAgentFirst). */
   readonly agentSessions = new Map<string, AgentFirstSession>();
   /** Attempts being rebuilt by resume (their sessions not registered yet). */
   private readonly resuming = new Set<string>();
@@ -267,7 +267,6 @@ export class Dialer {
    * its stored state with the legs Asterisk still has. Null when the request or subscriber is gone.
    */
   async resume(a: AttemptRow, callee: CalleeTarget, legs: { visitorUp: boolean; calleeUp: boolean }): Promise<CallSession | null> {
-    const { pool, log } = this.deps;
     // Agent-first calls run their own state machine: live ones are not orphans, and orphaned ones are ended.
     // One resume per attempt: a reconciliation pass and a takeover may find the same orphan at once.
     if (this.agentSessions.has(a.id) || this.sessions.has(a.id) || this.resuming.has(a.id)) return null;

@@ -136,13 +136,16 @@ export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; g
   // session's correction then waits `graceMs`, and is dropped if the session has moved on meanwhile (dispatchIf).
   const later = (fn: () => void) => (o.graceMs ? void setTimeout(fn, o.graceMs).unref() : fn());
 
-  const apply = (s: CallSession, state: CallState, decision: Reconcile, legs: { visitorUp: boolean; calleeUp: boolean }, live = true) => {
+  /** Counts a decision and queues its correction (none for `kept`). */
+  const settle = (kind: 'kept' | 'replayed' | 'lost', correct: () => Promise<void>, live = true) => {
     report.checked++;
-    if (decision.action === 'keep') { report.kept++; return; }
-    const run = live ? later : (fn: () => void) => fn();
-    if (decision.action === 'event') { report.replayed++; run(() => void s.dispatchIf(state, decision.event)); return; }
-    report.lost++;
-    run(() => void s.dispatchIf(state, { type: 'lost', reason: decision.reason, ...legs }));
+    report[kind]++;
+    if (kind !== 'kept') (live ? later : (fn: () => void) => fn())(() => void correct());
+  };
+  const apply = (s: CallSession, state: CallState, decision: Reconcile, legs: { visitorUp: boolean; calleeUp: boolean }, live = true) => {
+    if (decision.action === 'keep') settle('kept', async () => {});
+    else if (decision.action === 'event') settle('replayed', () => s.dispatchIf(state, decision.event), live);
+    else settle('lost', () => s.dispatchIf(state, { type: 'lost', reason: decision.reason, ...legs }), live);
   };
 
   for (const s of [...d.dialer.sessions.values()]) {
@@ -159,13 +162,9 @@ export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; g
     const a = presence(channels, s.ids.callee, s.agentOriginatedAt !== null && s.agentOriginatedAt < listedAt);
     const v = presence(channels, s.ids.visitor, s.visitorOriginatedAt !== null && s.visitorOriginatedAt < listedAt);
     const decision = reconcileAgentFirst(s.state, a, v);
-    report.checked++;
-    if (decision.action === 'keep') report.kept++;
-    else {
-      if (decision.event.type.endsWith('.ended')) report.lost++; else report.replayed++;
-      const state = s.state;
-      later(() => void s.dispatchIf(state, decision.event));
-    }
+    const state = s.state;
+    if (decision.action === 'keep') settle('kept', async () => {});
+    else settle(decision.event.type.endsWith('.ended') ? 'lost' : 'replayed', () => s.dispatchIf(state, decision.event));
   }
 
   // While this process runs, an attempt is stored a moment before its session is registered: only attempts
