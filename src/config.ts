@@ -11,6 +11,9 @@ const rateSpec = (def: string) => z.string().regex(/^\d+\/\d+$/, 'must be count/
   return { points: points!, seconds: Math.max(1, seconds!) };
 });
 
+/** A yes/no setting: true, false, 1 or 0. */
+const flag = (def: 'true' | 'false') => z.enum(['true', 'false', '1', '0']).default(def).transform((v) => v === 'true' || v === '1');
+
 const Env = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -31,7 +34,7 @@ const Env = z.object({
   TRUNK_ENDPOINT: z.string().default('PJSIP/{number}@carrier').refine((s) => s.includes('{number}'), 'must contain {number}'),
   SESSION_SECRET: z.string().default('dev-only-session-secret-change-me'),
   /** Trust X-Forwarded-For/-Proto from a reverse proxy (needed for client IPs and Secure cookies behind one). */
-  TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  TRUST_PROXY: flag('false'),
   LOG_LEVEL: z.string().default('info'),
   /** Seconds a leg may ring before Asterisk gives up (originate timeout). */
   RING_TIMEOUT: z.coerce.number().int().min(5).max(120).default(30),
@@ -62,7 +65,7 @@ const Env = z.object({
    * Master switch for the rate limits below; the other guards stay on. On by default; the test stack turns it
    * off (every test client is 127.0.0.1 with one user agent) and tests about limits turn it on explicitly.
    */
-  RATE_LIMITS_ENABLED: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
+  RATE_LIMITS_ENABLED: flag('true'),
   /** Call-back requests one client IP may make, as "count/seconds" (counts refused ones too). */
   LIMIT_PER_IP: rateSpec('10/600'),
   /** Requests for one destination number across all subscribers, short and long window; then NUMBER_BLOCK_SEC. */
@@ -86,8 +89,8 @@ const Env = z.object({
    * Private and loopback addresses are refused unless DOMAIN_VERIFY_ALLOW_PRIVATE (tests, intranet installs).
    */
   DOMAIN_VERIFY_URL: z.string().default('https://{host}/.well-known/beckon-verification.txt').refine((s) => s.includes('{host}'), 'must contain {host}'),
-  DOMAIN_VERIFY_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
-  FORM_TOKEN_API: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  DOMAIN_VERIFY_ALLOW_PRIVATE: flag('false'),
+  FORM_TOKEN_API: flag('false'),
   /** Milliseconds between passes that re-enqueue scheduled requests whose Bull job Redis lost. */
   /**
    * Days Asterisk's own CDRs (ami_cdrs, kept to check our records against) are kept; 0 keeps them forever.

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.ts';
+import { listDomains } from '../subscribers/subscriber.repository.ts';
 
 /**
  * The operator's view of subscribers: read-only joins for the console. Writes go through the subscribers'
@@ -32,6 +33,5 @@ export async function searchSubscribers(db: Queryable, q: { text: string; status
 
 /** The subscriber's hosts, a pending one (ownership not yet proven) marked as such. */
 export async function subscriberHosts(db: Queryable, id: string): Promise<string[]> {
-  const { rows } = await db.query(`SELECT host, verified_at IS NULL AS pending FROM domains WHERE subscriber_id = $1 ORDER BY host`, [id]);
-  return rows.map((r) => (r.pending ? `${r.host} (pending)` : r.host));
+  return (await listDomains(db, id)).map((d) => (d.verifiedAt ? d.host : `${d.host} (pending)`));
 }

@@ -137,18 +137,20 @@ export async function markPhoneVerified(db: Queryable, subscriberId: string, dep
 
 export interface DomainRow { id: string; host: string; createdAt: Date; verifiedAt: Date | null; verifyToken: string | null }
 
+const DOMAIN_COLUMNS = `id, host, created_at, verified_at, verify_token`;
+
 const toDomain = (r: Record<string, any>): DomainRow =>
   ({ id: r.id, host: r.host, createdAt: r.created_at, verifiedAt: r.verified_at, verifyToken: r.verify_token });
 
 export async function listDomains(db: Queryable, subscriberId: string): Promise<DomainRow[]> {
-  const { rows } = await db.query(`SELECT id, host, created_at, verified_at, verify_token FROM domains WHERE subscriber_id = $1 ORDER BY host`, [subscriberId]);
+  const { rows } = await db.query(`SELECT ${DOMAIN_COLUMNS} FROM domains WHERE subscriber_id = $1 ORDER BY host`, [subscriberId]);
   return rows.map(toDomain);
 }
 
 export async function findDomain(db: Queryable, subscriberId: string, domainId: string): Promise<DomainRow | null> {
   if (!isUuid(domainId)) return null;
   const { rows } = await db.query(
-    `SELECT id, host, created_at, verified_at, verify_token FROM domains WHERE id = $1 AND subscriber_id = $2`, [domainId, subscriberId]);
+    `SELECT ${DOMAIN_COLUMNS} FROM domains WHERE id = $1 AND subscriber_id = $2`, [domainId, subscriberId]);
   return rows[0] ? toDomain(rows[0]) : null;
 }
 
