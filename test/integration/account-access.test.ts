@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { startStack, type Stack } from '../helpers/stack.ts';
-import { FormClient, signUp } from './portal-helpers.ts';
+import { FormClient, operatorClient, signUp } from './portal-helpers.ts';
 
 // Account access after the password is known to someone else: a password change logs out every other session,
 // and an operator can hand a locked-out owner a one-time reset link (Beckon sends no email).
@@ -20,13 +20,7 @@ async function login(email: string, password: string): Promise<{ client: FormCli
   return { client, status: r.status };
 }
 
-async function operator(): Promise<FormClient> {
-  const c = new FormClient(s.base);
-  await c.get('/admin/login');
-  const r = await c.post('/admin/login', { email: ADMIN.email, password: ADMIN.password, next: '/admin' });
-  if (r.status !== 303) throw new Error(`operator login failed: ${r.status}`);
-  return c;
-}
+const operator = (): Promise<FormClient> => operatorClient(s.base, ADMIN);
 
 const idOf = async (email: string) => (await s.c.pool.query(`SELECT id FROM subscribers WHERE email = $1`, [email])).rows[0].id as string;
 

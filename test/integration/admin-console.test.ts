@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startStack, type Stack } from '../helpers/stack.ts';
-import { FormClient } from './portal-helpers.ts';
+import { FormClient, operatorClient } from './portal-helpers.ts';
 import { DEMO_LOGIN } from '../../src/demo/seed.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { insertAgent } from '../../src/agents/agent.repository.ts';
@@ -14,13 +14,7 @@ test.before(async () => {
 });
 test.after.always(async () => { await s?.close(); });
 
-async function operator(): Promise<FormClient> {
-  const c = new FormClient(s.base);
-  await c.get('/admin/login');
-  const r = await c.post('/admin/login', { email: ADMIN.email, password: ADMIN.password, next: '/admin' });
-  if (r.status !== 303 || r.location !== '/admin') throw new Error(`operator login failed: ${r.status} ${r.text.slice(0, 200)}`);
-  return c;
-}
+const operator = (): Promise<FormClient> => operatorClient(s.base, ADMIN);
 
 const OPERATOR_PAGES = ['/admin', '/admin/subscribers', '/admin/rates', '/admin/calls', '/admin/calls.csv', '/admin/statements.csv', '/admin/queues', '/admin/queues/api/queues'];
 

@@ -67,6 +67,15 @@ export async function signUp(base: string, over: Record<string, string> = {}): P
   return { client, form, location: r.location, status: r.status, text: r.text };
 }
 
+/** A browser logged in to the operator console (the stack's ADMIN_EMAIL / ADMIN_PASSWORD). */
+export async function operatorClient(base: string, admin: { email: string; password: string }): Promise<FormClient> {
+  const c = new FormClient(base);
+  await c.get('/admin/login');
+  const r = await c.post('/admin/login', { email: admin.email, password: admin.password, next: '/admin' });
+  if (r.status !== 303 || r.location !== '/admin') throw new Error(`operator login failed: ${r.status} ${r.text.slice(0, 200)}`);
+  return c;
+}
+
 /**
  * The code as the phone heard it: the verification call's playback at the simulator, found through the
  * call the sim saw for that number (never read from our database).
