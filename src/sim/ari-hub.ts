@@ -7,14 +7,18 @@ import { ariTime } from './time-format.ts';
 interface AppEntry {
   name: string;
   sockets: Set<WebSocket>;
-  /** event sources subscribed through POST /applications/{name}/subscription, e.g. endpoint:PJSIP/agent1 */
-  sources: Set<string>;
+  /**
+   * Event sources subscribed through POST /applications/{name}/subscription (e.g. endpoint:PJSIP/agent1), each
+   * with its count: two POSTs need two DELETEs, and they outlive the socket (app-subscriptions-persist trace).
+   */
+  sources: Map<string, number>;
   subscribeAll: boolean;
 }
 
 /**
- * The Stasis applications and their WebSockets. An app stays registered when its socket goes
+ * The Stasis applications and their WebSockets. An app keeps its subscriptions when its socket goes
  * away (events for it are then lost, as Asterisk does); a new socket for the same app takes over.
+ * Whether an app exists for REST (it has a socket, channels or subscriptions) is asked through `exists`.
  */
 export class AriHub implements AriSink {
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -37,7 +41,7 @@ export class AriHub implements AriSink {
   private register(name: string, ws: WebSocket, subscribeAll: boolean): void {
     let app = this.apps.get(name);
     if (!app) {
-      app = { name, sockets: new Set(), sources: new Set(), subscribeAll: false };
+      app = { name, sockets: new Set(), sources: new Map(), subscribeAll: false };
       this.apps.set(name, app);
     }
     for (const old of app.sockets) {
@@ -84,24 +88,45 @@ export class AriHub implements AriSink {
     return out;
   }
 
+  live(name: string): boolean {
+    const app = this.apps.get(name);
+    if (!app) return false;
+    for (const ws of app.sockets) if (ws.readyState === WebSocket.OPEN) return true;
+    return false;
+  }
+
+  /** An app Asterisk knows: it has a socket or subscriptions (channels in it are the caller's to check). */
   has(name: string): boolean {
-    return this.apps.has(name);
+    const app = this.apps.get(name);
+    return !!app && (app.sockets.size > 0 || app.sources.size > 0);
   }
 
   names(): string[] {
-    return [...this.apps.keys()];
+    return [...this.apps.keys()].filter((n) => this.has(n));
   }
 
   sources(name: string): string[] {
-    return [...(this.apps.get(name)?.sources ?? [])];
+    return [...(this.apps.get(name)?.sources.keys() ?? [])];
   }
 
+  /** Subscribes (counted); creates the app entry for an app that so far only has channels. */
   subscribe(name: string, source: string): void {
-    this.apps.get(name)?.sources.add(source);
+    let app = this.apps.get(name);
+    if (!app) {
+      app = { name, sockets: new Set(), sources: new Map(), subscribeAll: false };
+      this.apps.set(name, app);
+    }
+    app.sources.set(source, (app.sources.get(source) ?? 0) + 1);
   }
 
+  /** false when the source was not subscribed; one DELETE takes back one POST. */
   unsubscribe(name: string, source: string): boolean {
-    return this.apps.get(name)?.sources.delete(source) ?? false;
+    const sources = this.apps.get(name)?.sources;
+    const n = sources?.get(source);
+    if (!sources || !n) return false;
+    if (n > 1) sources.set(source, n - 1);
+    else sources.delete(source);
+    return true;
   }
 
   /**

@@ -64,6 +64,27 @@ function asteriskInfo(ctx: AriContext, only: string | undefined): Record<string,
   return Object.fromEntries(Object.entries(all).filter(([k]) => wanted.includes(k)));
 }
 
+/** Scheme and existence of an event source, worded as Asterisk answers (app-not-connected trace). */
+function checkEventSource(ctx: AriContext, source: string): void {
+  const colon = source.indexOf(':');
+  const scheme = colon < 0 ? '' : source.slice(0, colon);
+  const id = source.slice(colon + 1);
+  const missing = () => new AriError(422, { message: 'Event source does not exist' });
+  switch (scheme) {
+    case 'channel':
+      if (!ctx.exchange.channels.has(id)) throw missing();
+      return;
+    case 'bridge':
+      if (!ctx.exchange.bridges.has(id)) throw missing();
+      return;
+    case 'endpoint':
+    case 'deviceState':
+      return;
+    default:
+      throw new AriError(400, { message: 'Invalid event source URI scheme' });
+  }
+}
+
 function applicationJson(ctx: AriContext, name: string): Record<string, unknown> {
   const channelIds: string[] = [];
   for (const ch of ctx.exchange.channels.values()) if (ch.app === name) channelIds.push(ch.id);
@@ -139,23 +160,32 @@ export async function handleAri(req: IncomingMessage, res: ServerResponse, url: 
         }
         break;
 
-      case 'applications':
-        if (segs.length === 1 && method === 'GET') return sendJson(res, 200, ctx.hub.names().map((n) => applicationJson(ctx, n)));
+      case 'applications': {
+        // An app exists while it has a socket, channels or subscriptions (app-not-connected trace).
+        const exists = (name: string) => ctx.hub.has(name) || [...ex.channels.values()].some((c) => c.app === name);
+        if (segs.length === 1 && method === 'GET') {
+          const names = new Set([...ctx.hub.names(), ...[...ex.channels.values()].map((c) => c.app).filter((a) => a !== '')]);
+          return sendJson(res, 200, [...names].map((n) => applicationJson(ctx, n)));
+        }
         if (r1 !== undefined && segs.length === 2 && method === 'GET') {
-          if (!ctx.hub.has(r1)) throw notFound('Application');
+          if (!exists(r1)) throw notFound('Application');
           return sendJson(res, 200, applicationJson(ctx, r1));
         }
         if (r1 !== undefined && r2 === 'subscription' && segs.length === 3 && (method === 'POST' || method === 'DELETE')) {
-          if (!ctx.hub.has(r1)) throw notFound('Application');
+          if (!exists(r1)) throw notFound('Application');
           const sources = list(params.eventSource);
-          if (sources.length === 0) throw new AriError(400, { message: 'eventSource must be specified' });
+          if (sources.length === 0) throw new AriError(400, { message: 'Missing parameter eventSource' });
+          for (const s of sources) checkEventSource(ctx, s);
           for (const s of sources) {
+            // A channel already in this app: Asterisk answers 200 and changes nothing (no events twice, none lost).
+            if (s.startsWith('channel:') && ex.channels.get(s.slice('channel:'.length))?.app === r1) continue;
             if (method === 'POST') ctx.hub.subscribe(r1, s);
-            else if (!ctx.hub.unsubscribe(r1, s)) throw new AriError(409, { message: 'Application not subscribed to event source' });
+            else if (!ctx.hub.unsubscribe(r1, s)) throw new AriError(422, { message: 'Event source was not subscribed to' });
           }
           return sendJson(res, 200, applicationJson(ctx, r1));
         }
         break;
+      }
 
       case 'channels':
         if (segs.length === 1) {

@@ -23,6 +23,8 @@ export async function runSim(env: NodeJS.ProcessEnv): Promise<void> {
     amiUser: env.AMI_USER ?? 'beckon',
     amiSecret: env.AMI_SECRET ?? 'beckon',
     timeScale,
+    indications: env.SIM_INDICATIONS !== '0',
+    ...(env.SIM_RESTART_WS_GAP_MS ? { restartWsGapMs: intFrom(env, 'SIM_RESTART_WS_GAP_MS', 1300) } : {}),
     logger,
   });
   logger.info(

@@ -14,7 +14,8 @@ export interface SimControl {
   clearOriginates(): void;
   channels(): object[];
   dropWebSockets(): void;
-  restart(downMs?: number): Promise<void>;
+  /** downMs: nothing answers; then REST answers while WebSockets are refused for wsGapMs (defaults: SimOptions). */
+  restart(downMs?: number, wsGapMs?: number): Promise<void>;
   farEndHangup(channelId: string): void;
   sendDtmf(channelId: string, digit: string): void;
 }
@@ -59,9 +60,10 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
         return sendEmpty(res);
       case 'POST restart': {
         const downMs = typeof obj.downMs === 'number' ? obj.downMs : undefined;
+        const wsGapMs = typeof obj.wsGapMs === 'number' ? obj.wsGapMs : undefined;
         sendJson(res, 202, { restarting: true });
         // The restart closes this very listener, so it starts once the answer is on its way.
-        res.on('finish', () => void sim.restart(downMs).catch(() => undefined));
+        res.on('finish', () => void sim.restart(downMs, wsGapMs).catch(() => undefined));
         return;
       }
       case 'POST channels/:id/hangup':

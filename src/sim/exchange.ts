@@ -5,7 +5,7 @@ import { bridgeJson, channelJson, playbackJson } from './ari-snapshots.ts';
 import { amiChannelFields, cdrLastApp, type AmiFields } from './ami-format.ts';
 import { causeText } from './causes.ts';
 import { DeviceRegistry, parseCallerId, parseDialTarget } from './endpoints.ts';
-import { mediaInfo } from './media.ts';
+import { MISSING_MEDIA_FAILS_AFTER_MS, mediaInfo, mediaPlayable } from './media.ts';
 import type { Bridge, Channel, OriginateRecord, Playback } from './model.ts';
 import { PhoneBook, type PhoneBehavior } from './phone-rules.ts';
 import type { AmiSink, AriSink } from './sinks.ts';
@@ -45,6 +45,8 @@ export interface ExchangeOptions {
   logger: Logger;
   ari: AriSink;
   ami: AmiSink;
+  /** indications.conf present: `tone:` playbacks play (else they fail like a missing sound) */
+  indications: boolean;
 }
 
 type HangupHow =
@@ -332,6 +334,13 @@ export class Exchange {
     this.amiCall('Newstate', ch);
     this.amiDial('DialEnd', ch, [['DialStatus', 'ANSWER']]);
     this.deviceDelta(ch.device, wasRinging ? -1 : 0, 1);
+    if (ch.app && !this.opts.ari.live(ch.app)) {
+      // Asterisk hands an answered channel to its app only while the app has a WebSocket; otherwise it hangs
+      // the channel up in the same millisecond, with cause 0 and no ARI event (app-not-connected trace).
+      ch.ending = true;
+      this.destroy(ch, 0);
+      return;
+    }
     if (ch.app) {
       ch.inStasis = true;
       this.toChannel(ch, 'StasisStart', { args: ch.appArgs === '' ? [] : ch.appArgs.split(','), channel: channelJson(ch) });
@@ -586,7 +595,13 @@ export class Exchange {
         this.pressKey(ch.id, ch.pressKey, TIMING.keyAfterPlaybackMs);
       }
     }
-    const length = mediaInfo(pb.media[pb.index]!).lengthMs;
+    const uri = pb.media[pb.index]!;
+    if (!mediaPlayable(uri, { indications: this.opts.indications })) {
+      // A file Asterisk does not have (or a tone without indications): the playback ends failed, the rest of the list unplayed.
+      pb.timer = setTimeout(() => this.finishPlayback(pb, 'failed'), this.scaled(MISSING_MEDIA_FAILS_AFTER_MS));
+      return;
+    }
+    const length = mediaInfo(uri).lengthMs;
     if (length !== null) pb.timer = setTimeout(() => this.mediaDone(pb), this.scaled(length));
   }
 
@@ -602,9 +617,10 @@ export class Exchange {
     this.finishPlayback(pb);
   }
 
-  private finishPlayback(pb: Playback): void {
+  private finishPlayback(pb: Playback, state: 'done' | 'failed' = 'done'): void {
+    pb.timer = null;
     const queue = this.queueOf(pb);
-    pb.state = 'done';
+    pb.state = state;
     this.playbackEvent(pb, 'PlaybackFinished');
     this.dropPlayback(pb);
     const i = queue.indexOf(pb);
@@ -613,14 +629,14 @@ export class Exchange {
     if (i === 0 && next && next.state === 'queued') this.startMedia(next);
   }
 
-  /** Playbacks cut short because their channel or bridge goes away. */
+  /** Playbacks cut short because their channel or bridge goes away end `failed`, as on Asterisk. */
   private finishPlaybacks(list: Playback[]): void {
     for (const pb of [...list]) {
       if (pb.state === 'queued') {
         this.dropPlayback(pb);
         list.splice(list.indexOf(pb), 1);
       } else {
-        pb.state = 'done';
+        pb.state = 'failed';
         this.playbackEvent(pb, 'PlaybackFinished');
         this.dropPlayback(pb);
         list.splice(list.indexOf(pb), 1);

@@ -32,6 +32,16 @@ export interface SimOptions {
   amiSecret?: string;
   /** multiplies every scripted delay (answer, playback length, DTMF, timeouts); default 1 */
   timeScale?: number;
+  /**
+   * indications.conf present (default true, as asterisk/conf ships it): `tone:` playbacks play. false makes
+   * them fail like a missing sound file, as on an Asterisk without indications.
+   */
+  indications?: boolean;
+  /**
+   * After a restart, how long REST already answers while ARI WebSockets are still refused (unscaled ms; default
+   * 1300, as measured; real gaps reach ~10 s after a long outage because of ari-client's reconnect back-off).
+   */
+  restartWsGapMs?: number;
   logger?: Logger;
 }
 
@@ -45,7 +55,8 @@ export interface Sim extends Omit<SimControl, 'setEndpoint'> {
   setEndpoint(name: string, state: { behavior?: PhoneBehavior; reachable?: boolean }): void;
 }
 
-type Phase = 'up' | 'down' | 'booting' | 'closed';
+/** booting: REST 503; rest-only: REST answers, WebSockets refused (Asterisk just back); up: both. */
+type Phase = 'up' | 'down' | 'booting' | 'rest-only' | 'closed';
 
 const ASTERISK_ID = '02:be:c0:00:00:01';
 
@@ -74,7 +85,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     deviceStates: () => exchange.deviceStates(),
     startedAt: () => startedAt,
   });
-  const exchange = new Exchange({ timeScale, asteriskId: ASTERISK_ID, logger, ari: hub, ami });
+  const exchange = new Exchange({ timeScale, asteriskId: ASTERISK_ID, logger, ari: hub, ami, indications: opts.indications ?? true });
   const ctx: AriContext = {
     exchange,
     hub,
@@ -99,7 +110,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
         bridge_id: ch.bridge?.id ?? null,
       })),
     dropWebSockets: () => hub.dropAll(),
-    restart: (downMs) => restart(downMs),
+    restart: (downMs, wsGapMs) => restart(downMs, wsGapMs),
     farEndHangup: (id) => exchange.farEndHangup(id),
     sendDtmf: (id, digit) => exchange.pressKey(id, digit),
   };
@@ -155,9 +166,10 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
   }
 
   let restarting: Promise<void> | null = null;
-  async function restart(downMs = Math.max(200, 1500 * timeScale)): Promise<void> {
+  const defaultWsGapMs = (opts.restartWsGapMs ?? 1300) * timeScale;
+  async function restart(downMs = Math.max(200, 1500 * timeScale), wsGapMs = defaultWsGapMs): Promise<void> {
     if (restarting) return restarting;
-    if (phase !== 'up') throw new Error('the simulator is not running');
+    if (phase !== 'up' && phase !== 'rest-only') throw new Error('the simulator is not running');
     restarting = (async () => {
       logger.info({ downMs }, 'sim restarting');
       phase = 'down';
@@ -175,7 +187,11 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
       await ami.listen(amiPort, host);
       phase = 'booting';
       await sleep(Math.min(250, downMs / 2));
-      if ((phase as Phase) === 'booting') phase = 'up';
+      if ((phase as Phase) !== 'booting') return;
+      phase = 'rest-only';
+      logger.info({ wsGapMs }, 'sim REST up; WebSockets still refused');
+      await sleep(wsGapMs);
+      if ((phase as Phase) === 'rest-only') phase = 'up';
       logger.info('sim back up');
     })().finally(() => {
       restarting = null;

@@ -1,5 +1,6 @@
 /**
- * How long a playback media lasts in the simulator (unscaled ms), and whether it can be stopped.
+ * How long a playback media lasts in the simulator (unscaled ms), whether it can be stopped, and whether a
+ * stock Asterisk 22 with the core English sounds could play it at all.
  * Lengths follow the recorded traces: hello-world 1.42 s, digits 0.8 s per digit, number:4821 5.1 s.
  */
 const SOUND_LENGTHS: Record<string, number> = {
@@ -7,6 +8,27 @@ const SOUND_LENGTHS: Record<string, number> = {
   beep: 440,
   'demo-congrats': 9000,
 };
+
+/**
+ * The `sound:` files the simulator plays: a few from Asterisk's core sounds (asterisk-core-sounds-en), those the
+ * traces and Beckon's defaults use. Any other file fails as on an Asterisk that lacks it: PlaybackStarted, then
+ * PlaybackFinished `failed` about 55 ms later. Kept small on purpose: a prompt that plays here must exist there.
+ */
+export const KNOWN_SOUNDS: ReadonlySet<string> = new Set([
+  'hello-world',
+  'demo-congrats',
+  'beep',
+  'vm-press',
+  'vm-goodbye',
+  'pls-hold-while-try',
+  'silence/1',
+  'silence/2',
+  'silence/3',
+  'digits/0', 'digits/1', 'digits/2', 'digits/3', 'digits/4', 'digits/5', 'digits/6', 'digits/7', 'digits/8', 'digits/9',
+]);
+
+/** Asterisk gives up on a media it cannot open after about this long (unscaled ms). */
+export const MISSING_MEDIA_FAILS_AFTER_MS = 55;
 
 const DEFAULT_SOUND_MS = 1500;
 const PER_DIGIT_MS = 800;
@@ -19,10 +41,13 @@ export interface MediaInfo {
   controllable: boolean;
 }
 
-export function mediaInfo(uri: string): MediaInfo {
+function split(uri: string): { scheme: string; value: string } {
   const colon = uri.indexOf(':');
-  const scheme = colon < 0 ? 'sound' : uri.slice(0, colon);
-  const value = colon < 0 ? uri : uri.slice(colon + 1);
+  return colon < 0 ? { scheme: 'sound', value: uri } : { scheme: uri.slice(0, colon), value: uri.slice(colon + 1) };
+}
+
+export function mediaInfo(uri: string): MediaInfo {
+  const { scheme, value } = split(uri);
   switch (scheme) {
     case 'digits':
       return { lengthMs: Math.max(1, value.length) * PER_DIGIT_MS, controllable: false };
@@ -34,6 +59,25 @@ export function mediaInfo(uri: string): MediaInfo {
       return { lengthMs: null, controllable: true };
     default:
       return { lengthMs: SOUND_LENGTHS[value.split('/').pop() ?? value] ?? DEFAULT_SOUND_MS, controllable: true };
+  }
+}
+
+/**
+ * Whether Asterisk could play this media: `sound:` only the known core sounds; `tone:` only with indications
+ * configured (without indications.conf Asterisk logs "Failed to parse tone part" and the playback fails);
+ * `recording:` never (the simulator stores none). Say-type media always can.
+ */
+export function mediaPlayable(uri: string, env: { indications: boolean }): boolean {
+  const { scheme, value } = split(uri);
+  switch (scheme) {
+    case 'sound':
+      return KNOWN_SOUNDS.has(value);
+    case 'tone':
+      return env.indications;
+    case 'recording':
+      return false;
+    default:
+      return true;
   }
 }
 

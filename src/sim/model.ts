@@ -62,7 +62,7 @@ export interface Bridge {
   playbacks: Playback[];
 }
 
-export type PlaybackState = 'queued' | 'playing' | 'continuing' | 'done';
+export type PlaybackState = 'queued' | 'playing' | 'continuing' | 'done' | 'failed';
 
 export interface Playback {
   id: string;

@@ -5,6 +5,8 @@ export interface AriSink {
   publish(apps: Iterable<string>, event: Record<string, unknown>): void;
   /** apps subscribed to an endpoint such as PJSIP/agent1 (explicitly or by subscribeAll) */
   endpointSubscribers(endpoint: string): string[];
+  /** the app has an open WebSocket now (Asterisk hands channels only to such an app) */
+  live(app: string): boolean;
 }
 
 /** Where the exchange sends AMI events. Building fields is skipped when nobody listens. */
