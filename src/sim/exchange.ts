@@ -10,6 +10,7 @@ import type { Bridge, Channel, OriginateRecord, Playback } from './model.ts';
 import { PhoneBook, type PhoneBehavior } from './phone-rules.ts';
 import type { AmiSink, AriSink } from './sinks.ts';
 import { ariTime, cdrTime, wholeSeconds } from './time-format.ts';
+import { mappedCdrFields, type CdrMappings } from './cdr-manager.ts';
 
 /** Scripted delays (unscaled ms) measured on the recorded Asterisk. */
 export const TIMING = {
@@ -47,6 +48,8 @@ export interface ExchangeOptions {
   ami: AmiSink;
   /** indications.conf present: `tone:` playbacks play (else they fail like a missing sound) */
   indications: boolean;
+  /** cdr_manager.conf's [mappings]: the fields Cdr events carry after UserField (none: no LinkedID, Sequence, PeerAccount) */
+  cdrMappings: CdrMappings;
 }
 
 type HangupHow =
@@ -465,9 +468,7 @@ export class Exchange {
       ['AMAFlags', 'DOCUMENTATION'],
       ['UniqueID', ch.id],
       ['UserField', ch.userfield],
-      ['LinkedID', ch.linkedid],
-      ['Sequence', ch.cdrSequence],
-      ['PeerAccount', ch.cdrPeerAccount],
+      ...mappedCdrFields(this.opts.cdrMappings, { linkedid: ch.linkedid, sequence: ch.cdrSequence, peeraccount: ch.cdrPeerAccount }),
     ];
   }
 

@@ -9,6 +9,7 @@ import { authorized, handleAri, type AriContext } from './ari-routes.ts';
 import { channelJson } from './ari-snapshots.ts';
 import { handleControl, type SimControl } from './control-routes.ts';
 import { Exchange } from './exchange.ts';
+import { SHIPPED_CDR_MAPPINGS, type CdrMappings } from './cdr-manager.ts';
 import { sendJson } from './http-util.ts';
 import type { OriginateRecord } from './model.ts';
 import type { PhoneBehavior, PhoneRule } from './phone-rules.ts';
@@ -37,6 +38,11 @@ export interface SimOptions {
    * them fail like a missing sound file, as on an Asterisk without indications.
    */
   indications?: boolean;
+  /**
+   * cdr_manager.conf's [mappings] as [CDR variable, AMI header] pairs: what Cdr events carry after UserField.
+   * Default: what asterisk/conf/cdr_manager.conf maps (LinkedID, Sequence, PeerAccount); [] is a stock install.
+   */
+  cdrMappings?: CdrMappings;
   /**
    * After a restart, how long REST already answers while ARI WebSockets are still refused (unscaled ms; default
    * 1300, as measured; real gaps reach ~10 s after a long outage because of ari-client's reconnect back-off).
@@ -85,7 +91,8 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     deviceStates: () => exchange.deviceStates(),
     startedAt: () => startedAt,
   });
-  const exchange = new Exchange({ timeScale, asteriskId: ASTERISK_ID, logger, ari: hub, ami, indications: opts.indications ?? true });
+  const exchange = new Exchange({ timeScale, asteriskId: ASTERISK_ID, logger, ari: hub, ami, indications: opts.indications ?? true,
+    cdrMappings: opts.cdrMappings ?? SHIPPED_CDR_MAPPINGS });
   const ctx: AriContext = {
     exchange,
     hub,

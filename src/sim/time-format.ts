@@ -18,7 +18,10 @@ export function cdrTime(ms: number): string {
   );
 }
 
-/** Whole seconds between two instants, rounded the way CDR durations are. */
+/**
+ * Whole seconds between two instants as Asterisk's CDRs count them: the milliseconds between them divided by
+ * 1000 and truncated (cdr.c; 4.9 s is 4), unless asterisk.conf sets `initiatedseconds`, which Beckon's does not.
+ */
 export function wholeSeconds(fromMs: number, toMs: number): number {
-  return Math.max(0, Math.round((toMs - fromMs) / 1000));
+  return Math.max(0, Math.floor((toMs - fromMs) / 1000));
 }

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import test from 'ava';
 import AsteriskManager from 'asterisk-manager';
 import { startSim, type Sim } from '../../src/sim/index.ts';
@@ -123,4 +124,28 @@ test.serial('a wrong secret gets an error and a closed socket, as Asterisk does'
   await new Promise((resolve) => socket.on('close', resolve));
   t.true(received.startsWith('Asterisk Call Manager/11.0.0\r\n'));
   t.regex(received, /Response: Error\r\nActionID: bad-1\r\nMessage: Authentication failed\r\n\r\n$/);
+});
+
+test.serial('Cdr events carry the fields cdr_manager.conf maps: the shipped ones, or only the defaults without [mappings]', async (t) => {
+  const trace = JSON.parse(readFileSync(new URL('../fixtures/traces/cdr.json', import.meta.url), 'utf8')) as {
+    withoutMappings: AmiEvent[]; withMappings: AmiEvent[];
+  };
+  const busyCdr = async (s: Sim, channelId: string) => {
+    const ami = AsteriskManager(s.amiPort, '127.0.0.1', 'ami', 'ami-secret', true);
+    t.teardown(() => ami.disconnect());
+    const cdr = new Promise<AmiEvent>((resolve) => ami.on('managerevent', (e: AmiEvent) => { if (e.event === 'Cdr' && e.uniqueid === channelId) resolve(e); }));
+    await new Promise<void>((resolve) => ami.on('managerevent', (e: AmiEvent) => { if (e.event === 'FullyBooted') resolve(); }));
+    await restClient(s)('POST', `/ari/channels?endpoint=PJSIP/15551234560@carrier&app=ami-app&channelId=${channelId}`);
+    return cdr;
+  };
+  const shipped = await busyCdr(sim, 'visitor-mapped');
+  t.deepEqual(Object.keys(shipped), Object.keys(trace.withMappings[0]!));
+  t.like(shipped, { linkedid: 'visitor-mapped', disposition: 'BUSY' });
+  t.regex(shipped.sequence!, /^\d+$/);
+
+  const stock = await startSim({ timeScale: 0.2, amiUser: 'ami', amiSecret: 'ami-secret', cdrMappings: [] });
+  t.teardown(() => stock.close());
+  const plain = await busyCdr(stock, 'visitor-unmapped');
+  t.deepEqual(Object.keys(plain), Object.keys(trace.withoutMappings[0]!));
+  for (const absent of ['linkedid', 'sequence', 'peeraccount']) t.false(absent in plain, absent);
 });

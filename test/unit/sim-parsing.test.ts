@@ -54,7 +54,10 @@ test('time formats of ARI events and CDRs', (t) => {
   const ms = Date.UTC(2026, 10, 22, 2, 19, 36, 825);
   t.is(ariTime(ms), '2026-11-22T02:19:36.825+0000');
   t.is(cdrTime(ms), '2026-11-22 02:19:36');
-  t.is(wholeSeconds(ms, ms + 4600), 5);
+  // CDR seconds are truncated, as Asterisk's cdr.c counts them (4.6 s is 4, never rounded up)
+  t.is(wholeSeconds(ms, ms + 4600), 4);
+  t.is(wholeSeconds(ms, ms + 4999), 4);
+  t.is(wholeSeconds(ms, ms + 5000), 5);
   t.is(wholeSeconds(ms, ms - 10), 0);
 });
 
