@@ -20,8 +20,10 @@ export function monthKey(m: { year: number; month: number }): string {
 export function parseMonthKey(key: string): { year: number; month: number } | null {
   const m = /^(\d{4})-(\d{2})$/.exec(key);
   if (!m) return null;
+  const year = Number(m[1]);
   const month = Number(m[2]);
-  return month >= 1 && month <= 12 ? { year: Number(m[1]), month } : null;
+  // The same years as every other date filter (src/validation/dates.ts).
+  return year >= 2000 && year <= 2100 && month >= 1 && month <= 12 ? { year, month } : null;
 }
 
 export interface StatementLine { leg: string; calls: number; billedSec: number; chargeCents: number }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { parseCents, parseMicros } from '../accounting/rating.ts';
 import type { RateInput } from '../accounting/accounting.repository.ts';
+import { isUuid, uuidSchema } from '../validation/ids.ts';
 
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+const uuid = uuidSchema;
 
 const RateForm = z.object({
   plan: z.union([z.literal(''), uuid]).default(''),
@@ -48,4 +49,4 @@ export function parsePlanForm(body: unknown): { ok: true; value: { name: string;
   return { ok: true, value: { name: r.data.name, monthlyFeeCents: r.data.fee } };
 }
 
-export const isUuid = (v: unknown): v is string => uuid.safeParse(v).success;
+export { isUuid };

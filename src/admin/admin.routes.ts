@@ -24,6 +24,7 @@ import { isUuid, parsePlanForm, parseRateForm } from './admin-forms.ts';
 import { searchSubscribers, subscriberHosts } from './subscriber-admin.repository.ts';
 import { setSubscriberStatus } from '../subscribers/subscriber.repository.ts';
 import { systemStatus } from './system-status.service.ts';
+import { boundedRange, parseDay } from '../validation/dates.ts';
 
 export interface AdminDeps {
   pool: Pool; redis: Redis; queue: CallbackQueue; subscribers: SubscriberCache; render: Render; log: Logger;
@@ -57,7 +58,6 @@ function back(ctx: AppContext, to: string, flash: string): void {
   ctx.redirect(to);
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** /admin/login and /admin/logout: the operator's own login, separate from subscribers' and agents'. */
 export function adminAuthRoutes(deps: AdminDeps): Router<AppState, {}> {
@@ -202,6 +202,9 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
   router.post('/admin/rates', async (ctx) => {
     const parsed = parseRateForm(bodyOf(ctx));
     if (!parsed.ok) return back(ctx, '/admin/rates', `Not saved: ${parsed.error}`);
+    if (parsed.value.planId && !(await listPlans(deps.pool)).some((p) => p.id === parsed.value.planId)) {
+      throw new AppError(400, 'bad_plan', 'Unknown plan.');
+    }
     await upsertRate(deps.pool, parsed.value);
     back(ctx, '/admin/rates', `Rate for ${parsed.value.prefix ? `+${parsed.value.prefix}` : 'any destination'} saved.`);
   });
@@ -226,11 +229,13 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
 
   const callsQuery = async (ctx: AppContext) => {
     const q = ctx.query;
-    const to = typeof q.to === 'string' && DAY.test(q.to) ? new Date(`${q.to}T00:00:00Z`) : null;
-    const from = typeof q.from === 'string' && DAY.test(q.from) ? new Date(`${q.from}T00:00:00Z`) : null;
-    const month = typeof q.month === 'string' ? parseMonthKey(q.month) : null;
+    const month = typeof q.month === 'string' && q.month ? parseMonthKey(q.month) : null;
+    if (q.month && !month) throw new AppError(400, 'bad_month', 'Months are written YYYY-MM.');
+    const to = parseDay(q.to, 'UTC', 'to');
+    const from = parseDay(q.from, 'UTC', 'from');
+    if (from && to) boundedRange(from, to);
     const range = month ? monthRange(month.year, month.month, 'UTC')
-      : { from: from ?? new Date(Date.now() - 7 * 86400_000), to: to ? new Date(to.getTime() + 86400_000) : new Date(Date.now() + 60_000) };
+      : { from: from?.toJSDate() ?? new Date(Date.now() - 7 * 86400_000), to: to ? to.plus({ days: 1 }).toJSDate() : new Date(Date.now() + 60_000) };
     let subscriberId: string | null = null;
     if (typeof q.subscriber === 'string' && q.subscriber) {
       const entry = await deps.subscribers.get(q.subscriber.slice(0, 63));

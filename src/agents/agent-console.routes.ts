@@ -16,6 +16,7 @@ import { AgentCallService } from './agent-call.service.ts';
 import { consoleSnapshot } from './agent-console.service.ts';
 import { agentWasOffered, assignedSubscriberIds, findAgent, findAgentLogin, saveDisposition, setAgentStatus } from './agent.repository.ts';
 import { DISPOSITIONS, type AgentCommand } from './agent.types.ts';
+import { isUuid } from '../validation/ids.ts';
 
 type Body = Record<string, unknown>;
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
@@ -133,7 +134,7 @@ export function agentConsoleRoutes(c: Container, render: Render): Router<AppStat
     const input = parse(DispositionInput, bodyOf(ctx));
     const agentId = userOf(ctx).id;
     const requestId = ctx.params.id!;
-    if (!/^[0-9a-f-]{36}$/i.test(requestId) || !(await agentWasOffered(pool, agentId, requestId))) {
+    if (!isUuid(requestId) || !(await agentWasOffered(pool, agentId, requestId))) {
       throw new AppError(404, 'not_found', 'No such call of yours.');
     }
     await saveDisposition(pool, { requestId, agentId, disposition: input.disposition, notes: input.notes });

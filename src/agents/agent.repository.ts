@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.ts';
+import { isUuid } from '../validation/ids.ts';
 import { pickAgent, isFirstInLine, type AgentStatus, type RoutableAgent } from './routing.ts';
 import type { Agent, Disposition, OfferOutcome } from './agent.types.ts';
 
@@ -36,7 +37,7 @@ export async function updateAgent(db: Queryable, id: string, a: Omit<AgentInput,
 }
 
 export async function findAgent(db: Queryable, id: string): Promise<Agent | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM agents WHERE id = $1`, [id]);
   return rows[0] ? toAgent(rows[0]) : null;
 }

@@ -1,7 +1,8 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type Koa from 'koa';
 import { AppError } from '../errors/app-error.ts';
 import { getSession } from './session.ts';
+import { safeEqual } from './safe-equal.ts';
 
 /** The session's CSRF token, created on first use; templates put it in a hidden `_csrf` field. */
 export function csrfToken(ctx: Koa.Context): string {
@@ -21,7 +22,7 @@ export function verifyCsrf(): Koa.Middleware {
     const body = (ctx.request as unknown as { body?: Record<string, unknown> }).body;
     const sent = (typeof body?._csrf === 'string' ? body._csrf : '') || ctx.get('x-csrf-token');
     const expected = getSession(ctx)?.csrf;
-    const ok = !!expected && sent.length === expected.length && timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
+    const ok = !!expected && safeEqual(sent, expected);
     if (!ok) throw new AppError(403, 'csrf_failed', 'This form has expired. Reload the page and try again.');
     return next();
   };

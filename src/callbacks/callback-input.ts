@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldError } from '../errors/app-error.ts';
+import { singleLine } from '../validation/text.ts';
 
 /**
  * The shape of a call-back request as it arrives at the edge (API JSON, hosted form, widget).
@@ -8,7 +9,8 @@ import type { FieldError } from '../errors/app-error.ts';
 export const CallbackInput = z.object({
   subscriber: z.string({ error: 'subscriber is required' }).trim().min(1, 'subscriber is required').max(64),
   phone: z.string({ error: 'phone is required' }).max(40, 'phone is too long'),
-  name: z.string().trim().max(100, 'name is too long (100 characters at most)').optional().nullable(),
+  // One line: a line break in a name is never meant, and the name becomes the callee's caller id.
+  name: z.string().transform(singleLine).pipe(z.string().trim().max(100, 'name is too long (100 characters at most)')).optional().nullable(),
   department: z.string().trim().max(100).optional().nullable(),
   message: z.string().trim().max(1000, 'message is too long (1000 characters at most)').optional().nullable(),
   pageUrl: z.string().trim().max(2048, 'pageUrl is too long').optional().nullable(),

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.ts';
+import { isUuid } from '../validation/ids.ts';
 import type { AttemptView, CallbackRequest, RequestStatus } from './callback.types.ts';
 
 // Owner of callback_requests and request_status_history.
@@ -110,13 +111,13 @@ export async function listOverdueQueued(db: Queryable, graceMs: number, limit: n
 }
 
 export async function findRequest(db: Queryable, id: string): Promise<CallbackRequest | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM callback_requests WHERE id = $1`, [id]);
   return rows[0] ? toRequest(rows[0]) : null;
 }
 
 export async function findRequestTokenHash(db: Queryable, id: string): Promise<Buffer | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const { rows } = await db.query(`SELECT token_hash FROM callback_requests WHERE id = $1`, [id]);
   return rows[0]?.token_hash ?? null;
 }
@@ -214,7 +215,7 @@ export async function listOpenRequestsForSubscribers(db: Queryable, subscriberId
 
 /** One request with its subscriber's and department's names, only if it belongs to one of the given subscribers. */
 export async function findRequestForSubscribers(db: Queryable, id: string, subscriberIds: string[]): Promise<AgentRequestRow | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const { rows } = await db.query(`${AGENT_REQUEST_SELECT} WHERE r.id = $1 AND r.subscriber_id = ANY($2::uuid[])`, [id, subscriberIds]);
   return rows[0] ? toAgentRequestRow(rows[0]) : null;
 }
@@ -247,7 +248,7 @@ export interface RequestToDial {
  */
 export async function findRequestsToDial(db: Queryable, ids: readonly string[]): Promise<Map<string, RequestToDial>> {
   const found = new Map<string, RequestToDial>();
-  const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  const valid = ids.filter(isUuid);
   if (valid.length === 0) return found;
   const { rows } = await db.query({
     name: 'callback_requests.find_to_dial',

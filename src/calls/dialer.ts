@@ -21,6 +21,7 @@ import type { CallState, Outcome } from './call-state.ts';
 import { hoursFromSettings } from '../schedule/business-hours.ts';
 import { retryOutsideHours, retryWithinHours } from '../schedule/retry-window.ts';
 import { nextStep, policyFrom } from './retry-policy.ts';
+import { sipSafe } from '../validation/text.ts';
 
 /** Who answers on the subscriber's side for one attempt. */
 export interface CalleeTarget { kind: 'phone' | 'agent'; endpoint: string; label: string }
@@ -65,9 +66,11 @@ export function trunkEndpoint(template: string, e164: string): string {
   return template.replace('{number}', dialDigits(e164));
 }
 
+/** The caller id a phone shows: name and number both pass sipSafe (no CR/LF or quotes can reach a SIP header). */
 export function callerId(name: string | null, e164: string): string {
-  const clean = (name ?? '').replace(/["<>\\]/g, '').slice(0, 40);
-  return clean ? `"${clean}" <${e164}>` : e164;
+  const clean = sipSafe(name ?? '').slice(0, 40).trim();
+  const number = sipSafe(e164);
+  return clean ? `"${clean}" <${number}>` : number;
 }
 
 /** What a session needs to place both legs of one attempt; the callee always comes from our own data. */

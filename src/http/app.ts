@@ -1,7 +1,6 @@
 import { createDomainChecker } from '../portal/domain-verification.ts';
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
-import bodyParser from 'koa-bodyparser';
 import serve from 'koa-static';
 import mount from 'koa-mount';
 import type { Container } from '../container.ts';
@@ -13,6 +12,7 @@ import type { AppState } from './context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
+import { bodyGuard, parseBody, requestLineGuard } from './middleware/input-guard.ts';
 import { callbacksApiRoutes } from './routes/callbacks-api.routes.ts';
 import { hostedFormRoutes } from './routes/hosted-form.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
@@ -65,9 +65,12 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   app.use(requestContext(c.log));
   app.use(errorHandler(render));
   app.use(securityHeaders());
+  // Method, percent-encoding and control characters of the request line, refused once here (input-guard.ts).
+  app.use(requestLineGuard());
   app.use(mount('/static', serve(PUBLIC_DIR, { maxage: 3600_000 })));
   // 64 KB is far above any real call-back request and keeps floods of large bodies cheap to refuse.
-  app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '64kb', formLimit: '64kb', strict: true }));
+  app.use(parseBody({ enableTypes: ['json', 'form'], jsonLimit: '64kb', formLimit: '64kb', strict: true }));
+  app.use(bodyGuard());
   // After the body parser: a browser's submission is checked against the subscriber it names.
   app.use(publicApiCors({ db: c.pool, subscribers: c.subscribers, publicUrl: c.config.publicUrl }));
   // Sessions are loaded lazily (only when a handler touches ctx.session), so the public API pays nothing for them.

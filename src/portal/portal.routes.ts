@@ -23,6 +23,7 @@ import { LANGUAGES, messagesFromSettings, skinFromSettings } from '../subscriber
 import type { Subscriber } from '../subscribers/subscriber.types.ts';
 import type { VerificationService } from '../verification/verification.service.ts';
 import { addHosts, verifyDomain } from './domain.service.ts';
+import { parseDay } from '../validation/dates.ts';
 import { VERIFICATION_PATH, verificationHost, type DomainChecker } from './domain-verification.ts';
 import {
   countryOptions, parseDepartment, parseHoursForm, parseMessagesForm, parsePasswordChange, parseProfile, parseSkinForm,
@@ -373,11 +374,10 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
     const s = await current(ctx);
     const q = ctx.query;
     const status = typeof q.status === 'string' && (REQUEST_STATUSES as readonly string[]).includes(q.status) ? q.status as RequestStatus : undefined;
-    const day = (v: unknown) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? DateTime.fromISO(v, { zone: s.timezone }) : null);
-    const from = day(q.from);
-    const to = day(q.to);
+    const from = parseDay(q.from, s.timezone, 'from');
+    const to = parseDay(q.to, s.timezone, 'to');
     const rows = await listRequestsForSubscriber(deps.pool, s.id, {
-      status, from: from?.isValid ? from.toJSDate() : undefined, to: to?.isValid ? to.plus({ days: 1 }).toJSDate() : undefined, limit: 200,
+      status, from: from ? from.toJSDate() : undefined, to: to ? to.plus({ days: 1 }).toJSDate() : undefined, limit: 200,
     });
     page(ctx, 'requests', '/portal/requests', {
       title: 'Requests', timezone: s.timezone,
@@ -386,7 +386,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
         created: DateTime.fromJSDate(r.createdAt, { zone: s.timezone }).toFormat('yyyy-LL-dd HH:mm'),
       })),
       statuses: REQUEST_STATUSES.map((x) => ({ value: x, selected: x === status })),
-      from: from?.isValid ? q.from : '', to: to?.isValid ? q.to : '',
+      from: from ? q.from : '', to: to ? q.to : '',
     });
   });
 

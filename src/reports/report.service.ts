@@ -1,25 +1,21 @@
 import { DateTime } from 'luxon';
 import type { Pool } from '../db/pool.ts';
+import { MAX_RANGE_DAYS, boundedRange, parseDay } from '../validation/dates.ts';
 import { reportBy, type ReportRow } from './report.repository.ts';
 
 export interface ReportRange { from: Date; to: Date; fromDay: string; toDay: string }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-export const MAX_RANGE_DAYS = 366;
+export { MAX_RANGE_DAYS };
 
 /**
- * The date filter: inclusive days in the subscriber's zone (default the last 30 days). Anything malformed
- * falls back to the default rather than failing: a report page should always show something.
+ * The date filter: inclusive days in the subscriber's zone (default the last 30 days). Dates are bounded at the
+ * edge (src/validation/dates.ts): a malformed or far-off date or a range over MAX_RANGE_DAYS is a 400.
  */
 export function reportRange(q: { from?: unknown; to?: unknown }, timezone: string, now = new Date()): ReportRange {
   const today = DateTime.fromJSDate(now, { zone: timezone }).startOf('day');
-  const parse = (v: unknown) => (typeof v === 'string' && DAY.test(v) ? DateTime.fromISO(v, { zone: timezone }) : null);
-  let to = parse(q.to);
-  if (!to?.isValid) to = today;
-  let from = parse(q.from);
-  if (!from?.isValid) from = to.minus({ days: 29 });
-  if (from > to) [from, to] = [to, from];
-  if (to.diff(from, 'days').days > MAX_RANGE_DAYS) from = to.minus({ days: MAX_RANGE_DAYS });
+  const to0 = parseDay(q.to, timezone, 'to') ?? today;
+  const from0 = parseDay(q.from, timezone, 'from') ?? to0.minus({ days: 29 });
+  const [from, to] = boundedRange(from0, to0);
   return { from: from.toJSDate(), to: to.plus({ days: 1 }).toJSDate(), fromDay: from.toISODate()!, toDay: to.toISODate()! };
 }
 
@@ -33,7 +29,10 @@ export function withRates(r: ReportRow): ReportRowView {
 export function fillDays(rows: ReportRow[], range: ReportRange, timezone: string): ReportRow[] {
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const out: ReportRow[] = [];
-  for (let d = DateTime.fromISO(range.fromDay, { zone: timezone }); d.toISODate()! <= range.toDay; d = d.plus({ days: 1 })) {
+  // Counted in days, never by comparing printed dates: past year 9999 luxon prints +010000-…, which sorts first.
+  const first = DateTime.fromISO(range.fromDay, { zone: timezone });
+  const days = Math.min(MAX_RANGE_DAYS + 1, Math.round(DateTime.fromISO(range.toDay, { zone: timezone }).diff(first, 'days').days) + 1);
+  for (let i = 0, d = first; i < days; i++, d = d.plus({ days: 1 })) {
     const key = d.toISODate()!;
     out.push(byKey.get(key) ?? { key, requests: 0, answered: 0, connected: 0, medianAnswerSec: null, p90AnswerSec: null });
   }

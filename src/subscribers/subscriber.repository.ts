@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.ts';
+import { isUuid } from '../validation/ids.ts';
 import type { Department, Subscriber } from './subscriber.types.ts';
 
 // Owner of the subscribers, domains and departments tables.
@@ -216,9 +217,7 @@ export async function removeDepartment(db: Queryable, subscriberId: string, id: 
   }
 }
 
-export function isUuid(s: unknown): s is string {
-  return typeof s === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
-}
+export { isUuid } from '../validation/ids.ts';
 
 // Operator-side setters (operator console, agent administration).
 

@@ -4,6 +4,7 @@ import ari from 'ari-client';
 import type { Logger } from '../logger.ts';
 import { mapAriEvent, type RawAriEvent } from './ari-event-mapper.ts';
 import { NotFoundOnAsterisk, OriginateError, type LiveChannel, type OriginateRequest, type TelephonyEvent, type TelephonyPort } from './telephony-port.ts';
+import { withoutControlChars } from '../validation/text.ts';
 
 export interface AriOptions { url: string; user: string; password: string; app: string; log: Logger }
 
@@ -140,10 +141,11 @@ export class AriAdapter implements TelephonyPort {
         endpoint: req.endpoint,
         app: this.app,
         appArgs: req.appArgs.join(','),
-        callerId: req.callerId,
+        // The last line of defence for what becomes SIP headers: no control character (CR/LF) gets through.
+        callerId: withoutControlChars(req.callerId),
         timeout: String(req.timeoutSec),
         channelId: req.channelId,
-      }, req.variables ? { variables: req.variables } : undefined);
+      }, req.variables ? { variables: Object.fromEntries(Object.entries(req.variables).map(([k, v]) => [k, withoutControlChars(v)])) } : undefined);
     } catch (err) {
       const e = classify(err);
       throw e instanceof OriginateError ? e : new OriginateError(0, e.message);

@@ -1,4 +1,5 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
+import { safeEqual } from '../auth/safe-equal.ts';
 
 /** Six digits from the CSPRNG; leading zeros kept (the phone speaks each digit). */
 export function generateCode(): string {
@@ -17,7 +18,7 @@ export function codeMatches(secret: string, verificationId: string, typed: strin
   if (!stored) return false;
   const clean = typed.replace(/\D/g, '');
   if (clean.length !== 6) return false;
-  return timingSafeEqual(hashCode(secret, verificationId, clean), stored);
+  return safeEqual(hashCode(secret, verificationId, clean), stored);
 }
 
 /** What the phone hears: a moment of silence, the digits, a beep, the digits again. */

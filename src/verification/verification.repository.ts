@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.ts';
+import { isUuid } from '../validation/ids.ts';
 
 // Owner of phone_verifications.
 
@@ -34,7 +35,7 @@ export async function countCallsSince(db: Queryable, by: { subscriberId?: string
 
 /** Scoped by subscriber: a verification id from another account is simply not found. */
 export async function findVerification(db: Queryable, subscriberId: string, id: string): Promise<Verification | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM phone_verifications WHERE id = $1 AND subscriber_id = $2`, [id, subscriberId]);
   return rows[0] ? toVerification(rows[0]) : null;
 }

@@ -29,12 +29,22 @@ test('report range: inclusive days in the subscriber zone, defaults, swapped and
   t.deepEqual([r.fromDay, r.toDay], ['2026-11-01', '2026-11-02']);
   t.is(r.from.toISOString(), '2026-11-01T04:00:00.000Z');
   t.is(r.to.toISOString(), '2026-11-03T05:00:00.000Z'); // DST ended on Nov 1
-  t.is(reportRange({ from: '2000-01-01', to: '2026-01-01' }, 'UTC', now).fromDay, '2024-12-31'); // 366 days back
-  t.is(reportRange({ from: "1' OR 1=1", to: 'x' }, 'UTC', now).toDay, '2026-11-22');
+  t.is(reportRange({ from: '2025-11-22', to: '2026-11-22' }, 'UTC', now).fromDay, '2025-11-22'); // 365 days: fine
+  // Bounded at the edge: an over-long range, a malformed or far-off date is a 400 naming the field.
+  t.like(t.throws(() => reportRange({ from: '2000-01-01', to: '2026-01-01' }, 'UTC', now)), { status: 400, code: 'range_too_long' });
+  t.like(t.throws(() => reportRange({ from: "1' OR 1=1", to: 'x' }, 'UTC', now)), { status: 400, code: 'bad_date' });
+  t.like(t.throws(() => reportRange({ from: '9999-12-30', to: '9999-12-31' }, 'UTC', now)), { status: 400, code: 'bad_date' });
+  t.is(reportRange({ from: '', to: '' }, 'UTC', now).toDay, '2026-11-22');
   const filled = fillDays([{ key: '2026-11-02', requests: 2, answered: 1, connected: 1, medianAnswerSec: 3, p90AnswerSec: 4 }], r, 'America/New_York');
   t.deepEqual(filled.map((x) => [x.key, x.requests]), [['2026-11-01', 0], ['2026-11-02', 2]]);
   t.like(withRates(filled[1]!), { answerRate: 50, connectRate: 50 });
   t.is(withRates(filled[0]!).answerRate, null);
+});
+
+test('fillDays ends past year 9999, where printed dates no longer sort (+010000-01-01 < 9999-12-31)', (t) => {
+  const range = { from: new Date('9999-12-30T00:00:00Z'), to: new Date(Date.UTC(10000, 0, 2)), fromDay: '9999-12-30', toDay: '+010000-01-01' };
+  const days = fillDays([], range, 'UTC');
+  t.deepEqual(days.map((d) => d.key), ['9999-12-30', '9999-12-31', '+010000-01-01']);
 });
 
 test('metrics access: token, loopback, private ranges, exact addresses', (t) => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Router from 'koa-router';
-import { AppError } from '../../errors/app-error.ts';
+import { AppError, ValidationError } from '../../errors/app-error.ts';
 import type { AcceptService } from '../../callbacks/accept.service.ts';
 import { getStatus, STATUS_TEXT } from '../../callbacks/status.service.ts';
 import type { Pool } from '../../db/pool.ts';
@@ -23,13 +23,22 @@ const VISITOR_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 const EXAMPLES: Record<string, string> = { US: '(202) 555-0145', CA: '(416) 555-0145', GB: '020 7946 0958', FR: '01 23 45 67 89', DE: '030 123456' };
 
-/** Turns the browser's local date-time plus its UTC offset (minutes, as Date#getTimezoneOffset) into ISO. */
+/** UTC offsets on Earth run from -14 h to +12 h; ±14 h (840 minutes) bounds them with room to spare. */
+const MAX_TZ_OFFSET_MIN = 840;
+
+/**
+ * Turns the browser's local date-time plus its UTC offset (minutes, as Date#getTimezoneOffset) into ISO.
+ * No time given → null; an offset that is not a whole number of minutes within ±14 h is refused (400).
+ */
 export function localToIso(local: unknown, tzOffset: unknown): string | null {
   if (typeof local !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(local)) return null;
-  const offset = Number(tzOffset);
+  const offset = tzOffset === undefined || tzOffset === '' ? 0 : Number(tzOffset);
+  if (!Number.isInteger(offset) || Math.abs(offset) > MAX_TZ_OFFSET_MIN) {
+    throw new ValidationError([{ field: 'scheduledAtLocal', code: 'tz_offset_invalid', message: 'Your browser sent an impossible time zone; reload the page and try again.' }]);
+  }
   const asUtc = Date.parse(`${local}:00Z`);
   if (Number.isNaN(asUtc)) return null;
-  return new Date(asUtc + (Number.isFinite(offset) ? offset : 0) * 60_000).toISOString();
+  return new Date(asUtc + offset * 60_000).toISOString();
 }
 
 export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
@@ -61,19 +70,20 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
 
   router.post('/c/:slug', async (ctx) => {
     const form = ((ctx.request as unknown as { body?: Record<string, unknown> }).body ?? {}) as Record<string, unknown>;
-    const body = {
-      ...form,
-      subscriber: ctx.params.slug,
-      scheduledAt: localToIso(form.scheduledAtLocal, form.tzOffset) ?? undefined,
-      consent: form.consent === 'yes' || form.consent === 'on' ? true : undefined,
-      department: form.department || undefined,
-      visitorId: VISITOR_ID.test(ctx.cookies.get(VISITOR_COOKIE) ?? '') ? ctx.cookies.get(VISITOR_COOKIE) : undefined,
-    };
+    const consent = form.consent === 'yes' || form.consent === 'on' ? true : undefined;
     try {
+      const body = {
+        ...form,
+        subscriber: ctx.params.slug,
+        scheduledAt: localToIso(form.scheduledAtLocal, form.tzOffset) ?? undefined,
+        consent,
+        department: form.department || undefined,
+        visitorId: VISITOR_ID.test(ctx.cookies.get(VISITOR_COOKIE) ?? '') ? ctx.cookies.get(VISITOR_COOKIE) : undefined,
+      };
       const result = await deps.accept.accept(body, requestMeta(ctx, 'form'));
       if (result.duplicate) {
         // The visitor's own earlier request (its token was given only once): say so instead of a status page they cannot open.
-        await page(ctx, { ...form, consent: body.consent }, [{ field: 'form', message: 'You already have a call-back request waiting for this number. We will call you as promised.' }]);
+        await page(ctx, { ...form, consent }, [{ field: 'form', message: 'You already have a call-back request waiting for this number. We will call you as promised.' }]);
         return;
       }
       ctx.redirect(`/c/${encodeURIComponent(ctx.params.slug!)}/status/${result.id}?token=${encodeURIComponent(result.statusToken ?? '')}`);
@@ -84,7 +94,7 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
       ctx.state.log?.info({ status: err.status, code: err.code }, 'request refused');
       ctx.status = err.status === 429 ? 429 : 400;
       const errors = err.fields ?? [{ field: 'form', message: err.message }];
-      await page(ctx, { ...form, consent: body.consent }, errors);
+      await page(ctx, { ...form, consent }, errors);
       ctx.status = err.status === 429 ? 429 : 400;
     }
   });

@@ -1,0 +1,11 @@
+import { timingSafeEqual } from 'node:crypto';
+
+/**
+ * Constant-time equality of two secrets. timingSafeEqual throws on buffers of different byte lengths, and a
+ * string's length in characters says nothing about its length in bytes (`é` is two): compare bytes first.
+ */
+export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
+  const x = typeof a === 'string' ? Buffer.from(a, 'utf8') : a;
+  const y = typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
+  return x.length === y.length && timingSafeEqual(x, y);
+}
