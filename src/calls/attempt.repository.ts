@@ -72,9 +72,11 @@ export async function claimAttempts(db: Queryable, as: readonly NewAttempt[]): P
 export interface TransitionRecord {
   attemptId: string; from: string; event: string; to: string;
   answered?: boolean; calleeAnswered?: boolean; outcome?: { outcome: AttemptOutcome; cause: number | null; causeTxt: string | null };
+  /** The callee leg rung from now on (another agent replacing one who did not take the call): its channel and endpoint. */
+  callee?: { channelId: string; endpoint: string };
 }
 
-/** Stores one transition and the attempt's new state (and outcome/times when given) in one statement. */
+/** Stores one transition and the attempt's new state (and outcome/times/callee when given) in one statement. */
 export async function recordTransition(db: Queryable, t: TransitionRecord): Promise<void> {
   await recordTransitions(db, [t]);
 }
@@ -89,10 +91,13 @@ export async function recordTransitions(db: Queryable, ts: readonly TransitionRe
   await db.query({
     name: 'call_attempts.record_transitions',
     text: `WITH t AS (
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::text[], $8::int[], $9::text[])
-         WITH ORDINALITY AS t(attempt_id, from_state, event, to_state, answered, callee_answered, outcome, cause, cause_txt, ord))
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::text[], $8::int[], $9::text[],
+                            $10::text[], $11::text[])
+         WITH ORDINALITY AS t(attempt_id, from_state, event, to_state, answered, callee_answered, outcome, cause, cause_txt,
+                              callee_channel_id, callee_endpoint, ord))
      , upd AS (
        UPDATE call_attempts a SET state = t.to_state,
+         callee_channel_id = COALESCE(t.callee_channel_id, a.callee_channel_id), callee_endpoint = COALESCE(t.callee_endpoint, a.callee_endpoint),
          answered_at = CASE WHEN t.answered THEN COALESCE(a.answered_at, now()) ELSE a.answered_at END,
          callee_answered_at = CASE WHEN t.callee_answered THEN COALESCE(a.callee_answered_at, now()) ELSE a.callee_answered_at END,
          outcome = COALESCE(t.outcome, a.outcome), cause = COALESCE(t.cause, a.cause), cause_txt = COALESCE(t.cause_txt, a.cause_txt),
@@ -103,6 +108,7 @@ export async function recordTransitions(db: Queryable, ts: readonly TransitionRe
       ts.map((t) => t.attemptId), ts.map((t) => t.from), ts.map((t) => t.event), ts.map((t) => t.to),
       ts.map((t) => !!t.answered), ts.map((t) => !!t.calleeAnswered), ts.map((t) => t.outcome?.outcome ?? null),
       ts.map((t) => t.outcome?.cause ?? null), ts.map((t) => t.outcome?.causeTxt ?? null),
+      ts.map((t) => t.callee?.channelId ?? null), ts.map((t) => t.callee?.endpoint ?? null),
     ],
   });
 }

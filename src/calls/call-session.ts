@@ -4,7 +4,7 @@ import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { OriginateError } from '../telephony/telephony-port.ts';
 import { recordTransition } from './attempt.repository.ts';
 import type { TransitionWriter } from './dial-store.ts';
-import { callIds } from './call-ids.ts';
+import { calleeLegId, callIds, parseCallId, type CallIds } from './call-ids.ts';
 import { SerialSession } from './serial-session.ts';
 import { transition, type CallContext, type CallEvent, type CallState, type Effect, type Outcome } from './call-state.ts';
 import { lostTransition, type LostEvent } from './recovery.ts';
@@ -60,7 +60,8 @@ export interface SessionHooks {
 export class CallSession extends SerialSession<CallState, SessionEvent> {
   state: CallState = 'visitor_ringing';
   private ctx: CallContext;
-  readonly ids: ReturnType<typeof callIds>;
+  /** `ids.callee` is the callee leg rung now: each replacement callee gets a channel id of its own. */
+  ids: CallIds;
   readonly log: Logger;
   /** When Asterisk confirmed each leg's originate (null: not yet): reconciliation must not take a leg still being placed for a lost one. */
   visitorOriginatedAt: number | null = null;
@@ -115,6 +116,11 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
     if (state === 'connected') this.timer(this.settings.maxCallSec * 1000, { type: 'abort', reason: 'maximum call length reached' });
   }
 
+  /** The callee leg stored for a call taken over (recovery): a replacement callee's channel has an id of its own. */
+  useCalleeChannel(channelId: string): void {
+    this.ids = { ...this.ids, callee: channelId };
+  }
+
   /** Ends the call as lost, hanging up whatever is up (worker shutdown after the grace period). */
   lose(reason: string): Promise<void> {
     return this.dispatch({ type: 'lost', reason, visitorUp: this.ctx.visitorUp, calleeUp: this.ctx.calleeUp });
@@ -131,9 +137,13 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
       const why = event.type === 'callee.ended' ? { cause: event.cause, causeTxt: event.causeTxt } : { cause: null, causeTxt: `callee originate refused (${event.status})` };
       const next = await this.hooks.nextCallee(why);
       if (next && !this.ended) {
-        await this.record({ attemptId: this.target.attemptId, from: this.state, event: 'callee.replaced', to: this.state });
-        this.log.info({ endpoint: next, why: why.causeTxt }, 'callee replaced; ringing the next one');
+        const channelId = calleeLegId(this.target.attemptId, (parseCallId(this.ids.callee)?.calleeLeg ?? 1) + 1);
+        // The attempt names the callee it rings now (stored with the transition), so its records credit who answered.
+        await this.record({ attemptId: this.target.attemptId, from: this.state, event: 'callee.replaced', to: this.state, callee: { channelId, endpoint: next } });
+        this.log.info({ endpoint: next, channelId, why: why.causeTxt }, 'callee replaced; ringing the next one');
         this.target.calleeEndpoint = next;
+        this.ids = { ...this.ids, callee: channelId };
+        this.calleeOriginatedAt = null;
         await this.performBounded({ kind: 'originate_callee' });
         return;
       }

@@ -190,7 +190,10 @@ export class Dialer {
             return agentNow?.endpoint ?? null;
           },
         } : {}),
-        phase: (phase) => { void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase, at: new Date().toISOString() }); },
+        phase: (phase) => {
+          void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase, at: new Date().toISOString() });
+          if (phase === 'connected') void this.markConnected(requestId);
+        },
         optOut: () => this.deps.onOptOut?.(request.phoneE164, subscriber.id) ?? Promise.resolve(),
       },
     );
@@ -244,7 +247,10 @@ export class Dialer {
         },
         phase: (phase) => {
           void agents.tell(plan.agent.id, { type: 'call', requestId, phase, at: new Date().toISOString() });
-          if (phase === 'connected') void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase, at: new Date().toISOString() });
+          if (phase === 'connected') {
+            void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase, at: new Date().toISOString() });
+            void this.markConnected(requestId);
+          }
         },
       },
     );
@@ -299,10 +305,15 @@ export class Dialer {
       { pool, port: this.deps.port, log, record: this.record },
       {
         ended: (outcome): Promise<void> => this.attemptEnded(session, request, request.attemptCount, policy, outcome),
-        phase: (phase) => { void this.deps.bus.publish({ type: 'attempt.updated', requestId: request.id, phase, at: new Date().toISOString() }); },
+        phase: (phase) => {
+          void this.deps.bus.publish({ type: 'attempt.updated', requestId: request.id, phase, at: new Date().toISOString() });
+          if (phase === 'connected') void this.markConnected(request.id);
+        },
         optOut: () => this.deps.onOptOut?.(request.phoneE164, subscriber.id) ?? Promise.resolve(),
       },
     );
+    // A replacement callee's leg has a channel id of its own: the attempt stores the one rung last.
+    if (a.calleeChannelId) session.useCalleeChannel(a.calleeChannelId);
     session.adopt(a.state as CallState, legs);
     this.sessions.set(a.id, session);
     log.info({ attemptId: a.id, requestId: request.id, state: a.state, ...legs }, 'attempt re-adopted after restart');
@@ -342,6 +353,8 @@ export class Dialer {
     const session = this.sessions.get(parsed.attemptId) ?? this.agentSessions.get(parsed.attemptId);
     if (!session) return;
     const leg = parsed.leg;
+    // An earlier callee leg of the attempt (an agent replaced by the next one) is no longer the session's.
+    if (leg === 'callee' && 'channelId' in e && e.channelId !== session.ids.callee) return;
     switch (e.type) {
       case 'call.answered':
         void session.dispatch({ type: leg === 'visitor' ? 'visitor.answered' : 'callee.answered' });
@@ -406,6 +419,15 @@ export class Dialer {
       await this.finishRequest(request.id, live, step.action === 'expire' ? 'expired' : 'failed', step.reason);
     }
     await this.deps.onAttemptEnded?.({ attemptId: session.target.attemptId, requestId: request.id, outcome });
+  }
+
+  /**
+   * Both parties are bridged: the request is `connected` (stored, so the status API, status page, portal and agent
+   * console all say so). Only from `dialing`: if the call already ended and the request moved on, nothing changes.
+   */
+  private async markConnected(requestId: string): Promise<void> {
+    await this.finishRequest(requestId, ['dialing'], 'connected', null)
+      .catch((err: Error) => this.deps.log.warn({ requestId, err: err.message }, 'request not marked connected'));
   }
 
   private async finishRequest(id: string, from: readonly CallbackRequest['status'][], to: CallbackRequest['status'], reason: string | null): Promise<void> {

@@ -176,7 +176,7 @@ export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; g
     const ids = callIds(a.id);
     const state = a.state as CallState;
     const v = channels.get(ids.visitor) ?? null;
-    const c = channels.get(ids.callee) ?? null;
+    const c = channels.get(a.calleeChannelId ?? ids.callee) ?? null;
     const decision = reconcileAttempt(state, v, c, { resumed: true });
     const legs = { visitorUp: v !== null, calleeUp: c !== null };
     const s = await d.dialer.resume(a, await storedCallee(d.pool, a.id), legs);

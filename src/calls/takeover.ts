@@ -55,7 +55,7 @@ export async function takeOverOnce(d: TakeoverDeps): Promise<number> {
     d.log.warn({ from: gone, attempts: attempts.length }, 'taking over the calls of a worker that is gone');
     for (const a of attempts) {
       const ids = callIds(a.id);
-      const legs = { visitorUp: channels.has(ids.visitor), calleeUp: channels.has(ids.callee) };
+      const legs = { visitorUp: channels.has(ids.visitor), calleeUp: channels.has(a.calleeChannelId ?? ids.callee) };
       const session = await d.dialer.resume(a, await storedCallee(d.pool, a.id), legs);
       // null: an agent-first call, already ended and put back in line by resume (dialer.endOrphanedAgentFirst).
       if (session) await session.dispatchIf(a.state as CallState, { type: 'lost', reason, ...legs });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { cleanUrl, parseCallbackInput } from '../../src/callbacks/callback-input.ts';
-import { parseCallId, callIds } from '../../src/calls/call-ids.ts';
+import { parseCallId, callIds, calleeLegId } from '../../src/calls/call-ids.ts';
 import { localToIso } from '../../src/http/routes/hosted-form.routes.ts';
 
 test('missing fields give one code per field', (t) => {
@@ -30,9 +30,20 @@ test('call ids round-trip to their attempt', (t) => {
   const id = '0b7c2e1a-1111-4222-8333-944455556666';
   const ids = callIds(id);
   t.deepEqual(parseCallId(ids.visitor), { attemptId: id, leg: 'visitor' });
-  t.deepEqual(parseCallId(ids.callee), { attemptId: id, leg: 'callee' });
+  t.deepEqual(parseCallId(ids.callee), { attemptId: id, leg: 'callee', calleeLeg: 1 });
   t.deepEqual(parseCallId(ids.playback('confirm')), { attemptId: id, leg: 'playback', prompt: 'confirm' });
   t.is(parseCallId('PJSIP/other-0001'), null);
+});
+
+test('each callee leg of an attempt has its own channel id, naming the attempt and the leg', (t) => {
+  const id = '0b7c2e1a-1111-4222-8333-944455556666';
+  t.is(calleeLegId(id, 1), callIds(id).callee);
+  const second = calleeLegId(id, 2);
+  t.not(second, callIds(id).callee);
+  t.deepEqual(parseCallId(second), { attemptId: id, leg: 'callee', calleeLeg: 2 });
+  t.deepEqual(parseCallId(calleeLegId(id, 3)), { attemptId: id, leg: 'callee', calleeLeg: 3 });
+  t.is(parseCallId(`bk-c-${id}-x`), null);
+  t.is(parseCallId(`bk-v-${id}-2`), null);
 });
 
 test('hosted form local time plus browser offset becomes UTC', (t) => {
