@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { loadConfig, ConfigError, type Config } from './config.ts';
+import { loadConfig, ConfigError, weakSessionSecret, type Config } from './config.ts';
 import { createLogger } from './logger.ts';
 import { migrate } from './db/migrate.ts';
 import { createContainer } from './container.ts';
@@ -28,7 +28,14 @@ function onSignals(stop: () => Promise<void>): void {
   process.on('SIGINT', handler);
 }
 
+/** `web` and `worker` serve real visitors: they never run with the demo's secret (the demo and tests may). */
+function requireStrongSecret(config: Config): void {
+  const problem = weakSessionSecret(config);
+  if (problem) throw new ConfigError(problem);
+}
+
 async function web(config: Config) {
+  requireStrongSecret(config);
   await checkPostgres(config);
   await checkRedis(config);
   const c = createContainer(config);
@@ -38,6 +45,7 @@ async function web(config: Config) {
 }
 
 async function worker(config: Config) {
+  requireStrongSecret(config);
   await checkPostgres(config);
   await checkRedis(config);
   await checkAri(config);

@@ -14,6 +14,9 @@ const rateSpec = (def: string) => z.string().regex(/^\d+\/\d+$/, 'must be count/
 /** A yes/no setting: true, false, 1 or 0. */
 const flag = (def: 'true' | 'false') => z.enum(['true', 'false', '1', '0']).default(def).transform((v) => v === 'true' || v === '1');
 
+/** The shipped SESSION_SECRET: fine for the demo and tests, refused by `web` and `worker`. */
+export const DEFAULT_SESSION_SECRET = 'dev-only-session-secret-change-me';
+
 const Env = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -32,9 +35,20 @@ const Env = z.object({
   AMI_USER: z.string().default('beckon'),
   AMI_SECRET: z.string().default('beckon'),
   TRUNK_ENDPOINT: z.string().default('PJSIP/{number}@carrier').refine((s) => s.includes('{number}'), 'must contain {number}'),
-  SESSION_SECRET: z.string().default('dev-only-session-secret-change-me'),
-  /** Trust X-Forwarded-For/-Proto from a reverse proxy (needed for client IPs and Secure cookies behind one). */
-  TRUST_PROXY: flag('false'),
+  /**
+   * Keys sessions, form tokens, opt-out links and verification-code hashes. The default is for the demo and
+   * tests only: `web` and `worker` refuse to start with it or with one shorter than 32 characters
+   * (weakSessionSecret below); make one with `openssl rand -hex 32`.
+   */
+  SESSION_SECRET: z.string().default(DEFAULT_SESSION_SECRET),
+  /**
+   * Reverse proxies in front of Beckon whose X-Forwarded-For/-Proto are trusted: a count of hops (`1` = one
+   * proxy such as nginx; `true` = 1, `false` = 0). The client address is the entry that many places from the
+   * right of X-Forwarded-For (what the client wrote itself is ignored), and must be an IP address, else the
+   * socket's address is used (src/http/middleware/client-ip.ts).
+   */
+  TRUST_PROXY: z.string().regex(/^(true|false|\d{1,2})$/, 'must be false, true or a number of proxy hops').default('false')
+    .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v))),
   LOG_LEVEL: z.string().default('info'),
   /** Seconds a leg may ring before Asterisk gives up (originate timeout). */
   RING_TIMEOUT: z.coerce.number().int().min(5).max(120).default(30),
@@ -77,20 +91,26 @@ const Env = z.object({
   LIMIT_NUMBERS_PER_VISITOR: rateSpec('2/3600'),
   /** Requests one subscriber accepts per 24 h (settings.policy.dailyLimit overrides per subscriber). */
   LIMIT_PER_SUBSCRIBER_DAY: z.coerce.number().int().min(1).default(1000),
+  /**
+   * Server-to-server credential for POST /api/v1/callbacks (`Authorization: Bearer <API_TOKEN>`, at least 32
+   * characters): such a request needs no form token. Every other request, whatever `source` it claims, needs
+   * one. Unset = no client may skip the form token.
+   */
+  API_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+  /** Form tokens one client IP may be handed (hosted form pages, GET /api/v1/form-token), "count/seconds". */
+  LIMIT_FORM_TOKENS_PER_IP: rateSpec('30/600'),
   /** Secret that signs form tokens and opt-out links; defaults to one derived from SESSION_SECRET. */
   FORM_TOKEN_SECRET: z.string().min(16).optional(),
-  /** Seconds a form token stays valid (a visitor may leave the page open a while). */
-  FORM_TOKEN_TTL_SEC: z.coerce.number().int().min(60).default(7200),
+  /** Seconds a form token stays valid (a visitor may leave the page open a while, then reloads it). */
+  FORM_TOKEN_TTL_SEC: z.coerce.number().int().min(60).default(1800),
   /** A form sent sooner than this after its token was issued is a bot (0 = no minimum). */
   FORM_TOKEN_MIN_AGE_MS: z.coerce.number().int().min(0).default(0),
-  /** Also require a form token on plain API requests (source "api"), not only on the hosted form and widget. */
   /**
    * Where a claimed host's verification file is fetched, `{host}` replaced (src/portal/domain-verification.ts).
    * Private and loopback addresses are refused unless DOMAIN_VERIFY_ALLOW_PRIVATE (tests, intranet installs).
    */
   DOMAIN_VERIFY_URL: z.string().default('https://{host}/.well-known/beckon-verification.txt').refine((s) => s.includes('{host}'), 'must contain {host}'),
   DOMAIN_VERIFY_ALLOW_PRIVATE: flag('false'),
-  FORM_TOKEN_API: flag('false'),
   /** Milliseconds between passes that re-enqueue scheduled requests whose Bull job Redis lost. */
   /**
    * Days Asterisk's own CDRs (ami_cdrs, kept to check our records against) are kept; 0 keeps them forever.
@@ -163,6 +183,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * Why SESSION_SECRET (and FORM_TOKEN_SECRET when set) is not fit for serving real visitors, or null. With the
+ * shipped default anyone can forge opt-out links, form tokens and sessions. Pure.
+ */
+export function weakSessionSecret(config: Pick<Config, 'SESSION_SECRET' | 'FORM_TOKEN_SECRET'>): string | null {
+  const howTo = 'make one with `openssl rand -hex 32` and set it in the environment';
+  if (config.SESSION_SECRET === DEFAULT_SESSION_SECRET) return `SESSION_SECRET is the shipped development value; ${howTo}`;
+  if (config.SESSION_SECRET.length < 32) return `SESSION_SECRET must be at least 32 characters; ${howTo}`;
+  if (config.FORM_TOKEN_SECRET !== undefined && config.FORM_TOKEN_SECRET.length < 32) return `FORM_TOKEN_SECRET must be at least 32 characters; ${howTo}`;
+  return null;
+}
 
 /**
  * pg takes the user name from $USER when the URL has none; some shells and CI runners leave $USER unset,

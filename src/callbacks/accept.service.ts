@@ -17,6 +17,8 @@ export interface RequestMeta {
   userAgent: string | null;
   referrer: string | null;
   source: 'api' | 'form' | 'widget';
+  /** The request carried the server-to-server API credential (API_TOKEN): no form token is asked of it. */
+  apiClient?: boolean;
 }
 
 /** Everything a guard may need to refuse a request, all of it already validated. */

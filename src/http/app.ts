@@ -11,6 +11,7 @@ import { agentAdminRoutes } from '../agents/agent-admin.routes.ts';
 import type { AppState } from './context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { requestContext } from './middleware/request-context.ts';
+import { clientIp } from './middleware/client-ip.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { bodyGuard, parseBody, requestLineGuard } from './middleware/input-guard.ts';
 import { callbacksApiRoutes } from './routes/callbacks-api.routes.ts';
@@ -47,7 +48,8 @@ export interface AppExtensions {
 
 export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> {
   const app = new Koa<AppState>();
-  app.proxy = c.config.TRUST_PROXY;
+  app.proxy = c.config.TRUST_PROXY > 0;
+  app.maxIpsCount = c.config.TRUST_PROXY;
   const render = createRenderer();
   // Abuse protection and business hours run before anything is written (see src/policy/accept-policy.ts).
   const scheduling = createScheduling();
@@ -62,6 +64,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
     c.log.error({ err }, 'unhandled HTTP error');
   });
+  app.use(clientIp(c.config.TRUST_PROXY));
   app.use(requestContext(c.log));
   app.use(errorHandler(render));
   app.use(securityHeaders());
@@ -100,8 +103,8 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   app.use(adminQueuesMiddleware(c.queue));
   const routers = [
     healthRoutes({ pool: c.pool, queue: c.queue, ariUrl: c.config.ARI_URL, ariUser: c.config.ARI_USER, ariPassword: c.config.ARI_PASSWORD }),
-    callbacksApiRoutes({ pool: c.pool, accept, bus: c.bus, waits }),
-    hostedFormRoutes({ pool: c.pool, accept, subscribers: c.subscribers, render, formToken: policy.formToken }),
+    callbacksApiRoutes({ pool: c.pool, accept, bus: c.bus, waits, apiToken: c.config.API_TOKEN }),
+    hostedFormRoutes({ pool: c.pool, accept, subscribers: c.subscribers, render, formToken: policy.formToken, publicUrl: () => c.config.publicUrl }),
     cancelRoutes({ pool: c.pool, bus: c.bus, queue: c.queue }),
     policyRoutes({ pool: c.pool, bus: c.bus, subscribers: c.subscribers, render, secret: policySecret(c.config), formToken: policy.formToken, formTokenTtlSec: policy.formTokenTtlSec }),
     demoRoutes({ subscribers: c.subscribers, render }),

@@ -25,8 +25,11 @@ export interface AcceptPolicyDeps {
 
 export interface AcceptPolicy {
   guards: AcceptGuard[];
-  /** A fresh signed form token for a subscriber's hosted form or widget. */
-  formToken(slug: string): string;
+  /**
+   * A fresh signed form token for a subscriber's hosted form or widget, bound to the client IP it is given
+   * to; counts against that IP's LIMIT_FORM_TOKENS_PER_IP (429 beyond).
+   */
+  formToken(slug: string, ip: string | null): Promise<string>;
   formTokenTtlSec: number;
 }
 
@@ -44,13 +47,14 @@ export function policySecret(config: Config): string {
 
 /**
  * A visitor is a browser: its own id when it sends one (`visitorId`: the widget keeps one in localStorage, the
- * hosted form in a cookie), else IP + user agent for requests from the form or widget. Plain API clients
- * without an id are servers, limited per IP only; null = no per-visitor limit.
+ * hosted form in a cookie), else IP + user agent. Only a server holding the API credential (API_TOKEN) and
+ * sending no id is limited per IP alone; null = no per-visitor limit. What the client says its `source` is
+ * decides nothing.
  */
 export function visitorKey(ctx: AcceptContext): string | null {
   const id = (ctx.input as Record<string, unknown>).visitorId;
   if (typeof id === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(id)) return `v:${hashKey(id)}`;
-  if (ctx.meta.source === 'api') return null;
+  if (ctx.meta.apiClient) return null;
   return `a:${hashKey(ctx.meta.ip, ctx.meta.userAgent)}`;
 }
 
@@ -83,10 +87,13 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
     if (typeof honeypot === 'string' && honeypot.trim() !== '') {
       throw new AppError(400, 'spam_suspected', 'This request looks automated and was not accepted.');
     }
+    // Every way in needs a form token, whatever `source` the client claims; only the server-to-server
+    // credential (checked at the edge, meta.apiClient) stands in for it.
+    if (ctx.meta.apiClient) return;
     const token = ctx.input.formToken;
-    const required = ctx.meta.source !== 'api' || config.FORM_TOKEN_API;
-    if (!required && !token) return;
-    const check = verifyFormToken(key, token, ctx.entry.subscriber.slug, clock(), { ttlSec: config.FORM_TOKEN_TTL_SEC, minAgeMs: config.FORM_TOKEN_MIN_AGE_MS });
+    const check = verifyFormToken(key, token, ctx.entry.subscriber.slug, clock(), {
+      ttlSec: config.FORM_TOKEN_TTL_SEC, minAgeMs: config.FORM_TOKEN_MIN_AGE_MS, bind: ctx.meta.ip ?? '',
+    });
     if (!check.ok) {
       const message = check.code === 'form_token_expired'
         ? 'This form has expired. Please reload the page and try again.'
@@ -189,7 +196,10 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
 
   return {
     guards,
-    formToken: (slug) => issueFormToken(key, slug, clock()),
+    async formToken(slug, ip) {
+      await limits.formTokens(ip);
+      return issueFormToken(key, slug, clock(), undefined, ip ?? '');
+    },
     formTokenTtlSec: config.FORM_TOKEN_TTL_SEC,
   };
 }

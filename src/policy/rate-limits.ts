@@ -25,6 +25,8 @@ export interface RateLimits {
   /** A visitor (browser) may ask for a few different numbers; the next new one is refused. */
   perVisitor(visitorKey: string, e164: string): Promise<void>;
   perSubscriberDay(subscriberId: string, limit: number): Promise<void>;
+  /** Form tokens handed to one client IP (hosted form pages and the widget's form-token call). */
+  formTokens(ip: string | null): Promise<void>;
   /** True the first time a form token nonce is used (within its lifetime), false after. */
   firstUseOfToken(nonce: string, ttlSec: number): Promise<boolean>;
 }
@@ -74,6 +76,7 @@ export function createRateLimits(redis: Redis, config: Config, log: Logger): Rat
   const numberLong = limiter(redis, `${prefix}:num-l`, config.LIMIT_PER_NUMBER_LONG, config.NUMBER_BLOCK_SEC);
   // Points are checked against each subscriber's own limit below, so the limiter itself never refuses.
   const subscriberDay = limiter(redis, `${prefix}:sub-day`, { points: 1e9, seconds: 86_400 });
+  const tokens = limiter(redis, `${prefix}:form-tokens`, config.LIMIT_FORM_TOKENS_PER_IP);
   const visitor = config.LIMIT_NUMBERS_PER_VISITOR;
   if (!(redis as Partial<VisitorCommand>).beckonVisitorNumber) redis.defineCommand('beckonVisitorNumber', { numberOfKeys: 1, lua: VISITOR_NUMBERS_LUA });
   const enabled = config.RATE_LIMITS_ENABLED;
@@ -109,6 +112,10 @@ export function createRateLimits(redis: Redis, config: Config, log: Logger): Rat
       if (res.consumedPoints > limit) {
         throw tooMany('subscriber_daily_limit', 'This business has received the most call-back requests it takes per day. Please try again tomorrow.', res.msBeforeNext);
       }
+    },
+    async formTokens(addr) {
+      if (!enabled || !addr) return;
+      await consume(tokens, addr, (ms) => tooMany('form_token_rate_limited', 'Too many forms opened from your network. Please try again later.', ms));
     },
     async firstUseOfToken(nonce, ttlSec) {
       try {

@@ -25,22 +25,30 @@ const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 export interface FormTokenClaims { slug: string; issuedAt: number; nonce: string }
 
-/** `v1.<slug>.<issued ms, base36>.<nonce>.<sig>` — readable enough to debug, useless to forge. */
-export function issueFormToken(key: Buffer, slug: string, now: number, nonce = randomBytes(9).toString('base64url')): string {
+/**
+ * `v1.<slug>.<issued ms, base36>.<nonce>.<sig>` — readable enough to debug, useless to forge. `bind` (the
+ * client IP it was given to) is signed but not written in the token: the token only verifies for the same
+ * value, so tokens minted from one address cannot be handed out to a botnet.
+ */
+export function issueFormToken(key: Buffer, slug: string, now: number, nonce = randomBytes(9).toString('base64url'), bind = ''): string {
   const payload = `v1.${slug}.${now.toString(36)}.${nonce}`;
-  return `${payload}.${sign(key, payload)}`;
+  return `${payload}.${sign(key, bound(payload, bind))}`;
+}
+
+function bound(payload: string, bind: string): string {
+  return bind ? `${payload}\u0000${bind}` : payload;
 }
 
 export type FormTokenCheck =
   | { ok: true; claims: FormTokenClaims }
   | { ok: false; code: 'form_token_missing' | 'form_token_invalid' | 'form_token_expired' | 'form_token_too_fast' };
 
-export function verifyFormToken(key: Buffer, token: unknown, slug: string, now: number, o: { ttlSec: number; minAgeMs: number }): FormTokenCheck {
+export function verifyFormToken(key: Buffer, token: unknown, slug: string, now: number, o: { ttlSec: number; minAgeMs: number; bind?: string }): FormTokenCheck {
   if (typeof token !== 'string' || token === '') return { ok: false, code: 'form_token_missing' };
   const parts = token.split('.');
   if (parts.length !== 5 || parts[0] !== 'v1' || !SLUG.test(parts[1]!)) return { ok: false, code: 'form_token_invalid' };
   const payload = parts.slice(0, 4).join('.');
-  if (!sameSig(sign(key, payload), parts[4]!)) return { ok: false, code: 'form_token_invalid' };
+  if (!sameSig(sign(key, bound(payload, o.bind ?? '')), parts[4]!)) return { ok: false, code: 'form_token_invalid' };
   // A valid token for another subscriber is a replay across tenants, not a slip.
   if (parts[1] !== slug) return { ok: false, code: 'form_token_invalid' };
   const issuedAt = parseInt(parts[2]!, 36);

@@ -49,6 +49,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     RATE_LIMITS_ENABLED: 'false',
     OUTBOX_INTERVAL_MS: '200',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    API_TOKEN: TEST_API_TOKEN,
     ...o.env,
   };
   let config0: Config;
@@ -73,6 +75,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     },
   };
 }
+
+/** The test stack's own secrets (the CLI's web and worker refuse the shipped default). */
+export const TEST_SESSION_SECRET = 'test-stack-session-secret-0123456789abcdef';
+/** The server-to-server credential of the test stack: a request with it needs no form token. */
+export const TEST_API_TOKEN = 'test-stack-api-token-0123456789abcdef0123';
+export const API_AUTH = { authorization: `Bearer ${TEST_API_TOKEN}` } as const;
 
 export async function postJson(base: string, path: string, body: unknown, headers: Record<string, string> = {}) {
   const r = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -105,5 +113,5 @@ export async function waitForStatus(base: string, created: { id: string; statusT
 }
 
 export function request(base: string, phone: string, extra: Record<string, unknown> = {}) {
-  return postJson(base, '/api/v1/callbacks', { subscriber: 'demo', phone, name: 'Test Visitor', pageUrl: 'http://localhost/pricing', consent: true, ...extra });
+  return postJson(base, '/api/v1/callbacks', { subscriber: 'demo', phone, name: 'Test Visitor', pageUrl: 'http://localhost/pricing', consent: true, ...extra }, API_AUTH);
 }

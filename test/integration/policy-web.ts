@@ -6,6 +6,7 @@ import { startWeb, type WebHandle } from '../../src/http/server.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 import { createTestDatabase, testRedisPrefix } from '../helpers/database.ts';
+import { API_AUTH, TEST_API_TOKEN, TEST_SESSION_SECRET } from '../helpers/stack.ts';
 
 /**
  * The web process alone (no worker: nothing can be dialed) against a fresh database and Redis prefix, with
@@ -16,7 +17,11 @@ export interface PolicyWeb {
   c: Container;
   config: Config;
   logs: Record<string, any>[];
-  /** A request from its own client IP (TRUST_PROXY is on), so tests do not share the per-IP budget. */
+  /**
+   * A request from its own client IP (TRUST_PROXY is on), so tests do not share the per-IP budget. A JSON
+   * post to /api/v1/callbacks without a formToken goes as a server holding the API credential (API_AUTH),
+   * unless the test sets its own authorization header ('' = none).
+   */
   post(path: string, body: unknown, ip?: string, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string; headers: Headers }>;
   addSubscriber(slug: string, settings?: Record<string, unknown>, o?: { timezone?: string; country?: string }): Promise<string>;
   close(): Promise<void>;
@@ -28,7 +33,7 @@ export async function startPolicyWeb(label: string, env: Record<string, string> 
   const sink = new Writable({ write(chunk, _enc, cb) { for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line)); cb(); } });
   const config = loadConfig({
     DATABASE_URL: o.dbUrl ? o.dbUrl(db.url) : db.url, REDIS_PREFIX: testRedisPrefix(label), PORT: '0', HOST: '127.0.0.1', TRUST_PROXY: 'true',
-    RATE_LIMITS_ENABLED: 'true', OUTBOX_INTERVAL_MS: '200', ...env,
+    RATE_LIMITS_ENABLED: 'true', OUTBOX_INTERVAL_MS: '200', SESSION_SECRET: TEST_SESSION_SECRET, API_TOKEN: TEST_API_TOKEN, ...env,
   });
   const c = createContainer(config, { log: pino({ level: 'info' }, sink) });
   await seedDemo(c.pool);
@@ -39,9 +44,10 @@ export async function startPolicyWeb(label: string, env: Record<string, string> 
   return {
     base, c, config, logs,
     async post(path, body, ip = `198.51.100.${ipSeq++}`, headers = {}) {
+      const server = path === '/api/v1/callbacks' && typeof body === 'object' && body !== null && !('formToken' in body) ? API_AUTH : {};
       const r = await fetch(base + path, {
         method: 'POST', redirect: 'manual',
-        headers: { 'content-type': typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/json', 'x-forwarded-for': ip, ...headers },
+        headers: { 'content-type': typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/json', 'x-forwarded-for': ip, ...server, ...headers },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await r.text();

@@ -103,11 +103,14 @@ test('the hosted form knows its browser by a cookie; the widget without an id by
   const page = await fetch(`${w.base}/c/demo`, { headers: { 'x-forwarded-for': ip } });
   const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
   t.regex(cookie, /^bk_vid=[\w-]{16,}/);
+  let seq = 10;
   const send = async (phone: string) => {
-    const html = await (await fetch(`${w.base}/c/demo`, { headers: { cookie, 'x-forwarded-for': ip } })).text();
+    // A different IP each time (a form token is good only from the address it was given to): the cookie is
+    // what ties the requests together.
+    const from = `203.0.113.${seq++}`;
+    const html = await (await fetch(`${w.base}/c/demo`, { headers: { cookie, 'x-forwarded-for': from } })).text();
     const token = /name="formToken" value="([^"]+)"/.exec(html)![1]!;
-    // A different IP each time: the cookie is what ties the requests together.
-    return w.post('/c/demo', formBody({ phone, consent: 'on', formToken: token }), undefined, { cookie });
+    return w.post('/c/demo', formBody({ phone, consent: 'on', formToken: token }), from, { cookie });
   };
   t.is((await send('+1 202 555 0301')).status, 303);
   t.is((await send('+1 202 555 0302')).status, 303);
@@ -115,7 +118,7 @@ test('the hosted form knows its browser by a cookie; the widget without an id by
   t.is(third.status, 429);
   t.regex(third.text, /too many different numbers/);
   const widget = async (phone: string) => {
-    const { token } = await (await fetch(`${w.base}/api/v1/form-token?subscriber=demo`)).json() as { token: string };
+    const { token } = await (await fetch(`${w.base}/api/v1/form-token?subscriber=demo`, { headers: { 'x-forwarded-for': '203.0.113.93' } })).json() as { token: string };
     return w.post('/api/v1/callbacks', callback(phone, { source: 'widget', formToken: token, website: '' }), '203.0.113.93', { 'user-agent': 'Mozilla/5.0 widget test' });
   };
   t.is((await widget('+1 202 555 0304')).status, 202);
@@ -174,8 +177,10 @@ test('do-not-call: the signed link shows a confirmation on GET and opts out only
 });
 
 const formBody = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-async function formToken(): Promise<string> {
-  const html = await (await fetch(`${w.base}/c/demo`)).text();
+const FORM_IP = '203.0.113.120';
+/** A form token as the hosted form gives it to a browser at `ip` (it is good only from there). */
+async function formToken(ip = FORM_IP): Promise<string> {
+  const html = await (await fetch(`${w.base}/c/demo`, { headers: { 'x-forwarded-for': ip } })).text();
   return /name="formToken" value="([^"]+)"/.exec(html)![1]!;
 }
 
@@ -187,37 +192,38 @@ test('hosted form: a signed form token is required and is good for one request; 
   const forged = await w.post('/c/demo', formBody({ ...base, formToken: 'v1.demo.abc.def.ghi' }));
   t.is(forged.status, 400);
   const token = await formToken();
-  const bot = await w.post('/c/demo', formBody({ ...base, formToken: token, website: 'http://spam.example' }));
+  const bot = await w.post('/c/demo', formBody({ ...base, formToken: token, website: 'http://spam.example' }), FORM_IP);
   t.is(bot.status, 400);
   t.deepEqual(await rows('+12025550281'), []);
-  const ok = await w.post('/c/demo', formBody({ ...base, formToken: token }));
+  const ok = await w.post('/c/demo', formBody({ ...base, formToken: token }), FORM_IP);
   t.is(ok.status, 303);
   t.regex(ok.headers.get('location')!, /\/c\/demo\/status\/[0-9a-f-]{36}\?token=/);
-  const reused = await w.post('/c/demo', formBody({ ...base, phone: '+1 202 555 0282', formToken: token }));
+  const reused = await w.post('/c/demo', formBody({ ...base, phone: '+1 202 555 0282', formToken: token }), FORM_IP);
   t.is(reused.status, 400);
   t.regex(reused.text, /already sent/);
   t.is((await rows('+12025550281')).length, 1);
   t.deepEqual(await rows('+12025550282'), []);
   for (const code of ['form_token_missing', 'form_token_invalid', 'spam_suspected', 'form_token_used']) t.true(refusalsLogged(code) >= 1, code);
   // The same visitor sending again sees that the request is waiting, not an error.
-  const dup = await w.post('/c/demo', formBody({ ...base, formToken: await formToken() }));
+  const dup = await w.post('/c/demo', formBody({ ...base, formToken: await formToken() }), FORM_IP);
   t.is(dup.status, 200);
   t.regex(dup.text, /already have a call-back request waiting/);
 });
 
 test('widget: GET /api/v1/form-token gives a token for a known subscriber; widget requests need one', async (t) => {
   t.is((await fetch(`${w.base}/api/v1/form-token?subscriber=nobody-here`)).status, 404);
-  const r = await fetch(`${w.base}/api/v1/form-token?subscriber=demo`);
+  const ip = '203.0.113.121';
+  const r = await fetch(`${w.base}/api/v1/form-token?subscriber=demo`, { headers: { 'x-forwarded-for': ip } });
   t.is(r.status, 200);
   t.is(r.headers.get('cache-control'), 'no-store');
   const { token, expiresAt } = await r.json() as { token: string; expiresAt: string };
-  t.true(Date.parse(expiresAt) > Date.now() + 3600_000);
-  const without = await w.post('/api/v1/callbacks', callback('+1 202 555 0291', { source: 'widget', website: '' }));
+  t.true(Date.parse(expiresAt) > Date.now() + 600_000);
+  const without = await w.post('/api/v1/callbacks', callback('+1 202 555 0291', { source: 'widget', website: '' }), ip, { authorization: '' });
   t.is(without.status, 400);
   t.is(without.json.error.code, 'form_token_missing');
-  const other = await w.post('/api/v1/callbacks', callback('+1 202 555 0291', { source: 'widget', subscriber: 'n-one', formToken: token, website: '' }));
+  const other = await w.post('/api/v1/callbacks', callback('+1 202 555 0291', { source: 'widget', subscriber: 'n-one', formToken: token, website: '' }), ip);
   t.is(other.json.error.code, 'form_token_invalid', 'a token is bound to its subscriber');
-  const ok = await w.post('/api/v1/callbacks', callback('+1 202 555 0291', { source: 'widget', formToken: token, website: '' }));
+  const ok = await w.post('/api/v1/callbacks', callback('+1 202 555 0291', { source: 'widget', formToken: token, website: '' }), ip);
   t.is(ok.status, 202);
   const { rows: [row] } = await w.c.pool.query(`SELECT source FROM callback_requests WHERE id = $1`, [ok.json.id]);
   t.is(row.source, 'widget');

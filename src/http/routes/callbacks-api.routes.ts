@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import Router from 'koa-router';
 import type { AcceptService, RequestMeta } from '../../callbacks/accept.service.ts';
@@ -9,10 +10,23 @@ import type { AppContext, AppState } from '../context.ts';
 import { openEventStream } from '../event-stream.ts';
 import type { WaitEstimates } from '../../reports/wait-estimate.ts';
 
-export interface CallbacksApiDeps { pool: Pool; accept: AcceptService; bus: EventBus; waits?: WaitEstimates }
+export interface CallbacksApiDeps {
+  pool: Pool; accept: AcceptService; bus: EventBus; waits?: WaitEstimates;
+  /** The server-to-server credential (API_TOKEN); unset = every request needs a form token. */
+  apiToken?: string;
+}
 
-export function requestMeta(ctx: AppContext, source: RequestMeta['source']): RequestMeta {
-  return { ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null, referrer: ctx.get('referer') || null, source };
+export function requestMeta(ctx: AppContext, source: RequestMeta['source'], apiClient = false): RequestMeta {
+  return { ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null, referrer: ctx.get('referer') || null, source, apiClient };
+}
+
+/** `Authorization: Bearer <API_TOKEN>`, compared in constant time. */
+export function hasApiCredential(authorization: string | undefined, apiToken: string | undefined): boolean {
+  if (!apiToken || !authorization) return false;
+  const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+  if (!m) return false;
+  const given = createHash('sha256').update(m[1]!).digest();
+  return timingSafeEqual(given, createHash('sha256').update(apiToken).digest());
 }
 
 export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}> {
@@ -20,8 +34,9 @@ export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}>
 
   router.post('/', async (ctx) => {
     const body = (ctx.request as unknown as { body?: Record<string, unknown> }).body;
-    const source = body && body.source === 'widget' ? 'widget' : 'api';
-    const result = await deps.accept.accept(body, requestMeta(ctx, source));
+    const apiClient = hasApiCredential(ctx.get('authorization') || undefined, deps.apiToken);
+    const source = !apiClient && body && body.source === 'widget' ? 'widget' : 'api';
+    const result = await deps.accept.accept(body, requestMeta(ctx, source, apiClient));
     ctx.status = result.duplicate ? 200 : 202;
     ctx.body = { id: result.id, status: result.status, statusUrl: result.statusUrl, statusToken: result.statusToken, ...(result.duplicate ? { duplicate: true } : {}) };
   });

@@ -8,14 +8,17 @@ import type { SubscriberCache } from '../../subscribers/subscriber-cache.ts';
 import type { Render } from '../views.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { requestMeta } from './callbacks-api.routes.ts';
+import { refuseCrossSite } from '../middleware/same-origin.ts';
 
 export interface HostedFormDeps {
   pool: Pool;
   accept: AcceptService;
   subscribers: SubscriberCache;
   render: Render;
-  /** Extra hidden fields for the form (signed form token); set by the abuse-protection module. */
-  formToken?: (slug: string) => string;
+  /** Extra hidden fields for the form (signed form token, bound to the client IP); set by the abuse-protection module. */
+  formToken?: (slug: string, ip: string | null) => Promise<string>;
+  /** This server's public origin, besides the request's own, for the same-site check of form posts. */
+  publicUrl?: () => string;
 }
 
 const VISITOR_COOKIE = 'bk_vid';
@@ -55,7 +58,7 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
       departments: entry.departments.map((d) => ({ id: d.id, name: d.name, selected: values.department === d.id })),
       example: EXAMPLES[entry.subscriber.country] ?? '+1 202 555 0145',
       values, errors, fieldErrors, open: true,
-      formToken: deps.formToken ? deps.formToken(entry.subscriber.slug) : '',
+      formToken: deps.formToken ? await deps.formToken(entry.subscriber.slug, ctx.ip || null) : '',
     });
   }
 
@@ -69,6 +72,9 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
   });
 
   router.post('/c/:slug', async (ctx) => {
+    // Only the form's own page may send it: another site must not make its visitors' browsers file call-backs
+    // from their addresses (the widget posts to the JSON API, which checks registered domains instead).
+    refuseCrossSite(ctx, deps.publicUrl?.(), 'This form can only be sent from its own page. Please open the call-back page and try again.');
     const form = ((ctx.request as unknown as { body?: Record<string, unknown> }).body ?? {}) as Record<string, unknown>;
     const consent = form.consent === 'yes' || form.consent === 'on' ? true : undefined;
     try {

@@ -17,7 +17,7 @@ export interface PolicyRoutesDeps {
   subscribers: SubscriberCache;
   render: Render;
   secret: string;
-  formToken(slug: string): string;
+  formToken(slug: string, ip: string | null): Promise<string>;
   formTokenTtlSec: number;
 }
 
@@ -49,7 +49,7 @@ export function policyRoutes(deps: PolicyRoutesDeps): Router<AppState, {}> {
     const entry = await deps.subscribers.get(slug);
     if (!entry) throw new NotFoundError('subscriber_not_found', `No subscriber named "${slug}".`);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { token: deps.formToken(slug), expiresAt: new Date(Date.now() + deps.formTokenTtlSec * 1000).toISOString() };
+    ctx.body = { token: await deps.formToken(slug, ctx.ip || null), expiresAt: new Date(Date.now() + deps.formTokenTtlSec * 1000).toISOString() };
   });
 
   router.post('/api/v1/callbacks/:id/opt-out', async (ctx) => {

@@ -1,0 +1,24 @@
+import { AppError } from '../../errors/app-error.ts';
+import type { AppContext } from '../context.ts';
+
+/**
+ * Whether a browser sent this request from another site. Browsers mark every request with Sec-Fetch-Site and
+ * state-changing ones with Origin; a request with neither comes from a non-browser client (curl, a server),
+ * which cookies and CSRF do not concern. `self` are the origins this server answers as (PUBLIC_URL and the
+ * request's own protocol://host). Pure.
+ */
+export function isCrossSite(h: { secFetchSite?: string; origin?: string }, self: readonly string[]): boolean {
+  const site = h.secFetchSite?.toLowerCase();
+  if (site && site !== 'same-origin' && site !== 'none') return true;
+  if (h.origin && !self.includes(h.origin)) return true;
+  return false;
+}
+
+/** Refuses (403 cross_site_refused) a request another site's page made the visitor's browser send. */
+export function refuseCrossSite(ctx: AppContext, publicUrl: string | undefined, message: string): void {
+  const self = [ctx.origin];
+  if (publicUrl) { try { self.push(new URL(publicUrl).origin); } catch { /* not a URL: only the request's own origin */ } }
+  if (isCrossSite({ secFetchSite: ctx.get('sec-fetch-site') || undefined, origin: ctx.get('origin') || undefined }, self)) {
+    throw new AppError(403, 'cross_site_refused', message);
+  }
+}
