@@ -157,9 +157,12 @@ const Env = z.object({
   AGENT_PROGRESS_MEDIA: z.string().default('tone:ring'),
   /**
    * Whisper to the agent before the visitor is connected (customer-first): media naming the subscriber.
-   * `{slug}` is replaced by the subscriber's slug; record one sound per subscriber (or set settings.agents.whisper).
+   * `{slug}` is replaced by the subscriber's slug. The default plays on a stock Asterisk (core sounds): a beep, then
+   * the slug spelled out; record one sound per subscriber (e.g. sound:beckon/whisper-{slug}, shipped with your
+   * Asterisk) or set settings.agents.whisper. A media Asterisk lacks fails silently for the agent: the worker logs
+   * and counts every failed playback (beckon_playbacks_failed_total).
    */
-  AGENT_WHISPER_PROMPT: z.string().default('sound:beckon/whisper-{slug}'),
+  AGENT_WHISPER_PROMPT: z.string().default('sound:beep,characters:{slug}'),
   /** Multiplies the simulator's scripted delays (sim only). */
   SIM_TIME_SCALE: z.coerce.number().positive().default(1),
   SIM_PORT: z.coerce.number().int().default(8088),

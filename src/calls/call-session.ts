@@ -130,6 +130,13 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
 
   protected async handle(event: SessionEvent): Promise<void> {
     if (this.ended) return;
+    if (event.type === 'confirm.ask_again') {
+      if (this.state !== 'visitor_confirming') return;
+      // Still playing: its end will be heard now that the socket is back. Ended: ask again, with fresh timers.
+      if (await this.deps.port.playbackActive(this.ids.playback('confirm'))) return;
+      this.clearTimers();
+      this.log.info('events were lost while the visitor was asked for the key; asking again');
+    }
     if (event.type === 'lost') { this.ctx.visitorUp = event.visitorUp; this.ctx.calleeUp = event.calleeUp; }
     if (event.type === 'visitor.ended') this.ctx.visitorUp = false;
     if (event.type === 'callee.ended' || event.type === 'callee.originate_failed') this.ctx.calleeUp = false;

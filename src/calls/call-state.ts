@@ -17,6 +17,11 @@ export type CallEvent =
   | { type: 'visitor.dtmf'; digit: string }
   | { type: 'prompt.finished'; prompt: 'confirm' | 'announce' | 'whisper' }
   | { type: 'confirm.timeout' }
+  /**
+   * The event socket was down while the visitor was asked for the key: a key pressed then, or the prompt's end, was
+   * lost for good. The session sends this only once the prompt has ended; the visitor is asked again.
+   */
+  | { type: 'confirm.ask_again' }
   | { type: 'callee.originate_failed'; status: number }
   | { type: 'callee.answered' }
   | { type: 'callee.ended'; cause: number; causeTxt: string }
@@ -113,6 +118,7 @@ export function transition(state: CallState, event: CallEvent, ctx: CallContext)
       // The wait for a key starts when the prompt has been heard in full.
       if (event.type === 'prompt.finished') return { to: state, effects: event.prompt === 'confirm' ? [{ kind: 'start_confirm_timer' }] : [] };
       if (event.type === 'confirm.timeout') return end(ctx, { outcome: 'no_human', cause: null, causeTxt: 'no key pressed' });
+      if (event.type === 'confirm.ask_again') return { to: state, effects: [{ kind: 'play', prompt: 'confirm' }] };
       if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'abandoned', cause: event.cause, causeTxt: event.causeTxt });
       break;
     case 'callee_ringing':
@@ -126,18 +132,18 @@ export function transition(state: CallState, event: CallEvent, ctx: CallContext)
       if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'abandoned', cause: event.cause, causeTxt: event.causeTxt });
       // After the announcement (no-confirm mode) the visitor waits with music.
       if (event.type === 'prompt.finished') return { to: state, effects: event.prompt === 'announce' ? [{ kind: 'start_moh' }] : [] };
-      if (event.type === 'visitor.dtmf' || event.type === 'confirm.timeout') return stay(state);
+      if (event.type === 'visitor.dtmf' || event.type === 'confirm.timeout' || event.type === 'confirm.ask_again') return stay(state);
       break;
     case 'callee_whisper':
       if (event.type === 'prompt.finished' && event.prompt === 'whisper') return { to: 'connected', effects: [{ kind: 'connect_callee' }] };
       if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'abandoned', cause: event.cause, causeTxt: event.causeTxt });
       if (event.type === 'callee.ended') return end({ ...ctx, calleeUp: false }, { outcome: 'callee_unanswered', cause: event.cause, causeTxt: `${event.causeTxt} (during whisper)` });
-      if (event.type === 'prompt.finished' || event.type === 'visitor.dtmf' || event.type === 'confirm.timeout') return stay(state);
+      if (event.type === 'prompt.finished' || event.type === 'visitor.dtmf' || event.type === 'confirm.timeout' || event.type === 'confirm.ask_again') return stay(state);
       break;
     case 'connected':
       if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt });
       if (event.type === 'callee.ended') return end({ ...ctx, calleeUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt });
-      if (event.type === 'visitor.dtmf' || event.type === 'prompt.finished' || event.type === 'confirm.timeout') return stay(state);
+      if (event.type === 'visitor.dtmf' || event.type === 'prompt.finished' || event.type === 'confirm.timeout' || event.type === 'confirm.ask_again') return stay(state);
       break;
   }
   throw new IllegalTransition(state, event.type);

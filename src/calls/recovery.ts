@@ -46,7 +46,7 @@ export type Reconcile =
   | { action: 'event'; event: CallEvent }
   | { action: 'lost'; reason: string };
 
-export function reconcileAttempt(state: CallState, visitor: Presence, callee: Presence, o: { resumed: boolean }): Reconcile {
+export function reconcileAttempt(state: CallState, visitor: Presence, callee: Presence, o: { resumed: boolean; afterGap?: boolean }): Reconcile {
   const gone = (p: Presence) => p === null;
   const up = (p: Presence) => p === 'Up';
   switch (state) {
@@ -58,7 +58,9 @@ export function reconcileAttempt(state: CallState, visitor: Presence, callee: Pr
       return { action: 'keep' };
     case 'visitor_confirming':
       if (gone(visitor)) return { action: 'lost', reason: 'visitor leg gone while confirming (events lost)' };
-      return o.resumed ? { action: 'lost', reason: 'interrupted while confirming: worker restarted' } : { action: 'keep' };
+      if (o.resumed) return { action: 'lost', reason: 'interrupted while confirming: worker restarted' };
+      // A key pressed while the socket was down is lost for good: the visitor is asked again (once the prompt has ended).
+      return o.afterGap && up(visitor) ? { action: 'event', event: { type: 'confirm.ask_again' } } : { action: 'keep' };
     case 'callee_ringing':
       if (gone(visitor)) return { action: 'lost', reason: 'visitor leg gone while calling the callee (events lost)' };
       if (gone(callee)) return { action: 'lost', reason: 'callee leg gone before answer (events lost)' };
@@ -128,7 +130,7 @@ export interface RecoveryReport { checked: number; kept: number; replayed: numbe
  * WORKER_ID that have no session here (left by a previous process). Throws when Asterisk cannot be asked;
  * the caller retries (see startRecovery).
  */
-export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; graceMs?: number } = {}): Promise<RecoveryReport> {
+export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; graceMs?: number; afterGap?: boolean } = {}): Promise<RecoveryReport> {
   const listedAt = Date.now();
   const channels = new Map((await d.port.listChannels()).map((c) => [c.id, c.state]));
   const report: RecoveryReport = { checked: 0, kept: 0, replayed: 0, lost: 0, resumed: 0 };
@@ -154,7 +156,7 @@ export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; g
     // A leg whose originate had not been confirmed before the list was taken may simply not exist yet.
     const v = presence(channels, ids.visitor, s.visitorOriginatedAt !== null && s.visitorOriginatedAt < listedAt);
     const c = presence(channels, ids.callee, s.calleeOriginatedAt !== null && s.calleeOriginatedAt < listedAt);
-    apply(s, s.state, reconcileAttempt(s.state, v, c, { resumed: false }), { visitorUp: v !== null, calleeUp: c !== null && c !== 'unknown' });
+    apply(s, s.state, reconcileAttempt(s.state, v, c, { resumed: false, afterGap: o.afterGap }), { visitorUp: v !== null, calleeUp: c !== null && c !== 'unknown' });
   }
 
   for (const s of [...d.dialer.agentSessions.values()]) {
@@ -206,6 +208,7 @@ export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs
 
   let connected = true;
   let periodic = false;
+  let afterGap = false;
   const runOnce = (): Promise<void> => {
     if (running) { again = true; return running; }
     running = (async () => {
@@ -215,9 +218,11 @@ export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs
         try {
           again = false;
           // A periodic pass runs with the event socket up: its corrections wait a moment (see reconcile).
-          await reconcile(d, { orphanMinAgeMs: started ? 10_000 : 0, graceMs: periodic ? 3000 : 0 });
+          // After a reconnect events were lost: a visitor asked for the key is asked again (see reconcileAttempt).
+          await reconcile(d, { orphanMinAgeMs: started ? 10_000 : 0, graceMs: periodic ? 3000 : 0, afterGap });
           started = true;
           periodic = false;
+          afterGap = false;
           if (!again) return;
         } catch (err) {
           d.log.warn({ err: (err as Error).message, retryInMs: wait }, 'reconciliation with Asterisk failed; retrying');
@@ -231,7 +236,7 @@ export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs
 
   d.port.onEvent((e) => {
     if (e.type === 'connection.lost') connected = false;
-    if (e.type === 'connection.restored') { connected = true; void runOnce(); }
+    if (e.type === 'connection.restored') { connected = true; afterGap = true; void runOnce(); }
   });
   if (o.intervalMs) {
     // Not while the event socket is down: a correction would start prompts whose key presses nobody hears;

@@ -10,6 +10,7 @@ import { startOutboxRelay } from '../callbacks/outbox-relay.ts';
 import { createAgentWorker } from '../agents/agent-worker.ts';
 import { Dialer, trunkEndpoint, type DialerDeps } from './dialer.ts';
 import { startRecovery } from './recovery.ts';
+import { gateOnSocket } from './socket-gate.ts';
 import { startTakeover } from './takeover.ts';
 import { startScheduleRecovery } from '../schedule/schedule-recovery.ts';
 import { addToDoNotCall } from '../policy/do-not-call.repository.ts';
@@ -89,12 +90,17 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   });
   const verifications = createVerificationConsumer(config.REDIS_URL, config.REDIS_PREFIX);
   void verifications.queue.process(10, async (job) => ({ result: await verifier.call(job.data.verificationId) }));
+  // Jobs are taken only while the ARI event socket is up: Asterisk hands a channel to this worker's app only
+  // while it has a socket (an originate in the gap would ring unheard, and be hung up if answered). The pause is
+  // local: jobs wait in Redis (or go to workers that are connected) until the socket is back.
+  const gate = gateOnSocket(port, [c.queue.queue, verifications.queue], log);
   log.info({ app, workerId: config.WORKER_ID, ari: config.ARI_URL }, 'worker started');
 
   return {
     dialer, port, ami,
     recover: { calls: () => recovery.runOnce(), scheduled: () => scheduled.runOnce(), takeover: () => takeover.runOnce() },
     async stop(graceSec = config.SHUTDOWN_GRACE_SEC) {
+      gate.stop();
       relay.stop();
       scheduled.stop();
       takeover.stop();

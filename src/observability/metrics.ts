@@ -44,6 +44,13 @@ export const ariReconnects = new client.Counter({
   registers: [registry],
 });
 
+export const playbacksFailed = new client.Counter({
+  name: 'beckon_playbacks_failed_total',
+  help: 'Playbacks Asterisk reported failed (a sound file it lacks, a tone without indications, or cut short by a hang-up), by prompt',
+  labelNames: ['prompt'] as const,
+  registers: [registry],
+});
+
 export const amiReconnects = new client.Counter({
   name: 'beckon_ami_reconnects_total',
   help: 'Times the AMI session was re-established after a loss',

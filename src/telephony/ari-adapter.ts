@@ -3,10 +3,19 @@ import https from 'node:https';
 import ari from 'ari-client';
 import type { Logger } from '../logger.ts';
 import { mapAriEvent, type RawAriEvent } from './ari-event-mapper.ts';
+import { playbacksFailed } from '../observability/metrics.ts';
+import { parseCallId } from '../calls/call-ids.ts';
 import { NotFoundOnAsterisk, OriginateError, type LiveChannel, type OriginateRequest, type TelephonyEvent, type TelephonyPort } from './telephony-port.ts';
 import { withoutControlChars } from '../validation/text.ts';
 
-export interface AriOptions { url: string; user: string; password: string; app: string; log: Logger }
+export interface AriOptions {
+  url: string; user: string; password: string; app: string; log: Logger;
+  /**
+   * How long an originate waits for the event socket when it is down (default 15 s). Asterisk attaches a new
+   * channel to the app only while the app has a socket, and hangs up one answered without it: nothing is dialed blind.
+   */
+  socketWaitMs?: number;
+}
 
 /** ari-client reports REST errors as an Error whose message is the response body; recover what it meant. */
 function classify(err: unknown): Error {
@@ -111,6 +120,7 @@ export class AriAdapter implements TelephonyPort {
     // '*' gives every event once, with the raw payload; instance objects built by ari-client are not used.
     this.client.on('*', (event: RawAriEvent) => {
       const mapped = mapAriEvent(event);
+      if (mapped?.type === 'playback.finished' && mapped.failed) this.playbackFailed(event);
       if (mapped) this.emit(mapped);
     });
     this.client.on('WebSocketReconnecting', () => {
@@ -121,6 +131,7 @@ export class AriAdapter implements TelephonyPort {
         const wasStarted = this.started;
         this.connected = true;
         this.started = true;
+        for (const w of this.socketWaiters.splice(0)) w();
         if (wasStarted) { this.opts.log.info('ARI WebSocket reconnected'); this.emit({ type: 'connection.restored' }); }
       }
     });
@@ -134,8 +145,39 @@ export class AriAdapter implements TelephonyPort {
   }
 
   private started = false;
+  private socketWaiters: (() => void)[] = [];
+
+  /** The event socket is open: Asterisk would hand an answered channel to this app now. */
+  get isConnected(): boolean { return this.connected; }
+
+  /** Resolves true once the event socket is open (at once if it is), false after `ms`. */
+  waitForSocket(ms: number): Promise<boolean> {
+    if (this.connected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(timer); resolve(true); };
+      const timer = setTimeout(() => {
+        this.socketWaiters = this.socketWaiters.filter((w) => w !== done);
+        resolve(this.connected);
+      }, ms);
+      timer.unref();
+      this.socketWaiters.push(done);
+    });
+  }
+
+  /** A failed playback is a prompt nobody heard: logged with its media and counted (beckon_playbacks_failed_total). */
+  private playbackFailed(event: RawAriEvent): void {
+    const pb = event.playback as (RawAriEvent['playback'] & { media_uri?: string }) | undefined;
+    const parsed = pb ? parseCallId(pb.id) : null;
+    const prompt = parsed?.leg === 'playback' ? parsed.prompt ?? 'other' : 'other';
+    playbacksFailed.inc({ prompt });
+    this.opts.log.warn({ playbackId: pb?.id, media: pb?.media_uri, target: pb?.target_uri, prompt, attemptId: parsed?.attemptId }, 'playback failed');
+  }
 
   async originate(req: OriginateRequest): Promise<void> {
+    // Never dial blind: without the event socket the call would ring unheard and, answered, be hung up by Asterisk.
+    if (!this.connected && !(await this.waitForSocket(this.opts.socketWaitMs ?? 15_000))) {
+      throw new OriginateError(503, 'ARI event socket is down: not dialing');
+    }
     try {
       await this.rest.call('POST', '/channels', {
         endpoint: req.endpoint,
@@ -162,6 +204,9 @@ export class AriAdapter implements TelephonyPort {
     await this.rest.call('POST', `/channels/${enc(channelId)}/play`, { media: media.join(','), playbackId }).catch(ignoreGone);
   }
   async stopPlayback(playbackId: string): Promise<void> { await this.rest.call('DELETE', `/playbacks/${enc(playbackId)}`).catch(() => {}); }
+  async playbackActive(playbackId: string): Promise<boolean> {
+    return this.rest.call('GET', `/playbacks/${enc(playbackId)}`).then(() => true, (err) => { ignoreGone(err); return false; });
+  }
   async startMoh(channelId: string, mohClass: string): Promise<void> { await this.rest.call('POST', `/channels/${enc(channelId)}/moh`, { mohClass }).catch(ignoreGone); }
   // Stopping music that already stopped answers 409; the goal (no music) is met either way.
   async stopMoh(channelId: string): Promise<void> { await this.rest.call('DELETE', `/channels/${enc(channelId)}/moh`).catch(() => {}); }

@@ -43,6 +43,8 @@ export interface TelephonyPort {
   destroyBridge(bridgeId: string): Promise<void>;
   play(channelId: string, playbackId: string, media: string[]): Promise<void>;
   stopPlayback(playbackId: string): Promise<void>;
+  /** The playback still exists on Asterisk (queued or playing); false once it has ended. */
+  playbackActive(playbackId: string): Promise<boolean>;
   startMoh(channelId: string, mohClass: string): Promise<void>;
   stopMoh(channelId: string): Promise<void>;
   listChannels(): Promise<LiveChannel[]>;

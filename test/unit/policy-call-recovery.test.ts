@@ -1,5 +1,6 @@
 import test from 'ava';
 import { lostTransition, reconcileAttempt } from '../../src/calls/recovery.ts';
+import { transition } from '../../src/calls/call-state.ts';
 
 // The pure decisions of src/calls/recovery.ts: what a worker does with a call whose events it may have missed.
 
@@ -43,4 +44,13 @@ test('ringing the callee: answer replayed, callee gone is lost, still ringing is
 test('a leg still being placed (originate not yet confirmed) is never taken for a lost one', (t) => {
   t.deepEqual(reconcileAttempt('visitor_ringing', 'unknown', null, { resumed: false }), { action: 'keep' });
   t.deepEqual(reconcileAttempt('callee_ringing', 'Up', 'unknown', { resumed: false }), { action: 'keep' });
+});
+
+test('after a socket gap a visitor being asked for the key is asked again (a key pressed in the gap was lost); not on a periodic pass', (t) => {
+  t.deepEqual(reconcileAttempt('visitor_confirming', 'Up', null, { resumed: false, afterGap: true }), { action: 'event', event: { type: 'confirm.ask_again' } });
+  t.deepEqual(reconcileAttempt('visitor_confirming', 'Up', null, { resumed: false, afterGap: false }), { action: 'keep' });
+  t.is(reconcileAttempt('visitor_confirming', null, null, { resumed: false, afterGap: true }).action, 'lost');
+  const again = transition('visitor_confirming', { type: 'confirm.ask_again' }, { confirm: true, confirmKey: '1', optOutKey: '9', visitorUp: true, calleeUp: false });
+  t.deepEqual(again, { to: 'visitor_confirming', effects: [{ kind: 'play', prompt: 'confirm' }] });
+  t.deepEqual(transition('callee_ringing', { type: 'confirm.ask_again' }, { confirm: true, confirmKey: '1', optOutKey: '9', visitorUp: true, calleeUp: true }).effects, [], 'stale elsewhere');
 });
