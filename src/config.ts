@@ -11,6 +11,9 @@ const rateSpec = (def: string) => z.string().regex(/^\d+\/\d+$/, 'must be count/
   return { points: points!, seconds: Math.max(1, seconds!) };
 });
 
+/** Number types libphonenumber tells apart (its getType()). */
+const NUMBER_TYPES = new Set(['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'VOIP', 'TOLL_FREE', 'PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL']);
+
 /** A yes/no setting: true, false, 1 or 0. */
 const flag = (def: 'true' | 'false') => z.enum(['true', 'false', '1', '0']).default(def).transform((v) => v === 'true' || v === '1');
 
@@ -133,6 +136,25 @@ const Env = z.object({
   SCHEDULE_RECOVERY_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
   /** Caller id shown on phone-verification calls (a subscriber's own, still unverified number is never used). */
   VERIFICATION_CALLER_ID: z.string().max(80).default('"Beckon" <0000>'),
+  // --- Destinations the installation dials (src/policy/destination-policy.ts) ---
+  /** The installation's own country (ISO 3166 alpha-2): the default of DIAL_ALLOWED_COUNTRIES. */
+  INSTALL_COUNTRY: z.string().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166 alpha-2 code, e.g. US').default('US').transform((v) => v.toUpperCase()),
+  /**
+   * Countries whose numbers this installation may ring at all (visitors, subscribers' and departments' phones,
+   * verification calls), comma separated ISO alpha-2 codes; unset or empty = INSTALL_COUNTRY only. A
+   * subscriber's settings.policy.allowedCountries can only narrow it; a subscriber whose own country is not
+   * listed gets nothing dialed.
+   */
+  DIAL_ALLOWED_COUNTRIES: z.string().regex(/^\s*([A-Za-z]{2}(\s*,\s*[A-Za-z]{2})*)?\s*$/, 'must be a comma list of ISO alpha-2 codes, e.g. US,CA').default('')
+    .transform((v) => [...new Set(v.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))]),
+  /**
+   * Number types this installation may ring (libphonenumber types, comma separated). Premium-rate, shared-cost,
+   * toll-free, personal numbers, UAN, pagers and voicemail access are left out on purpose: they cost the
+   * operator money or forward to places nobody vetted. VOIP is in: many people's only phone is one.
+   */
+  DIAL_ALLOWED_TYPES: z.string().default('MOBILE,FIXED_LINE,FIXED_LINE_OR_MOBILE,VOIP')
+    .transform((v) => [...new Set(v.split(',').map((t) => t.trim().toUpperCase()).filter(Boolean))])
+    .refine((types) => types.length > 0 && types.every((t) => NUMBER_TYPES.has(t)), `must be a comma list of ${[...NUMBER_TYPES].join(', ')}`),
   // --- Accounting, operator area, metrics (src/accounting, src/admin, src/observability) ---
   /** First operator, created (or its password reset) at start when both are set; the demo prints them. */
   ADMIN_EMAIL: z.string().email().optional(),
@@ -180,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = parsed.data;
   return {
     ...c,
+    DIAL_ALLOWED_COUNTRIES: c.DIAL_ALLOWED_COUNTRIES.length ? c.DIAL_ALLOWED_COUNTRIES : [c.INSTALL_COUNTRY],
     DATABASE_URL: withDefaultUser(c.DATABASE_URL, env),
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
   };

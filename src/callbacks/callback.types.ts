@@ -4,7 +4,9 @@ export const FINAL_STATUSES: ReadonlySet<RequestStatus> = new Set(['completed', 
 export const OPEN_STATUSES: readonly RequestStatus[] = ['queued', 'scheduled', 'dialing', 'connected'];
 
 export type AttemptOutcome =
-  | 'answered' | 'busy' | 'no_answer' | 'rejected' | 'failed' | 'callee_unanswered' | 'no_human' | 'abandoned' | 'canceled';
+  | 'answered' | 'busy' | 'no_answer' | 'rejected' | 'failed' | 'callee_unanswered' | 'no_human' | 'abandoned' | 'canceled'
+  /** A check right before a leg was dialed refused its destination (src/calls/dial-check.ts). */
+  | 'refused';
 
 export interface CallbackRequest {
   id: string;

@@ -50,6 +50,8 @@ export interface SessionHooks {
    * while the visitor holds. Returns the next callee's endpoint, or null to end the attempt as usual.
    */
   nextCallee?(why: { cause: number | null; causeTxt: string }): Promise<string | null>;
+  /** Checked right before the callee leg is dialed (a phone still verified and allowed): a reason not to, or null. */
+  calleeRefusal?(): Promise<string | null>;
 }
 
 /**
@@ -217,7 +219,13 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
       case 'stop_prompt': return port.stopPlayback(ids.playback(effect.prompt));
       case 'start_confirm_timer': return void this.timer(this.settings.confirmWaitMs, { type: 'confirm.timeout' });
       case 'start_moh': return port.startMoh(ids.visitor, this.settings.mohClass);
-      case 'originate_callee':
+      case 'originate_callee': {
+        const refused = await this.hooks.calleeRefusal?.();
+        if (refused) {
+          this.log.warn({ reason: refused }, 'callee leg refused');
+          void this.dispatch({ type: 'callee.refused', reason: refused });
+          return;
+        }
         this.ctx.calleeUp = true;
         try {
           await port.originate({
@@ -235,6 +243,7 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
           void this.dispatch({ type: 'callee.originate_failed', status: err instanceof OriginateError ? err.status : 0 });
         }
         return;
+      }
       case 'whisper':
         await port.play(ids.callee, ids.playback('whisper'), this.settings.whisper ?? []);
         // If Asterisk never reports the whisper's end, connect anyway rather than leave both waiting.

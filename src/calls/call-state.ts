@@ -23,6 +23,8 @@ export type CallEvent =
    */
   | { type: 'confirm.ask_again' }
   | { type: 'callee.originate_failed'; status: number }
+  /** The check right before the callee leg (its number still verified and allowed) said no: nothing was dialed. */
+  | { type: 'callee.refused'; reason: string }
   | { type: 'callee.answered' }
   | { type: 'callee.ended'; cause: number; causeTxt: string }
   | { type: 'abort'; reason: string };
@@ -129,6 +131,7 @@ export function transition(state: CallState, event: CallEvent, ctx: CallContext)
       }
       if (event.type === 'callee.ended') return end({ ...ctx, calleeUp: false }, { outcome: 'callee_unanswered', cause: event.cause, causeTxt: event.causeTxt });
       if (event.type === 'callee.originate_failed') return end({ ...ctx, calleeUp: false }, { outcome: 'callee_unanswered', cause: null, causeTxt: `callee originate refused (${event.status})` });
+      if (event.type === 'callee.refused') return end({ ...ctx, calleeUp: false }, { outcome: 'refused', cause: null, causeTxt: event.reason });
       if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'abandoned', cause: event.cause, causeTxt: event.causeTxt });
       // After the announcement (no-confirm mode) the visitor waits with music.
       if (event.type === 'prompt.finished') return { to: state, effects: event.prompt === 'announce' ? [{ kind: 'start_moh' }] : [] };

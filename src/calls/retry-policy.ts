@@ -48,6 +48,7 @@ const REASONS: Record<AttemptOutcome, string> = {
   callee_unanswered: 'nobody answered on our side',
   abandoned: 'visitor hung up before being connected',
   canceled: 'canceled',
+  refused: 'refused at dial time',
 };
 
 export function nextStep(p: { outcome: AttemptOutcome; attemptsDone: number; createdAt: Date; now: Date; policy: RetryPolicy }): NextStep {

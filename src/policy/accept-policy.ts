@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
 import { AppError, UnavailableError } from '../errors/app-error.ts';
 import type { Logger } from '../logger.ts';
-import { checkDestination, policySettings } from './destination-policy.ts';
+import { checkDestination, operatorDestinations, policySettings } from './destination-policy.ts';
 import { listedOnDoNotCall } from './do-not-call.repository.ts';
 import { findOpenRequests, type OpenRequestKey } from '../callbacks/callback.repository.ts';
 import { createBatcher } from '../db/statement-batcher.ts';
@@ -75,6 +75,7 @@ export function visitorKey(ctx: AcceptContext): string | null {
 export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
   const { pool, redis, config, log } = deps;
   const clock = deps.clock ?? Date.now;
+  const operator = operatorDestinations(config);
   const limits = deps.limits ?? createRateLimits(redis, config, log);
   const key = deriveKey(policySecret(config), 'form-token');
   const claimsOf = new WeakMap<AcceptContext, FormTokenClaims>();
@@ -128,7 +129,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
 
   const screening: AcceptGuard = async (ctx) => {
     const ip = limits.perIp(ctx.meta.ip);
-    const refusal = checkDestination(ctx.phone, policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country));
+    const refusal = checkDestination(ctx.phone, policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country, operator));
     if (refusal) {
       await ip;
       throw new AppError(403, refusal.code, refusal.message, [{ field: 'phone', ...refusal }]);
@@ -155,7 +156,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
   const checkLimits: AcceptGuard = async (ctx) => {
     const visitor = visitorKey(ctx);
     const claims = claimsOf.get(ctx);
-    const own = policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country).dailyLimit;
+    const own = policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country, operator).dailyLimit;
     const results = await Promise.allSettled([
       limits.perNumber(ctx.phone.e164),
       visitor ? limits.perVisitor(visitor, ctx.phone.e164) : undefined,

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import net from 'node:net';
 import test from 'ava';
 import ari from 'ari-client';
 import { startSim, type Sim } from '../../src/sim/index.ts';
@@ -87,4 +89,22 @@ test('ari-client loads the api-docs, originates, bridges and hangs up through th
   await t.throwsAsync(client.channels.get({ channelId: 'visitor-ari-client' }), { message: /Channel not found/ });
   t.deepEqual(seen, ['Dial ', 'Dial RINGING', 'Dial ANSWER', 'ChannelDestroyed 16']);
   await client.stop();
+});
+
+test('ari-client runs on the maintained HTTP layer: @cypress/request for its probe, cookiejar 2 under swagger-client', (t) => {
+  const fromAri = createRequire(createRequire(import.meta.url).resolve('ari-client'));
+  t.is(fromAri('request/package.json').name, '@cypress/request');
+  const fromShred = createRequire(createRequire(fromAri.resolve('swagger-client')).resolve('shred'));
+  t.is(fromShred('cookiejar/package.json').version.split('.')[0], '2');
+});
+
+test('ari-client reports an ARI that cannot be reached as HostIsNotReachable through that probe', async (t) => {
+  // A port just freed: nothing listens there, so the probe's request is refused.
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  const err = await t.throwsAsync(ari.connect(`http://127.0.0.1:${port}`, 'beckon', 'beckon'));
+  t.is(err?.name, 'HostIsNotReachable');
+  t.is((err as NodeJS.ErrnoException).code, 'ECONNREFUSED');
 });

@@ -1,5 +1,8 @@
 import test from 'ava';
 import { checkDestination, policySettings } from '../../src/policy/destination-policy.ts';
+
+/** An operator serving the three countries these tests dial, with the default number types. */
+const operator = { countries: ['US', 'GB', 'FR', 'DE'], types: ['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'VOIP'] };
 import { deriveKey, issueFormToken, signOptOut, verifyFormToken, verifyOptOut } from '../../src/policy/signed-token.ts';
 import { parsePhone } from '../../src/phone/phone-number.ts';
 import { retryWithinHours } from '../../src/schedule/retry-window.ts';
@@ -12,7 +15,7 @@ const phone = (text: string, country = 'US') => {
 };
 
 test('special number types are refused whatever the country settings', (t) => {
-  const everywhere = policySettings({ policy: { allowedCountries: ['US', 'GB', 'FR'] } }, 'US');
+  const everywhere = policySettings({ policy: { allowedCountries: ['US', 'GB', 'FR'] } }, 'US', operator);
   for (const [n, what] of [['+1 900 555 0123', 'US premium'], ['+1 800 555 0100', 'US toll-free'], ['+44 70 1123 4567', 'UK personal'], ['+44 871 234 5678', 'UK premium'], ['+33 8 99 12 34 56', 'FR premium']]) {
     t.is(checkDestination(phone(n!), everywhere)?.code, 'number_type_refused', what);
   }
@@ -20,7 +23,7 @@ test('special number types are refused whatever the country settings', (t) => {
 });
 
 test('destination countries default to the subscriber own country', (t) => {
-  const own = policySettings({}, 'US');
+  const own = policySettings({}, 'US', operator);
   t.deepEqual(own.allowedCountries, ['US']);
   t.is(checkDestination(phone('+44 20 7946 0958'), own)?.code, 'country_not_allowed');
   // +1 is shared by many countries: a Jamaican mobile is not a US number.
@@ -29,8 +32,8 @@ test('destination countries default to the subscriber own country', (t) => {
 });
 
 test('policy settings: countries are normalised, junk ignored, daily limit only when a positive integer', (t) => {
-  t.deepEqual(policySettings({ policy: { allowedCountries: ['fr', 'X', 3, 'de'], dailyLimit: 50 } }, 'US'), { allowedCountries: ['FR', 'DE'], dailyLimit: 50 });
-  t.deepEqual(policySettings({ policy: { allowedCountries: [], dailyLimit: -1 } }, 'gb'), { allowedCountries: ['GB'], dailyLimit: null });
+  t.deepEqual(policySettings({ policy: { allowedCountries: ['fr', 'X', 3, 'de'], dailyLimit: 50 } }, 'US', operator), { allowedCountries: ['FR', 'DE'], allowedTypes: operator.types, dailyLimit: 50 });
+  t.deepEqual(policySettings({ policy: { allowedCountries: [], dailyLimit: -1 } }, 'gb', operator), { allowedCountries: ['GB'], allowedTypes: operator.types, dailyLimit: null });
 });
 
 const key = deriveKey('a-long-enough-secret-for-tests', 'form-token');
