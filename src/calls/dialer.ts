@@ -21,10 +21,16 @@ import type { CallState, Outcome } from './call-state.ts';
 import { hoursFromSettings } from '../schedule/business-hours.ts';
 import { retryOutsideHours, retryWithinHours } from '../schedule/retry-window.ts';
 import { nextStep, policyFrom } from './retry-policy.ts';
+import { calleePhoneRefusal, presentedNumber, visitorRefusal } from './dial-check.ts';
+import { operatorDestinations, type OperatorDestinations } from '../policy/destination-policy.ts';
 import { sipSafe } from '../validation/text.ts';
 
 /** Who answers on the subscriber's side for one attempt. */
-export interface CalleeTarget { kind: 'phone' | 'agent'; endpoint: string; label: string }
+export interface CalleeTarget {
+  kind: 'phone' | 'agent'; endpoint: string; label: string;
+  /** The number rung (kind `phone`): checked right before the dial to be one of the request's verified numbers. */
+  phoneE164?: string;
+}
 
 export type CalleeResolver = (r: { request: CallbackRequest; subscriber: Subscriber; department: Department | null }) => Promise<CalleeTarget | null>;
 
@@ -82,7 +88,8 @@ export function sessionTarget(
     attemptId, requestId: request.id,
     visitorNumber: request.phoneE164,
     visitorEndpoint: trunkEndpoint(trunk, request.phoneE164),
-    visitorCallerId: callerId(subscriber.name, subscriber.phoneE164 ?? department?.phoneE164 ?? ''),
+    // Only a verified number is ever shown (dial-check.ts); none at all when agents answer and nothing is verified.
+    visitorCallerId: callerId(subscriber.name, presentedNumber(subscriber, department) ?? ''),
     calleeEndpoint: callee.endpoint,
     calleeCallerId: callerId(callee.callerName === undefined ? request.visitorName : callee.callerName, request.phoneE164),
     accountCode: subscriber.slug,
@@ -120,8 +127,11 @@ export class Dialer {
   /** The statements of concurrent calls share round trips (dial-store.ts). */
   private readonly store: DialStore;
   private readonly record: DialStore['record'];
+  /** The operator's destination policy (config), which every dial is checked against. */
+  private readonly destinations: OperatorDestinations;
 
   constructor(private readonly deps: DialerDeps) {
+    this.destinations = operatorDestinations(deps.config);
     this.store = createDialStore(deps.pool);
     this.record = this.store.record;
     deps.port.onEvent((e) => this.route(e));
@@ -157,6 +167,9 @@ export class Dialer {
       await this.finishRequest(request.id, ['queued', 'scheduled'], 'canceled', refusal);
       return 'skipped';
     }
+    // The destination as the policy stands now, for the subscriber as it is now (read with the request).
+    const visitorRefused = visitorRefusal(request.phoneE164, subscriber, this.destinations);
+    if (visitorRefused) return this.refuse(request.id, visitorRefused.reason);
     const attemptId = randomUUID();
     const plan: AgentPlan = this.deps.agents ? await this.deps.agents.plan({ request, subscriber, department, attemptId }) : { kind: 'not_agents' };
     if (plan.kind === 'wait') return 'skipped';
@@ -167,6 +180,10 @@ export class Dialer {
     if (!callee) {
       await this.finishRequest(request.id, ['queued', 'scheduled'], 'failed', 'nobody to connect the call to');
       return 'skipped';
+    }
+    if (callee.kind === 'phone') {
+      const calleeRefused = calleePhoneRefusal(callee.phoneE164, subscriber, department, this.destinations);
+      if (calleeRefused) return this.refuse(request.id, calleeRefused.reason);
     }
     let agentNow = plan.kind === 'customer_first' ? plan.agent : null;
     let attemptsDone = 0;
@@ -195,6 +212,7 @@ export class Dialer {
           if (phase === 'connected') void this.markConnected(requestId);
         },
         optOut: () => this.deps.onOptOut?.(request.phoneE164, subscriber.id) ?? Promise.resolve(),
+        ...(callee.kind === 'phone' ? { calleeRefusal: () => this.calleeRefusalNow(request.id, callee.endpoint) } : {}),
       },
     );
     const claimed = await this.store.claim({
@@ -310,6 +328,7 @@ export class Dialer {
           if (phase === 'connected') void this.markConnected(request.id);
         },
         optOut: () => this.deps.onOptOut?.(request.phoneE164, subscriber.id) ?? Promise.resolve(),
+        ...(callee.kind === 'phone' ? { calleeRefusal: () => this.calleeRefusalNow(request.id, callee.endpoint) } : {}),
       },
     );
     // A replacement callee's leg has a channel id of its own: the attempt stores the one rung last.
@@ -342,7 +361,29 @@ export class Dialer {
   private async defaultCallee({ subscriber, department }: { subscriber: Subscriber; department: Department | null }): Promise<CalleeTarget | null> {
     const phone = department?.phoneE164 ?? subscriber.phoneE164;
     if (!phone) return null;
-    return { kind: 'phone', endpoint: trunkEndpoint(this.deps.config.TRUNK_ENDPOINT, phone), label: department?.name ?? subscriber.name };
+    return { kind: 'phone', endpoint: trunkEndpoint(this.deps.config.TRUNK_ENDPOINT, phone), label: department?.name ?? subscriber.name, phoneE164: phone };
+  }
+
+  /** A request refused by the check right before its dial: nothing is dialed and the owner sees why. */
+  private async refuse(requestId: string, reason: string): Promise<'skipped'> {
+    this.deps.log.warn({ requestId, reason }, 'dial refused');
+    await this.finishRequest(requestId, ['queued', 'scheduled'], 'failed', reason);
+    return 'skipped';
+  }
+
+  /**
+   * Right before the callee leg of a call whose callee is a phone: the request's subscriber and department read
+   * afresh; the phone this attempt was set up to ring must still be the one they name, verified and allowed.
+   */
+  private async calleeRefusalNow(requestId: string, endpoint: string): Promise<string | null> {
+    const found = await this.store.load(requestId);
+    const { subscriber, department } = found ? dialParties(found) : { subscriber: null, department: null };
+    if (!subscriber) return 'refused: the subscriber no longer exists';
+    const phone = department?.phoneE164 ?? subscriber.phoneE164;
+    if (!phone || trunkEndpoint(this.deps.config.TRUNK_ENDPOINT, phone) !== endpoint) {
+      return 'refused: the phone to connect the call to changed during the call; verify the new one in the portal';
+    }
+    return calleePhoneRefusal(phone, subscriber, department, this.destinations)?.reason ?? null;
   }
 
   private route(e: TelephonyEvent): void {
@@ -402,6 +443,8 @@ export class Dialer {
     const live = ['dialing', 'connected'] as const;
     if (outcome.outcome === 'canceled' && outcome.causeTxt === 'visitor opted out') {
       await this.finishRequest(request.id, live, 'canceled', 'visitor opted out during the call');
+    } else if (outcome.outcome === 'refused') {
+      await this.finishRequest(request.id, live, 'failed', outcome.causeTxt ?? 'refused at dial time');
     } else if (step.action === 'complete') {
       await this.finishRequest(request.id, live, 'completed', null);
     } else if (step.action === 'retry') {
