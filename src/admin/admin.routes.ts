@@ -14,6 +14,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import type { Render } from '../http/views.ts';
 import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
+import { CDR_TOLERANCE_SEC, compareWithCdr } from '../accounting/cdr-comparison.ts';
 import { deleteRate, insertPlan, listCallRecords, listPlans, listRates, planForSubscriber, setSubscriberPlan, upsertRate } from '../accounting/accounting.repository.ts';
 import { formatCents, formatMicros } from '../accounting/rating.ts';
 import { monthKey, monthOf, monthRange, parseMonthKey } from '../accounting/statement.ts';
@@ -250,7 +251,11 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
     const rows = await listCallRecords(deps.pool, { ...q, limit: 500 });
     page(ctx, deps, 'admin/calls', {
       title: 'Calls', q, fromDay: q.from.toISOString().slice(0, 10), toDay: new Date(q.to.getTime() - 1).toISOString().slice(0, 10),
-      rows: rows.map((r) => ({ ...r, charge: formatCents(r.chargeCents), mismatch: r.cdrDisposition !== null && (r.cdrDisposition !== r.disposition || Math.abs((r.cdrBillableSec ?? 0) - r.billableSec) > 1) })),
+      rows: rows.map((r) => {
+        const check = compareWithCdr(r, { disposition: r.cdrDisposition, billableSec: r.cdrBillableSec });
+        return { ...r, charge: formatCents(r.chargeCents), check, mismatch: check.verdict === 'mismatch' };
+      }),
+      toleranceSec: CDR_TOLERANCE_SEC,
       csvQuery: new URLSearchParams({ subscriber: q.subscriber, from: q.from.toISOString().slice(0, 10), to: new Date(q.to.getTime() - 1).toISOString().slice(0, 10) }).toString(),
     });
   });

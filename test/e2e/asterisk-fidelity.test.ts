@@ -2,6 +2,7 @@ import test from 'ava';
 import { startStack, request, waitForStatus, getJson, FINAL, type Stack } from '../helpers/stack.ts';
 import { insertAgent, setAssignments, setAgentStatus } from '../../src/agents/agent.repository.ts';
 import { listCallRecords } from '../../src/accounting/accounting.repository.ts';
+import { compareWithCdr } from '../../src/accounting/cdr-comparison.ts';
 import { listOpenRequestsForSubscribers, listRequestsForSubscriber, listStatusHistory } from '../../src/callbacks/callback.repository.ts';
 
 // What a real Asterisk showed and the simulator now shows too: every callee leg has its own channel (and CDR),
@@ -82,4 +83,6 @@ test.serial('customer-first: a busy agent replaced by the next one: own channel 
   const shown = (await listCallRecords(s.c.pool, { subscriberId: demoId, from: new Date(Date.now() - 3600_000), to: new Date(Date.now() + 60_000) }))
     .find((x) => x.requestId === r.json.id && x.leg === 'callee');
   t.like(shown, { agent: 'fgood', disposition: 'ANSWERED', cdrDisposition: 'ANSWERED' });
+  // Its CDR was closed at bridge time: not flagged as a mismatch.
+  t.not(compareWithCdr(shown!, { disposition: shown!.cdrDisposition, billableSec: shown!.cdrBillableSec }).verdict, 'mismatch');
 });
