@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import test from 'ava';
-import { startStack, type Stack } from '../helpers/stack.ts';
+import { API_AUTH, startStack, type Stack } from '../helpers/stack.ts';
 import { FormClient, operatorClient } from './portal-helpers.ts';
 import { DEMO_LOGIN } from '../../src/demo/seed.ts';
 import { hashPassword } from '../../src/auth/password.ts';
@@ -16,7 +16,7 @@ let admin: FormClient;
 let agent: FormClient;
 
 test.before(async () => {
-  s = await startStack({ label: 'malformed', worker: false, env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
+  s = await startStack({ label: 'malformed', env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
   await insertAgent(s.c.pool, { name: 'Mal Agent', login: 'malagent', endpoint: 'PJSIP/agent1', passwordHash: await hashPassword('agent-password-1') });
   portal = new FormClient(s.base);
   await portal.get('/login');
@@ -117,7 +117,7 @@ test('NUL and other control characters are refused at the edge with a 400', asyn
   await portal.get('/portal/messages');
   // Line breaks and tabs are text: a message keeps them.
   t.is((await portal.post('/portal/messages', { greeting: 'Hello,\r\nwelcome\t!', announcement: '' })).status, 303);
-  t.is((await s.c.pool.query(`SELECT count(*)::int AS n FROM callback_requests`)).rows[0].n, 0, 'nothing stored');
+  t.is((await s.c.pool.query(`SELECT count(*)::int AS n FROM callback_requests WHERE phone_e164 = '+12025550144'`)).rows[0].n, 0, 'nothing stored');
 });
 
 test('a Content-Encoding the body does not match is a 400; an unknown one a 415', async (t) => {
@@ -157,4 +157,22 @@ test('unsupported methods are a deliberate 501; an unknown plan and a malformed 
   t.is((await admin.get('/admin/queues?activeQueue=%ED%A0%80')).status, 400);
   t.is((await admin.get('/admin/queues/api/queues?activeQueue=%E0%A4%A')).status, 400);
   t.is((await raw('GET', '/c/%E0%A4%A')).status, 400);
+});
+
+test('CR/LF in a visitor name never reaches a caller id: the callee sees one line', async (t) => {
+  const r = await raw('POST', '/api/v1/callbacks', { 'content-type': 'application/json', ...API_AUTH }, JSON.stringify({
+    subscriber: 'demo', phone: '+1 202 555 0143', consent: true, pageUrl: 'http://localhost/', name: 'Eve\r\nP-Asserted-Identity: <sip:evil>\t"x"',
+  }));
+  t.is(r.status, 202, r.text);
+  const { id } = JSON.parse(r.text);
+  const deadline = Date.now() + 20_000;
+  let callee: { callerId: string } | undefined;
+  while (!callee && Date.now() < deadline) {
+    const visitor = s.sim.originates().find((o: any) => o.endpoint === 'PJSIP/12025550143@carrier') as { channelId: string } | undefined;
+    callee = visitor && s.sim.originates().find((o: any) => o.channelId === visitor.channelId.replace('bk-v-', 'bk-c-')) as never;
+    if (!callee) await new Promise((res) => setTimeout(res, 100));
+  }
+  t.truthy(callee, `callee leg of ${id} dialed`);
+  t.false(/[\u0000-\u001f]/.test(callee!.callerId), JSON.stringify(callee!.callerId));
+  t.is(callee!.callerId, '"Eve P-Asserted-Identity: sip:evil x" <+12025550143>');
 });
