@@ -1,6 +1,6 @@
 import test from 'ava';
 import { mkdirSync } from 'node:fs';
-import { startStack, type Stack } from '../helpers/stack.ts';
+import { startStack, API_AUTH, type Stack } from '../helpers/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import type { Browser } from 'playwright-core';
 
@@ -43,7 +43,7 @@ test('a visitor uses the demo page and hosted form, and watches the call end on 
 
 test('a visitor cancels a scheduled call-back from the status page', async (t) => {
   const r = await fetch(`${s.base}/api/v1/callbacks`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST', headers: { 'content-type': 'application/json', ...API_AUTH },
     body: JSON.stringify({ subscriber: 'demo', phone: '+1 202 555 0185', consent: true, scheduledAt: new Date(Date.now() + 3600e3).toISOString() }),
   });
   const created = await r.json();

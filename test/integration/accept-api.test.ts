@@ -1,5 +1,5 @@
 import test from 'ava';
-import { startStack, postJson, getJson, request, type Stack } from '../helpers/stack.ts';
+import { startStack, postJson, getJson, request, API_AUTH, type Stack } from '../helpers/stack.ts';
 
 // The accept path's edge: bad input never reaches the database or the queue. No worker runs here.
 let s: Stack;
@@ -47,7 +47,7 @@ test.serial('invalid and too-short numbers get a code per field', async (t) => {
   t.is(bad.json.error.fields[0].field, 'phone');
   const junk = await request(s.base, 'call me maybe');
   t.is(junk.json.error.fields[0].code, 'phone_invalid');
-  const missing = await postJson(s.base, '/api/v1/callbacks', { subscriber: 'demo' });
+  const missing = await postJson(s.base, '/api/v1/callbacks', { subscriber: 'demo' }, API_AUTH);
   t.deepEqual(missing.json.error.fields.map((f: any) => f.code).sort(), ['consent_required', 'phone_required']);
   t.is(await count(), before);
 });

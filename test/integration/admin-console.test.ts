@@ -1,5 +1,5 @@
 import test from 'ava';
-import { startStack, type Stack } from '../helpers/stack.ts';
+import { startStack, API_AUTH, type Stack } from '../helpers/stack.ts';
 import { FormClient, operatorClient } from './portal-helpers.ts';
 import { DEMO_LOGIN } from '../../src/demo/seed.ts';
 import { hashPassword } from '../../src/auth/password.ts';
@@ -106,7 +106,7 @@ test.serial('search, suspend and resume a subscriber: the accept path refuses a 
   const sus = await c.post(`/admin/subscribers/${id}/suspend`, {});
   t.is(sus.status, 303);
   t.is((await s.c.pool.query(`SELECT status FROM subscribers WHERE id = $1`, [id])).rows[0].status, 'suspended');
-  const refused = await fetch(`${s.base}/api/v1/callbacks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ subscriber: 'demo', phone: '+12025550141', consent: true }) });
+  const refused = await fetch(`${s.base}/api/v1/callbacks`, { method: 'POST', headers: { 'content-type': 'application/json', ...API_AUTH }, body: JSON.stringify({ subscriber: 'demo', phone: '+12025550141', consent: true }) });
   t.is(refused.status, 403);
   t.is((await refused.json()).error.code, 'subscriber_suspended');
   const page = await c.get(`/admin/subscribers/${id}`);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { startStack, getJson, type Stack } from '../helpers/stack.ts';
+import { startStack, getJson, API_AUTH, type Stack } from '../helpers/stack.ts';
 import { insertDepartment, insertDomain, insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 
 let s: Stack;
@@ -113,7 +113,7 @@ test('the typical wait: the directory of an open subscriber gives the median tim
   t.is(demo.json.waitEstimateMin, null);
 
   const made = await fetch(`${s.base}/api/v1/callbacks`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST', headers: { 'content-type': 'application/json', ...API_AUTH },
     body: JSON.stringify({ subscriber: 'exact', phone: '+1 202 555 0163', pageUrl: 'https://shop.wild.example/contact', consent: true }),
   });
   const created = await made.json() as { id: string; statusToken: string };

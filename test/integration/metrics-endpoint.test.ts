@@ -1,5 +1,5 @@
 import test from 'ava';
-import { startStack, type Stack } from '../helpers/stack.ts';
+import { startStack, API_AUTH, type Stack } from '../helpers/stack.ts';
 
 const TOKEN = 'metrics-token-for-tests-0123456789';
 let s: Stack;
@@ -25,7 +25,7 @@ test('loopback reads the metrics without credentials; a remote address needs the
 });
 
 test('accepted and refused requests are counted by reason; queue depth is read from Redis', async (t) => {
-  const post = (body: unknown) => fetch(`${s.base}/api/v1/callbacks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) => fetch(`${s.base}/api/v1/callbacks`, { method: 'POST', headers: { 'content-type': 'application/json', ...API_AUTH }, body: JSON.stringify(body) });
   const ok = await post({ subscriber: 'demo', phone: '+1 202 555 0141', consent: true });
   t.is(ok.status, 202);
   const unknown = await post({ subscriber: 'no-such-shop', phone: '+1 202 555 0141', consent: true });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { gzipSync } from 'node:zlib';
 import { DateTime } from 'luxon';
-import { startStack, postJson, type Stack } from '../helpers/stack.ts';
+import { startStack, postJson, API_AUTH, type Stack } from '../helpers/stack.ts';
 import { insertDomain, insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 
 let s: Stack;
@@ -77,7 +77,7 @@ test('CORS: registered origins may read; others get no Access-Control-Allow-Orig
   t.is(preEvil.headers.get('access-control-allow-origin'), null);
 });
 
-test('CORS: a browser may submit only from a domain of the subscriber it names; servers without Origin still can', async (t) => {
+test('CORS: a browser may submit only from a domain of the subscriber it names; servers with the API credential still can', async (t) => {
   const formToken = async () => (await (await fetchWith('/api/v1/form-token?subscriber=demo')).json() as any).token as string;
   const body = { subscriber: 'demo', phone: '+1 202 555 0143', consent: true, source: 'widget', pageUrl: 'http://localhost/x', formToken: await formToken() };
   const before = await countRequests();
@@ -99,7 +99,7 @@ test('CORS: a browser may submit only from a domain of the subscriber it names; 
   t.is(bad.status, 400);
   t.is(bad.headers.get('access-control-allow-origin'), 'http://localhost:5555');
 
-  const curl = await postJson(s.base, '/api/v1/callbacks', { ...body, phone: '+1 202 555 0144', source: undefined, formToken: undefined });
+  const curl = await postJson(s.base, '/api/v1/callbacks', { ...body, phone: '+1 202 555 0144', source: undefined, formToken: undefined }, API_AUTH);
   t.is(curl.status, 202);
   t.is(await countRequests(), before + 2);
 });
