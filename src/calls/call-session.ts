@@ -128,7 +128,11 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
     return this.dispatch({ type: 'lost', reason, visitorUp: this.ctx.visitorUp, calleeUp: this.ctx.calleeUp });
   }
 
-  protected abort(reason: string): SessionEvent { return { type: 'abort', reason }; }
+  /**
+   * An effect that failed (Asterisk unreachable as it restarts, a request cut off) is not the visitor hanging up:
+   * the call ends as lost, so a visitor not yet connected is called again by the retry policy.
+   */
+  protected abort(reason: string): SessionEvent { return { type: 'lost', reason, visitorUp: this.ctx.visitorUp, calleeUp: this.ctx.calleeUp }; }
 
   protected async handle(event: SessionEvent): Promise<void> {
     if (this.ended) return;
