@@ -58,3 +58,11 @@ export function presentedNumber(subscriber: Subscriber, department: Department |
   if (department?.phoneE164 && department.phoneVerifiedAt) return department.phoneE164;
   return null;
 }
+
+/** Any number the installation is to ring on its own account (a verification call): the operator's policy alone. */
+export function operatorNumberRefusal(phoneE164: string, operator: OperatorDestinations): DialRefusal | null {
+  const refusal = checkDestination(phoneFacts(phoneE164, operator.countries[0] ?? 'US'), operatorPolicy(operator));
+  if (!refusal) return null;
+  const reason = refusal.code === 'number_type_refused' ? 'it is a premium-rate, toll-free or other special number' : 'it is in a country this service does not call';
+  return { code: refusal.code === 'number_type_refused' ? 'number_type_refused' : 'country_not_allowed', reason };
+}

@@ -15,6 +15,7 @@ import { startTakeover } from './takeover.ts';
 import { startScheduleRecovery } from '../schedule/schedule-recovery.ts';
 import { addToDoNotCall } from '../policy/do-not-call.repository.ts';
 import { VerificationCaller } from '../verification/verification-caller.ts';
+import { operatorDestinations } from '../policy/destination-policy.ts';
 import { createVerificationConsumer } from '../verification/verification-queue.ts';
 
 export interface WorkerHandle {
@@ -85,7 +86,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   });
   // Phone verification calls (issue 3): their own queue and channel ids, on the same ARI connection.
   const verifier = new VerificationCaller({
-    pool: c.pool, port, log, secret: config.SESSION_SECRET, callerId: config.VERIFICATION_CALLER_ID,
+    pool: c.pool, port, log, secret: config.SESSION_SECRET, callerId: config.VERIFICATION_CALLER_ID, destinations: operatorDestinations(config),
     endpointFor: (e164) => trunkEndpoint(config.TRUNK_ENDPOINT, e164), ringTimeoutSec: config.RING_TIMEOUT,
   });
   const verifications = createVerificationConsumer(config.REDIS_URL, config.REDIS_PREFIX);

@@ -37,6 +37,7 @@ import { directoryRoutes } from '../directory/directory.routes.ts';
 import { authRoutes } from '../portal/auth.routes.ts';
 import { portalRoutes } from '../portal/portal.routes.ts';
 import { createVerificationService } from '../verification/verification.service.ts';
+import { operatorDestinations } from '../policy/destination-policy.ts';
 import { createVerificationProducer } from '../verification/verification-queue.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
@@ -91,7 +92,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   const waits = new WaitEstimates(c.pool);
   const directory = new DirectoryService(c.pool, c.subscribers, undefined, waits);
   const verification = createVerificationService({
-    pool: c.pool, queue: createVerificationProducer(c.redis, c.config.REDIS_PREFIX), secret: c.config.SESSION_SECRET, log: c.log,
+    pool: c.pool, queue: createVerificationProducer(c.redis, c.config.REDIS_PREFIX), secret: c.config.SESSION_SECRET, log: c.log, destinations: operatorDestinations(c.config),
   });
   const subscriberChanged = (slug: string) => { c.subscribers.invalidate(slug); directory.invalidate(); };
   const adminDeps: AdminDeps = {

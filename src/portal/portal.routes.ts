@@ -131,8 +131,8 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
     if (!parsed.ok) { profilePage(ctx, s, body, parsed.errors); return failed(ctx); }
     await updateProfile(deps.pool, s.id, parsed.value);
     deps.changed(s.slug);
-    const phoneChanged = parsed.value.phoneE164 !== s.phoneE164;
-    done(ctx, '/portal/profile', phoneChanged ? 'Saved. Your new phone number needs to be verified before calls go to it.' : 'Saved.');
+    const reverify = parsed.value.phoneE164 !== s.phoneE164 || parsed.value.country !== s.country;
+    done(ctx, '/portal/profile', reverify ? 'Saved. Your phone number needs to be verified (again) before calls go to it.' : 'Saved.');
   });
 
   router.post('/password', async (ctx) => {

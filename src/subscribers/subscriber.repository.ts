@@ -114,11 +114,15 @@ export async function takenSlugs(db: Queryable, candidates: string[]): Promise<S
   return new Set(rows.map((r) => r.slug as string));
 }
 
-/** Changing the phone number drops its verification: only a number that answered with the code is ever dialed. */
+/**
+ * Changing the phone number or the country drops the phone's verification: only a number that answered with the
+ * code is ever dialed, and the country decides which destinations the subscriber's visitors may have (it must
+ * not be a free switch to another country's numbers).
+ */
 export async function updateProfile(db: Queryable, id: string, p: { name: string; country: string; timezone: string; phoneE164: string }): Promise<void> {
   await db.query(
     `UPDATE subscribers SET name = $2, country = $3, timezone = $4,
-        phone_verified_at = CASE WHEN phone_e164 IS DISTINCT FROM $5 THEN NULL ELSE phone_verified_at END,
+        phone_verified_at = CASE WHEN phone_e164 IS DISTINCT FROM $5 OR country IS DISTINCT FROM $3 THEN NULL ELSE phone_verified_at END,
         phone_e164 = $5, updated_at = now()
       WHERE id = $1`, [id, p.name, p.country, p.timezone, p.phoneE164]);
 }

@@ -3,6 +3,8 @@ import type { Logger } from '../logger.ts';
 import type { TelephonyEvent, TelephonyPort } from '../telephony/telephony-port.ts';
 import { codeMedia, generateCode, hashCode, parseVerificationId, verificationChannelId, verificationPlaybackId } from './verification-code.ts';
 import { findVerificationForCall, finishCall, startCall } from './verification.repository.ts';
+import { operatorNumberRefusal } from '../calls/dial-check.ts';
+import type { OperatorDestinations } from '../policy/destination-policy.ts';
 
 export interface VerificationCallerDeps {
   pool: Pool;
@@ -12,6 +14,8 @@ export interface VerificationCallerDeps {
   /** phone number -> dial string (the trunk template) */
   endpointFor: (e164: string) => string;
   callerId: string;
+  /** The operator's destination policy, checked again right before the call (the policy may have changed). */
+  destinations: OperatorDestinations;
   ringTimeoutSec: number;
   /** hard stop for one call, whatever happens (ms) */
   maxCallMs?: number;
@@ -36,6 +40,12 @@ export class VerificationCaller {
     const { pool, log } = this.deps;
     const v = await findVerificationForCall(pool, verificationId);
     if (!v || v.callStatus !== 'queued' || v.verifiedAt || v.expiresAt.getTime() < Date.now()) return 'skipped';
+    const refused = operatorNumberRefusal(v.phoneE164, this.deps.destinations);
+    if (refused) {
+      await finishCall(pool, v.id, 'failed', null);
+      log.warn({ verificationId: v.id, reason: refused.reason }, 'verification call refused: destination not allowed');
+      return 'skipped';
+    }
     const code = generateCode();
     if (!(await startCall(pool, v.id, hashCode(this.deps.secret, v.id, code)))) return 'skipped';
     const channelId = verificationChannelId(v.id);

@@ -4,6 +4,8 @@ import type { Pool } from '../db/pool.ts';
 import { AppError, NotFoundError } from '../errors/app-error.ts';
 import { findSubscriberById, isUuid, listDepartments, markPhoneVerified } from '../subscribers/subscriber.repository.ts';
 import { codeMatches } from './verification-code.ts';
+import { operatorNumberRefusal } from '../calls/dial-check.ts';
+import type { OperatorDestinations } from '../policy/destination-policy.ts';
 import type { VerificationJob } from './verification-queue.ts';
 import { countCallsSince, countTry, findVerification, insertVerification, latestVerification, markVerified, type Verification } from './verification.repository.ts';
 
@@ -26,6 +28,8 @@ export interface VerificationDeps {
   queue: Pick<Bull.Queue<VerificationJob>, 'add'>;
   secret: string;
   log: Logger;
+  /** The operator's destination policy: a verification call rings only where the installation may dial. */
+  destinations: OperatorDestinations;
   /** the accept path caches subscribers; a fresh verification must show at once in this process */
   onVerified?: (subscriberId: string) => void;
 }
@@ -50,6 +54,8 @@ export function createVerificationService(deps: VerificationDeps) {
   async function requestCall(subscriberId: string, departmentId: string | null): Promise<string> {
     const t = await target(subscriberId, departmentId);
     if (t.verified) throw new AppError(409, 'already_verified', 'This number is already verified.');
+    const refused = operatorNumberRefusal(t.phone, deps.destinations);
+    if (refused) throw new AppError(403, refused.code, `We cannot call this number: ${refused.reason}. Please use a mobile or landline number in a country this service calls.`);
     const now = Date.now();
     const hourAgo = new Date(now - 3600_000);
     const last = await latestVerification(deps.pool, subscriberId, departmentId);

@@ -51,6 +51,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SESSION_SECRET: TEST_SESSION_SECRET,
     API_TOKEN: TEST_API_TOKEN,
+    // The countries the suites' subscribers and visitors are in (the default would be INSTALL_COUNTRY, US, alone).
+    DIAL_ALLOWED_COUNTRIES: 'US,CA,GB,FR,BE,DE',
     ...o.env,
   };
   let config0: Config;

@@ -33,7 +33,8 @@ export async function startPolicyWeb(label: string, env: Record<string, string> 
   const sink = new Writable({ write(chunk, _enc, cb) { for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line)); cb(); } });
   const config = loadConfig({
     DATABASE_URL: o.dbUrl ? o.dbUrl(db.url) : db.url, REDIS_PREFIX: testRedisPrefix(label), PORT: '0', HOST: '127.0.0.1', TRUST_PROXY: 'true',
-    RATE_LIMITS_ENABLED: 'true', OUTBOX_INTERVAL_MS: '200', SESSION_SECRET: TEST_SESSION_SECRET, API_TOKEN: TEST_API_TOKEN, ...env,
+    RATE_LIMITS_ENABLED: 'true', OUTBOX_INTERVAL_MS: '200', SESSION_SECRET: TEST_SESSION_SECRET, API_TOKEN: TEST_API_TOKEN,
+    DIAL_ALLOWED_COUNTRIES: 'US,CA,GB,FR,BE,DE', ...env,
   });
   const c = createContainer(config, { log: pino({ level: 'info' }, sink) });
   await seedDemo(c.pool);
