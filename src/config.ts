@@ -102,6 +102,9 @@ const Env = z.object({
   API_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
   /** Form tokens one client IP may be handed (hosted form pages, GET /api/v1/form-token), "count/seconds". */
   LIMIT_FORM_TOKENS_PER_IP: rateSpec('30/600'),
+  /** Status event streams (/api/v1/callbacks/:id/events) open at once per request and per client IP, per web process. */
+  STREAMS_PER_REQUEST: z.coerce.number().int().min(1).default(3),
+  STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
   /** Secret that signs form tokens and opt-out links; defaults to one derived from SESSION_SECRET. */
   FORM_TOKEN_SECRET: z.string().min(16).optional(),
   /** Seconds a form token stays valid (a visitor may leave the page open a while, then reloads it). */

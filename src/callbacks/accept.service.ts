@@ -37,7 +37,14 @@ export interface AcceptContext {
  */
 export type AcceptGuard = (ctx: AcceptContext) => Promise<AcceptResult | void>;
 
-export interface AcceptResult { id: string; status: string; statusToken: string | null; statusUrl: string; duplicate?: boolean }
+/**
+ * A new request's id, status and token; or, for a number that already has an open request with this
+ * subscriber, `duplicate: true` and nothing else (no id, status or token: whoever typed the number may not be
+ * who asked first). `openId` names that request for the logs only and is never sent.
+ */
+export type AcceptResult =
+  | { id: string; status: string; statusToken: string; statusUrl: string; duplicate?: false }
+  | { id: null; status: null; statusToken: null; statusUrl: null; duplicate: true; openId: string };
 
 export interface AcceptDeps {
   pool: Pool;

@@ -237,7 +237,10 @@ export interface RequestToDial {
   request: CallbackRequest;
   subscriberRow: Record<string, unknown> | null;
   departmentRow: Record<string, unknown> | null;
-  /** The number is on the global do-not-call list (src/policy/do-not-call.repository.ts owns that table). */
+  /**
+   * The number is on the global do-not-call list or opted out of this subscriber's calls
+   * (src/policy/do-not-call.repository.ts owns both tables).
+   */
   onDoNotCall: boolean;
 }
 
@@ -258,7 +261,8 @@ export async function findRequestsToDial(db: Queryable, ids: readonly string[]):
          s.phone_e164 AS s_phone_e164, s.phone_verified_at AS s_phone_verified_at, s.status AS s_status, s.settings AS s_settings,
          d.id AS d_id, d.name AS d_name, d.answered_by AS d_answered_by, d.phone_e164 AS d_phone_e164,
          d.phone_verified_at AS d_phone_verified_at, d.position AS d_position,
-         EXISTS (SELECT 1 FROM do_not_call n WHERE n.phone_e164 = r.phone_e164) AS on_do_not_call
+         (EXISTS (SELECT 1 FROM do_not_call n WHERE n.phone_e164 = r.phone_e164)
+          OR EXISTS (SELECT 1 FROM subscriber_opt_outs o WHERE o.subscriber_id = r.subscriber_id AND o.phone_e164 = r.phone_e164)) AS on_do_not_call
        FROM callback_requests r LEFT JOIN subscribers s ON s.id = r.subscriber_id
        LEFT JOIN departments d ON d.id = r.department_id AND d.subscriber_id = r.subscriber_id
       WHERE r.id = ANY($1::uuid[])`,

@@ -12,6 +12,7 @@ import type { AppState } from './context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { clientIp } from './middleware/client-ip.ts';
+import { createStreamLimits } from './stream-limits.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { bodyGuard, parseBody, requestLineGuard } from './middleware/input-guard.ts';
 import { callbacksApiRoutes } from './routes/callbacks-api.routes.ts';
@@ -104,7 +105,10 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   app.use(adminQueuesMiddleware(c.queue));
   const routers = [
     healthRoutes({ pool: c.pool, queue: c.queue, ariUrl: c.config.ARI_URL, ariUser: c.config.ARI_USER, ariPassword: c.config.ARI_PASSWORD }),
-    callbacksApiRoutes({ pool: c.pool, accept, bus: c.bus, waits, apiToken: c.config.API_TOKEN }),
+    callbacksApiRoutes({
+      pool: c.pool, accept, bus: c.bus, waits, apiToken: c.config.API_TOKEN,
+      streams: createStreamLimits({ perKey: c.config.STREAMS_PER_REQUEST, perIp: c.config.STREAMS_PER_IP }),
+    }),
     hostedFormRoutes({ pool: c.pool, accept, subscribers: c.subscribers, render, formToken: policy.formToken, publicUrl: () => c.config.publicUrl }),
     cancelRoutes({ pool: c.pool, bus: c.bus, queue: c.queue }),
     policyRoutes({ pool: c.pool, bus: c.bus, subscribers: c.subscribers, render, secret: policySecret(c.config), formToken: policy.formToken, formTokenTtlSec: policy.formTokenTtlSec }),

@@ -1,12 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { AcceptContext, AcceptGuard, AcceptResult } from '../callbacks/accept.service.ts';
-import { statusUrl } from '../callbacks/accept.service.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
 import { AppError, UnavailableError } from '../errors/app-error.ts';
 import type { Logger } from '../logger.ts';
 import { checkDestination, operatorDestinations, policySettings } from './destination-policy.ts';
-import { listedOnDoNotCall } from './do-not-call.repository.ts';
+import { optedOut, type OptOutKey } from './do-not-call.repository.ts';
 import { findOpenRequests, type OpenRequestKey } from '../callbacks/callback.repository.ts';
 import { createBatcher } from '../db/statement-batcher.ts';
 import { createRateLimits, hashKey, type RateLimits } from './rate-limits.ts';
@@ -80,7 +79,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
   const key = deriveKey(policySecret(config), 'form-token');
   const claimsOf = new WeakMap<AcceptContext, FormTokenClaims>();
   const locksOf = new WeakMap<AcceptContext, string>();
-  const onDoNotCall = createBatcher((numbers: string[]) => listedOnDoNotCall(pool, [...new Set(numbers)]).then((listed) => numbers.map((n) => listed.has(n))));
+  const onDoNotCall = createBatcher((keys: OptOutKey[]) => optedOut(pool, keys).then((out) => keys.map((k) => out.has(`${k.subscriberId}|${k.phoneE164}`))));
   const openRequest = createBatcher((keys: OpenRequestKey[]) => findOpenRequests(pool, keys).then((found) => keys.map((k) => found.get(`${k.subscriberId}|${k.phoneE164}`) ?? null)));
 
   const botCheck: AcceptGuard = async (ctx) => {
@@ -107,9 +106,9 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
   async function findOpen(ctx: AcceptContext): Promise<AcceptResult | null> {
     const open = await openRequest({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 });
     if (!open) return null;
-    // Only the token's hash is stored, and a stranger typing the same number must not get a handle on
-    // someone else's request: the answer names the request and its status, without a token.
-    return { id: open.id, status: open.status, statusToken: null, statusUrl: statusUrl(config.publicUrl, open.id, null), duplicate: true };
+    // A stranger typing the same number must learn nothing of someone else's request: not its id (a handle
+    // for the status and event URLs), not its status. The one who asked first already holds its token.
+    return { id: null, status: null, statusToken: null, statusUrl: null, duplicate: true, openId: open.id };
   }
 
   /**
@@ -134,7 +133,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
       await ip;
       throw new AppError(403, refusal.code, refusal.message, [{ field: 'phone', ...refusal }]);
     }
-    const [ipDone, listed, open, lock] = await Promise.allSettled([ip, onDoNotCall(ctx.phone.e164), findOpen(ctx), lockNumber(ctx)]);
+    const [ipDone, listed, open, lock] = await Promise.allSettled([ip, onDoNotCall({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 }), findOpen(ctx), lockNumber(ctx)]);
     const held = lock.status === 'fulfilled' ? lock.value : null;
     if (held) locksOf.set(ctx, held);
     if (ipDone.status === 'rejected') throw ipDone.reason;
@@ -178,7 +177,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
   const guards = named.map(([name, guard]): AcceptGuard => async (ctx) => {
     try {
       const answer = await guard(ctx);
-      if (answer) log.info({ guard: name, requestId: answer.id, subscriber: ctx.entry.subscriber.slug }, 'call-back request answered with the open one');
+      if (answer) log.info({ guard: name, requestId: answer.duplicate ? answer.openId : answer.id, subscriber: ctx.entry.subscriber.slug }, 'call-back request answered with the open one');
       return answer;
     } catch (err) {
       const lock = locksOf.get(ctx);

@@ -1,6 +1,10 @@
 import type { Queryable } from '../db/pool.ts';
 
-// Owner of do_not_call (migration 6000_policy.sql).
+// Owner of do_not_call (migration 6000_policy.sql): numbers whose owner asked the whole installation not to
+// call them (the opt-out key during a call, a signed link, an operator), and of subscriber_opt_outs (migration
+// 9470): numbers one subscriber must not call (a status-page opt-out, by whoever holds that request's token).
+
+export interface OptOutKey { subscriberId: string; phoneE164: string }
 
 export type DoNotCallSource = 'dtmf' | 'link' | 'operator' | 'subscriber';
 
@@ -14,6 +18,29 @@ export async function listedOnDoNotCall(db: Queryable, numbers: string[]): Promi
   if (numbers.length === 0) return new Set();
   const { rows } = await db.query({ name: 'do_not_call.listed', text: `SELECT phone_e164 FROM do_not_call WHERE phone_e164 = ANY($1::text[])`, values: [numbers] });
   return new Set(rows.map((r) => r.phone_e164 as string));
+}
+
+/**
+ * Which of `keys` may not be called: the number is on the do-not-call list, or opted out of that subscriber's
+ * calls. One statement for many requests (the accept path batches them); the answer holds `subscriber|number`.
+ */
+export async function optedOut(db: Queryable, keys: readonly OptOutKey[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const { rows } = await db.query({
+    name: 'do_not_call.opted_out',
+    text: `SELECT k.subscriber_id::text AS subscriber_id, k.phone_e164 FROM unnest($1::uuid[], $2::text[]) AS k(subscriber_id, phone_e164)
+      WHERE EXISTS (SELECT 1 FROM do_not_call n WHERE n.phone_e164 = k.phone_e164)
+         OR EXISTS (SELECT 1 FROM subscriber_opt_outs o WHERE o.subscriber_id = k.subscriber_id AND o.phone_e164 = k.phone_e164)`,
+    values: [keys.map((k) => k.subscriberId), keys.map((k) => k.phoneE164)],
+  });
+  return new Set(rows.map((r) => `${r.subscriber_id}|${r.phone_e164}`));
+}
+
+/** The number asked this subscriber (only) not to call it again. Idempotent. */
+export async function addSubscriberOptOut(db: Queryable, e: { subscriberId: string; phoneE164: string; requestId?: string | null }): Promise<void> {
+  await db.query(
+    `INSERT INTO subscriber_opt_outs (subscriber_id, phone_e164, request_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+    [e.subscriberId, e.phoneE164, e.requestId ?? null]);
 }
 
 /** Idempotent: the first reason a number was added is the one kept. */

@@ -8,12 +8,16 @@ import type { EventBus } from '../../events/event-bus.ts';
 import type { Pool } from '../../db/pool.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { openEventStream } from '../event-stream.ts';
+import { createStreamLimits, type StreamLimits } from '../stream-limits.ts';
+import { tooMany } from '../../policy/rate-limits.ts';
 import type { WaitEstimates } from '../../reports/wait-estimate.ts';
 
 export interface CallbacksApiDeps {
   pool: Pool; accept: AcceptService; bus: EventBus; waits?: WaitEstimates;
   /** The server-to-server credential (API_TOKEN); unset = every request needs a form token. */
   apiToken?: string;
+  /** Caps on open status streams (per request, per IP); defaults 3 and 20. */
+  streams?: StreamLimits;
 }
 
 export function requestMeta(ctx: AppContext, source: RequestMeta['source'], apiClient = false): RequestMeta {
@@ -31,14 +35,21 @@ export function hasApiCredential(authorization: string | undefined, apiToken: st
 
 export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}> {
   const router = new Router<AppState, {}>({ prefix: '/api/v1/callbacks' });
+  const streams = deps.streams ?? createStreamLimits({ perKey: 3, perIp: 20 });
 
   router.post('/', async (ctx) => {
     const body = (ctx.request as unknown as { body?: Record<string, unknown> }).body;
     const apiClient = hasApiCredential(ctx.get('authorization') || undefined, deps.apiToken);
     const source = !apiClient && body && body.source === 'widget' ? 'widget' : 'api';
     const result = await deps.accept.accept(body, requestMeta(ctx, source, apiClient));
-    ctx.status = result.duplicate ? 200 : 202;
-    ctx.body = { id: result.id, status: result.status, statusUrl: result.statusUrl, statusToken: result.statusToken, ...(result.duplicate ? { duplicate: true } : {}) };
+    if (result.duplicate) {
+      // Same shape as a fresh accept, none of the open request's handles (see AcceptResult).
+      ctx.status = 200;
+      ctx.body = { id: null, status: null, statusUrl: null, statusToken: null, duplicate: true, message: 'A call-back request for this number is already waiting.' };
+      return;
+    }
+    ctx.status = 202;
+    ctx.body = { id: result.id, status: result.status, statusUrl: result.statusUrl, statusToken: result.statusToken };
   });
 
   router.get('/:id', async (ctx) => {
@@ -51,7 +62,10 @@ export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}>
     const id = ctx.params.id!;
     const token = ctx.query.token;
     const { view } = await getStatus(deps.pool, id, token, deps.waits);
+    const release = streams.acquire(id, ctx.ip || 'unknown');
+    if (!release) throw tooMany('too_many_streams', 'Too many open status streams. Close another page showing this call-back and try again.', 30_000);
     const events = openEventStream(ctx as unknown as Context);
+    events.onClose(release);
     events.send('status', view);
     if (FINAL_STATUSES.has(view.status as RequestStatus)) { events.close(); return; }
     const unsubscribe = await deps.bus.subscribe(id, async (e) => {

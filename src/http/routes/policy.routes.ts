@@ -5,7 +5,7 @@ import { authorizeStatus } from '../../callbacks/status.service.ts';
 import type { Pool } from '../../db/pool.ts';
 import { AppError, NotFoundError } from '../../errors/app-error.ts';
 import type { EventBus } from '../../events/event-bus.ts';
-import { addToDoNotCall } from '../../policy/do-not-call.repository.ts';
+import { addSubscriberOptOut, addToDoNotCall } from '../../policy/do-not-call.repository.ts';
 import { deriveKey, signOptOut, verifyOptOut } from '../../policy/signed-token.ts';
 import type { SubscriberCache } from '../../subscribers/subscriber-cache.ts';
 import type { AppState } from '../context.ts';
@@ -34,8 +34,9 @@ function mask(e164: string): string {
  * - `GET /api/v1/form-token?subscriber=slug` → `{token, expiresAt}`: the widget fetches one before it sends a
  *   request (as `formToken`, with the empty honeypot field `website`). CORS is the public API's (registered
  *   domains only); a token only proves that a Beckon page for that subscriber was loaded recently.
- * - `POST /api/v1/callbacks/:id/opt-out?token=` → the visitor (status token) puts the number on the
- *   do-not-call list; a pending request is canceled.
+ * - `POST /api/v1/callbacks/:id/opt-out?token=` → the visitor (status token) stops this subscriber's calls
+ *   to the number (subscriber_opt_outs); a pending request is canceled. Not the global list: anyone can
+ *   request a call-back for any number and so hold a status token for it.
  * - `GET|POST /opt-out/:signed` → the same from a signed link, with a confirmation page (a GET never changes
  *   anything: mail scanners follow links).
  */
@@ -56,9 +57,12 @@ export function policyRoutes(deps: PolicyRoutesDeps): Router<AppState, {}> {
     const body = ((ctx.request as unknown as { body?: Record<string, unknown> }).body ?? {}) as Record<string, unknown>;
     await authorizeStatus(deps.pool, ctx.params.id!, ctx.query.token ?? body.token);
     const request = (await findRequest(deps.pool, ctx.params.id!))!;
-    await addToDoNotCall(deps.pool, { phoneE164: request.phoneE164, source: 'link', requestId: request.id, subscriberId: request.subscriberId });
+    // The status token proves only that its holder asked for this call-back, not that the phone is theirs:
+    // it stops this subscriber's calls to the number, never every subscriber's (that takes the phone itself:
+    // the opt-out key during a call, or a signed link).
+    await addSubscriberOptOut(deps.pool, { subscriberId: request.subscriberId, phoneE164: request.phoneE164, requestId: request.id });
     await cancelRequest(deps.pool, deps.bus, request.id, 'visitor').catch(() => { /* already dialing or finished */ });
-    ctx.state.log.info({ requestId: request.id }, 'visitor opted out by status link');
+    ctx.state.log.info({ requestId: request.id }, 'visitor opted out of this subscriber\'s calls by status link');
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { optedOut: true };
   });

@@ -196,8 +196,13 @@ function mount(dir: Directory, api: Api): void {
     };
     try {
       const r = await api.submit(body);
-      if ((r.status === 202 || r.status === 200) && r.json?.id) {
+      if (r.status === 202 && r.json?.id) {
         follow(r.json.id, r.json.statusToken);
+        return;
+      }
+      // An open request for this number already exists; its id and status are never given to another browser.
+      if (r.status === 200 && r.json?.duplicate) {
+        formErr.textContent = t('already_waiting');
         return;
       }
       const e = r.json?.error;
