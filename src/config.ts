@@ -90,6 +90,16 @@ const Env = z.object({
   LIMIT_PER_NUMBER_LONG: rateSpec('15/86400'),
   /** How long a number that went over a per-number limit is refused. */
   NUMBER_BLOCK_SEC: z.coerce.number().int().min(0).default(86400),
+  /**
+   * Ceiling on calls placed to one number (src/policy/call-ceiling.ts): every originate to a visitor or a
+   * verification destination (first attempts, retries, verification calls), across all subscribers, checked at
+   * dial time. Sliding windows, "count/seconds": at most 3 calls in any hour and 6 in any 24 h by default. A call
+   * over the ceiling is not placed and its request fails with the reason.
+   */
+  LIMIT_CALLS_PER_NUMBER_HOUR: rateSpec('3/3600'),
+  LIMIT_CALLS_PER_NUMBER_DAY: rateSpec('6/86400'),
+  /** Switch for the call ceiling alone (independent of RATE_LIMITS_ENABLED); the test stack turns it off. */
+  CALL_CEILING_ENABLED: flag('true'),
   /** Different numbers one visitor (browser) may ask for, "count/seconds": the next new number is refused. */
   LIMIT_NUMBERS_PER_VISITOR: rateSpec('2/3600'),
   /** Requests one subscriber accepts per 24 h (settings.policy.dailyLimit overrides per subscriber). */
@@ -139,6 +149,19 @@ const Env = z.object({
   SCHEDULE_RECOVERY_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
   /** Caller id shown on phone-verification calls (a subscriber's own, still unverified number is never used). */
   VERIFICATION_CALLER_ID: z.string().max(80).default('"Beckon" <0000>'),
+  /**
+   * Phone-verification calls a subscriber may ask for (src/verification/verification-limits.ts), "count/seconds",
+   * checked and counted in one atomic step so concurrent requests cannot slip past them; always on. Per number
+   * (across accounts), per account, per client IP, and for all accounts younger than VERIFY_NEW_ACCOUNT_SEC
+   * together (an installation-wide ceiling on what mass sign-ups can make ring). Besides these, one account
+   * target gets a new call only 45 s after the last, and one number has at most one verification call in flight.
+   */
+  VERIFY_LIMIT_PER_NUMBER_HOUR: rateSpec('3/3600'),
+  VERIFY_LIMIT_PER_NUMBER_DAY: rateSpec('6/86400'),
+  VERIFY_LIMIT_PER_ACCOUNT: rateSpec('5/3600'),
+  VERIFY_LIMIT_PER_IP: rateSpec('10/3600'),
+  VERIFY_LIMIT_NEW_ACCOUNTS: rateSpec('30/3600'),
+  VERIFY_NEW_ACCOUNT_SEC: z.coerce.number().int().min(0).default(86400),
   // --- Destinations the installation dials (src/policy/destination-policy.ts) ---
   /** The installation's own country (ISO 3166 alpha-2): the default of DIAL_ALLOWED_COUNTRIES. */
   INSTALL_COUNTRY: z.string().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166 alpha-2 code, e.g. US').default('US').transform((v) => v.toUpperCase()),

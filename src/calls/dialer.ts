@@ -21,6 +21,7 @@ import type { CallState, Outcome } from './call-state.ts';
 import { hoursFromSettings } from '../schedule/business-hours.ts';
 import { retryOutsideHours, retryWithinHours } from '../schedule/retry-window.ts';
 import { nextStep, policyFrom } from './retry-policy.ts';
+import { ceilingReason, type CallCeiling } from '../policy/call-ceiling.ts';
 import { calleePhoneRefusal, presentedNumber, visitorRefusal } from './dial-check.ts';
 import { operatorDestinations, type OperatorDestinations } from '../policy/destination-policy.ts';
 import { sipSafe } from '../validation/text.ts';
@@ -55,6 +56,8 @@ export interface DialerDeps {
   onAttemptEnded?: (a: { attemptId: string; requestId: string; outcome: Outcome }) => Promise<void> | void;
   /** Call-center agents (src/agents): requests of subscribers/departments answered by agents go through it. */
   agents?: AgentCallService;
+  /** Calls per visitor number across the installation (src/policy/call-ceiling.ts); absent = no ceiling. */
+  ceiling?: CallCeiling;
 }
 
 function dialParties(found: RequestToDial): { subscriber: Subscriber | null; department: Department | null } {
@@ -185,6 +188,8 @@ export class Dialer {
       const calleeRefused = calleePhoneRefusal(callee.phoneE164, subscriber, department, this.destinations);
       if (calleeRefused) return this.refuse(request.id, calleeRefused.reason);
     }
+    const ceiling = await this.ceilingFor(request, plan.kind === 'customer_first' ? plan.agent.id : null);
+    if (!ceiling) return 'skipped';
     let agentNow = plan.kind === 'customer_first' ? plan.agent : null;
     let attemptsDone = 0;
     const session: CallSession = new CallSession(
@@ -221,6 +226,7 @@ export class Dialer {
       calleeKind: callee.kind, calleeEndpoint: callee.endpoint,
     });
     if (claimed === null) {
+      await ceiling.giveBack();
       if (plan.kind === 'customer_first') await this.deps.agents!.offerEnded({ agentId: plan.agent.id, requestId, outcome: 'canceled' });
       return 'skipped';
     }
@@ -245,6 +251,8 @@ export class Dialer {
     const { pool, log, config } = this.deps;
     const agents = this.deps.agents!;
     const requestId = request.id;
+    const ceiling = await this.ceilingFor(request, plan.agent.id);
+    if (!ceiling) return 'skipped';
     let attemptsDone = 0;
     const session: AgentFirstSession = new AgentFirstSession(
       sessionTarget(config.TRUNK_ENDPOINT, attemptId, request, subscriber, department, {
@@ -260,6 +268,7 @@ export class Dialer {
           await agents.offerEnded({ agentId: plan.agent.id, requestId, outcome: offer }).catch((err) => log.error({ err, requestId }, 'agent release failed'));
           this.agentSessions.delete(attemptId);
           if (visitorDialed) return this.attemptEnded(session, request, attemptsDone, policy, outcome);
+          await ceiling.giveBack();
           await agents.backInLine(requestId, `agent ${plan.agent.name}: ${outcome.causeTxt ?? offer}`);
           await this.deps.onAttemptEnded?.({ attemptId, requestId, outcome });
         },
@@ -278,6 +287,7 @@ export class Dialer {
       calleeKind: 'agent', calleeEndpoint: plan.agent.endpoint,
     });
     if (claimed === null) {
+      await ceiling.giveBack();
       await agents.offerEnded({ agentId: plan.agent.id, requestId, outcome: 'canceled' });
       return 'skipped';
     }
@@ -384,6 +394,24 @@ export class Dialer {
       return 'refused: the phone to connect the call to changed during the call; verify the new one in the portal';
     }
     return calleePhoneRefusal(phone, subscriber, department, this.destinations)?.reason ?? null;
+  }
+
+  /**
+   * The visitor number's call ceiling (src/policy/call-ceiling.ts), taken right before the attempt that rings the
+   * visitor is claimed. Over it nothing is dialed and the request fails with the reason; it is not rescheduled:
+   * the number has been rung as often as a person tolerates, and a call hours later is not the call-back the
+   * visitor asked for (they can ask again). `giveBack` when the visitor leg is not placed after all.
+   */
+  private async ceilingFor(request: CallbackRequest, reservedAgentId: string | null): Promise<{ giveBack(): Promise<void> } | null> {
+    const ceiling = this.deps.ceiling;
+    if (!ceiling) return { giveBack: async () => {} };
+    const verdict = await ceiling.take(request.phoneE164);
+    if (verdict.placed) return { giveBack: () => ceiling.giveBack(request.phoneE164, verdict.ticket) };
+    const reason = ceilingReason(verdict.window);
+    this.deps.log.warn({ requestId: request.id, reason }, 'dial refused by the call ceiling');
+    if (reservedAgentId) await this.deps.agents!.offerEnded({ agentId: reservedAgentId, requestId: request.id, outcome: 'canceled' });
+    await this.finishRequest(request.id, ['queued', 'scheduled'], 'failed', reason);
+    return null;
   }
 
   private route(e: TelephonyEvent): void {

@@ -17,6 +17,8 @@ import { addToDoNotCall } from '../policy/do-not-call.repository.ts';
 import { VerificationCaller } from '../verification/verification-caller.ts';
 import { operatorDestinations } from '../policy/destination-policy.ts';
 import { createVerificationConsumer } from '../verification/verification-queue.ts';
+import { createVerificationLimits } from '../verification/verification-limits.ts';
+import { createCallCeiling } from '../policy/call-ceiling.ts';
 
 export interface WorkerHandle {
   dialer: Dialer;
@@ -43,8 +45,13 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   const cdrRetention = startCdrRetention({ pool: c.pool, log: log.child({ component: 'accounting' }), days: config.CDR_RETENTION_DAYS });
   // Agents (issue 5): reservations left by this worker's previous run are released before it takes jobs.
   const agentSide = await createAgentWorker(c);
+  // One count of the calls placed to each number, for visitor legs and verification calls alike.
+  const ceiling = createCallCeiling(c.redis, {
+    prefix: config.REDIS_PREFIX, windows: [config.LIMIT_CALLS_PER_NUMBER_HOUR, config.LIMIT_CALLS_PER_NUMBER_DAY],
+    enabled: config.CALL_CEILING_ENABLED, log,
+  });
   const dialer = new Dialer({
-    pool: c.pool, port, queue: c.queue, bus: c.bus, log, config, workerId: config.WORKER_ID, ...ext, agents: agentSide.service,
+    pool: c.pool, port, queue: c.queue, bus: c.bus, log, config, workerId: config.WORKER_ID, ...ext, agents: agentSide.service, ceiling,
     // The opt-out key puts the number on the global do-not-call list; pending requests for it are then canceled at dial time.
     onOptOut: async (phoneE164, subscriberId) => {
       await addToDoNotCall(c.pool, { phoneE164, source: 'dtmf', subscriberId });
@@ -88,6 +95,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   const verifier = new VerificationCaller({
     pool: c.pool, port, log, secret: config.SESSION_SECRET, callerId: config.VERIFICATION_CALLER_ID, destinations: operatorDestinations(config),
     endpointFor: (e164) => trunkEndpoint(config.TRUNK_ENDPOINT, e164), ringTimeoutSec: config.RING_TIMEOUT,
+    ceiling, lines: createVerificationLimits(c.redis, config),
   });
   const verifications = createVerificationConsumer(config.REDIS_URL, config.REDIS_PREFIX);
   void verifications.queue.process(10, async (job) => ({ result: await verifier.call(job.data.verificationId) }));

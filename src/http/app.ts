@@ -40,6 +40,7 @@ import { portalRoutes } from '../portal/portal.routes.ts';
 import { createVerificationService } from '../verification/verification.service.ts';
 import { operatorDestinations } from '../policy/destination-policy.ts';
 import { createVerificationProducer } from '../verification/verification-queue.ts';
+import { createVerificationLimits } from '../verification/verification-limits.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
@@ -94,6 +95,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   const directory = new DirectoryService(c.pool, c.subscribers, undefined, waits);
   const verification = createVerificationService({
     pool: c.pool, queue: createVerificationProducer(c.redis, c.config.REDIS_PREFIX), secret: c.config.SESSION_SECRET, log: c.log, destinations: operatorDestinations(c.config),
+    limits: createVerificationLimits(c.redis, c.config), newAccountSec: c.config.VERIFY_NEW_ACCOUNT_SEC,
   });
   const subscriberChanged = (slug: string) => { c.subscribers.invalidate(slug); directory.invalidate(); };
   const adminDeps: AdminDeps = {

@@ -155,7 +155,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
     const dep = bodyOf(ctx).department;
     const departmentId = typeof dep === 'string' && dep !== '' ? dep : null;
     try {
-      const id = await deps.verification.requestCall(s.id, departmentId);
+      const id = await deps.verification.requestCall(s.id, departmentId, ctx.ip || null);
       ctx.status = 303;
       ctx.redirect(`/portal/verify/${id}`);
     } catch (err) {

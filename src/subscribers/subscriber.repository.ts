@@ -30,6 +30,12 @@ export async function findSubscriberById(db: Queryable, id: string): Promise<Sub
   return rows[0] ? toSubscriber(rows[0]) : null;
 }
 
+/** Seconds since the account was created (null: no such subscriber); new accounts get fewer verification calls. */
+export async function accountAgeSec(db: Queryable, id: string): Promise<number | null> {
+  const { rows } = await db.query(`SELECT extract(epoch FROM now() - created_at)::float8 AS age FROM subscribers WHERE id = $1`, [id]);
+  return rows[0] ? Number(rows[0].age) : null;
+}
+
 export async function listDepartments(db: Queryable, subscriberId: string): Promise<Department[]> {
   const { rows } = await db.query(
     `SELECT id, subscriber_id, name, answered_by, phone_e164, phone_verified_at, position

@@ -5,6 +5,8 @@ import { codeMedia, generateCode, hashCode, parseVerificationId, verificationCha
 import { findVerificationForCall, finishCall, startCall } from './verification.repository.ts';
 import { operatorNumberRefusal } from '../calls/dial-check.ts';
 import type { OperatorDestinations } from '../policy/destination-policy.ts';
+import { ceilingReason, type CallCeiling } from '../policy/call-ceiling.ts';
+import type { VerificationLimits } from './verification-limits.ts';
 
 export interface VerificationCallerDeps {
   pool: Pool;
@@ -19,9 +21,13 @@ export interface VerificationCallerDeps {
   ringTimeoutSec: number;
   /** hard stop for one call, whatever happens (ms) */
   maxCallMs?: number;
+  /** Calls per number across the installation (src/policy/call-ceiling.ts), checked right before the originate. */
+  ceiling?: CallCeiling;
+  /** One verification call in flight per number. */
+  lines?: Pick<VerificationLimits, 'claimLine' | 'releaseLine'>;
 }
 
-interface LiveCall { verificationId: string; code: string; spoken: boolean; timer: NodeJS.Timeout }
+interface LiveCall { verificationId: string; phoneE164: string; code: string; spoken: boolean; timer: NodeJS.Timeout }
 
 /**
  * Worker side of phone verification: rings the number, and when it answers speaks the code twice and hangs up.
@@ -29,6 +35,8 @@ interface LiveCall { verificationId: string; code: string; spoken: boolean; time
  */
 export class VerificationCaller {
   private readonly calls = new Map<string, LiveCall>();
+  /** Ceiling tickets of calls being placed (given back when Asterisk refuses the originate). */
+  private readonly tickets = new Map<string, string>();
 
   constructor(private readonly deps: VerificationCallerDeps) {
     deps.port.onEvent((e) => { void this.route(e).catch((err) => deps.log.warn({ err }, 'verification call event failed')); });
@@ -49,9 +57,16 @@ export class VerificationCaller {
     const code = generateCode();
     if (!(await startCall(pool, v.id, hashCode(this.deps.secret, v.id, code)))) return 'skipped';
     const channelId = verificationChannelId(v.id);
-    const timer = setTimeout(() => { void this.deps.port.hangup(channelId).catch(() => {}); }, this.deps.maxCallMs ?? (this.deps.ringTimeoutSec + 60) * 1000);
+    const maxCallMs = this.deps.maxCallMs ?? (this.deps.ringTimeoutSec + 60) * 1000;
+    const refusal = await this.mayRing(v.phoneE164, channelId, maxCallMs);
+    if (refusal) {
+      await finishCall(pool, v.id, 'failed', null);
+      log.warn({ verificationId: v.id, reason: refusal }, 'verification call not placed');
+      return 'skipped';
+    }
+    const timer = setTimeout(() => { void this.deps.port.hangup(channelId).catch(() => {}); }, maxCallMs);
     timer.unref();
-    this.calls.set(channelId, { verificationId: v.id, code, spoken: false, timer });
+    this.calls.set(channelId, { verificationId: v.id, phoneE164: v.phoneE164, code, spoken: false, timer });
     try {
       await this.deps.port.originate({
         channelId, endpoint: this.deps.endpointFor(v.phoneE164), callerId: this.deps.callerId,
@@ -59,12 +74,36 @@ export class VerificationCaller {
       });
     } catch (err) {
       this.forget(channelId);
+      // Nothing rang: the call does not count against the number's ceiling.
+      await this.deps.ceiling?.giveBack(v.phoneE164, this.tickets.get(channelId) ?? '');
+      this.tickets.delete(channelId);
       await finishCall(pool, v.id, 'failed', null);
       log.warn({ verificationId: v.id, err: (err as Error).message }, 'verification call refused by Asterisk');
       return 'skipped';
     }
+    this.tickets.delete(channelId);
     log.info({ verificationId: v.id }, 'verification call placed');
     return 'called';
+  }
+
+  /**
+   * Right before the originate: the number's line (one verification call at a time) and its call ceiling. A
+   * reason not to ring, or null with both taken. Without Redis nothing is rung (the job came from Redis anyway).
+   */
+  private async mayRing(phoneE164: string, channelId: string, maxCallMs: number): Promise<string | null> {
+    try {
+      if (this.deps.lines && !(await this.deps.lines.claimLine(phoneE164, channelId, maxCallMs))) return 'another verification call to this number is in progress';
+      const verdict = await this.deps.ceiling?.take(phoneE164);
+      if (verdict && !verdict.placed) {
+        await this.deps.lines?.releaseLine(phoneE164, channelId);
+        return ceilingReason(verdict.window);
+      }
+      if (verdict?.placed) this.tickets.set(channelId, verdict.ticket);
+      return null;
+    } catch (err) {
+      await this.deps.lines?.releaseLine(phoneE164, channelId).catch(() => {});
+      return `limits unavailable: ${(err as Error).message}`;
+    }
   }
 
   private async route(e: TelephonyEvent): Promise<void> {
@@ -98,7 +137,10 @@ export class VerificationCaller {
 
   private forget(channelId: string): void {
     const live = this.calls.get(channelId);
-    if (live) clearTimeout(live.timer);
+    if (live) {
+      clearTimeout(live.timer);
+      void this.deps.lines?.releaseLine(live.phoneE164, channelId).catch(() => {});
+    }
     this.calls.delete(channelId);
   }
 

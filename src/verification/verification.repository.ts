@@ -25,14 +25,6 @@ export async function insertVerification(db: Queryable, v: { subscriberId: strin
   return rows[0].id;
 }
 
-export async function countCallsSince(db: Queryable, by: { subscriberId?: string; phoneE164?: string }, since: Date): Promise<number> {
-  const { rows } = await db.query(
-    `SELECT count(*) AS n FROM phone_verifications
-      WHERE created_at >= $3 AND ($1::uuid IS NULL OR subscriber_id = $1) AND ($2::text IS NULL OR phone_e164 = $2)`,
-    [by.subscriberId ?? null, by.phoneE164 ?? null, since]);
-  return Number(rows[0].n);
-}
-
 /** Scoped by subscriber: a verification id from another account is simply not found. */
 export async function findVerification(db: Queryable, subscriberId: string, id: string): Promise<Verification | null> {
   if (!isUuid(id)) return null;
@@ -43,13 +35,6 @@ export async function findVerification(db: Queryable, subscriberId: string, id: 
 /** For the worker, which acts on a job id it was given, not on a session. */
 export async function findVerificationForCall(db: Queryable, id: string): Promise<Verification | null> {
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM phone_verifications WHERE id = $1`, [id]);
-  return rows[0] ? toVerification(rows[0]) : null;
-}
-
-export async function latestVerification(db: Queryable, subscriberId: string, departmentId: string | null): Promise<Verification | null> {
-  const { rows } = await db.query(
-    `SELECT ${COLUMNS} FROM phone_verifications WHERE subscriber_id = $1 AND department_id IS NOT DISTINCT FROM $2
-      ORDER BY created_at DESC LIMIT 1`, [subscriberId, departmentId]);
   return rows[0] ? toVerification(rows[0]) : null;
 }
 

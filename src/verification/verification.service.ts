@@ -2,25 +2,21 @@ import type Bull from 'bull';
 import type { Logger } from '../logger.ts';
 import type { Pool } from '../db/pool.ts';
 import { AppError, NotFoundError } from '../errors/app-error.ts';
-import { findSubscriberById, isUuid, listDepartments, markPhoneVerified } from '../subscribers/subscriber.repository.ts';
+import { accountAgeSec, findSubscriberById, isUuid, listDepartments, markPhoneVerified } from '../subscribers/subscriber.repository.ts';
 import { codeMatches } from './verification-code.ts';
 import { operatorNumberRefusal } from '../calls/dial-check.ts';
 import type { OperatorDestinations } from '../policy/destination-policy.ts';
 import type { VerificationJob } from './verification-queue.ts';
-import { countCallsSince, countTry, findVerification, insertVerification, latestVerification, markVerified, type Verification } from './verification.repository.ts';
+import { countTry, findVerification, insertVerification, markVerified, type Verification } from './verification.repository.ts';
+import type { VerificationLimits } from './verification-limits.ts';
 
 /**
- * Limits that keep verification calls from being turned against strangers' phones (sign up with someone
- * else's number, press "call me" all night) or the code from being guessed.
+ * Limits that keep the code from being guessed. How often calls may be asked for is verification-limits.ts
+ * (per number, account, IP, and new accounts together; atomic in Redis).
  */
 export const VERIFY_LIMITS = {
   codeTtlSec: 15 * 60,
   maxTries: 5,
-  perSubscriberPerHour: 5,
-  perPhonePerHour: 3,
-  perPhonePerDay: 6,
-  /** a new call only once the previous one had time to ring out */
-  minGapSec: 45,
 };
 
 export interface VerificationDeps {
@@ -30,6 +26,9 @@ export interface VerificationDeps {
   log: Logger;
   /** The operator's destination policy: a verification call rings only where the installation may dial. */
   destinations: OperatorDestinations;
+  limits: VerificationLimits;
+  /** Accounts younger than this (seconds) share the installation-wide ceiling on verification calls. */
+  newAccountSec: number;
   /** the accept path caches subscribers; a fresh verification must show at once in this process */
   onVerified?: (subscriberId: string) => void;
 }
@@ -51,25 +50,15 @@ export function createVerificationService(deps: VerificationDeps) {
     return { phone: s.phoneE164, verified: !!s.phoneVerifiedAt };
   }
 
-  async function requestCall(subscriberId: string, departmentId: string | null): Promise<string> {
+  /** `ip`: the client's address as the edge validated it (ctx.ip), counted against the per-IP limit. */
+  async function requestCall(subscriberId: string, departmentId: string | null, ip: string | null = null): Promise<string> {
     const t = await target(subscriberId, departmentId);
     if (t.verified) throw new AppError(409, 'already_verified', 'This number is already verified.');
     const refused = operatorNumberRefusal(t.phone, deps.destinations);
     if (refused) throw new AppError(403, refused.code, `We cannot call this number: ${refused.reason}. Please use a mobile or landline number in a country this service calls.`);
-    const now = Date.now();
-    const hourAgo = new Date(now - 3600_000);
-    const last = await latestVerification(deps.pool, subscriberId, departmentId);
-    if (last && now - last.createdAt.getTime() < VERIFY_LIMITS.minGapSec * 1000) {
-      throw new AppError(429, 'verification_too_soon', 'We have just called. Please wait a minute before asking for another call.');
-    }
-    const [mine, phoneHour, phoneDay] = await Promise.all([
-      countCallsSince(deps.pool, { subscriberId }, hourAgo),
-      countCallsSince(deps.pool, { phoneE164: t.phone }, hourAgo),
-      countCallsSince(deps.pool, { phoneE164: t.phone }, new Date(now - 86_400_000)),
-    ]);
-    if (mine >= VERIFY_LIMITS.perSubscriberPerHour || phoneHour >= VERIFY_LIMITS.perPhonePerHour || phoneDay >= VERIFY_LIMITS.perPhonePerDay) {
-      throw new AppError(429, 'verification_limit', 'Too many verification calls. Please try again later.');
-    }
+    const age = await accountAgeSec(deps.pool, subscriberId);
+    // Checked and counted in one step: of concurrent requests, only as many as the limits allow get here.
+    await deps.limits.take({ subscriberId, departmentId, phoneE164: t.phone, ip, newAccount: age === null || age < deps.newAccountSec });
     const id = await insertVerification(deps.pool, { subscriberId, departmentId, phoneE164: t.phone, ttlSec: VERIFY_LIMITS.codeTtlSec });
     try {
       await deps.queue.add({ verificationId: id }, { jobId: id });
