@@ -3,6 +3,7 @@ import type { Subscriber } from '../subscribers/subscriber.types.ts';
 import Router from 'koa-router';
 import type { Redis } from 'ioredis';
 import type { Pool } from '../db/pool.ts';
+import type { OperatorDestinations } from '../policy/destination-policy.ts';
 import type { Logger } from '../logger.ts';
 import type { CallbackQueue } from '../queue/callback-queue.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
@@ -31,6 +32,8 @@ export interface AdminDeps {
   pool: Pool; redis: Redis; queue: CallbackQueue; subscribers: SubscriberCache; render: Render; log: Logger;
   prefix: string; currency: string; adminEmail?: string; adminPassword?: string;
   ari: { url: string; user: string; password: string }; trunkEndpoint: string;
+  /** The destinations this installation rings (config), shown on the health page. */
+  destinations: OperatorDestinations;
   /** read per request (tests settle the port after listening): links handed to subscribers start with it */
   publicUrl: () => string;
 }
@@ -121,6 +124,7 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
     });
     page(ctx, deps, 'admin/dashboard', {
       title: 'Health', status,
+      destinations: { countries: deps.destinations.countries.join(', '), types: deps.destinations.types.join(', ') },
       queue: Object.entries(status.queue).map(([state, n]) => ({ state, n })),
       workers: status.workers.map((w) => ({ ...w, peerList: Object.entries(w.peers).map(([name, p]) => ({ name, ...p })) })),
       asteriskJson: status.asterisk.info ? JSON.stringify(status.asterisk.info.system ?? status.asterisk.info) : null,

@@ -102,6 +102,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     pool: c.pool, redis: c.redis, queue: c.queue, subscribers: c.subscribers, render, log: c.log, prefix: c.config.REDIS_PREFIX,
     currency: c.config.BILLING_CURRENCY, adminEmail: c.config.ADMIN_EMAIL, adminPassword: c.config.ADMIN_PASSWORD,
     ari: { url: c.config.ARI_URL, user: c.config.ARI_USER, password: c.config.ARI_PASSWORD }, trunkEndpoint: c.config.TRUNK_ENDPOINT,
+    destinations: operatorDestinations(c.config),
     publicUrl: () => c.config.publicUrl,
   };
   app.use(adminQueuesMiddleware(c.queue));

@@ -1,14 +1,16 @@
 import test from 'ava';
 import { startStack, request, type Stack } from '../helpers/stack.ts';
-import { signUp } from './portal-helpers.ts';
+import { operatorClient, signUp } from './portal-helpers.ts';
 
 /**
  * The operator's destination policy at the edges a subscriber controls: its profile (country, phone) and its
  * verification calls. The stack's operator dials US, CA, GB, FR, BE and DE (test/helpers/stack.ts).
  */
 let s: Stack;
+const ADMIN = { email: 'ops@example.com', password: 'operator-password-1' };
+const ADMIN_ENV = { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
 test.before(async () => {
-  s = await startStack({ label: 'dest-policy', env: { TRUST_PROXY: 'true' } });
+  s = await startStack({ label: 'dest-policy', env: { TRUST_PROXY: 'true', ...ADMIN_ENV, DIAL_ALLOWED_TYPES: 'MOBILE,FIXED_LINE,FIXED_LINE_OR_MOBILE,VOIP' } });
 });
 test.after.always(async () => { await s?.close(); });
 
@@ -79,4 +81,12 @@ test('verification service: a refused destination is a 403 naming why', async (t
   const err = await t.throwsAsync(svc.requestCall(sub.id, null));
   t.is((err as { status?: number }).status, 403);
   t.is((err as { code?: string }).code, 'country_not_allowed');
+});
+
+test('the operator sees the destinations the installation dials on the health page', async (t) => {
+  const c = await operatorClient(s.base, ADMIN);
+  const page = await c.get('/admin');
+  t.is(page.status, 200);
+  t.regex(page.text, /Countries<\/th><td>US, CA, GB, FR, BE, DE</);
+  t.regex(page.text, /Number types<\/th><td>MOBILE, FIXED_LINE, FIXED_LINE_OR_MOBILE, VOIP</);
 });
