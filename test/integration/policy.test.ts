@@ -38,7 +38,7 @@ test('premium-rate, toll-free, personal and foreign numbers are refused with a c
   }
 });
 
-test('a second request for an open (subscriber, number) answers with the first, also when both arrive at once', async (t) => {
+test('a second request for an open (subscriber, number) is answered as a duplicate, also when both arrive at once', async (t) => {
   const first = await w.post('/api/v1/callbacks', callback('+1 202 555 0161'));
   t.is(first.status, 202);
   const again = await w.post('/api/v1/callbacks', callback('(202) 555-0161'));

@@ -77,18 +77,23 @@ test.serial('a form token is good only from the address it was given to, and eac
 });
 
 test.serial('the hosted form refuses posts another site makes the visitor\'s browser send', async (t) => {
-  const ip = '203.0.113.80';
-  const page = async () => /name="formToken" value="([^"]+)"/.exec(await (await fetch(`${w.base}/c/demo`, { headers: { 'x-forwarded-for': ip } })).text())![1]!;
-  const body = async (phone: string) => new URLSearchParams({ phone, consent: 'on', formToken: await page() }).toString();
+  // A fresh form (and token) for each post, each from an address of its own (LIMIT_FORM_TOKENS_PER_IP is 4 here).
+  let n = 0;
+  const page = async (ip: string) => /name="formToken" value="([^"]+)"/.exec(await (await fetch(`${w.base}/c/demo`, { headers: { 'x-forwarded-for': ip } })).text())![1]!;
+  const post = async (phone: string, headers: Record<string, string>) => {
+    const ip = `203.0.113.${180 + n++}`;
+    return w.post('/c/demo', new URLSearchParams({ phone, consent: 'on', formToken: await page(ip) }).toString(), ip, headers);
+  };
   const before = await jobs();
-  for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site', origin: 'https://shop.example' }, { origin: 'null' }]) {
-    const r = await w.post('/c/demo', await body('+1 202 555 0761'), ip, headers);
+  const crossSite: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site', origin: 'https://shop.example' }, { origin: 'null' }];
+  for (const headers of crossSite) {
+    const r = await post('+1 202 555 0761', headers);
     t.is(r.status, 403, JSON.stringify(headers));
     t.regex(r.text, /only be sent from its own page/);
   }
   t.deepEqual(await stored('+12025550761'), []);
   t.is(await jobs(), before, 'nothing queued, so nothing dialed');
-  const own = await w.post('/c/demo', await body('+1 202 555 0761'), ip, { origin: w.base, 'sec-fetch-site': 'same-origin' });
+  const own = await post('+1 202 555 0761', { origin: w.base, 'sec-fetch-site': 'same-origin' });
   t.is(own.status, 303);
 });
 

@@ -16,7 +16,8 @@ export function isCrossSite(h: { secFetchSite?: string; origin?: string }, self:
 
 /** Refuses (403 cross_site_refused) a request another site's page made the visitor's browser send. */
 export function refuseCrossSite(ctx: AppContext, publicUrl: string | undefined, message: string): void {
-  const self = [ctx.origin];
+  // Not ctx.origin: in Koa 3 that is the request's Origin header, not this server's origin.
+  const self = [`${ctx.protocol}://${ctx.host}`];
   if (publicUrl) { try { self.push(new URL(publicUrl).origin); } catch { /* not a URL: only the request's own origin */ } }
   if (isCrossSite({ secFetchSite: ctx.get('sec-fetch-site') || undefined, origin: ctx.get('origin') || undefined }, self)) {
     throw new AppError(403, 'cross_site_refused', message);
