@@ -29,6 +29,11 @@ export interface AgentFirstHooks {
   /** Called once, after the final transition is stored; `offer` says how the offer to the agent ended. */
   ended(outcome: Outcome, offer: NonNullable<AgentFirstTransition['offer']>, visitorDialed: boolean): Promise<void>;
   phase(phase: AgentFirstPhase): void;
+  /**
+   * Right before the visitor leg, on data read afresh: a reason not to dial, or the caller id to show now (the
+   * subscriber's verified number may have changed while the agent was being offered the call).
+   */
+  beforeVisitor?(): Promise<{ refused: string } | { callerId: string }>;
 }
 
 /**
@@ -125,9 +130,17 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
         return;
       case 'play_progress': return port.play(ids.callee, ids.playback('progress'), this.settings.progressMedia);
       case 'stop_progress': return port.stopPlayback(ids.playback('progress'));
-      case 'originate_visitor':
-        this.ctx.visitorUp = true;
+      case 'originate_visitor': {
+        // The attempt reached the visitor's turn: how it ends is for the retry policy, not the agents' line.
         this.visitorDialed = true;
+        const check = await this.hooks.beforeVisitor?.();
+        if (check && 'refused' in check) {
+          this.log.warn({ reason: check.refused }, 'visitor leg refused');
+          void this.dispatch({ type: 'visitor.refused', reason: check.refused });
+          return;
+        }
+        if (check) this.target.visitorCallerId = check.callerId;
+        this.ctx.visitorUp = true;
         try {
           await port.originate({
             channelId: ids.visitor, endpoint: this.target.visitorEndpoint, callerId: this.target.visitorCallerId,
@@ -141,6 +154,7 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
           void this.dispatch({ type: 'originate.failed', status: err instanceof OriginateError ? err.status : 0 });
         }
         return;
+      }
       case 'answer_visitor': return port.answer(ids.visitor);
       case 'connect_visitor': return port.addToBridge(ids.bridge, ids.visitor);
       case 'hangup_visitor': return port.hangup(ids.visitor);

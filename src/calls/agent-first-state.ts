@@ -16,7 +16,9 @@ export type AgentFirstEvent =
   | CallEvent
   | { type: 'agent.accepted' }
   | { type: 'agent.declined' }
-  | { type: 'offer.timeout' };
+  | { type: 'offer.timeout' }
+  /** The check right before the visitor leg (destination allowed, caller id verified) said no: nothing was dialed. */
+  | { type: 'visitor.refused'; reason: string };
 
 export type AgentFirstEffect =
   | { kind: 'start_offer_timer' }
@@ -96,6 +98,7 @@ export function agentFirstTransition(state: AgentFirstState, event: AgentFirstEv
       if (event.type === 'originate.failed') {
         return end({ ...ctx, visitorUp: false }, { outcome: 'failed', cause: null, causeTxt: `originate refused (${event.status})` }, 'visitor_unanswered');
       }
+      if (event.type === 'visitor.refused') return end({ ...ctx, visitorUp: false }, { outcome: 'refused', cause: null, causeTxt: event.reason }, 'canceled');
       // The agent gave up before the visitor answered: the visitor is not called any further this attempt.
       if (event.type === 'callee.ended' || event.type === 'agent.declined') {
         return end({ ...ctx, agentUp: event.type === 'agent.declined' && ctx.agentUp }, unanswered('agent hung up before the visitor answered'), 'canceled');

@@ -279,6 +279,7 @@ export class Dialer {
             void this.markConnected(requestId);
           }
         },
+        beforeVisitor: () => this.visitorCheckNow(requestId),
       },
     );
     const claimed = await this.store.claim({
@@ -372,6 +373,19 @@ export class Dialer {
     const phone = department?.phoneE164 ?? subscriber.phoneE164;
     if (!phone) return null;
     return { kind: 'phone', endpoint: trunkEndpoint(this.deps.config.TRUNK_ENDPOINT, phone), label: department?.name ?? subscriber.name, phoneE164: phone };
+  }
+
+  /**
+   * Right before an agent-first call's visitor leg (the agent was offered the call and rung first): the visitor's
+   * number against the policy as it is now, and the caller id from the subscriber's verified numbers as they are now.
+   */
+  private async visitorCheckNow(requestId: string): Promise<{ refused: string } | { callerId: string }> {
+    const found = await this.store.load(requestId);
+    const { subscriber, department } = found ? dialParties(found) : { subscriber: null, department: null };
+    if (!found || !subscriber) return { refused: 'refused: the subscriber no longer exists' };
+    const refused = visitorRefusal(found.request.phoneE164, subscriber, this.destinations);
+    if (refused) return { refused: refused.reason };
+    return { callerId: callerId(subscriber.name, presentedNumber(subscriber, department) ?? '') };
   }
 
   /** A request refused by the check right before its dial: nothing is dialed and the owner sees why. */

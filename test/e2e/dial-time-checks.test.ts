@@ -132,3 +132,38 @@ async function postDepartmentRequest(phone: string, department: string) {
   if (r.status !== 202) throw new Error(r.text);
   return r.json;
 }
+
+test.serial('agent-first: the subscriber moved out of the served countries while the agent was offered the call: the visitor is not dialed', async (t) => {
+  const { insertAgent, setAssignments, setAgentStatus } = await import('../../src/agents/agent.repository.ts');
+  const settings = (await findSubscriberById(s.c.pool, demoId))!.settings;
+  t.teardown(async () => {
+    await s.c.pool.query(`UPDATE agents SET active = false WHERE login = 'dialcheck1'`);
+    await s.c.pool.query(`UPDATE subscribers SET settings = $2, country = 'US' WHERE id = $1`, [demoId, settings]);
+    await restoreDemoPhone();
+  });
+  await s.c.pool.query(
+    `UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}, "answeredBy": "agents", "agents": {"mode": "agent_first", "waitSec": 30, "fallback": "reschedule"}}' WHERE id = $1`, [demoId]);
+  s.c.subscribers.invalidate('demo');
+  // An agent who takes calls from the console (no auto-answer): the offer waits for Accept.
+  const a = await insertAgent(s.c.pool, { name: 'dialcheck1', login: 'dialcheck1', endpoint: 'PJSIP/dialcheck1', autoAnswer: false });
+  await setAssignments(s.c.pool, a.id, [demoId], []);
+  await setAgentStatus(s.c.pool, a.id, 'available');
+  const r = await request(s.base, '+1 202 555 0187');
+  t.is(r.status, 202, r.text);
+  let attempt: { id: string; state: string } | undefined;
+  for (let i = 0; i < 200 && attempt?.state !== 'offered'; i++) {
+    await new Promise((res) => setTimeout(res, 50));
+    attempt = (await s.c.pool.query(`SELECT id, state FROM call_attempts WHERE request_id = $1`, [r.json.id])).rows[0];
+  }
+  t.is(attempt?.state, 'offered');
+  // Meanwhile the owner sets the profile country to one the operator does not serve.
+  const d = (await findSubscriberById(s.c.pool, demoId))!;
+  await updateProfile(s.c.pool, demoId, { name: d.name, country: 'CU', timezone: d.timezone, phoneE164: d.phoneE164! });
+  // The agent accepts (what the console's Accept does): the agent is rung, then the visitor would be.
+  await s.worker!.dialer.agentSessions.get(attempt!.id)!.dispatch({ type: 'agent.accepted' });
+  const done = await waitForStatus(s.base, r.json, (x) => FINAL.has(x.status), 20000);
+  t.is(done.status, 'failed');
+  t.is(done.attempts.at(-1).outcome, 'refused');
+  t.is(s.sim.originates({ number: '12025550187' }).length, 0, 'the visitor was not rung');
+  t.regex((await reasonOf(r.json.id)).status_reason, /^refused: .*country/);
+});
