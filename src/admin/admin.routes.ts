@@ -81,7 +81,7 @@ export function adminAuthRoutes(deps: AdminDeps): Router<AppState, {}> {
     const password = typeof body.password === 'string' ? body.password.slice(0, 200) : '';
     const next = safeNext(body.next, '/admin');
     try {
-      await limiter.consume(ctx.ip, email || '-');
+      await limiter.check(ctx.ip, email || '-');
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       loginPage(ctx, email, next, err.message);
@@ -90,11 +90,12 @@ export function adminAuthRoutes(deps: AdminDeps): Router<AppState, {}> {
     }
     const op = email && password ? await auth.verify(email, password) : null;
     if (!op) {
+      await limiter.failed(ctx.ip, email || '-');
       loginPage(ctx, email, next, 'Wrong email or password.');
       ctx.status = 401;
       return;
     }
-    await limiter.reset(email);
+    await limiter.succeeded(ctx.ip, email);
     // A fresh session id at login: an id planted before (fixation) is worth nothing after.
     const session = getSession(ctx) as { regenerate?: () => Promise<void> } | null;
     await session?.regenerate?.();

@@ -22,9 +22,14 @@ const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: B
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined || v === '' ? [] : [v]).map(String);
 const words = (v: unknown): string[] => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, 20).map((s) => s.slice(0, 40));
 
+/** `PJSIP/<name>`: a letter or digit (extensions like 1001 are common names), then letters, digits, `_ . -` (at most 64). */
+export const AGENT_ENDPOINT = /^PJSIP\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 const AgentForm = z.object({
   name: z.string().trim().min(1, 'Give the agent a name.').max(100),
-  endpoint: z.string().trim().regex(/^[A-Za-z]+\/[A-Za-z0-9_.+-]+$/, 'Use a device endpoint like PJSIP/agent1.'),
+  // An agent is a PJSIP endpoint of this installation, by name: no Local/ channels (a dialplan hop that can
+  // reach any number), no @host (a trunk or another server), nothing the dialplan could read as a number to dial.
+  endpoint: z.string().trim().regex(AGENT_ENDPOINT, 'Use a PJSIP endpoint of this installation, like PJSIP/agent1.'),
   wrapUpSec: z.union([z.literal(''), z.coerce.number().int().min(0).max(3600)]).optional(),
 });
 const Login = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._@-]{1,62}$/, 'Logins are 2-63 letters, digits, . _ @ -.');

@@ -57,14 +57,15 @@ export function agentConsoleRoutes(c: Container, render: Render): Router<AppStat
     const body = bodyOf(ctx);
     const login = typeof body.login === 'string' ? body.login.trim().toLowerCase().slice(0, 64) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 200) : '';
-    await limiter.consume(ctx.ip || 'unknown', login || '-');
+    await limiter.check(ctx.ip || 'unknown', login || '-');
     const found = login ? await findAgentLogin(pool, login) : null;
     const ok = await verifyPassword(password, found?.passwordHash);
     if (!found || !ok) {
+      await limiter.failed(ctx.ip || 'unknown', login || '-');
       ctx.status = 401;
       return loginPage(ctx, { login, next: body.next }, 'Wrong login or password.');
     }
-    await limiter.reset(login);
+    await limiter.succeeded(ctx.ip || 'unknown', login);
     // A new session id on login: an id planted before it (fixation) is worth nothing afterwards.
     await (getSession(ctx) as { regenerate?: () => Promise<void> } | null)?.regenerate?.();
     getSession(ctx)!.user = { role: 'agent', id: found.agent.id, name: found.agent.name };

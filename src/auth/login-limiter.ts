@@ -2,31 +2,65 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors/app-error.ts';
 
-/**
- * Login attempts: 10 per 15 minutes per IP and per account name. Redis-backed so every web process counts
- * together; if Redis is down, an in-memory limiter per process takes over (fail closed-ish, never open).
- */
-export function createLoginLimiter(redis: Redis, prefix: string, points = 10) {
-  const mk = (name: string) => new RateLimiterRedis({
-    storeClient: redis, keyPrefix: `${prefix}:rl:login:${name}`, points, duration: 15 * 60, useRedisPackage: false,
-    insuranceLimiter: new RateLimiterMemory({ points, duration: 15 * 60 }),
+const WINDOW_SEC = 15 * 60;
+
+function limiter(redis: Redis, keyPrefix: string, points: number): RateLimiterRedis {
+  return new RateLimiterRedis({
+    storeClient: redis, keyPrefix, points, duration: WINDOW_SEC, useRedisPackage: false,
+    insuranceLimiter: new RateLimiterMemory({ points, duration: WINDOW_SEC }),
   });
-  const byIp = mk('ip');
-  const byAccount = mk('acct');
+}
+
+function tooMany(msBeforeNext: number, what: string): AppError {
+  const retry = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new AppError(429, 'too_many_attempts', `Too many ${what}. Try again in ${Math.ceil(retry / 60)} minutes.`, undefined, { retryAfter: retry });
+}
+
+/**
+ * Login attempts (portal, operator and agent logins). Only FAILED logins count, per account and client IP
+ * together (10 per 15 minutes) and per client IP across accounts (50, against password spraying): a stranger
+ * failing on purpose locks out only themselves, never the account's owner elsewhere, and colleagues behind one
+ * office NAT who log in correctly never use up each other's attempts. Redis-backed so every web process
+ * counts together; if Redis is down, an in-memory limiter per process takes over (never fail open).
+ */
+export function createLoginLimiter(redis: Redis, prefix: string, o: { perAccountIp?: number; perIp?: number } = {}) {
+  const byAccountIp = limiter(redis, `${prefix}:rl:login-fail:acct-ip`, o.perAccountIp ?? 10);
+  const byIp = limiter(redis, `${prefix}:rl:login-fail:ip`, o.perIp ?? 50);
+  const key = (ip: string, account: string) => `${account.toLowerCase()}|${ip}`;
   return {
-    /** Call before checking the password; throws 429 when over the limit. */
-    async consume(ip: string, account: string): Promise<void> {
+    /** Before checking the password: 429 when this client has failed too often (nothing is counted here). */
+    async check(ip: string, account: string): Promise<void> {
+      const [pair, addr] = await Promise.all([byAccountIp.get(key(ip, account)), byIp.get(ip)]);
+      if (pair && pair.consumedPoints >= byAccountIp.points) throw tooMany(pair.msBeforeNext, 'failed logins');
+      if (addr && addr.consumedPoints >= byIp.points) throw tooMany(addr.msBeforeNext, 'failed logins from your network');
+    },
+    /** A wrong account or password. */
+    async failed(ip: string, account: string): Promise<void> {
+      await Promise.all([byAccountIp.consume(key(ip, account)), byIp.consume(ip)].map((p) => p.catch((e: unknown) => {
+        if (!(e instanceof RateLimiterRes)) throw e; // over the limit already: check() refuses the next one
+      })));
+    },
+    /** A successful login clears this client's failures on the account. */
+    async succeeded(ip: string, account: string): Promise<void> { await byAccountIp.delete(key(ip, account)).catch(() => {}); },
+  };
+}
+
+/**
+ * Attempts of another kind (sign-ups, reset-link posts): every attempt counts, 10 per 15 minutes per client IP
+ * and per key. Same Redis/in-memory fallback as the login limiter.
+ */
+export function createAttemptLimiter(redis: Redis, prefix: string, points = 10) {
+  const byIp = limiter(redis, `${prefix}:rl:login:ip`, points);
+  const byKey = limiter(redis, `${prefix}:rl:login:acct`, points);
+  return {
+    /** Throws 429 when over the limit. */
+    async consume(ip: string, key: string): Promise<void> {
       try {
-        await Promise.all([byIp.consume(ip), byAccount.consume(account.toLowerCase())]);
+        await Promise.all([byIp.consume(ip), byKey.consume(key.toLowerCase())]);
       } catch (err) {
-        if (err instanceof RateLimiterRes) {
-          const retry = Math.ceil(err.msBeforeNext / 1000);
-          throw new AppError(429, 'too_many_attempts', `Too many login attempts. Try again in ${Math.ceil(retry / 60)} minutes.`, undefined, { retryAfter: retry });
-        }
+        if (err instanceof RateLimiterRes) throw tooMany(err.msBeforeNext, 'attempts');
         throw err;
       }
     },
-    /** A successful login clears the account's counter. */
-    async reset(account: string): Promise<void> { await byAccount.delete(account.toLowerCase()).catch(() => {}); },
   };
 }

@@ -70,7 +70,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   app.use(clientIp(c.config.TRUST_PROXY));
   app.use(requestContext(c.log));
   app.use(errorHandler(render));
-  app.use(securityHeaders());
+  app.use(securityHeaders({ https: () => c.config.publicUrl.startsWith('https:') }));
   // Method, percent-encoding and control characters of the request line, refused once here (input-guard.ts).
   app.use(requestLineGuard());
   app.use(mount('/static', serve(PUBLIC_DIR, { maxage: 3600_000 })));
@@ -105,7 +105,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     destinations: operatorDestinations(c.config),
     publicUrl: () => c.config.publicUrl,
   };
-  app.use(adminQueuesMiddleware(c.queue));
+  app.use(adminQueuesMiddleware(c.queue, [], () => c.config.publicUrl));
   const routers = [
     healthRoutes({ pool: c.pool, queue: c.queue, ariUrl: c.config.ARI_URL, ariUser: c.config.ARI_USER, ariPassword: c.config.ARI_PASSWORD }),
     callbacksApiRoutes({

@@ -2,7 +2,7 @@ import Router from 'koa-router';
 import type { Redis } from 'ioredis';
 import type { Pool } from '../db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
-import { createLoginLimiter } from '../auth/login-limiter.ts';
+import { createAttemptLimiter, createLoginLimiter } from '../auth/login-limiter.ts';
 import { verifyPassword } from '../auth/password.ts';
 import { safeNext } from '../auth/require-role.ts';
 import { getSession, type SessionUser } from '../auth/session.ts';
@@ -31,8 +31,8 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
   const loginLimiter = createLoginLimiter(deps.redis, deps.prefix);
   // Sign-ups cost a scrypt hash and claim hosts: a few per hour per IP is plenty for real businesses.
-  const signupLimiter = createLoginLimiter(deps.redis, `${deps.prefix}:signup`, 10);
-  const resetLimiter = createLoginLimiter(deps.redis, `${deps.prefix}:reset`, 10);
+  const signupLimiter = createAttemptLimiter(deps.redis, `${deps.prefix}:signup`, 10);
+  const resetLimiter = createAttemptLimiter(deps.redis, `${deps.prefix}:reset`, 10);
   router.use(verifyCsrf());
 
   function signupPage(ctx: AppContext, values: Body, errors: FieldError[]) {
@@ -87,7 +87,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
     const password = typeof body.password === 'string' ? body.password.slice(0, 200) : '';
     const values = { email, next: body.next };
     try {
-      await loginLimiter.consume(ctx.ip, `sub:${email}`);
+      await loginLimiter.check(ctx.ip, `sub:${email}`);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       loginPage(ctx, values, err.message);
@@ -97,11 +97,12 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
     const account = email ? await findLoginByEmail(deps.pool, email) : null;
     const ok = await verifyPassword(password, account?.passwordHash);
     if (!account || !ok) {
+      await loginLimiter.failed(ctx.ip, `sub:${email}`);
       loginPage(ctx, values, 'Wrong email or password.');
       ctx.status = 401;
       return;
     }
-    await loginLimiter.reset(`sub:${email}`);
+    await loginLimiter.succeeded(ctx.ip, `sub:${email}`);
     await logIn(ctx, { role: 'subscriber', id: account.id, name: account.name, gen: account.sessionGeneration });
     ctx.status = 303;
     ctx.redirect(safeNext(body.next, '/portal'));

@@ -346,9 +346,15 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
   });
 
   // ---- widget: skin with live preview, and the snippet
+  /**
+   * `values` refill the form's inputs (escaped text); the preview's style and src take only values that pass
+   * the skin's validation field by field (else the saved ones): a rejected form never puts raw input there.
+   */
   function widgetPage(ctx: AppContext, s: Subscriber, values: Body, errors: FieldError[] = []) {
+    const saved = skinFromSettings(s.settings);
+    const preview = skinFromSettings({ skin: { ...saved, ...Object.fromEntries(Object.keys(saved).filter((k) => values[k] !== undefined).map((k) => [k, values[k]])) } });
     page(ctx, 'widget', '/portal/widget', {
-      title: 'Widget', values, snippet: snippetFor(deps.publicUrl(), s.slug),
+      title: 'Widget', values, preview, snippet: snippetFor(deps.publicUrl(), s.slug),
       languages: LANGUAGES.map((l) => ({ code: l, selected: l === values.language })),
       left: values.position === 'bottom-left',
     }, errors);

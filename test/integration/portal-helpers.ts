@@ -47,6 +47,12 @@ export class FormClient {
   }
 
   hasSession(): boolean { return this.cookies.has('beckon.sid'); }
+  /** Any request as this browser (its cookies and address), for JSON APIs and methods other than GET/POST. */
+  async send(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
+    const r = await fetch(this.base + path, { method, redirect: 'manual', body, headers: { cookie: this.cookieHeader(), 'x-forwarded-for': this.ip, ...headers } });
+    this.keep(r);
+    return { status: r.status, text: await r.text() };
+  }
 }
 
 let signupCounter = 0;
