@@ -13,7 +13,7 @@ export function demoRoutes(deps: { subscribers: SubscriberCache; render: Render 
       ctx.body = deps.render('error', { title: 'Beckon', message: 'Beckon is running. Sign up to create a call-back service.' });
       return;
     }
-    ctx.body = deps.render('demo-page', { title: entry.subscriber.name, subscriber: entry.subscriber, pageUrl: encodeURIComponent(ctx.href), origin: ctx.origin });
+    ctx.body = deps.render('demo-page', { title: entry.subscriber.name, subscriber: entry.subscriber, pageUrl: encodeURIComponent(ctx.href), origin: `${ctx.protocol}://${ctx.host}` }); // not ctx.origin: the Origin header in Koa 3
   });
   return router;
 }
