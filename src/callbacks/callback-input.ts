@@ -16,7 +16,7 @@ export const CallbackInput = z.object({
   pageUrl: z.string().trim().max(2048, 'pageUrl is too long').optional().nullable(),
   referrer: z.string().trim().max(2048).optional().nullable(),
   scheduledAt: z.string().datetime({ offset: true, error: 'scheduledAt must be an ISO 8601 date-time' }).optional().nullable(),
-  consent: z.union([z.literal(true), z.literal('on'), z.literal('true'), z.literal('yes')], { error: 'consent is required' }),
+  consent: z.union([z.literal(true), z.literal('on'), z.literal('true'), z.literal('yes')], { error: 'Please tick the box to agree that we may call you at this number.' }),
   formToken: z.string().max(500).optional().nullable(),
   website: z.string().max(500).optional().nullable(), // honeypot: humans never see it
 }).passthrough();

@@ -13,6 +13,12 @@ import { randomBytes } from 'node:crypto';
  * in for Asterisk on free ports. Bridged demo calls are capped (MAX_CALL_SEC, 20 s unless set) so the
  * status page shows a finished call quickly.
  */
+/** The limits the demo runs with unless set: roomy enough to try each simulated phone a few times. */
+export const DEMO_LIMITS = {
+  LIMIT_NUMBERS_PER_VISITOR: '20/3600', LIMIT_PER_IP: '60/600', LIMIT_PER_NUMBER_SHORT: '10/600',
+  LIMIT_CALLS_PER_NUMBER_HOUR: '10/3600', LIMIT_CALLS_PER_NUMBER_DAY: '30/86400',
+} as const;
+
 export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const base = loadConfig(env);
   await checkPostgres(base);
@@ -25,6 +31,9 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<voi
     REDIS_PREFIX: `beckon-demo:${new URL(base.DATABASE_URL).pathname.slice(1) || 'beckon'}`,
     // An operator for /admin: a fresh random password per run unless ADMIN_EMAIL/ADMIN_PASSWORD are set.
     ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: randomBytes(9).toString('base64url'),
+    // Raised limits, so one person can try every simulated phone behaviour (numbers ending 0-9) from one
+    // browser and call one number several times; the demo page says so. Set them to try the real limits.
+    ...DEMO_LIMITS,
     ...env,
     ARI_URL: sim.ariUrl, AMI_HOST: '127.0.0.1', AMI_PORT: String(sim.amiPort),
   });

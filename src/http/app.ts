@@ -115,7 +115,13 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     hostedFormRoutes({ pool: c.pool, accept, subscribers: c.subscribers, render, formToken: policy.formToken, publicUrl: () => c.config.publicUrl }),
     cancelRoutes({ pool: c.pool, bus: c.bus, queue: c.queue }),
     policyRoutes({ pool: c.pool, bus: c.bus, subscribers: c.subscribers, render, secret: policySecret(c.config), formToken: policy.formToken, formTokenTtlSec: policy.formTokenTtlSec }),
-    demoRoutes({ subscribers: c.subscribers, render }),
+    demoRoutes({
+      subscribers: c.subscribers, render,
+      limits: {
+        enabled: c.config.RATE_LIMITS_ENABLED, numbersPerVisitor: c.config.LIMIT_NUMBERS_PER_VISITOR,
+        callsPerNumber: c.config.CALL_CEILING_ENABLED ? c.config.LIMIT_CALLS_PER_NUMBER_HOUR : null,
+      },
+    }),
     widgetRoutes({ subscribers: c.subscribers, bundle: widgetBundle }),
     metricsRoutes({ pool: c.pool, queue: c.queue, token: c.config.METRICS_TOKEN, allow: c.config.METRICS_ALLOW }),
     directoryRoutes(directory),

@@ -4,7 +4,22 @@ import type { Render } from '../views.ts';
 import type { AppState } from '../context.ts';
 
 /** The demo's stand-in for a subscriber's web site: the home page links to the demo subscriber's form. */
-export function demoRoutes(deps: { subscribers: SubscriberCache; render: Render }): Router<AppState, {}> {
+export interface DemoLimits {
+  enabled: boolean;
+  numbersPerVisitor: { points: number; seconds: number };
+  callsPerNumber: { points: number; seconds: number } | null;
+}
+
+/** The limits as the demo page states them, so a visitor trying each simulated phone knows how many tries it has. */
+export function demoLimitsText(l: DemoLimits): string {
+  const per = (r: { points: number; seconds: number }) => `${r.points} per ${r.seconds % 3600 === 0 ? `${r.seconds / 3600 === 1 ? '' : `${r.seconds / 3600} `}hour${r.seconds / 3600 === 1 ? '' : 's'}` : `${Math.round(r.seconds / 60)} min`}`;
+  const calls = l.callsPerNumber ? `; one number is rung at most ${per(l.callsPerNumber)}` : '';
+  if (!l.enabled) return `Rate limits are off on this server${calls}.`;
+  return `This server lets one browser ask for ${per(l.numbersPerVisitor)} different numbers${calls}. `
+    + 'The demo (npm start) raises these limits so you can try every behaviour above; set LIMIT_NUMBERS_PER_VISITOR and LIMIT_CALLS_PER_NUMBER_HOUR to try the real ones.';
+}
+
+export function demoRoutes(deps: { subscribers: SubscriberCache; render: Render; limits?: DemoLimits }): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
   router.get('/', async (ctx) => {
     const entry = await deps.subscribers.get('demo');
@@ -13,7 +28,7 @@ export function demoRoutes(deps: { subscribers: SubscriberCache; render: Render 
       ctx.body = deps.render('error', { title: 'Beckon', message: 'Beckon is running. Sign up to create a call-back service.' });
       return;
     }
-    ctx.body = deps.render('demo-page', { title: entry.subscriber.name, subscriber: entry.subscriber, pageUrl: encodeURIComponent(ctx.href), origin: `${ctx.protocol}://${ctx.host}` }); // not ctx.origin: the Origin header in Koa 3
+    ctx.body = deps.render('demo-page', { title: entry.subscriber.name, subscriber: entry.subscriber, pageUrl: encodeURIComponent(ctx.href), limitsText: deps.limits ? demoLimitsText(deps.limits) : '', origin: `${ctx.protocol}://${ctx.host}` }); // not ctx.origin: the Origin header in Koa 3
   });
   return router;
 }

@@ -5,6 +5,7 @@ import { pickLanguage, translator, type MessageKey, type Translate } from './i18
 import { COUNTRIES, checkPhone, defaultCountry } from './phone-lite.ts';
 import { describe, groupSlots, type Progress, type StatusEvent } from './progress.ts';
 import { CSS } from './styles.ts';
+import { visitorId } from './visitor-id.ts';
 
 const PHONE_ICON = 'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2c.3-.3.7-.4 1-.2 1.1.4 2.3.6 3.6.6.6 0 1 .4 1 1V20c0 .6-.4 1-1 1A17 17 0 0 1 3 4c0-.6.4-1 1-1h3.5c.6 0 1 .4 1 1 0 1.3.2 2.5.6 3.6.1.3 0 .7-.2 1z';
 const STEPS = ['queued', 'calling', 'connecting', 'connected'] as const;
@@ -192,7 +193,7 @@ function mount(dir: Directory, api: Api): void {
       department: deptSelect?.value || dir.departments[0]?.id || undefined, consent: true,
       scheduledAt: scheduling ? timeSelect.value : undefined,
       pageUrl: location.href, referrer: document.referrer || undefined, source: 'widget',
-      website: honeypot.value, formToken: (await formToken) ?? undefined,
+      website: honeypot.value, formToken: (await formToken) ?? undefined, visitorId: visitorId(),
     };
     try {
       const r = await api.submit(body);
