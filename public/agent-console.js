@@ -21,25 +21,59 @@
     el.appendChild(a);
   };
   const when = (iso) => iso ? new Date(iso).toLocaleString() : '';
-  const STATES = {
-    offered: 'Waiting for you to accept', agent_ringing: 'Your phone is ringing', visitor_ringing: 'Calling the visitor…',
-    connected: 'Connected', callee_ringing: 'Your phone is ringing', callee_whisper: 'Connecting…', visitor_ringing_cf: 'Calling the visitor…',
-    visitor_confirming: 'The visitor is answering…',
+  // One state at a time (the server decides it: src/agents/console-state.ts): heading, line under it, status word.
+  const PHASES = {
+    offered: { title: 'Call offered', line: 'Accept to have your phone rung.', status: 'call offered' },
+    ringing: { title: 'Your phone is ringing', line: 'Pick up to take the call.', status: 'your phone is ringing' },
+    calling_visitor: { title: 'Calling the visitor', line: 'You hear ringing until the visitor answers.', status: 'calling the visitor' },
+    connecting: { title: 'Connecting', line: 'Connecting…', status: 'connecting' },
+    connected: { title: 'On a call', line: 'Connected', status: 'on a call' },
   };
+  const STATUS_WORDS = { available: 'available', away: 'away', wrap_up: 'wrap-up' };
+  const QUEUE_WORDS = { queued: 'waiting', scheduled: 'scheduled', dialing: 'being called', connected: 'in a call' };
+  // Timers count on the server's clock: the browser's may be off by minutes.
+  let skew = 0;
+  const serverNow = () => Date.now() + skew;
+  const clock = (ms) => {
+    const t = Math.max(0, Math.floor(ms / 1000));
+    const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
+    return (h ? h + ':' + String(m).padStart(2, '0') : String(m)) + ':' + String(sec).padStart(2, '0');
+  };
+  let settling = false;
+
+  // The running parts: the call's timer and the wrap-up countdown; a wrap-up that ran out asks the server again.
+  function tick() {
+    const s = state;
+    const o = s.offer;
+    const timer = $('call-timer');
+    const talking = s.phase === 'connected' && o && o.connectedAt;
+    timer.hidden = !talking;
+    if (talking) timer.textContent = clock(serverNow() - new Date(o.connectedAt).getTime());
+    const wrap = $('agent-wrapup');
+    if (s.phase === 'wrap_up' && s.agent.wrapUpUntil) {
+      const left = new Date(s.agent.wrapUpUntil).getTime() - serverNow();
+      wrap.textContent = left > 0 ? clock(left) + ' left' : '';
+      if (left <= 0 && !settling) { settling = true; refresh().finally(() => { settling = false; }); }
+    } else {
+      wrap.textContent = '';
+    }
+  }
 
   function render() {
     const s = state;
-    text('agent-status', s.agent.status);
+    const phase = PHASES[s.phase];
+    text('agent-status', phase ? phase.status : (STATUS_WORDS[s.phase] || s.phase));
+    $('console').dataset.phase = s.phase;
     text('agent-device', s.agent.deviceState);
-    $('agent-wrapup').textContent = s.agent.status === 'wrap_up' && s.agent.wrapUpUntil ? 'until ' + new Date(s.agent.wrapUpUntil).toLocaleTimeString() : '';
     const o = s.offer;
     $('offer').hidden = !o;
     if (o) {
+      $('offer-title').textContent = phase ? phase.title : 'Call offered';
       const r = o.request;
       text('offer-name', r.visitorName); text('offer-phone', r.phoneE164); text('offer-subscriber', r.subscriberName);
       text('offer-department', r.departmentName); text('offer-message', r.message);
       link('offer-page-url', r.pageUrl); link('offer-referrer', r.referrer);
-      text('offer-state', STATES[o.callState] || o.callState || 'Offered');
+      text('offer-state', phase ? phase.line : '');
       const ul = $('offer-earlier'); ul.textContent = '';
       if (!o.earlier.length) { const li = document.createElement('li'); li.textContent = 'None'; ul.appendChild(li); }
       for (const e of o.earlier) {
@@ -47,10 +81,27 @@
         li.textContent = when(e.createdAt) + ' · ' + e.subscriberName + ' · ' + e.status + (e.message ? ' · ' + e.message : '');
         ul.appendChild(li);
       }
-      const live = o.callState === 'connected' || o.callState === 'visitor_ringing' || o.callState === 'callee_whisper';
-      $('accept').hidden = !(o.mode === 'agent_first' && o.callState === 'offered');
+      const live = s.phase === 'connected' || s.phase === 'calling_visitor' || s.phase === 'connecting';
+      $('accept').hidden = !(o.mode === 'agent_first' && s.phase === 'offered');
       $('decline').hidden = live;
       $('hangup').hidden = !live;
+      // Mute, hold and transfer belong to a call in progress (agent-first: the call is the worker's session).
+      const controls = s.phase === 'connected' && o.mode === 'agent_first';
+      $('mute').hidden = !controls; $('hold').hidden = !controls;
+      $('mute').textContent = o.muted ? 'Unmute' : 'Mute'; $('mute').setAttribute('aria-pressed', String(!!o.muted));
+      $('hold').textContent = o.held ? 'Resume' : 'Hold'; $('hold').setAttribute('aria-pressed', String(!!o.held));
+      const flags = [o.muted ? 'You are muted' : '', o.held ? 'The visitor is on hold (music)' : ''].filter(Boolean);
+      if (o.transferTo) flags.push('Transferring to ' + o.transferTo + '…');
+      $('call-flags').hidden = !controls || !flags.length;
+      $('call-flags').textContent = flags.join(' · ');
+      const targets = s.transferTargets || [];
+      $('transfer-form').hidden = !controls || !targets.length || !!o.transferTo;
+      const sel = $('transfer-target');
+      const sig = targets.map((x) => x.id).join(',');
+      if (sel.dataset.sig !== sig) {
+        sel.dataset.sig = sig; sel.textContent = '';
+        for (const x of targets) { const op = document.createElement('option'); op.value = x.id; op.textContent = x.label; sel.appendChild(op); }
+      }
     }
     const l = s.lastCall;
     $('last-call').hidden = !l;
@@ -64,7 +115,7 @@
     const tb = $('queue'); tb.textContent = '';
     for (const q of s.queue) {
       const tr = document.createElement('tr');
-      for (const v of [when(q.createdAt), q.subscriberName + (q.departmentName ? ' / ' + q.departmentName : ''), q.visitorName || '', q.phoneE164, q.status]) {
+      for (const v of [when(q.createdAt), q.subscriberName + (q.departmentName ? ' / ' + q.departmentName : ''), q.visitorName || '', q.phoneE164, QUEUE_WORDS[q.status] || q.status]) {
         const td = document.createElement('td'); td.textContent = v; tr.appendChild(td);
       }
       tb.appendChild(tr);
@@ -74,7 +125,7 @@
   async function refresh() {
     const r = await fetch('/agent/state', { headers: { accept: 'application/json' }, credentials: 'same-origin' });
     if (r.status === 401) { location.href = '/agent/login'; return; }
-    if (r.ok) { state = await r.json(); render(); }
+    if (r.ok) { state = await r.json(); skew = new Date(state.serverNow).getTime() - Date.now(); render(); tick(); }
   }
 
   async function post(path, body) {
@@ -94,6 +145,12 @@
   $('accept').addEventListener('click', () => state.offer && post('/agent/call/accept', { attemptId: state.offer.attemptId }));
   $('decline').addEventListener('click', () => state.offer && post('/agent/call/decline', { attemptId: state.offer.attemptId }));
   $('hangup').addEventListener('click', () => state.offer && post('/agent/call/hangup', { attemptId: state.offer.attemptId }));
+  $('mute').addEventListener('click', () => state.offer && post('/agent/call/' + (state.offer.muted ? 'unmute' : 'mute'), { attemptId: state.offer.attemptId }));
+  $('hold').addEventListener('click', () => state.offer && post('/agent/call/' + (state.offer.held ? 'unhold' : 'hold'), { attemptId: state.offer.attemptId }));
+  $('transfer-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (state.offer && $('transfer-target').value) post('/agent/call/transfer', { attemptId: state.offer.attemptId, target: $('transfer-target').value });
+  });
   $('disposition-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!state.lastCall) return;
@@ -103,5 +160,8 @@
 
   const es = new EventSource('/agent/events');
   for (const ev of ['hello', 'offer', 'call', 'status', 'queue', 'tick']) es.addEventListener(ev, () => refresh());
+  skew = new Date(state.serverNow).getTime() - Date.now();
   render();
+  tick();
+  setInterval(tick, 1000);
 })();

@@ -3,6 +3,7 @@ import { findRequestForSubscribers, listEarlierRequestsFromNumber, listOpenReque
 import { findAttempt } from '../calls/attempt.repository.ts';
 import { assignedSubscriberIds, findAgent, findDisposition, lastConnectedRequest, listOffers, settleWrapUp } from './agent.repository.ts';
 import { effectiveStatus } from './routing.ts';
+import { consolePhase, type ConsolePhase } from './console-state.ts';
 import type { Agent, Disposition } from './agent.types.ts';
 
 export interface ConsoleOffer {
@@ -11,11 +12,20 @@ export interface ConsoleOffer {
   mode: string;
   /** The attempt's state: offered, agent_ringing, visitor_ringing, connected (agent-first), callee_ringing, ... */
   callState: string | null;
+  /** When the visitor was put through (the console's running timer), null before. */
+  connectedAt: string | null;
+  /** Mute (the agent's own leg) and hold (music to the visitor) as the agent set them. */
+  muted: boolean;
+  held: boolean;
   request: AgentRequestRow;
   earlier: AgentRequestRow[];
 }
 
 export interface ConsoleSnapshot {
+  /** The server's clock when this was read: the console counts timers from it, not from the browser's clock. */
+  serverNow: string;
+  /** The one state the console shows (console-state.ts). */
+  phase: ConsolePhase;
   agent: { id: string; name: string; endpoint: string; status: string; wrapUpUntil: string | null; deviceState: string };
   offer: ConsoleOffer | null;
   /** The last call this agent talked on, for disposition and notes after it ended. */
@@ -32,14 +42,20 @@ export async function consoleSnapshot(pool: Pool, agentId: string): Promise<Cons
   const offer = agent.reservedRequest ? await offerOf(pool, agent, subscriberIds) : null;
   const lastId = await lastConnectedRequest(pool, agentId);
   const lastRequest = lastId && lastId !== agent.reservedRequest ? await findRequestForSubscribers(pool, lastId, subscriberIds) : null;
+  const now = new Date();
+  const status = effectiveStatus(agent, now);
+  const queue = await listOpenRequestsForSubscribers(pool, subscriberIds, 50);
   return {
+    serverNow: now.toISOString(),
+    phase: consolePhase(agent, offer?.callState ?? null, now),
     agent: {
-      id: agent.id, name: agent.name, endpoint: agent.endpoint, status: effectiveStatus(agent, new Date()),
-      wrapUpUntil: agent.wrapUpUntil?.toISOString() ?? null, deviceState: agent.deviceState,
+      id: agent.id, name: agent.name, endpoint: agent.endpoint, status,
+      wrapUpUntil: status === 'wrap_up' ? agent.wrapUpUntil?.toISOString() ?? null : null, deviceState: agent.deviceState,
     },
     offer,
     lastCall: lastRequest ? { request: lastRequest, disposition: await findDisposition(pool, lastRequest.id) } : null,
-    queue: await listOpenRequestsForSubscribers(pool, subscriberIds, 50),
+    // The call in hand is shown above, not again as a line of the queue.
+    queue: queue.filter((q) => q.id !== agent.reservedRequest),
   };
 }
 
@@ -54,6 +70,8 @@ async function offerOf(pool: Pool, agent: Agent, subscriberIds: string[]): Promi
   const mine = offers.filter((o) => o.agentId === agent.id).pop();
   return {
     requestId: request.id, attemptId: agent.reservedAttempt, mode: mine?.mode ?? 'agent_first', callState: attempt?.state ?? null,
+    connectedAt: attempt?.state === 'connected' ? (attempt.answeredAt ?? null)?.toISOString() ?? null : null,
+    muted: agent.callMuted, held: agent.callHeld,
     request, earlier: await listEarlierRequestsFromNumber(pool, request.phoneE164, subscriberIds, request.id, 10),
   };
 }

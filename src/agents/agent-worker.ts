@@ -5,7 +5,7 @@ import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { AgentChannels } from './agent-channels.ts';
 import { AgentCallService } from './agent-call.service.ts';
 import { DeviceStateTracker, trunkDevice, type AmiSource } from './device-state.ts';
-import { assignedSubscriberIds, findAgent, markOfferDeclined, releaseReservationsOf, releaseStaleReservations } from './agent.repository.ts';
+import { assignedSubscriberIds, findAgent, markOfferDeclined, releaseReservationsOf, releaseStaleReservations, settleExpiredWrapUps } from './agent.repository.ts';
 import { isReachable } from './routing.ts';
 import type { AgentCommand } from './agent.types.ts';
 
@@ -49,6 +49,21 @@ export async function createAgentWorker(c: Container): Promise<AgentWorker> {
     }).catch(() => {});
   }, 30_000);
   sweeper.unref();
+  // Wrap-ups end on time by themselves: the end is stored, so this pass (every worker, every second) frees them
+  // after a restart too; the console is told and requests waiting for an agent get their try.
+  let settling = false;
+  const wrapUps = setInterval(() => {
+    if (settling) return;
+    settling = true;
+    void settleExpiredWrapUps(c.pool).then(async (freed) => {
+      if (!freed.length) return;
+      const at = new Date().toISOString();
+      for (const id of freed) void channels.publishToAgent(id, { type: 'status', status: 'available', at });
+      const lists = await Promise.all(freed.map((id) => assignedSubscriberIds(c.pool, id)));
+      await service.wakeWaiting([...new Set(lists.flat())]);
+    }).catch(() => {}).finally(() => { settling = false; });
+  }, 1000);
+  wrapUps.unref();
 
   return {
     service, devices,
@@ -79,6 +94,7 @@ export async function createAgentWorker(c: Container): Promise<AgentWorker> {
     },
     stop() {
       clearInterval(sweeper);
+      clearInterval(wrapUps);
       unsubscribe?.();
       devices.stop();
       channels.close();

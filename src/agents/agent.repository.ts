@@ -6,13 +6,14 @@ import type { Agent, Disposition, OfferOutcome } from './agent.types.ts';
 // Owner of agents, agent_subscribers, agent_departments, agent_offers, agent_waits, request_dispositions.
 
 const COLUMNS = `id, name, login, endpoint, skills, languages, status, wrap_up_sec, wrap_up_until, auto_answer, device_state,
-  reserved_request, reserved_attempt, reserved_by, idle_since, active`;
+  reserved_request, reserved_attempt, reserved_by, idle_since, active, call_muted, call_held`;
 
 function toAgent(r: Record<string, any>): Agent {
   return {
     id: r.id, name: r.name, login: r.login, endpoint: r.endpoint, skills: r.skills, languages: r.languages, status: r.status,
     wrapUpSec: r.wrap_up_sec, wrapUpUntil: r.wrap_up_until, autoAnswer: r.auto_answer, deviceState: r.device_state,
     reservedRequest: r.reserved_request, reservedAttempt: r.reserved_attempt, reservedBy: r.reserved_by, idleSince: r.idle_since, active: r.active,
+    callMuted: r.call_muted ?? false, callHeld: r.call_held ?? false,
   };
 }
 
@@ -95,6 +96,24 @@ export async function settleWrapUp(db: Queryable, agentId: string): Promise<void
   await db.query(`UPDATE agents SET status = 'available', wrap_up_until = NULL WHERE id = $1 AND status = 'wrap_up' AND wrap_up_until <= now()`, [agentId]);
 }
 
+/**
+ * Every wrap-up whose end has passed becomes available (the worker's periodic pass: a wrap-up ends on time
+ * whether or not anyone looks, across restarts, since the end is stored). Returns the agents freed.
+ */
+export async function settleExpiredWrapUps(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query(
+    `UPDATE agents SET status = 'available', wrap_up_until = NULL, updated_at = now()
+      WHERE status = 'wrap_up' AND wrap_up_until <= now() RETURNING id`);
+  return rows.map((r) => r.id);
+}
+
+/** Mute / hold of the call the agent holds now (only while that reservation lasts). */
+export async function setCallControls(db: Queryable, agentId: string, attemptId: string, c: { muted?: boolean; held?: boolean }): Promise<void> {
+  await db.query(
+    `UPDATE agents SET call_muted = COALESCE($3, call_muted), call_held = COALESCE($4, call_held) WHERE id = $1 AND reserved_attempt = $2`,
+    [agentId, attemptId, c.muted ?? null, c.held ?? null]);
+}
+
 /** Device state from AMI, keyed by the endpoint (AMI's Device, e.g. PJSIP/agent1). Returns the agents changed. */
 export async function setDeviceState(db: Queryable, device: string, state: string): Promise<string[]> {
   const { rows } = await db.query(
@@ -170,6 +189,7 @@ export async function releaseAgent(db: Queryable, r: { agentId: string; requestI
   const missed = r.outcome === 'no_answer';
   const { rowCount } = await db.query(
     `UPDATE agents SET reserved_request = NULL, reserved_attempt = NULL, reserved_by = NULL, reserved_at = NULL, idle_since = now(),
+       call_muted = false, call_held = false,
        status = CASE WHEN $3 AND status <> 'away' THEN 'wrap_up' WHEN $4 THEN 'away' ELSE status END,
        wrap_up_until = CASE WHEN $3 AND status <> 'away' THEN now() + make_interval(secs => COALESCE(wrap_up_sec, $5)) ELSE wrap_up_until END,
        updated_at = now()
@@ -193,7 +213,7 @@ export async function markOfferDeclined(db: Queryable, agentId: string, attemptI
 export async function releaseReservationsOf(db: Queryable, workerId: string): Promise<number> {
   const { rowCount } = await db.query(
     `WITH rel AS (
-       UPDATE agents SET reserved_request = NULL, reserved_attempt = NULL, reserved_by = NULL, reserved_at = NULL, idle_since = now()
+       UPDATE agents SET reserved_request = NULL, reserved_attempt = NULL, reserved_by = NULL, reserved_at = NULL, idle_since = now(), call_muted = false, call_held = false
         WHERE reserved_by = $1 RETURNING id)
      UPDATE agent_offers SET outcome = 'canceled', ended_at = now() WHERE outcome IS NULL AND agent_id IN (SELECT id FROM rel)`, [workerId]);
   return rowCount ?? 0;
@@ -269,7 +289,7 @@ export async function listSubscribersForRouting(db: Queryable): Promise<{
 export async function releaseStaleReservations(db: Queryable, maxAgeSec: number): Promise<string[]> {
   const { rows } = await db.query(
     `WITH rel AS (
-       UPDATE agents a SET reserved_request = NULL, reserved_attempt = NULL, reserved_by = NULL, reserved_at = NULL, idle_since = now()
+       UPDATE agents a SET reserved_request = NULL, reserved_attempt = NULL, reserved_by = NULL, reserved_at = NULL, idle_since = now(), call_muted = false, call_held = false
         WHERE a.reserved_request IS NOT NULL AND a.reserved_at < now() - interval '30 seconds'
           AND (a.reserved_at < now() - make_interval(secs => $1)
                OR NOT EXISTS (SELECT 1 FROM callback_requests r WHERE r.id = a.reserved_request AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')))

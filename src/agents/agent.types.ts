@@ -17,6 +17,9 @@ export interface Agent {
   reservedBy: string | null;
   idleSince: Date;
   active: boolean;
+  /** The agent muted their own leg / put the visitor on hold, on the call in hand. */
+  callMuted: boolean;
+  callHeld: boolean;
 }
 
 export type OfferOutcome = 'connected' | 'declined' | 'no_answer' | 'busy' | 'failed' | 'visitor_unanswered' | 'canceled';

@@ -126,7 +126,9 @@ export function createAcceptService(deps: AcceptDeps) {
         visitorName: ctx.input.name || null,
         message: ctx.input.message || null,
         pageUrl: cleanUrl(ctx.input.pageUrl),
-        referrer: cleanUrl(ctx.input.referrer ?? meta.referrer),
+        // Only what the page says: the HTTP Referer of this POST names the page (widget) or the form itself,
+        // never where the visitor came from.
+        referrer: cleanUrl(ctx.input.referrer),
         ip: meta.ip,
         userAgent: meta.userAgent?.slice(0, 500) ?? null,
         source: meta.source,
