@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LANGUAGES } from '../widget/client/i18n.ts';
 
 /**
  * Per-subscriber settings kept in subscribers.settings (jsonb). Defaults live here, not in the database, so a
@@ -6,7 +7,8 @@ import { z } from 'zod';
  * (retry, hours, answeredBy, ...); the portal writes only the keys it edits and merges, never replaces.
  */
 
-export const LANGUAGES = ['en', 'fr', 'de', 'es', 'it', 'nl', 'pt'] as const;
+/** Exactly the languages the widget has words for (one list, kept with the translations). */
+export { LANGUAGES } from '../widget/client/i18n.ts';
 
 const colour = z.string().trim().regex(/^#[0-9a-fA-F]{6}$/, 'Use a colour like #0b5fff.').transform((s) => s.toLowerCase());
 

@@ -80,7 +80,8 @@ test('progress: each status and phase reads as the visitor should see it', (t) =
 test('language: skin first, then the page, then English', (t) => {
   t.is(pickLanguage(['fr', 'en']), 'fr');
   t.is(pickLanguage([undefined, 'fr-CA', 'en-US']), 'fr');
-  t.is(pickLanguage(['xx', '', 'de']), 'en');
+  t.is(pickLanguage(['xx', '', 'de-AT']), 'de');
+  t.is(pickLanguage(['xx', '', 'ja']), 'en', 'a language without translations falls back to English');
 });
 
 test('slots are grouped by the visitor\'s day, in order', (t) => {
