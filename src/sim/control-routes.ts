@@ -3,6 +3,7 @@ import { AriError } from './ari-error.ts';
 import { parseJsonBody, readBody, sendEmpty, sendJson, pathSegments } from './http-util.ts';
 import type { PhoneRule } from './phone-rules.ts';
 import type { OriginateRecord } from './model.ts';
+import type { PhoneCall } from './phone-log.ts';
 
 /** The operations tests and the demo use to script the simulator; the Sim object offers the same. */
 export interface SimControl {
@@ -18,6 +19,11 @@ export interface SimControl {
   restart(downMs?: number, wsGapMs?: number): Promise<void>;
   farEndHangup(channelId: string): void;
   sendDtmf(channelId: string, digit: string): void;
+  /** A person picks up the ringing phone of this channel. */
+  answer(channelId: string): void;
+  /** What each phone rang, heard and pressed, newest first. */
+  calls(): PhoneCall[];
+  clearCalls(): void;
 }
 
 /** Handles /sim/...: JSON in and out, no authentication (it is a test harness, not a product API). */
@@ -71,6 +77,14 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
         return sendEmpty(res);
       case 'POST channels/:id/dtmf':
         sim.sendDtmf(id, String(obj.digit ?? ''));
+        return sendEmpty(res);
+      case 'POST channels/:id/answer':
+        sim.answer(id);
+        return sendEmpty(res);
+      case 'GET calls':
+        return sendJson(res, 200, sim.calls());
+      case 'DELETE calls':
+        sim.clearCalls();
         return sendEmpty(res);
     }
     return sendJson(res, 404, { error: 'no such control route' });

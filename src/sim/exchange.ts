@@ -8,6 +8,7 @@ import { DeviceRegistry, parseCallerId, parseDialTarget } from './endpoints.ts';
 import { MISSING_MEDIA_FAILS_AFTER_MS, mediaInfo, mediaPlayable } from './media.ts';
 import type { Bridge, Channel, OriginateRecord, Playback } from './model.ts';
 import { PhoneBook, type PhoneBehavior } from './phone-rules.ts';
+import { PhoneLog } from './phone-log.ts';
 import type { AmiSink, AriSink } from './sinks.ts';
 import { ariTime, cdrTime, wholeSeconds } from './time-format.ts';
 import { mappedCdrFields, type CdrMappings } from './cdr-manager.ts';
@@ -67,6 +68,8 @@ export class Exchange {
   readonly phoneBook = new PhoneBook();
   readonly devices = new DeviceRegistry();
   readonly trunks = new Set<string>(['carrier']);
+  /** what each phone rang, heard and pressed (kept after the call for the demo's phone page and tests) */
+  readonly phoneLog = new PhoneLog();
   private originateLog: OriginateRecord[] = [];
   private nameSeq = 0;
   private cdrSeq = 0;
@@ -224,6 +227,7 @@ export class Exchange {
       keyScheduled: false,
       bridge: null,
       moh: false,
+      muted: { in: false, out: false },
       playbacks: [],
       vars,
       timers: new Set(),
@@ -242,6 +246,10 @@ export class Exchange {
       at: now,
       timeout: timeoutSec,
       variables: { ...(p.variables ?? {}) },
+    });
+    this.phoneLog.open({
+      channelId: id, endpoint: p.endpoint, number: target.kind === 'trunk' ? target.number.replace(/^\+/, '') : null,
+      device: target.kind === 'device' ? target.name : null, callerId: p.callerId ?? '', startedAt: now, autoAnswer: behavior.kind === 'answer',
     });
     this.opts.logger.debug({ channelId: id, endpoint: p.endpoint, behavior: behavior.kind }, 'sim originate');
 
@@ -320,10 +328,25 @@ export class Exchange {
     this.dialEvent(ch, 'RINGING');
     this.amiCall('Newstate', ch);
     this.deviceDelta(ch.device, 1, 0);
+    this.phoneLog.ringing(ch.id);
+  }
+
+  /**
+   * Someone picks up a ringing phone by hand (the demo's phone page, tests): it answers now, whatever its
+   * number's rule, and presses only the keys it is told to.
+   */
+  pickUp(id: string): void {
+    const ch = this.channels.get(id);
+    if (!ch || ch.ending) throw notFound('Channel');
+    if (ch.answeredAt !== null) throw new AriError(409, { message: 'Channel is already answered' });
+    if (ch.state !== 'Ringing') throw new AriError(409, { message: 'Channel is not ringing' });
+    ch.pressKey = null;
+    this.answer(ch);
   }
 
   private answer(ch: Channel): void {
-    if (ch.ending) return;
+    // Answered already (picked up by hand before its scripted answer): nothing more happens.
+    if (ch.ending || ch.answeredAt !== null) return;
     const wasRinging = ch.state === 'Ringing';
     ch.state = 'Up';
     ch.answeredAt = Date.now();
@@ -337,6 +360,7 @@ export class Exchange {
     this.amiCall('Newstate', ch);
     this.amiDial('DialEnd', ch, [['DialStatus', 'ANSWER']]);
     this.deviceDelta(ch.device, wasRinging ? -1 : 0, 1);
+    this.phoneLog.answered(ch.id, ch.answeredAt);
     if (ch.app && !this.opts.ari.live(ch.app)) {
       // Asterisk hands an answered channel to its app only while the app has a WebSocket; otherwise it hangs
       // the channel up in the same millisecond, with cause 0 and no ARI event (app-not-connected trace).
@@ -361,7 +385,7 @@ export class Exchange {
     dialstatus: string,
     disposition: Channel['failDisposition'],
   ): void {
-    if (ch.ending) return;
+    if (ch.ending || ch.answeredAt !== null) return;
     ch.ending = true;
     ch.failDisposition = disposition;
     this.toChannel(ch, 'ChannelHangupRequest', { channel: channelJson(ch) }, { cause, tech_cause: techCause });
@@ -432,6 +456,7 @@ export class Exchange {
     const hangupExtra: AmiFields = [['Cause', cause], ['Cause-txt', causeText(cause)]];
     this.amiCall('Hangup', ch, techCause !== undefined ? [...hangupExtra, ['TechCause', techCause]] : hangupExtra);
     this.ami(() => this.cdrFields(ch, endAt));
+    this.phoneLog.ended(ch.id, cause, endAt);
     ch.destroyed = true;
     ch.inStasis = false;
     for (const t of ch.timers) clearTimeout(t);
@@ -499,6 +524,7 @@ export class Exchange {
     const ch = this.stasisChannel(id);
     ch.moh = true;
     this.amiCall('MusicOnHoldStart', ch, [['Class', mohClass]]);
+    this.phoneLog.music(ch.id, mohClass);
   }
 
   stopChannelMoh(id: string): void {
@@ -506,6 +532,18 @@ export class Exchange {
     if (!ch.moh) throw new AriError(409, { message: "Channel isn't playing music" });
     ch.moh = false;
     this.amiCall('MusicOnHoldStop', ch);
+  }
+
+  /**
+   * Mute / unmute (traces/hold-moh-transfer): 204 either way, unmuting what is not muted too; no ARI or AMI event;
+   * a direction other than in, out or both is 400.
+   */
+  muteChannel(id: string, direction: string | undefined, on: boolean): void {
+    const dir = direction ?? 'both';
+    if (dir !== 'in' && dir !== 'out' && dir !== 'both') throw new AriError(400, { message: 'Invalid direction specified' });
+    const ch = this.stasisChannel(id);
+    if (dir !== 'out') ch.muted.in = on;
+    if (dir !== 'in') ch.muted.out = on;
   }
 
   getVariable(id: string, name: string | undefined): string {
@@ -541,6 +579,7 @@ export class Exchange {
     this.after(ch, inMs + TIMING.dtmfReportAfterMs, () => {
       if (!pressed()) return;
       this.amiCall('DTMFEnd', ch, [['Digit', digit], ['DurationMs', TIMING.dtmfDurationMs], ['Direction', 'Received']]);
+      this.phoneLog.key(ch.id, digit);
       if (ch.inStasis) {
         this.toChannel(ch, 'ChannelDtmfReceived', { digit, duration_ms: TIMING.dtmfDurationMs, channel: channelJson(ch) });
       }
@@ -597,7 +636,10 @@ export class Exchange {
       }
     }
     const uri = pb.media[pb.index]!;
-    if (!mediaPlayable(uri, { indications: this.opts.indications })) {
+    const playable = mediaPlayable(uri, { indications: this.opts.indications });
+    const listeners = pb.target.kind === 'channel' ? [pb.target.channel.id] : pb.target.bridge.channels;
+    for (const id of listeners) this.phoneLog.heard(id, uri, playable);
+    if (!playable) {
       // A file Asterisk does not have (or a tone without indications): the playback ends failed, the rest of the list unplayed.
       pb.timer = setTimeout(() => this.finishPlayback(pb, 'failed'), this.scaled(MISSING_MEDIA_FAILS_AFTER_MS));
       return;
@@ -802,6 +844,7 @@ export class Exchange {
     const b = this.bridge(id);
     if (b.moh) return;
     b.moh = true;
+    for (const id of b.channels) this.phoneLog.music(id, 'default');
     if (b.channels.length !== 1) return;
     const ch = this.channels.get(b.channels[0]!);
     if (!ch || (ch.connected.name === '' && ch.connected.number === '')) return;

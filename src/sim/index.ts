@@ -16,6 +16,7 @@ import type { PhoneBehavior, PhoneRule } from './phone-rules.ts';
 
 export type { PhoneBehavior, PhoneRule } from './phone-rules.ts';
 export type { OriginateRecord } from './model.ts';
+export type { PhoneCall, Heard } from './phone-log.ts';
 export { DEFAULT_RULES } from './phone-rules.ts';
 
 export interface SimOptions {
@@ -115,11 +116,16 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
         app: ch.app,
         dialstring: ch.dialstring,
         bridge_id: ch.bridge?.id ?? null,
+        moh: ch.moh,
+        muted: { ...ch.muted },
       })),
     dropWebSockets: () => hub.dropAll(),
     restart: (downMs, wsGapMs) => restart(downMs, wsGapMs),
     farEndHangup: (id) => exchange.farEndHangup(id),
     sendDtmf: (id, digit) => exchange.pressKey(id, digit),
+    answer: (id) => exchange.pickUp(id),
+    calls: () => exchange.phoneLog.list(),
+    clearCalls: () => exchange.phoneLog.clear(),
   };
 
   const server = http.createServer((req, res) => {
