@@ -159,7 +159,7 @@
   });
 
   const es = new EventSource('/agent/events');
-  for (const ev of ['hello', 'offer', 'call', 'status', 'queue', 'tick']) es.addEventListener(ev, () => refresh());
+  for (const ev of ['hello', 'offer', 'call', 'status', 'controls', 'queue', 'tick']) es.addEventListener(ev, () => refresh());
   skew = new Date(state.serverNow).getTime() - Date.now();
   render();
   tick();

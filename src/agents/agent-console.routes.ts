@@ -15,7 +15,7 @@ import { AgentChannels } from './agent-channels.ts';
 import { AgentCallService } from './agent-call.service.ts';
 import { consoleSnapshot } from './agent-console.service.ts';
 import { agentWasOffered, assignedSubscriberIds, findAgent, findAgentLogin, saveDisposition, setAgentStatus } from './agent.repository.ts';
-import { DISPOSITIONS, type AgentCommand } from './agent.types.ts';
+import { CALL_CONTROLS, DISPOSITIONS, type AgentCommand } from './agent.types.ts';
 import { isUuid } from '../validation/ids.ts';
 
 type Body = Record<string, unknown>;
@@ -118,7 +118,7 @@ export function agentConsoleRoutes(c: Container, render: Render): Router<AppStat
     ctx.body = { status };
   });
 
-  for (const action of ['accept', 'decline', 'hangup'] as const) {
+  for (const action of ['accept', 'decline', 'hangup', ...CALL_CONTROLS] as const) {
     router.post(`/call/${action}`, authed, async (ctx) => {
       const { attemptId } = parse(CallInput, bodyOf(ctx));
       const agent = await findAgent(pool, userOf(ctx).id);

@@ -5,7 +5,7 @@ import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { AgentChannels } from './agent-channels.ts';
 import { AgentCallService } from './agent-call.service.ts';
 import { DeviceStateTracker, trunkDevice, type AmiSource } from './device-state.ts';
-import { assignedSubscriberIds, findAgent, markOfferDeclined, releaseReservationsOf, releaseStaleReservations, settleExpiredWrapUps } from './agent.repository.ts';
+import { assignedSubscriberIds, findAgent, markOfferDeclined, releaseReservationsOf, releaseStaleReservations, setCallControls, settleExpiredWrapUps } from './agent.repository.ts';
 import { isReachable } from './routing.ts';
 import type { AgentCommand } from './agent.types.ts';
 
@@ -81,6 +81,19 @@ export async function createAgentWorker(c: Container): Promise<AgentWorker> {
         const ids = session.ids;
         if (cmd.type === 'accept') {
           if (session instanceof AgentFirstSession) await session.dispatch({ type: 'agent.accepted' });
+          return;
+        }
+        if (cmd.type === 'mute' || cmd.type === 'unmute' || cmd.type === 'hold' || cmd.type === 'unhold') {
+          // Only on a call in progress; the console offers these buttons only then.
+          if (!(session instanceof AgentFirstSession) || session.state !== 'connected') return;
+          const on = cmd.type === 'mute' || cmd.type === 'hold';
+          await session.dispatch(cmd.type === 'mute' || cmd.type === 'unmute' ? { type: 'agent.mute', on } : { type: 'agent.hold', on });
+          await setCallControls(c.pool, agent.id, cmd.attemptId, { muted: session.muted, held: session.held });
+          const at = new Date().toISOString();
+          const requestId = session.target.requestId;
+          void channels.publishToAgent(agent.id, { type: 'controls', requestId, muted: session.muted, held: session.held, at });
+          // The visitor's side (status stream, widget) hears of the hold too.
+          if (cmd.type === 'hold' || cmd.type === 'unhold') void c.bus.publish({ type: 'attempt.updated', requestId, phase: session.held ? 'on_hold' : 'connected', at });
           return;
         }
         if (cmd.type === 'decline') await markOfferDeclined(c.pool, agent.id, cmd.attemptId);

@@ -32,10 +32,15 @@ export type AgentEvent =
   | { type: 'offer'; requestId: string; attemptId: string; mode: 'agent_first' | 'customer_first'; at: string }
   | { type: 'call'; requestId: string; phase: 'ringing_agent' | 'ringing_visitor' | 'connected' | 'ended'; outcome?: string; at: string }
   | { type: 'status'; status: AgentStatus; at: string }
+  | { type: 'controls'; requestId: string; muted: boolean; held: boolean; at: string }
   | { type: 'queue'; at: string };
 
 /** Commands from the console (web process) to the worker that owns the agent's call. */
 export type AgentCommand =
   | { type: 'accept'; agentId: string; attemptId: string }
   | { type: 'decline'; agentId: string; attemptId: string }
-  | { type: 'hangup'; agentId: string; attemptId: string };
+  | { type: 'hangup'; agentId: string; attemptId: string }
+  | { type: 'mute' | 'unmute' | 'hold' | 'unhold'; agentId: string; attemptId: string };
+
+/** Console actions on a connected call (agent-first). */
+export const CALL_CONTROLS = ['mute', 'unmute', 'hold', 'unhold'] as const;

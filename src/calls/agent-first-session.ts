@@ -21,6 +21,8 @@ export interface AgentFirstSettings {
   autoAccept: boolean;
   /** What the agent hears while the visitor's phone rings. */
   progressMedia: string[];
+  /** Music on hold class played to a visitor the agent put on hold. */
+  mohClass?: string;
 }
 
 export type AgentFirstPhase = 'ringing_agent' | 'ringing_visitor' | 'connected' | 'ended';
@@ -44,6 +46,9 @@ export interface AgentFirstHooks {
 export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirstEvent> {
   state: AgentFirstState = 'offered';
   private ctx: AgentFirstContext = { agentUp: false, visitorUp: false };
+  /** What the agent set on the connected call (the console shows it; hold must not undo the agent's own mute). */
+  muted = false;
+  held = false;
   private offer: AgentFirstTransition['offer'];
   private visitorDialed = false;
   /** When each leg's originate was accepted (recovery: a leg not yet created is not a leg lost). */
@@ -56,11 +61,12 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
   constructor(
     readonly target: SessionTarget,
     private readonly settings: AgentFirstSettings,
-    private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger; record?: TransitionWriter },
+    private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger; record?: TransitionWriter; writeRetryMs?: number },
     private readonly hooks: AgentFirstHooks,
   ) {
     super();
     this.record = deps.record ?? ((t) => recordTransition(deps.pool, t));
+    if (deps.writeRetryMs !== undefined) this.writeRetryMs = deps.writeRetryMs;
     this.ids = callIds(target.attemptId);
     this.log = deps.log.child({ requestId: target.requestId, attemptId: target.attemptId, flow: 'agent_first' });
   }
@@ -79,15 +85,16 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
     if (event.type === 'callee.ended' || event.type === 'callee.originate_failed') this.ctx.agentUp = false;
     const from = this.state;
     const t = agentFirstTransition(from, event, this.ctx);
-    this.state = t.to;
-    if (t.offer) this.offer = t.offer;
+    // Stored first, then taken (serial-session.ts).
     if (from !== t.to || t.outcome) {
-      await this.record({
+      await this.durably(() => this.record({
         attemptId: this.target.attemptId, from, event: event.type, to: t.to,
         answered: t.visitorAnswered, calleeAnswered: t.calleeAnswered, outcome: t.outcome,
-      });
+      }));
       this.log.info({ from, event: event.type, to: t.to, outcome: t.outcome?.outcome }, 'agent-first transition');
     }
+    this.state = t.to;
+    if (t.offer) this.offer = t.offer;
     for (const effect of t.effects) await this.perform(effect);
     if (from !== t.to) {
       if (t.to === 'agent_ringing') this.hooks.phase('ringing_agent');
@@ -160,6 +167,20 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
       case 'hangup_visitor': return port.hangup(ids.visitor);
       case 'hangup_agent': return port.hangup(ids.callee);
       case 'destroy_bridge': return port.destroyBridge(ids.bridge);
+      // Mute: what the agent says no longer reaches the bridge (POST /channels/{agent}/mute?direction=in).
+      case 'mute_agent': this.muted = true; return port.mute(ids.callee, 'in');
+      case 'unmute_agent': this.muted = false; return this.held ? undefined : port.unmute(ids.callee, 'in');
+      // Hold: music to the visitor's leg, and neither side hears the other until the agent takes them back.
+      case 'hold_visitor':
+        this.held = true;
+        await port.startMoh(ids.visitor, this.settings.mohClass ?? 'default');
+        await port.mute(ids.visitor, 'in');
+        return port.mute(ids.callee, 'in');
+      case 'unhold_visitor':
+        this.held = false;
+        await port.stopMoh(ids.visitor);
+        await port.unmute(ids.visitor, 'in');
+        return this.muted ? undefined : port.unmute(ids.callee, 'in');
     }
   }
 }

@@ -18,7 +18,11 @@ export type AgentFirstEvent =
   | { type: 'agent.declined' }
   | { type: 'offer.timeout' }
   /** The check right before the visitor leg (destination allowed, caller id verified) said no: nothing was dialed. */
-  | { type: 'visitor.refused'; reason: string };
+  | { type: 'visitor.refused'; reason: string }
+  /** The agent mutes / unmutes their own leg (the visitor stops hearing them), on a connected call. */
+  | { type: 'agent.mute'; on: boolean }
+  /** The agent puts the visitor on hold (music to the visitor, the agent muted towards them) or takes them back. */
+  | { type: 'agent.hold'; on: boolean };
 
 export type AgentFirstEffect =
   | { kind: 'start_offer_timer' }
@@ -31,7 +35,11 @@ export type AgentFirstEffect =
   | { kind: 'connect_visitor' }
   | { kind: 'hangup_visitor' }
   | { kind: 'hangup_agent' }
-  | { kind: 'destroy_bridge' };
+  | { kind: 'destroy_bridge' }
+  | { kind: 'mute_agent' }
+  | { kind: 'unmute_agent' }
+  | { kind: 'hold_visitor' }
+  | { kind: 'unhold_visitor' };
 
 export interface AgentFirstContext { agentUp: boolean; visitorUp: boolean }
 
@@ -109,6 +117,9 @@ export function agentFirstTransition(state: AgentFirstState, event: AgentFirstEv
       if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt }, 'connected');
       if (event.type === 'callee.ended') return end({ ...ctx, agentUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt }, 'connected');
       if (event.type === 'agent.declined') return end(ctx, { outcome: 'answered', cause: null, causeTxt: 'agent hung up' }, 'connected');
+      // Mute and hold change what each side hears, not where the call is: the state stays connected.
+      if (event.type === 'agent.mute') return { to: state, effects: [{ kind: event.on ? 'mute_agent' : 'unmute_agent' }] };
+      if (event.type === 'agent.hold') return { to: state, effects: [{ kind: event.on ? 'hold_visitor' : 'unhold_visitor' }] };
       if (event.type === 'prompt.finished' || event.type === 'visitor.dtmf' || event.type === 'agent.accepted' || event.type === 'offer.timeout' || event.type === 'confirm.timeout') return { to: state, effects: [] };
       break;
   }

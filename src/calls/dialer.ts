@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Config } from '../config.ts';
-import { markEnqueued, transitionRequest, type RequestToDial } from '../callbacks/callback.repository.ts';
+import { markEnqueued, transitionRequest, type RequestToDial, type StrandedRequest } from '../callbacks/callback.repository.ts';
+import { retryTransient } from '../db/transient-retry.ts';
+import type { SerialSession } from './serial-session.ts';
 import type { CallbackQueue } from '../queue/callback-queue.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { findSubscriberById, toDepartment, toSubscriber } from '../subscribers/subscriber.repository.ts';
@@ -10,7 +12,7 @@ import type { Department, Subscriber } from '../subscribers/subscriber.types.ts'
 import type { CallbackRequest } from '../callbacks/callback.types.ts';
 import { dialDigits } from '../phone/phone-number.ts';
 import type { TelephonyEvent, TelephonyPort } from '../telephony/telephony-port.ts';
-import { listTransitions, type AttemptRow } from './attempt.repository.ts';
+import { listTransitions, type AttemptRow, type NewAttempt } from './attempt.repository.ts';
 import { createDialStore, type DialStore } from './dial-store.ts';
 import { callIds, parseCallId } from './call-ids.ts';
 import { CallSession, type SessionSettings, type SessionTarget } from './call-session.ts';
@@ -25,6 +27,7 @@ import { ceilingReason, type CallCeiling } from '../policy/call-ceiling.ts';
 import { calleePhoneRefusal, presentedNumber, visitorRefusal } from './dial-check.ts';
 import { operatorDestinations, type OperatorDestinations } from '../policy/destination-policy.ts';
 import { sipSafe } from '../validation/text.ts';
+import { EARLY_TOLERANCE_MS, jobFit } from './job-step.ts';
 
 /** Who answers on the subscriber's side for one attempt. */
 export interface CalleeTarget {
@@ -126,6 +129,15 @@ export class Dialer {
   readonly agentSessions = new Map<string, AgentFirstSession>();
   /** Attempts being rebuilt by resume (their sessions not registered yet). */
   private readonly resuming = new Set<string>();
+  /**
+   * Attempts whose session was handed to recovery (a write of its state kept failing): recovery re-adopts them
+   * from their stored state at its next pass, however young they are.
+   */
+  readonly handedToRecovery = new Set<string>();
+  /** Called when a session is handed to recovery (the worker runs a reconciliation pass). */
+  onHandedToRecovery: (() => void) | null = null;
+  /** How long a failed write (a call's state, a request's move after an attempt) is retried. */
+  private readonly writeRetryMs: number;
   private draining = false;
   /** The statements of concurrent calls share round trips (dial-store.ts). */
   private readonly store: DialStore;
@@ -135,6 +147,7 @@ export class Dialer {
 
   constructor(private readonly deps: DialerDeps) {
     this.destinations = operatorDestinations(deps.config);
+    this.writeRetryMs = deps.config.CALL_WRITE_RETRY_SEC * 1000;
     this.store = createDialStore(deps.pool);
     this.record = this.store.record;
     deps.port.onEvent((e) => this.route(e));
@@ -145,7 +158,12 @@ export class Dialer {
   /** Stops taking new attempts (SIGTERM); calls in progress go on. */
   drain(): void { this.draining = true; }
 
-  async startAttempt(requestId: string): Promise<'dialed' | 'skipped'> {
+  /**
+   * `job`: the step of the queue job that asks (callback-queue.ts's jobStep). A job for a step the request has
+   * left is dropped (`stale`), one that fires before the step is due is put back for the due time (`early`), and
+   * the claim checks both again in its statement. Without `job` (a direct call) the request is dialed if open.
+   */
+  async startAttempt(requestId: string, job?: { attempt: number | null }): Promise<'dialed' | 'skipped' | 'stale' | 'early'> {
     const { pool, log } = this.deps;
     if (this.draining) throw new Error('worker is shutting down');
     // The request, its subscriber and department, and the do-not-call flag: one statement (shared with
@@ -154,6 +172,20 @@ export class Dialer {
     if (!found) return 'skipped';
     const { request } = found;
     if (request.status !== 'queued' && request.status !== 'scheduled') return 'skipped';
+    if (job) {
+      const fit = jobFit(request, job, Date.now());
+      if (fit.fit === 'stale') {
+        log.info({ requestId, jobAttempt: job.attempt, attempts: request.attemptCount }, 'queue job for an earlier step dropped');
+        return 'stale';
+      }
+      if (fit.fit === 'early') {
+        await this.deps.queue.redelay({ requestId, attempt: job.attempt }, fit.dueAt.getTime());
+        log.info({ requestId, dueAt: fit.dueAt.toISOString() }, 'queue job ran before its step was due; put back until then');
+        return 'early';
+      }
+    }
+    // What the claim holds the request to: still at the job's step, and due.
+    const step = job ? { expectAttempts: job.attempt, dueBy: new Date(Date.now() + EARLY_TOLERANCE_MS) } : {};
     const { subscriber, department } = dialParties(found);
     if (!subscriber) return 'skipped';
     const policy = policyFrom(subscriber.settings);
@@ -176,7 +208,7 @@ export class Dialer {
     const attemptId = randomUUID();
     const plan: AgentPlan = this.deps.agents ? await this.deps.agents.plan({ request, subscriber, department, attemptId }) : { kind: 'not_agents' };
     if (plan.kind === 'wait') return 'skipped';
-    if (plan.kind === 'agent_first') return this.startAgentFirst(request, subscriber, department, attemptId, plan, policy);
+    if (plan.kind === 'agent_first') return this.startAgentFirst(request, subscriber, department, attemptId, plan, policy, step);
     const callee = plan.kind === 'customer_first'
       ? { kind: 'agent' as const, endpoint: plan.agent.endpoint, label: plan.agent.name }
       : await (this.deps.resolveCallee ?? this.defaultCallee.bind(this))({ request, subscriber, department });
@@ -195,7 +227,7 @@ export class Dialer {
     const session: CallSession = new CallSession(
       sessionTarget(this.deps.config.TRUNK_ENDPOINT, attemptId, request, subscriber, department, { endpoint: callee.endpoint }),
       { ...sessionSettings(this.deps.config, subscriber.settings), ...(plan.kind === 'customer_first' ? { whisper: plan.whisper } : {}) },
-      { pool, port: this.deps.port, log, record: this.record },
+      { pool, port: this.deps.port, log, record: this.record, writeRetryMs: this.writeRetryMs },
       {
         ended: async (outcome): Promise<void> => {
           if (agentNow) {
@@ -223,7 +255,7 @@ export class Dialer {
     const claimed = await this.store.claim({
       id: attemptId, requestId, state: 'visitor_ringing', workerId: this.deps.workerId,
       visitorChannelId: session.ids.visitor, calleeChannelId: session.ids.callee, bridgeId: session.ids.bridge,
-      calleeKind: callee.kind, calleeEndpoint: callee.endpoint,
+      calleeKind: callee.kind, calleeEndpoint: callee.endpoint, ...step,
     });
     if (claimed === null) {
       await ceiling.giveBack();
@@ -234,7 +266,7 @@ export class Dialer {
     // the retry policy needs when the attempt ends, without reading the request again.
     attemptsDone = claimed;
     if (plan.kind === 'customer_first') this.deps.agents!.offerReady({ agentId: plan.agent.id, requestId, attemptId, mode: 'customer_first' });
-    this.sessions.set(attemptId, session);
+    this.register(this.sessions, attemptId, session);
     void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
     await session.start();
     return 'dialed';
@@ -247,6 +279,7 @@ export class Dialer {
   private async startAgentFirst(
     request: CallbackRequest, subscriber: Subscriber, department: Department | null, attemptId: string,
     plan: Extract<AgentPlan, { kind: 'agent_first' }>, policy: ReturnType<typeof policyFrom>,
+    step: Pick<NewAttempt, 'expectAttempts' | 'dueBy'>,
   ): Promise<'dialed' | 'skipped'> {
     const { pool, log, config } = this.deps;
     const agents = this.deps.agents!;
@@ -260,24 +293,23 @@ export class Dialer {
       }),
       {
         ringTimeoutSec: config.RING_TIMEOUT, maxCallSec: config.MAX_CALL_SEC, offerTimeoutMs: config.AGENT_OFFER_TIMEOUT_SEC * 1000,
-        autoAccept: plan.agent.autoAnswer, progressMedia: config.AGENT_PROGRESS_MEDIA.split(','),
+        autoAccept: plan.agent.autoAnswer, progressMedia: config.AGENT_PROGRESS_MEDIA.split(','), mohClass: config.MOH_CLASS,
       },
-      { pool, port: this.deps.port, log, record: this.record },
+      { pool, port: this.deps.port, log, record: this.record, writeRetryMs: this.writeRetryMs },
       {
         ended: async (outcome, offer, visitorDialed): Promise<void> => {
           await agents.offerEnded({ agentId: plan.agent.id, requestId, outcome: offer }).catch((err) => log.error({ err, requestId }, 'agent release failed'));
           this.agentSessions.delete(attemptId);
           if (visitorDialed) return this.attemptEnded(session, request, attemptsDone, policy, outcome);
           await ceiling.giveBack();
-          await agents.backInLine(requestId, `agent ${plan.agent.name}: ${outcome.causeTxt ?? offer}`);
+          await this.durably(requestId, () => agents.backInLine(requestId, `agent ${plan.agent.name}: ${outcome.causeTxt ?? offer}`));
           await this.deps.onAttemptEnded?.({ attemptId, requestId, outcome });
         },
         phase: (phase) => {
           void agents.tell(plan.agent.id, { type: 'call', requestId, phase, at: new Date().toISOString() });
-          if (phase === 'connected') {
-            void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase, at: new Date().toISOString() });
-            void this.markConnected(requestId);
-          }
+          // The visitor's status follows too: "finding someone" while the agent rings, then "calling you".
+          if (phase !== 'ended') void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase, at: new Date().toISOString() });
+          if (phase === 'connected') void this.markConnected(requestId);
         },
         beforeVisitor: () => this.visitorCheckNow(requestId),
       },
@@ -285,7 +317,7 @@ export class Dialer {
     const claimed = await this.store.claim({
       id: attemptId, requestId, state: 'offered', workerId: this.deps.workerId,
       visitorChannelId: session.ids.visitor, calleeChannelId: session.ids.callee, bridgeId: session.ids.bridge,
-      calleeKind: 'agent', calleeEndpoint: plan.agent.endpoint,
+      calleeKind: 'agent', calleeEndpoint: plan.agent.endpoint, ...step,
     });
     if (claimed === null) {
       await ceiling.giveBack();
@@ -294,7 +326,7 @@ export class Dialer {
     }
     attemptsDone = claimed;
     agents.offerReady({ agentId: plan.agent.id, requestId, attemptId, mode: 'agent_first' });
-    this.agentSessions.set(attemptId, session);
+    this.register(this.agentSessions, attemptId, session, () => agents.offerEnded({ agentId: plan.agent.id, requestId, outcome: 'canceled' }));
     void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
     await session.start();
     return 'dialed';
@@ -331,7 +363,7 @@ export class Dialer {
     const session: CallSession = new CallSession(
       sessionTarget(this.deps.config.TRUNK_ENDPOINT, a.id, request, subscriber, department, { endpoint: callee.endpoint }),
       sessionSettings(this.deps.config, subscriber.settings),
-      { pool, port: this.deps.port, log, record: this.record },
+      { pool, port: this.deps.port, log, record: this.record, writeRetryMs: this.writeRetryMs },
       {
         ended: (outcome): Promise<void> => this.attemptEnded(session, request, request.attemptCount, policy, outcome),
         phase: (phase) => {
@@ -345,7 +377,7 @@ export class Dialer {
     // A replacement callee's leg has a channel id of its own: the attempt stores the one rung last.
     if (a.calleeChannelId) session.useCalleeChannel(a.calleeChannelId);
     session.adopt(a.state as CallState, legs);
-    this.sessions.set(a.id, session);
+    this.register(this.sessions, a.id, session);
     log.info({ attemptId: a.id, requestId: request.id, state: a.state, ...legs }, 'attempt re-adopted after restart');
     return session;
   }
@@ -367,6 +399,21 @@ export class Dialer {
       await this.deps.agents?.backInLine(a.requestId, 'worker restarted before the agent answered');
     }
     log.warn({ attemptId: a.id, state: a.state }, 'orphaned agent-first attempt ended');
+  }
+
+  /**
+   * Registers a live session. One handed to recovery (serial-session.ts) is forgotten here at once: its events go
+   * nowhere, and recovery rebuilds the call from its stored state (`handedToRecovery`).
+   */
+  private register<T extends SerialSession<any, any>>(map: Map<string, T>, attemptId: string, session: T, release?: () => Promise<void>): void {
+    session.storedAt = Date.now();
+    session.onDetach = () => {
+      if (map.get(attemptId) === session) map.delete(attemptId);
+      this.handedToRecovery.add(attemptId);
+      if (release) void release().catch((err: Error) => this.deps.log.warn({ attemptId, err: err.message }, 'agent not released'));
+      this.onHandedToRecovery?.();
+    };
+    map.set(attemptId, session);
   }
 
   private async defaultCallee({ subscriber, department }: { subscriber: Subscriber; department: Department | null }): Promise<CalleeTarget | null> {
@@ -471,8 +518,45 @@ export class Dialer {
    * scheduled times never change, so the request as read before the claim serves.
    */
   private async attemptEnded(session: { target: SessionTarget }, request: CallbackRequest, attemptsDone: number, policy: ReturnType<typeof policyFrom>, outcome: Outcome): Promise<void> {
-    const { pool, log } = this.deps;
     this.sessions.delete(session.target.attemptId);
+    await this.durably(request.id, () => this.settleRequest(request, attemptsDone, policy, outcome));
+    await this.deps.onAttemptEnded?.({ attemptId: session.target.attemptId, requestId: request.id, outcome });
+  }
+
+  /**
+   * A request's move after an attempt ended, retried while PostgreSQL fails (each step is conditional on the
+   * request's status, so a try that did commit is not repeated). Past the bound it is left `dialing`/`connected`
+   * with every attempt ended, and recovery settles it (settleStranded).
+   */
+  private async durably(requestId: string, move: () => Promise<void>): Promise<void> {
+    await retryTransient(move, {
+      boundMs: this.writeRetryMs,
+      onRetry: (err, retryInMs) => this.deps.log.warn({ requestId, err: err.message, retryInMs }, 'request not moved after its attempt; retrying'),
+    }).catch((err: Error) => this.deps.log.error({ requestId, err: err.message }, 'request not moved after its attempt; left to recovery'));
+  }
+
+  /**
+   * A request whose attempts have all ended but that is still `dialing`/`connected` (listStrandedRequests): moved as
+   * the end of its last attempt would have moved it. Whether it moved (another worker may have settled it first).
+   */
+  async settleStranded(s: StrandedRequest): Promise<boolean> {
+    const found = await this.store.load(s.id);
+    if (!found || (found.request.status !== 'dialing' && found.request.status !== 'connected')) return false;
+    const { request } = found;
+    const outcome: Outcome = { outcome: s.outcome ?? 'failed', cause: s.cause, causeTxt: s.causeTxt ?? 'the attempt ended with no outcome stored' };
+    this.deps.log.warn({ requestId: s.id, attemptId: s.attemptId, outcome: outcome.outcome }, 'request left in flight after its last attempt ended; settling it');
+    if (s.visitorNeverDialed && this.deps.agents) {
+      await this.deps.agents.backInLine(s.id, `attempt ended before the visitor was dialed: ${outcome.causeTxt}`);
+      return true;
+    }
+    const subscriber = found.subscriberRow ? toSubscriber(found.subscriberRow) : null;
+    await this.settleRequest(request, request.attemptCount, policyFrom(subscriber?.settings ?? {}), outcome);
+    return true;
+  }
+
+  /** Moves the request as the retry policy says after an attempt that ended with `outcome`. */
+  private async settleRequest(request: CallbackRequest, attemptsDone: number, policy: ReturnType<typeof policyFrom>, outcome: Outcome): Promise<void> {
+    const { pool, log } = this.deps;
     let step = nextStep({ outcome: outcome.outcome, attemptsDone, createdAt: ageFrom(request), now: new Date(), policy });
     // Retries only: the subscriber's hours as they are now (they may have changed during the call).
     const subscriber = step.action === 'retry' ? await findSubscriberById(pool, request.subscriberId) : null;
@@ -503,7 +587,6 @@ export class Dialer {
     } else {
       await this.finishRequest(request.id, live, step.action === 'expire' ? 'expired' : 'failed', step.reason);
     }
-    await this.deps.onAttemptEnded?.({ attemptId: session.target.attemptId, requestId: request.id, outcome });
   }
 
   /**

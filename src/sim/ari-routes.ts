@@ -225,6 +225,10 @@ export async function handleAri(req: IncomingMessage, res: ServerResponse, url: 
             case 'DELETE moh':
               ex.stopChannelMoh(r1);
               return sendEmpty(res);
+            case 'POST mute':
+            case 'DELETE mute':
+              ex.muteChannel(r1, params.direction, method === 'POST');
+              return sendEmpty(res);
             case 'POST play':
               return sendJson(res, 201, ex.play({ channelId: r1 }, media(params), params.playbackId, params.lang));
             case 'POST play/:id':

@@ -40,6 +40,8 @@ export interface Channel {
   keyScheduled: boolean;
   bridge: Bridge | null;
   moh: boolean;
+  /** Audio muted by ARI (POST /channels/{id}/mute): `in` = what this phone says is not heard, `out` = it hears nothing. */
+  muted: { in: boolean; out: boolean };
   playbacks: Playback[];
   vars: Map<string, string>;
   timers: Set<NodeJS.Timeout>;

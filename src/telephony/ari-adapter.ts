@@ -210,6 +210,9 @@ export class AriAdapter implements TelephonyPort {
   async startMoh(channelId: string, mohClass: string): Promise<void> { await this.rest.call('POST', `/channels/${enc(channelId)}/moh`, { mohClass }).catch(ignoreGone); }
   // Stopping music that already stopped answers 409; the goal (no music) is met either way.
   async stopMoh(channelId: string): Promise<void> { await this.rest.call('DELETE', `/channels/${enc(channelId)}/moh`).catch(() => {}); }
+  // Both answer 204, unmuting an unmuted channel too (traces/hold-moh-transfer); a channel gone is nothing to do.
+  async mute(channelId: string, direction: 'in' | 'out' | 'both'): Promise<void> { await this.rest.call('POST', `/channels/${enc(channelId)}/mute`, { direction }).catch(ignoreGone); }
+  async unmute(channelId: string, direction: 'in' | 'out' | 'both'): Promise<void> { await this.rest.call('DELETE', `/channels/${enc(channelId)}/mute`, { direction }).catch(ignoreGone); }
   async listChannels(): Promise<LiveChannel[]> {
     const list = await this.rest.call('GET', '/channels').catch(rethrow) as { id: string; state: string }[];
     return list.map((c) => ({ id: c.id, state: c.state }));

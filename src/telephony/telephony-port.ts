@@ -47,6 +47,9 @@ export interface TelephonyPort {
   playbackActive(playbackId: string): Promise<boolean>;
   startMoh(channelId: string, mohClass: string): Promise<void>;
   stopMoh(channelId: string): Promise<void>;
+  /** Mutes a channel's audio: `in` = what that phone says is not heard by the others (an agent's mute). */
+  mute(channelId: string, direction: 'in' | 'out' | 'both'): Promise<void>;
+  unmute(channelId: string, direction: 'in' | 'out' | 'both'): Promise<void>;
   listChannels(): Promise<LiveChannel[]>;
   close(): Promise<void>;
 }
