@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import test from 'ava';
 import { chromium, type Browser } from 'playwright-core';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
@@ -24,7 +25,7 @@ test.before(async () => {
 });
 test.after.always(async () => { await browser?.close(); await s?.close(); });
 
-test('agent logs in, gets the offer with the page URL, accepts, is bridged, hangs up and saves a disposition', async (t) => {
+test.serial('agent logs in, gets the offer with the page URL, accepts, is bridged, hangs up and saves a disposition', async (t) => {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -65,5 +66,109 @@ test('agent logs in, gets the offer with the page URL, accepts, is bridged, hang
   await page.waitForFunction(() => document.getElementById('disposition-saved')?.textContent === 'saved');
   const { rows: [d] } = await s.c.pool.query(`SELECT disposition, notes, agent_id FROM request_dispositions WHERE request_id = $1`, [r.json.id]);
   t.deepEqual(d, { disposition: 'sale', notes: 'Upgraded to <b>pro</b>', agent_id: agentId });
+  t.deepEqual(errors, []);
+});
+
+async function login(page: import('playwright-core').Page): Promise<void> {
+  await page.goto(`${s.base}/agent/login`);
+  await page.fill('#login', 'alice');
+  await page.fill('#password', 'correct horse battery');
+  await Promise.all([page.waitForURL(`${s.base}/agent`), page.click('button[type=submit]')]);
+}
+
+const shown = (page: import('playwright-core').Page) => page.evaluate(() => ({
+  phase: document.getElementById('console')!.dataset.phase,
+  title: document.getElementById('offer')!.hidden ? null : document.getElementById('offer-title')!.textContent,
+  status: document.getElementById('agent-status')!.textContent,
+  timer: (document.getElementById('call-timer') as HTMLElement).hidden ? null : document.getElementById('call-timer')!.textContent,
+  wrapup: document.getElementById('agent-wrapup')!.textContent,
+  queue: [...document.querySelectorAll('#queue tr')].map((tr) => tr.textContent),
+}));
+
+test.serial('the console shows one truthful state through a whole call: offered, ringing, calling the visitor, connected with a timer, muted, on hold, wrap-up counting down, available', async (t) => {
+  mkdirSync('test-artifacts', { recursive: true });
+  await s.c.pool.query(`UPDATE agents SET wrap_up_sec = 4 WHERE id = $1`, [agentId]);
+  // Both phones ring until the test picks them up, so each state lasts long enough to be seen.
+  s.sim.setEndpoint('alice', { behavior: { kind: 'noanswer' } });
+  s.sim.setRules([{ pattern: '12025550171$', behavior: { kind: 'noanswer' } }]);
+  t.teardown(() => { s.sim.resetRules(); s.sim.setEndpoint('alice', { behavior: { kind: 'answer' } }); });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await login(page);
+  await page.click('#set-available');
+  await page.waitForFunction(() => document.getElementById('agent-status')?.textContent === 'available');
+
+  const r = await request(s.base, '+1 202 555 0171', { name: 'Wanda Walkthrough', pageUrl: 'http://localhost/shop', message: 'Whole call' });
+  t.is(r.status, 202, r.text);
+  await page.waitForFunction(() => document.getElementById('console')?.dataset.phase === 'offered', undefined, { timeout: 10000 });
+  let v = await shown(page);
+  t.is(v.title, 'Call offered');
+  t.is(v.status, 'call offered');
+  // No referrer was given: none is shown (the page URL is not repeated as one).
+  t.is(await page.textContent('#offer-referrer'), '—');
+  // The call in hand is not a line of the queue.
+  t.false(v.queue.some((row) => row?.includes('Wanda')));
+  await page.screenshot({ path: 'test-artifacts/agent-console-offered-1280.png', fullPage: true });
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.screenshot({ path: 'test-artifacts/agent-console-offered-360.png', fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  await page.click('#accept');
+  await page.waitForFunction(() => document.getElementById('console')?.dataset.phase === 'ringing', undefined, { timeout: 10000 });
+  v = await shown(page);
+  t.is(v.title, 'Your phone is ringing');
+  t.is(v.status, 'your phone is ringing');
+  const { rows: [att] } = await s.c.pool.query(`SELECT id FROM call_attempts WHERE request_id = $1`, [r.json.id]);
+  s.sim.answer(`bk-c-${att.id}`);
+
+  await page.waitForFunction(() => document.getElementById('console')?.dataset.phase === 'calling_visitor', undefined, { timeout: 10000 });
+  v = await shown(page);
+  t.is(v.title, 'Calling the visitor');
+  t.is(v.status, 'calling the visitor');
+  s.sim.answer(`bk-v-${att.id}`);
+
+  await page.waitForFunction(() => document.getElementById('console')?.dataset.phase === 'connected', undefined, { timeout: 10000 });
+  await page.waitForFunction(() => /^0:0[1-9]$/.test(document.getElementById('call-timer')?.textContent ?? ''), undefined, { timeout: 5000 });
+  v = await shown(page);
+  t.is(v.title, 'On a call');
+  t.is(v.status, 'on a call');
+  t.regex(v.timer ?? '', /^0:0\d$/);
+
+  // Mute: the agent's leg is muted inbound at the "Asterisk"; hold: music on the visitor's leg.
+  await page.click('#mute');
+  await page.waitForFunction(() => document.getElementById('mute')?.textContent === 'Unmute', undefined, { timeout: 5000 });
+  const chan = (id: string) => s.sim.channels().find((c: any) => c.id === id) as any;
+  t.deepEqual(chan(`bk-c-${att.id}`).muted, { in: true, out: false });
+  await page.click('#hold');
+  await page.waitForFunction(() => document.getElementById('hold')?.textContent === 'Resume', undefined, { timeout: 5000 });
+  t.true(chan(`bk-v-${att.id}`).moh);
+  t.regex(await page.textContent('#call-flags') ?? '', /muted.*on hold/);
+  await page.screenshot({ path: 'test-artifacts/agent-console-connected-1280.png', fullPage: true });
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.screenshot({ path: 'test-artifacts/agent-console-connected-360.png', fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.click('#hold');
+  await page.waitForFunction(() => document.getElementById('hold')?.textContent === 'Hold', undefined, { timeout: 5000 });
+  t.false(chan(`bk-v-${att.id}`).moh);
+  // Taking the visitor back does not undo the agent's own mute.
+  t.deepEqual(chan(`bk-c-${att.id}`).muted, { in: true, out: false });
+  await page.click('#mute');
+  await page.waitForFunction(() => document.getElementById('mute')?.textContent === 'Mute', undefined, { timeout: 5000 });
+  t.deepEqual(chan(`bk-c-${att.id}`).muted, { in: false, out: false });
+
+  await page.click('#hangup');
+  await page.waitForFunction(() => document.getElementById('console')?.dataset.phase === 'wrap_up', undefined, { timeout: 10000 });
+  await page.waitForFunction(() => / left$/.test(document.getElementById('agent-wrapup')?.textContent ?? ''), undefined, { timeout: 5000 });
+  v = await shown(page);
+  t.is(v.status, 'wrap-up');
+  t.is(v.title, null);
+  t.regex(v.wrapup, /^0:0[1-4] left$/);
+  await page.screenshot({ path: 'test-artifacts/agent-console-wrapup-360.png', fullPage: true });
+  // The wrap-up ends by itself, on time, in the console and in the database.
+  await page.waitForFunction(() => document.getElementById('console')?.dataset.phase === 'available', undefined, { timeout: 8000 });
+  t.is((await shown(page)).status, 'available');
+  const { rows: [a] } = await s.c.pool.query(`SELECT status, wrap_up_until FROM agents WHERE id = $1`, [agentId]);
+  t.deepEqual(a, { status: 'available', wrap_up_until: null });
   t.deepEqual(errors, []);
 });
