@@ -57,7 +57,7 @@ const Env = z.object({
   RING_TIMEOUT: z.coerce.number().int().min(5).max(120).default(30),
   /** How many jobs one worker starts in parallel; calls themselves are event driven and not bounded by this. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(50),
-  /** Milliseconds between outbox relay passes (requests accepted while Redis was down). */
+  /** Milliseconds between outbox relay passes (requests stored without a queue job: accepted while Redis was down, retries being queued). */
   OUTBOX_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
   /** Milliseconds to wait for the confirm key after the prompt has played ("a person, not a voicemail"). */
   CONFIRM_WAIT_MS: z.coerce.number().int().min(100).default(6000),
@@ -137,6 +137,13 @@ const Env = z.object({
   /** Milliseconds between reconciliations of this worker's calls with Asterisk, besides start-up and reconnects (a safety net). */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(300_000),
   /**
+   * Seconds a call keeps retrying a failed write of its state (PostgreSQL unreachable, a statement killed) before
+   * it is handed to recovery, which rebuilds it from what is stored and from Asterisk (src/calls/serial-session.ts).
+   * Ending an attempt moves its request the same way; a request left in `dialing`/`connected` after its attempts
+   * all ended is settled by the retry policy at the next reconciliation (any worker).
+   */
+  CALL_WRITE_RETRY_SEC: z.coerce.number().int().min(1).default(30),
+  /**
    * Seconds a worker may go without a heartbeat before another worker takes over its calls in flight (ends
    * them and lets the retry policy call again). Longer than a restart: a worker that comes back under the same
    * WORKER_ID re-adopts its own calls, which keeps connected conversations going. 0 = never take over.
@@ -211,6 +218,13 @@ const Env = z.object({
    * and counts every failed playback (beckon_playbacks_failed_total).
    */
   AGENT_WHISPER_PROMPT: z.string().default('sound:beep,characters:{slug}'),
+  /**
+   * The simulator whose phones the demo shows (its base URL; the web calls its /sim control API): `npm start` sets
+   * it, which adds the demo phone page (/demo/phones: each simulated phone's calls, what it heard — a verification
+   * code read out — and buttons to answer, press keys and hang up) and a banner linking to it. Unset (any real
+   * installation, `web` alone) = no such page. Never point it at anything but a simulator.
+   */
+  DEMO_PHONES_URL: z.string().url().optional(),
   /** Multiplies the simulator's scripted delays (sim only). */
   SIM_TIME_SCALE: z.coerce.number().positive().default(1),
   SIM_PORT: z.coerce.number().int().default(8088),

@@ -36,6 +36,8 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<voi
     ...DEMO_LIMITS,
     ...env,
     ARI_URL: sim.ariUrl, AMI_HOST: '127.0.0.1', AMI_PORT: String(sim.amiPort),
+    // The demo phone page (/demo/phones) reads and drives this simulator's phones.
+    DEMO_PHONES_URL: sim.ariUrl,
   });
   const c = createContainer(config);
   await migrate(config.DATABASE_URL, (m) => c.log.debug(m));
@@ -50,6 +52,7 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<voi
     `  Hosted form:        ${url}/c/demo`,
     `  Subscriber portal:  ${url}/login  (${DEMO_LOGIN.email} / ${DEMO_LOGIN.password})`,
     `  API:                POST ${url}/api/v1/callbacks`,
+    `  Demo phones:        ${url}/demo/phones  (what each simulated phone heard, e.g. a verification code)`,
     `  Simulated Asterisk: ${sim.ariUrl}/ari (AMI on port ${sim.amiPort})`,
     `  Operator console:   ${url}/admin  (${config.ADMIN_EMAIL} / ${config.ADMIN_PASSWORD ?? '(set ADMIN_PASSWORD)'})`,
     `  Metrics:            ${url}/metrics`,

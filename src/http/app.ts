@@ -32,6 +32,7 @@ import { adminAuthRoutes, adminRoutes, type AdminDeps } from '../admin/admin.rou
 import { adminQueuesMiddleware } from '../admin/bull-board.ts';
 import { portalReportsRoutes } from '../reports/portal-reports.routes.ts';
 import { portalUsageRoutes } from '../accounting/portal-usage.routes.ts';
+import { portalRequestPageRoutes } from '../portal/request-page.routes.ts';
 import { DirectoryService } from '../directory/directory.service.ts';
 import { WaitEstimates } from '../reports/wait-estimate.ts';
 import { directoryRoutes } from '../directory/directory.routes.ts';
@@ -41,6 +42,8 @@ import { createVerificationService } from '../verification/verification.service.
 import { operatorDestinations } from '../policy/destination-policy.ts';
 import { createVerificationProducer } from '../verification/verification-queue.ts';
 import { createVerificationLimits } from '../verification/verification-limits.ts';
+import { demoPhonesRoutes } from '../demo/demo-phones.routes.ts';
+import { simPhones } from '../demo/sim-phones.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
@@ -53,7 +56,10 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   const app = new Koa<AppState>();
   app.proxy = c.config.TRUST_PROXY > 0;
   app.maxIpsCount = c.config.TRUST_PROXY;
-  const render = createRenderer();
+  const baseRender = createRenderer();
+  // With the simulator in use (the demo), every page carries a banner linking to the demo phones.
+  const demoPhones = c.config.DEMO_PHONES_URL;
+  const render: typeof baseRender = demoPhones ? (view, data, layout) => baseRender(view, { demoPhones: true, ...data }, layout) : baseRender;
   // Abuse protection and business hours run before anything is written (see src/policy/accept-policy.ts).
   const scheduling = createScheduling();
   const policy = createAcceptPolicy({ pool: c.pool, redis: c.redis, config: c.config, log: c.log, beforeLimits: [{ name: 'business-hours', guard: scheduling.guard }] });
@@ -122,6 +128,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
         callsPerNumber: c.config.CALL_CEILING_ENABLED ? c.config.LIMIT_CALLS_PER_NUMBER_HOUR : null,
       },
     }),
+    ...(demoPhones ? [demoPhonesRoutes({ phones: simPhones(demoPhones), render })] : []),
     widgetRoutes({ subscribers: c.subscribers, bundle: widgetBundle }),
     metricsRoutes({ pool: c.pool, queue: c.queue, token: c.config.METRICS_TOKEN, allow: c.config.METRICS_ALLOW }),
     directoryRoutes(directory),
@@ -136,6 +143,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     // Accounting, reports and the operator console (issue 7).
     portalReportsRoutes({ pool: c.pool, render }),
     portalUsageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
+    portalRequestPageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
     adminAuthRoutes(adminDeps),
     adminRoutes(adminDeps),
   ];

@@ -28,6 +28,8 @@ export interface StackOptions {
   app?: AppExtensions;
   workerExt?: WorkerExtensions;
   seed?: boolean;
+  /** the demo phone page (/demo/phones) on this stack's simulator, as `npm start` has it */
+  demoPhones?: boolean;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     API_TOKEN: TEST_API_TOKEN,
     // The countries the suites' subscribers and visitors are in (the default would be INSTALL_COUNTRY, US, alone).
     DIAL_ALLOWED_COUNTRIES: 'US,CA,GB,FR,BE,DE',
+    ...(o.demoPhones ? { DEMO_PHONES_URL: sim.ariUrl } : {}),
     ...o.env,
   };
   let config0: Config;
