@@ -4,8 +4,10 @@ import type { CallbackQueue } from '../queue/callback-queue.ts';
 import { listUnenqueued, markEnqueued } from './callback.repository.ts';
 
 /**
- * Moves requests that were committed while Redis was down onto the queue once it is back.
- * Re-adding a job that exists is a no-op in Bull (same job id), so running this in every process is safe.
+ * Moves requests stored without a queue job (the outbox: accepted while Redis was down, or a retry whose job was
+ * not added yet) onto the queue once Redis answers. Re-adding a job that exists is a no-op in Bull (same job id),
+ * and a job added from a listing that has gone stale since is refused at the claim (it names an earlier step, or
+ * fires before the step is due: src/calls/job-step.ts), so running this in every process is safe.
  */
 export function startOutboxRelay(deps: { pool: Pool; queue: CallbackQueue; log: Logger; intervalMs: number }): { stop(): void; runOnce(): Promise<number> } {
   let running = false;
@@ -28,7 +30,8 @@ export function startOutboxRelay(deps: { pool: Pool; queue: CallbackQueue; log: 
         moved += done.length;
         if (batch.length < 200) break;
       }
-      if (moved) deps.log.info({ moved }, 'outbox relay enqueued requests accepted while Redis was down');
+      // Retries pass through the outbox for a moment with Redis up: the line says what moved, not why.
+      if (moved) deps.log.info({ moved }, 'outbox relay put requests waiting without a queue job on the queue');
     } catch (err) {
       deps.log.warn({ err: (err as Error).message }, 'outbox relay pass failed; will retry');
     } finally {

@@ -30,6 +30,13 @@ function toAttempt(r: Record<string, any>): AttemptRow {
 export interface NewAttempt {
   id: string; requestId: string; state: string; workerId: string;
   visitorChannelId: string; bridgeId: string; calleeChannelId: string; calleeKind: string; calleeEndpoint: string;
+  /**
+   * The step the queue job was for (src/queue/callback-queue.ts's jobStep): claimed only while the request still
+   * has this many attempts, and only once its next_attempt_at is at most `dueBy`. Null/absent: no such check
+   * (a job for any step, or a direct dial).
+   */
+  expectAttempts?: number | null;
+  dueBy?: Date | null;
 }
 
 /**
@@ -38,8 +45,10 @@ export interface NewAttempt {
  * attempt with the first transition, all in one statement. One statement is one transaction, so a claim is as
  * atomic as the BEGIN/UPDATE/INSERT/COMMIT it replaces (four round trips per request); and as before only one
  * claim can move a request out of queued/scheduled, so a redelivered job or a second worker gets nothing and
- * dials nothing. Returns the attempt count of each request claimed, by attempt id. At most one attempt per
- * request in one call (two would compete for the same row; the caller sends the second on its own).
+ * dials nothing. A claim made for a queue job's step also needs the request still at that step and due (see
+ * NewAttempt): a stale or early job claims nothing. Returns the attempt count of each request claimed, by
+ * attempt id. At most one attempt per request in one call (two would compete for the same row; the caller sends
+ * the second on its own).
  */
 export async function claimAttempts(db: Queryable, as: readonly NewAttempt[]): Promise<Map<string, number>> {
   const claimed = new Map<string, number>();
@@ -48,11 +57,15 @@ export async function claimAttempts(db: Queryable, as: readonly NewAttempt[]): P
   const { rows } = await db.query({
     name: 'call_attempts.claim',
     text: `WITH t AS (
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-         AS t(request_id, attempt_id, state, worker_id, visitor_channel_id, bridge_id, callee_channel_id, callee_kind, callee_endpoint))
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                            $10::int[], $11::timestamptz[])
+         AS t(request_id, attempt_id, state, worker_id, visitor_channel_id, bridge_id, callee_channel_id, callee_kind, callee_endpoint,
+              expect_attempts, due_by))
      , upd AS (
        UPDATE callback_requests r SET status = 'dialing', status_reason = NULL, updated_at = now(), attempt_count = r.attempt_count + 1
          FROM t WHERE r.id = t.request_id AND r.status IN ('queued', 'scheduled')
+          AND (t.expect_attempts IS NULL OR r.attempt_count = t.expect_attempts)
+          AND (t.due_by IS NULL OR r.next_attempt_at IS NULL OR r.next_attempt_at <= t.due_by)
         RETURNING r.id, r.attempt_count, t.attempt_id, (SELECT o.status FROM callback_requests o WHERE o.id = r.id) AS old_status)
      , hist AS (INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT id, old_status, 'dialing', NULL FROM upd)
      , ins AS (
@@ -63,7 +76,7 @@ export async function claimAttempts(db: Queryable, as: readonly NewAttempt[]): P
      , tr AS (INSERT INTO attempt_transitions (attempt_id, from_state, event, to_state) SELECT id, NULL, 'dial', state FROM ins)
      SELECT attempt_id, attempt_count FROM upd`,
     values: [col('requestId'), col('id'), col('state'), col('workerId'), col('visitorChannelId'), col('bridgeId'), col('calleeChannelId'),
-      col('calleeKind'), col('calleeEndpoint')],
+      col('calleeKind'), col('calleeEndpoint'), as.map((a) => a.expectAttempts ?? null), as.map((a) => a.dueBy ?? null)],
   });
   for (const r of rows) claimed.set(r.attempt_id, r.attempt_count);
   return claimed;
@@ -159,4 +172,27 @@ export async function transferLiveAttempts(db: Queryable, from: string, to: stri
 export async function listTransitions(db: Queryable, attemptId: string): Promise<{ from: string | null; event: string; to: string }[]> {
   const { rows } = await db.query(`SELECT from_state, event, to_state FROM attempt_transitions WHERE attempt_id = $1 ORDER BY id`, [attemptId]);
   return rows.map((r) => ({ from: r.from_state, event: r.event, to: r.to_state }));
+}
+
+export interface AttemptDetail {
+  id: string; n: number; state: string; outcome: string | null; cause: number | null; causeTxt: string | null;
+  calleeKind: string | null; calleeEndpoint: string | null;
+  startedAt: Date; answeredAt: Date | null; calleeAnsweredAt: Date | null; endedAt: Date | null;
+  transitions: { from: string | null; event: string; to: string; at: Date }[];
+}
+
+/** Every attempt of a request, in order, each with its state transitions (the portal's request page). */
+export async function listAttemptDetails(db: Queryable, requestId: string): Promise<AttemptDetail[]> {
+  const { rows } = await db.query(
+    `SELECT a.id, a.n, a.state, a.outcome, a.cause, a.cause_txt, a.callee_kind, a.callee_endpoint,
+            a.started_at, a.answered_at, a.callee_answered_at, a.ended_at,
+            coalesce((SELECT json_agg(json_build_object('from', t.from_state, 'event', t.event, 'to', t.to_state, 'at', t.at) ORDER BY t.id)
+                        FROM attempt_transitions t WHERE t.attempt_id = a.id), '[]') AS transitions
+       FROM call_attempts a WHERE a.request_id = $1 ORDER BY a.n`, [requestId]);
+  return rows.map((r) => ({
+    id: r.id, n: r.n, state: r.state, outcome: r.outcome, cause: r.cause, causeTxt: r.cause_txt,
+    calleeKind: r.callee_kind, calleeEndpoint: r.callee_endpoint, startedAt: r.started_at, answeredAt: r.answered_at,
+    calleeAnsweredAt: r.callee_answered_at, endedAt: r.ended_at,
+    transitions: (r.transitions as { from: string | null; event: string; to: string; at: string }[]).map((t) => ({ ...t, at: new Date(t.at) })),
+  }));
 }

@@ -9,10 +9,12 @@ import { startMetricsServer } from '../observability/metrics-server.ts';
 import { startOutboxRelay } from '../callbacks/outbox-relay.ts';
 import { createAgentWorker } from '../agents/agent-worker.ts';
 import { Dialer, trunkEndpoint, type DialerDeps } from './dialer.ts';
-import { startRecovery } from './recovery.ts';
+import { startRecovery, STRANDED_GRACE_MS } from './recovery.ts';
 import { gateOnSocket } from './socket-gate.ts';
 import { startTakeover } from './takeover.ts';
+import { startLiveness } from './worker-liveness.ts';
 import { startScheduleRecovery } from '../schedule/schedule-recovery.ts';
+import { jobStep } from '../queue/callback-queue.ts';
 import { addToDoNotCall } from '../policy/do-not-call.repository.ts';
 import { VerificationCaller } from '../verification/verification-caller.ts';
 import { operatorDestinations } from '../policy/destination-policy.ts';
@@ -79,16 +81,28 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   await agentSide.attach(dialer, port, ami);
   // Calls a previous run of this worker left in flight are settled with Asterisk before new jobs are taken,
   // and again after every ARI reconnect (src/calls/recovery.ts).
-  const recovery = startRecovery({ pool: c.pool, port, dialer, workerId: config.WORKER_ID, log }, { intervalMs: config.RECONCILE_INTERVAL_MS });
+  // A request left in flight after its attempts ended is settled once the worker that ended them has stopped
+  // retrying its move (CALL_WRITE_RETRY_SEC); a call whose state could not be stored is rebuilt at once.
+  const recovery = startRecovery({ pool: c.pool, port, dialer, workerId: config.WORKER_ID, log }, {
+    intervalMs: config.RECONCILE_INTERVAL_MS, strandedGraceMs: Math.max(STRANDED_GRACE_MS, config.CALL_WRITE_RETRY_SEC * 1000 + 15_000),
+  });
+  dialer.onHandedToRecovery = () => void recovery.runOnce();
   await Promise.race([recovery.ready, new Promise((r) => setTimeout(r, 10_000).unref())]);
   const scheduled = startScheduleRecovery({ pool: c.pool, queue: c.queue, log, intervalMs: config.SCHEDULE_RECOVERY_INTERVAL_MS, graceMs: config.SCHEDULE_RECOVERY_GRACE_MS });
+  // Liveness for takeover lives in PostgreSQL (worker-liveness.ts), beating several times per takeover delay.
+  const liveness = startLiveness({
+    db: c.pool, workerId: config.WORKER_ID, log,
+    intervalMs: Math.min(5000, Math.max(200, Math.floor((config.TAKEOVER_AFTER_SEC * 1000) / 4) || 5000)),
+  });
+  await liveness.ready;
   const takeover = startTakeover({
-    pool: c.pool, redis: c.redis, prefix: config.REDIS_PREFIX, port, dialer, workerId: config.WORKER_ID, log,
+    pool: c.pool, port, dialer, workerId: config.WORKER_ID, log, liveness,
     afterMs: config.TAKEOVER_AFTER_SEC * 1000, intervalMs: config.TAKEOVER_INTERVAL_MS,
   });
   const relay = startOutboxRelay({ pool: c.pool, queue: c.queue, log, intervalMs: config.OUTBOX_INTERVAL_MS });
   void c.queue.queue.process(config.WORKER_CONCURRENCY, async (job) => {
-    const result = await dialer.startAttempt(job.data.requestId);
+    // Each job names the step it is for: a stale one (redelivered after a restart) or an early one never dials.
+    const result = await dialer.startAttempt(job.data.requestId, jobStep(job));
     return { result };
   });
   // Phone verification calls (issue 3): their own queue and channel ids, on the same ARI connection.
@@ -129,6 +143,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
       await verifications.close();
       await verifier.stop();
       recovery.stop();
+      await liveness.stop();
       await port.close();
       agentSide.stop();
       accounting.stop();

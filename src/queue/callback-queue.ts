@@ -2,7 +2,24 @@ import Bull from 'bull';
 import { Redis } from 'ioredis';
 import { createRedis } from './redis.ts';
 
-export interface CallbackJob { requestId: string }
+/**
+ * What a job is for: the request, the attempts it had when the job was made (the step: 0 = first call, n = the
+ * retry after attempt n) and when that step is due (epoch ms). The claim refuses a job whose step is past (a
+ * stalled job Bull redelivers after a restart, a job id pruned and added again from a stale listing) and
+ * re-delays one that fires before the request's next_attempt_at, so retries keep their back-off and hours.
+ * Jobs made before the step was carried have only `requestId`; their id names the step (jobIdFor).
+ */
+export interface CallbackJob { requestId: string; attempt?: number; dueAt?: number }
+
+/** A job's step, from its data or else its id; `attempt` null when neither names one (agent wake-ups: any step). */
+export function jobStep(job: { id?: string | number; data: CallbackJob }): { attempt: number | null; dueAt: number | null } {
+  const dueAt = typeof job.data.dueAt === 'number' ? job.data.dueAt : null;
+  if (typeof job.data.attempt === 'number') return { attempt: job.data.attempt, dueAt };
+  const id = String(job.id ?? '');
+  if (id === job.data.requestId) return { attempt: 0, dueAt };
+  const m = /^[0-9a-f-]{36}:(\d+)$/.exec(id);
+  return { attempt: m ? Number(m[1]) : null, dueAt };
+}
 
 export const CALLBACK_QUEUE = 'callbacks';
 
@@ -16,6 +33,8 @@ export interface CallbackQueue {
   /** Redis connection used for commands (not the blocking ones), exposed for readiness checks. */
   client: Redis;
   enqueue(requestId: string, opts?: { delayMs?: number; attempt?: number; timeoutMs?: number }): Promise<void>;
+  /** A job that fired before its step was due, added again for the due time (its own id: the early one is still active). */
+  redelay(job: { requestId: string; attempt: number | null }, dueAt: number): Promise<void>;
   ready(): boolean;
   close(): Promise<void>;
 }
@@ -45,8 +64,15 @@ export function createCallbackQueue(redisUrl: string, prefix: string): CallbackQ
     ready: () => client.status === 'ready',
     async enqueue(requestId, opts = {}) {
       if (client.status !== 'ready') throw new Error('redis not ready');
-      const add = queue.add({ requestId }, { jobId: jobIdFor(requestId, opts.attempt), delay: Math.max(0, opts.delayMs ?? 0) });
+      const delay = Math.max(0, opts.delayMs ?? 0);
+      const attempt = opts.attempt ?? 0;
+      const add = queue.add({ requestId, attempt, dueAt: Date.now() + delay }, { jobId: jobIdFor(requestId, attempt), delay });
       await withTimeout(add, opts.timeoutMs ?? 1000);
+    },
+    async redelay(job, dueAt) {
+      const data: CallbackJob = { requestId: job.requestId, dueAt, ...(job.attempt === null ? {} : { attempt: job.attempt }) };
+      const base = job.attempt === null ? `${job.requestId}:any` : jobIdFor(job.requestId, job.attempt);
+      await withTimeout(queue.add(data, { jobId: `${base}@${dueAt}`, delay: Math.max(0, dueAt - Date.now()) }), 1000);
     },
     async close() {
       await queue.close().catch(() => {});

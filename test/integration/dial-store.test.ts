@@ -105,3 +105,17 @@ test('transitions of many calls in one statement; moves of many requests, each o
   t.true(reqs.every((r) => r.finished_at instanceof Date));
   t.deepEqual((await listStatusHistory(pool, r2)).map((h) => [h.from, h.to, h.reason]), [['queued', 'dialing', null], ['dialing', 'failed', 'visitor busy']]);
 });
+
+test('a claim for a queue job holds the request to the job\'s step: a stale step or a step not yet due claims nothing', async (t) => {
+  const store = createDialStore(pool);
+  const r = await newRequest({ status: 'scheduled' });
+  await pool.query(`UPDATE callback_requests SET attempt_count = 1, next_attempt_at = now() + interval '5 seconds' WHERE id = $1`, [r]);
+  const now = Date.now();
+  const [stale, early] = [attempt(r), attempt(r)];
+  t.is(await store.claim({ ...stale, expectAttempts: 0, dueBy: new Date(now + 10_000) }), null, 'a job for the first call, after one attempt');
+  t.is(await store.claim({ ...early, expectAttempts: 1, dueBy: new Date(now) }), null, 'the retry\'s job, 5 s before it is due');
+  const { rows: [before] } = await pool.query(`SELECT status, attempt_count FROM callback_requests WHERE id = $1`, [r]);
+  t.like(before, { status: 'scheduled', attempt_count: 1 });
+  t.is((await pool.query(`SELECT 1 FROM call_attempts WHERE request_id = $1`, [r])).rowCount, 0);
+  t.is(await store.claim({ ...attempt(r), expectAttempts: 1, dueBy: new Date(now + 6000) }), 2, 'the retry\'s job once due');
+});
