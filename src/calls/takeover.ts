@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import type { Pool } from '../db/pool.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
-import { readHeartbeats } from '../observability/worker-heartbeat.ts';
+import { beatAges, type Liveness } from './worker-liveness.ts';
 import { listWorkersWithLiveAttempts, transferLiveAttempts } from './attempt.repository.ts';
 import { callIds } from './call-ids.ts';
 import type { CallState } from './call-state.ts';
@@ -12,8 +11,11 @@ import { storedCallee } from './recovery.ts';
 /**
  * Takeover of calls left by a worker that is gone for good (its host replaced, its WORKER_ID changed): without
  * it their requests would stay `dialing` forever, since only a worker of the same id re-adopts calls
- * (recovery.ts). Every worker checks now and then for workers with attempts in flight and no heartbeat
- * (observability/worker-heartbeat.ts) for `afterMs`; it moves their attempts to itself in one statement, so
+ * (recovery.ts). Every worker checks now and then for workers with attempts in flight and no heartbeat in
+ * PostgreSQL (worker-liveness.ts) for `afterMs`. Liveness is never read from Redis: Redis losing its data
+ * (a restart without persistence) would make every living worker look dead. And a worker judges others only
+ * after it has itself been beating without a gap for `afterMs`: after a PostgreSQL outage every beat is old,
+ * and the living workers get a full delay to write theirs. It moves a dead worker's attempts to itself in one statement, so
  * two workers never take the same attempt, and ends each as `lost`: legs still up are hung up, the bridge is
  * destroyed, and the retry policy decides (a call already connected counts as answered). Connected calls are
  * hung up too: no worker sees their events any more (they go to the dead worker's Stasis app), so nothing
@@ -21,31 +23,35 @@ import { storedCallee } from './recovery.ts';
  * that a restarting worker gets there first.
  */
 
-/** Workers whose calls are to be taken over: no heartbeat for `afterMs` (or none at all, for calls that old). */
+/**
+ * Workers whose calls are to be taken over: no heartbeat for `afterMs` (or none on record, for calls that
+ * old), and only once this worker has watched for `afterMs` itself (`watchedMs`), else nobody is.
+ */
 export function deadWorkers(
   live: readonly { workerId: string; oldestStartedAt: Date }[],
-  beats: ReadonlyMap<string, number>,
+  beatAgeMs: ReadonlyMap<string, number>,
   now: number,
   afterMs: number,
+  watchedMs: number,
 ): string[] {
-  return live.filter((w) => {
-    const beat = beats.get(w.workerId);
-    return (beat ?? w.oldestStartedAt.getTime()) < now - afterMs;
-  }).map((w) => w.workerId).sort();
+  if (watchedMs < afterMs) return [];
+  return live.filter((w) => (beatAgeMs.get(w.workerId) ?? now - w.oldestStartedAt.getTime()) > afterMs)
+    .map((w) => w.workerId).sort();
 }
 
 export interface TakeoverDeps {
-  pool: Pool; redis: Redis; prefix: string; port: TelephonyPort; dialer: Dialer; workerId: string; log: Logger;
+  pool: Pool; port: TelephonyPort; dialer: Dialer; workerId: string; log: Logger;
   afterMs: number;
+  /** This worker's own heartbeat (how long it has seen PostgreSQL without a gap). */
+  liveness: Pick<Liveness, 'watchedMs'>;
 }
 
 /** One pass; returns how many attempts this worker took over. */
 export async function takeOverOnce(d: TakeoverDeps): Promise<number> {
   const live = await listWorkersWithLiveAttempts(d.pool, d.workerId);
   if (live.length === 0) return 0;
-  // Without Redis nobody's heartbeat can be read: taking over then could end a living worker's calls.
-  const beats = new Map((await readHeartbeats(d.redis, d.prefix)).map((b) => [b.workerId, Date.parse(b.at)]));
-  const dead = deadWorkers(live, beats, Date.now(), d.afterMs);
+  const ages = await beatAges(d.pool, live.map((w) => w.workerId));
+  const dead = deadWorkers(live, ages, Date.now(), d.afterMs, d.liveness.watchedMs());
   let taken = 0;
   for (const gone of dead) {
     const attempts = await transferLiveAttempts(d.pool, gone, d.workerId);
