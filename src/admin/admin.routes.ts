@@ -27,6 +27,7 @@ import { searchSubscribers, subscriberHosts } from './subscriber-admin.repositor
 import { setSubscriberStatus } from '../subscribers/subscriber.repository.ts';
 import { systemStatus } from './system-status.service.ts';
 import { boundedRange, parseDay } from '../validation/dates.ts';
+import { phoneOverrideView } from './phone-override.ts';
 
 export interface AdminDeps {
   pool: Pool; redis: Redis; queue: CallbackQueue; subscribers: SubscriberCache; render: Render; log: Logger;
@@ -148,9 +149,11 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
   };
 
   async function subscriberPage(ctx: AppContext, s: Subscriber, extra: Record<string, unknown> = {}) {
-    const [statements, plan, plans, hosts] = await Promise.all([statementsFor(deps.pool, s), planForSubscriber(deps.pool, s.id), listPlans(deps.pool), subscriberHosts(deps.pool, s.id)]);
+    const [statements, plan, plans, hosts, phones] = await Promise.all([
+      statementsFor(deps.pool, s), planForSubscriber(deps.pool, s.id), listPlans(deps.pool), subscriberHosts(deps.pool, s.id), phoneOverrideView(deps.pool, s),
+    ]);
     page(ctx, deps, 'admin/subscriber', {
-      title: s.name, s, hosts, statements: statements.map((x) => statementView(x, deps.currency)),
+      title: s.name, s, hosts, statements: statements.map((x) => statementView(x, deps.currency)), phones: phones.phones, audit: phones.audit,
       plans: plans.map((p) => ({ ...p, selected: p.id === plan?.id, fee: formatCents(p.monthlyFeeCents) })),
       suspended: s.status === 'suspended', ...extra,
     });

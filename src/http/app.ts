@@ -14,6 +14,7 @@ import { requestContext } from './middleware/request-context.ts';
 import { clientIp } from './middleware/client-ip.ts';
 import { createStreamLimits } from './stream-limits.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
+import { favicon } from './middleware/favicon.ts';
 import { bodyGuard, parseBody, requestLineGuard } from './middleware/input-guard.ts';
 import { callbacksApiRoutes } from './routes/callbacks-api.routes.ts';
 import { hostedFormRoutes } from './routes/hosted-form.routes.ts';
@@ -30,6 +31,7 @@ import { publicApiCors } from '../widget/cors.ts';
 import { metricsRoutes } from '../observability/metrics.routes.ts';
 import { adminAuthRoutes, adminRoutes, type AdminDeps } from '../admin/admin.routes.ts';
 import { adminQueuesMiddleware } from '../admin/bull-board.ts';
+import { phoneOverrideRoutes } from '../admin/phone-override.ts';
 import { portalReportsRoutes } from '../reports/portal-reports.routes.ts';
 import { portalUsageRoutes } from '../accounting/portal-usage.routes.ts';
 import { portalRequestPageRoutes } from '../portal/request-page.routes.ts';
@@ -80,6 +82,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   // Method, percent-encoding and control characters of the request line, refused once here (input-guard.ts).
   app.use(requestLineGuard());
   app.use(mount('/static', serve(PUBLIC_DIR, { maxage: 3600_000 })));
+  app.use(favicon(PUBLIC_DIR));
   // 64 KB is far above any real call-back request and keeps floods of large bodies cheap to refuse.
   app.use(parseBody({ enableTypes: ['json', 'form'], jsonLimit: '64kb', formLimit: '64kb', strict: true }));
   app.use(bodyGuard());
@@ -146,6 +149,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     portalRequestPageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
     adminAuthRoutes(adminDeps),
     adminRoutes(adminDeps),
+    phoneOverrideRoutes({ pool: c.pool, subscribers: c.subscribers, log: c.log }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   return app;
