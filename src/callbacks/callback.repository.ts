@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.ts';
 import { isUuid } from '../validation/ids.ts';
-import type { AttemptView, CallbackRequest, RequestStatus } from './callback.types.ts';
+import type { AttemptOutcome, AttemptView, CallbackRequest, RequestStatus } from './callback.types.ts';
 
 // Owner of callback_requests and request_status_history.
 
@@ -110,6 +110,38 @@ export async function listOverdueQueued(db: Queryable, graceMs: number, limit: n
   return rows.map((r) => ({ id: r.id, attemptCount: r.attempt_count }));
 }
 
+/** A request still `dialing`/`connected` whose attempts have all ended, with how its last attempt ended. */
+export interface StrandedRequest {
+  id: string;
+  attemptId: string;
+  outcome: AttemptOutcome | null;
+  cause: number | null;
+  causeTxt: string | null;
+  /** The attempt was agent-first (its first state `offered`) and never reached the visitor's leg. */
+  visitorNeverDialed: boolean;
+}
+
+/**
+ * Requests left `dialing`/`connected` although their attempts have all ended, the last more than `graceMs` ago:
+ * the move that follows an attempt's end never happened (the worker died, or PostgreSQL failed, in between).
+ * Oldest first. Uses callback_requests_open_idx and call_attempts' (request_id, n).
+ */
+export async function listStrandedRequests(db: Queryable, graceMs: number, limit: number): Promise<StrandedRequest[]> {
+  const { rows } = await db.query(
+    `SELECT r.id, a.id AS attempt_id, a.outcome, a.cause, a.cause_txt,
+            (EXISTS (SELECT 1 FROM attempt_transitions t WHERE t.attempt_id = a.id AND t.from_state IS NULL AND t.to_state = 'offered')
+             AND NOT EXISTS (SELECT 1 FROM attempt_transitions t WHERE t.attempt_id = a.id AND t.to_state = 'visitor_ringing')) AS visitor_never_dialed
+       FROM callback_requests r
+       CROSS JOIN LATERAL (SELECT * FROM call_attempts a WHERE a.request_id = r.id ORDER BY a.n DESC LIMIT 1) a
+      WHERE r.status IN ('dialing', 'connected')
+        AND a.ended_at < now() - make_interval(secs => $1::double precision / 1000)
+        AND NOT EXISTS (SELECT 1 FROM call_attempts l WHERE l.request_id = r.id AND l.ended_at IS NULL)
+      ORDER BY a.ended_at LIMIT $2`, [graceMs, limit]);
+  return rows.map((r) => ({
+    id: r.id, attemptId: r.attempt_id, outcome: r.outcome, cause: r.cause, causeTxt: r.cause_txt, visitorNeverDialed: r.visitor_never_dialed === true,
+  }));
+}
+
 export async function findRequest(db: Queryable, id: string): Promise<CallbackRequest | null> {
   if (!isUuid(id)) return null;
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM callback_requests WHERE id = $1`, [id]);
@@ -149,9 +181,9 @@ export async function transitionRequest(
 
 export async function listAttemptViews(db: Queryable, requestId: string): Promise<AttemptView[]> {
   const { rows } = await db.query(
-    `SELECT n, outcome, cause, cause_txt, started_at, answered_at, ended_at FROM call_attempts WHERE request_id = $1 ORDER BY n`,
+    `SELECT n, state, outcome, cause, cause_txt, started_at, answered_at, ended_at FROM call_attempts WHERE request_id = $1 ORDER BY n`,
     [requestId]);
-  return rows.map((r) => ({ n: r.n, outcome: r.outcome, cause: r.cause, causeTxt: r.cause_txt, startedAt: r.started_at, answeredAt: r.answered_at, endedAt: r.ended_at }));
+  return rows.map((r) => ({ n: r.n, state: r.state, outcome: r.outcome, cause: r.cause, causeTxt: r.cause_txt, startedAt: r.started_at, answeredAt: r.answered_at, endedAt: r.ended_at }));
 }
 
 export async function listStatusHistory(db: Queryable, requestId: string): Promise<{ from: string | null; to: string; reason: string | null; at: Date }[]> {
@@ -164,14 +196,14 @@ export interface RequestListFilter { status?: RequestStatus; from?: Date; to?: D
 
 export interface RequestListRow {
   id: string; status: RequestStatus; statusReason: string | null; phoneE164: string; visitorName: string | null;
-  departmentName: string | null; pageUrl: string | null; source: string; attemptCount: number;
+  departmentName: string | null; pageUrl: string | null; source: string; attemptCount: number; message: string | null;
   lastOutcome: string | null; createdAt: Date; scheduledAt: Date | null; finishedAt: Date | null;
 }
 
 /** One subscriber's requests, newest first (portal). Always scoped by subscriber: there is no unscoped variant. */
 export async function listRequestsForSubscriber(db: Queryable, subscriberId: string, f: RequestListFilter = {}): Promise<RequestListRow[]> {
   const { rows } = await db.query(
-    `SELECT r.id, r.status, r.status_reason, r.phone_e164, r.visitor_name, d.name AS department_name, r.page_url, r.source,
+    `SELECT r.id, r.status, r.status_reason, r.phone_e164, r.visitor_name, d.name AS department_name, r.page_url, r.source, r.message,
             r.attempt_count, r.created_at, r.scheduled_at, r.finished_at,
             (SELECT a.outcome FROM call_attempts a WHERE a.request_id = r.id ORDER BY a.n DESC LIMIT 1) AS last_outcome
        FROM callback_requests r LEFT JOIN departments d ON d.id = r.department_id
@@ -184,7 +216,7 @@ export async function listRequestsForSubscriber(db: Queryable, subscriberId: str
     [subscriberId, f.status ?? null, f.from ?? null, f.to ?? null, f.before ?? null, Math.min(Math.max(f.limit ?? 50, 1), 500)]);
   return rows.map((r) => ({
     id: r.id, status: r.status, statusReason: r.status_reason, phoneE164: r.phone_e164, visitorName: r.visitor_name,
-    departmentName: r.department_name, pageUrl: r.page_url, source: r.source, attemptCount: r.attempt_count,
+    departmentName: r.department_name, pageUrl: r.page_url, source: r.source, attemptCount: r.attempt_count, message: r.message,
     lastOutcome: r.last_outcome, createdAt: r.created_at, scheduledAt: r.scheduled_at, finishedAt: r.finished_at,
   }));
 }
@@ -308,4 +340,16 @@ export async function moveRequests(db: Queryable, moves: readonly RequestMove[])
     values: [moves.map((m) => m.id), moves.map((m) => m.from.join(',')), moves.map((m) => m.to), moves.map((m) => m.reason)],
   });
   return new Set(rows.map((r) => r.id as string));
+}
+
+/**
+ * One request with its department's name, only if it belongs to this subscriber (the portal's request page):
+ * another subscriber's id reads as no request at all.
+ */
+export async function findRequestOfSubscriber(db: Queryable, subscriberId: string, id: string): Promise<(CallbackRequest & { departmentName: string | null }) | null> {
+  if (!isUuid(id)) return null;
+  const { rows } = await db.query(
+    `SELECT r.*, (SELECT d.name FROM departments d WHERE d.id = r.department_id) AS department_name
+       FROM (SELECT ${COLUMNS} FROM callback_requests WHERE id = $1 AND subscriber_id = $2) r`, [id, subscriberId]);
+  return rows[0] ? { ...toRequest(rows[0]), departmentName: rows[0].department_name } : null;
 }

@@ -32,6 +32,8 @@ export interface CallbackRequest {
 
 export interface AttemptView {
   n: number;
+  /** the call's state machine state (src/calls/call-state.ts, agent-first-state.ts) */
+  state?: string;
   outcome: AttemptOutcome | null;
   cause: number | null;
   causeTxt: string | null;

@@ -14,10 +14,30 @@ export interface StatusView {
   finishedAt: string | null;
   /** While queued: about how long until the phone rings, from the subscriber's recent waits; null when unknown. */
   estimatedWaitSec: number | null;
+  /** What is happening right now, in the visitor's terms (see stageOf). */
+  stage: Stage;
   attempts: { n: number; outcome: string | null; cause: number | null; causeText: string | null; startedAt: string; answeredAt: string | null; endedAt: string | null }[];
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * The visitor's view of a request: `finding` while an agent is being offered the call or rung (agent-first: the
+ * visitor's phone is not ringing yet), `calling` while the visitor's phone rings, `connecting` once the visitor
+ * answered and the other side is being rung, `connected` while bridged; otherwise the request's status.
+ */
+export type Stage = 'queued' | 'scheduled' | 'finding' | 'calling' | 'connecting' | 'connected' | 'completed' | 'failed' | 'expired' | 'canceled';
+
+/** Pure: the stage from the request's status and the state of its attempt in flight, if any. */
+export function stageOf(status: string, attemptState: string | null | undefined): Stage {
+  if (status !== 'dialing') return status as Stage;
+  switch (attemptState) {
+    case 'offered': case 'agent_ringing': return 'finding';
+    case 'visitor_confirming': case 'callee_ringing': case 'callee_whisper': return 'connecting';
+    case 'connected': return 'connected';
+    default: return 'calling';
+  }
+}
 
 /**
  * Seconds left of the typical wait (minutes) for a request queued since `createdAt`. Once the typical wait has
@@ -37,6 +57,7 @@ export function toStatusView(r: CallbackRequest, attempts: AttemptView[], typica
     createdAt: r.createdAt.toISOString(),
     finishedAt: iso(r.finishedAt),
     estimatedWaitSec: r.status === 'queued' && attempts.length === 0 ? remainingWaitSec(typicalWaitMin, r.createdAt, now) : null,
+    stage: stageOf(r.status, attempts.findLast((a) => !a.endedAt)?.state),
     attempts: attempts.map((a) => ({
       n: a.n, outcome: a.outcome, cause: a.cause, causeText: a.causeTxt,
       startedAt: a.startedAt.toISOString(), answeredAt: iso(a.answeredAt), endedAt: iso(a.endedAt),
@@ -58,11 +79,19 @@ export async function getStatus(pool: Pool, id: string, token: unknown, waits?: 
   return { request, view: toStatusView(request, attempts, typical) };
 }
 
-export const STATUS_TEXT: Record<string, string> = {
+/** Headline and sentence per stage, as the status page shows them (public/callback-status.js has the same words). */
+export const STAGE_LABEL: Record<Stage, string> = {
+  queued: 'Waiting', scheduled: 'Scheduled', finding: 'Finding someone', calling: 'Calling you', connecting: 'Connecting',
+  connected: 'Connected', completed: 'Completed', failed: 'Not reached', expired: 'Expired', canceled: 'Canceled',
+};
+
+export const STATUS_TEXT: Record<Stage, string> = {
   queued: 'We will call you in a moment.',
   scheduled: 'We will call you at the time shown.',
-  dialing: 'Calling you now…',
-  connected: 'You are connected.',
+  finding: 'Finding someone to take your call…',
+  calling: 'Calling you now…',
+  connecting: 'You answered. Connecting you…',
+  connected: 'Connected. You are talking now.',
   completed: 'The call took place. Thank you!',
   failed: 'We could not reach you.',
   expired: 'The request expired before we could reach you.',

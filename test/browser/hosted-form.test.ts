@@ -13,7 +13,8 @@ test.before(async () => {
 test.after.always(async () => { await browser?.close(); await s?.close(); });
 
 test('a visitor uses the demo page and hosted form, and watches the call end on the status page', async (t) => {
-  const page = await browser.newPage();
+  // A visitor in Tokyo: the status page's times are in the visitor's zone, whatever the server's.
+  const page = await browser.newPage({ locale: 'en-US', timezoneId: 'Asia/Tokyo' });
   await page.goto(`${s.base}/`);
   await page.getByRole('link', { name: 'Ask for a call-back' }).click();
   await page.waitForURL(/\/c\/demo/);
@@ -30,9 +31,26 @@ test('a visitor uses the demo page and hosted form, and watches the call end on 
   await page.getByLabel(/I agree/).check();
   await page.getByRole('button', { name: 'Call me back' }).click();
   await page.waitForURL(/\/c\/demo\/status\//);
-  // The page reloads itself on every event of the status stream until the call has ended.
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'completed', undefined, { timeout: 30000 });
-  t.regex((await page.locator('#attempts tbody').textContent())!, /answered/);
+  // The page redraws itself from every event of the status stream, through each stage, until the call has ended.
+  await page.evaluate(() => {
+    const seen: string[] = ((window as any).__stages = [document.getElementById('status-card')!.dataset.stage!]);
+    new MutationObserver(() => { const s = document.getElementById('status-card')!.dataset.stage!; if (seen[seen.length - 1] !== s) seen.push(s); })
+      .observe(document.getElementById('status-card')!, { attributes: true, attributeFilter: ['data-stage'] });
+  });
+  await page.waitForFunction(() => document.getElementById('status-card')?.dataset.stage === 'completed', undefined, { timeout: 30000 });
+  const stages: string[] = await page.evaluate(() => (window as any).__stages);
+  t.log(stages.join(' → '));
+  t.true(stages.indexOf('connected') > 0, 'the page showed the visitor connected while bridged');
+  t.true(stages.indexOf('connected') > Math.max(stages.indexOf('calling'), stages.indexOf('connecting')));
+  t.is(await page.locator('#status').textContent(), 'Completed');
+  t.regex((await page.locator('#attempts tbody').textContent())!, /Answered/);
+  // Times in the visitor's zone, in words: never a raw ISO string.
+  const started = (await page.locator('#attempts tbody time').first().textContent())!;
+  const { rows: [first] } = await s.c.pool.query(`SELECT a.started_at FROM call_attempts a JOIN callback_requests r ON r.id = a.request_id WHERE r.phone_e164 = '+12025550184' ORDER BY a.n LIMIT 1`);
+  const tokyo = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo', hour: 'numeric', minute: '2-digit' }).format(first.started_at);
+  t.regex(started, /^(today|yesterday) at /);
+  t.true(started.endsWith(tokyo), `${started} is ${tokyo} in Tokyo`);
+  t.notRegex((await page.locator('#status-card').textContent())!, /\d{4}-\d{2}-\d{2}T/);
   mkdirSync('test-artifacts', { recursive: true });
   await page.screenshot({ path: 'test-artifacts/hosted-status.png', fullPage: true });
   const { rows } = await s.c.pool.query(`SELECT r.status, r.page_url, d.name AS department FROM callback_requests r JOIN departments d ON d.id = r.department_id WHERE r.phone_e164 = '+12025550184'`);
@@ -48,12 +66,14 @@ test('a visitor cancels a scheduled call-back from the status page', async (t) =
   });
   const created = await r.json();
   t.is(created.status, 'scheduled');
-  const page = await browser.newPage();
+  const page = await browser.newPage({ locale: 'en-US' });
   page.on('dialog', (d) => void d.accept());
   await page.goto(`${s.base}/c/demo/status/${created.id}?token=${encodeURIComponent(created.statusToken)}`);
-  t.is(await page.locator('#status').textContent(), 'scheduled');
+  t.is(await page.locator('#status').textContent(), 'Scheduled');
+  t.regex((await page.locator('#scheduled-at').textContent())!, /^(today|tomorrow) at \d{1,2}:\d{2}\s?[AP]M$/);
   await page.getByRole('button', { name: 'Cancel this call-back' }).click();
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'canceled');
+  await page.waitForFunction(() => document.getElementById('status-card')?.dataset.stage === 'canceled');
+  t.is(await page.locator('#status').textContent(), 'Canceled');
   const { rows } = await s.c.pool.query('SELECT status FROM callback_requests WHERE id = $1', [created.id]);
   t.is(rows[0].status, 'canceled');
   t.is(s.sim.originates().filter((o: any) => o.endpoint === 'PJSIP/12025550185@carrier').length, 0);

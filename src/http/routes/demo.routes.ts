@@ -3,7 +3,6 @@ import type { SubscriberCache } from '../../subscribers/subscriber-cache.ts';
 import type { Render } from '../views.ts';
 import type { AppState } from '../context.ts';
 
-/** The demo's stand-in for a subscriber's web site: the home page links to the demo subscriber's form. */
 export interface DemoLimits {
   enabled: boolean;
   numbersPerVisitor: { points: number; seconds: number };
@@ -12,13 +11,14 @@ export interface DemoLimits {
 
 /** The limits as the demo page states them, so a visitor trying each simulated phone knows how many tries it has. */
 export function demoLimitsText(l: DemoLimits): string {
-  const per = (r: { points: number; seconds: number }) => `${r.points} per ${r.seconds % 3600 === 0 ? `${r.seconds / 3600 === 1 ? '' : `${r.seconds / 3600} `}hour${r.seconds / 3600 === 1 ? '' : 's'}` : `${Math.round(r.seconds / 60)} min`}`;
-  const calls = l.callsPerNumber ? `; one number is rung at most ${per(l.callsPerNumber)}` : '';
+  const span = (sec: number) => sec % 3600 === 0 ? (sec === 3600 ? 'hour' : `${sec / 3600} hours`) : `${Math.round(sec / 60)} min`;
+  const calls = l.callsPerNumber ? `; one number is rung at most ${l.callsPerNumber.points} times per ${span(l.callsPerNumber.seconds)}` : '';
   if (!l.enabled) return `Rate limits are off on this server${calls}.`;
-  return `This server lets one browser ask for ${per(l.numbersPerVisitor)} different numbers${calls}. `
+  return `This server lets one browser ask for ${l.numbersPerVisitor.points} different numbers per ${span(l.numbersPerVisitor.seconds)}${calls}. `
     + 'The demo (npm start) raises these limits so you can try every behaviour above; set LIMIT_NUMBERS_PER_VISITOR and LIMIT_CALLS_PER_NUMBER_HOUR to try the real ones.';
 }
 
+/** The demo's stand-in for a subscriber's web site: the home page links to the demo subscriber's form. */
 export function demoRoutes(deps: { subscribers: SubscriberCache; render: Render; limits?: DemoLimits }): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
   router.get('/', async (ctx) => {

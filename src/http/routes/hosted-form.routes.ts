@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import Router from 'koa-router';
 import { AppError, ValidationError } from '../../errors/app-error.ts';
 import type { AcceptService } from '../../callbacks/accept.service.ts';
-import { getStatus, STATUS_TEXT } from '../../callbacks/status.service.ts';
+import { getStatus } from '../../callbacks/status.service.ts';
+import { statusPageModel } from '../../callbacks/status-page.ts';
 import type { Pool } from '../../db/pool.ts';
 import type { SubscriberCache } from '../../subscribers/subscriber-cache.ts';
 import type { Render } from '../views.ts';
@@ -113,8 +114,7 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     ctx.body = deps.render('callback-status', {
-      title: 'Your call-back', subscriber: entry.subscriber, request: view, attempts: view.attempts, token,
-      statusText: STATUS_TEXT[view.status] ?? '', pending: view.status === 'queued' || view.status === 'scheduled',
+      title: 'Your call-back', subscriber: entry.subscriber, request: view, token, ...statusPageModel(view),
     });
   });
 

@@ -3,6 +3,8 @@ import type { MessageKey } from './i18n.ts';
 /** What the status stream sends (`status` and `attempt` events carry the same view; `attempt` adds `phase`). */
 export interface StatusEvent {
   status: string;
+  /** what is happening now (finding, calling, connecting, connected…), read from the stored call state */
+  stage?: string | null;
   phase?: string | null;
   scheduledAt?: string | null;
   reason?: string | null;
@@ -44,8 +46,10 @@ export function describe(e: StatusEvent, name: string, formatTime: (iso: string)
       return { ...base, step: 'queued', key: retry ? 'retryAt' : 'scheduledAt', vars: { name, when }, cancellable: true };
     }
     case 'dialing':
-      if (e.phase === 'connected') return { ...base, step: 'connected', key: 'connected' };
-      if (e.phase === 'visitor_answered' || e.phase === 'calling_callee') return { ...base, step: 'connecting', key: 'connecting' };
+      // Agent-first: an agent is offered the call and rung before the visitor's phone rings.
+      if (e.stage === 'finding') return { ...base, step: 'queued', key: 'finding' };
+      if (e.stage === 'connected' || e.phase === 'connected') return { ...base, step: 'connected', key: 'connected' };
+      if (e.stage === 'connecting' || e.phase === 'visitor_answered' || e.phase === 'calling_callee') return { ...base, step: 'connecting', key: 'connecting' };
       return { ...base, step: 'calling', key: 'calling' };
     case 'connected':
       return { ...base, step: 'connected', key: 'connected' };
