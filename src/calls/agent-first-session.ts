@@ -6,6 +6,7 @@ import { recordTransition } from './attempt.repository.ts';
 import type { TransitionWriter } from './dial-store.ts';
 import { callIds } from './call-ids.ts';
 import { SerialSession } from './serial-session.ts';
+import { effectError, LegGone } from './effect-failure.ts';
 import type { Outcome } from './call-state.ts';
 import type { SessionTarget } from './call-session.ts';
 import {
@@ -95,7 +96,23 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
     }
     this.state = t.to;
     if (t.offer) this.offer = t.offer;
-    for (const effect of t.effects) await this.perform(effect);
+    for (const effect of t.effects) {
+      if (t.to === 'ended') {
+        // Ending: every hangup is attempted and the end is always reported, even when Asterisk fails.
+        await this.perform(effect).catch((err) => this.log.warn({ err: (err as Error).message, effect: effect.kind }, 'could not clean up after the call'));
+        continue;
+      }
+      try {
+        await this.perform(effect);
+      } catch (err) {
+        const e = effectError(effect.kind, err);
+        // A party hung up meanwhile: its hangup event decides the outcome. Asterisk failing ends the call `failed`
+        // (or back in line before the visitor was called) through the session's abort, with the cause.
+        if (e instanceof LegGone) { this.log.info({ effect: effect.kind, err: e.message }, 'a party hung up during a call step'); return; }
+        throw e;
+      }
+      if (effect.kind === 'connect_visitor') this.ctx.bridged = true;
+    }
     if (from !== t.to) {
       if (t.to === 'agent_ringing') this.hooks.phase('ringing_agent');
       if (t.to === 'visitor_ringing') this.hooks.phase('ringing_visitor');

@@ -8,6 +8,7 @@ import { calleeLegId, callIds, parseCallId, type CallIds } from './call-ids.ts';
 import { SerialSession } from './serial-session.ts';
 import { transition, type CallContext, type CallEvent, type CallState, type Effect, type Outcome } from './call-state.ts';
 import { lostTransition, type LostEvent } from './recovery.ts';
+import { effectError, LegGone } from './effect-failure.ts';
 
 const EFFECT_TIMEOUT_MS = 4000;
 
@@ -73,11 +74,12 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
   constructor(
     readonly target: SessionTarget,
     private readonly settings: SessionSettings,
-    private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger; record?: TransitionWriter },
+    private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger; record?: TransitionWriter; writeRetryMs?: number },
     private readonly hooks: SessionHooks,
   ) {
     super();
     this.record = deps.record ?? ((t) => recordTransition(deps.pool, t));
+    if (deps.writeRetryMs !== undefined) this.writeRetryMs = deps.writeRetryMs;
     this.ids = callIds(target.attemptId);
     this.ctx = { confirm: settings.confirm, confirmKey: settings.confirmKey, optOutKey: settings.optOutKey, whisper: !!settings.whisper?.length, visitorUp: false, calleeUp: false };
     this.log = deps.log.child({ requestId: target.requestId, attemptId: target.attemptId });
@@ -115,6 +117,8 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
     const now = Date.now();
     this.visitorOriginatedAt = now;
     this.calleeOriginatedAt = legs.calleeUp ? now : null;
+    // Stored connected with both legs still up (reconcile keeps only those): bridged as far as we can know.
+    if (state === 'connected') this.ctx.bridged = true;
     if (state === 'connected') this.timer(this.settings.maxCallSec * 1000, { type: 'abort', reason: 'maximum call length reached' });
   }
 
@@ -125,14 +129,15 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
 
   /** Ends the call as lost, hanging up whatever is up (worker shutdown after the grace period). */
   lose(reason: string): Promise<void> {
-    return this.dispatch({ type: 'lost', reason, visitorUp: this.ctx.visitorUp, calleeUp: this.ctx.calleeUp });
+    return this.dispatch({ type: 'lost', reason, visitorUp: this.ctx.visitorUp, calleeUp: this.ctx.calleeUp, bridged: !!this.ctx.bridged });
   }
 
   /**
-   * An effect that failed (Asterisk unreachable as it restarts, a request cut off) is not the visitor hanging up:
-   * the call ends as lost, so a visitor not yet connected is called again by the retry policy.
+   * An effect that failed (Asterisk answering an error or not at all, a request cut off) is not the visitor hanging
+   * up: the call ends as lost, `failed` with the cause ("asterisk error: …") unless the bridge was confirmed, so a
+   * visitor not yet connected is called again by the retry policy.
    */
-  protected abort(reason: string): SessionEvent { return { type: 'lost', reason, visitorUp: this.ctx.visitorUp, calleeUp: this.ctx.calleeUp }; }
+  protected abort(reason: string): SessionEvent { return { type: 'lost', reason, visitorUp: this.ctx.visitorUp, calleeUp: this.ctx.calleeUp, bridged: !!this.ctx.bridged }; }
 
   protected async handle(event: SessionEvent): Promise<void> {
     if (this.ended) return;
@@ -152,7 +157,7 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
       if (next && !this.ended) {
         const channelId = calleeLegId(this.target.attemptId, (parseCallId(this.ids.callee)?.calleeLeg ?? 1) + 1);
         // The attempt names the callee it rings now (stored with the transition), so its records credit who answered.
-        await this.record({ attemptId: this.target.attemptId, from: this.state, event: 'callee.replaced', to: this.state, callee: { channelId, endpoint: next } });
+        await this.durably(() => this.record({ attemptId: this.target.attemptId, from: this.state, event: 'callee.replaced', to: this.state, callee: { channelId, endpoint: next } }));
         this.log.info({ endpoint: next, channelId, why: why.causeTxt }, 'callee replaced; ringing the next one');
         this.target.calleeEndpoint = next;
         this.ids = { ...this.ids, callee: channelId };
@@ -163,17 +168,29 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
     }
     const from = this.state;
     const t = event.type === 'lost' ? lostTransition(from, event) : transition(from, event, this.ctx);
-    this.state = t.to;
+    // Stored first, then taken: a write that cannot be made leaves the session in the state that is stored.
     if (from !== t.to || t.outcome) {
-      await this.record({
+      await this.durably(() => this.record({
         attemptId: this.target.attemptId, from, event: event.type, to: t.to,
         answered: t.visitorAnswered, calleeAnswered: t.calleeAnswered, outcome: t.outcome,
-      });
+      }));
       // Every transition is in attempt_transitions; the operator's line is the worker's 'call ended' (worker.ts).
       this.log.debug({ from, event: event.type, to: t.to, outcome: t.outcome?.outcome }, 'call transition');
     }
+    this.state = t.to;
     for (const effect of t.effects) {
-      if (t.to !== 'ended') { await this.performBounded(effect); continue; }
+      if (t.to !== 'ended') {
+        try {
+          await this.performBounded(effect);
+        } catch (err) {
+          // A party hung up meanwhile (a visitor hanging up while being answered): its hangup event is on its way
+          // and decides the outcome; the rest of this step has nobody to act on.
+          if (err instanceof LegGone) { this.log.info({ effect: effect.kind, err: err.message }, 'a party hung up during a call step'); return; }
+          throw err;
+        }
+        if (effect.kind === 'connect_callee') this.ctx.bridged = true;
+        continue;
+      }
       // Ending: every hangup is attempted and the end is always reported, even when Asterisk is unreachable
       // (restarting); otherwise the request would stay `dialing` for ever.
       await this.performBounded(effect).catch((err) => this.log.warn({ err: (err as Error).message, effect: effect.kind }, 'could not clean up after the call'));
@@ -199,8 +216,8 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
     let timer: NodeJS.Timeout;
     return Promise.race([
       this.perform(effect).finally(() => clearTimeout(timer)),
-      new Promise<void>((_, reject) => { timer = setTimeout(() => reject(new Error(`${effect.kind}: no answer from Asterisk within ${EFFECT_TIMEOUT_MS} ms`)), EFFECT_TIMEOUT_MS); }),
-    ]);
+      new Promise<void>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer from Asterisk within ${EFFECT_TIMEOUT_MS} ms`)), EFFECT_TIMEOUT_MS); }),
+    ]).catch((err) => { throw effectError(effect.kind, err); });
   }
 
   private async perform(effect: Effect): Promise<void> {

@@ -2,6 +2,8 @@ import type { Logger } from '../logger.ts';
 import type { Pool } from '../db/pool.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { findAttemptCallee, listLiveAttempts, type AttemptRow } from './attempt.repository.ts';
+import { listStrandedRequests } from '../callbacks/callback.repository.ts';
+import type { SerialSession } from './serial-session.ts';
 import { callIds } from './call-ids.ts';
 import type { CallEvent, CallState, Effect, Outcome, Transition } from './call-state.ts';
 import type { CallSession } from './call-session.ts';
@@ -26,15 +28,19 @@ import type { CalleeTarget, Dialer } from './dialer.ts';
  */
 
 /** The session-level event that ends a call whose legs were lost (or that we hang up to recover). */
-export interface LostEvent { type: 'lost'; reason: string; visitorUp: boolean; calleeUp: boolean }
+export interface LostEvent {
+  type: 'lost'; reason: string; visitorUp: boolean; calleeUp: boolean;
+  /** false: the session knows the bridge was never confirmed (its connect step failed); absent: a connected call counts as bridged. */
+  bridged?: boolean;
+}
 
 export function lostTransition(state: CallState, e: LostEvent): Transition {
   const effects: Effect[] = [];
   if (e.visitorUp) effects.push({ kind: 'hangup_visitor' });
   if (e.calleeUp) effects.push({ kind: 'hangup_callee' });
   effects.push({ kind: 'destroy_bridge' });
-  // A connected visitor has been called back as promised; anything earlier is a failed attempt.
-  const outcome: Outcome = { outcome: state === 'connected' ? 'answered' : 'failed', cause: null, causeTxt: e.reason };
+  // A connected (bridged) visitor has been called back as promised; anything earlier is a failed attempt.
+  const outcome: Outcome = { outcome: state === 'connected' && e.bridged !== false ? 'answered' : 'failed', cause: null, causeTxt: e.reason };
   return { to: 'ended', effects, outcome };
 }
 
@@ -123,17 +129,55 @@ function presence(channels: Map<string, string>, id: string, confirmedBefore: bo
   return channels.get(id) ?? null;
 }
 
-export interface RecoveryReport { checked: number; kept: number; replayed: number; lost: number; resumed: number }
+export interface RecoveryReport { checked: number; kept: number; replayed: number; lost: number; resumed: number; detached: number; settled: number }
+
+/**
+ * How long after its last attempt ended a request still `dialing`/`connected` counts as stranded: longer than the
+ * worker that ended the attempt retries the request's move itself (CALL_WRITE_RETRY_SEC).
+ */
+export const STRANDED_GRACE_MS = 45_000;
+
+/**
+ * A live session of this process that no longer matches what is stored, and so is handled by nothing: its
+ * attempt is no longer live in PostgreSQL (`gone`), or stored in another state than the session holds
+ * (`differs`). Only a session with no event under way whose state was stored before the list was read is
+ * judged: otherwise the list may simply be older than the session.
+ */
+export function storedMismatch(s: Pick<SerialSession<string, { type: string }>, 'idle' | 'storedAt' | 'state'>, stored: AttemptRow | undefined, listedAt: number): 'gone' | 'differs' | null {
+  if (!s.idle || s.storedAt >= listedAt) return null;
+  if (!stored) return 'gone';
+  return stored.state === s.state ? null : 'differs';
+}
 
 /**
  * One reconciliation pass. Live sessions of this process are checked first, then attempts of this
  * WORKER_ID that have no session here (left by a previous process). Throws when Asterisk cannot be asked;
  * the caller retries (see startRecovery).
  */
-export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; graceMs?: number; afterGap?: boolean } = {}): Promise<RecoveryReport> {
+export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; graceMs?: number; afterGap?: boolean; strandedGraceMs?: number } = {}): Promise<RecoveryReport> {
+  const report: RecoveryReport = { checked: 0, kept: 0, replayed: 0, lost: 0, resumed: 0, detached: 0, settled: 0 };
+  // Requests whose attempts all ended but that were never moved on (any worker's: the move is conditional).
+  // Needs PostgreSQL only, so it runs before Asterisk is asked.
+  for (const r of await listStrandedRequests(d.pool, o.strandedGraceMs ?? STRANDED_GRACE_MS, 500)) {
+    if (await d.dialer.settleStranded(r)) report.settled++;
+  }
+  // What PostgreSQL holds for this worker's calls, read before anything is compared with it.
+  const storedAt = Date.now();
+  const stored = new Map((await listLiveAttempts(d.pool, d.workerId)).map((a) => [a.id, a]));
+  for (const [map, kind] of [[d.dialer.sessions, 'customer_first'], [d.dialer.agentSessions, 'agent_first']] as const) {
+    for (const [id, s] of [...map.entries()] as [string, SerialSession<string, { type: string }>][]) {
+      // Ended but still registered with nothing under way: its end is stored, the rest of it (the request) is
+      // settled as a stranded request; nothing will ever remove it otherwise.
+      const mismatch = s.ended ? (s.idle ? 'ended' : null) : storedMismatch(s, stored.get(id), storedAt);
+      if (!mismatch) continue;
+      report.detached++;
+      d.log.error({ attemptId: id, kind, state: s.state, stored: stored.get(id)?.state ?? null, mismatch }, 'call session out of step with PostgreSQL; handed to recovery');
+      if (mismatch === 'ended') map.delete(id);
+      else s.detach(`stored state ${stored.get(id)?.state ?? 'ended'}, session in ${s.state}`);
+    }
+  }
   const listedAt = Date.now();
   const channels = new Map((await d.port.listChannels()).map((c) => [c.id, c.state]));
-  const report: RecoveryReport = { checked: 0, kept: 0, replayed: 0, lost: 0, resumed: 0 };
   // With the event socket up, what the channel list shows may already be on its way as an event: a live
   // session's correction then waits `graceMs`, and is dropped if the session has moved on meanwhile (dispatchIf).
   const later = (fn: () => void) => (o.graceMs ? void setTimeout(fn, o.graceMs).unref() : fn());
@@ -173,7 +217,8 @@ export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; g
   // older than `orphanMinAgeMs` are orphans then (at start-up every attempt of this WORKER_ID is one).
   const orphanBefore = listedAt - (o.orphanMinAgeMs ?? 0);
   const orphans: AttemptRow[] = (await listLiveAttempts(d.pool, d.workerId))
-    .filter((a) => !d.dialer.sessions.has(a.id) && !d.dialer.agentSessions.has(a.id) && a.startedAt.getTime() <= orphanBefore);
+    .filter((a) => !d.dialer.sessions.has(a.id) && !d.dialer.agentSessions.has(a.id)
+      && (a.startedAt.getTime() <= orphanBefore || d.dialer.handedToRecovery.has(a.id)));
   for (const a of orphans) {
     const ids = callIds(a.id);
     const state = a.state as CallState;
@@ -182,12 +227,13 @@ export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; g
     const decision = reconcileAttempt(state, v, c, { resumed: true });
     const legs = { visitorUp: v !== null, calleeUp: c !== null };
     const s = await d.dialer.resume(a, await storedCallee(d.pool, a.id), legs);
+    d.dialer.handedToRecovery.delete(a.id);
     if (!s) continue;
     report.resumed++;
     // A rebuilt session had no socket to hear events on before now: nothing is in flight for it.
     apply(s, state, decision, legs, false);
   }
-  if (report.checked) d.log.info({ ...report, channels: channels.size }, 'reconciled calls with Asterisk');
+  if (report.checked || report.settled || report.detached) d.log.info({ ...report, channels: channels.size }, 'reconciled calls with Asterisk');
   return report;
 }
 
@@ -197,7 +243,7 @@ export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; g
  * Asterisk does not answer (after a restart its REST API refuses for a while). `ready` resolves after the
  * first pass.
  */
-export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs?: number; intervalMs?: number } = {}): { ready: Promise<void>; stop(): void; runOnce(): Promise<void> } {
+export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs?: number; intervalMs?: number; strandedGraceMs?: number } = {}): { ready: Promise<void>; stop(): void; runOnce(): Promise<void> } {
   let stopped = false;
   let started = false;
   let timer: NodeJS.Timeout | null = null;
@@ -219,7 +265,7 @@ export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs
           again = false;
           // A periodic pass runs with the event socket up: its corrections wait a moment (see reconcile).
           // After a reconnect events were lost: a visitor asked for the key is asked again (see reconcileAttempt).
-          await reconcile(d, { orphanMinAgeMs: started ? 10_000 : 0, graceMs: periodic ? 3000 : 0, afterGap });
+          await reconcile(d, { orphanMinAgeMs: started ? 10_000 : 0, graceMs: periodic ? 3000 : 0, afterGap, strandedGraceMs: o.strandedGraceMs });
           started = true;
           periodic = false;
           afterGap = false;
