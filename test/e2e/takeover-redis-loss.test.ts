@@ -6,7 +6,8 @@ import { startPrivateRedis } from '../helpers/private-redis.ts';
 import { startWorkerProcess, until, type WorkerProcess } from '../helpers/worker-process.ts';
 
 // Two live workers on a Redis of the test's own; Redis loses all its data while calls are connected. Takeover
-// is quick (1 s, checked every 200 ms): whatever it reads liveness from must still show both workers alive.
+// is quick (after 7 s, longer than the console heartbeat's 5 s, checked every 200 ms): whatever it reads
+// liveness from must still show both workers alive.
 
 let s: Stack;
 let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
@@ -25,11 +26,12 @@ const CALLEE_STAYS = { pattern: '12025550111$', behavior: { kind: 'answer' as co
 
 test('Redis loses its data while two workers hold connected calls: neither takes the other\'s calls over', async (t) => {
   s.sim.setRules([CALLEE_STAYS, { pattern: '1202555048\\d$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 10_000_000 } }]);
-  const env = { ...s.env, TAKEOVER_AFTER_SEC: '1', TAKEOVER_INTERVAL_MS: '200', CONFIRM_WAIT_MS: '20000' };
+  const env = { ...s.env, TAKEOVER_AFTER_SEC: '7', TAKEOVER_INTERVAL_MS: '200', CONFIRM_WAIT_MS: '20000' };
   const workers: WorkerProcess[] = [await startWorkerProcess({ ...env, WORKER_ID: 'live-a' }, children)];
   const phones = ['+1 202 555 0481', '+1 202 555 0482', '+1 202 555 0483'];
   const first = await Promise.all(phones.map((p) => request(s.base, p)));
   workers.push(await startWorkerProcess({ ...env, WORKER_ID: 'live-b' }, children));
+  const bStarted = Date.now();
   const second = await Promise.all(['+1 202 555 0484', '+1 202 555 0485', '+1 202 555 0486'].map((p) => request(s.base, p)));
   const created = [...first, ...second].map((r) => { t.is(r.status, 202, r.text); return r.json; });
   const attempts = async () => (await s.c.pool.query(
@@ -37,12 +39,14 @@ test('Redis loses its data while two workers hold connected calls: neither takes
   t.true(await until(async () => (await attempts()).filter((a) => a.state === 'connected').length === 6, 20000), 'all six calls connected');
   const owners = new Map((await attempts()).map((a) => [a.id, a.worker_id]));
   t.true([...owners.values()].includes('live-a'));
-  // The calls are older than the takeover delay before Redis is emptied.
-  await new Promise((r) => setTimeout(r, 1500));
+  // The calls, and both workers' watch, are older than the takeover delay before Redis is emptied; with Redis
+  // intact nothing has been taken over.
+  await new Promise((r) => setTimeout(r, Math.max(0, bStarted + 8000 - Date.now())));
+  for (const w of workers) t.notRegex(w.log(), /taking over the calls/, 'nothing taken over while Redis holds its data');
 
   execFileSync('redis-cli', ['-p', String(redis.port), 'FLUSHALL']);
-  // Several takeover passes, several takeover delays.
-  await new Promise((r) => setTimeout(r, 4000));
+  // Many takeover passes, more than a takeover delay.
+  await new Promise((r) => setTimeout(r, 9000));
 
   const after = await attempts();
   t.deepEqual(after.map((a) => [a.id, a.worker_id, a.state]), after.map((a) => [a.id, owners.get(a.id), 'connected']),
