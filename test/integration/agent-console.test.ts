@@ -4,6 +4,10 @@ import { startStack, request, waitForStatus, FINAL, type Stack } from '../helper
 import { insertAgent, setAssignments, setAgentStatus, listOffers } from '../../src/agents/agent.repository.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
+import { startWorker } from '../../src/calls/worker.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createContainer } from '../../src/container.ts';
+import { createLogger } from '../../src/logger.ts';
 
 let s: Stack;
 let demoId: string;
@@ -93,7 +97,7 @@ test.serial('offer shows the visitor and earlier requests of the same number fro
   }
   t.is((await dave.api('/agent/call/accept', { attemptId: ds.offer.attemptId })).status, 202);
   const done = await waitForStatus(s.base, r.json, (j) => FINAL.has(j.status), 15000);
-  t.is(done.status, 'completed');
+  t.is(done.status, 'completed', JSON.stringify(done));
   // Disposition: only for a call of one's own.
   t.is((await carol.api(`/agent/requests/${r.json.id}/disposition`, { disposition: 'resolved', notes: 'x' })).status, 200, 'carol was offered it, so she may note it');
   const stranger = await insertAgent(s.c.pool, { name: 'eve', login: 'eve', endpoint: 'PJSIP/eve', passwordHash: await hashPassword('long enough password') });
@@ -122,4 +126,36 @@ test.serial('the SSE stream tells the console about offers', async (t) => {
   ac.abort();
   t.regex(buf, /event: offer/);
   t.true(buf.includes(r.json.id));
+});
+
+test.serial('a wrap-up ends on time by itself across a worker restart: readers see it over when its stored end has passed, and the next worker frees it in the database', async (t) => {
+  const carol = await loggedIn('carol', 'long enough password');
+  await s.worker!.stop(0);
+  const ids = Object.fromEntries((await s.c.pool.query(`SELECT login, id FROM agents WHERE login IN ('carol', 'dave')`)).rows.map((r) => [r.login, r.id]));
+  await s.c.pool.query(`UPDATE agents SET wrap_up_sec = 1 WHERE login IN ('carol', 'dave')`);
+  await setAgentStatus(s.c.pool, ids.carol, 'wrap_up');
+  await setAgentStatus(s.c.pool, ids.dave, 'wrap_up');
+  const before = (await carol.go('/agent/state', { headers: { accept: 'application/json' } })).json;
+  t.is(before.phase, 'wrap_up');
+  t.truthy(before.agent.wrapUpUntil);
+  // No worker runs while the wrap-ups end: whoever reads the agent's state counts a past end as available.
+  await new Promise((r) => setTimeout(r, 1300));
+  const { rows: [stale] } = await s.c.pool.query(`SELECT status FROM agents WHERE id = $1`, [ids.dave]);
+  t.is(stale.status, 'wrap_up', 'nothing has freed dave yet');
+  const after = (await carol.go('/agent/state', { headers: { accept: 'application/json' } })).json;
+  t.is(after.phase, 'available');
+  t.is(after.agent.status, 'available');
+  t.is(after.agent.wrapUpUntil, null);
+  // A worker started afterwards frees dave, whose console nobody reads, within its one-second pass.
+  // A new worker process (its own container, as after a restart).
+  const c2 = createContainer(loadConfig(s.env), { log: createLogger('silent') });
+  const w = await startWorker(c2);
+  t.teardown(async () => { await w.stop(0).catch(() => {}); await c2.close(); });
+  const deadline = Date.now() + 5000;
+  let row = stale;
+  while (Date.now() < deadline && row.status !== 'available') {
+    await new Promise((r) => setTimeout(r, 100));
+    row = (await s.c.pool.query(`SELECT status, wrap_up_until FROM agents WHERE id = $1`, [ids.dave])).rows[0];
+  }
+  t.deepEqual(row, { status: 'available', wrap_up_until: null });
 });
