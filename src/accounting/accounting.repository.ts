@@ -217,3 +217,20 @@ export async function monthsWithRecords(db: Queryable, subscriberId: string, tim
     [subscriberId, timezone]);
   return rows.map((r) => r.m);
 }
+
+/** One request's call records (both legs of every attempt) within its subscriber, in order. */
+export async function listCallRecordsOfRequest(db: Queryable, subscriberId: string, requestId: string): Promise<{
+  attemptId: string; leg: string; agent: string | null; fromNumber: string | null; toNumber: string | null; toEndpoint: string | null;
+  startedAt: Date; answeredAt: Date | null; endedAt: Date; durationSec: number; billableSec: number; billedSec: number;
+  disposition: string; hangupCause: number | null; hangupCauseTxt: string | null; chargeCents: number;
+}[]> {
+  const { rows } = await db.query(
+    `SELECT attempt_id, leg, agent, from_number, to_number, to_endpoint, started_at, answered_at, ended_at, duration_sec, billable_sec,
+            billed_sec, disposition, hangup_cause, hangup_cause_txt, charge_cents
+       FROM call_records WHERE subscriber_id = $1 AND request_id = $2 ORDER BY started_at, leg DESC`, [subscriberId, requestId]);
+  return rows.map((r) => ({
+    attemptId: r.attempt_id, leg: r.leg, agent: r.agent, fromNumber: r.from_number, toNumber: r.to_number, toEndpoint: r.to_endpoint,
+    startedAt: r.started_at, answeredAt: r.answered_at, endedAt: r.ended_at, durationSec: r.duration_sec, billableSec: r.billable_sec,
+    billedSec: r.billed_sec, disposition: r.disposition, hangupCause: r.hangup_cause, hangupCauseTxt: r.hangup_cause_txt, chargeCents: Number(r.charge_cents),
+  }));
+}

@@ -37,7 +37,7 @@ export function portalUsageRoutes(deps: { pool: Pool; render: Render; currency: 
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render('portal/usage', {
-      title: 'Usage', nav: portalNav(ctx, '/portal/usage'), subscriber: s,
+      title: 'Usage', portalNav: portalNav(ctx, '/portal/usage'), subscriber: s,
       current: statementView(statements.find((x) => x.month === current)!, deps.currency),
       past: statements.filter((x) => x.month !== current).map((x) => statementView(x, deps.currency)),
       selectedMonth: monthKey(selected),
@@ -65,7 +65,7 @@ export function portalUsageRoutes(deps: { pool: Pool; render: Render; currency: 
     const s = await currentSubscriber(ctx, deps.pool);
     const m = month(ctx.params.month, s.timezone);
     ctx.type = 'html';
-    ctx.body = deps.render('portal/usage-statement', { title: `Statement ${monthKey(m)}`, nav: portalNav(ctx, '/portal/usage'), subscriber: s, statement: statementView(await statementFor(deps.pool, s, m), deps.currency) });
+    ctx.body = deps.render('portal/usage-statement', { title: `Statement ${monthKey(m)}`, portalNav: portalNav(ctx, '/portal/usage'), subscriber: s, statement: statementView(await statementFor(deps.pool, s, m), deps.currency) });
   });
   return router;
 }

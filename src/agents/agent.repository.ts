@@ -298,3 +298,36 @@ export async function releaseStaleReservations(db: Queryable, maxAgeSec: number)
      SELECT id FROM rel`, [maxAgeSec]);
   return rows.map((r) => r.id);
 }
+
+/** Who was offered a request and how each offer ended, and its disposition, with agents' names (the portal's request page). */
+export async function requestAgentHistory(db: Queryable, requestId: string): Promise<{
+  offers: { agentName: string; mode: string; outcome: OfferOutcome | null; offeredAt: Date; endedAt: Date | null }[];
+  disposition: { disposition: Disposition; notes: string; agentName: string | null; updatedAt: Date } | null;
+}> {
+  const [offers, disposition] = await Promise.all([
+    db.query(`SELECT a.name, o.mode, o.outcome, o.offered_at, o.ended_at FROM agent_offers o JOIN agents a ON a.id = o.agent_id
+               WHERE o.request_id = $1 ORDER BY o.id`, [requestId]),
+    db.query(`SELECT d.disposition, d.notes, a.name, d.updated_at FROM request_dispositions d LEFT JOIN agents a ON a.id = d.agent_id
+               WHERE d.request_id = $1`, [requestId]),
+  ]);
+  const d = disposition.rows[0];
+  return {
+    offers: offers.rows.map((r) => ({ agentName: r.name, mode: r.mode, outcome: r.outcome, offeredAt: r.offered_at, endedAt: r.ended_at })),
+    disposition: d ? { disposition: d.disposition, notes: d.notes, agentName: d.name, updatedAt: d.updated_at } : null,
+  };
+}
+
+/**
+ * Who can answer a subscriber's agent calls: whether some active agent assigned to it takes every department
+ * (no department rows for this subscriber), and the departments named by the others.
+ */
+export async function agentCoverage(db: Queryable, subscriberId: string): Promise<{ anyDepartment: boolean; departmentIds: string[] }> {
+  const { rows } = await db.query(
+    `SELECT array_remove(array_agg(d.id), NULL) AS deps
+       FROM agents a JOIN agent_subscribers s ON s.agent_id = a.id AND s.subscriber_id = $1
+       LEFT JOIN agent_departments ad ON ad.agent_id = a.id
+       LEFT JOIN departments d ON d.id = ad.department_id AND d.subscriber_id = $1
+      WHERE a.active GROUP BY a.id`, [subscriberId]);
+  const deps = rows.map((r) => r.deps as string[]);
+  return { anyDepartment: deps.some((d) => d.length === 0), departmentIds: [...new Set(deps.flat())] };
+}

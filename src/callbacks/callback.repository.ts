@@ -101,13 +101,17 @@ export async function listUnenqueued(db: Queryable, limit: number): Promise<Pick
  * Requests handed to the queue (enqueued_at set) that are still queued or scheduled more than `graceMs` after
  * they were due: their job may be lost (schedule recovery). Uses callback_requests_open_idx.
  */
-export async function listOverdueQueued(db: Queryable, graceMs: number, limit: number): Promise<{ id: string; attemptCount: number }[]> {
+export interface OverdueRequest { id: string; attemptCount: number; nextAttemptAt: Date }
+
+/** One page, oldest first; `after` (the last row of the previous page) continues past it. */
+export async function listOverdueQueued(db: Queryable, graceMs: number, limit: number, after?: { nextAttemptAt: Date; id: string }): Promise<OverdueRequest[]> {
   const { rows } = await db.query(
-    `SELECT id, attempt_count FROM callback_requests
+    `SELECT id, attempt_count, next_attempt_at FROM callback_requests
       WHERE status IN ('queued', 'scheduled') AND enqueued_at IS NOT NULL
         AND next_attempt_at < now() - make_interval(secs => $1::double precision / 1000)
-      ORDER BY next_attempt_at LIMIT $2`, [graceMs, limit]);
-  return rows.map((r) => ({ id: r.id, attemptCount: r.attempt_count }));
+        AND ($3::timestamptz IS NULL OR (next_attempt_at, id) > ($3::timestamptz, $4::uuid))
+      ORDER BY next_attempt_at, id LIMIT $2`, [graceMs, limit, after?.nextAttemptAt ?? null, after?.id ?? null]);
+  return rows.map((r) => ({ id: r.id, attemptCount: r.attempt_count, nextAttemptAt: r.next_attempt_at }));
 }
 
 /** A request still `dialing`/`connected` whose attempts have all ended, with how its last attempt ended. */

@@ -134,7 +134,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     ...(demoPhones ? [demoPhonesRoutes({ phones: simPhones(demoPhones), render })] : []),
     widgetRoutes({ subscribers: c.subscribers, bundle: widgetBundle }),
     metricsRoutes({ pool: c.pool, queue: c.queue, token: c.config.METRICS_TOKEN, allow: c.config.METRICS_ALLOW }),
-    directoryRoutes(directory),
+    directoryRoutes(directory, { publicUrl: () => c.config.publicUrl }),
     authRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render }),
     portalRoutes({
       pool: c.pool, render, publicUrl: () => c.config.publicUrl, verification, bus: c.bus, queue: c.queue, changed: subscriberChanged,

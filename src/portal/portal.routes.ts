@@ -23,6 +23,7 @@ import { LANGUAGES, messagesFromSettings, skinFromSettings } from '../subscriber
 import type { Subscriber } from '../subscribers/subscriber.types.ts';
 import type { VerificationService } from '../verification/verification.service.ts';
 import { addHosts, verifyDomain } from './domain.service.ts';
+import { portalNav } from './portal-nav.ts';
 import { parseDay } from '../validation/dates.ts';
 import { VERIFICATION_PATH, verificationHost, type DomainChecker } from './domain-verification.ts';
 import {
@@ -47,11 +48,6 @@ export interface PortalDeps {
 type Body = Record<string, unknown>;
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
 
-const NAV: [string, string][] = [
-  ['/portal', 'Overview'], ['/portal/profile', 'Profile'], ['/portal/domains', 'Domains'], ['/portal/departments', 'Departments'],
-  ['/portal/hours', 'Hours'], ['/portal/messages', 'Messages'], ['/portal/widget', 'Widget'], ['/portal/requests', 'Requests'],
-];
-
 export function snippetFor(publicUrl: string, slug: string): string {
   return `<script src="${publicUrl}/widget.js" data-subscriber="${slug}" async></script>`;
 }
@@ -74,11 +70,6 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
     return s;
   }
 
-  function nav(active: string, csrf: string): string {
-    const links = NAV.map(([href, label]) => `<a href="${href}"${href === active ? ' aria-current="page"' : ''}>${label}</a>`).join('');
-    return `${links}<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="link">Log out</button></form>`;
-  }
-
   function page(ctx: AppContext, view: string, active: string, data: Record<string, unknown>, errors: FieldError[] = []): void {
     const session = getSession(ctx)!;
     const flash = session.flash ?? null;
@@ -87,7 +78,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render(`portal/${view}`, {
-      csrf, flash, errors, fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])), nav: nav(active, csrf), ...data,
+      csrf, flash, errors, fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])), portalNav: portalNav(active, csrf), ...data,
     });
   }
 
@@ -389,6 +380,8 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
       title: 'Requests', timezone: s.timezone,
       requests: rows.map((r) => ({
         ...r, cancelable: r.status === 'queued' || r.status === 'scheduled',
+        // the list shows the start of the message; the request page shows all of it
+        messageShort: r.message && r.message.length > 120 ? `${r.message.slice(0, 119)}…` : r.message,
         created: DateTime.fromJSDate(r.createdAt, { zone: s.timezone }).toFormat('yyyy-LL-dd HH:mm'),
       })),
       statuses: REQUEST_STATUSES.map((x) => ({ value: x, selected: x === status })),

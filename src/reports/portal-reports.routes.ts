@@ -9,18 +9,11 @@ import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
 import { toCsv } from '../accounting/csv.ts';
 import { reportRange, subscriberReport, type ReportRowView } from './report.service.ts';
 import { barChart, rankChart } from './svg-chart.ts';
+import { portalNav as navFor, type PortalNav } from '../portal/portal-nav.ts';
 
-const NAV: [string, string][] = [
-  ['/portal', 'Overview'], ['/portal/profile', 'Profile'], ['/portal/domains', 'Domains'], ['/portal/departments', 'Departments'],
-  ['/portal/hours', 'Hours'], ['/portal/messages', 'Messages'], ['/portal/widget', 'Widget'], ['/portal/requests', 'Requests'],
-  ['/portal/reports', 'Reports'], ['/portal/usage', 'Usage'],
-];
-
-/** The portal's navigation (the same links as portal.routes.ts, plus the pages of this module). */
-export function portalNav(ctx: AppContext, active: string): string {
-  const csrf = csrfToken(ctx);
-  const links = NAV.map(([href, label]) => `<a href="${href}"${href === active ? ' aria-current="page"' : ''}>${label}</a>`).join('');
-  return `${links}<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="link">Log out</button></form>`;
+/** The portal's one navigation (src/portal/portal-nav.ts) for a page of this module or of usage. */
+export function portalNav(ctx: AppContext, active: string): PortalNav {
+  return navFor(active, csrfToken(ctx));
 }
 
 export async function currentSubscriber(ctx: AppContext, pool: Pool) {
@@ -56,7 +49,7 @@ export function portalReportsRoutes(deps: { pool: Pool; render: Render }): Route
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render('portal/reports', {
-      title: 'Reports', nav: portalNav(ctx, '/portal/reports'), subscriber: s, range, total: view(rep.total),
+      title: 'Reports', portalNav: portalNav(ctx, '/portal/reports'), subscriber: s, range, total: view(rep.total),
       byDay: rep.byDay.map(view), byDepartment: rep.byDepartment.map(view), byAgent: rep.byAgent.map(view), byPage: rep.byPage.map(view),
       dailyChart: daily, pagesChart: pages, csvQuery: `from=${range.fromDay}&to=${range.toDay}`,
     });

@@ -1,0 +1,16 @@
+/**
+ * The subscriber portal's one navigation: every portal page (here, reports, usage) renders these links through
+ * the layout's `portal-nav` partial, so no page shows a different menu.
+ */
+export const PORTAL_NAV: readonly (readonly [href: string, label: string])[] = [
+  ['/portal', 'Overview'], ['/portal/profile', 'Profile'], ['/portal/domains', 'Domains'], ['/portal/departments', 'Departments'],
+  ['/portal/hours', 'Hours'], ['/portal/messages', 'Messages'], ['/portal/widget', 'Widget'], ['/portal/requests', 'Requests'],
+  ['/portal/reports', 'Reports'], ['/portal/usage', 'Usage'],
+];
+
+export interface PortalNav { links: { href: string; label: string; current: boolean }[]; csrf: string }
+
+/** What the partial needs: the links with the current page marked, and the CSRF token of the log-out form. */
+export function portalNav(active: string, csrf: string): PortalNav {
+  return { links: PORTAL_NAV.map(([href, label]) => ({ href, label, current: href === active })), csrf };
+}

@@ -1,0 +1,42 @@
+import Router from 'koa-router';
+import type { Pool } from '../db/pool.ts';
+import { requireSubscriber } from './subscriber-session.ts';
+import { NotFoundError } from '../errors/app-error.ts';
+import type { AppState } from '../http/context.ts';
+import type { Render } from '../http/views.ts';
+import { csrfToken } from '../auth/csrf.ts';
+import { findRequestOfSubscriber, listStatusHistory } from '../callbacks/callback.repository.ts';
+import { listAttemptDetails } from '../calls/attempt.repository.ts';
+import { requestAgentHistory } from '../agents/agent.repository.ts';
+import { listCallRecordsOfRequest } from '../accounting/accounting.repository.ts';
+import { currentSubscriber, portalNav } from '../reports/portal-reports.routes.ts';
+import { requestDetailView } from './request-detail.ts';
+
+/**
+ * /portal/requests/:id — one request as the owner needs it. Looked up within the session's subscriber only:
+ * another subscriber's id, like an unknown one, is a 404. Each table is read through its owner module.
+ */
+export function portalRequestPageRoutes(deps: { pool: Pool; render: Render; currency: string }): Router<AppState, {}> {
+  const router = new Router<AppState, {}>();
+  router.use(requireSubscriber(deps.pool));
+
+  router.get('/portal/requests/:id', async (ctx) => {
+    const s = await currentSubscriber(ctx, deps.pool);
+    const request = await findRequestOfSubscriber(deps.pool, s.id, ctx.params.id!);
+    if (!request) throw new NotFoundError('callback_not_found', 'No call-back request with that id.');
+    const [history, attempts, agents, records] = await Promise.all([
+      listStatusHistory(deps.pool, request.id),
+      listAttemptDetails(deps.pool, request.id),
+      requestAgentHistory(deps.pool, request.id),
+      listCallRecordsOfRequest(deps.pool, s.id, request.id),
+    ]);
+    const view = requestDetailView({ request, history, attempts, ...agents, records, timezone: s.timezone, currency: deps.currency });
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render('portal/request', {
+      title: `Request from ${request.visitorName || request.phoneE164}`, portalNav: portalNav(ctx, '/portal/requests'),
+      csrf: csrfToken(ctx), timezone: s.timezone, r: view,
+    });
+  });
+  return router;
+}
