@@ -163,7 +163,7 @@ function runCli(command: string, env: Record<string, string>): Promise<{ code: n
     const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', command], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr!.on('data', (d) => { err += String(d); });
-    const kill = setTimeout(() => p.kill('SIGKILL'), 20_000);
+    const kill = setTimeout(() => p.kill('SIGKILL'), 60_000);
     p.on('exit', (code) => { clearTimeout(kill); resolve({ code, err }); });
   });
 }
