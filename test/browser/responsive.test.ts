@@ -80,6 +80,13 @@ async function culprits(page: Page): Promise<string[]> {
   });
 }
 
+/** Buttons and button-like links whose text has the very colour of their background (two rules colliding). */
+async function unreadableButtons(page: Page): Promise<string[]> {
+  return page.evaluate(() => Array.from(document.querySelectorAll('button, .button, summary'))
+    .filter((el) => { const st = getComputedStyle(el); return el.getBoundingClientRect().width > 0 && st.backgroundColor !== 'rgba(0, 0, 0, 0)' && st.color === st.backgroundColor; })
+    .map((el) => (el.textContent ?? '').trim().slice(0, 40)));
+}
+
 /**
  * Visits `seeds` and every same-origin page linked from them (one page per path pattern), at both widths.
  * `allow` says which paths belong to this area; the rest are some other area's to check.
@@ -101,6 +108,8 @@ async function checkArea(context: BrowserContext, area: string, seeds: string[],
       if (!res || res.status() >= 400) { problems.push({ path, width, scrollWidth: -1, culprits: [`HTTP ${res?.status()}`] }); break; }
       const m = await settled(page, () => page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })));
       if (m.scrollWidth > m.innerWidth) problems.push({ path, width, scrollWidth: m.scrollWidth, culprits: await settled(page, () => culprits(page)) });
+      const unreadable = await settled(page, () => unreadableButtons(page));
+      if (unreadable.length > 0) problems.push({ path, width, scrollWidth: m.scrollWidth, culprits: unreadable.map((b) => `text the colour of its background: ${b}`) });
       if (process.env.RESPONSIVE_DEBUG) console.error(path, width);
       await settled(page, () => page.screenshot({ path: `${OUT}/${area}-${fileName(path)}-${width}.png`, fullPage: true, timeout: 90_000 }));
     }
@@ -115,6 +124,24 @@ async function checkArea(context: BrowserContext, area: string, seeds: string[],
   await page.close();
   if (cspErrors.length > 0) problems.push({ path: `${area} (CSP)`, width: 0, scrollWidth: 0, culprits: cspErrors });
   return problems;
+}
+
+/**
+ * Bull Board (a third-party React app, not laid out by us) runs under our CSP with its fonts served from
+ * here: no CSP violation, no request to another origin, IBM Plex loaded.
+ */
+async function checkQueueBoard(context: BrowserContext): Promise<Problem[]> {
+  const page = await context.newPage();
+  const blocked: string[] = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) blocked.push(m.text()); });
+  page.on('request', (r) => { if (new URL(r.url()).origin !== s.base && !r.url().startsWith('data:')) blocked.push(`request to ${r.url()}`); });
+  await page.goto(`${s.base}/admin/queues`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('#root header, #root nav, #root main', { timeout: 30_000 });
+  const plex = await page.evaluate(async () => { await document.fonts.ready; let loaded = false; document.fonts.forEach((f) => { if (f.family.includes('IBM Plex Sans') && f.status === 'loaded') loaded = true; }); return loaded; });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: `${OUT}/admin-admin_queues-1280.png` });
+  await page.close();
+  return blocked.length > 0 || !plex ? [{ path: '/admin/queues', width: 0, scrollWidth: 0, culprits: [...blocked, ...(plex ? [] : ['IBM Plex Sans not loaded'])] }] : [];
 }
 
 async function login(context: BrowserContext, path: string, fields: Record<string, string>, landed: RegExp): Promise<void> {
@@ -137,6 +164,11 @@ test('every page fits 360 px and 1280 px wide without horizontal scrolling', asy
 
   const publicArea = (p: string) => !/^\/(portal|admin|agent)(\/|$)/.test(p) || /^\/(admin|agent)\/login$/.test(p);
   const anon = await browser.newContext();
+  const homePage = await anon.newPage();
+  await homePage.goto(`${s.base}/`);
+  // The demo site's heading names the shop once.
+  t.is((await homePage.textContent('main h1'))!.trim(), 'Demo Shop');
+  await homePage.close();
   problems.push(...await checkArea(anon, 'public', ['/', '/c/demo', statusPage, '/signup', '/login', reset.pathname, optOut.pathname, '/admin/login', '/agent/login'], publicArea, visited));
   await anon.close();
 
@@ -148,6 +180,7 @@ test('every page fits 360 px and 1280 px wide without horizontal scrolling', asy
   const admin = await browser.newContext();
   await login(admin, '/admin/login', { '#email': ADMIN.email, '#password': ADMIN.password }, /\/admin$/);
   problems.push(...await checkArea(admin, 'admin', ['/admin', '/admin/subscribers', `/admin/subscribers/${demo.id}`, '/admin/agents', '/admin/rates', '/admin/calls'], (p) => p.startsWith('/admin') && p !== '/admin/login', visited));
+  problems.push(...await checkQueueBoard(admin));
   await admin.close();
 
   const agent = await browser.newContext();
