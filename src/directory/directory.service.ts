@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Pool } from '../db/pool.ts';
 import { hoursFromSettings, isOpen, nextOpening } from '../schedule/business-hours.ts';
 import { findDomainOwner, hostOfPageUrl } from '../subscribers/domain-match.ts';
+import { previewPageOwner } from './preview-page.ts';
 import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
 import type { SubscriberCache, SubscriberEntry } from '../subscribers/subscriber-cache.ts';
 import { WaitEstimates } from '../reports/wait-estimate.ts';
+import { offerable } from '../subscribers/offerable.ts';
 import { answeredByFromSettings, messagesFromSettings, skinFromSettings, type Skin } from '../subscribers/settings.ts';
 
 /** What the widget needs to draw itself for one page. Never a phone number: the directory names, Beckon dials. */
@@ -17,7 +19,7 @@ export interface Directory {
   answeredBy: 'phone' | 'agents';
   /** the subscriber's short note for visitors ("we call back within 10 minutes"), empty when unset */
   announcement: string;
-  /** false while no phone is verified: the widget may say so instead of offering a call that will be refused */
+  /** false while nothing can take a call (no verified phone, no agent assigned): the widget stays hidden */
   ready: boolean;
   /** typical minutes until the phone rings for a request made now (src/reports/wait-estimate.ts); null when unknown or closed */
   waitEstimateMin: number | null;
@@ -30,8 +32,8 @@ export function buildDirectory(entry: SubscriberEntry, now: Date, waitEstimateMi
   const open = isOpen(hours, now);
   const next = open ? null : nextOpening(hours, now);
   const answeredBy = answeredByFromSettings(s.settings);
-  const usable = departments.filter((d) => d.answeredBy === 'agents' || !!d.phoneVerifiedAt);
-  const ownReady = answeredBy === 'agents' || (!!s.phoneE164 && !!s.phoneVerifiedAt);
+  // Misconfigured departments (phone not verified, agents but none assigned) are never offered to visitors.
+  const { departments: usable, ready } = offerable(s, departments, entry.agents);
   return {
     subscriber: { slug: s.slug, name: s.name, country: s.country, timezone: s.timezone },
     departments: usable.map((d) => ({ id: d.id, name: d.name })),
@@ -40,7 +42,7 @@ export function buildDirectory(entry: SubscriberEntry, now: Date, waitEstimateMi
     nextOpening: next ? next.toISOString() : null,
     answeredBy,
     announcement: messagesFromSettings(s.settings).announcement,
-    ready: ownReady || usable.length > 0,
+    ready,
     waitEstimateMin: open ? waitEstimateMin : null,
   };
 }
@@ -68,10 +70,11 @@ export class DirectoryService {
     private readonly waits: WaitEstimates = new WaitEstimates(pool),
   ) {}
 
-  async forPage(pageUrl: string, now = new Date()): Promise<Directory | null> {
+  /** `self`: Beckon's own origins, where a portal preview page belongs to the subscriber it names (preview-page.ts). */
+  async forPage(pageUrl: string, now = new Date(), self: readonly string[] = []): Promise<Directory | null> {
     const host = hostOfPageUrl(pageUrl);
     if (!host) return null;
-    const slug = await this.slugFor(host);
+    const slug = previewPageOwner(pageUrl, self) ?? await this.slugFor(host);
     if (!slug) return null;
     const entry = await this.subscribers.get(slug);
     if (!entry || entry.subscriber.status !== 'active') return null;

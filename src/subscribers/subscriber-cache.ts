@@ -1,8 +1,11 @@
 import type { Pool } from '../db/pool.ts';
 import { findSubscriberBySlug, listDepartments } from './subscriber.repository.ts';
 import type { Department, Subscriber } from './subscriber.types.ts';
+import { agentCoverage } from '../agents/agent.repository.ts';
+import type { AgentCoverage } from './offerable.ts';
 
-export interface SubscriberEntry { subscriber: Subscriber; departments: Department[] }
+/** A subscriber, its departments and which of them agents can answer (src/subscribers/offerable.ts decides what visitors see). */
+export interface SubscriberEntry { subscriber: Subscriber; departments: Department[]; agents: AgentCoverage }
 
 /**
  * The accept path reads the same subscriber thousands of times a second; a short TTL keeps PostgreSQL out of
@@ -31,6 +34,7 @@ export class SubscriberCache {
   private async load(slug: string): Promise<SubscriberEntry | null> {
     const subscriber = await findSubscriberBySlug(this.pool, slug);
     if (!subscriber) return null;
-    return { subscriber, departments: await listDepartments(this.pool, subscriber.id) };
+    const [departments, agents] = await Promise.all([listDepartments(this.pool, subscriber.id), agentCoverage(this.pool, subscriber.id)]);
+    return { subscriber, departments, agents };
   }
 }

@@ -76,16 +76,23 @@ test('directory: only departments that can take calls, no phone numbers, open/ne
   ];
   const settings = { hours: { weekly: { mon: [{ open: '09:00', close: '17:00' }] } } };
   const monday8 = new Date('2026-11-23T08:00:00Z');
-  const d = buildDirectory({ subscriber: { ...base, settings }, departments: deps }, monday8);
+  const staffed = { anyDepartment: true, departmentIds: [] };
+  const nobody = { anyDepartment: false, departmentIds: [] };
+  const d = buildDirectory({ subscriber: { ...base, settings }, departments: deps, agents: staffed }, monday8);
   t.deepEqual(d.departments, [{ id: 'd1', name: 'Sales' }, { id: 'd3', name: 'Desk' }]);
+  // Answered by agents with none assigned: not offered.
+  t.deepEqual(buildDirectory({ subscriber: { ...base, settings }, departments: deps, agents: nobody }, monday8).departments, [{ id: 'd1', name: 'Sales' }]);
+  t.deepEqual(buildDirectory({ subscriber: { ...base, settings }, departments: deps, agents: { anyDepartment: false, departmentIds: ['d3'] } }, monday8).departments.map((x) => x.id), ['d1', 'd3']);
+  // A subscriber answered by agents with nobody assigned and no usable department is not ready.
+  t.false(buildDirectory({ subscriber: { ...base, settings: { answeredBy: 'agents' } }, departments: [deps[1]!], agents: nobody }, monday8).ready);
   t.false(d.open);
   t.is(d.nextOpening, '2026-11-23T09:00:00.000Z');
   t.true(d.ready);
   t.notRegex(JSON.stringify(d), /\+\d{8,}/);
-  const open = buildDirectory({ subscriber: { ...base, settings }, departments: [] }, new Date('2026-11-23T10:00:00Z'));
+  const open = buildDirectory({ subscriber: { ...base, settings }, departments: [], agents: nobody }, new Date('2026-11-23T10:00:00Z'));
   t.true(open.open);
   t.is(open.nextOpening, null);
-  const unverified = buildDirectory({ subscriber: { ...base, phoneVerifiedAt: null, settings: {} }, departments: [] }, monday8);
+  const unverified = buildDirectory({ subscriber: { ...base, phoneVerifiedAt: null, settings: {} }, departments: [], agents: nobody }, monday8);
   t.false(unverified.ready);
   t.true(unverified.open); // no hours set: always open
 });
