@@ -41,7 +41,11 @@ export type AgentFirstEffect =
   | { kind: 'hold_visitor' }
   | { kind: 'unhold_visitor' };
 
-export interface AgentFirstContext { agentUp: boolean; visitorUp: boolean }
+export interface AgentFirstContext {
+  agentUp: boolean; visitorUp: boolean;
+  /** Asterisk confirmed the visitor in the agent's bridge (after `connect_visitor`): only then is a call `answered`. */
+  bridged?: boolean;
+}
 
 export interface AgentFirstTransition {
   to: AgentFirstState;
@@ -76,9 +80,10 @@ function offerOutcomeForCause(cause: number): AgentFirstTransition['offer'] {
 export function agentFirstTransition(state: AgentFirstState, event: AgentFirstEvent, ctx: AgentFirstContext): AgentFirstTransition {
   if (state === 'ended') throw new IllegalAgentFirstTransition(state, event.type);
   if (event.type === 'abort') {
-    if (state === 'connected') return end(ctx, { outcome: 'answered', cause: null, causeTxt: event.reason }, 'connected');
-    // The visitor's phone was ringing: a broken-off call the retry policy may try again (worker shutdown).
-    if (state === 'visitor_ringing') return end(ctx, { outcome: 'failed', cause: null, causeTxt: event.reason }, 'canceled');
+    if (state === 'connected' && ctx.bridged) return end(ctx, { outcome: 'answered', cause: null, causeTxt: event.reason }, 'connected');
+    // The visitor's phone was ringing, or answered but never bridged: a broken-off call the retry policy may try
+    // again (worker shutdown, Asterisk failing). Never the visitor's doing.
+    if (state === 'visitor_ringing' || state === 'connected') return end(ctx, { outcome: 'failed', cause: null, causeTxt: event.reason }, 'canceled');
     return end(ctx, { outcome: 'canceled', cause: null, causeTxt: event.reason }, 'canceled');
   }
   switch (state) {
@@ -114,9 +119,10 @@ export function agentFirstTransition(state: AgentFirstState, event: AgentFirstEv
       if (event.type === 'prompt.finished' || event.type === 'visitor.dtmf' || event.type === 'agent.accepted' || event.type === 'offer.timeout') return { to: state, effects: [] };
       break;
     case 'connected':
-      if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt }, 'connected');
-      if (event.type === 'callee.ended') return end({ ...ctx, agentUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt }, 'connected');
-      if (event.type === 'agent.declined') return end(ctx, { outcome: 'answered', cause: null, causeTxt: 'agent hung up' }, 'connected');
+      // Before the bridge is confirmed the two never spoke: the visitor hanging up is abandoning, the agent leaving a callee lost.
+      if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: ctx.bridged ? 'answered' : 'abandoned', cause: event.cause, causeTxt: event.causeTxt }, 'connected');
+      if (event.type === 'callee.ended') return end({ ...ctx, agentUp: false }, { outcome: ctx.bridged ? 'answered' : 'callee_unanswered', cause: event.cause, causeTxt: event.causeTxt }, 'connected');
+      if (event.type === 'agent.declined') return end(ctx, { outcome: ctx.bridged ? 'answered' : 'callee_unanswered', cause: null, causeTxt: 'agent hung up' }, 'connected');
       // Mute and hold change what each side hears, not where the call is: the state stays connected.
       if (event.type === 'agent.mute') return { to: state, effects: [{ kind: event.on ? 'mute_agent' : 'unmute_agent' }] };
       if (event.type === 'agent.hold') return { to: state, effects: [{ kind: event.on ? 'hold_visitor' : 'unhold_visitor' }] };

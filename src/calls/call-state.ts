@@ -56,6 +56,11 @@ export interface CallContext {
   /** Which legs exist now, so that ending hangs up only what is up. */
   visitorUp: boolean;
   calleeUp: boolean;
+  /**
+   * Asterisk confirmed both parties in the bridge (the session sets it once `connect_callee` has been carried
+   * out): only then is a call that ends `answered`. `connected` is entered (and stored) before that step runs.
+   */
+  bridged?: boolean;
 }
 
 export interface Outcome { outcome: AttemptOutcome; cause: number | null; causeTxt: string | null }
@@ -96,8 +101,10 @@ const stay = (state: CallState): Transition => ({ to: state, effects: [] });
 
 export function transition(state: CallState, event: CallEvent, ctx: CallContext): Transition {
   if (state === 'ended') throw new IllegalTransition(state, event.type);
+  // Our side ends the call (maximum length, shutdown, Asterisk failing): never the visitor's doing. A bridged
+  // call was answered; anything short of that is a failed attempt, which the retry policy may try again.
   if (event.type === 'abort') {
-    const outcome: AttemptOutcome = state === 'connected' ? 'answered' : state === 'visitor_ringing' ? 'canceled' : 'abandoned';
+    const outcome: AttemptOutcome = state === 'connected' && ctx.bridged ? 'answered' : 'failed';
     return end(ctx, { outcome, cause: null, causeTxt: event.reason });
   }
   switch (state) {
@@ -144,8 +151,9 @@ export function transition(state: CallState, event: CallEvent, ctx: CallContext)
       if (event.type === 'prompt.finished' || event.type === 'visitor.dtmf' || event.type === 'confirm.timeout' || event.type === 'confirm.ask_again') return stay(state);
       break;
     case 'connected':
-      if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt });
-      if (event.type === 'callee.ended') return end({ ...ctx, calleeUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt });
+      // Before the bridge is confirmed the two never spoke: the visitor hanging up is abandoning, the callee a callee lost.
+      if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: ctx.bridged ? 'answered' : 'abandoned', cause: event.cause, causeTxt: event.causeTxt });
+      if (event.type === 'callee.ended') return end({ ...ctx, calleeUp: false }, { outcome: ctx.bridged ? 'answered' : 'callee_unanswered', cause: event.cause, causeTxt: event.causeTxt });
       if (event.type === 'visitor.dtmf' || event.type === 'prompt.finished' || event.type === 'confirm.timeout' || event.type === 'confirm.ask_again') return stay(state);
       break;
   }

@@ -15,6 +15,7 @@ function run(events: AgentFirstEvent[]) {
     if (e.type === 'visitor.ended') ctx.visitorUp = false;
     last = agentFirstTransition(state, e, ctx);
     if (last.effects.some((x) => x.kind === 'originate_visitor')) ctx.visitorUp = true;
+    if (last.effects.some((x) => x.kind === 'connect_visitor')) Object.assign(ctx, { bridged: true });
     state = last.to;
     path.push(state);
   }
@@ -62,8 +63,11 @@ test('agent hangs up while the visitor rings: visitor leg hung up', (t) => {
   t.is(r.outcome?.outcome, 'callee_unanswered');
 });
 
-test('abort: connected counts as answered, a ringing visitor as failed (retryable), earlier as canceled', (t) => {
-  t.is(agentFirstTransition('connected', { type: 'abort', reason: 'shutdown' }, up).outcome?.outcome, 'answered');
+test('abort: a bridged call counts as answered, a ringing or unbridged visitor as failed (retryable), earlier as canceled', (t) => {
+  t.is(agentFirstTransition('connected', { type: 'abort', reason: 'shutdown' }, { ...up, bridged: true }).outcome?.outcome, 'answered');
+  t.deepEqual(agentFirstTransition('connected', { type: 'abort', reason: 'asterisk error: connect_visitor: HTTP 500' }, up).outcome,
+    { outcome: 'failed', cause: null, causeTxt: 'asterisk error: connect_visitor: HTTP 500' }, 'the bridge was never confirmed');
+  t.is(agentFirstTransition('connected', { type: 'visitor.ended', cause: 16, causeTxt: 'Normal Clearing' }, up).outcome?.outcome, 'abandoned');
   t.is(agentFirstTransition('agent_ringing', { type: 'abort', reason: 'shutdown' }, { agentUp: true, visitorUp: false }).outcome?.outcome, 'canceled');
   t.is(agentFirstTransition('visitor_ringing', { type: 'abort', reason: 'shutdown' }, up).outcome?.outcome, 'failed', 'retryable: the visitor was being called');
 });

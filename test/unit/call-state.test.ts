@@ -51,13 +51,24 @@ test('no key after the prompt is no_human and hangs up the visitor', (t) => {
   t.deepEqual(kinds(r.effects), ['hangup_visitor', 'destroy_bridge']);
 });
 
-test('callee answering connects; either side hanging up ends with the other hung up', (t) => {
+test('callee answering connects; once bridged, either side hanging up ends answered with the other hung up', (t) => {
   t.deepEqual(kinds(transition('callee_ringing', { type: 'callee.answered' }, ctx({ calleeUp: true })).effects), ['connect_callee']);
-  const v = transition('connected', { type: 'visitor.ended', cause: 16, causeTxt: 'Normal Clearing' }, ctx({ visitorUp: false, calleeUp: true }));
+  const v = transition('connected', { type: 'visitor.ended', cause: 16, causeTxt: 'Normal Clearing' }, ctx({ visitorUp: false, calleeUp: true, bridged: true }));
   t.is(v.outcome?.outcome, 'answered');
   t.deepEqual(kinds(v.effects), ['hangup_callee', 'destroy_bridge']);
-  const c = transition('connected', { type: 'callee.ended', cause: 16, causeTxt: 'Normal Clearing' }, ctx({ calleeUp: false }));
+  const c = transition('connected', { type: 'callee.ended', cause: 16, causeTxt: 'Normal Clearing' }, ctx({ calleeUp: false, bridged: true }));
+  t.is(c.outcome?.outcome, 'answered');
   t.deepEqual(kinds(c.effects), ['hangup_visitor', 'destroy_bridge']);
+});
+
+test('connected but the bridge never confirmed: nobody spoke, so nothing is answered', (t) => {
+  const v = transition('connected', { type: 'visitor.ended', cause: 16, causeTxt: 'Normal Clearing' }, ctx({ visitorUp: false, calleeUp: true }));
+  t.is(v.outcome?.outcome, 'abandoned', 'the visitor hung up before being connected');
+  const c = transition('connected', { type: 'callee.ended', cause: 16, causeTxt: 'Normal Clearing' }, ctx({ calleeUp: false }));
+  t.is(c.outcome?.outcome, 'callee_unanswered');
+  const a = transition('connected', { type: 'abort', reason: 'asterisk error: connect_callee: no answer from Asterisk within 4000 ms' }, ctx({ calleeUp: true }));
+  t.deepEqual(a.outcome, { outcome: 'failed', cause: null, causeTxt: 'asterisk error: connect_callee: no answer from Asterisk within 4000 ms' });
+  t.is(transition('connected', { type: 'abort', reason: 'maximum call length reached' }, ctx({ calleeUp: true, bridged: true })).outcome?.outcome, 'answered');
 });
 
 test('callee not answering is callee_unanswered and the visitor is hung up', (t) => {
@@ -77,8 +88,11 @@ test('illegal transitions raise', (t) => {
   t.throws(() => transition('ended', { type: 'visitor.answered' }, ctx()), { instanceOf: IllegalTransition });
 });
 
-test('abort cancels a ringing visitor leg', (t) => {
+test('an abort (our side ending the call) is a failed attempt with its cause in every state short of a bridged call, never abandoned or canceled', (t) => {
   const r = transition('visitor_ringing', { type: 'abort', reason: 'shutdown' }, ctx());
-  t.is(r.outcome?.outcome, 'canceled');
+  t.deepEqual(r.outcome, { outcome: 'failed', cause: null, causeTxt: 'shutdown' });
   t.deepEqual(kinds(r.effects), ['hangup_visitor', 'destroy_bridge']);
+  for (const state of ['visitor_confirming', 'callee_ringing', 'callee_whisper', 'connected'] as const) {
+    t.is(transition(state, { type: 'abort', reason: 'asterisk error: play: HTTP 500' }, ctx()).outcome?.outcome, 'failed', state);
+  }
 });
