@@ -82,7 +82,7 @@ const shown = (page: import('playwright-core').Page) => page.evaluate(() => ({
   status: document.getElementById('agent-status')!.textContent,
   timer: (document.getElementById('call-timer') as HTMLElement).hidden ? null : document.getElementById('call-timer')!.textContent,
   wrapup: document.getElementById('agent-wrapup')!.textContent,
-  queue: [...document.querySelectorAll('#queue tr')].map((tr) => tr.textContent),
+  queue: Array.from(document.querySelectorAll('#queue tr')).map((tr) => tr.textContent),
 }));
 
 test.serial('the console shows one truthful state through a whole call: offered, ringing, calling the visitor, connected with a timer, muted, on hold, wrap-up counting down, available', async (t) => {
