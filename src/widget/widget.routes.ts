@@ -9,8 +9,8 @@ import { loaderSource, type WidgetBundle } from './widget-bundle.ts';
 export interface WidgetRoutesDeps { subscribers: SubscriberCache; bundle: Promise<WidgetBundle> }
 
 /** Minutes between offered call-back times, and how far ahead the first one is (time to queue and dial). */
-const SLOT_STEP_MIN = 30;
-const SLOT_LEAD_MS = 15 * 60_000;
+export const SLOT_STEP_MIN = 30;
+export const SLOT_LEAD_MS = 15 * 60_000;
 
 const SlotsQuery = z.object({
   subscriber: z.string().trim().min(1).max(64),

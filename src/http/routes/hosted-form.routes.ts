@@ -5,7 +5,12 @@ import type { AcceptService } from '../../callbacks/accept.service.ts';
 import { getStatus } from '../../callbacks/status.service.ts';
 import { statusPageModel } from '../../callbacks/status-page.ts';
 import type { Pool } from '../../db/pool.ts';
-import type { SubscriberCache } from '../../subscribers/subscriber-cache.ts';
+import type { SubscriberCache, SubscriberEntry } from '../../subscribers/subscriber-cache.ts';
+import { offerable } from '../../subscribers/offerable.ts';
+import { messagesFromSettings } from '../../subscribers/settings.ts';
+import { hoursFromSettings, isOpen, openSlots } from '../../schedule/business-hours.ts';
+import { SLOT_LEAD_MS, SLOT_STEP_MIN } from '../../widget/widget.routes.ts';
+import { DateTime } from 'luxon';
 import type { Render } from '../views.ts';
 import type { AppContext, AppState } from '../context.ts';
 import { requestMeta } from './callbacks-api.routes.ts';
@@ -45,6 +50,26 @@ export function localToIso(local: unknown, tzOffset: unknown): string | null {
   return new Date(asUtc + offset * 60_000).toISOString();
 }
 
+/**
+ * What the form offers: only departments that can take a call; while closed, the opening times to choose from
+ * (as the widget offers them: GET /api/v1/slots), labelled in the subscriber's zone and relabelled in the
+ * visitor's by public/callback-form.js; the owner's announcement.
+ */
+export function availability(entry: SubscriberEntry, values: Record<string, unknown>, now = new Date()) {
+  const s = entry.subscriber;
+  const { departments, ready } = offerable(s, entry.departments, entry.agents);
+  const hours = hoursFromSettings(s.settings, s.timezone);
+  const open = isOpen(hours, now);
+  const label = (d: Date) => DateTime.fromJSDate(d).setZone(hours.timezone).toFormat("ccc d LLL, h:mm a '(" + hours.timezone + ")'");
+  const slots = open ? [] : openSlots(hours, new Date(now.getTime() + SLOT_LEAD_MS), 7, SLOT_STEP_MIN)
+    .map((d) => ({ iso: d.toISOString(), label: label(d), selected: values.scheduledAt === d.toISOString() }));
+  return {
+    ready, open, slots,
+    departments: departments.map((d) => ({ id: d.id, name: d.name, selected: values.department === d.id })),
+    announcement: messagesFromSettings(s.settings).announcement.trim(),
+  };
+}
+
 export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
 
@@ -56,9 +81,9 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
     ctx.body = deps.render('callback-form', {
       title: `Call-back from ${entry.subscriber.name}`,
       subscriber: entry.subscriber,
-      departments: entry.departments.map((d) => ({ id: d.id, name: d.name, selected: values.department === d.id })),
+      ...availability(entry, values),
       example: EXAMPLES[entry.subscriber.country] ?? '+1 202 555 0145',
-      values, errors, fieldErrors, open: true,
+      values, errors, fieldErrors,
       formToken: deps.formToken ? await deps.formToken(entry.subscriber.slug, ctx.ip || null) : '',
     });
   }
@@ -82,7 +107,8 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
       const body = {
         ...form,
         subscriber: ctx.params.slug,
-        scheduledAt: localToIso(form.scheduledAtLocal, form.tzOffset) ?? undefined,
+        // A time typed in the visitor's zone, or one of the opening times offered while closed (ISO).
+        scheduledAt: localToIso(form.scheduledAtLocal, form.tzOffset) ?? (typeof form.scheduledAt === 'string' && form.scheduledAt ? form.scheduledAt : undefined),
         consent,
         department: form.department || undefined,
         visitorId: VISITOR_ID.test(ctx.cookies.get(VISITOR_COOKIE) ?? '') ? ctx.cookies.get(VISITOR_COOKIE) : undefined,
