@@ -13,6 +13,7 @@ import { startRecovery, STRANDED_GRACE_MS } from './recovery.ts';
 import { gateOnSocket } from './socket-gate.ts';
 import { startTakeover } from './takeover.ts';
 import { startLiveness } from './worker-liveness.ts';
+import { checkEvictionPolicy } from '../queue/eviction-policy.ts';
 import { startScheduleRecovery } from '../schedule/schedule-recovery.ts';
 import { jobStep } from '../queue/callback-queue.ts';
 import { addToDoNotCall } from '../policy/do-not-call.repository.ts';
@@ -39,6 +40,7 @@ export type WorkerExtensions = Partial<Pick<DialerDeps, 'resolveCallee' | 'onOpt
 export async function startWorker(c: Container, ext: WorkerExtensions = {}): Promise<WorkerHandle> {
   const { config, log } = c;
   const app = `${config.ARI_APP}-${config.WORKER_ID}`;
+  void checkEvictionPolicy(c.redis, log);
   const port = new AriAdapter({ url: config.ARI_URL, user: config.ARI_USER, password: config.ARI_PASSWORD, app, log });
   await port.connect();
   const ami = new AmiAdapter({ host: config.AMI_HOST, port: config.AMI_PORT, user: config.AMI_USER, secret: config.AMI_SECRET, log: log.child({ component: 'ami' }) });

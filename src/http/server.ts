@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Container } from '../container.ts';
 import { startOutboxRelay } from '../callbacks/outbox-relay.ts';
+import { checkEvictionPolicy } from '../queue/eviction-policy.ts';
 import { createApp, type AppExtensions } from './app.ts';
 
 export interface WebHandle { server: Server; port: number; stop(): Promise<void> }
@@ -9,6 +10,7 @@ export interface WebHandle { server: Server; port: number; stop(): Promise<void>
 export async function startWeb(c: Container, ext: AppExtensions = {}, port = c.config.PORT): Promise<WebHandle> {
   const app = createApp(c, ext);
   const relay = startOutboxRelay({ pool: c.pool, queue: c.queue, log: c.log, intervalMs: c.config.OUTBOX_INTERVAL_MS });
+  void checkEvictionPolicy(c.redis, c.log);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, c.config.HOST, () => resolve(s));
     s.on('error', reject);

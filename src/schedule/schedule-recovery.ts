@@ -2,7 +2,7 @@ import type { Logger } from '../logger.ts';
 import type { Pool } from '../db/pool.ts';
 import type { CallbackQueue } from '../queue/callback-queue.ts';
 import { jobIdFor } from '../queue/callback-queue.ts';
-import { listOverdueQueued } from '../callbacks/callback.repository.ts';
+import { listOverdueQueued, type OverdueRequest } from '../callbacks/callback.repository.ts';
 
 /**
  * Scheduled calls live as delayed Bull jobs, and Redis can lose them (flushed, failed over without
@@ -15,21 +15,42 @@ export interface ScheduleRecoveryDeps { pool: Pool; queue: CallbackQueue; log: L
 
 const LIVE_JOB_STATES = new Set(['waiting', 'delayed', 'active', 'paused']);
 
-export async function recoverScheduled(d: Omit<ScheduleRecoveryDeps, 'intervalMs'>): Promise<number> {
+/** Rows read per page, and job lookups in flight at once. */
+const PAGE = 500;
+const CONCURRENCY = 50;
+
+/** Puts back the job of one overdue request if it has none live; true when it did. */
+async function restoreOne(d: Pick<ScheduleRecoveryDeps, 'queue'>, r: OverdueRequest): Promise<boolean> {
+  const job = await d.queue.queue.getJob(jobIdFor(r.id, r.attemptCount));
+  if (job) {
+    const state = await job.getState();
+    if (LIVE_JOB_STATES.has(state)) return false;
+    // Completed or failed while the request is still pending (e.g. it ran while the worker was draining):
+    // the old job must go, or Bull would treat the new one as a duplicate.
+    await job.remove().catch(() => {});
+  }
+  await d.queue.enqueue(r.id, { attempt: r.attemptCount });
+  return true;
+}
+
+/**
+ * One pass over every overdue request, page by page (keyset, so requests whose jobs are live are passed, not
+ * read again), `CONCURRENCY` job lookups at a time: thousands of jobs lost to an evicting or emptied Redis are
+ * back within one pass, not a page per interval. `budgetMs` bounds a pass; the next one goes on.
+ */
+export async function recoverScheduled(d: Omit<ScheduleRecoveryDeps, 'intervalMs'> & { budgetMs?: number }): Promise<number> {
   if (!d.queue.ready()) return 0;
-  const rows = await listOverdueQueued(d.pool, d.graceMs, 500);
+  const deadline = Date.now() + (d.budgetMs ?? 30_000);
   let restored = 0;
-  for (const r of rows) {
-    const job = await d.queue.queue.getJob(jobIdFor(r.id, r.attemptCount));
-    if (job) {
-      const state = await job.getState();
-      if (LIVE_JOB_STATES.has(state)) continue;
-      // Completed or failed while the request is still pending (e.g. it ran while the worker was draining):
-      // the old job must go, or Bull would treat the new one as a duplicate.
-      await job.remove().catch(() => {});
+  let after: OverdueRequest | undefined;
+  for (;;) {
+    const rows = await listOverdueQueued(d.pool, d.graceMs, PAGE, after);
+    for (let i = 0; i < rows.length; i += CONCURRENCY) {
+      const done = await Promise.all(rows.slice(i, i + CONCURRENCY).map((r) => restoreOne(d, r)));
+      restored += done.filter(Boolean).length;
     }
-    await d.queue.enqueue(r.id, { attempt: r.attemptCount });
-    restored++;
+    after = rows.at(-1);
+    if (rows.length < PAGE || Date.now() > deadline || !d.queue.ready()) break;
   }
   if (restored) {
     d.log.warn({ restored }, 'scheduled requests whose queue job was missing were enqueued again');
