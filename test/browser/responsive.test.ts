@@ -30,7 +30,7 @@ let browser: Browser;
 let requestIds: { id: string; statusToken: string }[] = [];
 
 test.before(async () => {
-  s = await startStack({ label: 'responsive', env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
+  s = await startStack({ label: 'responsive', demoPhones: true, env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
   const { rows: [demo] } = await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`);
   const agent = await insertAgent(s.c.pool, { name: 'Rita Responsive', login: AGENT.login, endpoint: 'PJSIP/rita-with-a-rather-long-endpoint-name', passwordHash: await hashPassword(AGENT.password) });
   await setAssignments(s.c.pool, agent.id, [demo.id], []);
@@ -95,6 +95,8 @@ async function checkArea(context: BrowserContext, area: string, seeds: string[],
   const page = await context.newPage();
   const cspErrors: string[] = [];
   page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(`${page.url()}: ${m.text()}`); });
+  // What a page loads from this server (styles, scripts, icons) is there.
+  page.on('response', (r) => { if (r.url().startsWith(s.base) && r.request().resourceType() !== 'document' && r.status() >= 400) cspErrors.push(`${page.url()}: ${r.status()} for ${r.url()}`); });
   const problems: Problem[] = [];
   const queue = [...seeds];
   while (queue.length > 0) {
@@ -181,6 +183,14 @@ test('every page fits 360 px and 1280 px wide without horizontal scrolling', asy
   await login(admin, '/admin/login', { '#email': ADMIN.email, '#password': ADMIN.password }, /\/admin$/);
   problems.push(...await checkArea(admin, 'admin', ['/admin', '/admin/subscribers', `/admin/subscribers/${demo.id}`, '/admin/agents', '/admin/rates', '/admin/calls'], (p) => p.startsWith('/admin') && p !== '/admin/login', visited));
   problems.push(...await checkQueueBoard(admin));
+  // The new-agent form's fields are as wide as each other (inputs with no type attribute included).
+  const agentsPage = await admin.newPage();
+  await agentsPage.setViewportSize({ width: 360, height: 740 });
+  await agentsPage.goto(`${s.base}/admin/agents`);
+  const widths = await agentsPage.$$eval('form[action="/admin/agents"] input:not([type=hidden]):not([type=checkbox]):not([type=number])', (els) => els.map((e) => `${e.id} ${Math.round(e.getBoundingClientRect().width)}`));
+  const full = widths.find((w) => w.startsWith('password '))!.split(' ')[1];
+  t.deepEqual(widths, widths.map((w) => `${w.split(' ')[0]} ${full}`));
+  await agentsPage.close();
   await admin.close();
 
   const agent = await browser.newContext();
@@ -188,9 +198,15 @@ test('every page fits 360 px and 1280 px wide without horizontal scrolling', asy
   problems.push(...await checkArea(agent, 'agent', ['/agent'], (p) => p.startsWith('/agent') && p !== '/agent/login', visited));
   await agent.close();
 
+  // The icon browsers ask for on every page, and the one the layout links.
+  for (const icon of ['/favicon.ico', '/static/favicon.svg']) {
+    const r = await fetch(s.base + icon);
+    t.is(r.status, 200, icon);
+    t.regex(r.headers.get('content-type') ?? '', /^image\//, icon);
+  }
   t.log(`${visited.size} pages checked at ${WIDTHS.join(' and ')} px: ${[...visited.keys()].join(' ')}`);
   // Every area and the pages named in the brief were reached (a broken login would visit nothing).
-  for (const p of ['/', '/c/demo', '/c/demo/status/:id', '/signup', '/login', '/portal', '/portal/requests', '/admin', '/admin/subscribers', '/admin/subscribers/:id', '/admin/rates', '/admin/calls', '/admin/agents', '/admin/agents/:id', '/agent']) {
+  for (const p of ['/', '/demo/phones', '/c/demo', '/c/demo/status/:id', '/signup', '/login', '/portal', '/portal/requests', '/admin', '/admin/subscribers', '/admin/subscribers/:id', '/admin/rates', '/admin/calls', '/admin/agents', '/admin/agents/:id', '/agent']) {
     t.true(visited.has(p), `${p} was checked`);
   }
   t.deepEqual(problems, []);
