@@ -147,10 +147,12 @@ const Env = z.object({
    * Seconds a worker may go without a heartbeat before another worker takes over its calls in flight (ends
    * them and lets the retry policy call again). Longer than a restart: a worker that comes back under the same
    * WORKER_ID re-adopts its own calls, which keeps connected conversations going. 0 = never take over.
+   * Heartbeats are written to PostgreSQL (worker_liveness) every quarter of this (at most every 5 s).
    */
   TAKEOVER_AFTER_SEC: z.coerce.number().int().min(0).default(120),
   /** Milliseconds between checks for workers that stopped sending heartbeats. */
   TAKEOVER_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Milliseconds between schedule-recovery passes (each restores every overdue request whose job Redis lost). */
   SCHEDULE_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   /** A request this many ms past its time with no job is considered lost by Redis. */
   SCHEDULE_RECOVERY_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
