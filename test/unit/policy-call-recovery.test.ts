@@ -54,3 +54,14 @@ test('after a socket gap a visitor being asked for the key is asked again (a key
   t.deepEqual(again, { to: 'visitor_confirming', effects: [{ kind: 'play', prompt: 'confirm' }] });
   t.deepEqual(transition('callee_ringing', { type: 'confirm.ask_again' }, { confirm: true, confirmKey: '1', optOutKey: '9', visitorUp: true, calleeUp: true }).effects, [], 'stale elsewhere');
 });
+
+test('a live session out of step with PostgreSQL is judged only when idle and stored before the list was read', async (t) => {
+  const { storedMismatch } = await import('../../src/calls/recovery.ts');
+  const row = (state: string) => ({ state }) as never;
+  const idle = { idle: true, storedAt: 1000, state: 'visitor_confirming' };
+  t.is(storedMismatch(idle, row('visitor_confirming'), 2000), null);
+  t.is(storedMismatch(idle, row('callee_ringing'), 2000), 'differs');
+  t.is(storedMismatch(idle, undefined, 2000), 'gone');
+  t.is(storedMismatch({ ...idle, idle: false }, undefined, 2000), null, 'an event under way may be storing right now');
+  t.is(storedMismatch({ ...idle, storedAt: 2500 }, row('callee_ringing'), 2000), null, 'stored after the list was read');
+});
