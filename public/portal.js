@@ -13,18 +13,20 @@
     });
   });
 
+  // The preview is the real widget in a frame: reload it with the form's current values (the server keeps only
+  // the values that pass validation), a moment after the owner stops typing.
   var form = document.getElementById('skin-form');
-  if (form) {
-    var preview = document.getElementById('preview');
-    var text = document.getElementById('preview-text');
-    var logo = document.getElementById('preview-logo');
+  var frame = document.getElementById('preview-frame');
+  if (form && frame) {
+    var timer = null;
     var update = function () {
-      preview.style.background = form.primaryColor.value;
-      preview.style.color = form.textColor.value;
-      text.textContent = form.buttonText.value || ' ';
-      preview.classList.toggle('left', form.position.value === 'bottom-left');
-      var url = form.logoUrl.value.trim();
-      if (/^https?:\/\//i.test(url)) { logo.src = url; logo.hidden = false; } else { logo.hidden = true; logo.removeAttribute('src'); }
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = new URLSearchParams();
+        ['primaryColor', 'textColor', 'buttonText', 'position', 'logoUrl', 'language'].forEach(function (k) { if (form[k]) q.set(k, form[k].value); });
+        var src = '/portal/widget/preview?' + q.toString();
+        if (frame.getAttribute('src') !== src) frame.setAttribute('src', src);
+      }, 250);
     };
     form.addEventListener('input', update);
     form.addEventListener('change', update);

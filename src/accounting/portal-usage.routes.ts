@@ -1,4 +1,5 @@
 import Router from 'koa-router';
+import { DateTime } from 'luxon';
 import type { Pool } from '../db/pool.ts';
 import { requireSubscriber } from '../portal/subscriber-session.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -41,7 +42,8 @@ export function portalUsageRoutes(deps: { pool: Pool; render: Render; currency: 
       current: statementView(statements.find((x) => x.month === current)!, deps.currency),
       past: statements.filter((x) => x.month !== current).map((x) => statementView(x, deps.currency)),
       selectedMonth: monthKey(selected),
-      records: records.map((r) => ({ ...r, charge: formatCents(r.chargeCents) })),
+      // in the subscriber's zone, like its months and its request list
+      records: records.map((r) => ({ ...r, charge: formatCents(r.chargeCents), started: DateTime.fromJSDate(r.startedAt, { zone: s.timezone }).toFormat('yyyy-LL-dd HH:mm:ss') })),
     });
   });
 

@@ -144,8 +144,11 @@ export function parseHoursForm(body: Record<string, unknown>): Parsed<HoursSetti
   for (const day of WEEKDAYS) {
     weekly[day] = [];
     for (const slot of [1, 2]) {
-      const open = str(body[`${day}_open${slot}`]).trim();
-      const close = str(body[`${day}_close${slot}`]).trim();
+      // Time inputs send HH:MM (HH:MM:SS with a finer step); they cannot say 24:00, so a close at 00:00 is
+      // midnight at the end of the day, as 24:00 is (09:00–00:00 and 00:00–00:00 are open until midnight).
+      const open = str(body[`${day}_open${slot}`]).trim().replace(/^(\d\d:\d\d):\d\d$/, '$1');
+      const rawClose = str(body[`${day}_close${slot}`]).trim().replace(/^(\d\d:\d\d):\d\d$/, '$1');
+      const close = rawClose === '00:00' ? '24:00' : rawClose;
       if (!open && !close) continue;
       if (!open || !close) { errors.push(err(`${day}`, `Give both opening and closing time for ${day}.`)); continue; }
       weekly[day]!.push({ open, close });

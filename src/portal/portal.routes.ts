@@ -19,11 +19,13 @@ import {
   deleteDomain, findPasswordHash, findSessionGeneration, findSubscriberById, insertDepartment, isUuid, listDepartments, listDomains,
   mergeSettings, removeDepartment, setPasswordHash, updateDepartment, updateProfile,
 } from '../subscribers/subscriber.repository.ts';
-import { LANGUAGES, messagesFromSettings, skinFromSettings } from '../subscribers/settings.ts';
+import { LANGUAGES, messagesFromSettings, skinFromSettings, type Skin } from '../subscribers/settings.ts';
 import type { Subscriber } from '../subscribers/subscriber.types.ts';
 import type { VerificationService } from '../verification/verification.service.ts';
 import { addHosts, verifyDomain } from './domain.service.ts';
 import { portalNav } from './portal-nav.ts';
+import { agentCoverage } from '../agents/agent.repository.ts';
+import { offerable, setupProblems } from '../subscribers/offerable.ts';
 import { parseDay } from '../validation/dates.ts';
 import { VERIFICATION_PATH, verificationHost, type DomainChecker } from './domain-verification.ts';
 import {
@@ -93,11 +95,13 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
   // ---- overview
   router.get('/', async (ctx) => {
     const s = await current(ctx);
-    const departments = await listDepartments(deps.pool, s.id);
+    const [departments, agents] = await Promise.all([listDepartments(deps.pool, s.id), agentCoverage(deps.pool, s.id)]);
     const unverified = departments.filter((d) => d.answeredBy === 'phone' && !d.phoneVerifiedAt);
     page(ctx, 'overview', '/portal', {
       title: 'Your call-back service', subscriber: s, verified: !!s.phoneVerifiedAt, unverified,
-      live: s.status === 'active' && (!!s.phoneVerifiedAt || departments.some((d) => d.answeredBy === 'agents' || d.phoneVerifiedAt)),
+      // What visitors will not be offered, and what to do about it (the form, widget and directory leave it out).
+      problems: setupProblems(s, departments, agents),
+      live: s.status === 'active' && offerable(s, departments, agents).ready,
       suspended: s.status !== 'active', snippet: snippetFor(deps.publicUrl(), s.slug), formUrl: `${deps.publicUrl()}/c/${s.slug}`,
     });
   });
@@ -305,7 +309,8 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
     const h = hoursFromSettings(s.settings, s.timezone);
     const values: Body = { holidays: h.holidays.join('\n') };
     for (const day of WEEKDAYS) {
-      (h.weekly[day] ?? []).slice(0, 2).forEach((iv, i) => { values[`${day}_open${i + 1}`] = iv.open; values[`${day}_close${i + 1}`] = iv.close; });
+      // a time input cannot show 24:00: midnight at the end of the day reads 00:00 there (parseHoursForm reads it back)
+      (h.weekly[day] ?? []).slice(0, 2).forEach((iv, i) => { values[`${day}_open${i + 1}`] = iv.open; values[`${day}_close${i + 1}`] = iv.close === '24:00' ? '00:00' : iv.close; });
     }
     hoursPage(ctx, s, values);
   });
@@ -341,11 +346,17 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
    * `values` refill the form's inputs (escaped text); the preview's style and src take only values that pass
    * the skin's validation field by field (else the saved ones): a rejected form never puts raw input there.
    */
-  function widgetPage(ctx: AppContext, s: Subscriber, values: Body, errors: FieldError[] = []) {
+  const previewSkin = (s: Subscriber, values: Body) => {
     const saved = skinFromSettings(s.settings);
-    const preview = skinFromSettings({ skin: { ...saved, ...Object.fromEntries(Object.keys(saved).filter((k) => values[k] !== undefined).map((k) => [k, values[k]])) } });
+    return skinFromSettings({ skin: { ...saved, ...Object.fromEntries(Object.keys(saved).filter((k) => values[k] !== undefined).map((k) => [k, values[k]])) } });
+  };
+  const previewSrc = (skin: Skin) => `/portal/widget/preview?${new URLSearchParams(
+    Object.entries(skin).map(([k, v]) => [k, v === null ? '' : String(v)])).toString()}`;
+
+  function widgetPage(ctx: AppContext, s: Subscriber, values: Body, errors: FieldError[] = []) {
+    const preview = previewSkin(s, values);
     page(ctx, 'widget', '/portal/widget', {
-      title: 'Widget', values, preview, snippet: snippetFor(deps.publicUrl(), s.slug),
+      title: 'Widget', values, preview, previewSrc: previewSrc(preview), snippet: snippetFor(deps.publicUrl(), s.slug),
       languages: LANGUAGES.map((l) => ({ code: l, selected: l === values.language })),
       left: values.position === 'bottom-left',
     }, errors);
@@ -354,6 +365,25 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
   router.get('/widget', async (ctx) => {
     const s = await current(ctx);
     widgetPage(ctx, s, { ...skinFromSettings(s.settings) });
+  });
+
+  /**
+   * The live preview's frame: the real widget bundle (through /widget.js) on a page of Beckon's own origin,
+   * handed this subscriber's directory with the skin from the query — each field only if it passes the skin's
+   * validation, else the saved one — so the owner sees exactly what visitors will (contrast fix included).
+   */
+  router.get('/widget/preview', async (ctx) => {
+    const s = await current(ctx);
+    const skin = previewSkin(s, ctx.query as Body);
+    const departments = (await listDepartments(deps.pool, s.id)).map((d) => ({ id: d.id, name: d.name }));
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render('portal/widget-preview', {
+      directory: {
+        subscriber: { slug: s.slug, name: s.name, country: s.country, timezone: s.timezone }, departments, skin,
+        open: true, nextOpening: null, ready: true, waitEstimateMin: null,
+      },
+    }, null);
   });
 
   router.post('/widget', async (ctx) => {

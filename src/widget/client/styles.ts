@@ -11,6 +11,7 @@ button,input,select,textarea{font:inherit;color:inherit}
 .fab:focus-visible,.primary:focus-visible{outline-color:#1a1a1a;box-shadow:0 0 0 5px #fff}
 .panel{position:absolute;bottom:0;right:0;width:min(360px,calc(100vw - 40px));max-height:calc(100vh - 40px);overflow:auto;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.3);padding:16px}
 .left .panel{right:auto;left:0}
+.pv .panel{bottom:64px;max-height:calc(100vh - 100px)}
 [hidden]{display:none!important}
 header{display:flex;align-items:center;gap:8px;margin-bottom:8px}
 header img{max-height:32px;max-width:96px}
@@ -19,7 +20,8 @@ h2{font-size:18px;margin:0;flex:1;color:var(--a)}
 label{display:block;font-weight:600;margin:10px 0 4px}
 input,select,textarea{width:100%;padding:8px;border:1px solid #767676;border-radius:6px;background:#fff}
 textarea{min-height:56px;resize:vertical}
-.row{display:flex;gap:8px}.row>:first-child{flex:0 0 40%}.row>:last-child{flex:1}
+/* country above the number, each full width: country names ("United States +1") are never cut */
+.row{display:grid;gap:8px}
 .check{display:flex;gap:8px;align-items:flex-start;font-weight:400}.check input{width:auto;margin-top:3px}
 .err{color:#b00020;font-size:13px;margin:4px 0 0;min-height:0}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}

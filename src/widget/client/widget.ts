@@ -31,7 +31,15 @@ export async function startWidget(o: WidgetOptions): Promise<void> {
   if (dir) mount(dir, api);
 }
 
-function mount(dir: Directory, api: Api): void {
+/**
+ * The portal's live preview: this same widget, mounted from a directory the portal page hands over (the skin
+ * being edited), open with its button still shown, and sending nothing — no form token, no request, no resume.
+ */
+export function startPreview(base: string, dir: Directory): void {
+  mount(dir, createApi(base), true);
+}
+
+function mount(dir: Directory, api: Api, preview = false): void {
   const skin = dir.skin ?? {};
   const lang = pickLanguage([skin.language, document.documentElement.lang, navigator.language]);
   const t: Translate = (k, v) => translator(lang)(k, { name: dir.subscriber.name, ...v });
@@ -48,7 +56,7 @@ function mount(dir: Directory, api: Api): void {
   const host = h('beckon-widget' as 'div', { 'data-subscriber': slug });
   host.style.setProperty('all', 'initial');
   const root = host.attachShadow({ mode: 'open' });
-  const frame = h('div', { class: 'bk' + (skin.position === 'bottom-left' ? ' left' : ''), lang });
+  const frame = h('div', { class: 'bk' + (skin.position === 'bottom-left' ? ' left' : '') + (preview ? ' pv' : ''), lang });
   for (const [k, v] of [['--p', colours.primary], ['--op', colours.onPrimary], ['--a', colours.accent]]) frame.style.setProperty(k!, v!);
   try {
     const sheet = new CSSStyleSheet();
@@ -151,8 +159,9 @@ function mount(dir: Directory, api: Api): void {
 
   function open(): void {
     panel.hidden = false;
-    fab.hidden = true;
     fab.setAttribute('aria-expanded', 'true');
+    if (preview) return;
+    fab.hidden = true;
     formToken ??= api.formToken(slug).then((r) => (r.status === 200 && r.json?.token) || null).catch(() => null);
     focusables(panel)[current ? 0 : 1]?.focus();
   }
@@ -179,6 +188,7 @@ function mount(dir: Directory, api: Api): void {
 
   async function onSubmit(ev: Event): Promise<void> {
     ev.preventDefault();
+    if (preview) { formErr.textContent = 'Preview: nothing is sent.'; return; }
     formErr.textContent = '';
     const p = checkPhoneNow(true);
     consentErr.textContent = consent.checked ? '' : t('consent_required');
@@ -286,6 +296,7 @@ function mount(dir: Directory, api: Api): void {
   setMode(scheduling);
   statusLine.tabIndex = -1;
 
+  if (preview) { open(); return; }
   // A visitor who moves to another page of the site keeps watching the request made on the previous one.
   try {
     const saved = JSON.parse(sessionStorage.getItem(RESUME_KEY) ?? 'null');
