@@ -31,7 +31,7 @@ async function formToken(ip: string): Promise<string> {
 /** Gives the worker time to act on anything that slipped through, then lists the calls that touched the number. */
 async function callsTo(digits: string): Promise<unknown[]> {
   await new Promise((r) => setTimeout(r, 600));
-  return s.sim.originates().filter((o) => o.number === digits || o.number.endsWith(digits));
+  return s.sim.originates().filter((o) => o.number === digits || (o.number ?? '').endsWith(digits));
 }
 
 for (const [what, phone, digits, code] of [
