@@ -40,6 +40,7 @@ import { WaitEstimates } from '../reports/wait-estimate.ts';
 import { directoryRoutes } from '../directory/directory.routes.ts';
 import { authRoutes } from '../portal/auth.routes.ts';
 import { portalRoutes } from '../portal/portal.routes.ts';
+import { portalPreviewRoutes } from '../portal/portal-preview.routes.ts';
 import { createVerificationService } from '../verification/verification.service.ts';
 import { operatorDestinations } from '../policy/destination-policy.ts';
 import { createVerificationProducer } from '../verification/verification-queue.ts';
@@ -136,6 +137,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     metricsRoutes({ pool: c.pool, queue: c.queue, token: c.config.METRICS_TOKEN, allow: c.config.METRICS_ALLOW }),
     directoryRoutes(directory, { publicUrl: () => c.config.publicUrl }),
     authRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render }),
+    portalPreviewRoutes({ pool: c.pool, render, publicUrl: () => c.config.publicUrl }),
     portalRoutes({
       pool: c.pool, render, publicUrl: () => c.config.publicUrl, verification, bus: c.bus, queue: c.queue, changed: subscriberChanged,
       checkDomain: createDomainChecker({ urlTemplate: c.config.DOMAIN_VERIFY_URL, allowPrivate: c.config.DOMAIN_VERIFY_ALLOW_PRIVATE }),

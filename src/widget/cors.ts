@@ -4,6 +4,12 @@ import type { Queryable } from '../db/pool.ts';
 import { findDomainOwner, normalizeHost } from '../subscribers/domain-match.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import type { AppState } from '../http/context.ts';
+import { previewPageOwner } from '../directory/preview-page.ts';
+
+const bodySlug = (ctx: { request: unknown }): string | null => {
+  const slug = (ctx.request as { body?: { subscriber?: unknown } }).body?.subscriber;
+  return typeof slug === 'string' ? slug.trim() : null;
+};
 
 export interface CorsDeps { db: Queryable; subscribers: SubscriberCache; publicUrl: string; ttlMs?: number }
 
@@ -39,7 +45,15 @@ export function publicApiCors(deps: CorsDeps): Middleware<AppState> {
     if (!ctx.path.startsWith('/api/v1/')) return next();
     ctx.vary('Origin');
     const origin = ctx.get('Origin');
-    if (!origin || origin === self || origin === `${ctx.protocol}://${ctx.host}`) return next();
+    const submitting = ctx.method === 'POST' && (ctx.path === '/api/v1/callbacks' || ctx.path === '/api/v1/callbacks/');
+    if (origin && (origin === self || origin === `${ctx.protocol}://${ctx.host}`)) {
+      // Beckon's own pages. A portal preview page (preview-page.ts) stands for one subscriber's site: the widget
+      // on it may ask for call-backs in that subscriber's name only (same-origin requests carry the full Referer).
+      const previewOf = submitting ? previewPageOwner(ctx.get('Referer'), [self, `${ctx.protocol}://${ctx.host}`]) : null;
+      if (previewOf && bodySlug(ctx) !== previewOf) throw new AppError(403, 'origin_not_allowed', 'This preview page may request call-backs only for its own subscriber.');
+      return next();
+    }
+    if (!origin) return next();
     const owner = await ownerOf(origin);
     const preflight = ctx.method === 'OPTIONS' && !!ctx.get('Access-Control-Request-Method');
     if (preflight) {
@@ -51,7 +65,6 @@ export function publicApiCors(deps: CorsDeps): Middleware<AppState> {
       ctx.status = 204;
       return;
     }
-    const submitting = ctx.method === 'POST' && (ctx.path === '/api/v1/callbacks' || ctx.path === '/api/v1/callbacks/');
     if (submitting) {
       const slug = (ctx.request as unknown as { body?: { subscriber?: unknown } }).body?.subscriber;
       const named = typeof slug === 'string' ? await deps.subscribers.get(slug.trim()).catch(() => null) : null;

@@ -72,6 +72,15 @@ test.serial('the operator marks the account phone and a department phone verifie
   t.notRegex(after.text, /not verified/);
 });
 
+test('without the simulator (DEMO_PHONES_URL unset, as in production) there is no demo phone page and no demo banner', async (t) => {
+  const c = new FormClient(s.base);
+  t.is((await c.get('/demo/phones')).status, 404);
+  t.is((await c.post('/demo/phones/x', { command: 'answer' })).status, 404);
+  const login = await c.get('/login');
+  t.is(login.status, 200);
+  t.notRegex(login.text, /demo-banner|\/demo\/phones/);
+});
+
 test.serial('only operators may mark a phone verified; the CSRF token is required', async (t) => {
   const sub = await insertSubscriber(s.c.pool, { slug: 'nosneak', name: 'No Sneak', country: 'US', timezone: 'America/Chicago', phoneE164: '+12025550188' });
   const owner = new FormClient(s.base);

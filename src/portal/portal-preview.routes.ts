@@ -1,0 +1,41 @@
+import Router from 'koa-router';
+import type { Pool } from '../db/pool.ts';
+import { csrfToken } from '../auth/csrf.ts';
+import { NotFoundError } from '../errors/app-error.ts';
+import type { AppState } from '../http/context.ts';
+import type { Render } from '../http/views.ts';
+import { previewPath } from '../directory/preview-page.ts';
+import { listDepartments } from '../subscribers/subscriber.repository.ts';
+import { currentSubscriber } from '../reports/portal-reports.routes.ts';
+import { portalNav } from './portal-nav.ts';
+import { snippetFor } from './portal.routes.ts';
+import { requireSubscriber } from './subscriber-session.ts';
+
+/**
+ * /portal/preview: the subscriber's own page on Beckon with its real widget (the /widget.js loader, as the embed
+ * snippet has it), so a new account sees and tries its call-back button before it has a site. The page lives at
+ * /portal/preview/<slug> and is served to that subscriber's session only; the directory and the API's origin
+ * check count it as that subscriber's page (src/directory/preview-page.ts).
+ */
+export function portalPreviewRoutes(deps: { pool: Pool; render: Render; publicUrl: () => string }): Router<AppState, {}> {
+  const router = new Router<AppState, {}>({ prefix: '/portal/preview' });
+  router.use(requireSubscriber(deps.pool));
+
+  router.get('/', async (ctx) => {
+    const s = await currentSubscriber(ctx, deps.pool);
+    ctx.redirect(previewPath(s.slug));
+  });
+
+  router.get('/:slug', async (ctx) => {
+    const s = await currentSubscriber(ctx, deps.pool);
+    if (ctx.params.slug !== s.slug) throw new NotFoundError('not_found', 'No such preview.');
+    const departments = await listDepartments(deps.pool, s.id);
+    const ready = s.status === 'active' && (!!s.phoneVerifiedAt || departments.some((d) => d.answeredBy === 'agents' || !!d.phoneVerifiedAt));
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render('portal/preview', {
+      title: 'Preview', portalNav: portalNav('/portal/preview', csrfToken(ctx)), subscriber: s, ready, suspended: s.status !== 'active', snippet: snippetFor(deps.publicUrl(), s.slug),
+    });
+  });
+  return router;
+}
