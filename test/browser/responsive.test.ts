@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
@@ -22,6 +22,8 @@ const ADMIN = { email: 'ops@beckon.example', password: 'operator-password-1' };
 const AGENT = { login: 'rita', password: 'correct horse battery' };
 const WIDTHS = [360, 1280] as const;
 const OUT = 'test-artifacts/responsive';
+/** The main screens, copied to SCREENS_DIR when it is set (the README's screenshots: SCREENS_DIR=docs/screens). */
+const MAIN_SCREENS = ['public-home', 'public-c_demo', 'public-c_demo_status_id', 'public-demo_phones', 'portal-portal', 'portal-portal_requests', 'portal-portal_requests_id', 'portal-portal_widget', 'admin-admin', 'agent-agent'];
 /** Not ours to lay out: Bull Board's React app (checked only for the CSP below), downloads, the widget bundle. */
 const SKIP = /^\/(admin\/queues|static\/|widget|api\/|healthz|readyz|metrics)|\.csv$|\/logout$/;
 
@@ -210,4 +212,12 @@ test('every page fits 360 px and 1280 px wide without horizontal scrolling', asy
     t.true(visited.has(p), `${p} was checked`);
   }
   t.deepEqual(problems, []);
+  const screens = process.env.SCREENS_DIR;
+  if (screens) {
+    mkdirSync(screens, { recursive: true });
+    for (const name of MAIN_SCREENS) for (const width of WIDTHS) {
+      const file = `${name}-${width}.png`;
+      if (existsSync(`${OUT}/${file}`)) copyFileSync(`${OUT}/${file}`, `${screens}/${file.replace(/^(public|portal|admin|agent)-/, '')}`);
+    }
+  }
 });
