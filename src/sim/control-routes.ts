@@ -3,6 +3,7 @@ import { AriError } from './ari-error.ts';
 import { parseJsonBody, readBody, sendEmpty, sendJson, pathSegments } from './http-util.ts';
 import type { PhoneRule } from './phone-rules.ts';
 import type { OriginateRecord } from './model.ts';
+import type { RestFault } from './rest-faults.ts';
 import type { PhoneCall } from './phone-log.ts';
 
 /** The operations tests and the demo use to script the simulator; the Sim object offers the same. */
@@ -24,6 +25,10 @@ export interface SimControl {
   /** What each phone rang, heard and pressed, newest first. */
   calls(): PhoneCall[];
   clearCalls(): void;
+  /** ARI REST requests to delay or fail (rest-faults.ts); replaces the faults set before. */
+  setFaults(faults: RestFault[]): void;
+  faults(): RestFault[];
+  clearFaults(): void;
 }
 
 /** Handles /sim/...: JSON in and out, no authentication (it is a test harness, not a product API). */
@@ -74,6 +79,14 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       }
       case 'POST channels/:id/hangup':
         sim.farEndHangup(id);
+        return sendEmpty(res);
+      case 'GET faults':
+        return sendJson(res, 200, sim.faults());
+      case 'PUT faults':
+        sim.setFaults((Array.isArray(body) ? body : obj.faults) as RestFault[]);
+        return sendJson(res, 200, sim.faults());
+      case 'DELETE faults':
+        sim.clearFaults();
         return sendEmpty(res);
       case 'POST channels/:id/dtmf':
         sim.sendDtmf(id, String(obj.digit ?? ''));

@@ -11,6 +11,7 @@ import { handleControl, type SimControl } from './control-routes.ts';
 import { Exchange } from './exchange.ts';
 import { SHIPPED_CDR_MAPPINGS, type CdrMappings } from './cdr-manager.ts';
 import { sendJson } from './http-util.ts';
+import { RestFaults } from './rest-faults.ts';
 import type { OriginateRecord } from './model.ts';
 import type { PhoneBehavior, PhoneRule } from './phone-rules.ts';
 
@@ -103,6 +104,15 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     startedAt,
   };
 
+  const faults = new RestFaults();
+  /** ARI REST with the injected faults (rest-faults.ts): delayed, then failed or carried out. */
+  async function handleAriWithFaults(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const fault = faults.take(req.method ?? 'GET', url.pathname.slice('/ari'.length) + url.search);
+    if (fault?.delayMs) await sleep(fault.delayMs);
+    if (fault?.status) return sendJson(res, fault.status, { message: `Injected fault (${fault.status})` });
+    return handleAri(req, res, url, ctx);
+  }
+
   const control: SimControl = {
     setRules: (rules) => exchange.phoneBook.set(rules),
     resetRules: () => exchange.phoneBook.reset(),
@@ -126,6 +136,9 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     answer: (id) => exchange.pickUp(id),
     calls: () => exchange.phoneLog.list(),
     clearCalls: () => exchange.phoneLog.clear(),
+    setFaults: (list) => faults.set(list),
+    faults: () => faults.list(),
+    clearFaults: () => faults.clear(),
   };
 
   const server = http.createServer((req, res) => {
@@ -136,7 +149,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
         : url.pathname === '/ari' || url.pathname.startsWith('/ari/')
           ? phase === 'booting'
             ? Promise.resolve(sendJson(res, 503, { message: 'Asterisk not booted' }))
-            : handleAri(req, res, url, ctx)
+            : handleAriWithFaults(req, res, url)
           : Promise.resolve(sendJson(res, 404, { message: 'Not found' }));
     work.catch((err: unknown) => {
       logger.error({ err, url: req.url }, 'sim request failed');
