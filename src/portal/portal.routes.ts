@@ -357,7 +357,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
     const preview = previewSkin(s, values);
     page(ctx, 'widget', '/portal/widget', {
       title: 'Widget', values, preview, previewSrc: previewSrc(preview), snippet: snippetFor(deps.publicUrl(), s.slug),
-      languages: LANGUAGES.map((l) => ({ code: l, selected: l === values.language })),
+      languages: LANGUAGES.map((l) => ({ code: l, name: new Intl.DisplayNames([l], { type: 'language' }).of(l) ?? l, selected: l === values.language })),
       left: values.position === 'bottom-left',
     }, errors);
   }

@@ -79,8 +79,11 @@ test('a business signs up, verifies its phone by the spoken code, adds a domain 
   await page.getByLabel('Button colour').fill('#aa0000');
   await page.getByLabel('Button text').fill('Ring the bakery');
   await page.getByLabel('Position').selectOption('bottom-left');
-  const preview = await page.locator('#preview').evaluate((el) => ({ bg: getComputedStyle(el).backgroundColor, text: el.textContent!.trim(), left: el.classList.contains('left') }));
-  t.deepEqual(preview, { bg: 'rgb(170, 0, 0)', text: 'Ring the bakery', left: true });
+  // The preview is the real widget in a frame, reloaded with the form's values.
+  const fab = page.frameLocator('#preview-frame').locator('beckon-widget').getByRole('button', { name: 'Ring the bakery' });
+  await fab.waitFor({ timeout: 10000 });
+  const preview = await fab.evaluate((el) => ({ bg: getComputedStyle(el).backgroundColor, left: el.getBoundingClientRect().left < window.innerWidth / 2 }));
+  t.deepEqual(preview, { bg: 'rgb(170, 0, 0)', left: true });
   await page.screenshot({ path: 'test-artifacts/portal-widget.png', fullPage: true });
   await page.getByRole('button', { name: 'Save' }).click();
   await page.waitForSelector('.flash');
