@@ -24,7 +24,7 @@ export function ownProblem(s: Subscriber, agents: AgentCoverage): Problem | null
       : { what: 'Your calls are answered by agents, but no agent is assigned to you.', fix: 'Ask your operator to assign an agent to your account.' };
   }
   return s.phoneE164 && s.phoneVerifiedAt ? null
-    : { what: 'Your phone is not verified yet, so no call can be made.', fix: 'Verify it on the Verify page (Beckon calls it and reads a code).' };
+    : { what: 'Your phone is not verified yet, so no call can be made.', fix: 'Press "Call me with a code" below: Beckon calls it and reads out a code to type in.' };
 }
 
 /**

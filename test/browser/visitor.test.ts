@@ -33,7 +33,7 @@ test.serial('the widget keeps one random visitor id per browser and sends it: br
   await page.locator('beckon-widget').getByRole('button', { name: 'Call me back' }).click();
   const first = await askWidget(page, '(202) 555-0171');
   t.regex(String(first.visitorId), /^[A-Za-z0-9_-]{22}$/);
-  t.is(await page.evaluate(() => localStorage.getItem('beckon:visitor')), first.visitorId, 'kept in localStorage');
+  t.is(await page.evaluate(() => localStorage.getItem('beckon:visitor')), first.visitorId as string, 'kept in localStorage');
   await page.locator('beckon-widget').getByText(/Your request is in the queue|Calling you|Connect/).first().waitFor();
   // Another page of the site, same browser: the same id.
   await page.evaluate(() => sessionStorage.clear());

@@ -2,6 +2,7 @@ import test from 'ava';
 import { startStack, getJson, type Stack } from '../helpers/stack.ts';
 import { insertDepartment, insertDomain, insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 import { insertAgent, setAssignments } from '../../src/agents/agent.repository.ts';
+import { signUp } from './portal-helpers.ts';
 
 let s: Stack;
 test.before(async () => { s = await startStack({ label: 'diroffer', worker: false }); });
@@ -33,4 +34,17 @@ test('the directory offers only departments that can take a call: verified phone
   await s.c.pool.query('UPDATE agents SET active = true WHERE id = $1', [agent.id]);
   await setAssignments(s.c.pool, agent.id, [sub.id], []);
   t.deepEqual(await names(), ['Sales', 'Desk']);
+});
+
+test('the portal overview tells the owner what visitors are not offered and what to do', async (t) => {
+  const { client } = await signUp(s.base);
+  const fresh = await client.get('/portal');
+  t.regex(fresh.text, /id="setup-problems"/);
+  t.regex(fresh.text, /Your phone is not verified yet, so no call can be made\. Press &quot;Call me with a code&quot; below/);
+  const { rows: [me] } = await s.c.pool.query(`SELECT id FROM subscribers ORDER BY created_at DESC LIMIT 1`);
+  await s.c.pool.query(`UPDATE subscribers SET phone_verified_at = now() WHERE id = $1`, [me.id]);
+  await insertDepartment(s.c.pool, { subscriberId: me.id, name: 'Helpdesk', phoneE164: null, answeredBy: 'agents' });
+  const later = await client.get('/portal');
+  t.notRegex(later.text, /Your phone is not verified yet/);
+  t.regex(later.text, /Department &quot;Helpdesk&quot; is answered by agents, but no agent is assigned to it\. Ask your operator/);
 });
