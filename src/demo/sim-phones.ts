@@ -70,7 +70,7 @@ const STATE_TEXT: Record<PhoneCall['state'], string> = { dialing: 'dialing', rin
 /** What the phone page shows of one call. Pure. */
 export function phoneCallView(c: PhoneCall, now: number): PhoneCallView {
   const heard = c.heard.map((h) => ({
-    text: h.kind === 'digits' || h.kind === 'number' ? h.text : h.kind === 'moh' ? 'music on hold' : h.kind === 'characters' ? `letters ${h.text}` : `(${h.text.split('/').pop()})`,
+    text: h.kind === 'digits' || h.kind === 'number' ? h.text : h.kind === 'moh' ? 'music on hold' : h.kind === 'characters' ? `letters ${h.text}` : h.text.startsWith('silence/') ? '(silence)' : `(${h.text.split('/').pop()})`,
     digits: h.kind === 'digits' || h.kind === 'number',
     failed: !h.played,
   }));
