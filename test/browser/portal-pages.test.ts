@@ -100,7 +100,7 @@ test('the widget preview is the real widget: same bundle, contrast fixed, langua
   // same bundle the loader gives every site
   const loader = await (await fetch(`${s.base}/widget.js`)).text();
   const bundle = /widget\/(widget-[0-9a-f]{16}\.js)/.exec(loader)![1]!;
-  const scripts = await page.frame({ url: /\/portal\/widget\/preview/ })!.evaluate(() => [...document.scripts].map((x) => x.src));
+  const scripts = await page.frame({ url: /\/portal\/widget\/preview/ })!.evaluate(() => Array.from(document.scripts, (x) => x.src));
   t.true(scripts.some((src) => src.endsWith(`/widget/${bundle}`)), scripts.join(' '));
   await page.screenshot({ path: `${OUT}/portal-widget-1280.png`, fullPage: true });
   // the preview sends nothing
