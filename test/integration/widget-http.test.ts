@@ -1,4 +1,5 @@
 import test from 'ava';
+import { SLOT_LEAD_MS } from '../../src/widget/widget.routes.ts';
 import { gzipSync } from 'node:zlib';
 import { DateTime } from 'luxon';
 import { startStack, postJson, API_AUTH, type Stack } from '../helpers/stack.ts';
@@ -49,7 +50,8 @@ test('slots: only inside business hours, on the half hour, in the next 7 days', 
     t.true(d.weekday <= 5, iso);
     t.true(d.hour >= 9 && d.hour < 17, iso);
     t.true(d.minute === 0 || d.minute === 30, iso);
-    t.true(d.toMillis() >= now + 14 * 60_000 && d.toMillis() <= now + 7 * 86_400_000, iso);
+    // The window is `days` long from the earliest time a slot may start (now + the lead time).
+    t.true(d.toMillis() >= now + 14 * 60_000 && d.toMillis() <= now + SLOT_LEAD_MS + 7 * 86_400_000, iso);
   }
   t.is((await fetchWith('/api/v1/slots?subscriber=nobody')).status, 404);
   t.is((await fetchWith('/api/v1/slots?subscriber=demo&days=99')).status, 400);
