@@ -34,10 +34,12 @@
 
   function draw(v) {
     var stage = v.stage || v.status;
+    // The hold is also read from the stored call; the event's phase only makes it show at once.
+    if (v.phase === 'on_hold' && stage === 'connected') stage = 'on_hold';
     card.dataset.stage = stage;
     document.getElementById('status').textContent = (words.stage && words.stage[stage]) || stage;
     document.getElementById('status-text').textContent = (words.text && words.text[stage]) || '';
-    var at = STEPS.indexOf(stage === 'scheduled' ? 'queued' : stage);
+    var at = STEPS.indexOf(stage === 'scheduled' ? 'queued' : stage === 'on_hold' ? 'connected' : stage);
     document.querySelectorAll('#steps li').forEach(function (li) {
       var i = STEPS.indexOf(li.dataset.step);
       li.className = at < 0 ? '' : i < at ? 'done' : i === at ? 'current' : '';

@@ -20,13 +20,16 @@ function toAgent(r: Record<string, any>): Agent {
 export interface AgentInput {
   name: string; login: string; endpoint: string; skills?: string[]; languages?: string[];
   wrapUpSec?: number | null; autoAnswer?: boolean; passwordHash?: string | null; status?: AgentStatus;
+  /** The subscriber whose Team page made it (it alone may change it); none for the operator's pool. */
+  ownerSubscriberId?: string | null;
 }
 
 export async function insertAgent(db: Queryable, a: AgentInput): Promise<Agent> {
   const { rows } = await db.query(
-    `INSERT INTO agents (name, login, endpoint, skills, languages, wrap_up_sec, auto_answer, password_hash, status)
-     VALUES ($1, lower($2), $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-    [a.name, a.login, a.endpoint, a.skills ?? [], a.languages ?? [], a.wrapUpSec ?? null, a.autoAnswer ?? false, a.passwordHash ?? null, a.status ?? 'away']);
+    `INSERT INTO agents (name, login, endpoint, skills, languages, wrap_up_sec, auto_answer, password_hash, status, owner_subscriber_id)
+     VALUES ($1, lower($2), $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+    [a.name, a.login, a.endpoint, a.skills ?? [], a.languages ?? [], a.wrapUpSec ?? null, a.autoAnswer ?? false, a.passwordHash ?? null, a.status ?? 'away',
+      a.ownerSubscriberId ?? null]);
   return toAgent(rows[0]);
 }
 
@@ -112,6 +115,14 @@ export async function setCallControls(db: Queryable, agentId: string, attemptId:
   await db.query(
     `UPDATE agents SET call_muted = COALESCE($3, call_muted), call_held = COALESCE($4, call_held) WHERE id = $1 AND reserved_attempt = $2`,
     [agentId, attemptId, c.muted ?? null, c.held ?? null]);
+}
+
+/** Whether the agent holding the request's call in progress has put the visitor on hold (the visitor's status view). */
+export async function isRequestCallHeld(db: Queryable, requestId: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT EXISTS (SELECT 1 FROM agents a JOIN call_attempts c ON c.id = a.reserved_attempt
+                     WHERE c.request_id = $1 AND c.ended_at IS NULL AND a.call_held) AS held`, [requestId]);
+  return rows[0].held === true;
 }
 
 /** Device state from AMI, keyed by the endpoint (AMI's Device, e.g. PJSIP/agent1). Returns the agents changed. */
@@ -330,4 +341,70 @@ export async function agentCoverage(db: Queryable, subscriberId: string): Promis
       WHERE a.active GROUP BY a.id`, [subscriberId]);
   const deps = rows.map((r) => r.deps as string[]);
   return { anyDepartment: deps.some((d) => d.length === 0), departmentIds: [...new Set(deps.flat())] };
+}
+
+// ---- a subscriber's own team (the portal's Team page): every query is scoped to that subscriber
+
+/** An agent as its subscriber's Team page shows it: `own` when that subscriber made it (and may change it). */
+export type TeamAgent = Agent & { own: boolean; sharedWith: number; departmentIds: string[] };
+
+const TEAM_SELECT = `SELECT ${COLUMNS.split(',').map((c) => `a.${c.trim()}`).join(', ')},
+    a.owner_subscriber_id = $1 AS own,
+    (SELECT count(*) FROM agent_subscribers o WHERE o.agent_id = a.id AND o.subscriber_id <> $1)::int AS shared_with,
+    ARRAY(SELECT x.department_id FROM agent_departments x JOIN departments d ON d.id = x.department_id
+           WHERE x.agent_id = a.id AND d.subscriber_id = $1) AS department_ids
+  FROM agents a JOIN agent_subscribers m ON m.agent_id = a.id AND m.subscriber_id = $1`;
+
+const toTeamAgent = (r: Record<string, any>): TeamAgent =>
+  ({ ...toAgent(r), own: r.own === true, sharedWith: r.shared_with, departmentIds: r.department_ids });
+
+/** The agents assigned to a subscriber (its own and the operator's pool agents), by name. */
+export async function listTeam(db: Queryable, subscriberId: string): Promise<TeamAgent[]> {
+  const { rows } = await db.query(`${TEAM_SELECT} ORDER BY a.name, a.login`, [subscriberId]);
+  return rows.map(toTeamAgent);
+}
+
+/** One agent assigned to this subscriber; null for any other id (another subscriber's agent reads as unknown). */
+export async function findTeamAgent(db: Queryable, subscriberId: string, agentId: string): Promise<TeamAgent | null> {
+  if (!isUuid(agentId)) return null;
+  const { rows } = await db.query(`${TEAM_SELECT} WHERE a.id = $2`, [subscriberId, agentId]);
+  return rows[0] ? toTeamAgent(rows[0]) : null;
+}
+
+/** Makes an agent owned by a subscriber and assigned to it only (one transaction: `db` is a client in one). */
+export async function insertTeamAgent(db: Queryable, subscriberId: string, a: AgentInput): Promise<Agent> {
+  const agent = await insertAgent(db, { ...a, ownerSubscriberId: subscriberId });
+  await db.query(`INSERT INTO agent_subscribers (agent_id, subscriber_id) VALUES ($1, $2)`, [agent.id, subscriberId]);
+  return agent;
+}
+
+/** Enables or disables an agent this subscriber owns; false when it owns no such agent. */
+export async function setOwnAgentActive(db: Queryable, subscriberId: string, agentId: string, active: boolean): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE agents SET active = $3, updated_at = now() WHERE id = $1 AND owner_subscriber_id = $2`, [agentId, subscriberId, active]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Sets the password of an agent this subscriber owns; false when it owns no such agent. */
+export async function setOwnAgentPassword(db: Queryable, subscriberId: string, agentId: string, passwordHash: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE agents SET password_hash = $3, updated_at = now() WHERE id = $1 AND owner_subscriber_id = $2`, [agentId, subscriberId, passwordHash]);
+  return (rowCount ?? 0) > 0;
+}
+
+/**
+ * Replaces which of this subscriber's departments an agent it owns answers (none = all of them); rows for other
+ * subscribers' departments are left alone, and ids that are not this subscriber's departments are ignored.
+ */
+export async function setOwnAgentDepartments(db: Queryable, subscriberId: string, agentId: string, departmentIds: string[]): Promise<boolean> {
+  const { rowCount } = await db.query(`SELECT 1 FROM agents WHERE id = $1 AND owner_subscriber_id = $2 FOR UPDATE`, [agentId, subscriberId]);
+  if (!rowCount) return false;
+  await db.query(
+    `DELETE FROM agent_departments x USING departments d WHERE x.agent_id = $1 AND d.id = x.department_id AND d.subscriber_id = $2`,
+    [agentId, subscriberId]);
+  await db.query(
+    `INSERT INTO agent_departments (agent_id, department_id)
+       SELECT $1, d.id FROM departments d WHERE d.id = ANY($3::uuid[]) AND d.subscriber_id = $2 ON CONFLICT DO NOTHING`,
+    [agentId, subscriberId, departmentIds]);
+  return true;
 }

@@ -18,9 +18,14 @@ export function timeCell(iso: string | null): { iso: string; text: string } {
   return { iso, text: `${text} UTC` };
 }
 
+/** The step a stage stands on: scheduled waits like queued, a held call is still connected. */
+export function stepOf(stage: Stage): Stage {
+  return stage === 'scheduled' ? 'queued' : stage === 'on_hold' ? 'connected' : stage;
+}
+
 /** Pure: what the hosted status page shows for one status view. public/callback-status.js redraws it from events. */
 export function statusPageModel(view: StatusView) {
-  const at = STEPS.indexOf(view.stage === 'scheduled' ? 'queued' : view.stage);
+  const at = STEPS.indexOf(stepOf(view.stage));
   const ended = at < 0; // failed, expired, canceled
   return {
     stageLabel: STAGE_LABEL[view.stage],

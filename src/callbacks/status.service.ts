@@ -4,6 +4,7 @@ import { findRequest, findRequestTokenHash, listAttemptViews } from './callback.
 import type { AttemptView, CallbackRequest } from './callback.types.ts';
 import { tokenMatches } from './status-token.ts';
 import type { WaitEstimates } from '../reports/wait-estimate.ts';
+import { isRequestCallHeld } from '../agents/agent.repository.ts';
 
 export interface StatusView {
   id: string;
@@ -24,12 +25,14 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /**
  * The visitor's view of a request: `finding` while an agent is being offered the call or rung (agent-first: the
  * visitor's phone is not ringing yet), `calling` while the visitor's phone rings, `connecting` once the visitor
- * answered and the other side is being rung, `connected` while bridged; otherwise the request's status.
+ * answered and the other side is being rung, `connected` while bridged, `on_hold` while the agent has put the visitor
+ * on hold (music to the visitor); otherwise the request's status.
  */
-export type Stage = 'queued' | 'scheduled' | 'finding' | 'calling' | 'connecting' | 'connected' | 'completed' | 'failed' | 'expired' | 'canceled';
+export type Stage = 'queued' | 'scheduled' | 'finding' | 'calling' | 'connecting' | 'connected' | 'on_hold' | 'completed' | 'failed' | 'expired' | 'canceled';
 
-/** Pure: the stage from the request's status and the state of its attempt in flight, if any. */
-export function stageOf(status: string, attemptState: string | null | undefined): Stage {
+/** Pure: the stage from the request's status, the state of its attempt in flight, if any, and whether the agent holds the visitor. */
+export function stageOf(status: string, attemptState: string | null | undefined, held = false): Stage {
+  if (held && (status === 'connected' || status === 'dialing') && attemptState === 'connected') return 'on_hold';
   if (status !== 'dialing') return status as Stage;
   switch (attemptState) {
     case 'offered': case 'agent_ringing': return 'finding';
@@ -48,7 +51,7 @@ export function remainingWaitSec(typicalMin: number | null, createdAt: Date, now
   return Math.max(60, Math.round(typicalMin * 60 - (now.getTime() - createdAt.getTime()) / 1000));
 }
 
-export function toStatusView(r: CallbackRequest, attempts: AttemptView[], typicalWaitMin: number | null = null, now = new Date()): StatusView {
+export function toStatusView(r: CallbackRequest, attempts: AttemptView[], typicalWaitMin: number | null = null, now = new Date(), held = false): StatusView {
   return {
     id: r.id,
     status: r.status,
@@ -57,7 +60,7 @@ export function toStatusView(r: CallbackRequest, attempts: AttemptView[], typica
     createdAt: r.createdAt.toISOString(),
     finishedAt: iso(r.finishedAt),
     estimatedWaitSec: r.status === 'queued' && attempts.length === 0 ? remainingWaitSec(typicalWaitMin, r.createdAt, now) : null,
-    stage: stageOf(r.status, attempts.findLast((a) => !a.endedAt)?.state),
+    stage: stageOf(r.status, attempts.findLast((a) => !a.endedAt)?.state, held),
     attempts: attempts.map((a) => ({
       n: a.n, outcome: a.outcome, cause: a.cause, causeText: a.causeTxt,
       startedAt: a.startedAt.toISOString(), answeredAt: iso(a.answeredAt), endedAt: iso(a.endedAt),
@@ -76,13 +79,16 @@ export async function getStatus(pool: Pool, id: string, token: unknown, waits?: 
   const request = (await findRequest(pool, id))!;
   const attempts = await listAttemptViews(pool, id);
   const typical = request.status === 'queued' && attempts.length === 0 && waits ? await waits.forSubscriber(request.subscriberId) : null;
-  return { request, view: toStatusView(request, attempts, typical) };
+  // Only a bridged call can be on hold: the agents table is asked only then.
+  const live = attempts.findLast((a) => !a.endedAt)?.state === 'connected';
+  const held = live && await isRequestCallHeld(pool, id);
+  return { request, view: toStatusView(request, attempts, typical, new Date(), held) };
 }
 
 /** Headline and sentence per stage, as the status page shows them (public/callback-status.js has the same words). */
 export const STAGE_LABEL: Record<Stage, string> = {
   queued: 'Waiting', scheduled: 'Scheduled', finding: 'Finding someone', calling: 'Calling you', connecting: 'Connecting',
-  connected: 'Connected', completed: 'Completed', failed: 'Not reached', expired: 'Expired', canceled: 'Canceled',
+  connected: 'Connected', on_hold: 'On hold', completed: 'Completed', failed: 'Not reached', expired: 'Expired', canceled: 'Canceled',
 };
 
 export const STATUS_TEXT: Record<Stage, string> = {
@@ -92,6 +98,7 @@ export const STATUS_TEXT: Record<Stage, string> = {
   calling: 'Calling you now…',
   connecting: 'You answered. Connecting you…',
   connected: 'Connected. You are talking now.',
+  on_hold: 'You are on hold. Please stay on the line.',
   completed: 'The call took place. Thank you!',
   failed: 'We could not reach you.',
   expired: 'The request expired before we could reach you.',

@@ -75,3 +75,25 @@ test('demo page states the limits in force', (t) => {
     'This server lets one browser ask for 20 different numbers per hour; one number is rung at most 10 times per hour');
   t.regex(demoLimitsText({ enabled: false, numbersPerVisitor: { points: 2, seconds: 3600 }, callsPerNumber: null }), /^Rate limits are off/);
 });
+
+test('on hold: a bridged call the agent holds reads "On hold" on the status page and in the widget, still on the connected step', (t) => {
+  t.is(stageOf('connected', 'connected', true), 'on_hold');
+  t.is(stageOf('dialing', 'connected', true), 'on_hold');
+  t.is(stageOf('connected', 'connected', false), 'connected');
+  t.is(stageOf('dialing', 'visitor_ringing', true), 'calling', 'only a bridged call can be on hold');
+  t.is(stageOf('completed', 'ended', true), 'completed');
+  const r: any = { id: 'r', status: 'connected', statusReason: null, scheduledAt: null, nextAttemptAt: null, createdAt: new Date(), finishedAt: null, subscriberId: 's' };
+  const live = { n: 1, state: 'connected', outcome: null, cause: null, causeTxt: null, startedAt: new Date(), answeredAt: new Date(), endedAt: null } as any;
+  t.is(toStatusView(r, [live], null, new Date(), true).stage, 'on_hold');
+  t.is(toStatusView(r, [live]).stage, 'connected');
+  const view: any = { id: 'r', status: 'connected', stage: 'on_hold', reason: null, scheduledAt: null, createdAt: '', finishedAt: null, estimatedWaitSec: null, attempts: [] };
+  const m = statusPageModel(view);
+  t.is(m.stageLabel, 'On hold');
+  t.is(m.statusText, 'You are on hold. Please stay on the line.');
+  t.deepEqual(m.steps.filter((s) => s.state && !s.hidden).map((s) => [s.id, s.state]), [['queued', 'done'], ['calling', 'done'], ['connecting', 'done'], ['connected', 'current']]);
+  const fmt = (iso: string) => iso;
+  t.like(describe({ status: 'connected', stage: 'on_hold' }, 'Demo Shop', fmt), { step: 'connected', key: 'onHold' });
+  t.like(describe({ status: 'dialing', stage: 'on_hold' }, 'Demo Shop', fmt), { step: 'connected', key: 'onHold' });
+  t.like(describe({ status: 'connected', stage: 'connected', phase: 'connected' }, 'Demo Shop', fmt), { step: 'connected', key: 'connected' });
+  t.is(translator('fr')('onHold'), 'Vous êtes en attente. Merci de rester en ligne.');
+});

@@ -3,7 +3,7 @@ import type { MessageKey } from './i18n.ts';
 /** What the status stream sends (`status` and `attempt` events carry the same view; `attempt` adds `phase`). */
 export interface StatusEvent {
   status: string;
-  /** what is happening now (finding, calling, connecting, connected…), read from the stored call state */
+  /** what is happening now (finding, calling, connecting, connected, on_hold…), read from the stored call state */
   stage?: string | null;
   phase?: string | null;
   scheduledAt?: string | null;
@@ -48,10 +48,12 @@ export function describe(e: StatusEvent, name: string, formatTime: (iso: string)
     case 'dialing':
       // Agent-first: an agent is offered the call and rung before the visitor's phone rings.
       if (e.stage === 'finding') return { ...base, step: 'queued', key: 'finding' };
+      if (e.stage === 'on_hold' || e.phase === 'on_hold') return { ...base, step: 'connected', key: 'onHold' };
       if (e.stage === 'connected' || e.phase === 'connected') return { ...base, step: 'connected', key: 'connected' };
       if (e.stage === 'connecting' || e.phase === 'visitor_answered' || e.phase === 'calling_callee') return { ...base, step: 'connecting', key: 'connecting' };
       return { ...base, step: 'calling', key: 'calling' };
     case 'connected':
+      if (e.stage === 'on_hold' || e.phase === 'on_hold') return { ...base, step: 'connected', key: 'onHold' };
       return { ...base, step: 'connected', key: 'connected' };
     case 'completed':
       return { ...base, step: 'ended', key: 'completed', final: true };
