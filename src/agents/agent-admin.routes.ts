@@ -2,7 +2,6 @@ import Router from 'koa-router';
 import { z } from 'zod';
 import type { Pool } from '../db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
-import { hashPassword, passwordProblem } from '../auth/password.ts';
 import { requireRole } from '../auth/require-role.ts';
 import { getSession } from '../auth/session.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -16,23 +15,11 @@ import {
   setAssignments, updateAgent,
 } from './agent.repository.ts';
 import { agentRoutingFrom } from './routing.ts';
+import { AgentForm, agentPasswordHash, list, loginTaken, parse, parseNewAgent, words, type Body } from './agent-form.ts';
 
-type Body = Record<string, unknown>;
+export { AGENT_ENDPOINT } from './agent-form.ts';
+
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
-const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined || v === '' ? [] : [v]).map(String);
-const words = (v: unknown): string[] => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, 20).map((s) => s.slice(0, 40));
-
-/** `PJSIP/<name>`: a letter or digit (extensions like 1001 are common names), then letters, digits, `_ . -` (at most 64). */
-export const AGENT_ENDPOINT = /^PJSIP\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
-const AgentForm = z.object({
-  name: z.string().trim().min(1, 'Give the agent a name.').max(100),
-  // An agent is a PJSIP endpoint of this installation, by name: no Local/ channels (a dialplan hop that can
-  // reach any number), no @host (a trunk or another server), nothing the dialplan could read as a number to dial.
-  endpoint: z.string().trim().regex(AGENT_ENDPOINT, 'Use a PJSIP endpoint of this installation, like PJSIP/agent1.'),
-  wrapUpSec: z.union([z.literal(''), z.coerce.number().int().min(0).max(3600)]).optional(),
-});
-const Login = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._@-]{1,62}$/, 'Logins are 2-63 letters, digits, . _ @ -.');
 const RoutingForm = z.object({
   answeredBy: z.enum(['phone', 'agents']),
   mode: z.enum(['agent_first', 'customer_first']),
@@ -40,12 +27,6 @@ const RoutingForm = z.object({
   fallback: z.enum(['phone', 'reschedule']),
 });
 const uuid = z.string().uuid();
-
-function parse<T>(schema: z.ZodType<T>, v: unknown): T {
-  const r = schema.safeParse(v);
-  if (!r.success) throw new AppError(400, 'invalid_input', r.error.issues[0]?.message ?? 'Invalid input.');
-  return r.data;
-}
 
 /** Operator pages for agents: create, edit, assign to subscribers/departments, and who answers each subscriber. */
 export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers: SubscriberCache }): Router<AppState, {}> {
@@ -74,19 +55,7 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
   });
 
   router.post('/', async (ctx) => {
-    const body = bodyOf(ctx);
-    const f = parse(AgentForm, body);
-    const login = parse(Login, body.login);
-    const problem = passwordProblem(body.password);
-    if (problem) throw new AppError(400, 'invalid_input', problem);
-    const agent = await insertAgent(pool, {
-      name: f.name, login, endpoint: f.endpoint, skills: words(body.skills), languages: words(body.languages),
-      wrapUpSec: typeof f.wrapUpSec === 'number' ? f.wrapUpSec : null, autoAnswer: body.autoAnswer === 'on' || body.autoAnswer === true,
-      passwordHash: await hashPassword(String(body.password)),
-    }).catch((err) => {
-      if ((err as { code?: string }).code === '23505') throw new AppError(409, 'login_taken', 'That login is taken.');
-      throw err;
-    });
+    const agent = await insertAgent(pool, await parseNewAgent(bodyOf(ctx))).catch(loginTaken);
     done(ctx, `Agent ${agent.name} created. Assign subscribers below.`, `/admin/agents/${agent.id}`);
   });
 
@@ -106,12 +75,7 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
     if (!agent) throw new AppError(404, 'not_found', 'No such agent.');
     const body = bodyOf(ctx);
     const f = parse(AgentForm, body);
-    let passwordHash: string | null = null;
-    if (typeof body.password === 'string' && body.password !== '') {
-      const problem = passwordProblem(body.password);
-      if (problem) throw new AppError(400, 'invalid_input', problem);
-      passwordHash = await hashPassword(body.password);
-    }
+    const passwordHash = typeof body.password === 'string' && body.password !== '' ? await agentPasswordHash(body.password) : null;
     await updateAgent(pool, agent.id, {
       name: f.name, endpoint: f.endpoint, skills: words(body.skills), languages: words(body.languages),
       wrapUpSec: typeof f.wrapUpSec === 'number' ? f.wrapUpSec : null, autoAnswer: body.autoAnswer === 'on', passwordHash,

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.ts';
 import type { Pool } from '../db/pool.ts';
+import { departmentProblem } from '../subscribers/offerable.ts';
 import { AppError, NotFoundError, UnavailableError, ValidationError } from '../errors/app-error.ts';
 import { parsePhone } from '../phone/phone-number.ts';
 import type { CallbackQueue } from '../queue/callback-queue.ts';
@@ -39,12 +40,14 @@ export type AcceptGuard = (ctx: AcceptContext) => Promise<AcceptResult | void>;
 
 /**
  * A new request's id, status and token; or, for a number that already has an open request with this
- * subscriber, `duplicate: true` and nothing else (no id, status or token: whoever typed the number may not be
- * who asked first). `openId` names that request for the logs only and is never sent.
+ * subscriber, `duplicate: true`. Whoever typed the number may not be who asked first, so the open request's id
+ * and status are given only to the same requester (the client address and user agent stored with it: a retry
+ * after a timed-out answer finds its request) and its token never (it was given once, at creation). `openId`
+ * names that request for the logs and is never sent.
  */
 export type AcceptResult =
   | { id: string; status: string; statusToken: string; statusUrl: string; duplicate?: false }
-  | { id: null; status: null; statusToken: null; statusUrl: null; duplicate: true; openId: string };
+  | { id: string | null; status: string | null; statusToken: null; statusUrl: null; duplicate: true; openId: string };
 
 export interface AcceptDeps {
   pool: Pool;
@@ -93,9 +96,13 @@ export function createAcceptService(deps: AcceptDeps) {
       department = entry.departments.find((d) => d.id === input.department || d.name.toLowerCase() === wanted) ?? null;
       if (!department) throw new ValidationError([{ field: 'department', code: 'department_unknown', message: 'Unknown department.' }]);
     }
+    // A department that cannot take a call (unverified phone, or answered by agents with none assigned) is
+    // refused here, as it is left off the form (src/subscribers/offerable.ts decides both), not failed by the dialer.
+    if (department && departmentProblem(department, entry.agents)) {
+      throw new AppError(409, 'department_unavailable', `The department "${department.name}" cannot take calls at the moment. Please choose another or try again later.`);
+    }
     const calleeReady = department
-      ? department.answeredBy === 'agents' || !!department.phoneVerifiedAt
-      : subscriber.settings.answeredBy === 'agents' || (!!subscriber.phoneE164 && !!subscriber.phoneVerifiedAt);
+      || subscriber.settings.answeredBy === 'agents' || (!!subscriber.phoneE164 && !!subscriber.phoneVerifiedAt);
     if (!calleeReady) throw new AppError(409, 'subscriber_not_verified', 'This call-back service is not set up yet: its phone number has not been verified.');
     let scheduledAt: Date | null = null;
     if (input.scheduledAt) {

@@ -34,6 +34,7 @@ import { adminQueuesMiddleware } from '../admin/bull-board.ts';
 import { phoneOverrideRoutes } from '../admin/phone-override.ts';
 import { portalReportsRoutes } from '../reports/portal-reports.routes.ts';
 import { portalUsageRoutes } from '../accounting/portal-usage.routes.ts';
+import { portalTeamRoutes } from '../portal/team.routes.ts';
 import { portalRequestPageRoutes } from '../portal/request-page.routes.ts';
 import { DirectoryService } from '../directory/directory.service.ts';
 import { WaitEstimates } from '../reports/wait-estimate.ts';
@@ -149,6 +150,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     portalReportsRoutes({ pool: c.pool, render }),
     portalUsageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
     portalRequestPageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
+    portalTeamRoutes({ pool: c.pool, render, changed: subscriberChanged }),
     adminAuthRoutes(adminDeps),
     adminRoutes(adminDeps),
     phoneOverrideRoutes({ pool: c.pool, subscribers: c.subscribers, log: c.log }),

@@ -1,11 +1,11 @@
 /**
- * The subscriber portal's one navigation: every portal page (here, reports, usage) renders these links through
+ * The subscriber portal's one navigation: every portal page (here, reports, usage, team) renders these links through
  * the layout's `portal-nav` partial, so no page shows a different menu.
  */
 export const PORTAL_NAV: readonly (readonly [href: string, label: string])[] = [
   ['/portal', 'Overview'], ['/portal/profile', 'Profile'], ['/portal/domains', 'Domains'], ['/portal/departments', 'Departments'],
   ['/portal/hours', 'Hours'], ['/portal/messages', 'Messages'], ['/portal/widget', 'Widget'], ['/portal/preview', 'Preview'], ['/portal/requests', 'Requests'],
-  ['/portal/reports', 'Reports'], ['/portal/usage', 'Usage'],
+  ['/portal/team', 'Team'], ['/portal/reports', 'Reports'], ['/portal/usage', 'Usage'],
 ];
 
 export interface PortalNav { links: { href: string; label: string; current: boolean }[]; csrf: string }

@@ -11,7 +11,7 @@ export type Problem = { what: string; fix: string };
 export function departmentProblem(d: Department, agents: AgentCoverage): Problem | null {
   if (d.answeredBy === 'agents') {
     return agents.anyDepartment || agents.departmentIds.includes(d.id) ? null
-      : { what: `Department "${d.name}" is answered by agents, but no agent is assigned to it.`, fix: 'Ask your operator to assign an agent to it, or let its own phone answer.' };
+      : { what: `Department "${d.name}" is answered by agents, but no agent is assigned to it.`, fix: 'Assign an agent to it on the Team page, or let its own phone answer.' };
   }
   return d.phoneVerifiedAt ? null
     : { what: `Department "${d.name}" has no verified phone.`, fix: 'Verify its phone on the Departments page (Beckon calls it and reads a code).' };
@@ -21,7 +21,7 @@ export function departmentProblem(d: Department, agents: AgentCoverage): Problem
 export function ownProblem(s: Subscriber, agents: AgentCoverage): Problem | null {
   if (answeredByFromSettings(s.settings) === 'agents') {
     return agents.anyDepartment || agents.departmentIds.length ? null
-      : { what: 'Your calls are answered by agents, but no agent is assigned to you.', fix: 'Ask your operator to assign an agent to your account.' };
+      : { what: 'Your calls are answered by agents, but no agent is assigned to you.', fix: 'Add an agent on the Team page (or ask your operator to assign one).' };
   }
   return s.phoneE164 && s.phoneVerifiedAt ? null
     : { what: 'Your phone is not verified yet, so no call can be made.', fix: 'Press "Call me with a code" below: Beckon calls it and reads out a code to type in.' };

@@ -46,5 +46,5 @@ test('the portal overview tells the owner what visitors are not offered and what
   await insertDepartment(s.c.pool, { subscriberId: me.id, name: 'Helpdesk', phoneE164: null, answeredBy: 'agents' });
   const later = await client.get('/portal');
   t.notRegex(later.text, /Your phone is not verified yet/);
-  t.regex(later.text, /Department &quot;Helpdesk&quot; is answered by agents, but no agent is assigned to it\. Ask your operator/);
+  t.regex(later.text, /Department &quot;Helpdesk&quot; is answered by agents, but no agent is assigned to it\. Assign an agent to it on the Team page/);
 });

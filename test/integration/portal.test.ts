@@ -294,7 +294,7 @@ test('a department phone added later is verified the same way; until then its re
   s.c.subscribers.invalidate();
   const refused = await request(s.base, '+1 202 555 0145', { subscriber: row.slug, department: 'Repairs' });
   t.is(refused.status, 409);
-  t.is(refused.json.error.code, 'subscriber_not_verified');
+  t.is(refused.json.error.code, 'department_unavailable');
   await client.get('/portal/departments');
   const call = await client.post('/portal/verify', { department: dep.id });
   t.is(call.status, 303);

@@ -1,0 +1,105 @@
+import Router from 'koa-router';
+import { z } from 'zod';
+import type { Pool } from '../db/pool.ts';
+import { withTransaction } from '../db/pool.ts';
+import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
+import { getSession } from '../auth/session.ts';
+import { NotFoundError } from '../errors/app-error.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import type { Render } from '../http/views.ts';
+import { listDepartments } from '../subscribers/subscriber.repository.ts';
+import {
+  findTeamAgent, insertTeamAgent, listTeam, setOwnAgentActive, setOwnAgentDepartments, setOwnAgentPassword, type TeamAgent,
+} from '../agents/agent.repository.ts';
+import { agentPasswordHash, list, loginTaken, parse, parseNewAgent, type Body } from '../agents/agent-form.ts';
+import { currentSubscriber, portalNav } from '../reports/portal-reports.routes.ts';
+import { requireSubscriber } from './subscriber-session.ts';
+
+const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
+const uuid = z.string().uuid();
+
+/**
+ * /portal/team: a subscriber's own agents. It creates agents (owned by it and assigned to it only), disables
+ * and enables them, sets their passwords and picks which of its departments each answers. Agents of the
+ * operator's pool assigned to it are listed read only. Every lookup is within the session's subscriber: any
+ * other agent id is a 404, like an unknown one. Validation is the operator's (src/agents/agent-form.ts).
+ */
+export function portalTeamRoutes(deps: { pool: Pool; render: Render; changed: (slug: string) => void }): Router<AppState, {}> {
+  const { pool } = deps;
+  const router = new Router<AppState, {}>({ prefix: '/portal/team' });
+  router.use(requireSubscriber(pool));
+  router.use(verifyCsrf());
+
+  function page(ctx: AppContext, view: string, data: Record<string, unknown>): void {
+    const session = getSession(ctx)!;
+    const flash = session.flash ?? null;
+    if (flash) session.flash = undefined;
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render(`portal/${view}`, { csrf: csrfToken(ctx), flash, portalNav: portalNav(ctx, '/portal/team'), ...data });
+  }
+  const done = (ctx: AppContext, to: string, flash: string) => {
+    getSession(ctx)!.flash = flash;
+    ctx.status = 303;
+    ctx.redirect(to);
+  };
+  /** The agent of this subscriber's team named in the URL; owned ones only when `own` (others are not its to change). */
+  async function teamAgent(ctx: AppContext, subscriberId: string, own: boolean): Promise<TeamAgent> {
+    const agent = await findTeamAgent(pool, subscriberId, ctx.params.id ?? '');
+    if (!agent || (own && !agent.own)) throw new NotFoundError('agent_not_found', own && agent ? 'This agent belongs to your operator; ask them to change it.' : 'No agent of yours with that id.');
+    return agent;
+  }
+
+  router.get('/', async (ctx) => {
+    const s = await currentSubscriber(ctx, pool);
+    const [agents, departments] = await Promise.all([listTeam(pool, s.id), listDepartments(pool, s.id)]);
+    const names = new Map(departments.map((d) => [d.id, d.name]));
+    page(ctx, 'team', {
+      title: 'Team',
+      agents: agents.map((a) => ({ ...a, departmentNames: a.departmentIds.map((id) => names.get(id)).filter(Boolean) })),
+    });
+  });
+
+  router.post('/', async (ctx) => {
+    const s = await currentSubscriber(ctx, pool);
+    const input = await parseNewAgent(bodyOf(ctx));
+    const agent = await withTransaction(pool, (tx) => insertTeamAgent(tx, s.id, input)).catch(loginTaken);
+    deps.changed(s.slug);
+    done(ctx, `/portal/team/${agent.id}`, `Agent ${agent.name} created. They log in at /agent with login ${agent.login}.`);
+  });
+
+  router.get('/:id', async (ctx) => {
+    const s = await currentSubscriber(ctx, pool);
+    const agent = await teamAgent(ctx, s.id, false);
+    const chosen = new Set(agent.departmentIds);
+    const departments = (await listDepartments(pool, s.id)).map((d) => ({ id: d.id, name: d.name, assigned: chosen.has(d.id) }));
+    page(ctx, 'team-agent', { title: agent.name, agent, departments, readOnly: !agent.own });
+  });
+
+  router.post('/:id/active', async (ctx) => {
+    const s = await currentSubscriber(ctx, pool);
+    const agent = await teamAgent(ctx, s.id, true);
+    const active = parse(z.enum(['on', 'off']), bodyOf(ctx).active) === 'on';
+    await setOwnAgentActive(pool, s.id, agent.id, active);
+    deps.changed(s.slug);
+    done(ctx, `/portal/team/${agent.id}`, active ? `${agent.name} can log in and take calls again.` : `${agent.name} is disabled: no login, no calls.`);
+  });
+
+  router.post('/:id/password', async (ctx) => {
+    const s = await currentSubscriber(ctx, pool);
+    const agent = await teamAgent(ctx, s.id, true);
+    await setOwnAgentPassword(pool, s.id, agent.id, await agentPasswordHash(bodyOf(ctx).password));
+    done(ctx, `/portal/team/${agent.id}`, `New password set for ${agent.name}.`);
+  });
+
+  router.post('/:id/departments', async (ctx) => {
+    const s = await currentSubscriber(ctx, pool);
+    const agent = await teamAgent(ctx, s.id, true);
+    const ids = list(bodyOf(ctx).departmentIds).filter((x) => uuid.safeParse(x).success);
+    await withTransaction(pool, (tx) => setOwnAgentDepartments(tx, s.id, agent.id, ids));
+    deps.changed(s.slug);
+    done(ctx, `/portal/team/${agent.id}`, 'Departments saved.');
+  });
+
+  return router;
+}
