@@ -122,6 +122,13 @@ const Env = z.object({
   /** A form sent sooner than this after its token was issued is a bot (0 = no minimum). */
   FORM_TOKEN_MIN_AGE_MS: z.coerce.number().int().min(0).default(0),
   /**
+   * Requests from this machine's loopback address need no form token: a script on the host itself is trusted
+   * like a holder of API_TOKEN. Off by default, because behind a reverse proxy on the same machine every visitor
+   * would look local unless TRUST_PROXY is set; the demo (which rings only simulated phones) turns it on so
+   * `curl` against it works as the README shows.
+   */
+  FORM_TOKEN_LOOPBACK_EXEMPT: flag('false'),
+  /**
    * Where a claimed host's verification file is fetched, `{host}` replaced (src/portal/domain-verification.ts).
    * Private and loopback addresses are refused unless DOMAIN_VERIFY_ALLOW_PRIVATE (tests, intranet installs).
    */

@@ -60,22 +60,25 @@ export async function insertRequests(db: Queryable, rows: (NewRequest & { id: st
 export interface OpenRequestKey { subscriberId: string; phoneE164: string }
 
 /** The oldest open request of each (subscriber, number), for many pairs in one statement; keyed `subscriberId|phone`. */
-export async function findOpenRequests(db: Queryable, keys: OpenRequestKey[]): Promise<Map<string, { id: string; status: RequestStatus }>> {
-  const found = new Map<string, { id: string; status: RequestStatus }>();
+/** An open request and who asked for it (client address and user agent as stored). */
+export interface OpenRequest { id: string; status: RequestStatus; ip: string | null; userAgent: string | null }
+
+export async function findOpenRequests(db: Queryable, keys: OpenRequestKey[]): Promise<Map<string, OpenRequest>> {
+  const found = new Map<string, OpenRequest>();
   if (keys.length === 0) return found;
   const { rows } = await db.query({
     name: 'callback_requests.find_open',
     // One index probe per pair (callback_requests_open_number_idx), whatever the length of the queue. The status
     // list is spelled out, not a parameter: PostgreSQL uses a partial index only when it can see that the query
     // implies the index's predicate. It is OPEN_STATUSES (checked by a test).
-    text: `SELECT k.sub AS subscriber_id, k.phone AS phone_e164, o.id, o.status
+    text: `SELECT k.sub AS subscriber_id, k.phone AS phone_e164, o.id, o.status, host(o.ip) AS ip, o.user_agent
          FROM unnest($1::uuid[], $2::text[]) AS k(sub, phone)
-         CROSS JOIN LATERAL (SELECT r.id, r.status FROM callback_requests r
+         CROSS JOIN LATERAL (SELECT r.id, r.status, r.ip, r.user_agent FROM callback_requests r
            WHERE r.phone_e164 = k.phone AND r.subscriber_id = k.sub AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')
            ORDER BY r.created_at LIMIT 1) o`,
     values: [keys.map((k) => k.subscriberId), keys.map((k) => k.phoneE164)],
   });
-  for (const r of rows) found.set(`${r.subscriber_id}|${r.phone_e164}`, { id: r.id, status: r.status });
+  for (const r of rows) found.set(`${r.subscriber_id}|${r.phone_e164}`, { id: r.id, status: r.status, ip: r.ip, userAgent: r.user_agent });
   return found;
 }
 

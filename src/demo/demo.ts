@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
  */
 /** The limits the demo runs with unless set: roomy enough to try each simulated phone a few times. */
 export const DEMO_LIMITS = {
-  LIMIT_NUMBERS_PER_VISITOR: '20/3600', LIMIT_PER_IP: '60/600', LIMIT_PER_NUMBER_SHORT: '10/600',
+  LIMIT_NUMBERS_PER_VISITOR: '20/3600', LIMIT_PER_IP: '20/600', LIMIT_PER_NUMBER_SHORT: '10/600',
   LIMIT_CALLS_PER_NUMBER_HOUR: '10/3600', LIMIT_CALLS_PER_NUMBER_DAY: '30/86400',
 } as const;
 
@@ -34,6 +34,8 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<voi
     // Raised limits, so one person can try every simulated phone behaviour (numbers ending 0-9) from one
     // browser and call one number several times; the demo page says so. Set them to try the real limits.
     ...DEMO_LIMITS,
+    // Scripts on this machine (curl, the README's examples) may post without a form token; browsers still need one.
+    FORM_TOKEN_LOOPBACK_EXEMPT: 'true',
     ...env,
     ARI_URL: sim.ariUrl, AMI_HOST: '127.0.0.1', AMI_PORT: String(sim.amiPort),
     // The demo phone page (/demo/phones) reads and drives this simulator's phones.

@@ -39,6 +39,13 @@ function isConnectionError(err: unknown): boolean {
     || /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e?.message ?? '');
 }
 
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (what Node reports for IPv4 clients of a dual-stack socket). */
+export function isLoopback(ip: string | null): boolean {
+  if (!ip) return false;
+  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return v4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
 /** The secret shared by every web process; derived from SESSION_SECRET unless FORM_TOKEN_SECRET is set. */
 export function policySecret(config: Config): string {
   return config.FORM_TOKEN_SECRET ?? `${config.SESSION_SECRET}:policy`;
@@ -88,8 +95,10 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
       throw new AppError(400, 'spam_suspected', 'This request looks automated and was not accepted.');
     }
     // Every way in needs a form token, whatever `source` the client claims; only the server-to-server
-    // credential (checked at the edge, meta.apiClient) stands in for it.
+    // credential (checked at the edge, meta.apiClient) stands in for it, or, where the operator allows it, being
+    // on this machine.
     if (ctx.meta.apiClient) return;
+    if (config.FORM_TOKEN_LOOPBACK_EXEMPT && isLoopback(ctx.meta.ip)) return;
     const token = ctx.input.formToken;
     const check = verifyFormToken(key, token, ctx.entry.subscriber.slug, clock(), {
       ttlSec: config.FORM_TOKEN_TTL_SEC, minAgeMs: config.FORM_TOKEN_MIN_AGE_MS, bind: ctx.meta.ip ?? '',
@@ -107,8 +116,10 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
     const open = await openRequest({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 });
     if (!open) return null;
     // A stranger typing the same number must learn nothing of someone else's request: not its id (a handle
-    // for the status and event URLs), not its status. The one who asked first already holds its token.
-    return { id: null, status: null, statusToken: null, statusUrl: null, duplicate: true, openId: open.id };
+    // for the status and event URLs), not its status. The same requester (address and user agent) gets the id
+    // and status back, never the token: the one who asked first already holds it.
+    const same = open.ip !== null && open.ip === ctx.meta.ip && (open.userAgent ?? '') === (ctx.meta.userAgent ?? '');
+    return { id: same ? open.id : null, status: same ? open.status : null, statusToken: null, statusUrl: null, duplicate: true, openId: open.id };
   }
 
   /**

@@ -125,6 +125,28 @@ test.serial('a duplicate answer tells a stranger nothing about the open request'
   const text = await stranger.text();
   t.false(text.includes(first.id));
   t.like(JSON.parse(text), { id: null, status: null, statusToken: null, statusUrl: null, duplicate: true });
+  // Same address, another browser: a stranger too.
+  const otherBrowser = await (await send(callback('+1 202 555 0781'), { ...API_AUTH, 'x-forwarded-for': '203.0.113.93', 'user-agent': 'another browser' })).json() as Record<string, unknown>;
+  t.like(otherBrowser, { id: null, status: null, statusToken: null, duplicate: true });
+});
+
+test.serial('the one who asked first, asking again (a retry after a lost answer), gets the open request\'s id and status back, never its token', async (t) => {
+  const first = await (await send(callback('+1 202 555 0782'), { ...API_AUTH, 'x-forwarded-for': '203.0.113.96' })).json() as { id: string; statusToken: string };
+  const again = await send(callback('+1 202 555 0782'), { ...API_AUTH, 'x-forwarded-for': '203.0.113.96' });
+  t.is(again.status, 200);
+  const text = await again.text();
+  t.like(JSON.parse(text), { id: first.id, status: 'queued', statusToken: null, statusUrl: null, duplicate: true });
+  t.false(text.includes(first.statusToken));
+});
+
+test('a script on the machine itself needs no form token only where the operator allows it (the demo does)', async (t) => {
+  const local = await startPolicyWeb('trust-local', { FORM_TOKEN_LOOPBACK_EXEMPT: 'true' });
+  t.teardown(() => local.close());
+  const post = (ip: string, phone: string) => fetch(`${local.base}/api/v1/callbacks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify(callback(phone)) });
+  t.is((await post('127.0.0.1', '+1 202 555 0783')).status, 202);
+  t.is((await post('::1', '+1 202 555 0784')).status, 202);
+  t.is((await post('203.0.113.97', '+1 202 555 0785')).status, 400, 'anyone else still needs a form token');
+  t.is((await send(callback('+1 202 555 0786'), { 'x-forwarded-for': '127.0.0.1' })).status, 400, 'off by default');
 });
 
 test.serial('status event streams are capped per request and per client address', async (t) => {
@@ -169,6 +191,7 @@ function runCli(command: string, env: Record<string, string>): Promise<{ code: n
 }
 
 test('web and worker refuse to start with the shipped or a short SESSION_SECRET and say how to make one', async (t) => {
+  t.timeout(200_000); // three CLI start-ups through tsx
   for (const [command, secret] of [['web', undefined], ['worker', undefined], ['web', 'short-secret']] as const) {
     const r = await runCli(command, { ...(secret ? { SESSION_SECRET: secret } : {}), DATABASE_URL: 'postgres://127.0.0.1:1/none', REDIS_URL: 'redis://127.0.0.1:1' });
     t.is(r.code, 1, `${command} ${secret ?? 'default'}`);

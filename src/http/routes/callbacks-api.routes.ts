@@ -43,9 +43,9 @@ export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}>
     const source = !apiClient && body && body.source === 'widget' ? 'widget' : 'api';
     const result = await deps.accept.accept(body, requestMeta(ctx, source, apiClient));
     if (result.duplicate) {
-      // Same shape as a fresh accept, none of the open request's handles (see AcceptResult).
+      // Same shape as a fresh accept, never the open request's token; its id and status only to the same requester (see AcceptResult).
       ctx.status = 200;
-      ctx.body = { id: null, status: null, statusUrl: null, statusToken: null, duplicate: true, message: 'A call-back request for this number is already waiting.' };
+      ctx.body = { id: result.id, status: result.status, statusUrl: null, statusToken: null, duplicate: true, message: 'A call-back request for this number is already waiting.' };
       return;
     }
     ctx.status = 202;
