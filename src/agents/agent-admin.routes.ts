@@ -17,8 +17,6 @@ import {
 import { agentRoutingFrom } from './routing.ts';
 import { AgentForm, agentPasswordHash, list, loginTaken, parse, parseNewAgent, words, type Body } from './agent-form.ts';
 
-export { AGENT_ENDPOINT } from './agent-form.ts';
-
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
 const RoutingForm = z.object({
   answeredBy: z.enum(['phone', 'agents']),
