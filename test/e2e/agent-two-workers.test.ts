@@ -30,12 +30,13 @@ test.after.always(async () => {
 });
 
 test('two workers, two agents, ten simultaneous requests: nobody gets two calls at once, every request ends', async (t) => {
-  // Visitors whose number ends in 7 answer, then hang up shortly after: short calls, many rounds.
+  // Visitors answer and hang up about a second later (scaled): short calls, many rounds, each one bridged first.
+  s.sim.setRules([{ pattern: '^120255501\\d7$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 20000 } }]);
   const phones = Array.from({ length: 10 }, (_, i) => `+1 202 555 01${i}7`);
   const created = await Promise.all(phones.map((p) => request(s.base, p)));
   for (const r of created) t.is(r.status, 202, r.text);
   const finals = await Promise.all(created.map((r) => waitForStatus(s.base, r.json, (j) => FINAL.has(j.status), 60000)));
-  t.deepEqual(finals.map((f) => f?.status), Array(10).fill('completed'));
+  t.deepEqual(finals.map((f) => f?.status), Array(10).fill('completed'), JSON.stringify(finals.filter((f) => f?.status !== 'completed').map((f) => [f?.statusReason, f?.attempts])));
 
   const { rows: offers } = await s.c.pool.query(
     `SELECT o.agent_id, o.request_id, o.offered_at, o.ended_at, o.outcome FROM agent_offers o ORDER BY o.agent_id, o.offered_at`);
