@@ -40,7 +40,8 @@ test('a request made while the subscriber is closed is scheduled for the next op
   const fireAt = j!.job.timestamp + (j!.job.opts.delay ?? 0);
   t.true(Math.abs(fireAt - opens.getTime()) < 5000, `job fires at ${new Date(fireAt).toISOString()}`);
   t.is(s.sim.originates({ number: '12025550311' }).length, 0, 'nothing dialed while closed');
-  // Time passes: the delayed job fires.
+  // Time passes: the request is due and its delayed job fires.
+  await s.c.pool.query(`UPDATE callback_requests SET next_attempt_at = now() WHERE id = $1`, [r.json.id]);
   await j!.job.promote();
   const done = await waitForStatus(s.base, r.json, (x) => FINAL.has(x.status), 20000);
   t.is(done.status, 'completed');

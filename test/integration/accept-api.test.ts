@@ -17,7 +17,8 @@ test.serial('a valid request is committed before the 202 and queued with its id 
   t.deepEqual(rows[0], { phone_e164: '+12025550171', page_url: 'http://localhost/pricing', source: 'api', status: 'queued' });
   const job = await s.c.queue.queue.getJob(r.json.id);
   t.truthy(job);
-  t.deepEqual(job!.data, { requestId: r.json.id });
+  t.like(job!.data, { requestId: r.json.id, attempt: 0 });
+  t.is(typeof job!.data.dueAt, 'number');
   const hist = await s.c.pool.query('SELECT to_status, reason FROM request_status_history WHERE request_id = $1', [r.json.id]);
   t.deepEqual(hist.rows, [{ to_status: 'queued', reason: 'accepted' }]);
 });
@@ -172,5 +173,5 @@ test.serial('a request committed but whose job never reached Redis (process died
   const restored = await recoverScheduled({ pool: s.c.pool, queue: s.c.queue, log: s.c.log, graceMs: 0 });
   t.true(restored >= 1);
   const job = await s.c.queue.queue.getJob(r.json.id);
-  t.deepEqual(job?.data, { requestId: r.json.id });
+  t.like(job?.data, { requestId: r.json.id, attempt: 0 });
 });
