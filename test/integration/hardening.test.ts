@@ -119,9 +119,15 @@ test('a rejected widget skin refills the form but keeps raw input out of the pre
   const evilColour = 'red;background-image:url(https://evil.example/x)';
   const r = await owner.post('/portal/widget', { primaryColor: evilColour, textColor: '#000000', buttonText: '', position: 'bottom-right', logoUrl: 'javascript:alert(1)', language: 'en' });
   t.is(r.status, 400);
-  const preview = /<span id="preview"[^>]*style="([^"]*)"/.exec(r.text)![1]!;
-  t.false(preview.includes('evil.example'), preview);
-  t.regex(preview, /^background: #[0-9a-f]{6}; color: #000000$/i, 'the valid colour is previewed, the invalid one falls back to the saved one');
-  const src = /<img id="preview-logo"[^>]*src="([^"]*)"/.exec(r.text)![1]!;
-  t.false(src.includes('javascript'), src);
+  // The preview is the real widget in a frame, fed only values that passed validation.
+  const src = /<iframe id="preview-frame"[^>]*src="([^"]*)"/.exec(r.text)![1]!.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+  const skin = Object.fromEntries(new URL(src, s.base).searchParams);
+  t.false(JSON.stringify(skin).includes('evil.example'), src);
+  t.false(JSON.stringify(skin).includes('javascript'), src);
+  t.regex(skin.primaryColor ?? '', /^#[0-9a-f]{6}$/i, `the invalid colour falls back to the saved one: ${src}`);
+  t.is(skin.textColor, '#000000', 'the valid colour is previewed');
+  const frame = await owner.get(src);
+  t.is(frame.status, 200);
+  t.false(frame.text.includes('evil.example'));
+  t.false(frame.text.includes('javascript:'));
 });
