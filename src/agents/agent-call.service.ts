@@ -12,7 +12,7 @@ import type { Outcome } from '../calls/call-state.ts';
 import { outcomeForUnansweredCause } from '../calls/call-state.ts';
 import { agentRoutingFrom } from './routing.ts';
 import {
-  assignedSubscriberIds, listWaiting, releaseAgent, reserveAgent, stopWaiting, waitForAgent,
+  assignedSubscriberIds, handOverCall, listWaiting, releaseAgent, releaseTransferTarget, reserveAgent, setCallControls, stopWaiting, waitForAgent,
 } from './agent.repository.ts';
 import type { AgentChannels } from './agent-channels.ts';
 import type { Agent, AgentEvent, OfferOutcome } from './agent.types.ts';
@@ -113,6 +113,24 @@ export class AgentCallService {
     await releaseAgent(pool, { agentId: a.agentId, requestId: a.requestId, outcome: a.outcome, globalWrapUpSec: config.AGENT_WRAP_UP_SEC });
     void this.tell(a.agentId, { type: 'call', requestId: a.requestId, phase: 'ended', outcome: a.outcome, at: new Date().toISOString() });
     await this.wakeWaiting(await assignedSubscriberIds(pool, a.agentId));
+  }
+
+  /** A transfer target answered: the first agent goes to wrap-up, the target holds the request (agent.repository.ts handOverCall). */
+  handOver(h: { fromAgentId: string; toAgentId: string; requestId: string; attemptId: string }): Promise<boolean> {
+    return handOverCall(this.deps.pool, { ...h, globalWrapUpSec: this.deps.config.AGENT_WRAP_UP_SEC });
+  }
+
+  /** Mute / hold of the agent's call as they stand now (the console and the visitor's status read them). */
+  async controls(agentId: string, requestId: string, attemptId: string, c: { muted: boolean; held: boolean }): Promise<void> {
+    await setCallControls(this.deps.pool, agentId, attemptId, c);
+    void this.tell(agentId, { type: 'controls', requestId, ...c, at: new Date().toISOString() });
+  }
+
+  /** A transfer target that did not take the call is free again (and waiting requests may go to it). */
+  async transferTargetFree(agentId: string, attemptId: string): Promise<void> {
+    await releaseTransferTarget(this.deps.pool, agentId, attemptId);
+    void this.tell(agentId, { type: 'queue', at: new Date().toISOString() });
+    await this.wakeWaiting(await assignedSubscriberIds(this.deps.pool, agentId));
   }
 
   /** Requests in line for these subscribers get a try now (they keep their order: reserveAgent checks it). */

@@ -14,7 +14,8 @@ import { openEventStream } from '../http/event-stream.ts';
 import { AgentChannels } from './agent-channels.ts';
 import { AgentCallService } from './agent-call.service.ts';
 import { consoleSnapshot } from './agent-console.service.ts';
-import { agentWasOffered, assignedSubscriberIds, findAgent, findAgentLogin, saveDisposition, setAgentStatus } from './agent.repository.ts';
+import { agentWasOffered, assignedSubscriberIds, findAgent, findAgentLogin, listTransferTargets, saveDisposition, setAgentStatus } from './agent.repository.ts';
+import { findRequest } from '../callbacks/callback.repository.ts';
 import { CALL_CONTROLS, DISPOSITIONS, type AgentCommand } from './agent.types.ts';
 import { isUuid } from '../validation/ids.ts';
 
@@ -24,6 +25,7 @@ const userOf = (ctx: AppContext) => ctx.state.user as SessionUser;
 
 const StatusInput = z.object({ status: z.enum(['available', 'away', 'wrap_up']) });
 const CallInput = z.object({ attemptId: z.string().uuid() });
+const TransferInput = z.object({ attemptId: z.string().uuid(), target: z.string().uuid({ message: 'Choose an agent to transfer to.' }) });
 const DispositionInput = z.object({ disposition: z.enum(DISPOSITIONS), notes: z.string().max(4000).default('') });
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -122,7 +124,7 @@ export function agentConsoleRoutes(c: Container, render: Render): Router<AppStat
     router.post(`/call/${action}`, authed, async (ctx) => {
       const { attemptId } = parse(CallInput, bodyOf(ctx));
       const agent = await findAgent(pool, userOf(ctx).id);
-      if (!agent || agent.reservedAttempt !== attemptId || !agent.reservedBy) throw new AppError(409, 'no_such_call', 'This call is no longer yours.');
+      if (!agent || agent.reservedAttempt !== attemptId || !agent.reservedBy || !agent.reservedRequest) throw new AppError(409, 'no_such_call', 'This call is no longer yours.');
       const cmd: AgentCommand = { type: action, agentId: agent.id, attemptId };
       const heard = await channels.sendCommand(agent.reservedBy, cmd);
       if (!heard) throw new AppError(503, 'worker_unreachable', 'The call could not be reached. Try again.');
@@ -130,6 +132,20 @@ export function agentConsoleRoutes(c: Container, render: Render): Router<AppStat
       ctx.body = { ok: true };
     });
   }
+
+  // Transfer: the target must be another agent of the call's subscriber, available now (the worker reserves it).
+  router.post('/call/transfer', authed, async (ctx) => {
+    const { attemptId, target } = parse(TransferInput, bodyOf(ctx));
+    const agent = await findAgent(pool, userOf(ctx).id);
+    if (!agent || agent.reservedAttempt !== attemptId || !agent.reservedBy || !agent.reservedRequest) throw new AppError(409, 'no_such_call', 'This call is no longer yours.');
+    const request = await findRequest(pool, agent.reservedRequest);
+    const targets = request ? await listTransferTargets(pool, request.subscriberId, agent.id) : [];
+    if (!targets.some((x) => x.id === target)) throw new AppError(409, 'target_unavailable', 'That agent cannot take the call now.');
+    const cmd: AgentCommand = { type: 'transfer', agentId: agent.id, attemptId, targetAgentId: target };
+    if (!(await channels.sendCommand(agent.reservedBy, cmd))) throw new AppError(503, 'worker_unreachable', 'The call could not be reached. Try again.');
+    ctx.status = 202;
+    ctx.body = { ok: true };
+  });
 
   router.post('/requests/:id/disposition', authed, async (ctx) => {
     const input = parse(DispositionInput, bodyOf(ctx));

@@ -1,7 +1,7 @@
 import type { Pool } from '../db/pool.ts';
-import { findRequestForSubscribers, listEarlierRequestsFromNumber, listOpenRequestsForSubscribers, type AgentRequestRow } from '../callbacks/callback.repository.ts';
+import { findRequest, findRequestForSubscribers, listEarlierRequestsFromNumber, listOpenRequestsForSubscribers, type AgentRequestRow } from '../callbacks/callback.repository.ts';
 import { findAttempt } from '../calls/attempt.repository.ts';
-import { assignedSubscriberIds, findAgent, findDisposition, lastConnectedRequest, listOffers, settleWrapUp } from './agent.repository.ts';
+import { assignedSubscriberIds, findAgent, findDisposition, lastConnectedRequest, listOffers, listTransferTargets, settleWrapUp, transferTargetOf } from './agent.repository.ts';
 import { effectiveStatus } from './routing.ts';
 import { consolePhase, type ConsolePhase } from './console-state.ts';
 import type { Agent, Disposition } from './agent.types.ts';
@@ -17,6 +17,8 @@ export interface ConsoleOffer {
   /** Mute (the agent's own leg) and hold (music to the visitor) as the agent set them. */
   muted: boolean;
   held: boolean;
+  /** The agent being rung for a transfer of this call, if any. */
+  transferTo: string | null;
   request: AgentRequestRow;
   earlier: AgentRequestRow[];
 }
@@ -31,6 +33,8 @@ export interface ConsoleSnapshot {
   /** The last call this agent talked on, for disposition and notes after it ended. */
   lastCall: { request: AgentRequestRow; disposition: { disposition: Disposition; notes: string } | null } | null;
   queue: AgentRequestRow[];
+  /** Agents the call in progress can be transferred to now (same subscriber, available); empty without such a call. */
+  transferTargets: { id: string; label: string }[];
 }
 
 /** Everything the console shows, read from PostgreSQL (events only say "something changed"). */
@@ -56,7 +60,14 @@ export async function consoleSnapshot(pool: Pool, agentId: string): Promise<Cons
     lastCall: lastRequest ? { request: lastRequest, disposition: await findDisposition(pool, lastRequest.id) } : null,
     // The call in hand is shown above, not again as a line of the queue.
     queue: queue.filter((q) => q.id !== agent.reservedRequest),
+    transferTargets: offer && offer.mode === 'agent_first' && (offer.callState === 'connected' || offer.callState === 'transferring')
+      ? await transferTargetsFor(pool, offer.requestId, agent.id) : [],
   };
+}
+
+async function transferTargetsFor(pool: Pool, requestId: string, agentId: string): Promise<{ id: string; label: string }[]> {
+  const request = await findRequest(pool, requestId);
+  return request ? listTransferTargets(pool, request.subscriberId, agentId) : [];
 }
 
 async function offerOf(pool: Pool, agent: Agent, subscriberIds: string[]): Promise<ConsoleOffer | null> {
@@ -70,8 +81,9 @@ async function offerOf(pool: Pool, agent: Agent, subscriberIds: string[]): Promi
   const mine = offers.filter((o) => o.agentId === agent.id).pop();
   return {
     requestId: request.id, attemptId: agent.reservedAttempt, mode: mine?.mode ?? 'agent_first', callState: attempt?.state ?? null,
-    connectedAt: attempt?.state === 'connected' ? (attempt.answeredAt ?? null)?.toISOString() ?? null : null,
+    connectedAt: attempt?.state === 'connected' || attempt?.state === 'transferring' ? (attempt.answeredAt ?? null)?.toISOString() ?? null : null,
     muted: agent.callMuted, held: agent.callHeld,
+    transferTo: attempt?.state === 'transferring' ? await transferTargetOf(pool, attempt.id) : null,
     request, earlier: await listEarlierRequestsFromNumber(pool, request.phoneE164, subscriberIds, request.id, 10),
   };
 }

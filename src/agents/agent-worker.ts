@@ -5,7 +5,11 @@ import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { AgentChannels } from './agent-channels.ts';
 import { AgentCallService } from './agent-call.service.ts';
 import { DeviceStateTracker, trunkDevice, type AmiSource } from './device-state.ts';
-import { assignedSubscriberIds, findAgent, markOfferDeclined, releaseReservationsOf, releaseStaleReservations, setCallControls, settleExpiredWrapUps } from './agent.repository.ts';
+import {
+  assignedSubscriberIds, findAgent, markOfferDeclined, releaseReservationsOf, releaseStaleReservations, releaseTransferTarget, reserveTransferTarget,
+  setCallControls, settleExpiredWrapUps,
+} from './agent.repository.ts';
+import { findRequest } from '../callbacks/callback.repository.ts';
 import { isReachable } from './routing.ts';
 import type { AgentCommand } from './agent.types.ts';
 
@@ -75,7 +79,8 @@ export async function createAgentWorker(c: Container): Promise<AgentWorker> {
       async function handleCommand(cmd: AgentCommand): Promise<void> {
         const agent = await findAgent(c.pool, cmd.agentId);
         // Only the agent holding this call may steer it.
-        if (!agent || agent.reservedAttempt !== cmd.attemptId) return;
+        // (A transfer target being rung has the attempt but not the request yet: not its call until it answers.)
+        if (!agent || agent.reservedAttempt !== cmd.attemptId || !agent.reservedRequest) return;
         const session = dialer.agentSessions.get(cmd.attemptId) ?? dialer.sessions.get(cmd.attemptId);
         if (!session) return;
         const ids = session.ids;
@@ -94,6 +99,22 @@ export async function createAgentWorker(c: Container): Promise<AgentWorker> {
           void channels.publishToAgent(agent.id, { type: 'controls', requestId, muted: session.muted, held: session.held, at });
           // The visitor's side (status stream, widget) hears of the hold too.
           if (cmd.type === 'hold' || cmd.type === 'unhold') void c.bus.publish({ type: 'attempt.updated', requestId, phase: session.held ? 'on_hold' : 'connected', at });
+          return;
+        }
+        if (cmd.type === 'transfer') {
+          if (!(session instanceof AgentFirstSession) || session.state !== 'connected' || session.transfer) return;
+          const request = await findRequest(c.pool, session.target.requestId);
+          if (!request) return;
+          // The target is reserved for this call first (never double-booked); the session rings it.
+          const target = await reserveTransferTarget(c.pool, { agentId: cmd.targetAgentId, subscriberId: request.subscriberId, attemptId: cmd.attemptId, workerId: config.WORKER_ID });
+          if (!target) {
+            log.info({ attemptId: cmd.attemptId, target: cmd.targetAgentId }, 'transfer target no longer available');
+            return;
+          }
+          await session.dispatch({ type: 'agent.transfer', target: { agentId: target.id, endpoint: target.endpoint, name: target.name } });
+          // Not taken up (the call moved on meanwhile): the target is free again (a no-op once it holds the call).
+          const after: AgentFirstSession = session;
+          if (after.state !== 'transferring' && after.transfer?.agentId !== target.id) await releaseTransferTarget(c.pool, target.id, cmd.attemptId);
           return;
         }
         if (cmd.type === 'decline') await markOfferDeclined(c.pool, agent.id, cmd.attemptId);

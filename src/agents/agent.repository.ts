@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool.ts';
+import { withTransaction, type Pool, type Queryable } from '../db/pool.ts';
 import { isUuid } from '../validation/ids.ts';
 import { pickAgent, isFirstInLine, type AgentStatus, type RoutableAgent } from './routing.ts';
 import type { Agent, Disposition, OfferOutcome } from './agent.types.ts';
@@ -161,7 +161,7 @@ export async function reserveAgent(db: Queryable, r: {
          ARRAY(SELECT d.id FROM agent_departments x JOIN departments d ON d.id = x.department_id
                 WHERE x.agent_id = a.id AND d.subscriber_id = $1) AS department_ids
          FROM agents a JOIN agent_subscribers s ON s.agent_id = a.id
-        WHERE s.subscriber_id = $1 AND a.active AND a.reserved_request IS NULL`, [r.subscriberId]);
+        WHERE s.subscriber_id = $1 AND a.active AND a.reserved_request IS NULL AND a.reserved_attempt IS NULL`, [r.subscriberId]);
     const candidates: RoutableAgent[] = rows.map((x) => ({
       id: x.id, status: x.status, wrapUpUntil: x.wrap_up_until, deviceState: x.device_state, idleSince: x.idle_since,
       active: x.active, reservedRequest: x.reserved_request, departmentIds: x.department_ids,
@@ -171,7 +171,7 @@ export async function reserveAgent(db: Queryable, r: {
     const { rows: won } = await db.query(
       `UPDATE agents SET reserved_request = $2, reserved_attempt = $3, reserved_by = $4, reserved_at = now(),
          status = CASE WHEN status = 'wrap_up' THEN 'available' ELSE status END, wrap_up_until = NULL
-        WHERE id = $1 AND reserved_request IS NULL AND active
+        WHERE id = $1 AND reserved_request IS NULL AND reserved_attempt IS NULL AND active
           AND (status = 'available' OR (status = 'wrap_up' AND wrap_up_until <= now()))
           AND NOT (device_state = ANY($5::text[]))
           AND NOT EXISTS (SELECT 1 FROM agents o WHERE o.reserved_request = $2)
@@ -211,6 +211,63 @@ export async function releaseAgent(db: Queryable, r: { agentId: string; requestI
       WHERE id = (SELECT id FROM agent_offers WHERE agent_id = $1 AND request_id = $2 ORDER BY id DESC LIMIT 1)`,
     [r.agentId, r.requestId, r.outcome]);
   return (rowCount ?? 0) > 0;
+}
+
+const TRANSFERABLE = `a.active AND a.reserved_request IS NULL AND a.reserved_attempt IS NULL
+  AND (a.status = 'available' OR (a.status = 'wrap_up' AND a.wrap_up_until <= now())) AND NOT (a.device_state = ANY($BLOCKED::text[]))
+  AND EXISTS (SELECT 1 FROM agent_subscribers s WHERE s.agent_id = a.id AND s.subscriber_id = $SUB)`;
+
+/** Agents a call of this subscriber can be transferred to now (assigned to it, available, free), but `exceptAgentId`. */
+export async function listTransferTargets(db: Queryable, subscriberId: string, exceptAgentId: string): Promise<{ id: string; label: string }[]> {
+  const { rows } = await db.query(
+    `SELECT a.id, a.name FROM agents a WHERE a.id <> $1 AND ${TRANSFERABLE.replace('$BLOCKED', '$2').replace('$SUB', '$3')} ORDER BY a.name LIMIT 100`,
+    [exceptAgentId, BLOCKED_STATES, subscriberId]);
+  return rows.map((r) => ({ id: r.id, label: r.name }));
+}
+
+/**
+ * Reserves this agent as the target of a transfer of an attempt in progress: one conditional UPDATE, so an agent
+ * is never double-booked (its reserved_attempt set, reserved_request left to the agent who holds the call until the
+ * target answers). Null when the agent is not assigned to the subscriber, not available, or already busy.
+ */
+export async function reserveTransferTarget(db: Queryable, r: { agentId: string; subscriberId: string; attemptId: string; workerId: string }): Promise<Agent | null> {
+  if (!isUuid(r.agentId)) return null;
+  const { rows } = await db.query(
+    `UPDATE agents a SET reserved_attempt = $2, reserved_by = $3, reserved_at = now(),
+       status = CASE WHEN a.status = 'wrap_up' THEN 'available' ELSE a.status END, wrap_up_until = NULL
+      WHERE a.id = $1 AND ${TRANSFERABLE.replace('$BLOCKED', '$4').replace('$SUB', '$5')}
+      RETURNING ${COLUMNS.split(',').map((c) => `a.${c.trim()}`).join(', ')}`,
+    [r.agentId, r.attemptId, r.workerId, BLOCKED_STATES, r.subscriberId]);
+  return rows[0] ? toAgent(rows[0]) : null;
+}
+
+/** The name of the agent being rung to take this attempt over, if any. */
+export async function transferTargetOf(db: Queryable, attemptId: string): Promise<string | null> {
+  const { rows } = await db.query(`SELECT name FROM agents WHERE reserved_attempt = $1 AND reserved_request IS NULL LIMIT 1`, [attemptId]);
+  return rows[0]?.name ?? null;
+}
+
+/** A transfer target that did not take the call is free again. */
+export async function releaseTransferTarget(db: Queryable, agentId: string, attemptId: string): Promise<void> {
+  await db.query(
+    `UPDATE agents SET reserved_attempt = NULL, reserved_by = NULL, reserved_at = NULL WHERE id = $1 AND reserved_attempt = $2 AND reserved_request IS NULL`,
+    [agentId, attemptId]);
+}
+
+/**
+ * The transfer target answered: in one transaction the first agent's reservation ends (wrap-up, offer `connected`)
+ * and the target holds the request, with an offer of its own (its disposition, its call records).
+ */
+export async function handOverCall(pool: Pool, r: { fromAgentId: string; toAgentId: string; requestId: string; attemptId: string; globalWrapUpSec: number }): Promise<boolean> {
+  return withTransaction(pool, async (tx) => {
+    await releaseAgent(tx, { agentId: r.fromAgentId, requestId: r.requestId, outcome: 'connected', globalWrapUpSec: r.globalWrapUpSec });
+    const { rowCount } = await tx.query(
+      `UPDATE agents SET reserved_request = $2, updated_at = now() WHERE id = $1 AND reserved_attempt = $3 AND reserved_request IS NULL`,
+      [r.toAgentId, r.requestId, r.attemptId]);
+    if (!rowCount) return false;
+    await tx.query(`INSERT INTO agent_offers (agent_id, request_id, attempt_id, mode) VALUES ($1, $2, $3, 'agent_first')`, [r.toAgentId, r.requestId, r.attemptId]);
+    return true;
+  });
 }
 
 /** Marks the open offer declined now, before the agent's leg is hung up (whose end would read as no answer). */
@@ -301,9 +358,12 @@ export async function releaseStaleReservations(db: Queryable, maxAgeSec: number)
   const { rows } = await db.query(
     `WITH rel AS (
        UPDATE agents a SET reserved_request = NULL, reserved_attempt = NULL, reserved_by = NULL, reserved_at = NULL, idle_since = now(), call_muted = false, call_held = false
-        WHERE a.reserved_request IS NOT NULL AND a.reserved_at < now() - interval '30 seconds'
+        WHERE (a.reserved_request IS NOT NULL OR a.reserved_attempt IS NOT NULL) AND a.reserved_at < now() - interval '30 seconds'
           AND (a.reserved_at < now() - make_interval(secs => $1)
-               OR NOT EXISTS (SELECT 1 FROM callback_requests r WHERE r.id = a.reserved_request AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')))
+               OR (a.reserved_request IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM callback_requests r WHERE r.id = a.reserved_request AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')))
+               -- A transfer target being rung: held only while its call lasts.
+               OR (a.reserved_request IS NULL AND NOT EXISTS (SELECT 1 FROM call_attempts c WHERE c.id = a.reserved_attempt AND c.ended_at IS NULL)))
         RETURNING a.id)
      , off AS (UPDATE agent_offers SET outcome = 'canceled', ended_at = now() WHERE outcome IS NULL AND agent_id IN (SELECT id FROM rel))
      SELECT id FROM rel`, [maxAgeSec]);

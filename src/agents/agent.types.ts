@@ -40,7 +40,9 @@ export type AgentCommand =
   | { type: 'accept'; agentId: string; attemptId: string }
   | { type: 'decline'; agentId: string; attemptId: string }
   | { type: 'hangup'; agentId: string; attemptId: string }
-  | { type: 'mute' | 'unmute' | 'hold' | 'unhold'; agentId: string; attemptId: string };
+  | { type: 'mute' | 'unmute' | 'hold' | 'unhold'; agentId: string; attemptId: string }
+  /** Hand the call to another agent of the same subscriber (`targetAgentId`, checked available when sent and reserved by the worker). */
+  | { type: 'transfer'; agentId: string; attemptId: string; targetAgentId: string };
 
 /** Console actions on a connected call (agent-first). */
 export const CALL_CONTROLS = ['mute', 'unmute', 'hold', 'unhold'] as const;

@@ -15,6 +15,8 @@ const BY_CALL_STATE: Record<string, ConsolePhase> = {
   visitor_ringing: 'calling_visitor',
   callee_whisper: 'connecting',
   connected: 'connected',
+  // The agent is still on the call while the visitor holds for the transfer target.
+  transferring: 'connected',
 };
 
 export function consolePhase(

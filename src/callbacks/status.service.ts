@@ -26,13 +26,14 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
  * The visitor's view of a request: `finding` while an agent is being offered the call or rung (agent-first: the
  * visitor's phone is not ringing yet), `calling` while the visitor's phone rings, `connecting` once the visitor
  * answered and the other side is being rung, `connected` while bridged, `on_hold` while the agent has put the visitor
- * on hold (music to the visitor); otherwise the request's status.
+ * on hold (music to the visitor) or is transferring the call; otherwise the request's status.
  */
 export type Stage = 'queued' | 'scheduled' | 'finding' | 'calling' | 'connecting' | 'connected' | 'on_hold' | 'completed' | 'failed' | 'expired' | 'canceled';
 
 /** Pure: the stage from the request's status, the state of its attempt in flight, if any, and whether the agent holds the visitor. */
 export function stageOf(status: string, attemptState: string | null | undefined, held = false): Stage {
-  if (held && (status === 'connected' || status === 'dialing') && attemptState === 'connected') return 'on_hold';
+  // While the agent transfers the call the visitor hears music on hold too.
+  if ((status === 'connected' || status === 'dialing') && ((held && attemptState === 'connected') || attemptState === 'transferring')) return 'on_hold';
   if (status !== 'dialing') return status as Stage;
   switch (attemptState) {
     case 'offered': case 'agent_ringing': return 'finding';

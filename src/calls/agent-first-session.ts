@@ -4,7 +4,7 @@ import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { OriginateError } from '../telephony/telephony-port.ts';
 import { recordTransition } from './attempt.repository.ts';
 import type { TransitionWriter } from './dial-store.ts';
-import { callIds } from './call-ids.ts';
+import { calleeLegId, callIds } from './call-ids.ts';
 import { SerialSession } from './serial-session.ts';
 import { effectError, LegGone } from './effect-failure.ts';
 import type { Outcome } from './call-state.ts';
@@ -28,6 +28,9 @@ export interface AgentFirstSettings {
 
 export type AgentFirstPhase = 'ringing_agent' | 'ringing_visitor' | 'connected' | 'ended';
 
+/** The agent a transfer rings, and the channel id of its leg. */
+export interface TransferTarget { agentId: string; endpoint: string; name: string; leg: string }
+
 export interface AgentFirstHooks {
   /** Called once, after the final transition is stored; `offer` says how the offer to the agent ended. */
   ended(outcome: Outcome, offer: NonNullable<AgentFirstTransition['offer']>, visitorDialed: boolean): Promise<void>;
@@ -37,6 +40,10 @@ export interface AgentFirstHooks {
    * subscriber's verified number may have changed while the agent was being offered the call).
    */
   beforeVisitor?(): Promise<{ refused: string } | { callerId: string }>;
+  /** A transfer ended: `tookOver` when the target now holds the call (its leg is the agent leg), else it stays with the agent who had it. */
+  transferEnded?(target: TransferTarget, tookOver: boolean): Promise<void>;
+  /** The visitor is on hold and the transfer target is being rung. */
+  transferStarted?(target: TransferTarget): Promise<void>;
 }
 
 /**
@@ -55,6 +62,10 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
   /** When each leg's originate was accepted (recovery: a leg not yet created is not a leg lost). */
   agentOriginatedAt: number | null = null;
   visitorOriginatedAt: number | null = null;
+  /** The transfer in progress (its target being rung), if any. */
+  transfer: TransferTarget | null = null;
+  /** Callee legs placed so far (a transfer target's leg is the next one: bk-c-<attempt>-<n>). */
+  private calleeLegs = 1;
   readonly ids: ReturnType<typeof callIds>;
   readonly log: Logger;
   private readonly record: TransitionWriter;
@@ -84,13 +95,22 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
     if (this.ended) return;
     if (event.type === 'visitor.ended' || event.type === 'originate.failed') this.ctx.visitorUp = false;
     if (event.type === 'callee.ended' || event.type === 'callee.originate_failed') this.ctx.agentUp = false;
+    // Word about a transfer leg that is no longer the one being rung (hung up after its time ran out) changes nothing.
+    if ((event.type === 'transfer.answered' || event.type === 'transfer.ended') && event.leg !== this.transfer?.leg) return;
+    if (event.type === 'transfer.ended') this.ctx.transferUp = false;
     const from = this.state;
+    if (event.type === 'agent.transfer' && from === 'connected' && this.ctx.bridged && !this.transfer) {
+      this.transfer = { ...event.target, leg: calleeLegId(this.target.attemptId, ++this.calleeLegs) };
+    }
+    const transfer = this.transfer;
     const t = agentFirstTransition(from, event, this.ctx);
     // Stored first, then taken (serial-session.ts).
     if (from !== t.to || t.outcome) {
       await this.durably(() => this.record({
         attemptId: this.target.attemptId, from, event: event.type, to: t.to,
         answered: t.visitorAnswered, calleeAnswered: t.calleeAnswered, outcome: t.outcome,
+        // From a transfer taken over on, the attempt names the agent who took it (call records credit them).
+        ...(t.tookOver && transfer ? { callee: { channelId: transfer.leg, endpoint: transfer.endpoint } } : {}),
       }));
       this.log.info({ from, event: event.type, to: t.to, outcome: t.outcome?.outcome }, 'agent-first transition');
     }
@@ -113,7 +133,14 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
       }
       if (effect.kind === 'connect_visitor') this.ctx.bridged = true;
     }
-    if (from !== t.to) {
+    if (t.to === 'transferring' && from !== 'transferring' && transfer) {
+      await this.hooks.transferStarted?.(transfer).catch((err) => this.log.error({ err: (err as Error).message }, 'transfer start not recorded'));
+    }
+    if ((t.tookOver || t.transferFailed || t.to === 'ended') && transfer) {
+      this.transfer = null;
+      await this.hooks.transferEnded?.(transfer, !!t.tookOver).catch((err) => this.log.error({ err: (err as Error).message }, 'transfer not recorded'));
+    }
+    if (from !== t.to && from !== 'transferring' && t.to !== 'transferring') {
       if (t.to === 'agent_ringing') this.hooks.phase('ringing_agent');
       if (t.to === 'visitor_ringing') this.hooks.phase('ringing_visitor');
       if (t.to === 'connected') {
@@ -189,6 +216,7 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
       case 'unmute_agent': this.muted = false; return this.held ? undefined : port.unmute(ids.callee, 'in');
       // Hold: music to the visitor's leg, and neither side hears the other until the agent takes them back.
       case 'hold_visitor':
+        if (this.held) return;
         this.held = true;
         await port.startMoh(ids.visitor, this.settings.mohClass ?? 'default');
         await port.mute(ids.visitor, 'in');
@@ -198,6 +226,38 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
         await port.stopMoh(ids.visitor);
         await port.unmute(ids.visitor, 'in');
         return this.muted ? undefined : port.unmute(ids.callee, 'in');
+      case 'originate_transfer': {
+        const tr = this.transfer!;
+        this.ctx.transferUp = true;
+        // Not answered within the ring time: the visitor goes back to the agent (Asterisk's own timeout may come later).
+        this.timer(this.settings.ringTimeoutSec * 1000 + 2000, { type: 'transfer.ended', leg: tr.leg, cause: 19, causeTxt: 'transfer not answered in time' });
+        try {
+          await port.originate({
+            channelId: tr.leg, endpoint: tr.endpoint, callerId: this.target.calleeCallerId,
+            timeoutSec: this.settings.ringTimeoutSec, appArgs: ['agent', this.target.attemptId],
+            variables: { 'CHANNEL(accountcode)': this.target.accountCode },
+          });
+        } catch (err) {
+          this.ctx.transferUp = false;
+          this.log.warn({ err: (err as Error).message }, 'transfer originate refused');
+          void this.dispatch({ type: 'transfer.ended', leg: tr.leg, cause: null, causeTxt: `transfer originate refused (${err instanceof OriginateError ? err.status : 0})` });
+        }
+        return;
+      }
+      case 'take_over': {
+        const tr = this.transfer!;
+        await port.addToBridge(ids.bridge, tr.leg);
+        // The target's leg is the call's agent leg from now on: the first agent's leg ending is not the call ending.
+        const first = ids.callee;
+        (ids as { callee: string }).callee = tr.leg;
+        this.ctx.transferUp = false;
+        this.muted = false;
+        await port.hangup(first).catch((err) => this.log.info({ err: (err as Error).message }, 'first agent already gone'));
+        return;
+      }
+      case 'hangup_transfer':
+        this.ctx.transferUp = false;
+        return this.transfer ? port.hangup(this.transfer.leg) : undefined;
     }
   }
 }

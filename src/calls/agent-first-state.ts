@@ -9,8 +9,11 @@ import { outcomeForUnansweredCause } from './call-state.ts';
  *      |                      |                                 |
  *      +--declined/timeout--> ended (callee_unanswered)         +--visitor busy/no answer--> ended (agent released)
  *                             +--agent busy/no answer--> ended (callee_unanswered: next agent)
+ *
+ *   connected --agent.transfer--> transferring --target answered--> connected (the target in the bridge, the first agent's leg hung up)
+ *                                      +--target busy/no answer/refused/timed out--> connected (the visitor back with the first agent)
  */
-export type AgentFirstState = 'offered' | 'agent_ringing' | 'visitor_ringing' | 'connected' | 'ended';
+export type AgentFirstState = 'offered' | 'agent_ringing' | 'visitor_ringing' | 'connected' | 'transferring' | 'ended';
 
 export type AgentFirstEvent =
   | CallEvent
@@ -22,7 +25,12 @@ export type AgentFirstEvent =
   /** The agent mutes / unmutes their own leg (the visitor stops hearing them), on a connected call. */
   | { type: 'agent.mute'; on: boolean }
   /** The agent puts the visitor on hold (music to the visitor, the agent muted towards them) or takes them back. */
-  | { type: 'agent.hold'; on: boolean };
+  | { type: 'agent.hold'; on: boolean }
+  /** The agent transfers the visitor to another agent (already reserved for this call): the visitor on hold, the target rung. */
+  | { type: 'agent.transfer'; target: { agentId: string; endpoint: string; name: string } }
+  /** The transfer target's leg (`leg`, its channel id) answered / ended / was refused / was not answered in time. */
+  | { type: 'transfer.answered'; leg: string }
+  | { type: 'transfer.ended'; leg: string; cause: number | null; causeTxt: string };
 
 export type AgentFirstEffect =
   | { kind: 'start_offer_timer' }
@@ -39,12 +47,18 @@ export type AgentFirstEffect =
   | { kind: 'mute_agent' }
   | { kind: 'unmute_agent' }
   | { kind: 'hold_visitor' }
-  | { kind: 'unhold_visitor' };
+  | { kind: 'unhold_visitor' }
+  | { kind: 'originate_transfer' }
+  /** The target joins the bridge and becomes the call's agent leg; the first agent's leg is hung up. */
+  | { kind: 'take_over' }
+  | { kind: 'hangup_transfer' };
 
 export interface AgentFirstContext {
   agentUp: boolean; visitorUp: boolean;
   /** Asterisk confirmed the visitor in the agent's bridge (after `connect_visitor`): only then is a call `answered`. */
   bridged?: boolean;
+  /** A transfer target's leg is being rung. */
+  transferUp?: boolean;
 }
 
 export interface AgentFirstTransition {
@@ -55,6 +69,10 @@ export interface AgentFirstTransition {
   offer?: 'connected' | 'declined' | 'no_answer' | 'busy' | 'failed' | 'visitor_unanswered' | 'canceled';
   visitorAnswered?: boolean;
   calleeAnswered?: boolean;
+  /** The transfer target now holds the call (the attempt names it from this transition on). */
+  tookOver?: boolean;
+  /** A transfer ended without the target taking the call. */
+  transferFailed?: boolean;
 }
 
 export class IllegalAgentFirstTransition extends Error {
@@ -64,6 +82,7 @@ export class IllegalAgentFirstTransition extends Error {
 function end(ctx: AgentFirstContext, outcome: Outcome, offer: AgentFirstTransition['offer']): AgentFirstTransition {
   const effects: AgentFirstEffect[] = [];
   if (ctx.visitorUp) effects.push({ kind: 'hangup_visitor' });
+  if (ctx.transferUp) effects.push({ kind: 'hangup_transfer' });
   if (ctx.agentUp) effects.push({ kind: 'hangup_agent' });
   effects.push({ kind: 'destroy_bridge' });
   return { to: 'ended', effects, outcome, offer };
@@ -80,7 +99,7 @@ function offerOutcomeForCause(cause: number): AgentFirstTransition['offer'] {
 export function agentFirstTransition(state: AgentFirstState, event: AgentFirstEvent, ctx: AgentFirstContext): AgentFirstTransition {
   if (state === 'ended') throw new IllegalAgentFirstTransition(state, event.type);
   if (event.type === 'abort') {
-    if (state === 'connected' && ctx.bridged) return end(ctx, { outcome: 'answered', cause: null, causeTxt: event.reason }, 'connected');
+    if ((state === 'connected' || state === 'transferring') && ctx.bridged) return end(ctx, { outcome: 'answered', cause: null, causeTxt: event.reason }, 'connected');
     // The visitor's phone was ringing, or answered but never bridged: a broken-off call the retry policy may try
     // again (worker shutdown, Asterisk failing). Never the visitor's doing.
     if (state === 'visitor_ringing' || state === 'connected') return end(ctx, { outcome: 'failed', cause: null, causeTxt: event.reason }, 'canceled');
@@ -126,7 +145,26 @@ export function agentFirstTransition(state: AgentFirstState, event: AgentFirstEv
       // Mute and hold change what each side hears, not where the call is: the state stays connected.
       if (event.type === 'agent.mute') return { to: state, effects: [{ kind: event.on ? 'mute_agent' : 'unmute_agent' }] };
       if (event.type === 'agent.hold') return { to: state, effects: [{ kind: event.on ? 'hold_visitor' : 'unhold_visitor' }] };
+      // Only a call where both are bridged can be handed on.
+      if (event.type === 'agent.transfer' && ctx.bridged) return { to: 'transferring', effects: [{ kind: 'hold_visitor' }, { kind: 'originate_transfer' }] };
+      // A late word about a transfer that is over (its leg hung up): nothing to do.
+      if (event.type === 'transfer.ended' || event.type === 'transfer.answered') return { to: state, effects: [] };
       if (event.type === 'prompt.finished' || event.type === 'visitor.dtmf' || event.type === 'agent.accepted' || event.type === 'offer.timeout' || event.type === 'confirm.timeout') return { to: state, effects: [] };
+      break;
+    case 'transferring':
+      if (event.type === 'transfer.answered') {
+        return { to: 'connected', effects: [{ kind: 'take_over' }, { kind: 'unhold_visitor' }], tookOver: true };
+      }
+      // Busy, not answered within the ring time, or refused: the visitor is taken off hold, back with the first agent.
+      if (event.type === 'transfer.ended') {
+        return { to: 'connected', effects: [...(ctx.transferUp ? [{ kind: 'hangup_transfer' } as const] : []), { kind: 'unhold_visitor' }], transferFailed: true };
+      }
+      if (event.type === 'visitor.ended') return end({ ...ctx, visitorUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt }, 'connected');
+      if (event.type === 'callee.ended') return end({ ...ctx, agentUp: false }, { outcome: 'answered', cause: event.cause, causeTxt: event.causeTxt }, 'connected');
+      if (event.type === 'agent.declined') return end(ctx, { outcome: 'answered', cause: null, causeTxt: 'agent hung up' }, 'connected');
+      // While the visitor is on hold for the transfer, the agent's own controls wait.
+      if (event.type === 'agent.mute' || event.type === 'agent.hold' || event.type === 'agent.transfer' || event.type === 'prompt.finished'
+        || event.type === 'visitor.dtmf' || event.type === 'agent.accepted' || event.type === 'offer.timeout' || event.type === 'confirm.timeout') return { to: state, effects: [] };
       break;
   }
   throw new IllegalAgentFirstTransition(state, event.type);

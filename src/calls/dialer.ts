@@ -287,6 +287,8 @@ export class Dialer {
     const ceiling = await this.ceilingFor(request, plan.agent.id);
     if (!ceiling) return 'skipped';
     let attemptsDone = 0;
+    // Who holds the call: the agent offered it, until a transfer hands it to another (released at the end, whoever it is).
+    let holder: { id: string; name: string } = plan.agent;
     const session: AgentFirstSession = new AgentFirstSession(
       sessionTarget(config.TRUNK_ENDPOINT, attemptId, request, subscriber, department, {
         endpoint: plan.agent.endpoint, callerName: `${subscriber.name}: ${request.visitorName ?? ''}`.trim(),
@@ -298,7 +300,7 @@ export class Dialer {
       { pool, port: this.deps.port, log, record: this.record, writeRetryMs: this.writeRetryMs },
       {
         ended: async (outcome, offer, visitorDialed): Promise<void> => {
-          await agents.offerEnded({ agentId: plan.agent.id, requestId, outcome: offer }).catch((err) => log.error({ err, requestId }, 'agent release failed'));
+          await agents.offerEnded({ agentId: holder.id, requestId, outcome: offer }).catch((err) => log.error({ err, requestId }, 'agent release failed'));
           this.agentSessions.delete(attemptId);
           if (visitorDialed) return this.attemptEnded(session, request, attemptsDone, policy, outcome);
           await ceiling.giveBack();
@@ -306,12 +308,31 @@ export class Dialer {
           await this.deps.onAttemptEnded?.({ attemptId, requestId, outcome });
         },
         phase: (phase) => {
-          void agents.tell(plan.agent.id, { type: 'call', requestId, phase, at: new Date().toISOString() });
+          void agents.tell(holder.id, { type: 'call', requestId, phase, at: new Date().toISOString() });
           // The visitor's status follows too: "finding someone" while the agent rings, then "calling you".
           if (phase !== 'ended') void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase, at: new Date().toISOString() });
           if (phase === 'connected') void this.markConnected(requestId);
         },
         beforeVisitor: () => this.visitorCheckNow(requestId),
+        transferStarted: async (): Promise<void> => {
+          // The visitor holds while the target rings: the agent's console and the visitor's status say so.
+          await agents.controls(holder.id, requestId, attemptId, { muted: session.muted, held: true });
+          void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase: 'on_hold', at: new Date().toISOString() });
+        },
+        transferEnded: async (target, tookOver): Promise<void> => {
+          const at = new Date().toISOString();
+          const first = holder;
+          if (tookOver && await agents.handOver({ fromAgentId: first.id, toAgentId: target.agentId, requestId, attemptId })) {
+            holder = { id: target.agentId, name: target.name };
+            void agents.tell(first.id, { type: 'call', requestId, phase: 'ended', outcome: 'connected', at });
+            void agents.tell(holder.id, { type: 'call', requestId, phase: 'connected', at });
+          } else {
+            if (tookOver) log.error({ requestId, target: target.agentId }, 'transfer answered but the target could not take the call over');
+            await agents.transferTargetFree(target.agentId, attemptId);
+            if (session.state !== 'ended') await agents.controls(first.id, requestId, attemptId, { muted: session.muted, held: session.held });
+          }
+          void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase: session.held ? 'on_hold' : 'connected', at });
+        },
       },
     );
     const claimed = await this.store.claim({
@@ -326,7 +347,7 @@ export class Dialer {
     }
     attemptsDone = claimed;
     agents.offerReady({ agentId: plan.agent.id, requestId, attemptId, mode: 'agent_first' });
-    this.register(this.agentSessions, attemptId, session, () => agents.offerEnded({ agentId: plan.agent.id, requestId, outcome: 'canceled' }));
+    this.register(this.agentSessions, attemptId, session, () => agents.offerEnded({ agentId: holder.id, requestId, outcome: 'canceled' }));
     void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
     await session.start();
     return 'dialed';
@@ -389,10 +410,10 @@ export class Dialer {
   private async endOrphanedAgentFirst(a: AttemptRow): Promise<void> {
     const { port, log } = this.deps;
     const ids = callIds(a.id);
-    for (const ch of [ids.visitor, ids.callee]) await port.hangup(ch).catch(() => {});
+    for (const ch of [ids.visitor, a.calleeChannelId ?? ids.callee]) await port.hangup(ch).catch(() => {});
     await port.destroyBridge(ids.bridge).catch(() => {});
     await this.record({ attemptId: a.id, from: a.state, event: 'lost', to: 'ended', outcome: { outcome: 'canceled', cause: null, causeTxt: 'worker restarted during an agent-first call' } });
-    if (a.state === 'connected' || a.state === 'visitor_ringing') {
+    if (a.state === 'connected' || a.state === 'transferring' || a.state === 'visitor_ringing') {
       // The visitor was reached (or being called): the retry policy decides, as for any call that broke off.
       await this.finishRequest(a.requestId, ['dialing', 'connected'], 'failed', 'call lost when the worker restarted');
     } else {
@@ -483,6 +504,12 @@ export class Dialer {
     const session = this.sessions.get(parsed.attemptId) ?? this.agentSessions.get(parsed.attemptId);
     if (!session) return;
     const leg = parsed.leg;
+    // The leg of a transfer target being rung: its answer or end decides the transfer, not the call.
+    if (session instanceof AgentFirstSession && session.transfer && 'channelId' in e && e.channelId === session.transfer.leg) {
+      if (e.type === 'call.answered') void session.dispatch({ type: 'transfer.answered', leg: e.channelId });
+      if (e.type === 'call.ended') void session.dispatch({ type: 'transfer.ended', leg: e.channelId, cause: e.cause, causeTxt: e.causeTxt });
+      return;
+    }
     // An earlier callee leg of the attempt (an agent replaced by the next one) is no longer the session's.
     if (leg === 'callee' && 'channelId' in e && e.channelId !== session.ids.callee) return;
     switch (e.type) {

@@ -28,3 +28,8 @@ test('mute and hold keep a connected call connected, with their ARI effects; not
   t.deepEqual(agentFirstTransition('connected', { type: 'agent.hold', on: false }, ctx), { to: 'connected', effects: [{ kind: 'unhold_visitor' }] });
   t.throws(() => agentFirstTransition('visitor_ringing', { type: 'agent.hold', on: true }, ctx), { instanceOf: IllegalAgentFirstTransition });
 });
+
+test('while transferring the agent is still on the call', (t) => {
+  const held = { status: 'available' as const, wrapUpUntil: null, reservedRequest: '00000000-0000-4000-8000-000000000001' };
+  t.is(consolePhase(held, 'transferring', new Date()), 'connected');
+});

@@ -90,3 +90,40 @@ test('customer-first whisper: callee answered -> whisper -> connected when it fi
   // Without whisper nothing changes.
   t.is(transition('callee_ringing', { type: 'callee.answered' }, { ...ctx, whisper: false }).to, 'connected');
 });
+
+const bridged = { agentUp: true, visitorUp: true, bridged: true };
+const target = { agentId: '00000000-0000-4000-8000-000000000002', endpoint: 'PJSIP/b', name: 'B' };
+
+test('transfer: the visitor held and the target rung; when it answers it takes the call over and the visitor is taken off hold', (t) => {
+  const start = agentFirstTransition('connected', { type: 'agent.transfer', target }, bridged);
+  t.is(start.to, 'transferring');
+  t.deepEqual(start.effects.map((e) => e.kind), ['hold_visitor', 'originate_transfer']);
+  const done = agentFirstTransition('transferring', { type: 'transfer.answered', leg: 'x' }, { ...bridged, transferUp: true });
+  t.is(done.to, 'connected');
+  t.true(done.tookOver);
+  t.deepEqual(done.effects.map((e) => e.kind), ['take_over', 'unhold_visitor']);
+  // A call not yet bridged is not handed on.
+  t.throws(() => agentFirstTransition('connected', { type: 'agent.transfer', target }, { agentUp: true, visitorUp: true }), { instanceOf: IllegalAgentFirstTransition });
+});
+
+test('transfer: the target busy, not answering in time or refused: the visitor is back with the first agent, off hold', (t) => {
+  const busy = agentFirstTransition('transferring', { type: 'transfer.ended', leg: 'x', cause: 17, causeTxt: 'User busy' }, bridged);
+  t.is(busy.to, 'connected');
+  t.true(busy.transferFailed);
+  t.deepEqual(busy.effects.map((e) => e.kind), ['unhold_visitor']);
+  // Timed out by us while still ringing: its leg is hung up first.
+  const late = agentFirstTransition('transferring', { type: 'transfer.ended', leg: 'x', cause: 19, causeTxt: 'late' }, { ...bridged, transferUp: true });
+  t.deepEqual(late.effects.map((e) => e.kind), ['hangup_transfer', 'unhold_visitor']);
+  // The agent's own controls wait during the transfer; a late word about an old transfer changes nothing.
+  t.deepEqual(agentFirstTransition('transferring', { type: 'agent.hold', on: false }, bridged), { to: 'transferring', effects: [] });
+  t.deepEqual(agentFirstTransition('connected', { type: 'transfer.ended', leg: 'x', cause: 16, causeTxt: 'x' }, bridged), { to: 'connected', effects: [] });
+});
+
+test('transfer: the visitor hanging up during it ends the call answered and hangs up the target being rung', (t) => {
+  const end = agentFirstTransition('transferring', { type: 'visitor.ended', cause: 16, causeTxt: 'Normal Clearing' }, { ...bridged, transferUp: true });
+  t.is(end.to, 'ended');
+  t.is(end.outcome?.outcome, 'answered');
+  t.is(end.offer, 'connected');
+  t.deepEqual(end.effects.map((e) => e.kind), ['hangup_transfer', 'hangup_agent', 'destroy_bridge']);
+  t.is(agentFirstTransition('transferring', { type: 'abort', reason: 'max' }, { ...bridged, transferUp: true }).outcome?.outcome, 'answered');
+});

@@ -97,3 +97,9 @@ test('on hold: a bridged call the agent holds reads "On hold" on the status page
   t.like(describe({ status: 'connected', stage: 'connected', phase: 'connected' }, 'Demo Shop', fmt), { step: 'connected', key: 'connected' });
   t.is(translator('fr')('onHold'), 'Vous êtes en attente. Merci de rester en ligne.');
 });
+
+test('while the agent transfers the call the visitor is on hold (music), whatever the agent set before', (t) => {
+  t.is(stageOf('connected', 'transferring'), 'on_hold');
+  t.is(stageOf('connected', 'transferring', true), 'on_hold');
+  t.is(stageOf('completed', 'transferring'), 'completed');
+});
