@@ -14,7 +14,8 @@ import { openEventStream } from '../http/event-stream.ts';
 import { AgentChannels } from './agent-channels.ts';
 import { AgentCallService } from './agent-call.service.ts';
 import { consoleSnapshot } from './agent-console.service.ts';
-import { agentWasOffered, assignedSubscriberIds, findAgent, findAgentLogin, listTransferTargets, saveDisposition, setAgentStatus } from './agent.repository.ts';
+import { agentWasOffered, assignedSubscriberIds, findAgent, findAgentLogin, saveDisposition, setAgentStatus } from './agent.repository.ts';
+import { transferTargets } from './transfer-targets.ts';
 import { findRequest } from '../callbacks/callback.repository.ts';
 import { CALL_CONTROLS, DISPOSITIONS, type AgentCommand } from './agent.types.ts';
 import { isUuid } from '../validation/ids.ts';
@@ -133,15 +134,16 @@ export function agentConsoleRoutes(c: Container, render: Render): Router<AppStat
     });
   }
 
-  // Transfer: the target must be another agent of the call's subscriber, available now (the worker reserves it).
+  // Transfer: the target must be another agent of the call's subscriber, available now (the worker reserves it), or
+  // one of its departments with a verified phone.
   router.post('/call/transfer', authed, async (ctx) => {
     const { attemptId, target } = parse(TransferInput, bodyOf(ctx));
     const agent = await findAgent(pool, userOf(ctx).id);
     if (!agent || agent.reservedAttempt !== attemptId || !agent.reservedBy || !agent.reservedRequest) throw new AppError(409, 'no_such_call', 'This call is no longer yours.');
     const request = await findRequest(pool, agent.reservedRequest);
-    const targets = request ? await listTransferTargets(pool, request.subscriberId, agent.id) : [];
-    if (!targets.some((x) => x.id === target)) throw new AppError(409, 'target_unavailable', 'That agent cannot take the call now.');
-    const cmd: AgentCommand = { type: 'transfer', agentId: agent.id, attemptId, targetAgentId: target };
+    const found = (request ? await transferTargets(pool, request.subscriberId, agent.id) : []).find((x) => x.id === target);
+    if (!found) throw new AppError(409, 'target_unavailable', 'That agent or department cannot take the call now.');
+    const cmd: AgentCommand = { type: 'transfer', agentId: agent.id, attemptId, target: { kind: found.kind, id: found.id } };
     if (!(await channels.sendCommand(agent.reservedBy, cmd))) throw new AppError(503, 'worker_unreachable', 'The call could not be reached. Try again.');
     ctx.status = 202;
     ctx.body = { ok: true };

@@ -1,7 +1,8 @@
 import type { Pool } from '../db/pool.ts';
 import { findRequest, findRequestForSubscribers, listEarlierRequestsFromNumber, listOpenRequestsForSubscribers, type AgentRequestRow } from '../callbacks/callback.repository.ts';
 import { findAttempt } from '../calls/attempt.repository.ts';
-import { assignedSubscriberIds, findAgent, findDisposition, lastConnectedRequest, listOffers, listTransferTargets, settleWrapUp, transferTargetOf } from './agent.repository.ts';
+import { assignedSubscriberIds, findAgent, findDisposition, lastConnectedRequest, listOffers, settleWrapUp, transferTargetOf } from './agent.repository.ts';
+import { transferTargets, type TransferTarget } from './transfer-targets.ts';
 import { effectiveStatus } from './routing.ts';
 import { consolePhase, type ConsolePhase } from './console-state.ts';
 import type { Agent, Disposition } from './agent.types.ts';
@@ -33,8 +34,8 @@ export interface ConsoleSnapshot {
   /** The last call this agent talked on, for disposition and notes after it ended. */
   lastCall: { request: AgentRequestRow; disposition: { disposition: Disposition; notes: string } | null } | null;
   queue: AgentRequestRow[];
-  /** Agents the call in progress can be transferred to now (same subscriber, available); empty without such a call. */
-  transferTargets: { id: string; label: string }[];
+  /** Where the call in progress can be transferred now (agents of the subscriber available, departments' verified phones). */
+  transferTargets: TransferTarget[];
 }
 
 /** Everything the console shows, read from PostgreSQL (events only say "something changed"). */
@@ -65,9 +66,9 @@ export async function consoleSnapshot(pool: Pool, agentId: string): Promise<Cons
   };
 }
 
-async function transferTargetsFor(pool: Pool, requestId: string, agentId: string): Promise<{ id: string; label: string }[]> {
+async function transferTargetsFor(pool: Pool, requestId: string, agentId: string): Promise<TransferTarget[]> {
   const request = await findRequest(pool, requestId);
-  return request ? listTransferTargets(pool, request.subscriberId, agentId) : [];
+  return request ? transferTargets(pool, request.subscriberId, agentId) : [];
 }
 
 async function offerOf(pool: Pool, agent: Agent, subscriberIds: string[]): Promise<ConsoleOffer | null> {

@@ -105,10 +105,20 @@ export async function createAgentWorker(c: Container): Promise<AgentWorker> {
           if (!(session instanceof AgentFirstSession) || session.state !== 'connected' || session.transfer) return;
           const request = await findRequest(c.pool, session.target.requestId);
           if (!request) return;
+          if (cmd.target.kind === 'department') {
+            // A department's phone: checked verified and allowed right before it is rung, like any callee phone.
+            const phone = await dialer.phoneTransferTarget(request.subscriberId, cmd.target.id);
+            if ('refused' in phone) {
+              log.warn({ attemptId: cmd.attemptId, department: cmd.target.id, reason: phone.refused }, 'transfer to a department refused');
+              return;
+            }
+            await session.dispatch({ type: 'agent.transfer', target: { agentId: null, ...phone } });
+            return;
+          }
           // The target is reserved for this call first (never double-booked); the session rings it.
-          const target = await reserveTransferTarget(c.pool, { agentId: cmd.targetAgentId, subscriberId: request.subscriberId, attemptId: cmd.attemptId, workerId: config.WORKER_ID });
+          const target = await reserveTransferTarget(c.pool, { agentId: cmd.target.id, subscriberId: request.subscriberId, attemptId: cmd.attemptId, workerId: config.WORKER_ID });
           if (!target) {
-            log.info({ attemptId: cmd.attemptId, target: cmd.targetAgentId }, 'transfer target no longer available');
+            log.info({ attemptId: cmd.attemptId, target: cmd.target.id }, 'transfer target no longer available');
             return;
           }
           await session.dispatch({ type: 'agent.transfer', target: { agentId: target.id, endpoint: target.endpoint, name: target.name } });

@@ -41,8 +41,11 @@ export type AgentCommand =
   | { type: 'decline'; agentId: string; attemptId: string }
   | { type: 'hangup'; agentId: string; attemptId: string }
   | { type: 'mute' | 'unmute' | 'hold' | 'unhold'; agentId: string; attemptId: string }
-  /** Hand the call to another agent of the same subscriber (`targetAgentId`, checked available when sent and reserved by the worker). */
-  | { type: 'transfer'; agentId: string; attemptId: string; targetAgentId: string };
+  /**
+   * Hand the call to another agent of the same subscriber (checked available when sent and reserved by the worker)
+   * or to one of its departments' verified phone (checked again by the worker right before the dial).
+   */
+  | { type: 'transfer'; agentId: string; attemptId: string; target: { kind: 'agent' | 'department'; id: string } };
 
 /** Console actions on a connected call (agent-first). */
 export const CALL_CONTROLS = ['mute', 'unmute', 'hold', 'unhold'] as const;

@@ -29,7 +29,7 @@ export interface AgentFirstSettings {
 export type AgentFirstPhase = 'ringing_agent' | 'ringing_visitor' | 'connected' | 'ended';
 
 /** The agent a transfer rings, and the channel id of its leg. */
-export interface TransferTarget { agentId: string; endpoint: string; name: string; leg: string }
+export interface TransferTarget { agentId: string | null; endpoint: string; name: string; leg: string }
 
 export interface AgentFirstHooks {
   /** Called once, after the final transition is stored; `offer` says how the offer to the agent ended. */

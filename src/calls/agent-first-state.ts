@@ -26,8 +26,11 @@ export type AgentFirstEvent =
   | { type: 'agent.mute'; on: boolean }
   /** The agent puts the visitor on hold (music to the visitor, the agent muted towards them) or takes them back. */
   | { type: 'agent.hold'; on: boolean }
-  /** The agent transfers the visitor to another agent (already reserved for this call): the visitor on hold, the target rung. */
-  | { type: 'agent.transfer'; target: { agentId: string; endpoint: string; name: string } }
+  /**
+   * The agent transfers the visitor to another agent (already reserved for this call) or a department's phone
+   * (`agentId` null): the visitor on hold, the target rung.
+   */
+  | { type: 'agent.transfer'; target: { agentId: string | null; endpoint: string; name: string } }
   /** The transfer target's leg (`leg`, its channel id) answered / ended / was refused / was not answered in time. */
   | { type: 'transfer.answered'; leg: string }
   | { type: 'transfer.ended'; leg: string; cause: number | null; causeTxt: string };

@@ -7,7 +7,7 @@ import { retryTransient } from '../db/transient-retry.ts';
 import type { SerialSession } from './serial-session.ts';
 import type { CallbackQueue } from '../queue/callback-queue.ts';
 import type { EventBus } from '../events/event-bus.ts';
-import { findSubscriberById, toDepartment, toSubscriber } from '../subscribers/subscriber.repository.ts';
+import { findDepartment, findSubscriberById, toDepartment, toSubscriber } from '../subscribers/subscriber.repository.ts';
 import type { Department, Subscriber } from '../subscribers/subscriber.types.ts';
 import type { CallbackRequest } from '../callbacks/callback.types.ts';
 import { dialDigits } from '../phone/phone-number.ts';
@@ -288,7 +288,7 @@ export class Dialer {
     if (!ceiling) return 'skipped';
     let attemptsDone = 0;
     // Who holds the call: the agent offered it, until a transfer hands it to another (released at the end, whoever it is).
-    let holder: { id: string; name: string } = plan.agent;
+    let holder: { id: string; name: string } | null = plan.agent;
     const session: AgentFirstSession = new AgentFirstSession(
       sessionTarget(config.TRUNK_ENDPOINT, attemptId, request, subscriber, department, {
         endpoint: plan.agent.endpoint, callerName: `${subscriber.name}: ${request.visitorName ?? ''}`.trim(),
@@ -300,7 +300,7 @@ export class Dialer {
       { pool, port: this.deps.port, log, record: this.record, writeRetryMs: this.writeRetryMs },
       {
         ended: async (outcome, offer, visitorDialed): Promise<void> => {
-          await agents.offerEnded({ agentId: holder.id, requestId, outcome: offer }).catch((err) => log.error({ err, requestId }, 'agent release failed'));
+          if (holder) await agents.offerEnded({ agentId: holder.id, requestId, outcome: offer }).catch((err) => log.error({ err, requestId }, 'agent release failed'));
           this.agentSessions.delete(attemptId);
           if (visitorDialed) return this.attemptEnded(session, request, attemptsDone, policy, outcome);
           await ceiling.giveBack();
@@ -308,7 +308,7 @@ export class Dialer {
           await this.deps.onAttemptEnded?.({ attemptId, requestId, outcome });
         },
         phase: (phase) => {
-          void agents.tell(holder.id, { type: 'call', requestId, phase, at: new Date().toISOString() });
+          if (holder) void agents.tell(holder.id, { type: 'call', requestId, phase, at: new Date().toISOString() });
           // The visitor's status follows too: "finding someone" while the agent rings, then "calling you".
           if (phase !== 'ended') void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase, at: new Date().toISOString() });
           if (phase === 'connected') void this.markConnected(requestId);
@@ -316,19 +316,24 @@ export class Dialer {
         beforeVisitor: () => this.visitorCheckNow(requestId),
         transferStarted: async (): Promise<void> => {
           // The visitor holds while the target rings: the agent's console and the visitor's status say so.
-          await agents.controls(holder.id, requestId, attemptId, { muted: session.muted, held: true });
+          if (holder) await agents.controls(holder.id, requestId, attemptId, { muted: session.muted, held: true });
           void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase: 'on_hold', at: new Date().toISOString() });
         },
         transferEnded: async (target, tookOver): Promise<void> => {
           const at = new Date().toISOString();
           const first = holder;
-          if (tookOver && await agents.handOver({ fromAgentId: first.id, toAgentId: target.agentId, requestId, attemptId })) {
+          if (!first) return;
+          if (tookOver && target.agentId === null) {
+            // A department's phone took the call: no agent holds it any more.
+            holder = null;
+            await agents.offerEnded({ agentId: first.id, requestId, outcome: 'connected' }).catch((err) => log.error({ err, requestId }, 'agent release failed'));
+          } else if (tookOver && target.agentId && await agents.handOver({ fromAgentId: first.id, toAgentId: target.agentId, requestId, attemptId })) {
             holder = { id: target.agentId, name: target.name };
             void agents.tell(first.id, { type: 'call', requestId, phase: 'ended', outcome: 'connected', at });
             void agents.tell(holder.id, { type: 'call', requestId, phase: 'connected', at });
           } else {
             if (tookOver) log.error({ requestId, target: target.agentId }, 'transfer answered but the target could not take the call over');
-            await agents.transferTargetFree(target.agentId, attemptId);
+            if (target.agentId) await agents.transferTargetFree(target.agentId, attemptId);
             if (session.state !== 'ended') await agents.controls(first.id, requestId, attemptId, { muted: session.muted, held: session.held });
           }
           void this.deps.bus.publish({ type: 'attempt.updated', requestId, phase: session.held ? 'on_hold' : 'connected', at });
@@ -347,7 +352,7 @@ export class Dialer {
     }
     attemptsDone = claimed;
     agents.offerReady({ agentId: plan.agent.id, requestId, attemptId, mode: 'agent_first' });
-    this.register(this.agentSessions, attemptId, session, () => agents.offerEnded({ agentId: holder.id, requestId, outcome: 'canceled' }));
+    this.register(this.agentSessions, attemptId, session, async () => { if (holder) await agents.offerEnded({ agentId: holder.id, requestId, outcome: 'canceled' }); });
     void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
     await session.start();
     return 'dialed';
@@ -454,6 +459,19 @@ export class Dialer {
     const refused = visitorRefusal(found.request.phoneE164, subscriber, this.destinations);
     if (refused) return { refused: refused.reason };
     return { callerId: callerId(subscriber.name, presentedNumber(subscriber, department) ?? '') };
+  }
+
+  /**
+   * A department's phone as the target of a transfer, checked right before it is rung like any callee phone
+   * (verified, allowed): its endpoint and name, or why not.
+   */
+  async phoneTransferTarget(subscriberId: string, departmentId: string): Promise<{ endpoint: string; name: string } | { refused: string }> {
+    const subscriber = await findSubscriberById(this.deps.pool, subscriberId);
+    const department = subscriber ? await findDepartment(this.deps.pool, subscriberId, departmentId) : null;
+    if (!subscriber || !department) return { refused: 'refused: no such department' };
+    const refused = calleePhoneRefusal(department.phoneE164, subscriber, department, this.destinations);
+    if (refused) return { refused: refused.reason };
+    return { endpoint: trunkEndpoint(this.deps.config.TRUNK_ENDPOINT, department.phoneE164!), name: department.name };
   }
 
   /** A request refused by the check right before its dial: nothing is dialed and the owner sees why. */

@@ -48,15 +48,16 @@ test.serial('the console offers a transfer to an available colleague on a connec
   await holly.waitForSelector('#offer:not([hidden])', { timeout: 10000 });
   await holly.click('#accept');
   await phase(holly, 'connected');
-  // Nobody to transfer to: no form.
-  t.true(await holly.isHidden('#transfer-form'));
+  // The subscriber's departments with a verified phone are offered; no colleague is available yet.
+  await holly.waitForSelector('#transfer-form:not([hidden])', { timeout: 5000 });
+  t.deepEqual(await holly.$$eval('#transfer-target option', (os) => os.map((o) => o.textContent)), ['Sales (phone)', 'Support (phone)']);
 
   const tess = await console('tess', errors);
   await setAgentStatus(s.c.pool, ids.tess!, 'available');
   await holly.reload();
   await phase(holly, 'connected');
   await holly.waitForSelector('#transfer-form:not([hidden])', { timeout: 5000 });
-  t.deepEqual(await holly.$$eval('#transfer-target option', (os) => os.map((o) => o.textContent)), ['Tess Target']);
+  t.deepEqual(await holly.$$eval('#transfer-target option', (os) => os.map((o) => o.textContent)), ['Tess Target', 'Sales (phone)', 'Support (phone)']);
   await holly.selectOption('#transfer-target', ids.tess!);
   await holly.click('#transfer');
   await phase(tess, 'connected');

@@ -3,6 +3,7 @@ import { webClient } from '../helpers/web-client.ts';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { listTransitions } from '../../src/calls/attempt.repository.ts';
 import { insertAgent, setAssignments, setAgentStatus, listOffers } from '../../src/agents/agent.repository.ts';
+import { insertDepartment } from '../../src/subscribers/subscriber.repository.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 
 // Transfer on an agent-first call, through the console route, the worker and the simulator: the visitor holds
@@ -62,7 +63,9 @@ test.serial('transfer to another agent: the target answers, joins the bridge wit
   await setAgentStatus(s.c.pool, b.id, 'available');
   const console = await loggedIn('xfa');
   const snap = (await console.go('/agent/state', { headers: { accept: 'application/json' } })).json;
-  t.deepEqual(snap.transferTargets, [{ id: b.id, label: 'xfb' }], 'only available agents of the subscriber, not oneself nor one away');
+  // Only available agents of the subscriber (not oneself nor one away), then its departments with a verified phone.
+  t.deepEqual(snap.transferTargets.map((x: any) => [x.kind, x.label]), [['agent', 'xfb'], ['department', 'Sales (phone)'], ['department', 'Support (phone)']]);
+  t.is(snap.transferTargets[0].id, b.id);
   // Validated at the edge: not a UUID is a 400, an agent who cannot take it a 409.
   t.is((await console.api('/agent/call/transfer', { attemptId: att.id, target: 'nobody' })).status, 400);
   t.is((await console.api('/agent/call/transfer', { attemptId: att.id, target: away.id })).status, 409);
@@ -137,4 +140,33 @@ test.serial('transfer to a busy agent, then to one who does not answer: each tim
   t.is((await waitForStatus(s.base, r.json, (j) => FINAL.has(j.status), 10000)).status, 'completed');
   t.deepEqual((await listOffers(s.c.pool, r.json.id)).map((o) => [o.agentId, o.outcome]), [[a.id, 'connected']]);
   t.is((await agentRow(a.id)).status, 'wrap_up');
+  await s.c.pool.query(`UPDATE agents SET active = false WHERE id = ANY($1::uuid[])`, [[a.id, busy.id, silent.id]]);
+});
+
+test.serial('transfer to a department\'s verified phone: the phone joins the bridge with the visitor and the agent goes to wrap-up; an unverified one is refused', async (t) => {
+  const unverified = await insertDepartment(s.c.pool, { subscriberId: demoId, name: 'Billing', phoneE164: '+12025550188', verified: false, position: 3 });
+  const { rows: [sales] } = await s.c.pool.query(`SELECT id FROM departments WHERE subscriber_id = $1 AND name = 'Sales'`, [demoId]);
+  const a = await agent('xfd', 'PJSIP/xfd');
+  await setAgentStatus(s.c.pool, a.id, 'available');
+  const r = await request(s.base, '+1 202 555 0163');
+  t.is(r.status, 202, r.text);
+  const att = await until('connected', async () => { const x = await attemptOf(r.json.id); return x?.state === 'connected' && x; });
+  const console = await loggedIn('xfd');
+  const snap = (await console.go('/agent/state', { headers: { accept: 'application/json' } })).json;
+  t.false(snap.transferTargets.some((x: any) => x.id === unverified.id), 'a department whose phone is not verified is not offered');
+  t.is((await console.api('/agent/call/transfer', { attemptId: att.id, target: unverified.id })).status, 409);
+  const sent = await console.api('/agent/call/transfer', { attemptId: att.id, target: sales.id });
+  t.is(sent.status, 202, sent.text);
+  const moved = await until('the phone taking over', async () => { const x = await attemptOf(r.json.id); return x.callee_endpoint === 'PJSIP/12025550122@carrier' && x; });
+  t.is(moved.state, 'connected');
+  const up = await until('the agent leg gone', async () => { const l = legs(att.id); return l.length === 2 && !l.some((c) => c.id === `bk-c-${att.id}`) && l; });
+  t.deepEqual(up.map((c) => c.id).sort(), [`bk-c-${att.id}-2`, `bk-v-${att.id}`]);
+  t.true(up.every((c) => c.bridge_id === `bk-b-${att.id}`));
+  t.false(up.find((c) => c.id === `bk-v-${att.id}`).moh);
+  const first = await until('the agent released', async () => { const x = await agentRow(a.id); return x.reserved_request === null && x; });
+  t.is(first.status, 'wrap_up');
+  s.sim.farEndHangup(`bk-v-${att.id}`);
+  t.is((await waitForStatus(s.base, r.json, (j) => FINAL.has(j.status), 10000)).status, 'completed');
+  t.deepEqual((await listOffers(s.c.pool, r.json.id)).map((o) => [o.agentId, o.outcome]), [[a.id, 'connected']]);
+  t.is((await attemptOf(r.json.id)).outcome, 'answered');
 });

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { consolePhase } from '../../src/agents/console-state.ts';
+import { phoneTargets } from '../../src/agents/transfer-targets.ts';
 import { agentFirstTransition, IllegalAgentFirstTransition } from '../../src/calls/agent-first-state.ts';
 
 const now = new Date('2026-12-04T17:43:40Z');
@@ -32,4 +33,10 @@ test('mute and hold keep a connected call connected, with their ARI effects; not
 test('while transferring the agent is still on the call', (t) => {
   const held = { status: 'available' as const, wrapUpUntil: null, reservedRequest: '00000000-0000-4000-8000-000000000001' };
   t.is(consolePhase(held, 'transferring', new Date()), 'connected');
+});
+
+test('a call can be transferred to a department only when its phone is verified', (t) => {
+  const d = { id: 'd1', subscriberId: 's', name: 'Sales', answeredBy: 'phone' as const, phoneE164: '+12025550122', phoneVerifiedAt: new Date(), position: 1 };
+  t.deepEqual(phoneTargets([d, { ...d, id: 'd2', name: 'Billing', phoneVerifiedAt: null }, { ...d, id: 'd3', name: 'Desk', phoneE164: null }]),
+    [{ kind: 'department', id: 'd1', label: 'Sales (phone)' }]);
 });
