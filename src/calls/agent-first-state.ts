@@ -148,8 +148,8 @@ export function agentFirstTransition(state: AgentFirstState, event: AgentFirstEv
       // Mute and hold change what each side hears, not where the call is: the state stays connected.
       if (event.type === 'agent.mute') return { to: state, effects: [{ kind: event.on ? 'mute_agent' : 'unmute_agent' }] };
       if (event.type === 'agent.hold') return { to: state, effects: [{ kind: event.on ? 'hold_visitor' : 'unhold_visitor' }] };
-      // Only a call where both are bridged can be handed on.
-      if (event.type === 'agent.transfer' && ctx.bridged) return { to: 'transferring', effects: [{ kind: 'hold_visitor' }, { kind: 'originate_transfer' }] };
+      // Only a call where both are bridged can be handed on (before that the request is ignored).
+      if (event.type === 'agent.transfer') return ctx.bridged ? { to: 'transferring', effects: [{ kind: 'hold_visitor' }, { kind: 'originate_transfer' }] } : { to: state, effects: [] };
       // A late word about a transfer that is over (its leg hung up): nothing to do.
       if (event.type === 'transfer.ended' || event.type === 'transfer.answered') return { to: state, effects: [] };
       if (event.type === 'prompt.finished' || event.type === 'visitor.dtmf' || event.type === 'agent.accepted' || event.type === 'offer.timeout' || event.type === 'confirm.timeout') return { to: state, effects: [] };

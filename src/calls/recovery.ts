@@ -101,7 +101,8 @@ export function reconcileAgentFirst(state: AgentFirstState, agent: Presence, vis
       if (visitor === null) return ended('visitor', 'visitor.ended');
       if (visitor === 'Up') return { action: 'event', event: { type: 'visitor.answered' } };
       return { action: 'keep' };
-    case 'connected':
+    // While a transfer target rings, the call's own legs are as when connected (the target's leg has its own timer).
+    case 'connected': case 'transferring':
       if (visitor === null) return ended('visitor', 'visitor.ended');
       if (agent === null) return ended('agent', 'callee.ended');
       return { action: 'keep' };

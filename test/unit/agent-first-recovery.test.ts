@@ -15,3 +15,9 @@ test('agent-first after lost events: a gone leg is reported ended, an answer in 
   t.deepEqual(reconcileAgentFirst('connected', null, 'Up'), ended('callee.ended'));
   t.deepEqual(reconcileAgentFirst('connected', 'Up', 'Up'), { action: 'keep' });
 });
+
+test('agent-first after lost events while a transfer target rings: the call\'s own legs are checked as when connected', (t) => {
+  t.deepEqual(reconcileAgentFirst('transferring', 'Up', null), { action: 'event', event: { type: 'visitor.ended', cause: 0, causeTxt: 'visitor leg gone while events were lost' } });
+  t.deepEqual(reconcileAgentFirst('transferring', null, 'Up'), { action: 'event', event: { type: 'callee.ended', cause: 0, causeTxt: 'agent leg gone while events were lost' } });
+  t.deepEqual(reconcileAgentFirst('transferring', 'Up', 'Up'), { action: 'keep' });
+});

@@ -102,8 +102,9 @@ test('transfer: the visitor held and the target rung; when it answers it takes t
   t.is(done.to, 'connected');
   t.true(done.tookOver);
   t.deepEqual(done.effects.map((e) => e.kind), ['take_over', 'unhold_visitor']);
-  // A call not yet bridged is not handed on.
-  t.throws(() => agentFirstTransition('connected', { type: 'agent.transfer', target }, { agentUp: true, visitorUp: true }), { instanceOf: IllegalAgentFirstTransition });
+  // A call not yet bridged is not handed on; nor one still ringing.
+  t.deepEqual(agentFirstTransition('connected', { type: 'agent.transfer', target }, { agentUp: true, visitorUp: true }), { to: 'connected', effects: [] });
+  t.throws(() => agentFirstTransition('visitor_ringing', { type: 'agent.transfer', target }, bridged), { instanceOf: IllegalAgentFirstTransition });
 });
 
 test('transfer: the target busy, not answering in time or refused: the visitor is back with the first agent, off hold', (t) => {
