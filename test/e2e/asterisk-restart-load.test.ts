@@ -51,24 +51,28 @@ test.serial('Asterisk restarts under load: nothing lost, nothing dialed twice, n
   const before = await Promise.all(numbers.slice(0, 6).map((n) => request(s.base, `+${n}`)));
   await until(() => s.sim.originates().length >= 3);
   const restartAt = Date.now();
-  const restarting = s.sim.restart(400, 2000);
+  // When the simulator takes sockets again, read in the same tick (before any worker can have reconnected).
+  const restarting = s.sim.restart(400, 2000).then(() => Date.now());
   await until(async () => !(await ariUp()), 5000);
   await until(ariUp, 5000);
   // Requests accepted while REST answers and the socket is still refused.
   const during = await Promise.all(numbers.slice(6).map((n) => request(s.base, `+${n}`)));
-  await restarting;
-  const upAt = Date.now();
+  const upAt = await restarting;
   const all = [...before, ...during];
   for (const r of all) t.is(r.status, 202);
   const finals = await Promise.all(all.map((r) => waitForStatus(s.base, r.json, (x) => FINAL.has(x.status), 60000)));
   for (const f of finals) if (f.status !== 'completed') t.log(JSON.stringify(f.attempts.map((a: any) => [a.outcome, a.causeText])));
   t.deepEqual(finals.map((x) => x.status), all.map(() => 'completed'), 'every request reached the visitor in the end');
-  const gapDials = s.sim.originates().filter((o) => o.at > restartAt + 50 && o.at < upAt && o.number);
-  t.deepEqual(gapDials, [], 'nothing originated while Asterisk was down or its socket refused');
+  // From when REST is surely down (an originate sent just before the restart may still be handled as it begins)
+  // to when the simulator takes sockets again.
+  const gapDials = s.sim.originates().filter((o) => o.at > restartAt + 350 && o.at < upAt && o.number);
+  t.deepEqual(gapDials, [], `nothing originated while Asterisk was down or its socket refused (restart at ${restartAt}, up at ${upAt})`);
   for (const [i, r] of all.entries()) {
     const attempts = await attemptsOf(r.json.id);
     const dials = s.sim.originates({ number: numbers[i] });
-    t.is(dials.length, attempts.length, `${numbers[i]}: one originate per attempt`);
+    // At most one originate per attempt: an attempt whose originate Asterisk refused (REST down) has none.
+    t.true(dials.length <= attempts.length, `${numbers[i]}: ${dials.length} originates for ${attempts.length} attempts`);
+    for (const a of attempts) t.true(dials.filter((d) => d.channelId === `bk-v-${a.id}`).length <= 1, `${numbers[i]} attempt ${a.n} dialed once`);
     t.is(new Set(dials.map((d) => d.channelId)).size, dials.length, `${numbers[i]}: no channel dialed twice`);
     for (const a of attempts) {
       t.truthy(a.ended_at, `${numbers[i]} attempt ${a.n} ended`);
