@@ -87,11 +87,14 @@ test.serial('Asterisk restarts under calls: calls not yet connected are failed a
   const confirming = await request(s.base, '+1 202 555 0424');
   const connected = await request(s.base, '+1 202 555 0425');
   await until(async () => (await attemptsOf(connected.json.id))[0]?.state === 'connected' && (await attemptsOf(confirming.json.id))[0]?.state === 'visitor_confirming');
+  // Connected means bridged: both legs in the bridge (answered needs a confirmed bridge).
+  const [connectedAttempt] = await attemptsOf(connected.json.id);
+  await until(() => s.sim.channels().filter((ch: any) => ch.id.includes(connectedAttempt.id) && ch.bridge_id).length === 2);
   s.sim.resetRules();
   await s.sim.restart(400);
   const c1 = await waitForStatus(s.base, connected.json, (x) => FINAL.has(x.status), 20000);
   t.is(c1.status, 'completed');
-  t.deepEqual(c1.attempts.map((x: any) => x.outcome), ['answered']);
+  t.deepEqual(c1.attempts.map((x: any) => x.outcome), ['answered'], JSON.stringify(c1.attempts.map((x: any) => x.causeText)));
   const c2 = await waitForStatus(s.base, confirming.json, (x) => FINAL.has(x.status), 30000);
   t.is(c2.status, 'completed');
   t.is(c2.attempts[0].outcome, 'failed');
