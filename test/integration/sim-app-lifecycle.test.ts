@@ -52,9 +52,10 @@ function amiWatch(sim: Sim) {
   return { ami, events };
 }
 
-async function replay(t: ExecutionContext, name: string, opts: { indications?: boolean } = {}): Promise<void> {
+async function replay(t: ExecutionContext, name: string, opts: { indications?: boolean } = {}, rules?: Parameters<Sim['setRules']>[0]): Promise<void> {
   const fx = fixture(name);
   const sim = await startSim({ timeScale: SCALE, ...opts });
+  if (rules) sim.setRules(rules);
   t.teardown(() => sim.close());
   const rest = restClient(sim);
   const { ami, events: amiEvents } = amiWatch(sim);
@@ -99,7 +100,8 @@ async function replay(t: ExecutionContext, name: string, opts: { indications?: b
 }
 
 test('replay app-not-connected: no socket, no hand-over (hung up at answer, cause 0); Stasis channels survive a drop; channel subscriptions change nothing', async (t) => {
-  await replay(t, 'app-not-connected');
+  // The phone rings long enough (0.5 s at this scale) for the "still ringing" read to hold on a busy machine.
+  await replay(t, 'app-not-connected', {}, [{ pattern: '15551234566$', behavior: { kind: 'answer', afterMs: 2500, pressKey: null } }]);
 });
 
 test('replay app-subscriptions-persist: subscriptions are counted and outlive the socket', async (t) => {
