@@ -58,10 +58,22 @@ export function beckonEnv(o: { dbUrl: string; prefix: string; port?: number; ari
     ARI_URL: o.ariUrl ?? 'http://127.0.0.1:1',
     AMI_PORT: String(o.amiPort ?? 1),
     WORKER_ID: o.workerId ?? `bench${process.pid}`,
+    // web and worker refuse the shipped secret; the bench's are its own.
+    SESSION_SECRET: BENCH_SESSION_SECRET,
+    API_TOKEN: BENCH_API_TOKEN,
     ...RATE_LIMIT_ENV,
     ...o.extra,
   };
 }
+
+const BENCH_SESSION_SECRET = 'bench-session-secret-0123456789abcdef0123';
+/**
+ * The load posts as a server holding the API credential (one load generator cannot be a crowd of browsers, each
+ * with a form token bound to its own address); every request still sends its own visitorId, so the per-visitor
+ * limit runs, and the form token's HMAC check is the one accept step this leaves out.
+ */
+export const BENCH_API_TOKEN = 'bench-api-token-0123456789abcdef0123456789';
+export const BENCH_AUTH = `Bearer ${BENCH_API_TOKEN}`;
 
 /**
  * The abuse limits (src/config.ts, src/policy/rate-limits.ts) stay switched on, so their Redis round trips are

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BENCH_AUTH } from './bench-env.ts';
 
 export interface Accepted { id: string; phone: string; sentAt: number; acceptedAt: number }
 export interface LoadTally { accepted: Accepted[]; refused: { status: number; body: string }[]; errors: string[] }
@@ -17,7 +18,7 @@ export function callbackBody(phone: string): string {
 
 function post(agent: http.Agent, base: URL, path: string, body: string): Promise<{ status: number; text: string; at: number }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ agent, host: base.hostname, port: base.port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request({ agent, host: base.hostname, port: base.port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: BENCH_AUTH } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), at: nowMs() }));

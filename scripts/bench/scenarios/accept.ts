@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import { beckonEnv, benchRedisPrefix, createBenchDb, dropRedisPrefix, REDIS_URL } from '../lib/bench-env.ts';
+import { BENCH_AUTH, beckonEnv, benchRedisPrefix, createBenchDb, dropRedisPrefix, REDIS_URL } from '../lib/bench-env.ts';
 import { countLogProblems, freePort, spawnNode, waitForLog, type Child } from '../lib/children.ts';
 import { callbackBody } from '../lib/load.ts';
 import type { PhoneSequence } from '../lib/phones.ts';
@@ -31,7 +31,7 @@ async function cannon(url: string, phones: PhoneSequence, connections: number, d
     method: 'POST',
     connections,
     duration: durationSec,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: BENCH_AUTH },
     requests: [{
       method: 'POST',
       path: '/api/v1/callbacks',
