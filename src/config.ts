@@ -125,7 +125,7 @@ const Env = z.object({
    * Requests from this machine's loopback address need no form token: a script on the host itself is trusted
    * like a holder of API_TOKEN. Off by default, because behind a reverse proxy on the same machine every visitor
    * would look local unless TRUST_PROXY is set; the demo (which rings only simulated phones) turns it on so
-   * `curl` against it works as the README shows.
+   * scripts on the same machine (curl, black-box checks) can post to it.
    */
   FORM_TOKEN_LOOPBACK_EXEMPT: flag('false'),
   /**

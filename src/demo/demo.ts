@@ -34,7 +34,7 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<voi
     // Raised limits, so one person can try every simulated phone behaviour (numbers ending 0-9) from one
     // browser and call one number several times; the demo page says so. Set them to try the real limits.
     ...DEMO_LIMITS,
-    // Scripts on this machine (curl, the README's examples) may post without a form token; browsers still need one.
+    // Scripts on this machine (curl, black-box checks) may post without a form token; browsers still need one.
     FORM_TOKEN_LOOPBACK_EXEMPT: 'true',
     ...env,
     ARI_URL: sim.ariUrl, AMI_HOST: '127.0.0.1', AMI_PORT: String(sim.amiPort),
