@@ -25,5 +25,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # `web` and `worker` refuse to start without SESSION_SECRET (32+ characters: openssl rand -hex 32), and dial only
 # INSTALL_COUNTRY unless DIAL_ALLOWED_COUNTRIES says more: pass both with -e or an env file (README "Security model").
-ENTRYPOINT ["node", "--import", "tsx", "src/cli.ts"]
+ENTRYPOINT ["node", "--import", "tsx", "src/main/cli.ts"]
 CMD ["web"]

@@ -1,7 +1,7 @@
-import type { Queryable } from '../db/pool.ts';
+import type { Queryable } from '../platform/db/pool.ts';
 import type { Rate } from './rating.ts';
 import type { CallRecord, EndedAttempt } from './call-records.ts';
-import { parseCallId } from '../calls/call-ids.ts';
+import { parseCallId } from '../calls/session/call-ids.ts';
 
 // Owner of plans, rates, subscriber_plans, call_records and ami_cdrs.
 

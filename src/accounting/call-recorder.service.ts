@@ -1,7 +1,7 @@
-import type { Pool } from '../db/pool.ts';
-import type { Logger } from '../logger.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import type { Logger } from '../platform/logger.ts';
 import type { AmiAdapter, AmiEvent } from '../telephony/ami-adapter.ts';
-import { createBatcher, isDataError } from '../db/statement-batcher.ts';
+import { createBatcher, isDataError } from '../platform/db/statement-batcher.ts';
 import { buildCallRecords, type CallRecord } from './call-records.ts';
 import { callRecords, queueWait, timeToCallBack } from '../observability/metrics.ts';
 import {

@@ -1,5 +1,5 @@
-import type { Pool } from '../db/pool.ts';
-import type { Logger } from '../logger.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import type { Logger } from '../platform/logger.ts';
 import { deleteAmiCdrsBefore } from './accounting.repository.ts';
 
 const DAY_MS = 24 * 3600 * 1000;

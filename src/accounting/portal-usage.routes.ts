@@ -1,10 +1,10 @@
 import Router from 'koa-router';
 import { DateTime } from 'luxon';
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { requireSubscriber } from '../portal/subscriber-session.ts';
-import { AppError } from '../errors/app-error.ts';
-import type { AppState } from '../http/context.ts';
-import type { Render } from '../http/views.ts';
+import { AppError } from '../platform/errors.ts';
+import type { AppState } from '../web/context.ts';
+import type { Render } from '../web/views.ts';
 import { currentSubscriber, portalNav } from '../reports/portal-reports.routes.ts';
 import { listCallRecords } from './accounting.repository.ts';
 import { formatCents } from './rating.ts';

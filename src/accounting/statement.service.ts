@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool.ts';
+import type { Queryable } from '../platform/db/pool.ts';
 import { buildStatement, monthKey, monthOf, monthRange, parseMonthKey, type Statement } from './statement.ts';
 import { listCallRecords, monthsWithRecords, planForSubscriber, type RecordRow } from './accounting.repository.ts';
 import { toCsv } from './csv.ts';

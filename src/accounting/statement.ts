@@ -22,7 +22,7 @@ export function parseMonthKey(key: string): { year: number; month: number } | nu
   if (!m) return null;
   const year = Number(m[1]);
   const month = Number(m[2]);
-  // The same years as every other date filter (src/validation/dates.ts).
+  // The same years as every other date filter (src/platform/validation/dates.ts).
   return year >= 2000 && year <= 2100 && month >= 1 && month <= 12 ? { year, month } : null;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseCents, parseMicros } from '../accounting/rating.ts';
 import type { RateInput } from '../accounting/accounting.repository.ts';
-import { isUuid, uuidSchema } from '../validation/ids.ts';
+import { isUuid, uuidSchema } from '../platform/validation/ids.ts';
 
 const uuid = uuidSchema;
 

@@ -2,18 +2,18 @@ import { createResetLink, RESET_TTL_SEC } from '../auth/password-reset.service.t
 import type { Subscriber } from '../subscribers/subscriber.types.ts';
 import Router from 'koa-router';
 import type { Redis } from 'ioredis';
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import type { OperatorDestinations } from '../policy/destination-policy.ts';
-import type { Logger } from '../logger.ts';
-import type { CallbackQueue } from '../queue/callback-queue.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { createLoginLimiter } from '../auth/login-limiter.ts';
 import { requireRole, safeNext } from '../auth/require-role.ts';
 import { getSession } from '../auth/session.ts';
-import { AppError } from '../errors/app-error.ts';
-import type { AppContext, AppState } from '../http/context.ts';
-import type { Render } from '../http/views.ts';
+import { AppError } from '../platform/errors.ts';
+import type { AppContext, AppState } from '../web/context.ts';
+import type { Render } from '../web/views.ts';
 import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
 import { CDR_TOLERANCE_SEC, compareWithCdr } from '../accounting/cdr-comparison.ts';
 import { deleteRate, insertPlan, listCallRecords, listPlans, listRates, planForSubscriber, setSubscriberPlan, upsertRate } from '../accounting/accounting.repository.ts';
@@ -26,7 +26,7 @@ import { isUuid, parsePlanForm, parseRateForm } from './admin-forms.ts';
 import { searchSubscribers, subscriberHosts } from './subscriber-admin.repository.ts';
 import { setSubscriberStatus } from '../subscribers/subscriber.repository.ts';
 import { systemStatus } from './system-status.service.ts';
-import { boundedRange, parseDay } from '../validation/dates.ts';
+import { boundedRange, parseDay } from '../platform/validation/dates.ts';
 import { phoneOverrideView } from './phone-override.ts';
 
 export interface AdminDeps {

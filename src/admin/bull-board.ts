@@ -7,9 +7,9 @@ import mount from 'koa-mount';
 import { createBullBoard } from '@bull-board/api';
 import { BullAdapter } from '@bull-board/api/bullAdapter';
 import { KoaAdapter } from '@bull-board/koa';
-import type { CallbackQueue } from '../queue/callback-queue.ts';
+import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import { requireRole } from '../auth/require-role.ts';
-import { requireSameOrigin } from '../http/middleware/same-origin.ts';
+import { requireSameOrigin } from '../web/middleware/same-origin.ts';
 
 export const QUEUES_PATH = '/admin/queues';
 

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool.ts';
+import type { Queryable } from '../platform/db/pool.ts';
 
 // Owner of operator_audit_log: what operators did to an account by hand, and why.
 

@@ -1,5 +1,5 @@
-import type { Pool } from '../db/pool.ts';
-import type { Logger } from '../logger.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import type { Logger } from '../platform/logger.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { findOperatorByEmail, touchOperatorLogin, upsertOperator, type OperatorRow } from './operator.repository.ts';
 

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool.ts';
+import type { Queryable } from '../platform/db/pool.ts';
 import { listDomains } from '../subscribers/subscriber.repository.ts';
 
 /**

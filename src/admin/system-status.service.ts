@@ -1,7 +1,7 @@
 import { countLiveAttempts } from '../calls/attempt.repository.ts';
 import type { Redis } from 'ioredis';
-import type { Pool } from '../db/pool.ts';
-import type { CallbackQueue } from '../queue/callback-queue.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import { readHeartbeats, type WorkerBeat } from '../observability/worker-heartbeat.ts';
 
 export interface Check { name: string; ok: boolean; detail: string }

@@ -1,13 +1,13 @@
 import Router from 'koa-router';
 import { z } from 'zod';
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { requireRole } from '../auth/require-role.ts';
 import { getSession } from '../auth/session.ts';
-import { AppError } from '../errors/app-error.ts';
+import { AppError } from '../platform/errors.ts';
 import { ADMIN_NAV } from '../admin/admin.routes.ts';
-import type { AppContext, AppState } from '../http/context.ts';
-import type { Render } from '../http/views.ts';
+import type { AppContext, AppState } from '../web/context.ts';
+import type { Render } from '../web/views.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import { setDepartmentAnsweredBy, setSubscriberAgentRouting } from '../subscribers/subscriber.repository.ts';
 import {

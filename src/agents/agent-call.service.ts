@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.ts';
-import type { Pool } from '../db/pool.ts';
-import type { Config } from '../config.ts';
-import type { CallbackQueue } from '../queue/callback-queue.ts';
-import type { EventBus } from '../events/event-bus.ts';
-import type { CallbackRequest } from '../callbacks/callback.types.ts';
-import { transitionRequest } from '../callbacks/callback.repository.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import type { Config } from '../platform/config.ts';
+import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
+import type { EventBus } from '../platform/event-bus.ts';
+import type { CallbackRequest } from '../requests/callback.types.ts';
+import { transitionRequest } from '../requests/callback.repository.ts';
 import type { Department, Subscriber } from '../subscribers/subscriber.types.ts';
-import type { Outcome } from '../calls/call-state.ts';
-import { outcomeForUnansweredCause } from '../calls/call-state.ts';
+import type { Outcome } from '../calls/flow/call-state.ts';
+import { outcomeForUnansweredCause } from '../calls/flow/call-state.ts';
 import { agentRoutingFrom } from './routing.ts';
 import {
   assignedSubscriberIds, handOverCall, listWaiting, releaseAgent, releaseTransferTarget, reserveAgent, setCallControls, stopWaiting, waitForAgent,

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createRedis } from '../queue/redis.ts';
+import { createRedis } from '../platform/redis.ts';
 import type { AgentCommand, AgentEvent } from './agent.types.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { Pool } from '../db/pool.ts';
-import { findRequest, findRequestForSubscribers, listEarlierRequestsFromNumber, listOpenRequestsForSubscribers, type AgentRequestRow } from '../callbacks/callback.repository.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import { findRequest, findRequestForSubscribers, listEarlierRequestsFromNumber, listOpenRequestsForSubscribers, type AgentRequestRow } from '../requests/callback.repository.ts';
 import { findAttempt } from '../calls/attempt.repository.ts';
 import { assignedSubscriberIds, findAgent, findDisposition, lastConnectedRequest, listOffers, settleWrapUp, transferTargetOf } from './agent.repository.ts';
 import { transferTargets, type TransferTarget } from './transfer-targets.ts';

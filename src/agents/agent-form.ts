@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { hashPassword, passwordProblem } from '../auth/password.ts';
-import { AppError } from '../errors/app-error.ts';
+import { AppError } from '../platform/errors.ts';
 import type { AgentInput } from './agent.repository.ts';
 
 // The agent forms' validation, shared by the operator's /admin/agents and the subscriber's /portal/team.

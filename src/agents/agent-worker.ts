@@ -1,6 +1,6 @@
-import type { Container } from '../container.ts';
+import type { Container } from '../main/container.ts';
 import type { Dialer } from '../calls/dialer.ts';
-import { AgentFirstSession } from '../calls/agent-first-session.ts';
+import { AgentFirstSession } from '../calls/session/agent-first-session.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { AgentChannels } from './agent-channels.ts';
 import { AgentCallService } from './agent-call.service.ts';
@@ -9,7 +9,7 @@ import {
   assignedSubscriberIds, findAgent, markOfferDeclined, releaseReservationsOf, releaseStaleReservations, releaseTransferTarget, reserveTransferTarget,
   setCallControls, settleExpiredWrapUps,
 } from './agent.repository.ts';
-import { findRequest } from '../callbacks/callback.repository.ts';
+import { findRequest } from '../requests/callback.repository.ts';
 import { isReachable } from './routing.ts';
 import type { AgentCommand } from './agent.types.ts';
 

@@ -1,5 +1,5 @@
-import { withTransaction, type Pool, type Queryable } from '../db/pool.ts';
-import { isUuid } from '../validation/ids.ts';
+import { withTransaction, type Pool, type Queryable } from '../platform/db/pool.ts';
+import { isUuid } from '../platform/validation/ids.ts';
 import { pickAgent, isFirstInLine, type AgentStatus, type RoutableAgent } from './routing.ts';
 import type { Agent, Disposition, OfferOutcome } from './agent.types.ts';
 

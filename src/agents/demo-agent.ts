@@ -1,4 +1,4 @@
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { hashPassword } from '../auth/password.ts';
 import { insertAgent, setAssignments } from './agent.repository.ts';
 

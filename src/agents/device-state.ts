@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
-import type { Logger } from '../logger.ts';
-import type { Pool } from '../db/pool.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { setDeviceState } from './agent.repository.ts';
 
 /** An AMI event as asterisk-manager gives it (keys lower-cased). */

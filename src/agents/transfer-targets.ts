@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool.ts';
+import type { Queryable } from '../platform/db/pool.ts';
 import type { Department } from '../subscribers/subscriber.types.ts';
 import { listDepartments } from '../subscribers/subscriber.repository.ts';
 import { listTransferTargets } from './agent.repository.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Koa from 'koa';
-import { AppError } from '../errors/app-error.ts';
+import { AppError } from '../platform/errors.ts';
 import { getSession } from './session.ts';
 import { safeEqual } from './safe-equal.ts';
 

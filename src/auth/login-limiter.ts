@@ -1,6 +1,6 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
-import { AppError } from '../errors/app-error.ts';
+import { AppError } from '../platform/errors.ts';
 
 const WINDOW_SEC = 15 * 60;
 

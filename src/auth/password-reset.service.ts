@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Pool } from '../db/pool.ts';
-import { withTransaction } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import { withTransaction } from '../platform/db/pool.ts';
 import { setPasswordHash } from '../subscribers/subscriber.repository.ts';
 import { hashPassword } from './password.ts';
 import { consumeReset, findLiveReset, insertPasswordReset } from './password-reset.repository.ts';

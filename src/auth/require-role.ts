@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import { AppError } from '../errors/app-error.ts';
+import { AppError } from '../platform/errors.ts';
 import { getSession, type Role, type SessionUser } from './session.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/pool.ts';
-import type { AttemptOutcome } from '../callbacks/callback.types.ts';
+import type { Queryable } from '../platform/db/pool.ts';
+import type { AttemptOutcome } from '../requests/callback.types.ts';
 
 // Owner of call_attempts and attempt_transitions.
 
@@ -31,7 +31,7 @@ export interface NewAttempt {
   id: string; requestId: string; state: string; workerId: string;
   visitorChannelId: string; bridgeId: string; calleeChannelId: string; calleeKind: string; calleeEndpoint: string;
   /**
-   * The step the queue job was for (src/queue/callback-queue.ts's jobStep): claimed only while the request still
+   * The step the queue job was for (src/platform/queue/callback-queue.ts's jobStep): claimed only while the request still
    * has this many attempts, and only once its next_attempt_at is at most `dueBy`. Null/absent: no such check
    * (a job for any step, or a direct dial).
    */
@@ -95,7 +95,7 @@ export async function recordTransition(db: Queryable, t: TransitionRecord): Prom
 }
 
 /**
- * Stores transitions of several attempts in one statement (src/calls/dial-store.ts gathers those of
+ * Stores transitions of several attempts in one statement (src/calls/session/dial-store.ts gathers those of
  * concurrent calls). At most one transition per attempt: a second one for the same attempt would race the
  * first in the UPDATE; callers with more go one by one.
  */

@@ -1,5 +1,5 @@
 import type { Queue } from 'bull';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../platform/logger.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
 
 /**

@@ -1,9 +1,9 @@
 import Router from 'koa-router';
 import { z } from 'zod';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
-import { ValidationError } from '../errors/app-error.ts';
-import type { AppContext, AppState } from '../http/context.ts';
-import type { Render } from '../http/views.ts';
+import { ValidationError } from '../platform/errors.ts';
+import type { AppContext, AppState } from '../web/context.ts';
+import type { Render } from '../web/views.ts';
 import { phoneCallView, type SimPhones } from './sim-phones.ts';
 
 const Command = z.discriminatedUnion('command', [

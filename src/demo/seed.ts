@@ -1,4 +1,4 @@
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { findPasswordHash, findSubscriberBySlug, insertDepartment, insertDomain, insertSubscriber, setPasswordHash } from '../subscribers/subscriber.repository.ts';
 import { hashPassword } from '../auth/password.ts';
 import { seedDemoAgent } from '../agents/demo-agent.ts';

@@ -1,5 +1,5 @@
 import type { PhoneCall } from '../sim/phone-log.ts';
-import { AppError } from '../errors/app-error.ts';
+import { AppError } from '../platform/errors.ts';
 
 export type PhoneCommand = 'answer' | 'dtmf' | 'hangup';
 

@@ -1,7 +1,7 @@
 import Router from 'koa-router';
 import { z } from 'zod';
-import { AppError, ValidationError } from '../errors/app-error.ts';
-import type { AppState } from '../http/context.ts';
+import { AppError, ValidationError } from '../platform/errors.ts';
+import type { AppState } from '../web/context.ts';
 import { selfOrigins } from './preview-page.ts';
 import { etagMatches, etagOf, type DirectoryService } from './directory.service.ts';
 

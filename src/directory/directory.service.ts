@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { hoursFromSettings, isOpen, nextOpening } from '../schedule/business-hours.ts';
 import { findDomainOwner, hostOfPageUrl } from '../subscribers/domain-match.ts';
 import { previewPageOwner } from './preview-page.ts';

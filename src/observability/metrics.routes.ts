@@ -1,9 +1,9 @@
 import { countLiveAttempts } from '../calls/attempt.repository.ts';
 import Router from 'koa-router';
-import type { Pool } from '../db/pool.ts';
-import type { CallbackQueue } from '../queue/callback-queue.ts';
-import { AppError } from '../errors/app-error.ts';
-import type { AppState } from '../http/context.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
+import { AppError } from '../platform/errors.ts';
+import type { AppState } from '../web/context.ts';
 import { activeCalls, queueJobs, registry } from './metrics.ts';
 import { metricsAllowed } from './metrics-access.ts';
 

@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import { AppError } from '../errors/app-error.ts';
+import { AppError } from '../platform/errors.ts';
 
 /**
  * Prometheus metrics of this process (one registry per process; web and worker each count what they do).

@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
-import type { AcceptContext, AcceptGuard, AcceptResult } from '../callbacks/accept.service.ts';
-import type { Config } from '../config.ts';
-import type { Pool } from '../db/pool.ts';
-import { AppError, UnavailableError } from '../errors/app-error.ts';
-import type { Logger } from '../logger.ts';
+import type { AcceptContext, AcceptGuard, AcceptResult } from '../requests/accept.service.ts';
+import type { Config } from '../platform/config.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import { AppError, UnavailableError } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
 import { checkDestination, operatorDestinations, policySettings } from './destination-policy.ts';
 import { optedOut, type OptOutKey } from './do-not-call.repository.ts';
-import { findOpenRequests, type OpenRequestKey } from '../callbacks/callback.repository.ts';
-import { createBatcher } from '../db/statement-batcher.ts';
+import { findOpenRequests, type OpenRequestKey } from '../requests/callback.repository.ts';
+import { createBatcher } from '../platform/db/statement-batcher.ts';
 import { createRateLimits, hashKey, type RateLimits } from './rate-limits.ts';
 import { deriveKey, issueFormToken, verifyFormToken, type FormTokenClaims } from './signed-token.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Which numbers may be rung. Pure; the same check runs when a request is accepted, right before every dial
- * (src/calls/dial-check.ts) and before a phone-verification call.
+ * (src/calls/flow/dial-check.ts) and before a phone-verification call.
  *
  * Two levels:
  *  - the operator's (config DIAL_ALLOWED_COUNTRIES, default INSTALL_COUNTRY, and DIAL_ALLOWED_TYPES): what the

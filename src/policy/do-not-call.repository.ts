@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool.ts';
+import type { Queryable } from '../platform/db/pool.ts';
 
 // Owner of do_not_call (migration 6000_policy.sql): numbers whose owner asked the whole installation not to
 // call them (the opt-out key during a call, a signed link, an operator), and of subscriber_opt_outs (migration

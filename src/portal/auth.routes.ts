@@ -1,14 +1,14 @@
 import Router from 'koa-router';
 import type { Redis } from 'ioredis';
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { createAttemptLimiter, createLoginLimiter } from '../auth/login-limiter.ts';
 import { verifyPassword } from '../auth/password.ts';
 import { safeNext } from '../auth/require-role.ts';
 import { getSession, type SessionUser } from '../auth/session.ts';
-import { AppError, type FieldError } from '../errors/app-error.ts';
-import type { AppContext, AppState } from '../http/context.ts';
-import type { Render } from '../http/views.ts';
+import { AppError, type FieldError } from '../platform/errors.ts';
+import type { AppContext, AppState } from '../web/context.ts';
+import type { Render } from '../web/views.ts';
 import { findLoginByEmail, findSubscriberById } from '../subscribers/subscriber.repository.ts';
 import { countryOptions, parseNewPassword, parseSignup, timezoneOptions } from './portal-forms.ts';
 import { resetLinkIsLive, resetPassword } from '../auth/password-reset.service.ts';

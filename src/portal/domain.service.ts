@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Pool, PoolClient } from '../db/pool.ts';
-import { withTransaction } from '../db/pool.ts';
-import { AppError, NotFoundError } from '../errors/app-error.ts';
+import type { Pool, PoolClient } from '../platform/db/pool.ts';
+import { withTransaction } from '../platform/db/pool.ts';
+import { AppError, NotFoundError } from '../platform/errors.ts';
 import { patternsOverlap } from '../subscribers/domain-match.ts';
 import { deletePendingDomains, domainsNear, findDomain, insertDomain, listDomains, markDomainVerified } from '../subscribers/subscriber.repository.ts';
 import type { DomainChecker } from './domain-verification.ts';

@@ -2,7 +2,7 @@ import { IANAZone } from 'luxon';
 import { getCountries } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { passwordProblem } from '../auth/password.ts';
-import type { FieldError } from '../errors/app-error.ts';
+import type { FieldError } from '../platform/errors.ts';
 import { parsePhone } from '../phone/phone-number.ts';
 import { WEEKDAYS, hoursSettingsSchema, type HoursSettings } from '../schedule/business-hours.ts';
 import { parseDomainPattern } from '../subscribers/domain-match.ts';

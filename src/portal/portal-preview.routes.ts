@@ -1,9 +1,9 @@
 import Router from 'koa-router';
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { csrfToken } from '../auth/csrf.ts';
-import { NotFoundError } from '../errors/app-error.ts';
-import type { AppState } from '../http/context.ts';
-import type { Render } from '../http/views.ts';
+import { NotFoundError } from '../platform/errors.ts';
+import type { AppState } from '../web/context.ts';
+import type { Render } from '../web/views.ts';
 import { previewPath } from '../directory/preview-page.ts';
 import { listDepartments } from '../subscribers/subscriber.repository.ts';
 import { currentSubscriber } from '../reports/portal-reports.routes.ts';

@@ -1,18 +1,18 @@
 import Router from 'koa-router';
 import { DateTime } from 'luxon';
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { requireSubscriber } from './subscriber-session.ts';
 import { getSession, type SessionUser } from '../auth/session.ts';
-import { cancelRequest } from '../callbacks/cancel.service.ts';
-import { listRequestsForSubscriber } from '../callbacks/callback.repository.ts';
-import { REQUEST_STATUSES, type RequestStatus } from '../callbacks/callback.types.ts';
-import { AppError, NotFoundError, type FieldError } from '../errors/app-error.ts';
-import type { EventBus } from '../events/event-bus.ts';
-import type { AppContext, AppState } from '../http/context.ts';
-import type { Render } from '../http/views.ts';
-import type { CallbackQueue } from '../queue/callback-queue.ts';
+import { cancelRequest } from '../requests/cancel.service.ts';
+import { listRequestsForSubscriber } from '../requests/callback.repository.ts';
+import { REQUEST_STATUSES, type RequestStatus } from '../requests/callback.types.ts';
+import { AppError, NotFoundError, type FieldError } from '../platform/errors.ts';
+import type { EventBus } from '../platform/event-bus.ts';
+import type { AppContext, AppState } from '../web/context.ts';
+import type { Render } from '../web/views.ts';
+import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import { WEEKDAYS, hoursFromSettings } from '../schedule/business-hours.ts';
 import { parseDomainPattern } from '../subscribers/domain-match.ts';
 import {
@@ -26,7 +26,7 @@ import { addHosts, verifyDomain } from './domain.service.ts';
 import { portalNav } from './portal-nav.ts';
 import { agentCoverage } from '../agents/agent.repository.ts';
 import { offerable, setupProblems } from '../subscribers/offerable.ts';
-import { parseDay } from '../validation/dates.ts';
+import { parseDay } from '../platform/validation/dates.ts';
 import { VERIFICATION_PATH, verificationHost, type DomainChecker } from './domain-verification.ts';
 import {
   countryOptions, parseDepartment, parseHoursForm, parseMessagesForm, parsePasswordChange, parseProfile, parseSkinForm,

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { CallbackRequest } from '../callbacks/callback.types.ts';
+import type { CallbackRequest } from '../requests/callback.types.ts';
 import type { AttemptDetail } from '../calls/attempt.repository.ts';
 import { formatCents } from '../accounting/rating.ts';
 

@@ -1,11 +1,11 @@
 import Router from 'koa-router';
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { requireSubscriber } from './subscriber-session.ts';
-import { NotFoundError } from '../errors/app-error.ts';
-import type { AppState } from '../http/context.ts';
-import type { Render } from '../http/views.ts';
+import { NotFoundError } from '../platform/errors.ts';
+import type { AppState } from '../web/context.ts';
+import type { Render } from '../web/views.ts';
 import { csrfToken } from '../auth/csrf.ts';
-import { findRequestOfSubscriber, listStatusHistory } from '../callbacks/callback.repository.ts';
+import { findRequestOfSubscriber, listStatusHistory } from '../requests/callback.repository.ts';
 import { listAttemptDetails } from '../calls/attempt.repository.ts';
 import { requestAgentHistory } from '../agents/agent.repository.ts';
 import { listCallRecordsOfRequest } from '../accounting/accounting.repository.ts';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Pool } from '../db/pool.ts';
-import { withTransaction } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import { withTransaction } from '../platform/db/pool.ts';
 import { hashPassword } from '../auth/password.ts';
-import { AppError } from '../errors/app-error.ts';
+import { AppError } from '../platform/errors.ts';
 import { emailTaken, insertSubscriber, takenSlugs } from '../subscribers/subscriber.repository.ts';
 import type { Subscriber } from '../subscribers/subscriber.types.ts';
 import { claimHosts } from './domain.service.ts';

@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { requireRole } from '../auth/require-role.ts';
 import { findSessionGeneration } from '../subscribers/subscriber.repository.ts';
 

@@ -1,12 +1,12 @@
 import Router from 'koa-router';
 import { z } from 'zod';
-import type { Pool } from '../db/pool.ts';
-import { withTransaction } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import { withTransaction } from '../platform/db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { getSession } from '../auth/session.ts';
-import { NotFoundError } from '../errors/app-error.ts';
-import type { AppContext, AppState } from '../http/context.ts';
-import type { Render } from '../http/views.ts';
+import { NotFoundError } from '../platform/errors.ts';
+import type { AppContext, AppState } from '../web/context.ts';
+import type { Render } from '../web/views.ts';
 import { listDepartments } from '../subscribers/subscriber.repository.ts';
 import {
   findTeamAgent, insertTeamAgent, listTeam, setOwnAgentActive, setOwnAgentDepartments, setOwnAgentPassword, type TeamAgent,

@@ -1,10 +1,10 @@
 import Router from 'koa-router';
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { requireSubscriber } from '../portal/subscriber-session.ts';
 import { csrfToken } from '../auth/csrf.ts';
-import { AppError } from '../errors/app-error.ts';
-import type { AppContext, AppState } from '../http/context.ts';
-import type { Render } from '../http/views.ts';
+import { AppError } from '../platform/errors.ts';
+import type { AppContext, AppState } from '../web/context.ts';
+import type { Render } from '../web/views.ts';
 import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
 import { toCsv } from '../accounting/csv.ts';
 import { reportRange, subscriberReport, type ReportRowView } from './report.service.ts';

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool.ts';
+import type { Queryable } from '../platform/db/pool.ts';
 
 // Reads only: callback_requests, call_attempts, departments belong to their modules; reports never write.
 

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
-import type { Pool } from '../db/pool.ts';
-import { MAX_RANGE_DAYS, boundedRange, parseDay } from '../validation/dates.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import { MAX_RANGE_DAYS, boundedRange, parseDay } from '../platform/validation/dates.ts';
 import { reportBy, type ReportRow } from './report.repository.ts';
 
 export interface ReportRange { from: Date; to: Date; fromDay: string; toDay: string }
@@ -9,7 +9,7 @@ export { MAX_RANGE_DAYS };
 
 /**
  * The date filter: inclusive days in the subscriber's zone (default the last 30 days). Dates are bounded at the
- * edge (src/validation/dates.ts): a malformed or far-off date or a range over MAX_RANGE_DAYS is a 400.
+ * edge (src/platform/validation/dates.ts): a malformed or far-off date or a range over MAX_RANGE_DAYS is a 400.
  */
 export function reportRange(q: { from?: unknown; to?: unknown }, timezone: string, now = new Date()): ReportRange {
   const today = DateTime.fromJSDate(now, { zone: timezone }).startOf('day');

@@ -1,4 +1,4 @@
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { recentTimesToDial } from './report.repository.ts';
 
 /** Fewer recent requests than this and the estimate would be a guess: none is given. */

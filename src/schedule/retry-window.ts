@@ -1,4 +1,4 @@
-import type { NextStep } from '../calls/retry-policy.ts';
+import type { NextStep } from '../calls/flow/retry-policy.ts';
 import { nextOpening, type BusinessHours } from './business-hours.ts';
 
 /**

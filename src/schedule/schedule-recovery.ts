@@ -1,8 +1,8 @@
-import type { Logger } from '../logger.ts';
-import type { Pool } from '../db/pool.ts';
-import type { CallbackQueue } from '../queue/callback-queue.ts';
-import { jobIdFor } from '../queue/callback-queue.ts';
-import { listOverdueQueued, type OverdueRequest } from '../callbacks/callback.repository.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
+import { jobIdFor } from '../platform/queue/callback-queue.ts';
+import { listOverdueQueued, type OverdueRequest } from '../requests/callback.repository.ts';
 
 /**
  * Scheduled calls live as delayed Bull jobs, and Redis can lose them (flushed, failed over without

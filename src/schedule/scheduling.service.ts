@@ -1,5 +1,5 @@
-import type { AcceptContext, AcceptGuard } from '../callbacks/accept.service.ts';
-import { AppError } from '../errors/app-error.ts';
+import type { AcceptContext, AcceptGuard } from '../requests/accept.service.ts';
+import { AppError } from '../platform/errors.ts';
 import { hoursFromSettings, isOpen, nextOpening, type BusinessHours } from './business-hours.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool.ts';
+import type { Queryable } from '../platform/db/pool.ts';
 
 /**
  * Which subscriber owns a page's host. Owned hosts are exact ("shop.example.com") or wildcards

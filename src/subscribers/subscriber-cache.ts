@@ -1,4 +1,4 @@
-import type { Pool } from '../db/pool.ts';
+import type { Pool } from '../platform/db/pool.ts';
 import { findSubscriberBySlug, listDepartments } from './subscriber.repository.ts';
 import type { Department, Subscriber } from './subscriber.types.ts';
 import { agentCoverage } from '../agents/agent.repository.ts';

@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/pool.ts';
-import { isUuid } from '../validation/ids.ts';
+import type { Queryable } from '../platform/db/pool.ts';
+import { isUuid } from '../platform/validation/ids.ts';
 import type { Department, Subscriber } from './subscriber.types.ts';
 
 // Owner of the subscribers, domains and departments tables.
@@ -227,7 +227,7 @@ export async function removeDepartment(db: Queryable, subscriberId: string, id: 
   }
 }
 
-export { isUuid } from '../validation/ids.ts';
+export { isUuid } from '../platform/validation/ids.ts';
 
 // Operator-side setters (operator console, agent administration).
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import AsteriskManager from 'asterisk-manager';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../platform/logger.ts';
 
 export interface AmiOptions {
   host: string;

@@ -1,12 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import ari from 'ari-client';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../platform/logger.ts';
 import { mapAriEvent, type RawAriEvent } from './ari-event-mapper.ts';
 import { playbacksFailed } from '../observability/metrics.ts';
-import { parseCallId } from '../calls/call-ids.ts';
+import { parseCallId } from '../calls/session/call-ids.ts';
 import { NotFoundOnAsterisk, OriginateError, type LiveChannel, type OriginateRequest, type TelephonyEvent, type TelephonyPort } from './telephony-port.ts';
-import { withoutControlChars } from '../validation/text.ts';
+import { withoutControlChars } from '../platform/validation/text.ts';
 
 export interface AriOptions {
   url: string; user: string; password: string; app: string; log: Logger;

@@ -1,9 +1,9 @@
-import type { Pool } from '../db/pool.ts';
-import type { Logger } from '../logger.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import type { Logger } from '../platform/logger.ts';
 import type { TelephonyEvent, TelephonyPort } from '../telephony/telephony-port.ts';
 import { codeMedia, generateCode, hashCode, parseVerificationId, verificationChannelId, verificationPlaybackId } from './verification-code.ts';
 import { findVerificationForCall, finishCall, startCall } from './verification.repository.ts';
-import { operatorNumberRefusal } from '../calls/dial-check.ts';
+import { operatorNumberRefusal } from '../calls/flow/dial-check.ts';
 import type { OperatorDestinations } from '../policy/destination-policy.ts';
 import { ceilingReason, type CallCeiling } from '../policy/call-ceiling.ts';
 import type { VerificationLimits } from './verification-limits.ts';

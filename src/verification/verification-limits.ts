@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.ts';
+import type { Config } from '../platform/config.ts';
 import { hashKey, tooMany } from '../policy/rate-limits.ts';
-import { AppError } from '../errors/app-error.ts';
+import { AppError } from '../platform/errors.ts';
 
 /**
  * How often phone-verification calls may be asked for, so they cannot be turned against strangers' phones

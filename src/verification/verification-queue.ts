@@ -1,6 +1,6 @@
 import Bull from 'bull';
 import type { Redis } from 'ioredis';
-import { createRedis } from '../queue/redis.ts';
+import { createRedis } from '../platform/redis.ts';
 
 export interface VerificationJob { verificationId: string }
 

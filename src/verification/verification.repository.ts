@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/pool.ts';
-import { isUuid } from '../validation/ids.ts';
+import type { Queryable } from '../platform/db/pool.ts';
+import { isUuid } from '../platform/validation/ids.ts';
 
 // Owner of phone_verifications.
 

@@ -1,10 +1,10 @@
 import type Bull from 'bull';
-import type { Logger } from '../logger.ts';
-import type { Pool } from '../db/pool.ts';
-import { AppError, NotFoundError } from '../errors/app-error.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import { AppError, NotFoundError } from '../platform/errors.ts';
 import { accountAgeSec, findSubscriberById, isUuid, listDepartments, markPhoneVerified } from '../subscribers/subscriber.repository.ts';
 import { codeMatches } from './verification-code.ts';
-import { operatorNumberRefusal } from '../calls/dial-check.ts';
+import { operatorNumberRefusal } from '../calls/flow/dial-check.ts';
 import type { OperatorDestinations } from '../policy/destination-policy.ts';
 import type { VerificationJob } from './verification-queue.ts';
 import { countTry, findVerification, insertVerification, markVerified, type Verification } from './verification.repository.ts';

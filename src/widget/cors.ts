@@ -1,9 +1,9 @@
 import type { Middleware } from 'koa';
-import { AppError } from '../errors/app-error.ts';
-import type { Queryable } from '../db/pool.ts';
+import { AppError } from '../platform/errors.ts';
+import type { Queryable } from '../platform/db/pool.ts';
 import { findDomainOwner, normalizeHost } from '../subscribers/domain-match.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
-import type { AppState } from '../http/context.ts';
+import type { AppState } from '../web/context.ts';
 import { previewPageOwner } from '../directory/preview-page.ts';
 
 const bodySlug = (ctx: { request: unknown }): string | null => {

@@ -1,9 +1,9 @@
 import Router from 'koa-router';
 import { z } from 'zod';
-import { AppError, NotFoundError, ValidationError } from '../errors/app-error.ts';
+import { AppError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { hoursFromSettings, isOpen, openSlots } from '../schedule/business-hours.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
-import type { AppState } from '../http/context.ts';
+import type { AppState } from '../web/context.ts';
 import { loaderSource, type WidgetBundle } from './widget-bundle.ts';
 
 export interface WidgetRoutesDeps { subscribers: SubscriberCache; bundle: Promise<WidgetBundle> }

@@ -6,7 +6,7 @@ import { launchChromium } from '../helpers/browser.ts';
 import { insertAgent, setAssignments } from '../../src/agents/agent.repository.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { createResetLink } from '../../src/auth/password-reset.service.ts';
-import { optOutUrl } from '../../src/http/routes/policy.routes.ts';
+import { optOutUrl } from '../../src/policy/policy.routes.ts';
 import { policySecret } from '../../src/policy/accept-policy.ts';
 import { DEMO_LOGIN } from '../../src/demo/seed.ts';
 

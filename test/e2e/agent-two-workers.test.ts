@@ -1,9 +1,9 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createContainer, type Container } from '../../src/container.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startWorker, type WorkerHandle } from '../../src/calls/worker.ts';
+import { loadConfig } from '../../src/platform/config.ts';
+import { createContainer, type Container } from '../../src/main/container.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { startWorker, type WorkerHandle } from '../../src/main/worker.ts';
 import { insertAgent, setAssignments, setAgentStatus } from '../../src/agents/agent.repository.ts';
 
 let s: Stack;

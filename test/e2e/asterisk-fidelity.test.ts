@@ -3,7 +3,7 @@ import { startStack, request, waitForStatus, getJson, FINAL, type Stack } from '
 import { insertAgent, setAssignments, setAgentStatus } from '../../src/agents/agent.repository.ts';
 import { listCallRecords } from '../../src/accounting/accounting.repository.ts';
 import { compareWithCdr } from '../../src/accounting/cdr-comparison.ts';
-import { listOpenRequestsForSubscribers, listRequestsForSubscriber, listStatusHistory } from '../../src/callbacks/callback.repository.ts';
+import { listOpenRequestsForSubscribers, listRequestsForSubscriber, listStatusHistory } from '../../src/requests/callback.repository.ts';
 
 // What a real Asterisk showed and the simulator now shows too: every callee leg has its own channel (and CDR),
 // the agent who answered is the one credited, and a bridged request is stored `connected`.

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { findSubscriberById, insertDepartment, updateDepartment, updateProfile } from '../../src/subscribers/subscriber.repository.ts';
-import { listRequestsForSubscriber } from '../../src/callbacks/callback.repository.ts';
+import { listRequestsForSubscriber } from '../../src/requests/callback.repository.ts';
 
 /**
  * Every dial is checked right before it is placed, on data read afresh: what was true at accept time (the

@@ -123,7 +123,7 @@ test.serial('a redelivered job or a second worker racing for the same request di
 });
 
 test.serial('a call nobody watches any more (its end never heard of) is settled by the periodic reconciliation and retried', async (t) => {
-  const { callIds } = await import('../../src/calls/call-ids.ts');
+  const { callIds } = await import('../../src/calls/session/call-ids.ts');
   const r = await request(s.base, '+1 202 555 0435', { scheduledAt: new Date(Date.now() + 3600_000).toISOString() });
   t.is(r.status, 202);
   // What a lost end leaves: the request dialing, its attempt ringing under this worker, no session, no channel.

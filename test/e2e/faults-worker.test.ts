@@ -31,7 +31,7 @@ const CALLEE_STAYS = { pattern: '12025550111$', behavior: { kind: 'answer' as co
 interface Worker { proc: ChildProcess; out: string[]; exited: Promise<number | null> }
 
 async function startWorkerProcess(env: Record<string, string> = {}): Promise<Worker> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli.ts', 'worker'], {
     cwd: ROOT, env: { ...process.env, ...s.env, LOG_LEVEL: 'info', CONFIRM_WAIT_MS: '20000', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(proc);

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
-import { jobIdFor } from '../../src/queue/callback-queue.ts';
+import { jobIdFor } from '../../src/platform/queue/callback-queue.ts';
 import { insertSubscriber, insertDomain } from '../../src/subscribers/subscriber.repository.ts';
 
 let s: Stack;

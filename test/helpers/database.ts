@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { withDefaultUser } from '../../src/config.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../../src/db/scratch-database.ts';
+import { withDefaultUser } from '../../src/platform/config.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../../src/platform/db/scratch-database.ts';
 
 const ADMIN_URL = withDefaultUser(process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://127.0.0.1:5432/postgres');
 

@@ -1,9 +1,9 @@
-import { loadConfig, type Config } from '../../src/config.ts';
-import { createContainer, type Container } from '../../src/container.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startWeb, type WebHandle } from '../../src/http/server.ts';
-import { startWorker, type WorkerHandle, type WorkerExtensions } from '../../src/calls/worker.ts';
-import type { AppExtensions } from '../../src/http/app.ts';
+import { loadConfig, type Config } from '../../src/platform/config.ts';
+import { createContainer, type Container } from '../../src/main/container.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { startWeb, type WebHandle } from '../../src/main/web.ts';
+import { startWorker, type WorkerHandle, type WorkerExtensions } from '../../src/main/worker.ts';
+import type { AppExtensions } from '../../src/main/web-app.ts';
 import { startSim, type Sim } from '../../src/sim/index.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { createTestDatabase, testRedisPrefix } from './database.ts';

@@ -24,7 +24,7 @@ export async function until<T>(fn: () => T | Promise<T>, ms = 15000, stepMs = 50
 
 /** Starts `beckon worker` with the environment `env` (logging at info, or WORKER_LOG_LEVEL); resolves once it logged "worker started". */
 export async function startWorkerProcess(env: Record<string, string>, children?: Set<ChildProcess>): Promise<WorkerProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli.ts', 'worker'], {
     cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: env.WORKER_LOG_LEVEL ?? 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   children?.add(proc);

@@ -131,8 +131,8 @@ test.serial('unverified subscriber phone: request refused, nothing stored', asyn
 });
 
 test.serial('the open-request lookup sees exactly the open statuses (its SQL spells them out for the partial index)', async (t) => {
-  const { findOpenRequests } = await import('../../src/callbacks/callback.repository.ts');
-  const { OPEN_STATUSES } = await import('../../src/callbacks/callback.types.ts');
+  const { findOpenRequests } = await import('../../src/requests/callback.repository.ts');
+  const { OPEN_STATUSES } = await import('../../src/requests/callback.types.ts');
   const sub = (await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`)).rows[0].id;
   const all = ['queued', 'scheduled', 'dialing', 'connected', 'completed', 'failed', 'expired', 'canceled'];
   const keys = [];

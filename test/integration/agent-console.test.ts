@@ -4,10 +4,10 @@ import { startStack, request, waitForStatus, FINAL, type Stack } from '../helper
 import { insertAgent, setAssignments, setAgentStatus, listOffers } from '../../src/agents/agent.repository.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
-import { startWorker } from '../../src/calls/worker.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createContainer } from '../../src/container.ts';
-import { createLogger } from '../../src/logger.ts';
+import { startWorker } from '../../src/main/worker.ts';
+import { loadConfig } from '../../src/platform/config.ts';
+import { createContainer } from '../../src/main/container.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 
 let s: Stack;
 let demoId: string;

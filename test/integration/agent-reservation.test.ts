@@ -1,7 +1,7 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '../helpers/database.ts';
-import type { Pool } from '../../src/db/pool.ts';
+import type { Pool } from '../../src/platform/db/pool.ts';
 import {
   insertAgent, releaseAgent, releaseReservationsOf, releaseStaleReservations, reserveAgent, setAgentStatus, setAssignments, setDeviceState, waitForAgent,
 } from '../../src/agents/agent.repository.ts';

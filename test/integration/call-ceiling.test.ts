@@ -1,6 +1,6 @@
 import test from 'ava';
-import { createRedis } from '../../src/queue/redis.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createRedis } from '../../src/platform/redis.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import { createCallCeiling } from '../../src/policy/call-ceiling.ts';
 import { testRedisPrefix } from '../helpers/database.ts';
 

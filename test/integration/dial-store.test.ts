@@ -1,15 +1,15 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '../helpers/database.ts';
-import type { Pool } from '../../src/db/pool.ts';
+import type { Pool } from '../../src/platform/db/pool.ts';
 import { insertDepartment, insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 import { addToDoNotCall } from '../../src/policy/do-not-call.repository.ts';
-import { listStatusHistory } from '../../src/callbacks/callback.repository.ts';
+import { listStatusHistory } from '../../src/requests/callback.repository.ts';
 import { listTransitions } from '../../src/calls/attempt.repository.ts';
-import { createDialStore } from '../../src/calls/dial-store.ts';
-import { callIds } from '../../src/calls/call-ids.ts';
+import { createDialStore } from '../../src/calls/session/dial-store.ts';
+import { callIds } from '../../src/calls/session/call-ids.ts';
 
-// The worker's batched statements (src/calls/dial-store.ts) against PostgreSQL: many calls' items in one
+// The worker's batched statements (src/calls/session/dial-store.ts) against PostgreSQL: many calls' items in one
 // statement must leave each request and attempt exactly as one statement per item did.
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -250,7 +250,7 @@ test('generated requests to the public API, forms and logged-in pages never get 
         if (process.env.FUZZ_TRACE) console.error(`${out.status} ${req.method} ${req.path.slice(0, 100)} ${JSON.stringify(req.headers).slice(0, 300)} ${req.body?.length ?? 0}`);
         statuses.set(out.status, (statuses.get(out.status) ?? 0) + 1);
         // status 0: node's client would not send it (an invalid header); not the server's doing.
-        // 501 is the deliberate answer to a method no route supports (src/http/middleware/input-guard.ts).
+        // 501 is the deliberate answer to a method no route supports (src/web/middleware/input-guard.ts).
         const unsupported = out.status === 501 && !SUPPORTED_METHODS.has(req.method);
         if ((out.status >= 500 && !unsupported) || out.status === -1) {
           failures.push(`${out.status} ${out.error ?? ''} ${sp.audience} ${req.method} ${req.path.slice(0, 200)} ${JSON.stringify({ headers: sp.headers, body: sp.body.kind, bytes: req.body?.length ?? 0, raw: sp.body.raw.slice(0, 80), fields: sp.body.fields, enc: sp.encoding, csrf: sp.csrf }).slice(0, 900)}`);

@@ -4,7 +4,7 @@ import { FormClient, operatorClient } from './portal-helpers.ts';
 import { DEMO_LOGIN } from '../../src/demo/seed.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { insertAgent } from '../../src/agents/agent.repository.ts';
-import { CALLBACK_QUEUE } from '../../src/queue/callback-queue.ts';
+import { CALLBACK_QUEUE } from '../../src/platform/queue/callback-queue.ts';
 
 // Browser-side hardening of our own pages: scripts only from files (CSP), HSTS over HTTPS, Bull Board changes
 // only from its own page, login limits that a stranger cannot turn against an account, agents only as PJSIP

@@ -7,8 +7,8 @@ import { DEMO_LOGIN } from '../../src/demo/seed.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { insertAgent } from '../../src/agents/agent.repository.ts';
 
-// Malformed input answered at the edge with a 4xx, never a 5xx or a hang (src/http/middleware/input-guard.ts,
-// src/validation/*). Each test names the input that used to fail deeper.
+// Malformed input answered at the edge with a 4xx, never a 5xx or a hang (src/web/middleware/input-guard.ts,
+// src/platform/validation/*). Each test names the input that used to fail deeper.
 const ADMIN = { email: 'ops@example.com', password: 'operator-secret-42' };
 let s: Stack;
 let portal: FormClient;

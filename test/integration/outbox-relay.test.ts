@@ -2,8 +2,8 @@ import test from 'ava';
 import { pino } from 'pino';
 import { createTestDatabase, testRedisPrefix } from '../helpers/database.ts';
 import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
-import { createCallbackQueue, jobIdFor, jobStep } from '../../src/queue/callback-queue.ts';
-import { startOutboxRelay } from '../../src/callbacks/outbox-relay.ts';
+import { createCallbackQueue, jobIdFor, jobStep } from '../../src/platform/queue/callback-queue.ts';
+import { startOutboxRelay } from '../../src/requests/outbox-relay.ts';
 
 // The outbox relay with Redis up (a retry passes through the outbox for a moment): its job names the retry's
 // step and due time, and its log line says what it moved, not that Redis was down.

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { loadConfig, type Config } from '../../src/config.ts';
-import { createContainer, type Container } from '../../src/container.ts';
-import { startWeb, type WebHandle } from '../../src/http/server.ts';
+import { loadConfig, type Config } from '../../src/platform/config.ts';
+import { createContainer, type Container } from '../../src/main/container.ts';
+import { startWeb, type WebHandle } from '../../src/main/web.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 import { createTestDatabase, testRedisPrefix } from '../helpers/database.ts';

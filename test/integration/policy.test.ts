@@ -1,9 +1,9 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { cancelRequest } from '../../src/callbacks/cancel.service.ts';
-import { transitionRequest } from '../../src/callbacks/callback.repository.ts';
-import { jobIdFor } from '../../src/queue/callback-queue.ts';
-import { optOutUrl } from '../../src/http/routes/policy.routes.ts';
+import { cancelRequest } from '../../src/requests/cancel.service.ts';
+import { transitionRequest } from '../../src/requests/callback.repository.ts';
+import { jobIdFor } from '../../src/platform/queue/callback-queue.ts';
+import { optOutUrl } from '../../src/policy/policy.routes.ts';
 import { policySecret } from '../../src/policy/accept-policy.ts';
 import { startPolicyWeb, callback, type PolicyWeb } from './policy-web.ts';
 

@@ -1,12 +1,12 @@
 import test from 'ava';
 import { createTestDatabase } from '../helpers/database.ts';
 import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
-import { findOpenRequests } from '../../src/callbacks/callback.repository.ts';
+import { findOpenRequests } from '../../src/requests/callback.repository.ts';
 
 // Plans made from the statistics of a nearly empty table (a new install's first minutes) must not outlive them.
 // With cached generic plans, the open-request lookup run for every accepted request walked all of a subscriber's
 // requests (callback_requests_subscriber_idx backward, filtering by phone) or scanned the table, slower as the
-// queue grew: in `npm run bench` the accept rate fell from 2,000 to 550 req/s within 40 s. src/db/pool.ts has
+// queue grew: in `npm run bench` the accept rate fell from 2,000 to 550 req/s within 40 s. src/platform/db/pool.ts has
 // every statement planned at each execution; these tests check, through the server's own index counters, which
 // index the lookup used on a table that grew after it first ran.
 

@@ -3,8 +3,8 @@ import { Writable } from 'node:stream';
 import { execFileSync, spawn } from 'node:child_process';
 import { pino } from 'pino';
 import { startPrivateRedis, freePort } from '../helpers/private-redis.ts';
-import { createRedis } from '../../src/queue/redis.ts';
-import { checkEvictionPolicy, evictionWarning } from '../../src/queue/eviction-policy.ts';
+import { createRedis } from '../../src/platform/redis.ts';
+import { checkEvictionPolicy, evictionWarning } from '../../src/platform/redis-eviction-policy.ts';
 import { startPolicyWeb } from './policy-web.ts';
 
 // Redis must run with maxmemory-policy noeviction: an evicting Redis drops queue jobs when full. Web and

@@ -2,7 +2,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { findRequestsToDial } from '../../src/callbacks/callback.repository.ts';
+import { findRequestsToDial } from '../../src/requests/callback.repository.ts';
 import { API_AUTH } from '../helpers/stack.ts';
 import { startPolicyWeb, callback, type PolicyWeb } from './policy-web.ts';
 
@@ -182,7 +182,7 @@ test.serial('status event streams are capped per request and per client address'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 function runCli(command: string, env: Record<string, string>): Promise<{ code: number | null; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', command], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli.ts', command], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr!.on('data', (d) => { err += String(d); });
     const kill = setTimeout(() => p.kill('SIGKILL'), 60_000);

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { consolePhase } from '../../src/agents/console-state.ts';
 import { phoneTargets } from '../../src/agents/transfer-targets.ts';
-import { agentFirstTransition, IllegalAgentFirstTransition } from '../../src/calls/agent-first-state.ts';
+import { agentFirstTransition, IllegalAgentFirstTransition } from '../../src/calls/flow/agent-first-state.ts';
 
 const now = new Date('2026-12-04T17:43:40Z');
 const free = { status: 'available' as const, wrapUpUntil: null, reservedRequest: null };

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { agentFirstTransition, IllegalAgentFirstTransition, type AgentFirstEvent, type AgentFirstState } from '../../src/calls/agent-first-state.ts';
-import { transition } from '../../src/calls/call-state.ts';
+import { agentFirstTransition, IllegalAgentFirstTransition, type AgentFirstEvent, type AgentFirstState } from '../../src/calls/flow/agent-first-state.ts';
+import { transition } from '../../src/calls/flow/call-state.ts';
 
 const up = { agentUp: true, visitorUp: true };
 

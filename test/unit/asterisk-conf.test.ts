@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import test from 'ava';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/platform/config.ts';
 
 const confDir = new URL('../../asterisk/conf/', import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, confDir), 'utf8');

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { IllegalTransition, outcomeForUnansweredCause, transition, type CallContext } from '../../src/calls/call-state.ts';
+import { IllegalTransition, outcomeForUnansweredCause, transition, type CallContext } from '../../src/calls/flow/call-state.ts';
 
 const ctx = (over: Partial<CallContext> = {}): CallContext => ({ confirm: true, confirmKey: '1', optOutKey: '9', visitorUp: true, calleeUp: false, ...over });
 const kinds = (effects: { kind: string }[]) => effects.map((e) => e.kind);

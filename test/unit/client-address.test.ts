@@ -1,7 +1,7 @@
 import test from 'ava';
-import { clientAddress } from '../../src/http/middleware/client-ip.ts';
-import { isCrossSite } from '../../src/http/middleware/same-origin.ts';
-import { DEFAULT_SESSION_SECRET, loadConfig, weakSessionSecret } from '../../src/config.ts';
+import { clientAddress } from '../../src/web/middleware/client-ip.ts';
+import { isCrossSite } from '../../src/web/middleware/same-origin.ts';
+import { DEFAULT_SESSION_SECRET, loadConfig, weakSessionSecret } from '../../src/platform/config.ts';
 
 test('client address: the hops-th entry from the right of X-Forwarded-For, an IP, else the socket', (t) => {
   t.is(clientAddress('198.51.100.7, 10.0.0.1', '127.0.0.1', 1), '10.0.0.1');

@@ -1,11 +1,11 @@
 import test from 'ava';
 import { checkDestination, operatorDestinations, operatorPolicy, policySettings } from '../../src/policy/destination-policy.ts';
-import { calleePhoneRefusal, presentedNumber, visitorRefusal } from '../../src/calls/dial-check.ts';
-import { loadConfig } from '../../src/config.ts';
+import { calleePhoneRefusal, presentedNumber, visitorRefusal } from '../../src/calls/flow/dial-check.ts';
+import { loadConfig } from '../../src/platform/config.ts';
 import { parsePhone } from '../../src/phone/phone-number.ts';
 import type { Department, Subscriber } from '../../src/subscribers/subscriber.types.ts';
-import { transition } from '../../src/calls/call-state.ts';
-import { DEFAULT_RETRY_POLICY, nextStep } from '../../src/calls/retry-policy.ts';
+import { transition } from '../../src/calls/flow/call-state.ts';
+import { DEFAULT_RETRY_POLICY, nextStep } from '../../src/calls/flow/retry-policy.ts';
 
 const phone = (text: string, country = 'US') => {
   const p = parsePhone(text, country);

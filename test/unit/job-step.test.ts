@@ -1,6 +1,6 @@
 import test from 'ava';
-import { jobStep } from '../../src/queue/callback-queue.ts';
-import { EARLY_TOLERANCE_MS, jobFit } from '../../src/calls/job-step.ts';
+import { jobStep } from '../../src/platform/queue/callback-queue.ts';
+import { EARLY_TOLERANCE_MS, jobFit } from '../../src/calls/flow/job-step.ts';
 
 const R = '0b6f1c9e-8a2d-4c1e-9f3a-5d7e2b4a6c8d';
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { DEFAULT_RETRY_POLICY, nextStep, policyFrom } from '../../src/calls/retry-policy.ts';
+import { DEFAULT_RETRY_POLICY, nextStep, policyFrom } from '../../src/calls/flow/retry-policy.ts';
 
 const now = new Date('2026-11-22T12:00:00Z');
 const createdAt = new Date('2026-11-22T11:59:00Z');

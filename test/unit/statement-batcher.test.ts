@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createBatcher, isDataError } from '../../src/db/statement-batcher.ts';
+import { createBatcher, isDataError } from '../../src/platform/db/statement-batcher.ts';
 
 test('items handed in together go in one batch, and each caller gets its own result', async (t) => {
   const batches: number[][] = [];

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { deadWorkers } from '../../src/calls/takeover.ts';
-import { nextWatch } from '../../src/calls/worker-liveness.ts';
+import { deadWorkers } from '../../src/calls/upkeep/takeover.ts';
+import { nextWatch } from '../../src/calls/upkeep/worker-liveness.ts';
 
 const now = Date.parse('2026-11-29T12:00:00Z');
 const at = (secAgo: number) => new Date(now - secAgo * 1000);

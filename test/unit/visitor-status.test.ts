@@ -1,10 +1,10 @@
 import test from 'ava';
-import { stageOf, toStatusView } from '../../src/callbacks/status.service.ts';
-import { statusPageModel, timeCell } from '../../src/callbacks/status-page.ts';
+import { stageOf, toStatusView } from '../../src/requests/status.service.ts';
+import { statusPageModel, timeCell } from '../../src/requests/status-page.ts';
 import { describe } from '../../src/widget/client/progress.ts';
 import { translator } from '../../src/widget/client/i18n.ts';
 import { visitorId } from '../../src/widget/client/visitor-id.ts';
-import { demoLimitsText } from '../../src/http/routes/demo.routes.ts';
+import { demoLimitsText } from '../../src/demo/demo.routes.ts';
 
 test('stage: what the visitor is told follows the call in flight, agent-first included', (t) => {
   t.is(stageOf('queued', undefined), 'queued');

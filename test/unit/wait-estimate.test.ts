@@ -1,6 +1,6 @@
 import test from 'ava';
 import { waitEstimateMinutes } from '../../src/reports/wait-estimate.ts';
-import { remainingWaitSec } from '../../src/callbacks/status.service.ts';
+import { remainingWaitSec } from '../../src/requests/status.service.ts';
 
 test('no estimate from fewer than five recent requests', (t) => {
   t.is(waitEstimateMinutes([]), null);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Pool } from '../../../src/db/pool.ts';
-import { createScratchDatabase } from '../../../src/db/scratch-database.ts';
-import { withDefaultUser } from '../../../src/config.ts';
+import type { Pool } from '../../../src/platform/db/pool.ts';
+import { createScratchDatabase } from '../../../src/platform/db/scratch-database.ts';
+import { withDefaultUser } from '../../../src/platform/config.ts';
 import { seedDemo } from '../../../src/demo/seed.ts';
 
 const ADMIN_URL = withDefaultUser(process.env.BENCH_DATABASE_ADMIN_URL ?? process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://127.0.0.1:5432/postgres');
@@ -76,7 +76,7 @@ export const BENCH_API_TOKEN = 'bench-api-token-0123456789abcdef0123456789';
 export const BENCH_AUTH = `Bearer ${BENCH_API_TOKEN}`;
 
 /**
- * The abuse limits (src/config.ts, src/policy/rate-limits.ts) stay switched on, so their Redis round trips are
+ * The abuse limits (src/platform/config.ts, src/policy/rate-limits.ts) stay switched on, so their Redis round trips are
  * part of what is measured; only their ceilings are raised, because every bench request comes from one IP
  * and goes to one subscriber. Per-number limits keep their defaults: the bench never repeats a number.
  */

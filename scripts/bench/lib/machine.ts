@@ -1,7 +1,7 @@
 import os from 'node:os';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { withDefaultUser } from '../../../src/config.ts';
+import { withDefaultUser } from '../../../src/platform/config.ts';
 import { REDIS_URL } from './bench-env.ts';
 import type { Machine } from './report.ts';
 

@@ -1,5 +1,5 @@
 import Bull from 'bull';
-import { CALLBACK_QUEUE } from '../../../src/queue/callback-queue.ts';
+import { CALLBACK_QUEUE } from '../../../src/platform/queue/callback-queue.ts';
 import { REDIS_URL } from './bench-env.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Pool } from '../../../src/db/pool.ts';
+import type { Pool } from '../../../src/platform/db/pool.ts';
 import type { RequestRow } from './self-check.ts';
 
 const FINAL = `('completed', 'failed', 'expired', 'canceled')`;

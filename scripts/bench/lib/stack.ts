@@ -28,12 +28,12 @@ export async function startBeckon(ctx: BenchContext, label: string, sim: Sim, o:
   const workerId = `bench-${label}-${process.pid}`;
   const env = beckonEnv({ dbUrl: db.url, prefix, port, ariUrl: sim.ariUrl, amiPort: sim.amiPort, workerId, extra: o.workerEnv });
   const prof = (name: string) => (ctx.profile.has(name) ? ctx.profDir : undefined);
-  const web = spawnNode({ name: `${label}-web`, args: ['src/cli.ts', 'web'], env, logDir: ctx.logDir, cpuProfDir: prof('web') });
+  const web = spawnNode({ name: `${label}-web`, args: ['src/main/cli.ts', 'web'], env, logDir: ctx.logDir, cpuProfDir: prof('web') });
   let worker: Child | null = null;
   const procs: BeckonProcs = {
     db, prefix, base: `http://127.0.0.1:${port}`, web, worker: null, workerApp: `${env.ARI_APP ?? 'beckon'}-${workerId}`,
     async startWorker() {
-      worker = spawnNode({ name: `${label}-worker`, args: ['src/cli.ts', 'worker'], env, logDir: ctx.logDir, cpuProfDir: prof('worker') });
+      worker = spawnNode({ name: `${label}-worker`, args: ['src/main/cli.ts', 'worker'], env, logDir: ctx.logDir, cpuProfDir: prof('worker') });
       procs.worker = worker;
       await waitForLog(worker, '"msg":"worker started"');
       return worker;

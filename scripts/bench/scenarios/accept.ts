@@ -69,7 +69,7 @@ export async function benchAccept(ctx: BenchContext): Promise<AcceptResult> {
   const children: Child[] = [];
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
-    const web = spawnNode({ name: 'accept-web', args: ['src/cli.ts', 'web'], env: beckonEnv({ dbUrl: db.url, prefix, port }), logDir: ctx.logDir, cpuProfDir: ctx.profile.has('web') ? ctx.profDir : undefined });
+    const web = spawnNode({ name: 'accept-web', args: ['src/main/cli.ts', 'web'], env: beckonEnv({ dbUrl: db.url, prefix, port }), logDir: ctx.logDir, cpuProfDir: ctx.profile.has('web') ? ctx.profDir : undefined });
     children.push(web);
     const bare = spawnNode({ name: 'accept-bare-koa', args: ['scripts/bench/baselines/bare-koa.ts'], env: { PORT: String(barePort) }, logDir: ctx.logDir });
     children.push(bare);
@@ -116,7 +116,7 @@ export async function benchAccept(ctx: BenchContext): Promise<AcceptResult> {
   }
 }
 
-async function rowCount(pool: import('../../../src/db/pool.ts').Pool): Promise<number> {
+async function rowCount(pool: import('../../../src/platform/db/pool.ts').Pool): Promise<number> {
   const { rows } = await pool.query(`SELECT count(*)::int AS n FROM callback_requests`);
   return rows[0].n;
 }

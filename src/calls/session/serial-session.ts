@@ -1,0 +1,113 @@
+import type { Logger } from '../../platform/logger.ts';
+import { retryTransient, StillFailing } from '../../platform/db/transient-retry.ts';
+import { AsteriskFailure, failureReason } from '../flow/effect-failure.ts';
+
+/**
+ * A write of the call's state kept failing for longer than the session may wait: the session stops (its timers
+ * too) and the call is handed to recovery (recovery.ts), which rebuilds it from what is stored and from Asterisk.
+ */
+export class HandedToRecovery extends Error {}
+
+/** How long a session keeps retrying a failed write of its state before handing the call to recovery. */
+export const DEFAULT_WRITE_RETRY_MS = 30_000;
+
+/**
+ * What every call session shares (call-session.ts, agent-first-session.ts): events are handled strictly one
+ * after another, in arrival order, however they arrive (ARI events, timers, console commands, recovery);
+ * an error while handling one ends the call with an `abort` rather than leaving it half-way; timers feed
+ * events into the same line and stop when the call ends.
+ *
+ * A session's state in memory is always one that is stored: a transition is written first (`durably`: retried
+ * with back-off while PostgreSQL fails) and only then taken. A write still failing after `writeRetryMs`, or an
+ * abort that cannot be stored, hands the call to recovery: the session is detached (`onDetach`, the dialer
+ * forgets it), drops every later event, and recovery re-adopts the attempt from its stored state.
+ */
+export abstract class SerialSession<S extends string, E extends { type: string }> {
+  abstract state: S;
+  abstract readonly log: Logger;
+  private chain: Promise<void> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  /** Events queued or being handled. */
+  private pending = 0;
+  /** Handed to recovery: nothing more is handled here. */
+  detached = false;
+  /** Called once when the session is handed to recovery. */
+  onDetach: ((why: string) => void) | null = null;
+  /** When the state in memory was last known to be the stored one (the dialer sets it when it registers the session). */
+  storedAt = Date.now();
+  /** How long a failed write is retried before the call is handed to recovery. */
+  protected writeRetryMs = DEFAULT_WRITE_RETRY_MS;
+
+  get ended(): boolean { return this.state === 'ended'; }
+  /** No event queued or being handled: `state` is what the session last stored. */
+  get idle(): boolean { return this.pending === 0; }
+
+  /** Handles one event; called only from the queue. */
+  protected abstract handle(event: E): Promise<void>;
+  /** The event that ends the call after an internal error. */
+  protected abstract abort(reason: string): E;
+
+  /** Queues an event that only applies if the call is still in `state` when its turn comes (reconciliation). */
+  dispatchIf(state: S, event: E): Promise<void> {
+    return this.dispatch(event, state);
+  }
+
+  /** Queues an event; events are handled strictly one after another. */
+  dispatch(event: E, onlyIn?: S): Promise<void> {
+    this.pending++;
+    this.chain = this.chain
+      .then(() => (!this.detached && (onlyIn === undefined || this.state === onlyIn) ? this.handle(event) : undefined))
+      .catch((err) => {
+        if (err instanceof HandedToRecovery) return this.detach(err.message);
+        // Asterisk failing a step is an operational fault (logged as such), ours otherwise; either way the call
+        // ends with the cause recorded, never as the visitor's doing.
+        if (err instanceof AsteriskFailure) this.log.warn({ err: err.message, event: event.type }, 'Asterisk failed a call step; ending the call');
+        else this.log.error({ err, event: event.type }, 'call session error; ending the call');
+        if (this.ended || this.detached) return;
+        return this.handle(this.abort(failureReason(err))).catch((e: Error) => {
+          // The end could not be stored: only recovery can settle the call now.
+          if (!this.ended) this.detach(`the call could not be ended: ${e.message}`);
+        });
+      })
+      .finally(() => { this.pending--; });
+    return this.chain;
+  }
+
+  /**
+   * Stores a transition: a write that fails for a reason that may pass (connection lost, server restarting, a
+   * statement killed) is tried again with back-off; past `writeRetryMs` the call goes to recovery.
+   */
+  protected async durably(write: () => Promise<void>): Promise<void> {
+    try {
+      await retryTransient(write, {
+        boundMs: this.writeRetryMs, stop: () => this.detached,
+        onRetry: (err, retryInMs) => this.log.warn({ err: err.message, retryInMs }, 'call state not stored; retrying'),
+      });
+      this.storedAt = Date.now();
+    } catch (err) {
+      if (err instanceof StillFailing) throw new HandedToRecovery(`call state not stored: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** Stops handling this call here and hands it to recovery (see the class comment). */
+  detach(why: string): void {
+    if (this.detached) return;
+    this.detached = true;
+    this.clearTimers();
+    this.log.error({ why, state: this.state }, 'call handed to recovery');
+    this.onDetach?.(why);
+  }
+
+  /** Dispatches `event` after `ms` unless the call has ended by then. */
+  protected timer(ms: number, event: E): void {
+    const t = setTimeout(() => void this.dispatch(event), ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  protected clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+  }
+}

@@ -1,0 +1,86 @@
+import type { Logger } from '../../platform/logger.ts';
+import type { Pool } from '../../platform/db/pool.ts';
+import type { TelephonyPort } from '../../telephony/telephony-port.ts';
+import { beatAges, type Liveness } from './worker-liveness.ts';
+import { listWorkersWithLiveAttempts, transferLiveAttempts } from '../attempt.repository.ts';
+import { callIds } from '../session/call-ids.ts';
+import type { CallState } from '../flow/call-state.ts';
+import type { Dialer } from '../dialer.ts';
+import { storedCallee } from './recovery.ts';
+
+/**
+ * Takeover of calls left by a worker that is gone for good (its host replaced, its WORKER_ID changed): without
+ * it their requests would stay `dialing` forever, since only a worker of the same id re-adopts calls
+ * (recovery.ts). Every worker checks now and then for workers with attempts in flight and no heartbeat in
+ * PostgreSQL (worker-liveness.ts) for `afterMs`. Liveness is never read from Redis: Redis losing its data
+ * (a restart without persistence) would make every living worker look dead. And a worker judges others only
+ * after it has itself been beating without a gap for `afterMs`: after a PostgreSQL outage every beat is old,
+ * and the living workers get a full delay to write theirs. It moves a dead worker's attempts to itself in one statement, so
+ * two workers never take the same attempt, and ends each as `lost`: legs still up are hung up, the bridge is
+ * destroyed, and the retry policy decides (a call already connected counts as answered). Connected calls are
+ * hung up too: no worker sees their events any more (they go to the dead worker's Stasis app), so nothing
+ * would end them at MAX_CALL_SEC or record how they ended; and the takeover waits long enough (default 2 min)
+ * that a restarting worker gets there first.
+ */
+
+/**
+ * Workers whose calls are to be taken over: no heartbeat for `afterMs` (or none on record, for calls that
+ * old), and only once this worker has watched for `afterMs` itself (`watchedMs`), else nobody is.
+ */
+export function deadWorkers(
+  live: readonly { workerId: string; oldestStartedAt: Date }[],
+  beatAgeMs: ReadonlyMap<string, number>,
+  now: number,
+  afterMs: number,
+  watchedMs: number,
+): string[] {
+  if (watchedMs < afterMs) return [];
+  return live.filter((w) => (beatAgeMs.get(w.workerId) ?? now - w.oldestStartedAt.getTime()) > afterMs)
+    .map((w) => w.workerId).sort();
+}
+
+export interface TakeoverDeps {
+  pool: Pool; port: TelephonyPort; dialer: Dialer; workerId: string; log: Logger;
+  afterMs: number;
+  /** This worker's own heartbeat (how long it has seen PostgreSQL without a gap). */
+  liveness: Pick<Liveness, 'watchedMs'>;
+}
+
+/** One pass; returns how many attempts this worker took over. */
+export async function takeOverOnce(d: TakeoverDeps): Promise<number> {
+  const live = await listWorkersWithLiveAttempts(d.pool, d.workerId);
+  if (live.length === 0) return 0;
+  const ages = await beatAges(d.pool, live.map((w) => w.workerId));
+  const dead = deadWorkers(live, ages, Date.now(), d.afterMs, d.liveness.watchedMs());
+  let taken = 0;
+  for (const gone of dead) {
+    const attempts = await transferLiveAttempts(d.pool, gone, d.workerId);
+    if (attempts.length === 0) continue;
+    const channels = new Set((await d.port.listChannels()).map((c) => c.id));
+    const reason = `worker ${gone} sent no heartbeat for ${Math.round(d.afterMs / 1000)} s; its calls were taken over by ${d.workerId}`;
+    d.log.warn({ from: gone, attempts: attempts.length }, 'taking over the calls of a worker that is gone');
+    for (const a of attempts) {
+      const ids = callIds(a.id);
+      const legs = { visitorUp: channels.has(ids.visitor), calleeUp: channels.has(a.calleeChannelId ?? ids.callee) };
+      const session = await d.dialer.resume(a, await storedCallee(d.pool, a.id), legs);
+      // null: an agent-first call, already ended and put back in line by resume (dialer.endOrphanedAgentFirst).
+      if (session) await session.dispatchIf(a.state as CallState, { type: 'lost', reason, ...legs });
+      taken++;
+    }
+  }
+  return taken;
+}
+
+export function startTakeover(d: TakeoverDeps & { intervalMs: number }): { stop(): void; runOnce(): Promise<number> } {
+  let running: Promise<number> | null = null;
+  const runOnce = (): Promise<number> => {
+    running ??= takeOverOnce(d)
+      .catch((err: Error) => { d.log.warn({ err: err.message }, 'takeover check failed; next pass retries'); return 0; })
+      .finally(() => { running = null; });
+    return running;
+  };
+  if (d.afterMs <= 0) return { stop() {}, runOnce: async () => 0 };
+  const timer = setInterval(() => void runOnce(), d.intervalMs);
+  timer.unref();
+  return { stop() { clearInterval(timer); }, runOnce };
+}

@@ -1,0 +1,160 @@
+import { createDomainChecker } from '../portal/domain-verification.ts';
+import { fileURLToPath } from 'node:url';
+import Koa from 'koa';
+import serve from 'koa-static';
+import mount from 'koa-mount';
+import type { Container } from './container.ts';
+import { createAcceptService, type AcceptGuard } from '../requests/accept.service.ts';
+import { createRenderer } from '../web/views.ts';
+import { agentConsoleRoutes } from '../agents/agent-console.routes.ts';
+import { agentAdminRoutes } from '../agents/agent-admin.routes.ts';
+import type { AppState } from '../web/context.ts';
+import { errorHandler } from '../web/middleware/error-handler.ts';
+import { requestContext } from '../web/middleware/request-context.ts';
+import { clientIp } from '../web/middleware/client-ip.ts';
+import { createStreamLimits } from '../web/stream-limits.ts';
+import { securityHeaders } from '../web/middleware/security-headers.ts';
+import { favicon } from '../web/middleware/favicon.ts';
+import { bodyGuard, parseBody, requestLineGuard } from '../web/middleware/input-guard.ts';
+import { callbacksApiRoutes } from '../requests/callbacks-api.routes.ts';
+import { hostedFormRoutes } from '../requests/hosted-form.routes.ts';
+import { healthRoutes } from '../web/health.routes.ts';
+import { demoRoutes } from '../demo/demo.routes.ts';
+import { cancelRoutes } from '../requests/cancel.routes.ts';
+import { policyRoutes } from '../policy/policy.routes.ts';
+import { createAcceptPolicy, policySecret } from '../policy/accept-policy.ts';
+import { createScheduling } from '../schedule/scheduling.service.ts';
+import { secureCookiesOnHttps, sessionMiddleware } from '../auth/session.ts';
+import { widgetRoutes } from '../widget/widget.routes.ts';
+import { buildWidgetBundle } from '../widget/widget-bundle.ts';
+import { publicApiCors } from '../widget/cors.ts';
+import { metricsRoutes } from '../observability/metrics.routes.ts';
+import { adminAuthRoutes, adminRoutes, type AdminDeps } from '../admin/admin.routes.ts';
+import { adminQueuesMiddleware } from '../admin/bull-board.ts';
+import { phoneOverrideRoutes } from '../admin/phone-override.ts';
+import { portalReportsRoutes } from '../reports/portal-reports.routes.ts';
+import { portalUsageRoutes } from '../accounting/portal-usage.routes.ts';
+import { portalTeamRoutes } from '../portal/team.routes.ts';
+import { portalRequestPageRoutes } from '../portal/request-page.routes.ts';
+import { DirectoryService } from '../directory/directory.service.ts';
+import { WaitEstimates } from '../reports/wait-estimate.ts';
+import { directoryRoutes } from '../directory/directory.routes.ts';
+import { authRoutes } from '../portal/auth.routes.ts';
+import { portalRoutes } from '../portal/portal.routes.ts';
+import { portalPreviewRoutes } from '../portal/portal-preview.routes.ts';
+import { createVerificationService } from '../verification/verification.service.ts';
+import { operatorDestinations } from '../policy/destination-policy.ts';
+import { createVerificationProducer } from '../verification/verification-queue.ts';
+import { createVerificationLimits } from '../verification/verification-limits.ts';
+import { demoPhonesRoutes } from '../demo/demo-phones.routes.ts';
+import { simPhones } from '../demo/sim-phones.ts';
+
+const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+
+/** Extension points other modules plug into when the app is composed (policy guards, extra routers). */
+export interface AppExtensions {
+  guards?: AcceptGuard[];
+}
+
+export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> {
+  const app = new Koa<AppState>();
+  app.proxy = c.config.TRUST_PROXY > 0;
+  app.maxIpsCount = c.config.TRUST_PROXY;
+  const baseRender = createRenderer();
+  // With the simulator in use (the demo), every page carries a banner linking to the demo phones.
+  const demoPhones = c.config.DEMO_PHONES_URL;
+  const render: typeof baseRender = demoPhones ? (view, data, layout) => baseRender(view, { demoPhones: true, ...data }, layout) : baseRender;
+  // Abuse protection and business hours run before anything is written (see src/policy/accept-policy.ts).
+  const scheduling = createScheduling();
+  const policy = createAcceptPolicy({ pool: c.pool, redis: c.redis, config: c.config, log: c.log, beforeLimits: [{ name: 'business-hours', guard: scheduling.guard }] });
+  const accept = createAcceptService({
+    pool: c.pool, queue: c.queue, subscribers: c.subscribers, log: c.log, publicUrl: c.config.publicUrl,
+    guards: [...policy.guards, ...(ext.guards ?? [])], firstSlot: scheduling.firstSlot,
+  });
+
+  app.on('error', (err: Error & { code?: string }) => {
+    // A client closing an event stream is normal, not an error.
+    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+    c.log.error({ err }, 'unhandled HTTP error');
+  });
+  app.use(clientIp(c.config.TRUST_PROXY));
+  app.use(requestContext(c.log));
+  app.use(errorHandler(render));
+  app.use(securityHeaders({ https: () => c.config.publicUrl.startsWith('https:') }));
+  // Method, percent-encoding and control characters of the request line, refused once here (input-guard.ts).
+  app.use(requestLineGuard());
+  app.use(mount('/static', serve(PUBLIC_DIR, { maxage: 3600_000 })));
+  app.use(favicon(PUBLIC_DIR));
+  // 64 KB is far above any real call-back request and keeps floods of large bodies cheap to refuse.
+  app.use(parseBody({ enableTypes: ['json', 'form'], jsonLimit: '64kb', formLimit: '64kb', strict: true }));
+  app.use(bodyGuard());
+  // After the body parser: a browser's submission is checked against the subscriber it names.
+  app.use(publicApiCors({ db: c.pool, subscribers: c.subscribers, publicUrl: c.config.publicUrl }));
+  // Sessions are loaded lazily (only when a handler touches ctx.session), so the public API pays nothing for them.
+  app.use(secureCookiesOnHttps());
+  // The public API (/api/v1/*) never uses the portal's session: browsers call it cross-origin without
+  // credentials. Skipping it keeps a stray session cookie from meaning anything there, and saves the accept
+  // path the session's load and commit.
+  const sessions = sessionMiddleware(app, c.redis, { secret: c.config.SESSION_SECRET, prefix: c.config.REDIS_PREFIX });
+  app.use((ctx, next) => (ctx.path.startsWith('/api/v1/') ? next() : sessions(ctx, next)));
+
+  // Built once per web process at start (~50 ms), served from memory under its content hash.
+  const widgetBundle = buildWidgetBundle();
+  widgetBundle.catch((err) => c.log.error({ err }, 'widget bundle build failed'));
+  // Subscriber self-service (issue 3): directory API, sign-up/login, portal, phone verification calls.
+  const waits = new WaitEstimates(c.pool);
+  const directory = new DirectoryService(c.pool, c.subscribers, undefined, waits);
+  const verification = createVerificationService({
+    pool: c.pool, queue: createVerificationProducer(c.redis, c.config.REDIS_PREFIX), secret: c.config.SESSION_SECRET, log: c.log, destinations: operatorDestinations(c.config),
+    limits: createVerificationLimits(c.redis, c.config), newAccountSec: c.config.VERIFY_NEW_ACCOUNT_SEC,
+  });
+  const subscriberChanged = (slug: string) => { c.subscribers.invalidate(slug); directory.invalidate(); };
+  const adminDeps: AdminDeps = {
+    pool: c.pool, redis: c.redis, queue: c.queue, subscribers: c.subscribers, render, log: c.log, prefix: c.config.REDIS_PREFIX,
+    currency: c.config.BILLING_CURRENCY, adminEmail: c.config.ADMIN_EMAIL, adminPassword: c.config.ADMIN_PASSWORD,
+    ari: { url: c.config.ARI_URL, user: c.config.ARI_USER, password: c.config.ARI_PASSWORD }, trunkEndpoint: c.config.TRUNK_ENDPOINT,
+    destinations: operatorDestinations(c.config),
+    publicUrl: () => c.config.publicUrl,
+  };
+  app.use(adminQueuesMiddleware(c.queue, [], () => c.config.publicUrl));
+  const routers = [
+    healthRoutes({ pool: c.pool, queue: c.queue, ariUrl: c.config.ARI_URL, ariUser: c.config.ARI_USER, ariPassword: c.config.ARI_PASSWORD }),
+    callbacksApiRoutes({
+      pool: c.pool, accept, bus: c.bus, waits, apiToken: c.config.API_TOKEN,
+      streams: createStreamLimits({ perKey: c.config.STREAMS_PER_REQUEST, perIp: c.config.STREAMS_PER_IP }),
+    }),
+    hostedFormRoutes({ pool: c.pool, accept, subscribers: c.subscribers, render, formToken: policy.formToken, publicUrl: () => c.config.publicUrl }),
+    cancelRoutes({ pool: c.pool, bus: c.bus, queue: c.queue }),
+    policyRoutes({ pool: c.pool, bus: c.bus, subscribers: c.subscribers, render, secret: policySecret(c.config), formToken: policy.formToken, formTokenTtlSec: policy.formTokenTtlSec }),
+    demoRoutes({
+      subscribers: c.subscribers, render,
+      limits: {
+        enabled: c.config.RATE_LIMITS_ENABLED, numbersPerVisitor: c.config.LIMIT_NUMBERS_PER_VISITOR,
+        callsPerNumber: c.config.CALL_CEILING_ENABLED ? c.config.LIMIT_CALLS_PER_NUMBER_HOUR : null,
+      },
+    }),
+    ...(demoPhones ? [demoPhonesRoutes({ phones: simPhones(demoPhones), render })] : []),
+    widgetRoutes({ subscribers: c.subscribers, bundle: widgetBundle }),
+    metricsRoutes({ pool: c.pool, queue: c.queue, token: c.config.METRICS_TOKEN, allow: c.config.METRICS_ALLOW }),
+    directoryRoutes(directory, { publicUrl: () => c.config.publicUrl }),
+    authRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render }),
+    portalPreviewRoutes({ pool: c.pool, render, publicUrl: () => c.config.publicUrl }),
+    portalRoutes({
+      pool: c.pool, render, publicUrl: () => c.config.publicUrl, verification, bus: c.bus, queue: c.queue, changed: subscriberChanged,
+      checkDomain: createDomainChecker({ urlTemplate: c.config.DOMAIN_VERIFY_URL, allowPrivate: c.config.DOMAIN_VERIFY_ALLOW_PRIVATE }),
+    }),
+    // Call-center agents (issue 5): the agent console and the operator's agent pages.
+    agentConsoleRoutes(c, render),
+    agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers }),
+    // Accounting, reports and the operator console (issue 7).
+    portalReportsRoutes({ pool: c.pool, render }),
+    portalUsageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
+    portalRequestPageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
+    portalTeamRoutes({ pool: c.pool, render, changed: subscriberChanged }),
+    adminAuthRoutes(adminDeps),
+    adminRoutes(adminDeps),
+    phoneOverrideRoutes({ pool: c.pool, subscribers: c.subscribers, log: c.log }),
+  ];
+  for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
+  return app;
+}

@@ -1,0 +1,158 @@
+import type { Container } from './container.ts';
+import { AriAdapter } from '../telephony/ari-adapter.ts';
+import { AmiAdapter } from '../telephony/ami-adapter.ts';
+import { startAccounting } from '../accounting/call-recorder.service.ts';
+import { startCdrRetention } from '../accounting/cdr-retention.ts';
+import { dialOutcomes } from '../observability/metrics.ts';
+import { startWorkerStatus } from '../observability/worker-status.ts';
+import { startMetricsServer } from '../observability/metrics-server.ts';
+import { startOutboxRelay } from '../requests/outbox-relay.ts';
+import { createAgentWorker } from '../agents/agent-worker.ts';
+import { Dialer, trunkEndpoint, type DialerDeps } from '../calls/dialer.ts';
+import { startRecovery, STRANDED_GRACE_MS } from '../calls/upkeep/recovery.ts';
+import { gateOnSocket } from '../calls/socket-gate.ts';
+import { startTakeover } from '../calls/upkeep/takeover.ts';
+import { startLiveness } from '../calls/upkeep/worker-liveness.ts';
+import { checkEvictionPolicy } from '../platform/redis-eviction-policy.ts';
+import { startScheduleRecovery } from '../schedule/schedule-recovery.ts';
+import { jobStep } from '../platform/queue/callback-queue.ts';
+import { addToDoNotCall } from '../policy/do-not-call.repository.ts';
+import { VerificationCaller } from '../verification/verification-caller.ts';
+import { operatorDestinations } from '../policy/destination-policy.ts';
+import { createVerificationConsumer } from '../verification/verification-queue.ts';
+import { createVerificationLimits } from '../verification/verification-limits.ts';
+import { createCallCeiling } from '../policy/call-ceiling.ts';
+
+export interface WorkerHandle {
+  dialer: Dialer;
+  port: AriAdapter;
+  /** This worker's AMI session (device states, CDRs); one per worker process. */
+  ami: AmiAdapter;
+  /** SIGTERM path: stop taking jobs, let calls finish up to the grace period, then hang up the rest. */
+  stop(graceSec?: number): Promise<void>;
+  /** Run a reconciliation with Asterisk / a scheduled-job recovery pass now (they also run by themselves). */
+  recover: { calls(): Promise<void>; scheduled(): Promise<number>; takeover(): Promise<number> };
+}
+
+export type WorkerExtensions = Partial<Pick<DialerDeps, 'resolveCallee' | 'onOptOut' | 'onAttemptEnded'>>;
+
+/** The worker process: holds the ARI connection of one Asterisk node and consumes the call-back queue. */
+export async function startWorker(c: Container, ext: WorkerExtensions = {}): Promise<WorkerHandle> {
+  const { config, log } = c;
+  const app = `${config.ARI_APP}-${config.WORKER_ID}`;
+  void checkEvictionPolicy(c.redis, log);
+  const port = new AriAdapter({ url: config.ARI_URL, user: config.ARI_USER, password: config.ARI_PASSWORD, app, log });
+  await port.connect();
+  const ami = new AmiAdapter({ host: config.AMI_HOST, port: config.AMI_PORT, user: config.AMI_USER, secret: config.AMI_SECRET, log: log.child({ component: 'ami' }) });
+  await ami.connect().catch(async (err) => { await port.close(); throw err; });
+  const accounting = startAccounting({ pool: c.pool, log: log.child({ component: 'accounting' }), trunkTemplate: config.TRUNK_ENDPOINT, ami });
+  const cdrRetention = startCdrRetention({ pool: c.pool, log: log.child({ component: 'accounting' }), days: config.CDR_RETENTION_DAYS });
+  // Agents (issue 5): reservations left by this worker's previous run are released before it takes jobs.
+  const agentSide = await createAgentWorker(c);
+  // One count of the calls placed to each number, for visitor legs and verification calls alike.
+  const ceiling = createCallCeiling(c.redis, {
+    prefix: config.REDIS_PREFIX, windows: [config.LIMIT_CALLS_PER_NUMBER_HOUR, config.LIMIT_CALLS_PER_NUMBER_DAY],
+    enabled: config.CALL_CEILING_ENABLED, log,
+  });
+  const dialer = new Dialer({
+    pool: c.pool, port, queue: c.queue, bus: c.bus, log, config, workerId: config.WORKER_ID, ...ext, agents: agentSide.service, ceiling,
+    // The opt-out key puts the number on the global do-not-call list; pending requests for it are then canceled at dial time.
+    onOptOut: async (phoneE164, subscriberId) => {
+      await addToDoNotCall(c.pool, { phoneE164, source: 'dtmf', subscriberId });
+      await ext.onOptOut?.(phoneE164, subscriberId);
+    },
+    mayDial: (_r, facts) => (facts.onDoNotCall ? 'number is on the do-not-call list' : null),
+    onAttemptEnded: async (a) => {
+      dialOutcomes.inc({ outcome: a.outcome.outcome, cause: String(a.outcome.cause ?? '') });
+      const records = await accounting.onAttemptEnded(a);
+      // The operator's one line per call end: outcome and the records written (transitions are at debug level).
+      log.info({
+        attemptId: a.attemptId, requestId: a.requestId, outcome: a.outcome.outcome, cause: a.outcome.cause, causeTxt: a.outcome.causeTxt,
+        legs: records?.legs ?? null,
+      }, 'call ended');
+      await ext.onAttemptEnded?.(a);
+    },
+  });
+  const metricsServer = config.WORKER_METRICS_PORT
+    ? await startMetricsServer({ port: config.WORKER_METRICS_PORT, host: config.HOST, token: config.METRICS_TOKEN, allow: config.METRICS_ALLOW })
+    : null;
+  const status = startWorkerStatus({
+    redis: c.redis, prefix: config.REDIS_PREFIX, workerId: config.WORKER_ID, ariUrl: config.ARI_URL, amiHost: config.AMI_HOST, amiPort: config.AMI_PORT,
+    port, ami, activeCalls: () => dialer.activeCalls,
+  });
+  await agentSide.attach(dialer, port, ami);
+  // Calls a previous run of this worker left in flight are settled with Asterisk before new jobs are taken,
+  // and again after every ARI reconnect (src/calls/upkeep/recovery.ts).
+  // A request left in flight after its attempts ended is settled once the worker that ended them has stopped
+  // retrying its move (CALL_WRITE_RETRY_SEC); a call whose state could not be stored is rebuilt at once.
+  const recovery = startRecovery({ pool: c.pool, port, dialer, workerId: config.WORKER_ID, log }, {
+    intervalMs: config.RECONCILE_INTERVAL_MS, strandedGraceMs: Math.max(STRANDED_GRACE_MS, config.CALL_WRITE_RETRY_SEC * 1000 + 15_000),
+  });
+  dialer.onHandedToRecovery = () => void recovery.runOnce();
+  await Promise.race([recovery.ready, new Promise((r) => setTimeout(r, 10_000).unref())]);
+  const scheduled = startScheduleRecovery({ pool: c.pool, queue: c.queue, log, intervalMs: config.SCHEDULE_RECOVERY_INTERVAL_MS, graceMs: config.SCHEDULE_RECOVERY_GRACE_MS });
+  // Liveness for takeover lives in PostgreSQL (worker-liveness.ts), beating several times per takeover delay.
+  const liveness = startLiveness({
+    db: c.pool, workerId: config.WORKER_ID, log,
+    intervalMs: Math.min(5000, Math.max(200, Math.floor((config.TAKEOVER_AFTER_SEC * 1000) / 4) || 5000)),
+  });
+  await liveness.ready;
+  const takeover = startTakeover({
+    pool: c.pool, port, dialer, workerId: config.WORKER_ID, log, liveness,
+    afterMs: config.TAKEOVER_AFTER_SEC * 1000, intervalMs: config.TAKEOVER_INTERVAL_MS,
+  });
+  const relay = startOutboxRelay({ pool: c.pool, queue: c.queue, log, intervalMs: config.OUTBOX_INTERVAL_MS });
+  void c.queue.queue.process(config.WORKER_CONCURRENCY, async (job) => {
+    // Each job names the step it is for: a stale one (redelivered after a restart) or an early one never dials.
+    const result = await dialer.startAttempt(job.data.requestId, jobStep(job));
+    return { result };
+  });
+  // Phone verification calls (issue 3): their own queue and channel ids, on the same ARI connection.
+  const verifier = new VerificationCaller({
+    pool: c.pool, port, log, secret: config.SESSION_SECRET, callerId: config.VERIFICATION_CALLER_ID, destinations: operatorDestinations(config),
+    endpointFor: (e164) => trunkEndpoint(config.TRUNK_ENDPOINT, e164), ringTimeoutSec: config.RING_TIMEOUT,
+    ceiling, lines: createVerificationLimits(c.redis, config),
+  });
+  const verifications = createVerificationConsumer(config.REDIS_URL, config.REDIS_PREFIX);
+  void verifications.queue.process(10, async (job) => ({ result: await verifier.call(job.data.verificationId) }));
+  // Jobs are taken only while the ARI event socket is up: Asterisk hands a channel to this worker's app only
+  // while it has a socket (an originate in the gap would ring unheard, and be hung up if answered). The pause is
+  // local: jobs wait in Redis (or go to workers that are connected) until the socket is back.
+  const gate = gateOnSocket(port, [c.queue.queue, verifications.queue], log);
+  log.info({ app, workerId: config.WORKER_ID, ari: config.ARI_URL }, 'worker started');
+
+  return {
+    dialer, port, ami,
+    recover: { calls: () => recovery.runOnce(), scheduled: () => scheduled.runOnce(), takeover: () => takeover.runOnce() },
+    async stop(graceSec = config.SHUTDOWN_GRACE_SEC) {
+      gate.stop();
+      relay.stop();
+      scheduled.stop();
+      takeover.stop();
+      dialer.drain();
+      // Local pause: this worker takes no new jobs; jobs not started stay in Redis for other workers.
+      await c.queue.queue.pause(true, true).catch(() => {});
+      const deadline = Date.now() + graceSec * 1000;
+      while (dialer.activeCalls > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      if (dialer.activeCalls > 0) {
+        log.warn({ calls: dialer.activeCalls }, 'grace period over; ending calls still in progress');
+        // Lost, not abandoned: the visitor has not been connected, so the retry policy calls again (any worker).
+        await Promise.all([
+          ...[...dialer.sessions.values()].map((s) => s.lose('worker shut down before the call ended')),
+          ...[...dialer.agentSessions.values()].map((s) => s.dispatch({ type: 'abort', reason: 'worker shutting down' })),
+        ]);
+      }
+      await verifications.close();
+      await verifier.stop();
+      recovery.stop();
+      await liveness.stop();
+      await port.close();
+      agentSide.stop();
+      accounting.stop();
+      cdrRetention.stop();
+      await status.stop();
+      await metricsServer?.close();
+      ami.close();
+    },
+  };
+}

@@ -1,0 +1,283 @@
+import { hostname, userInfo } from 'node:os';
+import { z } from 'zod';
+
+/**
+ * Every setting comes from the environment, is validated once here, and has a documented default.
+ * A bad value stops the process with one line naming the variable.
+ */
+/** "count/seconds", e.g. "10/600" = 10 per 10 minutes. */
+const rateSpec = (def: string) => z.string().regex(/^\d+\/\d+$/, 'must be count/seconds, e.g. 10/600').default(def).transform((v) => {
+  const [points, seconds] = v.split('/').map(Number);
+  return { points: points!, seconds: Math.max(1, seconds!) };
+});
+
+/** Number types libphonenumber tells apart (its getType()). */
+const NUMBER_TYPES = new Set(['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'VOIP', 'TOLL_FREE', 'PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL']);
+
+/** A yes/no setting: true, false, 1 or 0. */
+const flag = (def: 'true' | 'false') => z.enum(['true', 'false', '1', '0']).default(def).transform((v) => v === 'true' || v === '1');
+
+/** The shipped SESSION_SECRET: fine for the demo and tests, refused by `web` and `worker`. */
+export const DEFAULT_SESSION_SECRET = 'dev-only-session-secret-change-me';
+
+const Env = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().default('postgres://localhost:5432/beckon'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Prefix for every Redis key (Bull queues, rate limits, sessions), so several installs/tests share one Redis. */
+  REDIS_PREFIX: z.string().default('beckon'),
+  ARI_URL: z.string().default('http://127.0.0.1:8088'),
+  ARI_USER: z.string().default('beckon'),
+  ARI_PASSWORD: z.string().default('beckon'),
+  ARI_APP: z.string().default('beckon'),
+  AMI_HOST: z.string().default('127.0.0.1'),
+  AMI_PORT: z.coerce.number().int().default(5038),
+  AMI_USER: z.string().default('beckon'),
+  AMI_SECRET: z.string().default('beckon'),
+  TRUNK_ENDPOINT: z.string().default('PJSIP/{number}@carrier').refine((s) => s.includes('{number}'), 'must contain {number}'),
+  /**
+   * Keys sessions, form tokens, opt-out links and verification-code hashes. The default is for the demo and
+   * tests only: `web` and `worker` refuse to start with it or with one shorter than 32 characters
+   * (weakSessionSecret below); make one with `openssl rand -hex 32`.
+   */
+  SESSION_SECRET: z.string().default(DEFAULT_SESSION_SECRET),
+  /**
+   * Reverse proxies in front of Beckon whose X-Forwarded-For/-Proto are trusted: a count of hops (`1` = one
+   * proxy such as nginx; `true` = 1, `false` = 0). The client address is the entry that many places from the
+   * right of X-Forwarded-For (what the client wrote itself is ignored), and must be an IP address, else the
+   * socket's address is used (src/web/middleware/client-ip.ts).
+   */
+  TRUST_PROXY: z.string().regex(/^(true|false|\d{1,2})$/, 'must be false, true or a number of proxy hops').default('false')
+    .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v))),
+  LOG_LEVEL: z.string().default('info'),
+  /** Seconds a leg may ring before Asterisk gives up (originate timeout). */
+  RING_TIMEOUT: z.coerce.number().int().min(5).max(120).default(30),
+  /** How many jobs one worker starts in parallel; calls themselves are event driven and not bounded by this. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(50),
+  /** Milliseconds between outbox relay passes (requests stored without a queue job: accepted while Redis was down, retries being queued). */
+  OUTBOX_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
+  /** Milliseconds to wait for the confirm key after the prompt has played ("a person, not a voicemail"). */
+  CONFIRM_WAIT_MS: z.coerce.number().int().min(100).default(6000),
+  /** Key a visitor presses during the greeting to never be called again (empty = no opt-out by key). */
+  OPT_OUT_KEY: z.string().regex(/^[0-9*#]?$/).default('9'),
+  /**
+   * Prompts (ARI media URIs, comma separated). The defaults use Asterisk's core English sounds so a stock
+   * Asterisk plays something sensible; record your own (e.g. sound:beckon/confirm) and set these.
+   */
+  PROMPT_CONFIRM: z.string().default('sound:hello-world,sound:vm-press,digits:1'),
+  PROMPT_ANNOUNCE: z.string().default('sound:pls-hold-while-try'),
+  /** Worker identity: names its Stasis app (ARI_APP-WORKER_ID) and its in-flight attempts. Stable across restarts. */
+  WORKER_ID: z.string().regex(/^[\w.-]{1,40}$/).default(hostname().replace(/[^\w.-]/g, '').slice(0, 40) || 'worker'),
+  /** Longest a bridged call may last before Beckon hangs up (limits what a hijacked call can cost). */
+  MAX_CALL_SEC: z.coerce.number().int().min(5).default(3600),
+  /** Seconds a stopping worker lets calls in progress finish before hanging them up. */
+  SHUTDOWN_GRACE_SEC: z.coerce.number().min(0).default(60),
+  /** Music on hold class played to the visitor while the subscriber's phone rings. */
+  MOH_CLASS: z.string().default('default'),
+  // --- Abuse protection and scheduling (src/policy, src/schedule; see README "Abuse protection") ---
+  /**
+   * Master switch for the rate limits below; the other guards stay on. On by default; the test stack turns it
+   * off (every test client is 127.0.0.1 with one user agent) and tests about limits turn it on explicitly.
+   */
+  RATE_LIMITS_ENABLED: flag('true'),
+  /** Call-back requests one client IP may make, as "count/seconds" (counts refused ones too). */
+  LIMIT_PER_IP: rateSpec('10/600'),
+  /** Requests for one destination number across all subscribers, short and long window; then NUMBER_BLOCK_SEC. */
+  LIMIT_PER_NUMBER_SHORT: rateSpec('3/600'),
+  LIMIT_PER_NUMBER_LONG: rateSpec('15/86400'),
+  /** How long a number that went over a per-number limit is refused. */
+  NUMBER_BLOCK_SEC: z.coerce.number().int().min(0).default(86400),
+  /**
+   * Ceiling on calls placed to one number (src/policy/call-ceiling.ts): every originate to a visitor or a
+   * verification destination (first attempts, retries, verification calls), across all subscribers, checked at
+   * dial time. Sliding windows, "count/seconds": at most 3 calls in any hour and 6 in any 24 h by default. A call
+   * over the ceiling is not placed and its request fails with the reason.
+   */
+  LIMIT_CALLS_PER_NUMBER_HOUR: rateSpec('3/3600'),
+  LIMIT_CALLS_PER_NUMBER_DAY: rateSpec('6/86400'),
+  /** Switch for the call ceiling alone (independent of RATE_LIMITS_ENABLED); the test stack turns it off. */
+  CALL_CEILING_ENABLED: flag('true'),
+  /** Different numbers one visitor (browser) may ask for, "count/seconds": the next new number is refused. */
+  LIMIT_NUMBERS_PER_VISITOR: rateSpec('2/3600'),
+  /** Requests one subscriber accepts per 24 h (settings.policy.dailyLimit overrides per subscriber). */
+  LIMIT_PER_SUBSCRIBER_DAY: z.coerce.number().int().min(1).default(1000),
+  /**
+   * Server-to-server credential for POST /api/v1/callbacks (`Authorization: Bearer <API_TOKEN>`, at least 32
+   * characters): such a request needs no form token. Every other request, whatever `source` it claims, needs
+   * one. Unset = no client may skip the form token.
+   */
+  API_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+  /** Form tokens one client IP may be handed (hosted form pages, GET /api/v1/form-token), "count/seconds". */
+  LIMIT_FORM_TOKENS_PER_IP: rateSpec('30/600'),
+  /** Status event streams (/api/v1/callbacks/:id/events) open at once per request and per client IP, per web process. */
+  STREAMS_PER_REQUEST: z.coerce.number().int().min(1).default(3),
+  STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
+  /** Secret that signs form tokens and opt-out links; defaults to one derived from SESSION_SECRET. */
+  FORM_TOKEN_SECRET: z.string().min(16).optional(),
+  /** Seconds a form token stays valid (a visitor may leave the page open a while, then reloads it). */
+  FORM_TOKEN_TTL_SEC: z.coerce.number().int().min(60).default(1800),
+  /** A form sent sooner than this after its token was issued is a bot (0 = no minimum). */
+  FORM_TOKEN_MIN_AGE_MS: z.coerce.number().int().min(0).default(0),
+  /**
+   * Requests from this machine's loopback address need no form token: a script on the host itself is trusted
+   * like a holder of API_TOKEN. Off by default, because behind a reverse proxy on the same machine every visitor
+   * would look local unless TRUST_PROXY is set; the demo (which rings only simulated phones) turns it on so
+   * scripts on the same machine (curl, black-box checks) can post to it.
+   */
+  FORM_TOKEN_LOOPBACK_EXEMPT: flag('false'),
+  /**
+   * Where a claimed host's verification file is fetched, `{host}` replaced (src/portal/domain-verification.ts).
+   * Private and loopback addresses are refused unless DOMAIN_VERIFY_ALLOW_PRIVATE (tests, intranet installs).
+   */
+  DOMAIN_VERIFY_URL: z.string().default('https://{host}/.well-known/beckon-verification.txt').refine((s) => s.includes('{host}'), 'must contain {host}'),
+  DOMAIN_VERIFY_ALLOW_PRIVATE: flag('false'),
+  /** Milliseconds between passes that re-enqueue scheduled requests whose Bull job Redis lost. */
+  /**
+   * Days Asterisk's own CDRs (ami_cdrs, kept to check our records against) are kept; 0 keeps them forever.
+   * Beckon's call records (call_records, what statements are built from) are never pruned: billing history is
+   * the subscriber's and its retention is a legal question, not a default.
+   */
+  CDR_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
+  /** Milliseconds between reconciliations of this worker's calls with Asterisk, besides start-up and reconnects (a safety net). */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(300_000),
+  /**
+   * Seconds a call keeps retrying a failed write of its state (PostgreSQL unreachable, a statement killed) before
+   * it is handed to recovery, which rebuilds it from what is stored and from Asterisk (src/calls/session/serial-session.ts).
+   * Ending an attempt moves its request the same way; a request left in `dialing`/`connected` after its attempts
+   * all ended is settled by the retry policy at the next reconciliation (any worker).
+   */
+  CALL_WRITE_RETRY_SEC: z.coerce.number().int().min(1).default(30),
+  /**
+   * Seconds a worker may go without a heartbeat before another worker takes over its calls in flight (ends
+   * them and lets the retry policy call again). Longer than a restart: a worker that comes back under the same
+   * WORKER_ID re-adopts its own calls, which keeps connected conversations going. 0 = never take over.
+   * Heartbeats are written to PostgreSQL (worker_liveness) every quarter of this (at most every 5 s).
+   */
+  TAKEOVER_AFTER_SEC: z.coerce.number().int().min(0).default(120),
+  /** Milliseconds between checks for workers that stopped sending heartbeats. */
+  TAKEOVER_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Milliseconds between schedule-recovery passes (each restores every overdue request whose job Redis lost). */
+  SCHEDULE_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** A request this many ms past its time with no job is considered lost by Redis. */
+  SCHEDULE_RECOVERY_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Caller id shown on phone-verification calls (a subscriber's own, still unverified number is never used). */
+  VERIFICATION_CALLER_ID: z.string().max(80).default('"Beckon" <0000>'),
+  /**
+   * Phone-verification calls a subscriber may ask for (src/verification/verification-limits.ts), "count/seconds",
+   * checked and counted in one atomic step so concurrent requests cannot slip past them; always on. Per number
+   * (across accounts), per account, per client IP, and for all accounts younger than VERIFY_NEW_ACCOUNT_SEC
+   * together (an installation-wide ceiling on what mass sign-ups can make ring). Besides these, one account
+   * target gets a new call only 45 s after the last, and one number has at most one verification call in flight.
+   */
+  VERIFY_LIMIT_PER_NUMBER_HOUR: rateSpec('3/3600'),
+  VERIFY_LIMIT_PER_NUMBER_DAY: rateSpec('6/86400'),
+  VERIFY_LIMIT_PER_ACCOUNT: rateSpec('5/3600'),
+  VERIFY_LIMIT_PER_IP: rateSpec('10/3600'),
+  VERIFY_LIMIT_NEW_ACCOUNTS: rateSpec('30/3600'),
+  VERIFY_NEW_ACCOUNT_SEC: z.coerce.number().int().min(0).default(86400),
+  // --- Destinations the installation dials (src/policy/destination-policy.ts) ---
+  /** The installation's own country (ISO 3166 alpha-2): the default of DIAL_ALLOWED_COUNTRIES. */
+  INSTALL_COUNTRY: z.string().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166 alpha-2 code, e.g. US').default('US').transform((v) => v.toUpperCase()),
+  /**
+   * Countries whose numbers this installation may ring at all (visitors, subscribers' and departments' phones,
+   * verification calls), comma separated ISO alpha-2 codes; unset or empty = INSTALL_COUNTRY only. A
+   * subscriber's settings.policy.allowedCountries can only narrow it; a subscriber whose own country is not
+   * listed gets nothing dialed.
+   */
+  DIAL_ALLOWED_COUNTRIES: z.string().regex(/^\s*([A-Za-z]{2}(\s*,\s*[A-Za-z]{2})*)?\s*$/, 'must be a comma list of ISO alpha-2 codes, e.g. US,CA').default('')
+    .transform((v) => [...new Set(v.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))]),
+  /**
+   * Number types this installation may ring (libphonenumber types, comma separated). Premium-rate, shared-cost,
+   * toll-free, personal numbers, UAN, pagers and voicemail access are left out on purpose: they cost the
+   * operator money or forward to places nobody vetted. VOIP is in: many people's only phone is one.
+   */
+  DIAL_ALLOWED_TYPES: z.string().default('MOBILE,FIXED_LINE,FIXED_LINE_OR_MOBILE,VOIP')
+    .transform((v) => [...new Set(v.split(',').map((t) => t.trim().toUpperCase()).filter(Boolean))])
+    .refine((types) => types.length > 0 && types.every((t) => NUMBER_TYPES.has(t)), `must be a comma list of ${[...NUMBER_TYPES].join(', ')}`),
+  // --- Accounting, operator area, metrics (src/accounting, src/admin, src/observability) ---
+  /** First operator, created (or its password reset) at start when both are set; the demo prints them. */
+  ADMIN_EMAIL: z.string().email().optional(),
+  ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  /** Currency code shown on rates, usage and statements (amounts are stored as integers). */
+  BILLING_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+  /** When set, `Authorization: Bearer <token>` opens /metrics from any address. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** Who may read /metrics without the token: comma list of loopback, private, any, or exact addresses. */
+  METRICS_ALLOW: z.string().default('loopback'),
+  /** A standalone worker serves its own /metrics here (dial outcomes, reconnects live in the worker); unset = off. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Seconds of wrap-up after each agent call before the next offer (an agent's own setting overrides it). */
+  AGENT_WRAP_UP_SEC: z.coerce.number().min(0).max(3600).default(30),
+  /** Seconds an agent-first offer waits for Accept in the console before the next agent is tried. */
+  AGENT_OFFER_TIMEOUT_SEC: z.coerce.number().positive().max(600).default(20),
+  /** Milliseconds between checks for a free agent while a request waits in line. */
+  AGENT_WAIT_POLL_MS: z.coerce.number().int().min(50).default(2000),
+  /** Seconds until the next try when a request waited too long for an agent and the subscriber chose "reschedule". */
+  AGENT_RESCHEDULE_SEC: z.coerce.number().int().min(1).default(900),
+  /** What an agent hears while the visitor's phone rings (agent-first), ARI media URIs, comma separated. */
+  AGENT_PROGRESS_MEDIA: z.string().default('tone:ring'),
+  /**
+   * Whisper to the agent before the visitor is connected (customer-first): media naming the subscriber.
+   * `{slug}` is replaced by the subscriber's slug. The default plays on a stock Asterisk (core sounds): a beep, then
+   * the slug spelled out; record one sound per subscriber (e.g. sound:beckon/whisper-{slug}, shipped with your
+   * Asterisk) or set settings.agents.whisper. A media Asterisk lacks fails silently for the agent: the worker logs
+   * and counts every failed playback (beckon_playbacks_failed_total).
+   */
+  AGENT_WHISPER_PROMPT: z.string().default('sound:beep,characters:{slug}'),
+  /**
+   * The simulator whose phones the demo shows (its base URL; the web calls its /sim control API): `npm start` sets
+   * it, which adds the demo phone page (/demo/phones: each simulated phone's calls, what it heard — a verification
+   * code read out — and buttons to answer, press keys and hang up) and a banner linking to it. Unset (any real
+   * installation, `web` alone) = no such page. Never point it at anything but a simulator.
+   */
+  DEMO_PHONES_URL: z.string().url().optional(),
+  /** Multiplies the simulator's scripted delays (sim only). */
+  SIM_TIME_SCALE: z.coerce.number().positive().default(1),
+  SIM_PORT: z.coerce.number().int().default(8088),
+  SIM_AMI_PORT: z.coerce.number().int().default(5038),
+});
+
+export type Config = z.infer<typeof Env> & { publicUrl: string };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    DIAL_ALLOWED_COUNTRIES: c.DIAL_ALLOWED_COUNTRIES.length ? c.DIAL_ALLOWED_COUNTRIES : [c.INSTALL_COUNTRY],
+    DATABASE_URL: withDefaultUser(c.DATABASE_URL, env),
+    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
+  };
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * Why SESSION_SECRET (and FORM_TOKEN_SECRET when set) is not fit for serving real visitors, or null. With the
+ * shipped default anyone can forge opt-out links, form tokens and sessions. Pure.
+ */
+export function weakSessionSecret(config: Pick<Config, 'SESSION_SECRET' | 'FORM_TOKEN_SECRET'>): string | null {
+  const howTo = 'make one with `openssl rand -hex 32` and set it in the environment';
+  if (config.SESSION_SECRET === DEFAULT_SESSION_SECRET) return `SESSION_SECRET is the shipped development value; ${howTo}`;
+  if (config.SESSION_SECRET.length < 32) return `SESSION_SECRET must be at least 32 characters; ${howTo}`;
+  if (config.FORM_TOKEN_SECRET !== undefined && config.FORM_TOKEN_SECRET.length < 32) return `FORM_TOKEN_SECRET must be at least 32 characters; ${howTo}`;
+  return null;
+}
+
+/**
+ * pg takes the user name from $USER when the URL has none; some shells and CI runners leave $USER unset,
+ * which makes PostgreSQL refuse the startup packet. Fall back to PGUSER, then the OS account name.
+ */
+export function withDefaultUser(databaseUrl: string, env: NodeJS.ProcessEnv = process.env): string {
+  const url = new URL(databaseUrl);
+  if (url.username || env.USER) return databaseUrl;
+  url.username = env.PGUSER ?? userInfo().username;
+  return url.toString();
+}

@@ -1,0 +1,91 @@
+import Bull from 'bull';
+import { Redis } from 'ioredis';
+import { createRedis } from '../redis.ts';
+
+/**
+ * What a job is for: the request, the attempts it had when the job was made (the step: 0 = first call, n = the
+ * retry after attempt n) and when that step is due (epoch ms). The claim refuses a job whose step is past (a
+ * stalled job Bull redelivers after a restart, a job id pruned and added again from a stale listing) and
+ * re-delays one that fires before the request's next_attempt_at, so retries keep their back-off and hours.
+ * Jobs made before the step was carried have only `requestId`; their id names the step (jobIdFor).
+ */
+export interface CallbackJob { requestId: string; attempt?: number; dueAt?: number }
+
+/** A job's step, from its data or else its id; `attempt` null when neither names one (agent wake-ups: any step). */
+export function jobStep(job: { id?: string | number; data: CallbackJob }): { attempt: number | null; dueAt: number | null } {
+  const dueAt = typeof job.data.dueAt === 'number' ? job.data.dueAt : null;
+  if (typeof job.data.attempt === 'number') return { attempt: job.data.attempt, dueAt };
+  const id = String(job.id ?? '');
+  if (id === job.data.requestId) return { attempt: 0, dueAt };
+  const m = /^[0-9a-f-]{36}:(\d+)$/.exec(id);
+  return { attempt: m ? Number(m[1]) : null, dueAt };
+}
+
+export const CALLBACK_QUEUE = 'callbacks';
+
+/** Bull job ids: one job per request and attempt number, so a second enqueue of the same step is a no-op. */
+export function jobIdFor(requestId: string, attempt = 0): string {
+  return attempt === 0 ? requestId : `${requestId}:${attempt}`;
+}
+
+export interface CallbackQueue {
+  queue: Bull.Queue<CallbackJob>;
+  /** Redis connection used for commands (not the blocking ones), exposed for readiness checks. */
+  client: Redis;
+  enqueue(requestId: string, opts?: { delayMs?: number; attempt?: number; timeoutMs?: number }): Promise<void>;
+  /** A job that fired before its step was due, added again for the due time (its own id: the early one is still active). */
+  redelay(job: { requestId: string; attempt: number | null }, dueAt: number): Promise<void>;
+  ready(): boolean;
+  close(): Promise<void>;
+}
+
+export function createCallbackQueue(redisUrl: string, prefix: string): CallbackQueue {
+  // Job adds of concurrent requests share socket writes (see container.ts); the blocking and subscriber
+  // connections below must not pipeline.
+  const client = createRedis(redisUrl, { enableAutoPipelining: true });
+  const subscriber = createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
+  const blocking: Redis[] = [];
+  const queue = new Bull<CallbackJob>(CALLBACK_QUEUE, {
+    prefix: `${prefix}:bull`,
+    createClient: (type) => {
+      if (type === 'client') return client;
+      if (type === 'subscriber') return subscriber;
+      // Blocking connection used by workers: must retry forever and queue while reconnecting.
+      const b = createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
+      blocking.push(b);
+      return b;
+    },
+    defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
+  });
+  queue.on('error', () => {});
+  return {
+    queue,
+    client,
+    ready: () => client.status === 'ready',
+    async enqueue(requestId, opts = {}) {
+      if (client.status !== 'ready') throw new Error('redis not ready');
+      const delay = Math.max(0, opts.delayMs ?? 0);
+      const attempt = opts.attempt ?? 0;
+      const add = queue.add({ requestId, attempt, dueAt: Date.now() + delay }, { jobId: jobIdFor(requestId, attempt), delay });
+      await withTimeout(add, opts.timeoutMs ?? 1000);
+    },
+    async redelay(job, dueAt) {
+      const data: CallbackJob = { requestId: job.requestId, dueAt, ...(job.attempt === null ? {} : { attempt: job.attempt }) };
+      const base = job.attempt === null ? `${job.requestId}:any` : jobIdFor(job.requestId, job.attempt);
+      await withTimeout(queue.add(data, { jobId: `${base}@${dueAt}`, delay: Math.max(0, dueAt - Date.now()) }), 1000);
+    },
+    async close() {
+      await queue.close().catch(() => {});
+      // Bull leaves connections it did not create itself open; these are ours.
+      for (const r of [client, subscriber, ...blocking]) r.disconnect();
+    },
+  };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms); }),
+  ]);
+}

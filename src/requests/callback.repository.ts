@@ -1,0 +1,362 @@
+import type { Queryable } from '../platform/db/pool.ts';
+import { isUuid } from '../platform/validation/ids.ts';
+import type { AttemptOutcome, AttemptView, CallbackRequest, RequestStatus } from './callback.types.ts';
+
+// Owner of callback_requests and request_status_history.
+
+const COLUMNS = `id, subscriber_id, department_id, phone_e164, visitor_name, message, page_url, referrer, host(ip) AS ip,
+  user_agent, source, scheduled_at, status, status_reason, attempt_count, enqueued_at, next_attempt_at, created_at, finished_at`;
+
+function toRequest(r: Record<string, any>): CallbackRequest {
+  return {
+    id: r.id, subscriberId: r.subscriber_id, departmentId: r.department_id, phoneE164: r.phone_e164,
+    visitorName: r.visitor_name, message: r.message, pageUrl: r.page_url, referrer: r.referrer, ip: r.ip,
+    userAgent: r.user_agent, source: r.source, scheduledAt: r.scheduled_at, status: r.status,
+    statusReason: r.status_reason, attemptCount: r.attempt_count, enqueuedAt: r.enqueued_at,
+    nextAttemptAt: r.next_attempt_at, createdAt: r.created_at, finishedAt: r.finished_at,
+  };
+}
+
+export interface NewRequest {
+  subscriberId: string;
+  departmentId: string | null;
+  phoneE164: string;
+  visitorName: string | null;
+  message: string | null;
+  pageUrl: string | null;
+  referrer: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  source: 'api' | 'form' | 'widget';
+  scheduledAt: Date | null;
+  status: 'queued' | 'scheduled';
+  tokenHash: Buffer;
+}
+
+/**
+ * Inserts requests and their first history rows, many in one statement (the accept path batches them, see
+ * src/platform/db/statement-batcher.ts). Ids are chosen by the caller so that each caller knows its row without relying
+ * on the order of RETURNING. Rows are stored as handed to the queue; see markNotEnqueued.
+ */
+export async function insertRequests(db: Queryable, rows: (NewRequest & { id: string })[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = (k: keyof NewRequest | 'id') => rows.map((r) => r[k] ?? null);
+  await db.query({
+    name: 'callback_requests.insert',
+    text: `WITH ins AS (
+       INSERT INTO callback_requests (id, subscriber_id, department_id, phone_e164, visitor_name, message, page_url, referrer,
+         ip, user_agent, source, scheduled_at, status, token_hash, next_attempt_at, enqueued_at)
+       SELECT id, sub, dep, phone, name, msg, page, ref, ip, ua, src, sched, st, th, COALESCE(sched, now()), now()
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::inet[],
+                     $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::bytea[])
+           AS t(id, sub, dep, phone, name, msg, page, ref, ip, ua, src, sched, st, th)
+       RETURNING id, status)
+     INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT id, NULL, status, 'accepted' FROM ins`,
+    values: [col('id'), col('subscriberId'), col('departmentId'), col('phoneE164'), col('visitorName'), col('message'), col('pageUrl'),
+      col('referrer'), col('ip'), col('userAgent'), col('source'), col('scheduledAt'), col('status'), col('tokenHash')],
+  });
+}
+
+export interface OpenRequestKey { subscriberId: string; phoneE164: string }
+
+/** The oldest open request of each (subscriber, number), for many pairs in one statement; keyed `subscriberId|phone`. */
+/** An open request and who asked for it (client address and user agent as stored). */
+export interface OpenRequest { id: string; status: RequestStatus; ip: string | null; userAgent: string | null }
+
+export async function findOpenRequests(db: Queryable, keys: OpenRequestKey[]): Promise<Map<string, OpenRequest>> {
+  const found = new Map<string, OpenRequest>();
+  if (keys.length === 0) return found;
+  const { rows } = await db.query({
+    name: 'callback_requests.find_open',
+    // One index probe per pair (callback_requests_open_number_idx), whatever the length of the queue. The status
+    // list is spelled out, not a parameter: PostgreSQL uses a partial index only when it can see that the query
+    // implies the index's predicate. It is OPEN_STATUSES (checked by a test).
+    text: `SELECT k.sub AS subscriber_id, k.phone AS phone_e164, o.id, o.status, host(o.ip) AS ip, o.user_agent
+         FROM unnest($1::uuid[], $2::text[]) AS k(sub, phone)
+         CROSS JOIN LATERAL (SELECT r.id, r.status, r.ip, r.user_agent FROM callback_requests r
+           WHERE r.phone_e164 = k.phone AND r.subscriber_id = k.sub AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')
+           ORDER BY r.created_at LIMIT 1) o`,
+    values: [keys.map((k) => k.subscriberId), keys.map((k) => k.phoneE164)],
+  });
+  for (const r of rows) found.set(`${r.subscriber_id}|${r.phone_e164}`, { id: r.id, status: r.status, ip: r.ip, userAgent: r.user_agent });
+  return found;
+}
+
+/** Puts a request in the outbox: its queue job could not be added (the relay adds it when Redis is back). */
+export async function markNotEnqueued(db: Queryable, id: string): Promise<void> {
+  await db.query(`UPDATE callback_requests SET enqueued_at = NULL WHERE id = $1`, [id]);
+}
+
+export async function markEnqueued(db: Queryable, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(`UPDATE callback_requests SET enqueued_at = now() WHERE id = ANY($1::uuid[]) AND enqueued_at IS NULL`, [ids]);
+}
+
+/** Requests accepted while Redis was unreachable (the outbox), oldest first. */
+export async function listUnenqueued(db: Queryable, limit: number): Promise<Pick<CallbackRequest, 'id' | 'nextAttemptAt' | 'status' | 'attemptCount'>[]> {
+  const { rows } = await db.query(
+    `SELECT id, next_attempt_at, status, attempt_count FROM callback_requests
+      WHERE enqueued_at IS NULL AND status IN ('queued', 'scheduled') ORDER BY created_at LIMIT $1`, [limit]);
+  return rows.map((r) => ({ id: r.id, nextAttemptAt: r.next_attempt_at, status: r.status, attemptCount: r.attempt_count }));
+}
+
+/**
+ * Requests handed to the queue (enqueued_at set) that are still queued or scheduled more than `graceMs` after
+ * they were due: their job may be lost (schedule recovery). Uses callback_requests_open_idx.
+ */
+export interface OverdueRequest { id: string; attemptCount: number; nextAttemptAt: Date }
+
+/** One page, oldest first; `after` (the last row of the previous page) continues past it. */
+export async function listOverdueQueued(db: Queryable, graceMs: number, limit: number, after?: { nextAttemptAt: Date; id: string }): Promise<OverdueRequest[]> {
+  const { rows } = await db.query(
+    `SELECT id, attempt_count, next_attempt_at FROM callback_requests
+      WHERE status IN ('queued', 'scheduled') AND enqueued_at IS NOT NULL
+        AND next_attempt_at < now() - make_interval(secs => $1::double precision / 1000)
+        AND ($3::timestamptz IS NULL OR (next_attempt_at, id) > ($3::timestamptz, $4::uuid))
+      ORDER BY next_attempt_at, id LIMIT $2`, [graceMs, limit, after?.nextAttemptAt ?? null, after?.id ?? null]);
+  return rows.map((r) => ({ id: r.id, attemptCount: r.attempt_count, nextAttemptAt: r.next_attempt_at }));
+}
+
+/** A request still `dialing`/`connected` whose attempts have all ended, with how its last attempt ended. */
+export interface StrandedRequest {
+  id: string;
+  attemptId: string;
+  outcome: AttemptOutcome | null;
+  cause: number | null;
+  causeTxt: string | null;
+  /** The attempt was agent-first (its first state `offered`) and never reached the visitor's leg. */
+  visitorNeverDialed: boolean;
+}
+
+/**
+ * Requests left `dialing`/`connected` although their attempts have all ended, the last more than `graceMs` ago:
+ * the move that follows an attempt's end never happened (the worker died, or PostgreSQL failed, in between).
+ * Oldest first. Uses callback_requests_open_idx and call_attempts' (request_id, n).
+ */
+export async function listStrandedRequests(db: Queryable, graceMs: number, limit: number): Promise<StrandedRequest[]> {
+  const { rows } = await db.query(
+    `SELECT r.id, a.id AS attempt_id, a.outcome, a.cause, a.cause_txt,
+            (EXISTS (SELECT 1 FROM attempt_transitions t WHERE t.attempt_id = a.id AND t.from_state IS NULL AND t.to_state = 'offered')
+             AND NOT EXISTS (SELECT 1 FROM attempt_transitions t WHERE t.attempt_id = a.id AND t.to_state = 'visitor_ringing')) AS visitor_never_dialed
+       FROM callback_requests r
+       CROSS JOIN LATERAL (SELECT * FROM call_attempts a WHERE a.request_id = r.id ORDER BY a.n DESC LIMIT 1) a
+      WHERE r.status IN ('dialing', 'connected')
+        AND a.ended_at < now() - make_interval(secs => $1::double precision / 1000)
+        AND NOT EXISTS (SELECT 1 FROM call_attempts l WHERE l.request_id = r.id AND l.ended_at IS NULL)
+      ORDER BY a.ended_at LIMIT $2`, [graceMs, limit]);
+  return rows.map((r) => ({
+    id: r.id, attemptId: r.attempt_id, outcome: r.outcome, cause: r.cause, causeTxt: r.cause_txt, visitorNeverDialed: r.visitor_never_dialed === true,
+  }));
+}
+
+export async function findRequest(db: Queryable, id: string): Promise<CallbackRequest | null> {
+  if (!isUuid(id)) return null;
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM callback_requests WHERE id = $1`, [id]);
+  return rows[0] ? toRequest(rows[0]) : null;
+}
+
+export async function findRequestTokenHash(db: Queryable, id: string): Promise<Buffer | null> {
+  if (!isUuid(id)) return null;
+  const { rows } = await db.query(`SELECT token_hash FROM callback_requests WHERE id = $1`, [id]);
+  return rows[0]?.token_hash ?? null;
+}
+
+/**
+ * Moves a request from one of `from` to `to`, recording history. Returns false when the request was not in
+ * one of `from` (someone else moved it first): callers treat that as "not mine", which is what makes
+ * redelivered jobs and racing workers harmless.
+ */
+export async function transitionRequest(
+  db: Queryable, id: string, from: readonly RequestStatus[], to: RequestStatus,
+  reason: string | null, extra: { attemptCountDelta?: number; nextAttemptAt?: Date | null; clearEnqueued?: boolean } = {},
+): Promise<{ ok: boolean; attemptCount: number }> {
+  const { rows } = await db.query(
+    `WITH upd AS (
+       UPDATE callback_requests r SET status = $3, status_reason = $4, updated_at = now(),
+         attempt_count = attempt_count + $5,
+         next_attempt_at = CASE WHEN $6::boolean THEN $7::timestamptz ELSE next_attempt_at END,
+         enqueued_at = CASE WHEN $8::boolean THEN NULL ELSE enqueued_at END,
+         finished_at = CASE WHEN $3 IN ('completed', 'failed', 'expired', 'canceled') THEN now() ELSE finished_at END
+        WHERE id = $1 AND status = ANY($2::text[])
+        RETURNING id, attempt_count, (SELECT status FROM callback_requests WHERE id = $1) AS old_status)
+     , hist AS (INSERT INTO request_status_history (request_id, from_status, to_status, reason)
+        SELECT id, old_status, $3, $4 FROM upd)
+     SELECT attempt_count FROM upd`,
+    [id, from, to, reason, extra.attemptCountDelta ?? 0, extra.nextAttemptAt !== undefined, extra.nextAttemptAt ?? null, !!extra.clearEnqueued]);
+  return rows[0] ? { ok: true, attemptCount: rows[0].attempt_count } : { ok: false, attemptCount: 0 };
+}
+
+export async function listAttemptViews(db: Queryable, requestId: string): Promise<AttemptView[]> {
+  const { rows } = await db.query(
+    `SELECT n, state, outcome, cause, cause_txt, started_at, answered_at, ended_at FROM call_attempts WHERE request_id = $1 ORDER BY n`,
+    [requestId]);
+  return rows.map((r) => ({ n: r.n, state: r.state, outcome: r.outcome, cause: r.cause, causeTxt: r.cause_txt, startedAt: r.started_at, answeredAt: r.answered_at, endedAt: r.ended_at }));
+}
+
+export async function listStatusHistory(db: Queryable, requestId: string): Promise<{ from: string | null; to: string; reason: string | null; at: Date }[]> {
+  const { rows } = await db.query(
+    `SELECT from_status, to_status, reason, at FROM request_status_history WHERE request_id = $1 ORDER BY id`, [requestId]);
+  return rows.map((r) => ({ from: r.from_status, to: r.to_status, reason: r.reason, at: r.at }));
+}
+
+export interface RequestListFilter { status?: RequestStatus; from?: Date; to?: Date; limit?: number; before?: Date }
+
+export interface RequestListRow {
+  id: string; status: RequestStatus; statusReason: string | null; phoneE164: string; visitorName: string | null;
+  departmentName: string | null; pageUrl: string | null; source: string; attemptCount: number; message: string | null;
+  lastOutcome: string | null; createdAt: Date; scheduledAt: Date | null; finishedAt: Date | null;
+}
+
+/** One subscriber's requests, newest first (portal). Always scoped by subscriber: there is no unscoped variant. */
+export async function listRequestsForSubscriber(db: Queryable, subscriberId: string, f: RequestListFilter = {}): Promise<RequestListRow[]> {
+  const { rows } = await db.query(
+    `SELECT r.id, r.status, r.status_reason, r.phone_e164, r.visitor_name, d.name AS department_name, r.page_url, r.source, r.message,
+            r.attempt_count, r.created_at, r.scheduled_at, r.finished_at,
+            (SELECT a.outcome FROM call_attempts a WHERE a.request_id = r.id ORDER BY a.n DESC LIMIT 1) AS last_outcome
+       FROM callback_requests r LEFT JOIN departments d ON d.id = r.department_id
+      WHERE r.subscriber_id = $1
+        AND ($2::text IS NULL OR r.status = $2)
+        AND ($3::timestamptz IS NULL OR r.created_at >= $3)
+        AND ($4::timestamptz IS NULL OR r.created_at < $4)
+        AND ($5::timestamptz IS NULL OR r.created_at < $5)
+      ORDER BY r.created_at DESC LIMIT $6`,
+    [subscriberId, f.status ?? null, f.from ?? null, f.to ?? null, f.before ?? null, Math.min(Math.max(f.limit ?? 50, 1), 500)]);
+  return rows.map((r) => ({
+    id: r.id, status: r.status, statusReason: r.status_reason, phoneE164: r.phone_e164, visitorName: r.visitor_name,
+    departmentName: r.department_name, pageUrl: r.page_url, source: r.source, attemptCount: r.attempt_count, message: r.message,
+    lastOutcome: r.last_outcome, createdAt: r.created_at, scheduledAt: r.scheduled_at, finishedAt: r.finished_at,
+  }));
+}
+
+export interface AgentRequestRow {
+  id: string; status: RequestStatus; phoneE164: string; visitorName: string | null; message: string | null;
+  subscriberName: string; departmentName: string | null; pageUrl: string | null; referrer: string | null; createdAt: Date; finishedAt: Date | null;
+}
+
+function toAgentRequestRow(r: Record<string, any>): AgentRequestRow {
+  return {
+    id: r.id, status: r.status, phoneE164: r.phone_e164, visitorName: r.visitor_name, message: r.message, subscriberName: r.subscriber_name,
+    departmentName: r.department_name, pageUrl: r.page_url, referrer: r.referrer, createdAt: r.created_at, finishedAt: r.finished_at,
+  };
+}
+
+const AGENT_REQUEST_SELECT = `SELECT r.id, r.status, r.phone_e164, r.visitor_name, r.message, s.name AS subscriber_name, d.name AS department_name,
+    r.page_url, r.referrer, r.created_at, r.finished_at
+  FROM callback_requests r JOIN subscribers s ON s.id = r.subscriber_id LEFT JOIN departments d ON d.id = r.department_id`;
+
+/** Open requests of the given subscribers, oldest first (an agent's queue). Scoped: agents see only their subscribers. */
+export async function listOpenRequestsForSubscribers(db: Queryable, subscriberIds: string[], limit = 50): Promise<AgentRequestRow[]> {
+  const { rows } = await db.query(
+    `${AGENT_REQUEST_SELECT} WHERE r.subscriber_id = ANY($1::uuid[]) AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')
+      ORDER BY r.created_at LIMIT $2`, [subscriberIds, Math.min(Math.max(limit, 1), 200)]);
+  return rows.map(toAgentRequestRow);
+}
+
+/** One request with its subscriber's and department's names, only if it belongs to one of the given subscribers. */
+export async function findRequestForSubscribers(db: Queryable, id: string, subscriberIds: string[]): Promise<AgentRequestRow | null> {
+  if (!isUuid(id)) return null;
+  const { rows } = await db.query(`${AGENT_REQUEST_SELECT} WHERE r.id = $1 AND r.subscriber_id = ANY($2::uuid[])`, [id, subscriberIds]);
+  return rows[0] ? toAgentRequestRow(rows[0]) : null;
+}
+
+/** Earlier requests from the same number among the given subscribers, newest first (what the agent should know). */
+export async function listEarlierRequestsFromNumber(db: Queryable, phoneE164: string, subscriberIds: string[], beforeId: string, limit = 10): Promise<AgentRequestRow[]> {
+  const { rows } = await db.query(
+    `${AGENT_REQUEST_SELECT} WHERE r.phone_e164 = $1 AND r.subscriber_id = ANY($2::uuid[]) AND r.id <> $3
+       AND r.created_at <= (SELECT created_at FROM callback_requests WHERE id = $3)
+      ORDER BY r.created_at DESC LIMIT $4`, [phoneE164, subscriberIds, beforeId, Math.min(Math.max(limit, 1), 50)]);
+  return rows.map(toAgentRequestRow);
+}
+
+/**
+ * A request with what deciding to dial it needs. The subscriber and department come as rows in the shape of
+ * subscriber.repository.ts's toSubscriber/toDepartment (that module owns their mapping).
+ */
+export interface RequestToDial {
+  request: CallbackRequest;
+  subscriberRow: Record<string, unknown> | null;
+  departmentRow: Record<string, unknown> | null;
+  /**
+   * The number is on the global do-not-call list or opted out of this subscriber's calls
+   * (src/policy/do-not-call.repository.ts owns both tables).
+   */
+  onDoNotCall: boolean;
+}
+
+/**
+ * Requests with their subscribers and departments and their numbers' do-not-call flags, for many requests in
+ * one prepared statement (the dialer used to make four round trips per request for these). Read at dial time,
+ * not cached, so a suspension or a do-not-call entry applies to the very next dial. Unknown ids are left out.
+ */
+export async function findRequestsToDial(db: Queryable, ids: readonly string[]): Promise<Map<string, RequestToDial>> {
+  const found = new Map<string, RequestToDial>();
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return found;
+  const { rows } = await db.query({
+    name: 'callback_requests.find_to_dial',
+    text: `SELECT r.id, r.subscriber_id, r.department_id, r.phone_e164, r.visitor_name, r.message, r.page_url, r.referrer, host(r.ip) AS ip,
+         r.user_agent, r.source, r.scheduled_at, r.status, r.status_reason, r.attempt_count, r.enqueued_at, r.next_attempt_at, r.created_at, r.finished_at,
+         s.slug AS s_slug, s.name AS s_name, s.email AS s_email, s.country AS s_country, s.timezone AS s_timezone,
+         s.phone_e164 AS s_phone_e164, s.phone_verified_at AS s_phone_verified_at, s.status AS s_status, s.settings AS s_settings,
+         d.id AS d_id, d.name AS d_name, d.answered_by AS d_answered_by, d.phone_e164 AS d_phone_e164,
+         d.phone_verified_at AS d_phone_verified_at, d.position AS d_position,
+         (EXISTS (SELECT 1 FROM do_not_call n WHERE n.phone_e164 = r.phone_e164)
+          OR EXISTS (SELECT 1 FROM subscriber_opt_outs o WHERE o.subscriber_id = r.subscriber_id AND o.phone_e164 = r.phone_e164)) AS on_do_not_call
+       FROM callback_requests r LEFT JOIN subscribers s ON s.id = r.subscriber_id
+       LEFT JOIN departments d ON d.id = r.department_id AND d.subscriber_id = r.subscriber_id
+      WHERE r.id = ANY($1::uuid[])`,
+    values: [valid],
+  });
+  for (const r of rows) {
+    found.set(r.id, {
+      request: toRequest(r),
+      subscriberRow: r.s_slug === null ? null : {
+        id: r.subscriber_id, slug: r.s_slug, name: r.s_name, email: r.s_email, country: r.s_country, timezone: r.s_timezone,
+        phone_e164: r.s_phone_e164, phone_verified_at: r.s_phone_verified_at, status: r.s_status, settings: r.s_settings,
+      },
+      departmentRow: r.d_id === null ? null : {
+        id: r.d_id, subscriber_id: r.subscriber_id, name: r.d_name, answered_by: r.d_answered_by,
+        phone_e164: r.d_phone_e164, phone_verified_at: r.d_phone_verified_at, position: r.d_position,
+      },
+      onDoNotCall: r.on_do_not_call === true,
+    });
+  }
+  return found;
+}
+
+export interface RequestMove { id: string; from: readonly RequestStatus[]; to: RequestStatus; reason: string | null }
+
+/**
+ * transitionRequest for many requests in one statement, for the moves that only change the status (the
+ * worker ending the requests of concurrent calls): the same conditional UPDATE and history row per request.
+ * Returns the ids that moved; one that was not in one of its `from` is left as it was. At most one move
+ * per request: the caller sends a second one for the same request in a statement of its own.
+ */
+export async function moveRequests(db: Queryable, moves: readonly RequestMove[]): Promise<Set<string>> {
+  if (moves.length === 0) return new Set();
+  const { rows } = await db.query({
+    name: 'callback_requests.move',
+    text: `WITH m AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS m(id, from_csv, to_status, reason))
+     , upd AS (
+       UPDATE callback_requests r SET status = m.to_status, status_reason = m.reason, updated_at = now(),
+         finished_at = CASE WHEN m.to_status IN ('completed', 'failed', 'expired', 'canceled') THEN now() ELSE r.finished_at END
+         FROM m WHERE r.id = m.id AND r.status = ANY(string_to_array(m.from_csv, ','))
+        RETURNING r.id, m.to_status, m.reason, (SELECT o.status FROM callback_requests o WHERE o.id = r.id) AS old_status)
+     , hist AS (INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT id, old_status, to_status, reason FROM upd)
+     SELECT id FROM upd`,
+    values: [moves.map((m) => m.id), moves.map((m) => m.from.join(',')), moves.map((m) => m.to), moves.map((m) => m.reason)],
+  });
+  return new Set(rows.map((r) => r.id as string));
+}
+
+/**
+ * One request with its department's name, only if it belongs to this subscriber (the portal's request page):
+ * another subscriber's id reads as no request at all.
+ */
+export async function findRequestOfSubscriber(db: Queryable, subscriberId: string, id: string): Promise<(CallbackRequest & { departmentName: string | null }) | null> {
+  if (!isUuid(id)) return null;
+  const { rows } = await db.query(
+    `SELECT r.*, (SELECT d.name FROM departments d WHERE d.id = r.department_id) AS department_name
+       FROM (SELECT ${COLUMNS} FROM callback_requests WHERE id = $1 AND subscriber_id = $2) r`, [id, subscriberId]);
+  return rows[0] ? { ...toRequest(rows[0]), departmentName: rows[0].department_name } : null;
+}

@@ -1,0 +1,43 @@
+export const REQUEST_STATUSES = ['queued', 'scheduled', 'dialing', 'connected', 'completed', 'failed', 'expired', 'canceled'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+export const FINAL_STATUSES: ReadonlySet<RequestStatus> = new Set(['completed', 'failed', 'expired', 'canceled']);
+export const OPEN_STATUSES: readonly RequestStatus[] = ['queued', 'scheduled', 'dialing', 'connected'];
+
+export type AttemptOutcome =
+  | 'answered' | 'busy' | 'no_answer' | 'rejected' | 'failed' | 'callee_unanswered' | 'no_human' | 'abandoned' | 'canceled'
+  /** A check right before a leg was dialed refused its destination (src/calls/flow/dial-check.ts). */
+  | 'refused';
+
+export interface CallbackRequest {
+  id: string;
+  subscriberId: string;
+  departmentId: string | null;
+  phoneE164: string;
+  visitorName: string | null;
+  message: string | null;
+  pageUrl: string | null;
+  referrer: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  source: 'api' | 'form' | 'widget';
+  scheduledAt: Date | null;
+  status: RequestStatus;
+  statusReason: string | null;
+  attemptCount: number;
+  enqueuedAt: Date | null;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface AttemptView {
+  n: number;
+  /** the call's state machine state (src/calls/flow/call-state.ts, agent-first-state.ts) */
+  state?: string;
+  outcome: AttemptOutcome | null;
+  cause: number | null;
+  causeTxt: string | null;
+  startedAt: Date;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+}
