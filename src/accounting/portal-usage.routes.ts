@@ -2,13 +2,12 @@ import Router from 'koa-router';
 import { DateTime } from 'luxon';
 import type { Pool } from '../platform/db/pool.ts';
 import { requireSubscriber } from '../portal/subscriber-session.ts';
-import { AppError } from '../platform/errors.ts';
 import type { AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
 import { currentSubscriber, portalNav } from '../reports/portal-reports.routes.ts';
 import { listCallRecords } from './accounting.repository.ts';
 import { formatCents } from './rating.ts';
-import { monthKey, monthOf, monthRange, parseMonthKey, type Statement } from './statement.ts';
+import { BadMonthError, monthKey, monthOf, monthRange, parseMonthKey, type Statement } from './statement.ts';
 import { recordsCsv, statementFor, statementsCsv, statementsFor } from './statement.service.ts';
 
 export const statementView = (s: Statement, currency: string) => ({
@@ -24,7 +23,7 @@ export function portalUsageRoutes(deps: { pool: Pool; render: Render; currency: 
   const month = (v: unknown, tz: string) => {
     if (v === undefined) return monthOf(new Date(), tz);
     const m = typeof v === 'string' ? parseMonthKey(v) : null;
-    if (!m) throw new AppError(400, 'bad_month', 'Months are written YYYY-MM.');
+    if (!m) throw new BadMonthError();
     return m;
   };
 

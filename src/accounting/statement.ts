@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { BadRequestError } from '../platform/errors.ts';
 
 /** Month boundaries in the subscriber's time zone, as UTC instants: [from, to). */
 export function monthRange(year: number, month: number, timezone: string): { from: Date; to: Date } {
@@ -24,6 +25,11 @@ export function parseMonthKey(key: string): { year: number; month: number } | nu
   const month = Number(m[2]);
   // The same years as every other date filter (src/platform/validation/dates.ts).
   return year >= 2000 && year <= 2100 && month >= 1 && month <= 12 ? { year, month } : null;
+}
+
+/** 400 for a month filter parseMonthKey refused. */
+export class BadMonthError extends BadRequestError {
+  constructor() { super('bad_month', 'Months are written YYYY-MM.'); }
 }
 
 export interface StatementLine { leg: string; calls: number; billedSec: number; chargeCents: number }

@@ -11,14 +11,14 @@ import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { createLoginLimiter } from '../auth/login-limiter.ts';
 import { requireRole, safeNext } from '../auth/require-role.ts';
 import { getSession } from '../auth/session.ts';
-import { AppError } from '../platform/errors.ts';
+import { AppError, BadRequestError, NotFoundError, SubscriberNotFoundError } from '../platform/errors.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
 import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
 import { CDR_TOLERANCE_SEC, compareWithCdr } from '../accounting/cdr-comparison.ts';
 import { deleteRate, insertPlan, listCallRecords, listPlans, listRates, planForSubscriber, setSubscriberPlan, upsertRate } from '../accounting/accounting.repository.ts';
 import { formatCents, formatMicros } from '../accounting/rating.ts';
-import { monthKey, monthOf, monthRange, parseMonthKey } from '../accounting/statement.ts';
+import { BadMonthError, monthKey, monthOf, monthRange, parseMonthKey } from '../accounting/statement.ts';
 import { recordsCsv, statementFor, statementsCsv, statementsFor } from '../accounting/statement.service.ts';
 import { statementView } from '../accounting/portal-usage.routes.ts';
 import { createOperatorAuth } from './operator-auth.service.ts';
@@ -26,13 +26,14 @@ import { isUuid, parsePlanForm, parseRateForm } from './admin-forms.ts';
 import { searchSubscribers, subscriberHosts } from './subscriber-admin.repository.ts';
 import { setSubscriberStatus } from '../subscribers/subscriber.repository.ts';
 import { systemStatus } from './system-status.service.ts';
+import { AriHttp, type AriEndpoint } from '../telephony/ari-http.ts';
 import { boundedRange, parseDay } from '../platform/validation/dates.ts';
 import { phoneOverrideView } from './phone-override.ts';
 
 export interface AdminDeps {
   pool: Pool; redis: Redis; queue: CallbackQueue; subscribers: SubscriberCache; render: Render; log: Logger;
   prefix: string; currency: string; adminEmail?: string; adminPassword?: string;
-  ari: { url: string; user: string; password: string }; trunkEndpoint: string;
+  ari: AriEndpoint; trunkEndpoint: string;
   /** The destinations this installation rings (config), shown on the health page. */
   destinations: OperatorDestinations;
   /** read per request (tests settle the port after listening): links handed to subscribers start with it */
@@ -44,6 +45,8 @@ export const ADMIN_NAV = [
   ['/admin', 'Health'], ['/admin/subscribers', 'Subscribers'], ['/admin/agents', 'Agents'], ['/admin/rates', 'Rates'],
   ['/admin/calls', 'Calls'], ['/admin/queues', 'Queue'],
 ].map(([href, label]) => `<a href="${href}">${label}</a>`).join('') + '<form method="post" action="/admin/logout" class="inline"><input type="hidden" name="_csrf" value="__CSRF__"><button type="submit" class="link">Log out</button></form>';
+
+const unknownPlan = () => new BadRequestError('bad_plan', 'Unknown plan.');
 
 type Body = Record<string, unknown>;
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
@@ -68,7 +71,7 @@ function back(ctx: AppContext, to: string, flash: string): void {
 export function adminAuthRoutes(deps: AdminDeps): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
   const auth = createOperatorAuth({ pool: deps.pool, log: deps.log, adminEmail: deps.adminEmail, adminPassword: deps.adminPassword });
-  const limiter = createLoginLimiter(deps.redis, `${deps.prefix}:admin`);
+  const limiter = createLoginLimiter(deps.redis, deps.prefix, 'admin');
   router.use(verifyCsrf());
   const loginPage = (ctx: AppContext, email: string, next: string, error: string | null) => {
     ctx.type = 'html';
@@ -117,12 +120,13 @@ export function adminAuthRoutes(deps: AdminDeps): Router<AppState, {}> {
 export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
   router.use(requireRole('operator', '/admin/login'));
+  const ari = new AriHttp(deps.ari);
   router.use(verifyCsrf());
 
   router.get('/admin', async (ctx) => {
     const status = await systemStatus({
       pool: deps.pool, redis: deps.redis, queue: deps.queue, prefix: deps.prefix,
-      ariUrl: deps.ari.url, ariUser: deps.ari.user, ariPassword: deps.ari.password, trunkEndpoint: deps.trunkEndpoint,
+      ari, trunkEndpoint: deps.trunkEndpoint,
     });
     page(ctx, deps, 'admin/dashboard', {
       title: 'Health', status,
@@ -144,7 +148,7 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
   const loadSubscriber = async (ctx: AppContext) => {
     const id = ctx.params.id;
     const s = isUuid(id) ? await findSubscriberById(deps.pool, id) : null;
-    if (!s) throw new AppError(404, 'subscriber_not_found', 'No such subscriber.');
+    if (!s) throw new SubscriberNotFoundError();
     return s;
   };
 
@@ -186,7 +190,7 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
     const s = await loadSubscriber(ctx);
     const planId = bodyOf(ctx).plan;
     const plans = await listPlans(deps.pool);
-    if (!isUuid(planId) || !plans.some((p) => p.id === planId)) throw new AppError(400, 'bad_plan', 'Unknown plan.');
+    if (!isUuid(planId) || !plans.some((p) => p.id === planId)) throw unknownPlan();
     await setSubscriberPlan(deps.pool, s.id, planId);
     back(ctx, `/admin/subscribers/${s.id}`, 'Plan changed.');
   });
@@ -212,14 +216,14 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
     const parsed = parseRateForm(bodyOf(ctx));
     if (!parsed.ok) return back(ctx, '/admin/rates', `Not saved: ${parsed.error}`);
     if (parsed.value.planId && !(await listPlans(deps.pool)).some((p) => p.id === parsed.value.planId)) {
-      throw new AppError(400, 'bad_plan', 'Unknown plan.');
+      throw unknownPlan();
     }
     await upsertRate(deps.pool, parsed.value);
     back(ctx, '/admin/rates', `Rate for ${parsed.value.prefix ? `+${parsed.value.prefix}` : 'any destination'} saved.`);
   });
 
   router.post('/admin/rates/:id/delete', async (ctx) => {
-    if (!isUuid(ctx.params.id)) throw new AppError(404, 'not_found', 'No such rate.');
+    if (!isUuid(ctx.params.id)) throw new NotFoundError('not_found', 'No such rate.');
     await deleteRate(deps.pool, ctx.params.id);
     back(ctx, '/admin/rates', 'Rate deleted.');
   });
@@ -239,7 +243,7 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
   const callsQuery = async (ctx: AppContext) => {
     const q = ctx.query;
     const month = typeof q.month === 'string' && q.month ? parseMonthKey(q.month) : null;
-    if (q.month && !month) throw new AppError(400, 'bad_month', 'Months are written YYYY-MM.');
+    if (q.month && !month) throw new BadMonthError();
     const to = parseDay(q.to, 'UTC', 'to');
     const from = parseDay(q.from, 'UTC', 'from');
     if (from && to) boundedRange(from, to);
@@ -248,7 +252,7 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
     let subscriberId: string | null = null;
     if (typeof q.subscriber === 'string' && q.subscriber) {
       const entry = await deps.subscribers.get(q.subscriber.slice(0, 63));
-      if (!entry) throw new AppError(404, 'subscriber_not_found', 'No such subscriber.');
+      if (!entry) throw new SubscriberNotFoundError();
       subscriberId = entry.subscriber.id;
     }
     return { ...range, subscriberId, subscriber: typeof q.subscriber === 'string' ? q.subscriber : '' };
@@ -278,7 +282,7 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
   /** Every subscriber's statement for one month (each in its own time zone): what the operator invoices. */
   router.get('/admin/statements.csv', async (ctx) => {
     const m = typeof ctx.query.month === 'string' ? parseMonthKey(ctx.query.month) : monthOf(new Date(), 'UTC');
-    if (!m) throw new AppError(400, 'bad_month', 'Months are written YYYY-MM.');
+    if (!m) throw new BadMonthError();
     const subs = await searchSubscribers(deps.pool, { text: '', monthFrom: new Date(0), limit: 100000 });
     const lines: string[] = [];
     for (const s of subs) {

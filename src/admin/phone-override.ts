@@ -4,7 +4,7 @@ import { requireRole } from '../auth/require-role.ts';
 import { verifyCsrf } from '../auth/csrf.ts';
 import { getSession } from '../auth/session.ts';
 import { withTransaction, type Pool } from '../platform/db/pool.ts';
-import { AppError, ValidationError } from '../platform/errors.ts';
+import { ConflictError, DepartmentNotFoundError, SubscriberNotFoundError, ValidationError } from '../platform/errors.ts';
 import type { AppState } from '../web/context.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
@@ -44,18 +44,18 @@ export function phoneOverrideRoutes(deps: { pool: Pool; subscribers: SubscriberC
   router.post('/admin/subscribers/:id/phone-verified', requireRole('operator', '/admin/login'), verifyCsrf(), async (ctx) => {
     const id = ctx.params.id;
     const s = isUuid(id) ? await findSubscriberById(deps.pool, id) : null;
-    if (!s) throw new AppError(404, 'subscriber_not_found', 'No such subscriber.');
+    if (!s) throw new SubscriberNotFoundError();
     const form = OverrideForm.safeParse((ctx.request as unknown as { body?: unknown }).body ?? {});
     if (!form.success) {
       throw new ValidationError(form.error.issues.map((i) => ({ field: String(i.path[0] ?? 'form'), code: 'invalid', message: i.message })));
     }
     const { department, phone, reason } = form.data;
     const dept = department ? await findDepartment(deps.pool, s.id, department) : null;
-    if (department && !dept) throw new AppError(404, 'department_not_found', 'No such department for this subscriber.');
+    if (department && !dept) throw new DepartmentNotFoundError('No such department for this subscriber.');
     const current = dept ? dept.phoneE164 : s.phoneE164;
     const verified = dept ? !!dept.phoneVerifiedAt : !!s.phoneVerifiedAt;
-    if (current !== phone) throw new AppError(409, 'phone_changed', `The number is now ${current ?? 'removed'}, not ${phone}: reload the page and check again.`);
-    if (verified) throw new AppError(409, 'already_verified', `${phone} is already verified.`);
+    if (current !== phone) throw new ConflictError('phone_changed', `The number is now ${current ?? 'removed'}, not ${phone}: reload the page and check again.`);
+    if (verified) throw new ConflictError('already_verified', `${phone} is already verified.`);
     const operatorId = (ctx.state.user as { id: string }).id;
     const operator = await findOperatorById(deps.pool, operatorId);
     const marked = await withTransaction(deps.pool, async (tx) => {
@@ -66,7 +66,7 @@ export function phoneOverrideRoutes(deps: { pool: Pool; subscribers: SubscriberC
       });
       return true;
     });
-    if (!marked) throw new AppError(409, 'phone_changed', 'The number changed meanwhile: reload the page and check again.');
+    if (!marked) throw new ConflictError('phone_changed', 'The number changed meanwhile: reload the page and check again.');
     deps.subscribers.invalidate(s.slug);
     deps.log.info({ operator: operatorId, subscriber: s.slug, department: dept?.id ?? null }, 'phone marked verified by an operator');
     getSession(ctx)!.flash = `${phone} (${dept ? dept.name : 'account phone'}) is now verified. The reason is in the audit log below.`;

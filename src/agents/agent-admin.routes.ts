@@ -4,7 +4,7 @@ import type { Pool } from '../platform/db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { requireRole } from '../auth/require-role.ts';
 import { getSession } from '../auth/session.ts';
-import { AppError } from '../platform/errors.ts';
+import { BadRequestError, NotFoundError } from '../platform/errors.ts';
 import { ADMIN_NAV } from '../admin/admin.routes.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
@@ -25,6 +25,7 @@ const RoutingForm = z.object({
   fallback: z.enum(['phone', 'reschedule']),
 });
 const uuid = z.string().uuid();
+const noSuchAgent = () => new NotFoundError('not_found', 'No such agent.');
 
 /** Operator pages for agents: create, edit, assign to subscribers/departments, and who answers each subscriber. */
 export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers: SubscriberCache }): Router<AppState, {}> {
@@ -59,7 +60,7 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
 
   router.get('/:id', async (ctx) => {
     const agent = await findAgent(pool, ctx.params.id!);
-    if (!agent) throw new AppError(404, 'not_found', 'No such agent.');
+    if (!agent) throw noSuchAgent();
     const subs = new Set(await assignedSubscriberIds(pool, agent.id));
     const depts = new Set(await assignedDepartmentIds(pool, agent.id));
     const subscribers = (await listSubscribersForRouting(pool)).map((s) => ({
@@ -70,7 +71,7 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
 
   router.post('/:id', async (ctx) => {
     const agent = await findAgent(pool, ctx.params.id!);
-    if (!agent) throw new AppError(404, 'not_found', 'No such agent.');
+    if (!agent) throw noSuchAgent();
     const body = bodyOf(ctx);
     const f = parse(AgentForm, body);
     const passwordHash = typeof body.password === 'string' && body.password !== '' ? await agentPasswordHash(body.password) : null;
@@ -84,7 +85,7 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
 
   router.post('/:id/assignments', async (ctx) => {
     const agent = await findAgent(pool, ctx.params.id!);
-    if (!agent) throw new AppError(404, 'not_found', 'No such agent.');
+    if (!agent) throw noSuchAgent();
     const body = bodyOf(ctx);
     const subscriberIds = list(body.subscriberIds).filter((x) => uuid.safeParse(x).success);
     const departmentIds = list(body.departmentIds).filter((x) => uuid.safeParse(x).success);
@@ -104,7 +105,7 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
     const id = parse(uuid, ctx.params.departmentId);
     const answeredBy = parse(z.enum(['phone', 'agents']), bodyOf(ctx).answeredBy);
     const ok = await setDepartmentAnsweredBy(pool, id, answeredBy);
-    if (!ok) throw new AppError(400, 'invalid_input', 'A department without its own phone can only be answered by agents.');
+    if (!ok) throw new BadRequestError('invalid_input', 'A department without its own phone can only be answered by agents.');
     deps.subscribers.invalidate();
     done(ctx, 'Department saved.', '/admin/agents');
   });

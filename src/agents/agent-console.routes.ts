@@ -7,7 +7,7 @@ import { createLoginLimiter } from '../auth/login-limiter.ts';
 import { verifyPassword } from '../auth/password.ts';
 import { requireRole, safeNext } from '../auth/require-role.ts';
 import { getSession, type SessionUser } from '../auth/session.ts';
-import { AppError } from '../platform/errors.ts';
+import { ConflictError, LoginRequiredError, NotFoundError, UnavailableError } from '../platform/errors.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
 import { openEventStream } from '../web/event-stream.ts';
@@ -16,6 +16,7 @@ import { AgentCallService } from './agent-call.service.ts';
 import { consoleSnapshot } from './agent-console.service.ts';
 import { agentWasOffered, assignedSubscriberIds, findAgent, findAgentLogin, saveDisposition, setAgentStatus } from './agent.repository.ts';
 import { transferTargets } from './transfer-targets.ts';
+import { parse } from './agent-form.ts';
 import { findRequest } from '../requests/callback.repository.ts';
 import { CALL_CONTROLS, DISPOSITIONS, type AgentCommand } from './agent.types.ts';
 import { isUuid } from '../platform/validation/ids.ts';
@@ -29,11 +30,10 @@ const CallInput = z.object({ attemptId: z.string().uuid() });
 const TransferInput = z.object({ attemptId: z.string().uuid(), target: z.string().uuid({ message: 'Choose an agent to transfer to.' }) });
 const DispositionInput = z.object({ disposition: z.enum(DISPOSITIONS), notes: z.string().max(4000).default('') });
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new AppError(400, 'invalid_input', r.error.issues[0]?.message ?? 'Invalid input.');
-  return r.data;
-}
+/** The attempt is not (or no longer) reserved for this agent on a worker. */
+const notYourCall = () => new ConflictError('no_such_call', 'This call is no longer yours.');
+/** No worker took the command: the call's worker is gone or its channel is down. */
+const workerUnreachable = () => new UnavailableError('The call could not be reached. Try again.', 'worker_unreachable');
 
 /**
  * The agent console: own login, a page whose live parts are fed by Server-Sent Events (Redis pub/sub from the
@@ -45,7 +45,7 @@ export function agentConsoleRoutes(c: Container, render: Render): Router<AppStat
   const router = new Router<AppState, {}>({ prefix: '/agent' });
   const channels = new AgentChannels(c.redis, config.REDIS_URL, config.REDIS_PREFIX);
   const waker = new AgentCallService({ pool, redis: c.redis, queue: c.queue, bus: c.bus, channels, log: c.log, config, workerId: 'web' });
-  const limiter = createLoginLimiter(c.redis, `${config.REDIS_PREFIX}:agent`);
+  const limiter = createLoginLimiter(c.redis, config.REDIS_PREFIX, 'agent');
   router.use(verifyCsrf());
 
   function loginPage(ctx: AppContext, values: Body, error: string | null) {
@@ -95,7 +95,7 @@ export function agentConsoleRoutes(c: Container, render: Render): Router<AppStat
 
   router.get('/state', authed, async (ctx) => {
     const snapshot = await consoleSnapshot(pool, userOf(ctx).id);
-    if (!snapshot) throw new AppError(401, 'login_required', 'Please log in.');
+    if (!snapshot) throw new LoginRequiredError();
     ctx.set('Cache-Control', 'no-store');
     ctx.body = snapshot;
   });
@@ -125,10 +125,10 @@ export function agentConsoleRoutes(c: Container, render: Render): Router<AppStat
     router.post(`/call/${action}`, authed, async (ctx) => {
       const { attemptId } = parse(CallInput, bodyOf(ctx));
       const agent = await findAgent(pool, userOf(ctx).id);
-      if (!agent || agent.reservedAttempt !== attemptId || !agent.reservedBy || !agent.reservedRequest) throw new AppError(409, 'no_such_call', 'This call is no longer yours.');
+      if (!agent || agent.reservedAttempt !== attemptId || !agent.reservedBy || !agent.reservedRequest) throw notYourCall();
       const cmd: AgentCommand = { type: action, agentId: agent.id, attemptId };
       const heard = await channels.sendCommand(agent.reservedBy, cmd);
-      if (!heard) throw new AppError(503, 'worker_unreachable', 'The call could not be reached. Try again.');
+      if (!heard) throw workerUnreachable();
       ctx.status = 202;
       ctx.body = { ok: true };
     });
@@ -139,12 +139,12 @@ export function agentConsoleRoutes(c: Container, render: Render): Router<AppStat
   router.post('/call/transfer', authed, async (ctx) => {
     const { attemptId, target } = parse(TransferInput, bodyOf(ctx));
     const agent = await findAgent(pool, userOf(ctx).id);
-    if (!agent || agent.reservedAttempt !== attemptId || !agent.reservedBy || !agent.reservedRequest) throw new AppError(409, 'no_such_call', 'This call is no longer yours.');
+    if (!agent || agent.reservedAttempt !== attemptId || !agent.reservedBy || !agent.reservedRequest) throw notYourCall();
     const request = await findRequest(pool, agent.reservedRequest);
     const found = (request ? await transferTargets(pool, request.subscriberId, agent.id) : []).find((x) => x.id === target);
-    if (!found) throw new AppError(409, 'target_unavailable', 'That agent or department cannot take the call now.');
+    if (!found) throw new ConflictError('target_unavailable', 'That agent or department cannot take the call now.');
     const cmd: AgentCommand = { type: 'transfer', agentId: agent.id, attemptId, target: { kind: found.kind, id: found.id } };
-    if (!(await channels.sendCommand(agent.reservedBy, cmd))) throw new AppError(503, 'worker_unreachable', 'The call could not be reached. Try again.');
+    if (!(await channels.sendCommand(agent.reservedBy, cmd))) throw workerUnreachable();
     ctx.status = 202;
     ctx.body = { ok: true };
   });
@@ -154,7 +154,7 @@ export function agentConsoleRoutes(c: Container, render: Render): Router<AppStat
     const agentId = userOf(ctx).id;
     const requestId = ctx.params.id!;
     if (!isUuid(requestId) || !(await agentWasOffered(pool, agentId, requestId))) {
-      throw new AppError(404, 'not_found', 'No such call of yours.');
+      throw new NotFoundError('not_found', 'No such call of yours.');
     }
     await saveDisposition(pool, { requestId, agentId, disposition: input.disposition, notes: input.notes });
     if (ctx.accepts('html', 'json') === 'html' && !ctx.get('x-requested-with')) return ctx.redirect('/agent');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { hashPassword, passwordProblem } from '../auth/password.ts';
-import { AppError } from '../platform/errors.ts';
+import { BadRequestError, ConflictError } from '../platform/errors.ts';
 import type { AgentInput } from './agent.repository.ts';
 
 // The agent forms' validation, shared by the operator's /admin/agents and the subscriber's /portal/team.
@@ -24,16 +24,17 @@ export const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === unde
 /** A comma separated field (skills, languages): at most 20 words of 40 characters. */
 export const words = (v: unknown): string[] => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, 20).map((s) => s.slice(0, 40));
 
+/** `v` as the schema reads it, or a 400 invalid_input with the first problem's message. */
 export function parse<T>(schema: z.ZodType<T>, v: unknown): T {
   const r = schema.safeParse(v);
-  if (!r.success) throw new AppError(400, 'invalid_input', r.error.issues[0]?.message ?? 'Invalid input.');
+  if (!r.success) throw new BadRequestError('invalid_input', r.error.issues[0]?.message ?? 'Invalid input.');
   return r.data;
 }
 
 /** A password typed for an agent, hashed; a 400 saying what is wrong when it is too weak. */
 export async function agentPasswordHash(v: unknown): Promise<string> {
   const problem = passwordProblem(v);
-  if (problem) throw new AppError(400, 'invalid_input', problem);
+  if (problem) throw new BadRequestError('invalid_input', problem);
   return hashPassword(String(v));
 }
 
@@ -50,6 +51,6 @@ export async function parseNewAgent(body: Body): Promise<AgentInput> {
 
 /** A duplicate login is the person's mistake (409), not a server error. */
 export function loginTaken(err: unknown): never {
-  if ((err as { code?: string }).code === '23505') throw new AppError(409, 'login_taken', 'That login is taken.');
+  if ((err as { code?: string }).code === '23505') throw new ConflictError('login_taken', 'That login is taken.');
   throw err;
 }

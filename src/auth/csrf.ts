@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Koa from 'koa';
-import { AppError } from '../platform/errors.ts';
+import { CsrfError } from '../platform/errors.ts';
 import { getSession } from './session.ts';
 import { safeEqual } from './safe-equal.ts';
 
@@ -23,7 +23,7 @@ export function verifyCsrf(): Koa.Middleware {
     const sent = (typeof body?._csrf === 'string' ? body._csrf : '') || ctx.get('x-csrf-token');
     const expected = getSession(ctx)?.csrf;
     const ok = !!expected && safeEqual(sent, expected);
-    if (!ok) throw new AppError(403, 'csrf_failed', 'This form has expired. Reload the page and try again.');
+    if (!ok) throw new CsrfError();
     return next();
   };
 }

@@ -1,6 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
-import { AppError } from '../platform/errors.ts';
+import { redisKeys, type LoginConsole } from '../platform/redis-keys.ts';
+import { TooManyRequestsError } from '../platform/errors.ts';
 
 const WINDOW_SEC = 15 * 60;
 
@@ -11,9 +12,9 @@ function limiter(redis: Redis, keyPrefix: string, points: number): RateLimiterRe
   });
 }
 
-function tooMany(msBeforeNext: number, what: string): AppError {
+function tooMany(msBeforeNext: number, what: string): TooManyRequestsError {
   const retry = Math.max(1, Math.ceil(msBeforeNext / 1000));
-  return new AppError(429, 'too_many_attempts', `Too many ${what}. Try again in ${Math.ceil(retry / 60)} minutes.`, undefined, { retryAfter: retry });
+  return new TooManyRequestsError('too_many_attempts', `Too many ${what}. Try again in ${Math.ceil(retry / 60)} minutes.`, { retryAfter: retry });
 }
 
 /**
@@ -23,9 +24,10 @@ function tooMany(msBeforeNext: number, what: string): AppError {
  * office NAT who log in correctly never use up each other's attempts. Redis-backed so every web process
  * counts together; if Redis is down, an in-memory limiter per process takes over (never fail open).
  */
-export function createLoginLimiter(redis: Redis, prefix: string, o: { perAccountIp?: number; perIp?: number } = {}) {
-  const byAccountIp = limiter(redis, `${prefix}:rl:login-fail:acct-ip`, o.perAccountIp ?? 10);
-  const byIp = limiter(redis, `${prefix}:rl:login-fail:ip`, o.perIp ?? 50);
+export function createLoginLimiter(redis: Redis, prefix: string, on: LoginConsole, o: { perAccountIp?: number; perIp?: number } = {}) {
+  const keys = redisKeys(prefix);
+  const byAccountIp = limiter(redis, keys.loginFailures(on, 'acct-ip'), o.perAccountIp ?? 10);
+  const byIp = limiter(redis, keys.loginFailures(on, 'ip'), o.perIp ?? 50);
   const key = (ip: string, account: string) => `${account.toLowerCase()}|${ip}`;
   return {
     /** Before checking the password: 429 when this client has failed too often (nothing is counted here). */
@@ -49,9 +51,9 @@ export function createLoginLimiter(redis: Redis, prefix: string, o: { perAccount
  * Attempts of another kind (sign-ups, reset-link posts): every attempt counts, 10 per 15 minutes per client IP
  * and per key. Same Redis/in-memory fallback as the login limiter.
  */
-export function createAttemptLimiter(redis: Redis, prefix: string, points = 10) {
-  const byIp = limiter(redis, `${prefix}:rl:login:ip`, points);
-  const byKey = limiter(redis, `${prefix}:rl:login:acct`, points);
+export function createAttemptLimiter(redis: Redis, prefix: string, kind: 'signup' | 'reset', points = 10) {
+  const byIp = limiter(redis, redisKeys(prefix).attempts(kind, 'ip'), points);
+  const byKey = limiter(redis, redisKeys(prefix).attempts(kind, 'acct'), points);
   return {
     /** Throws 429 when over the limit. */
     async consume(ip: string, key: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import { AppError } from '../platform/errors.ts';
+import { LoginRequiredError } from '../platform/errors.ts';
 import { getSession, type Role, type SessionUser } from './session.ts';
 
 /**
@@ -20,7 +20,7 @@ export function requireRole(role: Role, loginPath: string, opts: { isCurrent?: (
         ctx.redirect(`${loginPath}?next=${encodeURIComponent(ctx.originalUrl)}`);
         return;
       }
-      throw new AppError(401, 'login_required', 'Please log in.');
+      throw new LoginRequiredError();
     }
     ctx.state.user = user;
     return next();

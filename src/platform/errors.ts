@@ -1,4 +1,9 @@
-/** The one error type that reaches HTTP clients; anything else is logged and answered 500 without details. */
+/**
+ * The one error type that reaches HTTP clients; anything else is logged and answered 500 without details.
+ * The error handler answers `{"error": {code, message, fields?, ...extra}}` with `status`, so the classes below
+ * fix only the status: the code and message a client sees are the caller's. A refusal given with the same words
+ * by more than one feature is defined once here; one repeated inside a single feature is named in that feature.
+ */
 export class AppError extends Error {
   constructor(
     readonly status: number,
@@ -13,17 +18,95 @@ export class AppError extends Error {
 
 export interface FieldError { field: string; code: string; message: string }
 
+/** 400: the request itself is wrong; `code` says how. */
+export class BadRequestError extends AppError {
+  constructor(code: string, message: string, fields?: FieldError[]) { super(400, code, message, fields); }
+}
+
+/** 400 validation_failed: one entry per wrong field; the message joins theirs. */
 export class ValidationError extends AppError {
   constructor(fields: FieldError[]) {
     super(400, 'validation_failed', fields.map((f) => f.message).join(' '), fields);
   }
 }
 
+/** 401: the client is not known (no session, no credential). */
+export class UnauthorizedError extends AppError {
+  constructor(code: string, message: string) { super(401, code, message); }
+}
+
+/** 403: the client is known, or its origin is, and may not do this. */
+export class ForbiddenError extends AppError {
+  constructor(code: string, message: string, fields?: FieldError[]) { super(403, code, message, fields); }
+}
+
 export class NotFoundError extends AppError {
   constructor(code: string, message: string) { super(404, code, message); }
 }
 
-/** A dependency (PostgreSQL) is unreachable: answer 503 so clients retry, never a half-done 500. */
+/** 409: the request is well formed but contradicts the current state (taken, finished, changed meanwhile). */
+export class ConflictError extends AppError {
+  constructor(code: string, message: string, fields?: FieldError[]) { super(409, code, message, fields); }
+}
+
+/** 422: well formed and consistent, but a check against the outside world failed. */
+export class UnprocessableError extends AppError {
+  constructor(code: string, message: string, fields?: FieldError[]) { super(422, code, message, fields); }
+}
+
+/** 429: a limit was reached; `retry` tells the client when to come back and is answered beside code and message. */
+export class TooManyRequestsError extends AppError {
+  constructor(code: string, message: string, retry: { retryAfter: number } | { retryAfterSec: number }) {
+    super(429, code, message, undefined, retry);
+  }
+}
+
+/** 501: the HTTP method is not one this server implements. */
+export class NotImplementedError extends AppError {
+  constructor(code: string, message: string) { super(501, code, message); }
+}
+
+/**
+ * 503: a dependency (PostgreSQL, the worker, the exchange) is unreachable: clients retry, never a half-done 500.
+ * The error handler adds `Retry-After` to every 503.
+ */
 export class UnavailableError extends AppError {
-  constructor(message: string) { super(503, 'service_unavailable', message); }
+  constructor(message = 'The call-back service is temporarily unavailable. Please try again in a minute.', code = 'service_unavailable') {
+    super(503, code, message);
+  }
+}
+
+/** The one refusal of every page and API that needs a logged-in portal user, operator or agent. */
+export class LoginRequiredError extends UnauthorizedError {
+  constructor() { super('login_required', 'Please log in.'); }
+}
+
+/** A form whose token does not match the session: stale page or a forged post. */
+export class CsrfError extends ForbiddenError {
+  constructor() { super('csrf_failed', 'This form has expired. Reload the page and try again.'); }
+}
+
+/** A refusal with code subscriber_not_found; the message depends on how the subscriber was named. */
+export class SubscriberNotFoundError extends NotFoundError {
+  constructor(message = 'No such subscriber.') { super('subscriber_not_found', message); }
+  /** The subscriber a widget, a form or the API named by its slug does not exist. */
+  static named(slug: string): SubscriberNotFoundError { return new SubscriberNotFoundError(`No subscriber named "${slug}".`); }
+}
+
+/** The subscriber is suspended: its widget, its page and the API take no requests for it. */
+export class SubscriberSuspendedError extends ForbiddenError {
+  constructor() { super('subscriber_suspended', 'This call-back service is not available at the moment.'); }
+}
+
+/** No call-back request matches; `by` says what the client gave, so a wrong token reads like a wrong id. */
+export class CallbackNotFoundError extends NotFoundError {
+  constructor(by: 'id' | 'id and token' = 'id') { super('callback_not_found', `No call-back request with that ${by}.`); }
+}
+
+export class DepartmentNotFoundError extends NotFoundError {
+  constructor(message = 'No such department.') { super('department_not_found', message); }
+}
+
+export class VerificationNotFoundError extends NotFoundError {
+  constructor() { super('verification_not_found', 'No such verification.'); }
 }

@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
+import { redisKeys } from '../platform/redis-keys.ts';
 import type { AcceptContext, AcceptGuard, AcceptResult } from '../requests/accept.service.ts';
 import type { Config } from '../platform/config.ts';
 import type { Pool } from '../platform/db/pool.ts';
-import { AppError, UnavailableError } from '../platform/errors.ts';
+import { isLoopback } from '../platform/net-address.ts';
+import { AppError, BadRequestError, ConflictError, ForbiddenError, UnavailableError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { checkDestination, operatorDestinations, policySettings } from './destination-policy.ts';
 import { optedOut, type OptOutKey } from './do-not-call.repository.ts';
@@ -37,13 +39,6 @@ function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03'].includes(e?.code ?? '') || (e?.code ?? '').startsWith('08')
     || /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e?.message ?? '');
-}
-
-/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (what Node reports for IPv4 clients of a dual-stack socket). */
-export function isLoopback(ip: string | null): boolean {
-  if (!ip) return false;
-  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-  return v4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
 /** The secret shared by every web process; derived from SESSION_SECRET unless FORM_TOKEN_SECRET is set. */
@@ -92,7 +87,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
   const botCheck: AcceptGuard = async (ctx) => {
     const honeypot = ctx.input.website;
     if (typeof honeypot === 'string' && honeypot.trim() !== '') {
-      throw new AppError(400, 'spam_suspected', 'This request looks automated and was not accepted.');
+      throw new BadRequestError('spam_suspected', 'This request looks automated and was not accepted.');
     }
     // Every way in needs a form token, whatever `source` the client claims; only the server-to-server
     // credential (checked at the edge, meta.apiClient) stands in for it, or, where the operator allows it, being
@@ -107,7 +102,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
       const message = check.code === 'form_token_expired'
         ? 'This form has expired. Please reload the page and try again.'
         : 'This form could not be verified. Please reload the page and try again.';
-      throw new AppError(400, check.code, message);
+      throw new BadRequestError(check.code, message);
     }
     claimsOf.set(ctx, check.claims);
   };
@@ -130,7 +125,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
    * another request holds it.
    */
   async function lockNumber(ctx: AcceptContext): Promise<string | null | false> {
-    const lock = `${config.REDIS_PREFIX}:open:${ctx.entry.subscriber.id}:${ctx.phone.e164}`;
+    const lock = redisKeys(config.REDIS_PREFIX).openRequestLock(ctx.entry.subscriber.id, ctx.phone.e164);
     try {
       if (redis.status !== 'ready') return null;
       return (await redis.set(lock, '1', 'PX', 1500, 'NX')) === 'OK' ? lock : false;
@@ -142,14 +137,14 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
     const refusal = checkDestination(ctx.phone, policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country, operator));
     if (refusal) {
       await ip;
-      throw new AppError(403, refusal.code, refusal.message, [{ field: 'phone', ...refusal }]);
+      throw new ForbiddenError(refusal.code, refusal.message, [{ field: 'phone', ...refusal }]);
     }
     const [ipDone, listed, open, lock] = await Promise.allSettled([ip, onDoNotCall({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 }), findOpen(ctx), lockNumber(ctx)]);
     const held = lock.status === 'fulfilled' ? lock.value : null;
     if (held) locksOf.set(ctx, held);
     if (ipDone.status === 'rejected') throw ipDone.reason;
     if (listed.status === 'rejected') throw listed.reason;
-    if (listed.value) throw new AppError(403, 'number_opted_out', 'The owner of this number asked not to be called by this service.');
+    if (listed.value) throw new ForbiddenError('number_opted_out', 'The owner of this number asked not to be called by this service.');
     if (open.status === 'rejected') throw open.reason;
     if (open.value) {
       if (held) { locksOf.delete(ctx); redis.del(held).catch(() => {}); }
@@ -175,7 +170,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
     ]);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
     if ((results[3] as PromiseFulfilledResult<boolean>).value === false) {
-      throw new AppError(409, 'form_token_used', 'This form was already sent. Please reload the page to send another request.');
+      throw new ConflictError('form_token_used', 'This form was already sent. Please reload the page to send another request.');
     }
   };
 
@@ -199,7 +194,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
       }
       if (isConnectionError(err)) {
         log.error({ guard: name, err: (err as Error).message }, 'policy check failed: PostgreSQL unavailable');
-        throw new UnavailableError('The call-back service is temporarily unavailable. Please try again in a minute.');
+        throw new UnavailableError();
       }
       throw err;
     }

@@ -3,7 +3,7 @@ import { cancelRequest } from '../requests/cancel.service.ts';
 import { findRequest } from '../requests/callback.repository.ts';
 import { authorizeStatus } from '../requests/status.service.ts';
 import type { Pool } from '../platform/db/pool.ts';
-import { AppError, NotFoundError } from '../platform/errors.ts';
+import { BadRequestError, NotFoundError, SubscriberNotFoundError } from '../platform/errors.ts';
 import type { EventBus } from '../platform/event-bus.ts';
 import { addSubscriberOptOut, addToDoNotCall } from './do-not-call.repository.ts';
 import { deriveKey, signOptOut, verifyOptOut } from './signed-token.ts';
@@ -46,9 +46,9 @@ export function policyRoutes(deps: PolicyRoutesDeps): Router<AppState, {}> {
 
   router.get('/api/v1/form-token', async (ctx) => {
     const slug = typeof ctx.query.subscriber === 'string' ? ctx.query.subscriber.trim().toLowerCase() : '';
-    if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(slug)) throw new AppError(400, 'subscriber_required', 'subscriber is required.');
+    if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(slug)) throw new BadRequestError('subscriber_required', 'subscriber is required.');
     const entry = await deps.subscribers.get(slug);
-    if (!entry) throw new NotFoundError('subscriber_not_found', `No subscriber named "${slug}".`);
+    if (!entry) throw SubscriberNotFoundError.named(slug);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { token: await deps.formToken(slug, ctx.ip || null), expiresAt: new Date(Date.now() + deps.formTokenTtlSec * 1000).toISOString() };
   });
@@ -73,15 +73,20 @@ export function policyRoutes(deps: PolicyRoutesDeps): Router<AppState, {}> {
     ctx.body = deps.render('policy/opt-out', { title: done ? 'You will not be called again' : 'Stop call-backs', masked: mask(e164), done, action: ctx.path });
   };
 
-  router.get('/opt-out/:signed', async (ctx) => {
-    const e164 = verifyOptOut(optOutKey, ctx.params.signed);
+  /** The number a signed opt-out link names, or 404 for a link this server did not sign. */
+  const signedNumber = (signed: string | undefined): string => {
+    const e164 = verifyOptOut(optOutKey, signed);
     if (!e164) throw new NotFoundError('opt_out_link_invalid', 'This link is not valid.');
+    return e164;
+  };
+
+  router.get('/opt-out/:signed', async (ctx) => {
+    const e164 = signedNumber(ctx.params.signed);
     page(ctx, e164, false);
   });
 
   router.post('/opt-out/:signed', async (ctx) => {
-    const e164 = verifyOptOut(optOutKey, ctx.params.signed);
-    if (!e164) throw new NotFoundError('opt_out_link_invalid', 'This link is not valid.');
+    const e164 = signedNumber(ctx.params.signed);
     await addToDoNotCall(deps.pool, { phoneE164: e164, source: 'link' });
     ctx.state.log.info('number opted out by signed link');
     page(ctx, e164, true);

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../platform/config.ts';
-import { AppError } from '../platform/errors.ts';
+import { redisKeys } from '../platform/redis-keys.ts';
+import { AppError, TooManyRequestsError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 
 /**
@@ -52,8 +53,8 @@ function limiter(redis: Redis, keyPrefix: string, spec: Spec, blockSec = 0): Rat
   });
 }
 
-export function tooMany(code: string, message: string, retryAfterMs: number): AppError {
-  return new AppError(429, code, message, undefined, { retryAfterSec: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
+export function tooMany(code: string, message: string, retryAfterMs: number): TooManyRequestsError {
+  return new TooManyRequestsError(code, message, { retryAfterSec: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
 }
 
 async function consume(l: RateLimiterRedis, key: string, refuse: (ms: number) => AppError): Promise<RateLimiterRes> {
@@ -70,13 +71,13 @@ export function hashKey(...parts: (string | null | undefined)[]): string {
 }
 
 export function createRateLimits(redis: Redis, config: Config, log: Logger): RateLimits {
-  const prefix = `${config.REDIS_PREFIX}:rl`;
-  const ip = limiter(redis, `${prefix}:ip`, config.LIMIT_PER_IP);
-  const numberShort = limiter(redis, `${prefix}:num-s`, config.LIMIT_PER_NUMBER_SHORT, config.NUMBER_BLOCK_SEC);
-  const numberLong = limiter(redis, `${prefix}:num-l`, config.LIMIT_PER_NUMBER_LONG, config.NUMBER_BLOCK_SEC);
+  const key = redisKeys(config.REDIS_PREFIX);
+  const ip = limiter(redis, key.rateLimit('ip'), config.LIMIT_PER_IP);
+  const numberShort = limiter(redis, key.rateLimit('num-s'), config.LIMIT_PER_NUMBER_SHORT, config.NUMBER_BLOCK_SEC);
+  const numberLong = limiter(redis, key.rateLimit('num-l'), config.LIMIT_PER_NUMBER_LONG, config.NUMBER_BLOCK_SEC);
   // Points are checked against each subscriber's own limit below, so the limiter itself never refuses.
-  const subscriberDay = limiter(redis, `${prefix}:sub-day`, { points: 1e9, seconds: 86_400 });
-  const tokens = limiter(redis, `${prefix}:form-tokens`, config.LIMIT_FORM_TOKENS_PER_IP);
+  const subscriberDay = limiter(redis, key.rateLimit('sub-day'), { points: 1e9, seconds: 86_400 });
+  const tokens = limiter(redis, key.rateLimit('form-tokens'), config.LIMIT_FORM_TOKENS_PER_IP);
   const visitor = config.LIMIT_NUMBERS_PER_VISITOR;
   if (!(redis as Partial<VisitorCommand>).beckonVisitorNumber) redis.defineCommand('beckonVisitorNumber', { numberOfKeys: 1, lua: VISITOR_NUMBERS_LUA });
   const enabled = config.RATE_LIMITS_ENABLED;
@@ -99,7 +100,7 @@ export function createRateLimits(redis: Redis, config: Config, log: Logger): Rat
       let allowed: unknown;
       try {
         if (redis.status !== 'ready') throw new Error(`redis ${redis.status}`);
-        allowed = await (redis as Redis & VisitorCommand).beckonVisitorNumber(`${prefix}:visitor:${visitorKey}`, e164, visitor.points, visitor.seconds);
+        allowed = await (redis as Redis & VisitorCommand).beckonVisitorNumber(key.visitorNumbers(visitorKey), e164, visitor.points, visitor.seconds);
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'visitor number limit skipped: Redis unavailable');
         return;
@@ -120,7 +121,7 @@ export function createRateLimits(redis: Redis, config: Config, log: Logger): Rat
     async firstUseOfToken(nonce, ttlSec) {
       try {
         if (redis.status !== 'ready') throw new Error(`redis ${redis.status}`);
-        return (await redis.set(`${prefix}:form-token:${nonce}`, '1', 'EX', ttlSec, 'NX')) === 'OK';
+        return (await redis.set(key.formTokenUsed(nonce), '1', 'EX', ttlSec, 'NX')) === 'OK';
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'form token reuse check skipped: Redis unavailable');
         return true;

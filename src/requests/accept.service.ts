@@ -1,7 +1,7 @@
 import type { Logger } from '../platform/logger.ts';
 import type { Pool } from '../platform/db/pool.ts';
 import { departmentProblem } from '../subscribers/offerable.ts';
-import { AppError, NotFoundError, UnavailableError, ValidationError } from '../platform/errors.ts';
+import { ConflictError, SubscriberNotFoundError, SubscriberSuspendedError, UnavailableError, ValidationError } from '../platform/errors.ts';
 import { parsePhone } from '../phone/phone-number.ts';
 import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import type { SubscriberCache, SubscriberEntry } from '../subscribers/subscriber-cache.ts';
@@ -83,11 +83,11 @@ export function createAcceptService(deps: AcceptDeps) {
     try {
       entry = await deps.subscribers.get(input.subscriber);
     } catch (err) {
-      throw new UnavailableError('The call-back service is temporarily unavailable. Please try again in a minute.');
+      throw new UnavailableError();
     }
-    if (!entry) throw new NotFoundError('subscriber_not_found', `No subscriber named "${input.subscriber}".`);
+    if (!entry) throw SubscriberNotFoundError.named(input.subscriber);
     const { subscriber } = entry;
-    if (subscriber.status !== 'active') throw new AppError(403, 'subscriber_suspended', 'This call-back service is not available at the moment.');
+    if (subscriber.status !== 'active') throw new SubscriberSuspendedError();
     const phone = parsePhone(input.phone, subscriber.country);
     if (!phone.ok) throw new ValidationError([{ field: 'phone', code: phone.code, message: phone.message }]);
     let department: Department | null = null;
@@ -99,11 +99,11 @@ export function createAcceptService(deps: AcceptDeps) {
     // A department that cannot take a call (unverified phone, or answered by agents with none assigned) is
     // refused here, as it is left off the form (src/subscribers/offerable.ts decides both), not failed by the dialer.
     if (department && departmentProblem(department, entry.agents)) {
-      throw new AppError(409, 'department_unavailable', `The department "${department.name}" cannot take calls at the moment. Please choose another or try again later.`);
+      throw new ConflictError('department_unavailable', `The department "${department.name}" cannot take calls at the moment. Please choose another or try again later.`);
     }
     const calleeReady = department
       || subscriber.settings.answeredBy === 'agents' || (!!subscriber.phoneE164 && !!subscriber.phoneVerifiedAt);
-    if (!calleeReady) throw new AppError(409, 'subscriber_not_verified', 'This call-back service is not set up yet: its phone number has not been verified.');
+    if (!calleeReady) throw new ConflictError('subscriber_not_verified', 'This call-back service is not set up yet: its phone number has not been verified.');
     let scheduledAt: Date | null = null;
     if (input.scheduledAt) {
       scheduledAt = new Date(input.scheduledAt);
@@ -145,7 +145,7 @@ export function createAcceptService(deps: AcceptDeps) {
       });
     } catch (err) {
       deps.log.error({ err }, 'could not store call-back request');
-      throw new UnavailableError('The call-back service is temporarily unavailable. Please try again in a minute.');
+      throw new UnavailableError();
     }
     // Committed, and stored as handed to the queue (enqueued_at set by the insert): from here on the request is
     // never lost. Writing the mark afterwards cost an UPDATE per request that touched every index of the table,

@@ -1,9 +1,10 @@
 import type { Pool } from '../platform/db/pool.ts';
-import { AppError, NotFoundError } from '../platform/errors.ts';
+import { CallbackNotFoundError, ConflictError } from '../platform/errors.ts';
 import type { EventBus } from '../platform/event-bus.ts';
 import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import { jobIdFor } from '../platform/queue/callback-queue.ts';
 import { findRequest, transitionRequest } from './callback.repository.ts';
+import { IN_CALL_STATUSES, WAITING_STATUSES } from './request-lifecycle.ts';
 
 export type CancelledBy = 'visitor' | 'subscriber';
 
@@ -25,16 +26,16 @@ export async function cancelRequest(
 ): Promise<{ id: string; status: 'canceled' }> {
   const request = await findRequest(pool, requestId);
   if (!request || (by === 'subscriber' && request.subscriberId !== subscriberId)) {
-    throw new NotFoundError('callback_not_found', 'No call-back request with that id.');
+    throw new CallbackNotFoundError();
   }
-  const moved = await transitionRequest(pool, requestId, ['queued', 'scheduled'], 'canceled', `canceled by the ${by}`, { nextAttemptAt: null });
+  const moved = await transitionRequest(pool, requestId, WAITING_STATUSES, 'canceled', `canceled by the ${by}`, { nextAttemptAt: null });
   if (!moved.ok) {
     const now = await findRequest(pool, requestId);
     if (now?.status === 'canceled') return { id: requestId, status: 'canceled' };
-    if (now?.status === 'dialing' || now?.status === 'connected') {
-      throw new AppError(409, 'call_in_progress', 'We are calling you right now, so the request can no longer be canceled. You can simply decline or hang up.');
+    if (now && IN_CALL_STATUSES.includes(now.status)) {
+      throw new ConflictError('call_in_progress', 'We are calling you right now, so the request can no longer be canceled. You can simply decline or hang up.');
     }
-    throw new AppError(409, 'already_finished', `This request has already ended (${now?.status}).`);
+    throw new ConflictError('already_finished', `This request has already ended (${now?.status}).`);
   }
   void bus.publish({ type: 'request.status', requestId, status: 'canceled', reason: `canceled by the ${by}`, at: new Date().toISOString() });
   if (opts.queue) {

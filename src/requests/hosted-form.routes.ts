@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Router from 'koa-router';
-import { AppError, ValidationError } from '../platform/errors.ts';
+import { AppError, CallbackNotFoundError, SubscriberNotFoundError, ValidationError } from '../platform/errors.ts';
 import type { AcceptService } from './accept.service.ts';
 import { getStatus } from './status.service.ts';
 import { statusPageModel } from './status-page.ts';
@@ -75,7 +75,7 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
 
   async function page(ctx: AppContext, values: Record<string, unknown>, errors: { field: string; message: string }[]) {
     const entry = await deps.subscribers.get(ctx.params.slug!);
-    if (!entry) throw new AppError(404, 'subscriber_not_found', 'There is no call-back page at this address.');
+    if (!entry) throw new SubscriberNotFoundError('There is no call-back page at this address.');
     const fieldErrors = Object.fromEntries(errors.map((e) => [e.field, e.message]));
     ctx.type = 'html';
     ctx.body = deps.render('callback-form', {
@@ -136,7 +136,7 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
     const token = ctx.query.token;
     const { request, view } = await getStatus(deps.pool, ctx.params.id!, token);
     const entry = await deps.subscribers.get(ctx.params.slug!);
-    if (!entry || entry.subscriber.id !== request.subscriberId) throw new AppError(404, 'callback_not_found', 'No call-back request with that id and token.');
+    if (!entry || entry.subscriber.id !== request.subscriberId) throw new CallbackNotFoundError('id and token');
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     ctx.body = deps.render('callback-status', {

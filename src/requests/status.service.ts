@@ -1,5 +1,5 @@
 import type { Pool } from '../platform/db/pool.ts';
-import { AppError } from '../platform/errors.ts';
+import { CallbackNotFoundError } from '../platform/errors.ts';
 import { findRequest, findRequestTokenHash, listAttemptViews } from './callback.repository.ts';
 import type { AttemptView, CallbackRequest } from './callback.types.ts';
 import { tokenMatches } from './status-token.ts';
@@ -72,7 +72,7 @@ export function toStatusView(r: CallbackRequest, attempts: AttemptView[], typica
 /** Same answer for "no such id" and "wrong token", so ids cannot be probed. */
 export async function authorizeStatus(pool: Pool, id: string, token: unknown): Promise<void> {
   const hash = await findRequestTokenHash(pool, id);
-  if (!hash || !tokenMatches(token, hash)) throw new AppError(404, 'callback_not_found', 'No call-back request with that id and token.');
+  if (!hash || !tokenMatches(token, hash)) throw new CallbackNotFoundError('id and token');
 }
 
 export async function getStatus(pool: Pool, id: string, token: unknown, waits?: WaitEstimates): Promise<{ request: CallbackRequest; view: StatusView }> {

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../platform/config.ts';
+import { redisKeys } from '../platform/redis-keys.ts';
 import { hashKey, tooMany } from '../policy/rate-limits.ts';
-import { AppError } from '../platform/errors.ts';
+import { AppError, UnavailableError } from '../platform/errors.ts';
 
 /**
  * How often phone-verification calls may be asked for, so they cannot be turned against strangers' phones
@@ -31,6 +32,9 @@ export interface VerificationLimits {
   claimLine(phoneE164: string, callId: string, ttlMs: number): Promise<boolean>;
   releaseLine(phoneE164: string, callId: string): Promise<void>;
 }
+
+/** 503 for a verification call that could not be counted or queued: nothing was dialed, asking again is safe. */
+export const callNotPlaced = () => new UnavailableError('We could not place the call right now. Please try again in a minute.');
 
 /** A new call to one target (an account's phone, or a department's) only once the previous one had time to ring out. */
 export const MIN_GAP_SEC = 45;
@@ -72,31 +76,30 @@ const MESSAGES: Record<string, string> = {
 };
 
 export function createVerificationLimits(redis: Redis, config: Config): VerificationLimits {
-  const prefix = `${config.REDIS_PREFIX}:verify`;
+  const key = redisKeys(config.REDIS_PREFIX);
   const r = redis as Redis & Commands;
   if (!r.beckonVerifyTake) redis.defineCommand('beckonVerifyTake', { lua: TAKE_LUA });
   if (!r.beckonVerifyRelease) redis.defineCommand('beckonVerifyRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
-  const lineKey = (phone: string) => `${prefix}:line:${phone}`;
 
   async function run<T>(what: () => Promise<T>): Promise<T> {
     try {
       return await what();
     } catch (err) {
       if (err instanceof AppError) throw err;
-      throw new AppError(503, 'service_unavailable', 'We could not place the call right now. Please try again in a minute.');
+      throw callNotPlaced();
     }
   }
 
   return {
     async take(ask) {
       const counters: { name: string; key: string; spec: Spec }[] = [
-        { name: 'number', key: `${prefix}:num-h:${ask.phoneE164}`, spec: config.VERIFY_LIMIT_PER_NUMBER_HOUR },
-        { name: 'number', key: `${prefix}:num-d:${ask.phoneE164}`, spec: config.VERIFY_LIMIT_PER_NUMBER_DAY },
-        { name: 'account', key: `${prefix}:acct:${ask.subscriberId}`, spec: config.VERIFY_LIMIT_PER_ACCOUNT },
-        ...(ask.ip ? [{ name: 'ip', key: `${prefix}:ip:${hashKey(ask.ip)}`, spec: config.VERIFY_LIMIT_PER_IP }] : []),
-        ...(ask.newAccount ? [{ name: 'new_accounts', key: `${prefix}:new-accounts`, spec: config.VERIFY_LIMIT_NEW_ACCOUNTS }] : []),
+        { name: 'number', key: key.verifyPerNumberHour(ask.phoneE164), spec: config.VERIFY_LIMIT_PER_NUMBER_HOUR },
+        { name: 'number', key: key.verifyPerNumberDay(ask.phoneE164), spec: config.VERIFY_LIMIT_PER_NUMBER_DAY },
+        { name: 'account', key: key.verifyPerAccount(ask.subscriberId), spec: config.VERIFY_LIMIT_PER_ACCOUNT },
+        ...(ask.ip ? [{ name: 'ip', key: key.verifyPerIp(hashKey(ask.ip)), spec: config.VERIFY_LIMIT_PER_IP }] : []),
+        ...(ask.newAccount ? [{ name: 'new_accounts', key: key.verifyNewAccounts(), spec: config.VERIFY_LIMIT_NEW_ACCOUNTS }] : []),
       ];
-      const gapKey = `${prefix}:gap:${ask.subscriberId}:${ask.departmentId ?? '-'}`;
+      const gapKey = key.verifyGap(ask.subscriberId, ask.departmentId);
       const keys = [gapKey, ...counters.map((c) => c.key)];
       const args = [MIN_GAP_SEC, ...counters.flatMap((c) => [c.spec.points, c.spec.seconds])];
       const result = await run(() => r.beckonVerifyTake(keys.length, ...keys, ...args));
@@ -107,10 +110,10 @@ export function createVerificationLimits(redis: Redis, config: Config): Verifica
       throw tooMany('verification_limit', MESSAGES[full.name]!, ttl > 0 ? ttl : full.spec.seconds * 1000);
     },
     async claimLine(phone, callId, ttlMs) {
-      return (await redis.set(lineKey(phone), callId, 'PX', Math.max(1000, ttlMs), 'NX')) === 'OK';
+      return (await redis.set(key.verifyLine(phone), callId, 'PX', Math.max(1000, ttlMs), 'NX')) === 'OK';
     },
     async releaseLine(phone, callId) {
-      await r.beckonVerifyRelease(lineKey(phone), callId);
+      await r.beckonVerifyRelease(key.verifyLine(phone), callId);
     },
   };
 }

@@ -1,14 +1,14 @@
 import type Bull from 'bull';
 import type { Logger } from '../platform/logger.ts';
 import type { Pool } from '../platform/db/pool.ts';
-import { AppError, NotFoundError } from '../platform/errors.ts';
+import { BadRequestError, ConflictError, DepartmentNotFoundError, ForbiddenError, VerificationNotFoundError } from '../platform/errors.ts';
 import { accountAgeSec, findSubscriberById, isUuid, listDepartments, markPhoneVerified } from '../subscribers/subscriber.repository.ts';
 import { codeMatches } from './verification-code.ts';
 import { operatorNumberRefusal } from '../calls/flow/dial-check.ts';
 import type { OperatorDestinations } from '../policy/destination-policy.ts';
 import type { VerificationJob } from './verification-queue.ts';
 import { countTry, findVerification, insertVerification, markVerified, type Verification } from './verification.repository.ts';
-import type { VerificationLimits } from './verification-limits.ts';
+import { callNotPlaced, type VerificationLimits } from './verification-limits.ts';
 
 /**
  * Limits that keep the code from being guessed. How often calls may be asked for is verification-limits.ts
@@ -39,23 +39,23 @@ export function createVerificationService(deps: VerificationDeps) {
   /** The phone a target (own phone or a department's) must verify, if any. */
   async function target(subscriberId: string, departmentId: string | null): Promise<{ phone: string; verified: boolean }> {
     if (departmentId) {
-      if (!isUuid(departmentId)) throw new NotFoundError('department_not_found', 'No such department.');
+      if (!isUuid(departmentId)) throw new DepartmentNotFoundError();
       const dep = (await listDepartments(deps.pool, subscriberId)).find((d) => d.id === departmentId);
-      if (!dep) throw new NotFoundError('department_not_found', 'No such department.');
-      if (dep.answeredBy !== 'phone' || !dep.phoneE164) throw new AppError(400, 'no_phone', 'This department is answered by agents; there is no phone to verify.');
+      if (!dep) throw new DepartmentNotFoundError();
+      if (dep.answeredBy !== 'phone' || !dep.phoneE164) throw new BadRequestError('no_phone', 'This department is answered by agents; there is no phone to verify.');
       return { phone: dep.phoneE164, verified: !!dep.phoneVerifiedAt };
     }
     const s = await findSubscriberById(deps.pool, subscriberId);
-    if (!s?.phoneE164) throw new AppError(400, 'no_phone', 'Add a phone number first.');
+    if (!s?.phoneE164) throw new BadRequestError('no_phone', 'Add a phone number first.');
     return { phone: s.phoneE164, verified: !!s.phoneVerifiedAt };
   }
 
   /** `ip`: the client's address as the edge validated it (ctx.ip), counted against the per-IP limit. */
   async function requestCall(subscriberId: string, departmentId: string | null, ip: string | null = null): Promise<string> {
     const t = await target(subscriberId, departmentId);
-    if (t.verified) throw new AppError(409, 'already_verified', 'This number is already verified.');
+    if (t.verified) throw new ConflictError('already_verified', 'This number is already verified.');
     const refused = operatorNumberRefusal(t.phone, deps.destinations);
-    if (refused) throw new AppError(403, refused.code, `We cannot call this number: ${refused.reason}. Please use a mobile or landline number in a country this service calls.`);
+    if (refused) throw new ForbiddenError(refused.code, `We cannot call this number: ${refused.reason}. Please use a mobile or landline number in a country this service calls.`);
     const age = await accountAgeSec(deps.pool, subscriberId);
     // Checked and counted in one step: of concurrent requests, only as many as the limits allow get here.
     await deps.limits.take({ subscriberId, departmentId, phoneE164: t.phone, ip, newAccount: age === null || age < deps.newAccountSec });
@@ -64,7 +64,7 @@ export function createVerificationService(deps: VerificationDeps) {
       await deps.queue.add({ verificationId: id }, { jobId: id });
     } catch (err) {
       deps.log.warn({ err: (err as Error).message }, 'could not queue verification call');
-      throw new AppError(503, 'service_unavailable', 'We could not place the call right now. Please try again in a minute.');
+      throw callNotPlaced();
     }
     deps.log.info({ subscriberId, departmentId, verificationId: id }, 'verification call requested');
     return id;
@@ -72,7 +72,7 @@ export function createVerificationService(deps: VerificationDeps) {
 
   async function confirm(subscriberId: string, verificationId: string, typed: string): Promise<ConfirmResult> {
     const v = await findVerification(deps.pool, subscriberId, verificationId);
-    if (!v) throw new NotFoundError('verification_not_found', 'No such verification.');
+    if (!v) throw new VerificationNotFoundError();
     if (v.verifiedAt) return 'verified';
     if (v.expiresAt.getTime() < Date.now()) return 'expired';
     if (v.tries >= VERIFY_LIMITS.maxTries) return 'too_many_tries';

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { AppError } from '../errors.ts';
+import { BadRequestError } from '../errors.ts';
 
 /**
  * Dates typed into query strings (report and request-list filters), checked once at the edge: a day is
@@ -15,13 +15,13 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export function parseDay(v: unknown, zone: string, field: string): DateTime | null {
   if (v === undefined || v === '') return null;
   const d = typeof v === 'string' && DAY.test(v) && v >= MIN_DAY && v <= MAX_DAY ? DateTime.fromISO(v, { zone }) : null;
-  if (!d?.isValid) throw new AppError(400, 'bad_date', `${field} must be a date written YYYY-MM-DD between ${MIN_DAY} and ${MAX_DAY}.`);
+  if (!d?.isValid) throw new BadRequestError('bad_date', `${field} must be a date written YYYY-MM-DD between ${MIN_DAY} and ${MAX_DAY}.`);
   return d.startOf('day');
 }
 
 /** from ≤ to (swapped otherwise) and at most MAX_RANGE_DAYS apart, or 400. */
 export function boundedRange(from: DateTime, to: DateTime): [DateTime, DateTime] {
   if (from > to) [from, to] = [to, from];
-  if (to.diff(from, 'days').days > MAX_RANGE_DAYS) throw new AppError(400, 'range_too_long', `A date range spans at most ${MAX_RANGE_DAYS} days.`);
+  if (to.diff(from, 'days').days > MAX_RANGE_DAYS) throw new BadRequestError('range_too_long', `A date range spans at most ${MAX_RANGE_DAYS} days.`);
   return [from, to];
 }

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, NotFoundError } from '../../platform/errors.ts';
 import type { Render } from '../views.ts';
 import type { AppState } from '../context.ts';
 
@@ -12,7 +12,7 @@ export function errorHandler(render: Render): Middleware<AppState> {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new AppError(404, 'not_found', 'Nothing here.');
+      if (ctx.status === 404 && ctx.body === undefined) throw new NotFoundError('not_found', 'Nothing here.');
     } catch (raw) {
       const err = raw as Error & { status?: number; expose?: boolean; type?: string; code?: string };
       let status = 500;

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import bodyParser from 'koa-bodyparser';
-import { AppError } from '../../platform/errors.ts';
+import { BadRequestError, NotImplementedError } from '../../platform/errors.ts';
 import { hasControlChars } from '../../platform/validation/text.ts';
 
 /**
@@ -27,11 +27,11 @@ export function requestLineGuard(): Middleware {
   return async (ctx, next) => {
     if (!METHODS.has(ctx.method)) {
       ctx.set('Allow', [...METHODS].join(', '));
-      throw new AppError(501, 'method_not_implemented', `${ctx.method} is not supported here.`);
+      throw new NotImplementedError('method_not_implemented', `${ctx.method} is not supported here.`);
     }
     const parts = [ctx.path, ...ctx.querystring.split('&').map((p) => p.replace(/\+/g, ' '))];
-    if (!parts.every(decodes)) throw new AppError(400, 'malformed_uri', 'The address is not validly percent-encoded.');
-    if (parts.some((p) => hasControlChars(decodeURIComponent(p)))) throw new AppError(400, 'control_characters', 'The address contains control characters.');
+    if (!parts.every(decodes)) throw new BadRequestError('malformed_uri', 'The address is not validly percent-encoded.');
+    if (parts.some((p) => hasControlChars(decodeURIComponent(p)))) throw new BadRequestError('control_characters', 'The address contains control characters.');
     return next();
   };
 }
@@ -51,9 +51,9 @@ export function parseBody(opts: bodyParser.Options): Middleware {
       if (err.status && err.status >= 400 && err.status < 500) throw raw;
       const encoding = ctx.get('content-encoding');
       if (encoding && encoding.toLowerCase() !== 'identity') {
-        throw new AppError(400, 'bad_content_encoding', `The request body is not valid ${encoding}.`);
+        throw new BadRequestError('bad_content_encoding', `The request body is not valid ${encoding}.`);
       }
-      throw new AppError(400, 'unreadable_body', 'The request body could not be read.');
+      throw new BadRequestError('unreadable_body', 'The request body could not be read.');
     }
     if (parsed) return next();
   };
@@ -64,8 +64,8 @@ export function bodyGuard(): Middleware {
   return async (ctx, next) => {
     const body = (ctx.request as unknown as { body?: unknown }).body;
     const problem = bodyProblem(body);
-    if (problem === 'depth') throw new AppError(400, 'body_too_deep', 'The request body is nested too deeply.');
-    if (problem === 'control') throw new AppError(400, 'control_characters', 'The request contains control characters.');
+    if (problem === 'depth') throw new BadRequestError('body_too_deep', 'The request body is nested too deeply.');
+    if (problem === 'control') throw new BadRequestError('control_characters', 'The request contains control characters.');
     return next();
   };
 }

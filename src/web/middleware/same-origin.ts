@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.ts';
+import { ForbiddenError } from '../../platform/errors.ts';
 import type { AppContext } from '../context.ts';
 
 /**
@@ -33,10 +33,10 @@ const headersOf = (ctx: HeaderContext) => ({ secFetchSite: ctx.get('sec-fetch-si
 
 /** Refuses (403 cross_site_refused) a request another site's page made the visitor's browser send. */
 export function refuseCrossSite(ctx: HeaderContext, publicUrl: string | undefined, message: string): void {
-  if (isCrossSite(headersOf(ctx), selfOrigins(ctx, publicUrl))) throw new AppError(403, 'cross_site_refused', message);
+  if (isCrossSite(headersOf(ctx), selfOrigins(ctx, publicUrl))) throw new ForbiddenError('cross_site_refused', message);
 }
 
 /** Refuses (403 cross_site_refused) anything but a request our own page's script sent (Origin or Sec-Fetch-Site). */
 export function requireSameOrigin(ctx: HeaderContext, publicUrl: string | undefined, message: string): void {
-  if (!isSameOrigin(headersOf(ctx), selfOrigins(ctx, publicUrl))) throw new AppError(403, 'cross_site_refused', message);
+  if (!isSameOrigin(headersOf(ctx), selfOrigins(ctx, publicUrl))) throw new ForbiddenError('cross_site_refused', message);
 }
