@@ -1,5 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import net from 'node:net';
+import { isLoopback, isPrivateOrLoopback, unmapIPv4 } from '../platform/net-address.ts';
 
 /**
  * Who may read /metrics (pure). With METRICS_TOKEN set, a matching `Authorization: Bearer` is enough;
@@ -12,22 +13,14 @@ export function metricsAllowed(a: { token: string | undefined; allow: string; au
     const want = createHash('sha256').update(a.token).digest();
     if (timingSafeEqual(given, want)) return true;
   }
-  const ip = a.ip.replace(/^::ffff:/, '');
+  const ip = unmapIPv4(a.ip);
   for (const raw of a.allow.split(',')) {
     const rule = raw.trim();
     if (!rule) continue;
     if (rule === 'any') return true;
-    if (rule === 'loopback' && (ip === '::1' || ip.startsWith('127.'))) return true;
-    if (rule === 'private' && isPrivate(ip)) return true;
+    if (rule === 'loopback' && isLoopback(ip)) return true;
+    if (rule === 'private' && isPrivateOrLoopback(ip)) return true;
     if (net.isIP(rule) && rule === ip) return true;
   }
   return false;
-}
-
-function isPrivate(ip: string): boolean {
-  if (net.isIPv4(ip)) {
-    const [a, b] = ip.split('.').map(Number) as [number, number];
-    return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
-  }
-  return ip === '::1' || /^f[cd][0-9a-f]{2}:/i.test(ip);
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { unmapIPv4 } from '../platform/net-address.ts';
 
 /**
  * Proof that a subscriber controls a host: the token Beckon gave it, served at
@@ -26,11 +27,10 @@ for (const [net, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::'
 /** Addresses a verification request may not connect to (this host, private networks, link-local, multicast). */
 export function isForbiddenAddress(address: string): boolean {
   // An IPv4-mapped IPv6 address (::ffff:127.0.0.1) reaches the IPv4 host: judge that.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return isForbiddenAddress(mapped[1]!);
-  const family = isIP(address);
+  const ip = unmapIPv4(address);
+  const family = isIP(ip);
   if (family === 0) return true;
-  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return blocked.check(ip, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** The host whose site holds the token: a wildcard is proven on its base. */
