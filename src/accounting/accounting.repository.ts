@@ -75,11 +75,12 @@ export async function loadEndedAttempts(db: Queryable, attemptIds: readonly stri
             COALESCE(d.phone_e164, s.phone_e164) AS subscriber_number, t.visitor_started_at, t.callee_started_at
      FROM call_attempts a JOIN callback_requests r ON r.id = a.request_id JOIN subscribers s ON s.id = r.subscriber_id
      LEFT JOIN departments d ON d.id = r.department_id
-     -- legs start when they are originated: customer-first rings the visitor first, agent-first the agent; the callee
-     -- leg recorded is the one rung last (a replacement agent's leg starts at its callee.replaced transition)
+     -- a leg starts at the transition that originated it (attempt_transitions.leg_started, stored by the attempt
+     -- repository from the call flows' declarations); the callee leg recorded is the one rung last (a replacement
+     -- agent's leg starts at its callee.replaced transition)
      CROSS JOIN LATERAL (
-       SELECT min(at) FILTER (WHERE to_state = 'visitor_ringing') AS visitor_started_at,
-              max(at) FILTER (WHERE to_state IN ('callee_ringing', 'agent_ringing')) AS callee_started_at
+       SELECT min(at) FILTER (WHERE leg_started = 'visitor') AS visitor_started_at,
+              max(at) FILTER (WHERE leg_started = 'callee') AS callee_started_at
          FROM attempt_transitions WHERE attempt_id = a.id) t
      WHERE a.id = ANY($1::uuid[]) AND a.ended_at IS NOT NULL`,
     values: [attemptIds],

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redisKeys } from '../platform/redis-keys.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Pool } from '../platform/db/pool.ts';
 import type { Config } from '../platform/config.ts';
@@ -7,6 +8,7 @@ import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import type { EventBus } from '../platform/event-bus.ts';
 import type { CallbackRequest } from '../requests/callback.types.ts';
 import { transitionRequest } from '../requests/callback.repository.ts';
+import { WAITING_STATUSES } from '../requests/request-lifecycle.ts';
 import type { Department, Subscriber } from '../subscribers/subscriber.types.ts';
 import type { Outcome } from '../calls/flow/call-state.ts';
 import { outcomeForUnansweredCause } from '../calls/flow/call-state.ts';
@@ -74,7 +76,7 @@ export class AgentCallService {
         return { kind: 'fallback_phone' };
       }
       const at = new Date(Date.now() + config.AGENT_RESCHEDULE_SEC * 1000);
-      const moved = await transitionRequest(pool, r.request.id, ['queued', 'scheduled'], 'scheduled', 'no agent available; rescheduled', { nextAttemptAt: at });
+      const moved = await transitionRequest(pool, r.request.id, WAITING_STATUSES, 'scheduled', 'no agent available; rescheduled', { nextAttemptAt: at });
       if (moved.ok) {
         await this.addJob(r.request.id, 'resched', at.getTime() - Date.now());
         void this.deps.bus.publish({ type: 'request.status', requestId: r.request.id, status: 'scheduled', reason: 'no agent available', at: new Date().toISOString() });
@@ -145,7 +147,7 @@ export class AgentCallService {
   /** One poll per request and interval, however many wake-ups happened (a Redis NX key). */
   private async pollLater(requestId: string): Promise<void> {
     const { redis, config } = this.deps;
-    const key = `${config.REDIS_PREFIX}:agent-wait:${requestId}`;
+    const key = redisKeys(config.REDIS_PREFIX).agentWait(requestId);
     const ok = await redis.set(key, '1', 'PX', config.AGENT_WAIT_POLL_MS, 'NX').catch(() => 'OK');
     if (ok) await this.addJob(requestId, 'wait', config.AGENT_WAIT_POLL_MS);
   }

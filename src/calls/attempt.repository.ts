@@ -1,12 +1,36 @@
 import type { Queryable } from '../platform/db/pool.ts';
 import type { AttemptOutcome } from '../requests/callback.types.ts';
+import { claimRequestsSql } from '../requests/callback.repository.ts';
+import { CALL_LEG_STARTS, type Leg } from './flow/call-state.ts';
+import { AGENT_FIRST_LEG_STARTS } from './flow/agent-first-state.ts';
 
-// Owner of call_attempts and attempt_transitions.
+// Owner of call_attempts and attempt_transitions. The claim statement also moves the requests it claims: that half
+// is the request module's (callback.repository.ts's claimRequestsSql), which owns callback_requests.
+
+/**
+ * Which state machine runs an attempt, stored with it when it is claimed: `visitor_first` (call-state.ts: the
+ * visitor is rung first, then the subscriber's phone or an agent) or `agent_first` (agent-first-state.ts).
+ */
+export type AttemptFlow = 'visitor_first' | 'agent_first';
+
+/** Per flow, the leg a transition into each state starts (the flow modules declare them). */
+const LEG_STARTS: { readonly [F in AttemptFlow]: { readonly [state: string]: Leg | undefined } } = {
+  visitor_first: CALL_LEG_STARTS,
+  agent_first: AGENT_FIRST_LEG_STARTS,
+};
+
+/**
+ * LEG_STARTS as an SQL row set `legs(flow, state, leg)`, joined on (attempt flow, state entered) to write
+ * attempt_transitions.leg_started with each transition.
+ */
+const LEGS_SQL = `(VALUES ${Object.entries(LEG_STARTS).flatMap(([flow, states]) =>
+  Object.entries(states).map(([state, leg]) => `('${flow}', '${state}', '${leg}')`)).join(', ')}) AS legs(flow, state, leg)`;
 
 export interface AttemptRow {
   id: string;
   requestId: string;
   n: number;
+  flow: AttemptFlow;
   state: string;
   outcome: AttemptOutcome | null;
   workerId: string | null;
@@ -20,7 +44,7 @@ export interface AttemptRow {
 
 function toAttempt(r: Record<string, any>): AttemptRow {
   return {
-    id: r.id, requestId: r.request_id, n: r.n, state: r.state, outcome: r.outcome, workerId: r.worker_id,
+    id: r.id, requestId: r.request_id, n: r.n, flow: r.flow, state: r.state, outcome: r.outcome, workerId: r.worker_id,
     visitorChannelId: r.visitor_channel_id, calleeChannelId: r.callee_channel_id, bridgeId: r.bridge_id,
     startedAt: r.started_at, answeredAt: r.answered_at, endedAt: r.ended_at,
   };
@@ -28,7 +52,9 @@ function toAttempt(r: Record<string, any>): AttemptRow {
 
 /** An attempt to store; its number `n` is the request's attempt count after the claim. */
 export interface NewAttempt {
-  id: string; requestId: string; state: string; workerId: string;
+  id: string; requestId: string; workerId: string;
+  /** The state machine that runs it, and the state it starts in (that machine's first state). */
+  flow: AttemptFlow; state: string;
   visitorChannelId: string; bridgeId: string; calleeChannelId: string; calleeKind: string; calleeEndpoint: string;
   /**
    * The step the queue job was for (src/platform/queue/callback-queue.ts's jobStep): claimed only while the request still
@@ -39,16 +65,31 @@ export interface NewAttempt {
   dueBy?: Date | null;
 }
 
+/** The claim statement (claimAttempts): the request half first, then the attempts of the requests it claimed. */
+const CLAIM_SQL = `WITH t AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                            $11::int[], $12::timestamptz[])
+         AS t(request_id, attempt_id, flow, state, worker_id, visitor_channel_id, bridge_id, callee_channel_id, callee_kind, callee_endpoint,
+              expect_attempts, due_by))
+     , ${claimRequestsSql('t')}
+     , ins AS (
+       INSERT INTO call_attempts (id, request_id, n, flow, state, worker_id, visitor_channel_id, bridge_id, callee_channel_id, callee_kind, callee_endpoint)
+       SELECT t.attempt_id, t.request_id, claimed.attempt_count, t.flow, t.state, t.worker_id, t.visitor_channel_id, t.bridge_id, t.callee_channel_id,
+              t.callee_kind, t.callee_endpoint
+         FROM claimed JOIN t ON t.attempt_id = claimed.attempt_id RETURNING id, flow, state)
+     , tr AS (
+       INSERT INTO attempt_transitions (attempt_id, from_state, event, to_state, leg_started)
+       SELECT ins.id, NULL, 'dial', ins.state, legs.leg FROM ins LEFT JOIN ${LEGS_SQL} ON legs.flow = ins.flow AND legs.state = ins.state)
+     SELECT attempt_id, attempt_count FROM claimed`;
+
 /**
- * Claims requests for one attempt each: moves each from `queued`/`scheduled` to `dialing` (one more attempt,
- * with its status history row, as callback.repository.ts's transitionRequest writes them) and stores its
- * attempt with the first transition, all in one statement. One statement is one transaction, so a claim is as
- * atomic as the BEGIN/UPDATE/INSERT/COMMIT it replaces (four round trips per request); and as before only one
- * claim can move a request out of queued/scheduled, so a redelivered job or a second worker gets nothing and
- * dials nothing. A claim made for a queue job's step also needs the request still at that step and due (see
- * NewAttempt): a stale or early job claims nothing. Returns the attempt count of each request claimed, by
- * attempt id. At most one attempt per request in one call (two would compete for the same row; the caller sends
- * the second on its own).
+ * Claims requests for one attempt each and stores the attempts, in one statement (one transaction, one round trip
+ * on the dial path): each request moves to `dialing` with one more attempt and its history row (the requests
+ * module's claimRequestsSql, which decides which requests may be claimed), and only the attempts of requests
+ * claimed are stored, each with its first transition. A request another claim took first, or that left the
+ * queue job's step or is not due yet (NewAttempt), claims nothing and stores nothing. Returns the attempt count of
+ * each request claimed, by attempt id. At most one attempt per request in one call (two would compete for the same
+ * row; the caller sends the second on its own).
  */
 export async function claimAttempts(db: Queryable, as: readonly NewAttempt[]): Promise<Map<string, number>> {
   const claimed = new Map<string, number>();
@@ -56,26 +97,8 @@ export async function claimAttempts(db: Queryable, as: readonly NewAttempt[]): P
   const col = <K extends keyof NewAttempt>(k: K) => as.map((a) => a[k]);
   const { rows } = await db.query({
     name: 'call_attempts.claim',
-    text: `WITH t AS (
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                            $10::int[], $11::timestamptz[])
-         AS t(request_id, attempt_id, state, worker_id, visitor_channel_id, bridge_id, callee_channel_id, callee_kind, callee_endpoint,
-              expect_attempts, due_by))
-     , upd AS (
-       UPDATE callback_requests r SET status = 'dialing', status_reason = NULL, updated_at = now(), attempt_count = r.attempt_count + 1
-         FROM t WHERE r.id = t.request_id AND r.status IN ('queued', 'scheduled')
-          AND (t.expect_attempts IS NULL OR r.attempt_count = t.expect_attempts)
-          AND (t.due_by IS NULL OR r.next_attempt_at IS NULL OR r.next_attempt_at <= t.due_by)
-        RETURNING r.id, r.attempt_count, t.attempt_id, (SELECT o.status FROM callback_requests o WHERE o.id = r.id) AS old_status)
-     , hist AS (INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT id, old_status, 'dialing', NULL FROM upd)
-     , ins AS (
-       INSERT INTO call_attempts (id, request_id, n, state, worker_id, visitor_channel_id, bridge_id, callee_channel_id, callee_kind, callee_endpoint)
-       SELECT t.attempt_id, t.request_id, upd.attempt_count, t.state, t.worker_id, t.visitor_channel_id, t.bridge_id, t.callee_channel_id,
-              t.callee_kind, t.callee_endpoint
-         FROM upd JOIN t ON t.attempt_id = upd.attempt_id RETURNING id, state)
-     , tr AS (INSERT INTO attempt_transitions (attempt_id, from_state, event, to_state) SELECT id, NULL, 'dial', state FROM ins)
-     SELECT attempt_id, attempt_count FROM upd`,
-    values: [col('requestId'), col('id'), col('state'), col('workerId'), col('visitorChannelId'), col('bridgeId'), col('calleeChannelId'),
+    text: CLAIM_SQL,
+    values: [col('requestId'), col('id'), col('flow'), col('state'), col('workerId'), col('visitorChannelId'), col('bridgeId'), col('calleeChannelId'),
       col('calleeKind'), col('calleeEndpoint'), as.map((a) => a.expectAttempts ?? null), as.map((a) => a.dueBy ?? null)],
   });
   for (const r of rows) claimed.set(r.attempt_id, r.attempt_count);
@@ -97,7 +120,8 @@ export async function recordTransition(db: Queryable, t: TransitionRecord): Prom
 /**
  * Stores transitions of several attempts in one statement (src/calls/session/dial-store.ts gathers those of
  * concurrent calls). At most one transition per attempt: a second one for the same attempt would race the
- * first in the UPDATE; callers with more go one by one.
+ * first in the UPDATE; callers with more go one by one. Each transition is stored with the leg it starts, if any
+ * (LEG_STARTS, by the attempt's flow and the state entered).
  */
 export async function recordTransitions(db: Queryable, ts: readonly TransitionRecord[]): Promise<void> {
   if (ts.length === 0) return;
@@ -115,8 +139,10 @@ export async function recordTransitions(db: Queryable, ts: readonly TransitionRe
          callee_answered_at = CASE WHEN t.callee_answered THEN COALESCE(a.callee_answered_at, now()) ELSE a.callee_answered_at END,
          outcome = COALESCE(t.outcome, a.outcome), cause = COALESCE(t.cause, a.cause), cause_txt = COALESCE(t.cause_txt, a.cause_txt),
          ended_at = CASE WHEN t.to_state = 'ended' THEN COALESCE(a.ended_at, now()) ELSE a.ended_at END
-         FROM t WHERE a.id = t.attempt_id RETURNING a.id, t.from_state, t.event, t.to_state, t.ord)
-     INSERT INTO attempt_transitions (attempt_id, from_state, event, to_state) SELECT id, from_state, event, to_state FROM upd ORDER BY ord`,
+         FROM t WHERE a.id = t.attempt_id RETURNING a.id, a.flow, t.from_state, t.event, t.to_state, t.ord)
+     INSERT INTO attempt_transitions (attempt_id, from_state, event, to_state, leg_started)
+     SELECT upd.id, upd.from_state, upd.event, upd.to_state, legs.leg
+       FROM upd LEFT JOIN ${LEGS_SQL} ON legs.flow = upd.flow AND legs.state = upd.to_state ORDER BY upd.ord`,
     values: [
       ts.map((t) => t.attemptId), ts.map((t) => t.from), ts.map((t) => t.event), ts.map((t) => t.to),
       ts.map((t) => !!t.answered), ts.map((t) => !!t.calleeAnswered), ts.map((t) => t.outcome?.outcome ?? null),

@@ -253,7 +253,7 @@ export class Dialer {
       },
     );
     const claimed = await this.store.claim({
-      id: attemptId, requestId, state: 'visitor_ringing', workerId: this.deps.workerId,
+      id: attemptId, requestId, flow: 'visitor_first', state: 'visitor_ringing', workerId: this.deps.workerId,
       visitorChannelId: session.ids.visitor, calleeChannelId: session.ids.callee, bridgeId: session.ids.bridge,
       calleeKind: callee.kind, calleeEndpoint: callee.endpoint, ...step,
     });
@@ -341,7 +341,7 @@ export class Dialer {
       },
     );
     const claimed = await this.store.claim({
-      id: attemptId, requestId, state: 'offered', workerId: this.deps.workerId,
+      id: attemptId, requestId, flow: 'agent_first', state: 'offered', workerId: this.deps.workerId,
       visitorChannelId: session.ids.visitor, calleeChannelId: session.ids.callee, bridgeId: session.ids.bridge,
       calleeKind: 'agent', calleeEndpoint: plan.agent.endpoint, ...step,
     });

@@ -1,8 +1,14 @@
 import type { Queryable } from '../platform/db/pool.ts';
 import { isUuid } from '../platform/validation/ids.ts';
 import type { AttemptOutcome, AttemptView, CallbackRequest, RequestStatus } from './callback.types.ts';
+import { checkEntry, checkMove, FINAL_STATUSES, legalFrom, sqlStatusList } from './request-lifecycle.ts';
 
-// Owner of callback_requests and request_status_history.
+// Owner of callback_requests and request_status_history: no other module writes them. Every status written here is
+// checked against the request lifecycle (request-lifecycle.ts) first; claimRequestsSql lends the claim's request half
+// to the attempt repository's statement.
+
+/** The CASE arm that stamps finished_at when a move ends the request. */
+const FINAL_SQL = sqlStatusList(FINAL_STATUSES);
 
 const COLUMNS = `id, subscriber_id, department_id, phone_e164, visitor_name, message, page_url, referrer, host(ip) AS ip,
   user_agent, source, scheduled_at, status, status_reason, attempt_count, enqueued_at, next_attempt_at, created_at, finished_at`;
@@ -40,6 +46,7 @@ export interface NewRequest {
  */
 export async function insertRequests(db: Queryable, rows: (NewRequest & { id: string })[]): Promise<void> {
   if (rows.length === 0) return;
+  for (const r of rows) checkEntry(r.status);
   const col = (k: keyof NewRequest | 'id') => rows.map((r) => r[k] ?? null);
   await db.query({
     name: 'callback_requests.insert',
@@ -124,7 +131,7 @@ export interface StrandedRequest {
   outcome: AttemptOutcome | null;
   cause: number | null;
   causeTxt: string | null;
-  /** The attempt was agent-first (its first state `offered`) and never reached the visitor's leg. */
+  /** The attempt was agent-first and never started the visitor's leg. */
   visitorNeverDialed: boolean;
 }
 
@@ -136,8 +143,8 @@ export interface StrandedRequest {
 export async function listStrandedRequests(db: Queryable, graceMs: number, limit: number): Promise<StrandedRequest[]> {
   const { rows } = await db.query(
     `SELECT r.id, a.id AS attempt_id, a.outcome, a.cause, a.cause_txt,
-            (EXISTS (SELECT 1 FROM attempt_transitions t WHERE t.attempt_id = a.id AND t.from_state IS NULL AND t.to_state = 'offered')
-             AND NOT EXISTS (SELECT 1 FROM attempt_transitions t WHERE t.attempt_id = a.id AND t.to_state = 'visitor_ringing')) AS visitor_never_dialed
+            (a.flow = 'agent_first'
+             AND NOT EXISTS (SELECT 1 FROM attempt_transitions t WHERE t.attempt_id = a.id AND t.leg_started = 'visitor')) AS visitor_never_dialed
        FROM callback_requests r
        CROSS JOIN LATERAL (SELECT * FROM call_attempts a WHERE a.request_id = r.id ORDER BY a.n DESC LIMIT 1) a
       WHERE r.status IN ('dialing', 'connected')
@@ -164,19 +171,21 @@ export async function findRequestTokenHash(db: Queryable, id: string): Promise<B
 /**
  * Moves a request from one of `from` to `to`, recording history. Returns false when the request was not in
  * one of `from` (someone else moved it first): callers treat that as "not mine", which is what makes
- * redelivered jobs and racing workers harmless.
+ * redelivered jobs and racing workers harmless. Raises IllegalRequestMove, writing nothing, when any of `from`
+ * may not move to `to` (request-lifecycle.ts).
  */
 export async function transitionRequest(
   db: Queryable, id: string, from: readonly RequestStatus[], to: RequestStatus,
   reason: string | null, extra: { attemptCountDelta?: number; nextAttemptAt?: Date | null; clearEnqueued?: boolean } = {},
 ): Promise<{ ok: boolean; attemptCount: number }> {
+  checkMove(from, to);
   const { rows } = await db.query(
     `WITH upd AS (
        UPDATE callback_requests r SET status = $3, status_reason = $4, updated_at = now(),
          attempt_count = attempt_count + $5,
          next_attempt_at = CASE WHEN $6::boolean THEN $7::timestamptz ELSE next_attempt_at END,
          enqueued_at = CASE WHEN $8::boolean THEN NULL ELSE enqueued_at END,
-         finished_at = CASE WHEN $3 IN ('completed', 'failed', 'expired', 'canceled') THEN now() ELSE finished_at END
+         finished_at = CASE WHEN $3 IN (${FINAL_SQL}) THEN now() ELSE finished_at END
         WHERE id = $1 AND status = ANY($2::text[])
         RETURNING id, attempt_count, (SELECT status FROM callback_requests WHERE id = $1) AS old_status)
      , hist AS (INSERT INTO request_status_history (request_id, from_status, to_status, reason)
@@ -184,6 +193,30 @@ export async function transitionRequest(
      SELECT attempt_count FROM upd`,
     [id, from, to, reason, extra.attemptCountDelta ?? 0, extra.nextAttemptAt !== undefined, extra.nextAttemptAt ?? null, !!extra.clearEnqueued]);
   return rows[0] ? { ok: true, attemptCount: rows[0].attempt_count } : { ok: false, attemptCount: 0 };
+}
+
+/** The statuses a claim takes a request from: whatever the lifecycle lets move to `dialing`. */
+const CLAIMABLE_SQL = sqlStatusList(legalFrom('dialing'));
+
+/**
+ * The request half of claiming requests for attempts, as common table expressions for the attempt repository's
+ * claim statement: on the dial path the request's move and the attempt's insert are one statement (one round trip,
+ * one transaction). `input` names a CTE with columns request_id, attempt_id, expect_attempts (null: any) and due_by
+ * (null: any). Defines `claimed` (request_id, attempt_id, attempt_count after the claim): the requests moved to
+ * `dialing` from a status the lifecycle allows, one more attempt each, with their history rows. Only one claim can
+ * move a request out of those statuses, so a redelivered job or a second worker claims nothing. A claim made for a
+ * queue job's step also needs the request still at that step (its attempt count is expect_attempts) and due (its
+ * next_attempt_at at most due_by): a stale or early job claims nothing.
+ */
+export function claimRequestsSql(input: string): string {
+  return `claimed AS (
+       UPDATE callback_requests r SET status = 'dialing', status_reason = NULL, updated_at = now(), attempt_count = r.attempt_count + 1
+         FROM ${input} c WHERE r.id = c.request_id AND r.status IN (${CLAIMABLE_SQL})
+          AND (c.expect_attempts IS NULL OR r.attempt_count = c.expect_attempts)
+          AND (c.due_by IS NULL OR r.next_attempt_at IS NULL OR r.next_attempt_at <= c.due_by)
+        RETURNING r.id AS request_id, c.attempt_id, r.attempt_count, (SELECT o.status FROM callback_requests o WHERE o.id = r.id) AS old_status)
+     , claimed_history AS (
+       INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT request_id, old_status, 'dialing', NULL FROM claimed)`;
 }
 
 export async function listAttemptViews(db: Queryable, requestId: string): Promise<AttemptView[]> {
@@ -330,16 +363,18 @@ export interface RequestMove { id: string; from: readonly RequestStatus[]; to: R
  * transitionRequest for many requests in one statement, for the moves that only change the status (the
  * worker ending the requests of concurrent calls): the same conditional UPDATE and history row per request.
  * Returns the ids that moved; one that was not in one of its `from` is left as it was. At most one move
- * per request: the caller sends a second one for the same request in a statement of its own.
+ * per request: the caller sends a second one for the same request in a statement of its own. One illegal move
+ * (request-lifecycle.ts) raises IllegalRequestMove before the statement: nothing of the batch is written.
  */
 export async function moveRequests(db: Queryable, moves: readonly RequestMove[]): Promise<Set<string>> {
   if (moves.length === 0) return new Set();
+  for (const m of moves) checkMove(m.from, m.to);
   const { rows } = await db.query({
     name: 'callback_requests.move',
     text: `WITH m AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS m(id, from_csv, to_status, reason))
      , upd AS (
        UPDATE callback_requests r SET status = m.to_status, status_reason = m.reason, updated_at = now(),
-         finished_at = CASE WHEN m.to_status IN ('completed', 'failed', 'expired', 'canceled') THEN now() ELSE r.finished_at END
+         finished_at = CASE WHEN m.to_status IN (${FINAL_SQL}) THEN now() ELSE r.finished_at END
          FROM m WHERE r.id = m.id AND r.status = ANY(string_to_array(m.from_csv, ','))
         RETURNING r.id, m.to_status, m.reason, (SELECT o.status FROM callback_requests o WHERE o.id = r.id) AS old_status)
      , hist AS (INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT id, old_status, to_status, reason FROM upd)

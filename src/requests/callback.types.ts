@@ -1,7 +1,7 @@
-export const REQUEST_STATUSES = ['queued', 'scheduled', 'dialing', 'connected', 'completed', 'failed', 'expired', 'canceled'] as const;
-export type RequestStatus = (typeof REQUEST_STATUSES)[number];
-export const FINAL_STATUSES: ReadonlySet<RequestStatus> = new Set(['completed', 'failed', 'expired', 'canceled']);
-export const OPEN_STATUSES: readonly RequestStatus[] = ['queued', 'scheduled', 'dialing', 'connected'];
+import type { RequestStatus } from './request-lifecycle.ts';
+
+// The statuses and their moves are the request lifecycle's (request-lifecycle.ts).
+export { FINAL_STATUSES, OPEN_STATUSES, REQUEST_STATUSES, type RequestStatus } from './request-lifecycle.ts';
 
 export type AttemptOutcome =
   | 'answered' | 'busy' | 'no_answer' | 'rejected' | 'failed' | 'callee_unanswered' | 'no_human' | 'abandoned' | 'canceled'

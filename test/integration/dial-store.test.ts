@@ -33,7 +33,7 @@ async function newRequest(o: { phone?: string; status?: string; departmentId?: s
 function attempt(requestId: string, state = 'visitor_ringing') {
   const id = randomUUID();
   const ids = callIds(id);
-  return { id, requestId, state, workerId: 'w1', visitorChannelId: ids.visitor, calleeChannelId: ids.callee, bridgeId: ids.bridge, calleeKind: 'phone', calleeEndpoint: 'PJSIP/12025550111@carrier' };
+  return { id, requestId, flow: state === 'offered' ? 'agent_first' as const : 'visitor_first' as const, state, workerId: 'w1', visitorChannelId: ids.visitor, calleeChannelId: ids.callee, bridgeId: ids.bridge, calleeKind: 'phone', calleeEndpoint: 'PJSIP/12025550111@carrier' };
 }
 
 test('loads of concurrent jobs share a statement; each gets its request, subscriber, department and do-not-call flag', async (t) => {

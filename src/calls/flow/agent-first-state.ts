@@ -1,4 +1,4 @@
-import type { CallEvent, Outcome } from './call-state.ts';
+import type { CallEvent, Leg, Outcome } from './call-state.ts';
 import { outcomeForUnansweredCause } from './call-state.ts';
 
 /**
@@ -14,6 +14,13 @@ import { outcomeForUnansweredCause } from './call-state.ts';
  *                                      +--target busy/no answer/refused/timed out--> connected (the visitor back with the first agent)
  */
 export type AgentFirstState = 'offered' | 'agent_ringing' | 'visitor_ringing' | 'connected' | 'transferring' | 'ended';
+
+/**
+ * The leg whose origination a transition into each state starts (call-state.ts's CALL_LEG_STARTS): the agent's leg is
+ * the callee leg, dialed on accepting the offer; the visitor's once the agent answered. `transferring` starts none:
+ * the callee leg's time counts from the first agent's ring, whoever holds the call at the end.
+ */
+export const AGENT_FIRST_LEG_STARTS: { readonly [S in AgentFirstState]?: Leg } = { agent_ringing: 'callee', visitor_ringing: 'visitor' };
 
 export type AgentFirstEvent =
   | CallEvent

@@ -10,6 +10,17 @@ import type { AttemptOutcome } from '../../requests/callback.types.ts';
  */
 export type CallState = 'visitor_ringing' | 'visitor_confirming' | 'callee_ringing' | 'callee_whisper' | 'connected' | 'ended';
 
+/** A leg of a call: the visitor's, or the callee's (the subscriber's phone, or an agent). */
+export type Leg = 'visitor' | 'callee';
+
+/**
+ * The leg whose origination a transition into each state starts: the attempt's stored transitions say when each leg
+ * started (attempt_transitions.leg_started), and call records and billing read that, never state names.
+ * visitor_ringing is the claim's first state (the visitor is dialed right after); callee_ringing is entered when the
+ * callee is dialed, and entered again (`callee.replaced`) when the next agent is rung in place of one who did not answer.
+ */
+export const CALL_LEG_STARTS: { readonly [S in CallState]?: Leg } = { visitor_ringing: 'visitor', callee_ringing: 'callee' };
+
 export type CallEvent =
   | { type: 'originate.failed'; status: number }
   | { type: 'visitor.answered' }
