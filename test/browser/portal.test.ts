@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { codeSpokenTo } from '../integration/portal-helpers.ts';
+import { codeSpokenTo } from '../helpers/portal.ts';
 import { startSiteServer, type SiteServer } from '../helpers/site-server.ts';
 
 let s: Stack;

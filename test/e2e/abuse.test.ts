@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startStack, postJson, API_AUTH, type Stack } from '../helpers/stack.ts';
-import { FormClient, signUp } from '../integration/portal-helpers.ts';
+import { FormClient, signUp } from '../helpers/portal.ts';
 
 /**
  * The ways a stranger or a fresh tenant could make Beckon ring a phone it should not, run against the whole

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { FINAL, request, startStack, waitForStatus, type Stack } from '../helpers/stack.ts';
-import { signUp } from '../integration/portal-helpers.ts';
+import { signUp } from '../helpers/portal.ts';
 
 /**
  * The per-number call ceiling at dial time: every call placed to a number counts (first attempts, retries,

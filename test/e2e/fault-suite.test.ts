@@ -3,7 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { startStack, request, FINAL, type Stack } from '../helpers/stack.ts';
 import { startPrivateRedis } from '../helpers/private-redis.ts';
-import { startWorkerProcess, until, type WorkerProcess } from '../helpers/worker-process.ts';
+import { killLeft, startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
+import { until } from '../helpers/wait-for.ts';
 
 /**
  * The fault suite: web + simulator in this process, two workers as their own processes, a Redis of the
@@ -67,7 +68,7 @@ test.before(async () => {
 });
 test.after.always(async () => {
   await Promise.all([...workers.values()].map((w) => w.kill('SIGTERM')));
-  for (const p of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  killLeft(children);
   await s?.close();
   await redis?.stop();
 });

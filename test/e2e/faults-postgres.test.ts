@@ -1,6 +1,6 @@
 import test from 'ava';
 import net from 'node:net';
-import { startPolicyWeb, callback, type PolicyWeb } from '../integration/policy-web.ts';
+import { startPolicyWeb, callback, type PolicyWeb } from '../helpers/policy-web.ts';
 
 /**
  * PostgreSQL going away under a running web process, simulated by a TCP proxy the test cuts: new

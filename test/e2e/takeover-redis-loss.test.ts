@@ -3,7 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { startPrivateRedis } from '../helpers/private-redis.ts';
-import { startWorkerProcess, until, type WorkerProcess } from '../helpers/worker-process.ts';
+import { killLeft, startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
+import { until } from '../helpers/wait-for.ts';
 
 // Two live workers on a Redis of the test's own; Redis loses all its data while calls are connected. Takeover
 // is quick (after 7 s, longer than the console heartbeat's 5 s, checked every 200 ms): whatever it reads
@@ -17,7 +18,7 @@ test.before(async () => {
   s = await startStack({ label: 'takeoverloss', worker: false, env: { REDIS_URL: redis.url } });
 });
 test.after.always(async () => {
-  for (const p of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  killLeft(children);
   await s?.close();
   await redis?.stop();
 });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { until } from './wait-for.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -13,17 +14,12 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function until<T>(fn: () => T | Promise<T>, ms = 15000, stepMs = 50): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
-
-/** Starts `beckon worker` with the environment `env` (logging at info, or WORKER_LOG_LEVEL); resolves once it logged "worker started". */
-export async function startWorkerProcess(env: Record<string, string>, children?: Set<ChildProcess>): Promise<WorkerProcess> {
+/**
+ * Starts `beckon worker` with the environment `env` (logging at info, or WORKER_LOG_LEVEL); resolves once it
+ * logged "worker started", and throws with its output when it has not within `startMs`. The process joins
+ * `children` (see killLeft).
+ */
+export async function startWorkerProcess(env: Record<string, string>, children?: Set<ChildProcess>, startMs = 45000): Promise<WorkerProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli.ts', 'worker'], {
     cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: env.WORKER_LOG_LEVEL ?? 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -33,7 +29,7 @@ export async function startWorkerProcess(env: Record<string, string>, children?:
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const ok = await until(() => out.join('').includes('"worker started"') || proc.exitCode !== null, 45000);
+  const ok = await until(() => out.join('').includes('"worker started"') || proc.exitCode !== null, startMs);
   if (!ok || proc.exitCode !== null) throw new Error(`worker did not start:\n${out.join('').slice(-3000)}`);
   return {
     proc, out, exited,
@@ -43,4 +39,10 @@ export async function startWorkerProcess(env: Record<string, string>, children?:
       return exited;
     },
   };
+}
+
+/** Kills (SIGKILL) every process of `children` still running and empties the set: a test's teardown. */
+export function killLeft(children: Set<ChildProcess>): void {
+  for (const p of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  children.clear();
 }

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { startStack, type Stack } from '../helpers/stack.ts';
-import { FormClient, operatorClient, signUp } from './portal-helpers.ts';
+import { FormClient, operatorClient, signUp } from '../helpers/portal.ts';
 
 // Account access after the password is known to someone else: a password change logs out every other session,
 // and an operator can hand a locked-out owner a one-time reset link (Beckon sends no email).

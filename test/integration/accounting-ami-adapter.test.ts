@@ -2,7 +2,7 @@ import test from 'ava';
 import { pino } from 'pino';
 import { AmiAdapter, type AmiEvent } from '../../src/telephony/ami-adapter.ts';
 import { startSim, type Sim } from '../../src/sim/index.ts';
-import { restClient } from './sim-helpers.ts';
+import { restClient } from '../helpers/sim-ari.ts';
 
 const log = pino({ level: 'silent' });
 let sim: Sim;

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { DateTime } from 'luxon';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
-import { FormClient } from './portal-helpers.ts';
+import { FormClient } from '../helpers/portal.ts';
 import { DEMO_LOGIN } from '../../src/demo/seed.ts';
 import { parseCsv } from '../helpers/csv-parse.ts';
 import { hashPassword } from '../../src/auth/password.ts';

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startStack, type Stack } from '../helpers/stack.ts';
-import { FormClient, operatorClient } from './portal-helpers.ts';
+import { FormClient, operatorClient } from '../helpers/portal.ts';
 import { DEMO_LOGIN } from '../../src/demo/seed.ts';
 import { insertDepartment, insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 

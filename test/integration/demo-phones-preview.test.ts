@@ -1,6 +1,8 @@
 import test from 'ava';
 import { startStack, API_AUTH, postJson, type Stack } from '../helpers/stack.ts';
-import { FormClient, signUp } from './portal-helpers.ts';
+import { FormClient, signUp } from '../helpers/portal.ts';
+import { ARI_AUTH } from '../helpers/sim-ari.ts';
+import { pollUntil } from '../helpers/wait-for.ts';
 
 // The demo's phone page (a new subscriber reads its verification code there, and answers, presses keys and hangs
 // up simulated phones), and the portal's preview page, which counts as that subscriber's own page for the
@@ -12,15 +14,7 @@ test.before(async () => {
 });
 test.after.always(async () => { await s?.close(); });
 
-async function until<T>(fn: () => Promise<T>, pred: (v: T) => boolean, ms = 10000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let v = await fn();
-  while (!pred(v) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    v = await fn();
-  }
-  return v;
-}
+const until = <T>(read: () => Promise<T>, done: (v: T) => boolean) => pollUntil(read, done, 10000, 50);
 
 test.serial('a new subscriber reads its code on the demo phone page, verifies, and its preview page gets its own widget directory', async (t) => {
   const { client, location } = await signUp(s.base, { phone: '+1 202 555 0143' });
@@ -87,9 +81,8 @@ test.serial('a new subscriber reads its code on the demo phone page, verifies, a
 
 test.serial('the demo phone page answers a ringing phone, presses its keys and hangs it up', async (t) => {
   const client = new FormClient(s.base);
-  const auth = `Basic ${Buffer.from('beckon:beckon').toString('base64')}`;
   // Numbers ending in 9 ring until someone answers; a call into an app with no socket is fine for the phone side.
-  const o = await fetch(`${s.sim.ariUrl}/ari/channels?endpoint=PJSIP/12025550119@carrier&app=nobody&channelId=demo-ring-1&callerId=%22Shop%22%20%3C2025550111%3E`, { method: 'POST', headers: { authorization: auth } });
+  const o = await fetch(`${s.sim.ariUrl}/ari/channels?endpoint=PJSIP/12025550119@carrier&app=nobody&channelId=demo-ring-1&callerId=%22Shop%22%20%3C2025550111%3E`, { method: 'POST', headers: ARI_AUTH });
   t.is(o.status, 200);
   const ringing = await until(() => client.get('/demo/phones'), (r) => /data-call="demo-ring-1" data-state="ringing"/.test(r.text));
   t.regex(ringing.text, /data-call="demo-ring-1" data-state="ringing"[^]*?<button type="submit">Answer<\/button>/);

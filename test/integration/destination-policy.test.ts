@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startStack, request, type Stack } from '../helpers/stack.ts';
-import { operatorClient, signUp } from './portal-helpers.ts';
+import { operatorClient, signUp } from '../helpers/portal.ts';
 
 /**
  * The operator's destination policy at the edges a subscriber controls: its profile (country, phone) and its

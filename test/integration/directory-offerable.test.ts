@@ -2,7 +2,7 @@ import test from 'ava';
 import { startStack, getJson, type Stack } from '../helpers/stack.ts';
 import { insertDepartment, insertDomain, insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 import { insertAgent, setAssignments } from '../../src/agents/agent.repository.ts';
-import { signUp } from './portal-helpers.ts';
+import { signUp } from '../helpers/portal.ts';
 
 let s: Stack;
 test.before(async () => { s = await startStack({ label: 'diroffer', worker: false }); });

@@ -4,7 +4,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { API_AUTH, startStack, type Stack } from '../helpers/stack.ts';
 import { webClient } from '../helpers/web-client.ts';
-import { signupForm } from './portal-helpers.ts';
+import { signupForm } from '../helpers/portal.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { insertAgent } from '../../src/agents/agent.repository.ts';
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startStack, type Stack } from '../helpers/stack.ts';
-import { FormClient, operatorClient } from './portal-helpers.ts';
+import { FormClient, operatorClient } from '../helpers/portal.ts';
 import { DEMO_LOGIN } from '../../src/demo/seed.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { insertAgent } from '../../src/agents/agent.repository.ts';

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import test from 'ava';
 import { API_AUTH, startStack, type Stack } from '../helpers/stack.ts';
-import { FormClient, operatorClient } from './portal-helpers.ts';
+import { FormClient, operatorClient } from '../helpers/portal.ts';
 import { DEMO_LOGIN } from '../../src/demo/seed.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { insertAgent } from '../../src/agents/agent.repository.ts';

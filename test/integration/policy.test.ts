@@ -5,7 +5,7 @@ import { transitionRequest } from '../../src/requests/callback.repository.ts';
 import { jobIdFor } from '../../src/platform/queue/callback-queue.ts';
 import { optOutUrl } from '../../src/policy/policy.routes.ts';
 import { policySecret } from '../../src/policy/accept-policy.ts';
-import { startPolicyWeb, callback, type PolicyWeb } from './policy-web.ts';
+import { startPolicyWeb, callback, type PolicyWeb } from '../helpers/policy-web.ts';
 
 let w: PolicyWeb;
 test.before(async () => {
@@ -52,7 +52,8 @@ test('a second request for an open (subscriber, number) is answered as a duplica
   t.deepEqual([a.json.duplicate, b.json.duplicate].sort(), [true, undefined]);
   t.is((await rows('+12025550162')).length, 1);
   // Once the first is finished, a new request is a new one.
-  await transitionRequest(w.c.pool, first.json.id, ['queued'], 'completed', 'test');
+  await transitionRequest(w.c.pool, first.json.id, ['queued'], 'dialing', null);
+  await transitionRequest(w.c.pool, first.json.id, ['dialing'], 'completed', 'test');
   const later = await w.post('/api/v1/callbacks', callback('+1 202 555 0161'));
   t.is(later.status, 202);
   t.not(later.json.id, first.json.id);

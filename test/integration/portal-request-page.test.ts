@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
-import { FormClient, signUp } from './portal-helpers.ts';
+import { FormClient, signUp } from '../helpers/portal.ts';
 import { DEMO_LOGIN } from '../../src/demo/seed.ts';
 import { DEMO_AGENT } from '../../src/agents/demo-agent.ts';
 import { saveDisposition } from '../../src/agents/agent.repository.ts';

@@ -2,7 +2,7 @@ import test from 'ava';
 import { startStack, request, type Stack } from '../helpers/stack.ts';
 import { insertAgent, setAssignments } from '../../src/agents/agent.repository.ts';
 import { insertDepartment } from '../../src/subscribers/subscriber.repository.ts';
-import { FormClient, signUp } from './portal-helpers.ts';
+import { FormClient, signUp } from '../helpers/portal.ts';
 
 let s: Stack;
 interface Tenant { client: FormClient; id: string; slug: string }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startStack, request, type Stack } from '../helpers/stack.ts';
-import { FormClient, codeSpokenTo, signUp, signupForm } from './portal-helpers.ts';
+import { FormClient, codeSpokenTo, signUp, signupForm } from '../helpers/portal.ts';
 import { startSiteServer, type SiteServer } from '../helpers/site-server.ts';
 
 let s: Stack;

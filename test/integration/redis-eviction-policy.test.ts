@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { startPrivateRedis, freePort } from '../helpers/private-redis.ts';
 import { createRedis } from '../../src/platform/redis.ts';
 import { checkEvictionPolicy, evictionWarning } from '../../src/platform/redis-eviction-policy.ts';
-import { startPolicyWeb } from './policy-web.ts';
+import { startPolicyWeb } from '../helpers/policy-web.ts';
 
 // Redis must run with maxmemory-policy noeviction: an evicting Redis drops queue jobs when full. Web and
 // worker say so in their log at start; a Redis that hides CONFIG is tolerated.

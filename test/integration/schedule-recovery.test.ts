@@ -1,5 +1,5 @@
 import test from 'ava';
-import { startPolicyWeb, type PolicyWeb } from './policy-web.ts';
+import { startPolicyWeb, type PolicyWeb } from '../helpers/policy-web.ts';
 import { recoverScheduled } from '../../src/schedule/schedule-recovery.ts';
 
 // Jobs lost by Redis (evicted under allkeys-lru, or a restart without persistence) are put back from

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import test from 'ava';
 import AsteriskManager from 'asterisk-manager';
 import { startSim, type Sim } from '../../src/sim/index.ts';
-import { EventLog, restClient } from './sim-helpers.ts';
+import { EventLog, restClient } from '../helpers/sim-ari.ts';
 
 type AmiEvent = Record<string, string>;
 

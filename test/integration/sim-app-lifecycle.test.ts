@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import AsteriskManager from 'asterisk-manager';
 import { startSim, type Sim } from '../../src/sim/index.ts';
-import { EventLog, restClient, sleep, summarize, type AriEvent } from './sim-helpers.ts';
+import { ARI_AUTH, EventLog, restClient, sleep, summarize, type AriEvent } from '../helpers/sim-ari.ts';
 
 /**
  * Replays the app-lifecycle and playback scenarios (test/fixtures/traces/app-*.json, playback-failures.json,
@@ -133,7 +133,7 @@ test('after a restart REST answers while WebSockets are still refused for the co
   let back = false;
   restarting.then(() => { back = true; }, () => undefined);
   await sleep(200 + 100 + 300);
-  const info = await fetch(`${sim.ariUrl}/ari/asterisk/info`, { headers: { authorization: `Basic ${Buffer.from('beckon:beckon').toString('base64')}` } });
+  const info = await fetch(`${sim.ariUrl}/ari/asterisk/info`, { headers: ARI_AUTH });
   t.is(info.status, 200, 'REST is back');
   await t.throwsAsync(EventLog.open(sim), undefined, 'the WebSocket is refused meanwhile');
   t.false(back, 'still within the gap');

@@ -1,24 +1,17 @@
 import test from 'ava';
 import { startSim, type Sim } from '../../src/sim/index.ts';
-import { EventLog, restClient, sleep } from './sim-helpers.ts';
+import { ARI_AUTH, EventLog, restClient, sleep } from '../helpers/sim-ari.ts';
+import { simControl, type SimControl } from '../helpers/sim-control.ts';
 
 let sim: Sim;
+let control: SimControl;
 test.before(async () => {
   sim = await startSim({ timeScale: 0.2 });
+  control = simControl(sim);
 });
 test.after.always(async () => {
   await sim?.close();
 });
-
-async function control(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${sim.ariUrl}/sim${path}`, {
-    method,
-    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 test.serial('rules set through PUT /sim/rules script the next calls, and the originate log records them', async (t) => {
   const rest = restClient(sim);
@@ -116,7 +109,7 @@ test.serial('POST /sim/ws/drop cuts the sockets and POST /sim/restart takes ARI 
   let status = 0;
   for (let i = 0; i < 50 && status !== 200; i++) {
     await sleep(50);
-    status = await fetch(`${sim.ariUrl}/ari/asterisk/info`, { headers: { authorization: `Basic ${Buffer.from('beckon:beckon').toString('base64')}` } })
+    status = await fetch(`${sim.ariUrl}/ari/asterisk/info`, { headers: ARI_AUTH })
       .then((res) => res.status)
       .catch(() => 0);
   }

@@ -1,39 +1,25 @@
 import test from 'ava';
 import { startSim, type Sim } from '../../src/sim/index.ts';
-import { EventLog, restClient } from './sim-helpers.ts';
+import { EventLog, restClient } from '../helpers/sim-ari.ts';
+import { simControl, type SimControl } from '../helpers/sim-control.ts';
+import { pollUntil } from '../helpers/wait-for.ts';
 
 // What a simulated phone heard and what a person does with it, through the control API (/sim/calls and
 // /sim/channels/:id/answer|dtmf|hangup): the demo's phone page and tests read verification codes this way.
 
 let sim: Sim;
+let control: SimControl;
 test.before(async () => {
   sim = await startSim({ timeScale: 0.1 });
+  control = simControl(sim);
 });
 test.after.always(async () => {
   await sim?.close();
 });
 
-async function control(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${sim.ariUrl}/sim${path}`, {
-    method,
-    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
 const callOf = async (id: string) => ((await control('GET', '/calls')).body as any[]).find((c) => c.channelId === id);
 
-async function until<T>(fn: () => Promise<T>, pred: (v: T) => boolean, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let v = await fn();
-  while (!pred(v) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-    v = await fn();
-  }
-  return v;
-}
+const until = <T>(read: () => Promise<T>, done: (v: T) => boolean) => pollUntil(read, done, 5000, 20);
 
 test.serial('a ringing phone is answered by hand, hears the digits read to it, presses keys and hangs up', async (t) => {
   const rest = restClient(sim);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import WebSocket from 'ws';
 import { startSim, type Sim } from '../../src/sim/index.ts';
-import { restClient, sleep, type AriEvent } from './sim-helpers.ts';
+import { restClient, sleep, type AriEvent } from '../helpers/sim-ari.ts';
 
 /**
  * Replays the REST calls of each recorded Asterisk 22 scenario against the simulator and compares

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { startStack, request, type Stack } from '../helpers/stack.ts';
 import { insertVerification } from '../../src/verification/verification.repository.ts';
-import { signUp, type FormClient } from './portal-helpers.ts';
+import { signUp, type FormClient } from '../helpers/portal.ts';
 import { markDomainVerified } from '../../src/subscribers/subscriber.repository.ts';
 
 let s: Stack;

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startStack, type Stack } from '../helpers/stack.ts';
-import { signUp, type FormClient } from './portal-helpers.ts';
+import { signUp, type FormClient } from '../helpers/portal.ts';
 
 /**
  * Verification calls under concurrency: the limits (per number, per account, per IP, and all new accounts

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { findRequestsToDial } from '../../src/requests/callback.repository.ts';
 import { API_AUTH } from '../helpers/stack.ts';
-import { startPolicyWeb, callback, type PolicyWeb } from './policy-web.ts';
+import { startPolicyWeb, callback, type PolicyWeb } from '../helpers/policy-web.ts';
 
 // Who a request comes from and what it may do: the client address behind proxies, form tokens on every way in,
 // cross-site posts, status-page opt-outs, duplicate answers and status streams. Only the web process runs (no

@@ -1,4 +1,5 @@
 import type { Sim } from '../../src/sim/index.ts';
+import { ARI_AUTH } from './sim-ari.ts';
 
 /** A minimal browser for form-based pages: keeps cookies, reads the CSRF field, posts urlencoded forms. */
 export class FormClient {
@@ -89,12 +90,11 @@ export async function operatorClient(base: string, admin: { email: string; passw
 export async function codeSpokenTo(sim: Sim, e164: string, timeoutMs = 8000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   const number = e164.replace('+', '');
-  const auth = `Basic ${Buffer.from('beckon:beckon').toString('base64')}`;
   while (Date.now() < deadline) {
     const calls = sim.originates({ number }).filter((o) => o.channelId.startsWith('bkver-'));
     const last = calls[calls.length - 1];
     if (last) {
-      const r = await fetch(`${sim.ariUrl}/ari/playbacks/${encodeURIComponent(`${last.channelId}-code`)}`, { headers: { authorization: auth } });
+      const r = await fetch(`${sim.ariUrl}/ari/playbacks/${encodeURIComponent(`${last.channelId}-code`)}`, { headers: ARI_AUTH });
       if (r.ok) {
         const pb = await r.json() as { media_uri?: string };
         const m = /^digits:(\d{6})$/.exec(pb.media_uri ?? '');

@@ -5,8 +5,8 @@ import { createContainer, type Container } from '../../src/main/container.ts';
 import { startWeb, type WebHandle } from '../../src/main/web.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
-import { createTestDatabase, testRedisPrefix } from '../helpers/database.ts';
-import { API_AUTH, TEST_API_TOKEN, TEST_SESSION_SECRET } from '../helpers/stack.ts';
+import { createTestDatabase, testRedisPrefix } from './database.ts';
+import { API_AUTH, TEST_API_TOKEN, TEST_SESSION_SECRET } from './stack.ts';
 
 /**
  * The web process alone (no worker: nothing can be dialed) against a fresh database and Redis prefix, with

@@ -8,9 +8,13 @@ export interface Reply {
   body: any;
 }
 
+const basicAuth = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+/** The headers of a request to the simulator's ARI as Beckon's own ARI user. */
+export const ARI_AUTH = { authorization: basicAuth('beckon', 'beckon') } as const;
+
 /** Plain fetch against the simulator, the way the traces' probes called Asterisk. */
 export function restClient(sim: Sim, user = 'beckon', password = 'beckon') {
-  const auth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const auth = basicAuth(user, password);
   return async function rest(method: string, path: string, body?: unknown): Promise<Reply> {
     const res = await fetch(`${sim.ariUrl}${path}`, {
       method,
@@ -81,7 +85,7 @@ export class EventLog {
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from './wait-for.ts';
 
 /** What a test needs to know about an event: its type and the fields that tell cases apart. */
 export function summarize(e: AriEvent, roles: Record<string, string>): Record<string, unknown> {
