@@ -47,7 +47,7 @@ export function phoneOverrideRoutes(deps: { pool: Pool; subscribers: SubscriberC
     if (!s) throw new SubscriberNotFoundError();
     const form = OverrideForm.safeParse((ctx.request as unknown as { body?: unknown }).body ?? {});
     if (!form.success) {
-      throw new ValidationError(form.error.issues.map((i) => ({ field: String(i.path[0] ?? 'form'), code: 'invalid', message: i.message })));
+      throw ValidationError.fromIssues(form.error.issues, 'form');
     }
     const { department, phone, reason } = form.data;
     const dept = department ? await findDepartment(deps.pool, s.id, department) : null;

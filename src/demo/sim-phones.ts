@@ -1,5 +1,5 @@
 import type { PhoneCall } from '../sim/phone-log.ts';
-import { AppError } from '../platform/errors.ts';
+import { ConflictError, UnavailableError } from '../platform/errors.ts';
 
 export type PhoneCommand = 'answer' | 'dtmf' | 'hangup';
 
@@ -8,6 +8,9 @@ export interface SimPhones {
   calls(): Promise<PhoneCall[]>;
   command(channelId: string, command: PhoneCommand, digit?: string): Promise<void>;
 }
+
+/** 503 simulator_unavailable: the demo's exchange is down or answered with an error. */
+const simulatorDown = (hint = '') => new UnavailableError(`The simulated phone exchange does not answer.${hint}`, 'simulator_unavailable');
 
 export function simPhones(baseUrl: string, timeoutMs = 3000): SimPhones {
   const base = baseUrl.replace(/\/$/, '');
@@ -19,24 +22,24 @@ export function simPhones(baseUrl: string, timeoutMs = 3000): SimPhones {
         ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
       });
     } catch {
-      throw new AppError(503, 'simulator_unavailable', 'The simulated phone exchange does not answer. Is the demo still running?');
+      throw simulatorDown(' Is the demo still running?');
     }
   };
   return {
     async calls() {
       const res = await call('GET', '/calls');
-      if (!res.ok) throw new AppError(503, 'simulator_unavailable', 'The simulated phone exchange does not answer.');
+      if (!res.ok) throw simulatorDown();
       return (await res.json()) as PhoneCall[];
     },
     async command(channelId, command, digit) {
       const res = await call('POST', `/channels/${encodeURIComponent(channelId)}/${command}`, command === 'dtmf' ? { digit } : {});
       if (res.ok) return;
-      if (res.status === 404) throw new AppError(409, 'call_ended', 'That call has already ended.');
+      if (res.status === 404) throw new ConflictError('call_ended', 'That call has already ended.');
       if (res.status === 409 || res.status === 400) {
         const text = ((await res.json().catch(() => null)) as { error?: string } | null)?.error;
-        throw new AppError(409, 'phone_busy', text ? `The phone cannot do that now: ${text.toLowerCase()}.` : 'The phone cannot do that now.');
+        throw new ConflictError('phone_busy', text ? `The phone cannot do that now: ${text.toLowerCase()}.` : 'The phone cannot do that now.');
       }
-      throw new AppError(503, 'simulator_unavailable', 'The simulated phone exchange does not answer.');
+      throw simulatorDown();
     },
   };
 }

@@ -1,6 +1,6 @@
 import Router from 'koa-router';
 import { z } from 'zod';
-import { AppError, ValidationError } from '../platform/errors.ts';
+import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import type { AppState } from '../web/context.ts';
 import { selfOrigins } from './preview-page.ts';
 import { etagMatches, etagOf, type DirectoryService } from './directory.service.ts';
@@ -19,7 +19,7 @@ export function directoryRoutes(directory: DirectoryService, opts: { publicUrl?:
     if (!q.success) throw new ValidationError([{ field: 'url', code: 'url_required', message: 'Give the page URL as ?url=.' }]);
     // Not ctx.origin: in Koa 3 that is the request's Origin header.
     const dir = await directory.forPage(q.data.url, new Date(), selfOrigins(opts.publicUrl?.(), `${ctx.protocol}://${ctx.host}`));
-    if (!dir) throw new AppError(404, 'not_registered', 'No call-back service is registered for this site.');
+    if (!dir) throw new NotFoundError('not_registered', 'No call-back service is registered for this site.');
     const body = JSON.stringify(dir);
     const etag = etagOf(body);
     ctx.set('ETag', etag);

@@ -18,15 +18,23 @@ export class AppError extends Error {
 
 export interface FieldError { field: string; code: string; message: string }
 
-/** 400: the request itself is wrong; `code` says how. */
+/** Code, message and the one field they concern, as constructor arguments: `new ConflictError(...onField(…))`. */
+export const onField = (field: string, code: string, message: string): [string, string, FieldError[]] => [code, message, [{ field, code, message }]];
+
+/** 400: the request itself is wrong; `code` says how, `extra` what the client could send instead. */
 export class BadRequestError extends AppError {
-  constructor(code: string, message: string, fields?: FieldError[]) { super(400, code, message, fields); }
+  constructor(code: string, message: string, fields?: FieldError[], extra?: Record<string, unknown>) { super(400, code, message, fields, extra); }
 }
 
 /** 400 validation_failed: one entry per wrong field; the message joins theirs. */
 export class ValidationError extends AppError {
   constructor(fields: FieldError[]) {
     super(400, 'validation_failed', fields.map((f) => f.message).join(' '), fields);
+  }
+
+  /** One `invalid` entry per schema issue, named by its top-level field (`whole` for the object itself). */
+  static fromIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[], whole: string): ValidationError {
+    return new ValidationError(issues.map((i) => ({ field: String(i.path[0] ?? whole), code: 'invalid', message: i.message })));
   }
 }
 

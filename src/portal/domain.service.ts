@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from '../platform/db/pool.ts';
 import { withTransaction } from '../platform/db/pool.ts';
-import { AppError, NotFoundError } from '../platform/errors.ts';
+import { BadRequestError, ConflictError, NotFoundError, onField, UnprocessableError } from '../platform/errors.ts';
 import { patternsOverlap } from '../subscribers/domain-match.ts';
 import { deletePendingDomains, domainsNear, findDomain, insertDomain, listDomains, markDomainVerified } from '../subscribers/subscriber.repository.ts';
 import type { DomainChecker } from './domain-verification.ts';
@@ -10,10 +10,11 @@ export const MAX_DOMAINS = 50;
 
 const lockDomains = (tx: PoolClient) => tx.query(`SELECT pg_advisory_xact_lock(hashtext('beckon:domains'))`);
 
-function taken(host: string): AppError {
-  const message = `${host} is already registered by another account. If it is yours, contact support.`;
-  return new AppError(409, 'domain_taken', message, [{ field: 'domains', code: 'domain_taken', message }]);
+function taken(host: string): ConflictError {
+  return new ConflictError(...onField('domains', 'domain_taken', `${host} is already registered by another account. If it is yours, contact support.`));
 }
+
+export const domainNotFound = () => new NotFoundError('domain_not_found', 'No such domain.');
 
 /**
  * Claims hosts for a subscriber, pending until proven (verifyDomain). One host has one owner: a claim that
@@ -25,7 +26,7 @@ function taken(host: string): AppError {
 export async function claimHosts(tx: PoolClient, subscriberId: string, hosts: string[]): Promise<void> {
   await lockDomains(tx);
   const mine = new Set((await listDomains(tx, subscriberId)).map((d) => d.host));
-  if (mine.size + hosts.length > MAX_DOMAINS) throw new AppError(400, 'too_many_domains', `At most ${MAX_DOMAINS} hosts per account.`, [{ field: 'domains', code: 'too_many_domains', message: `At most ${MAX_DOMAINS} hosts per account.` }]);
+  if (mine.size + hosts.length > MAX_DOMAINS) throw new BadRequestError(...onField('domains', 'too_many_domains', `At most ${MAX_DOMAINS} hosts per account.`));
   for (const host of hosts) {
     if (mine.has(host)) continue;
     const others = await domainsNear(tx, host, subscriberId);
@@ -46,11 +47,11 @@ export async function addHosts(pool: Pool, subscriberId: string, hosts: string[]
  */
 export async function verifyDomain(pool: Pool, check: DomainChecker, subscriberId: string, domainId: string): Promise<string> {
   const d = await findDomain(pool, subscriberId, domainId);
-  if (!d) throw new NotFoundError('domain_not_found', 'No such domain.');
+  if (!d) throw domainNotFound();
   if (d.verifiedAt) return d.host;
-  if (!d.verifyToken) throw new AppError(409, 'domain_not_verifiable', 'This host has no token; remove it and add it again.');
+  if (!d.verifyToken) throw new ConflictError('domain_not_verifiable', 'This host has no token; remove it and add it again.');
   const found = await check(d.host, d.verifyToken);
-  if (!found.ok) throw new AppError(422, 'domain_not_verified', `The token was not found: ${found.reason}`, [{ field: 'domain', code: 'domain_not_verified', message: found.reason }]);
+  if (!found.ok) throw new UnprocessableError('domain_not_verified', `The token was not found: ${found.reason}`, [{ field: 'domain', code: 'domain_not_verified', message: found.reason }]);
   await withTransaction(pool, async (tx) => {
     await lockDomains(tx);
     const others = (await domainsNear(tx, d.host, subscriberId)).filter((o) => patternsOverlap(o.host, d.host));

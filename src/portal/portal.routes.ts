@@ -8,7 +8,7 @@ import { getSession, type SessionUser } from '../auth/session.ts';
 import { cancelRequest } from '../requests/cancel.service.ts';
 import { listRequestsForSubscriber } from '../requests/callback.repository.ts';
 import { REQUEST_STATUSES, type RequestStatus } from '../requests/callback.types.ts';
-import { AppError, NotFoundError, type FieldError } from '../platform/errors.ts';
+import { AppError, CallbackNotFoundError, DepartmentNotFoundError, LoginRequiredError, VerificationNotFoundError, type FieldError } from '../platform/errors.ts';
 import type { EventBus } from '../platform/event-bus.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
@@ -22,10 +22,10 @@ import {
 import { LANGUAGES, messagesFromSettings, skinFromSettings, type Skin } from '../subscribers/settings.ts';
 import type { Subscriber } from '../subscribers/subscriber.types.ts';
 import type { VerificationService } from '../verification/verification.service.ts';
-import { addHosts, verifyDomain } from './domain.service.ts';
+import { addHosts, domainNotFound, verifyDomain } from './domain.service.ts';
 import { portalNav } from './portal-nav.ts';
 import { agentCoverage } from '../agents/agent.repository.ts';
-import { offerable, setupProblems } from '../subscribers/offerable.ts';
+import { isLive, setupProblems } from '../subscribers/offerable.ts';
 import { parseDay } from '../platform/validation/dates.ts';
 import { VERIFICATION_PATH, verificationHost, type DomainChecker } from './domain-verification.ts';
 import {
@@ -68,7 +68,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
   async function current(ctx: AppContext): Promise<Subscriber> {
     const s = await findSubscriberById(deps.pool, me(ctx));
     // The account was deleted while logged in: end the session.
-    if (!s) { (ctx as unknown as { session: unknown }).session = null; throw new AppError(401, 'login_required', 'Please log in.'); }
+    if (!s) { (ctx as unknown as { session: unknown }).session = null; throw new LoginRequiredError(); }
     return s;
   }
 
@@ -101,7 +101,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
       title: 'Your call-back service', subscriber: s, verified: !!s.phoneVerifiedAt, unverified,
       // What visitors will not be offered, and what to do about it (the form, widget and directory leave it out).
       problems: setupProblems(s, departments, agents),
-      live: s.status === 'active' && offerable(s, departments, agents).ready,
+      live: isLive(s, departments, agents),
       suspended: s.status !== 'active', snippet: snippetFor(deps.publicUrl(), s.slug), formUrl: `${deps.publicUrl()}/c/${s.slug}`,
     });
   });
@@ -161,7 +161,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
 
   async function verificationOf(ctx: AppContext) {
     const v = await deps.verification.find(me(ctx), ctx.params.id!);
-    if (!v) throw new NotFoundError('verification_not_found', 'No such verification.');
+    if (!v) throw new VerificationNotFoundError();
     return v;
   }
 
@@ -235,7 +235,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
 
   router.post('/domains/:id/delete', async (ctx) => {
     const s = await current(ctx);
-    if (!(await deleteDomain(deps.pool, s.id, ctx.params.id!))) throw new NotFoundError('domain_not_found', 'No such domain.');
+    if (!(await deleteDomain(deps.pool, s.id, ctx.params.id!))) throw domainNotFound();
     deps.changed(s.slug);
     done(ctx, '/portal/domains', 'Domain removed.');
   });
@@ -274,7 +274,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
   router.post('/departments/:id', async (ctx) => {
     const s = await current(ctx);
     const id = ctx.params.id!;
-    if (!isUuid(id) || !(await listDepartments(deps.pool, s.id)).some((d) => d.id === id)) throw new NotFoundError('department_not_found', 'No such department.');
+    if (!isUuid(id) || !(await listDepartments(deps.pool, s.id)).some((d) => d.id === id)) throw new DepartmentNotFoundError();
     const parsed = parseDepartment(bodyOf(ctx), s.country);
     if (!parsed.ok) { await departmentsPage(ctx, {}, parsed.errors); return failed(ctx); }
     try {
@@ -290,7 +290,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
 
   router.post('/departments/:id/delete', async (ctx) => {
     const s = await current(ctx);
-    if (!(await removeDepartment(deps.pool, s.id, ctx.params.id!))) throw new NotFoundError('department_not_found', 'No such department.');
+    if (!(await removeDepartment(deps.pool, s.id, ctx.params.id!))) throw new DepartmentNotFoundError();
     deps.changed(s.slug);
     done(ctx, '/portal/departments', 'Department removed.');
   });
@@ -422,7 +422,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
   router.post('/requests/:id/cancel', async (ctx) => {
     const s = await current(ctx);
     const id = ctx.params.id!;
-    if (!isUuid(id)) throw new NotFoundError('callback_not_found', 'No call-back request with that id.');
+    if (!isUuid(id)) throw new CallbackNotFoundError();
     try {
       await cancelRequest(deps.pool, deps.bus, id, 'subscriber', s.id, { queue: deps.queue });
     } catch (err) {

@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Pool } from '../platform/db/pool.ts';
 import { withTransaction } from '../platform/db/pool.ts';
 import { hashPassword } from '../auth/password.ts';
-import { AppError } from '../platform/errors.ts';
+import { ConflictError, onField, UnavailableError } from '../platform/errors.ts';
 import { emailTaken, insertSubscriber, takenSlugs } from '../subscribers/subscriber.repository.ts';
 import type { Subscriber } from '../subscribers/subscriber.types.ts';
 import { claimHosts } from './domain.service.ts';
 import { slugCandidates, type SignupInput } from './portal-forms.ts';
 
-const emailTakenError = () => new AppError(409, 'email_taken', 'An account with this email exists already. Log in instead.',
-  [{ field: 'email', code: 'email_taken', message: 'An account with this email exists already. Log in instead.' }]);
+const emailTakenError = () => new ConflictError(...onField('email', 'email_taken', 'An account with this email exists already. Log in instead.'));
 
 /**
  * Creates an active but unverified subscriber with its hosts. Nothing is dialed for it until its phone answers
@@ -38,5 +37,5 @@ export async function signUp(pool: Pool, input: SignupInput): Promise<Subscriber
       throw err;
     }
   }
-  throw new AppError(503, 'service_unavailable', 'Please try again.');
+  throw new UnavailableError('Please try again.');
 }

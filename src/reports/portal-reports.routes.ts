@@ -2,7 +2,7 @@ import Router from 'koa-router';
 import type { Pool } from '../platform/db/pool.ts';
 import { requireSubscriber } from '../portal/subscriber-session.ts';
 import { csrfToken } from '../auth/csrf.ts';
-import { AppError } from '../platform/errors.ts';
+import { LoginRequiredError } from '../platform/errors.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
 import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
@@ -19,7 +19,7 @@ export function portalNav(ctx: AppContext, active: string): PortalNav {
 export async function currentSubscriber(ctx: AppContext, pool: Pool) {
   const user = ctx.state.user as { id: string } | undefined;
   const s = user ? await findSubscriberById(pool, user.id) : null;
-  if (!s) throw new AppError(401, 'login_required', 'Please log in.');
+  if (!s) throw new LoginRequiredError();
   return s;
 }
 

@@ -1,5 +1,5 @@
 import type { AcceptContext, AcceptGuard } from '../requests/accept.service.ts';
-import { AppError } from '../platform/errors.ts';
+import { BadRequestError, ConflictError } from '../platform/errors.ts';
 import { hoursFromSettings, isOpen, nextOpening, type BusinessHours } from './business-hours.ts';
 
 /**
@@ -21,7 +21,7 @@ export function createScheduling(clock: () => number = Date.now): { guard: Accep
       if (!isOpen(hours, ctx.scheduledAt)) {
         const next = nextOpening(hours, ctx.scheduledAt);
         const message = 'The business is closed at the time you chose. Please pick a time within its opening hours.';
-        throw new AppError(400, 'outside_business_hours', message,
+        throw new BadRequestError('outside_business_hours', message,
           [{ field: 'scheduledAt', code: 'outside_business_hours', message }], { nextOpening: next?.toISOString() ?? null });
       }
       return;
@@ -30,7 +30,7 @@ export function createScheduling(clock: () => number = Date.now): { guard: Accep
     const open = isOpen(hours, at);
     openNow.set(ctx, { at, open });
     if (!open && !nextOpening(hours, at)) {
-      throw new AppError(409, 'subscriber_closed', 'This business takes no call-back requests at the moment.');
+      throw new ConflictError('subscriber_closed', 'This business takes no call-back requests at the moment.');
     }
   };
   const firstSlot = (ctx: AcceptContext): Date | null => {

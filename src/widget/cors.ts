@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { AppError } from '../platform/errors.ts';
+import { ForbiddenError } from '../platform/errors.ts';
 import type { Queryable } from '../platform/db/pool.ts';
 import { findDomainOwner, normalizeHost } from '../subscribers/domain-match.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
@@ -10,6 +10,9 @@ const bodySlug = (ctx: { request: unknown }): string | null => {
   const slug = (ctx.request as { body?: { subscriber?: unknown } }).body?.subscriber;
   return typeof slug === 'string' ? slug.trim() : null;
 };
+
+/** No subscriber verified the Origin's host: its pages may not change anything here. */
+const unregisteredSite = () => new ForbiddenError('origin_not_allowed', 'This site is not registered for call-backs.');
 
 export interface CorsDeps { db: Queryable; subscribers: SubscriberCache; publicUrl: string; ttlMs?: number }
 
@@ -50,14 +53,14 @@ export function publicApiCors(deps: CorsDeps): Middleware<AppState> {
       // Beckon's own pages. A portal preview page (preview-page.ts) stands for one subscriber's site: the widget
       // on it may ask for call-backs in that subscriber's name only (same-origin requests carry the full Referer).
       const previewOf = submitting ? previewPageOwner(ctx.get('Referer'), [self, `${ctx.protocol}://${ctx.host}`]) : null;
-      if (previewOf && bodySlug(ctx) !== previewOf) throw new AppError(403, 'origin_not_allowed', 'This preview page may request call-backs only for its own subscriber.');
+      if (previewOf && bodySlug(ctx) !== previewOf) throw new ForbiddenError('origin_not_allowed', 'This preview page may request call-backs only for its own subscriber.');
       return next();
     }
     if (!origin) return next();
     const owner = await ownerOf(origin);
     const preflight = ctx.method === 'OPTIONS' && !!ctx.get('Access-Control-Request-Method');
     if (preflight) {
-      if (!owner) throw new AppError(403, 'origin_not_allowed', 'This site is not registered for call-backs.');
+      if (!owner) throw unregisteredSite();
       ctx.set('Access-Control-Allow-Origin', origin);
       ctx.set('Access-Control-Allow-Methods', 'GET, POST');
       ctx.set('Access-Control-Allow-Headers', 'Content-Type, If-None-Match');
@@ -69,11 +72,11 @@ export function publicApiCors(deps: CorsDeps): Middleware<AppState> {
       const slug = (ctx.request as unknown as { body?: { subscriber?: unknown } }).body?.subscriber;
       const named = typeof slug === 'string' ? await deps.subscribers.get(slug.trim()).catch(() => null) : null;
       if (!owner || !named || named.subscriber.id !== owner) {
-        throw new AppError(403, 'origin_not_allowed', 'This site may not request call-backs for this subscriber.');
+        throw new ForbiddenError('origin_not_allowed', 'This site may not request call-backs for this subscriber.');
       }
     } else if (!owner && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       // Cancels and other changes from an unregistered site's browser: refused, not just unreadable.
-      throw new AppError(403, 'origin_not_allowed', 'This site is not registered for call-backs.');
+      throw unregisteredSite();
     }
     if (owner) {
       ctx.set('Access-Control-Allow-Origin', origin);

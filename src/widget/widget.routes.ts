@@ -1,6 +1,6 @@
 import Router from 'koa-router';
 import { z } from 'zod';
-import { AppError, NotFoundError, ValidationError } from '../platform/errors.ts';
+import { NotFoundError, SubscriberNotFoundError, SubscriberSuspendedError, ValidationError } from '../platform/errors.ts';
 import { hoursFromSettings, isOpen, openSlots } from '../schedule/business-hours.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import type { AppState } from '../web/context.ts';
@@ -45,10 +45,10 @@ export function widgetRoutes(deps: WidgetRoutesDeps): Router<AppState, {}> {
 
   router.get('/api/v1/slots', async (ctx) => {
     const q = SlotsQuery.safeParse(ctx.query);
-    if (!q.success) throw new ValidationError(q.error.issues.map((i) => ({ field: String(i.path[0] ?? 'query'), code: 'invalid', message: i.message })));
+    if (!q.success) throw ValidationError.fromIssues(q.error.issues, 'query');
     const entry = await deps.subscribers.get(q.data.subscriber);
-    if (!entry) throw new NotFoundError('subscriber_not_found', `No subscriber named "${q.data.subscriber}".`);
-    if (entry.subscriber.status !== 'active') throw new AppError(403, 'subscriber_suspended', 'This call-back service is not available at the moment.');
+    if (!entry) throw SubscriberNotFoundError.named(q.data.subscriber);
+    if (entry.subscriber.status !== 'active') throw new SubscriberSuspendedError();
     const hours = hoursFromSettings(entry.subscriber.settings, entry.subscriber.timezone);
     const now = new Date();
     const slots = openSlots(hours, new Date(now.getTime() + SLOT_LEAD_MS), q.data.days, SLOT_STEP_MIN);
