@@ -2,6 +2,7 @@ import type { Pool } from '../platform/db/pool.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { AmiAdapter, AmiEvent } from '../telephony/ami-adapter.ts';
 import { createBatcher, isDataError } from '../platform/db/statement-batcher.ts';
+import { periodic } from '../platform/periodic.ts';
 import { buildCallRecords, type CallRecord } from './call-records.ts';
 import { callRecords, queueWait, timeToCallBack } from '../observability/metrics.ts';
 import {
@@ -116,21 +117,16 @@ export function startAccounting(d: RecorderDeps & { ami: AmiAdapter; catchUpMs?:
     const done = await recordAttempts(deps, ids);
     return ids.map((id) => done.get(id) ?? null);
   }, { maxInFlight: 1, retrySingly: isDataError });
-  let running = false;
-  const catchUp = async () => {
-    if (running) return;
-    running = true;
-    try {
+  const catchUp = periodic({
+    name: 'call record catch-up', intervalMs: d.catchUpMs ?? 60_000, log: d.log, idle: undefined,
+    failMessage: 'call record catch-up failed',
+    run: async () => {
       await Promise.all((await attemptsWithoutRecords(d.pool)).map(async (attemptId) => {
         const r = await record(attemptId);
         if (r?.written) d.log.info({ attemptId, requestId: r.requestId, legs: r.legs }, 'call records written late');
       }));
-    } catch (err) {
-      d.log.warn({ err: (err as Error).message }, 'call record catch-up failed');
-    } finally { running = false; }
-  };
-  const timer = setInterval(() => void catchUp(), d.catchUpMs ?? 60_000);
-  timer.unref();
+    },
+  });
   return {
     async onAttemptEnded({ attemptId }) {
       // Accounting must never break the call flow: a failure here is caught up later.
@@ -139,6 +135,6 @@ export function startAccounting(d: RecorderDeps & { ami: AmiAdapter; catchUpMs?:
         return null;
       });
     },
-    stop() { clearInterval(timer); d.ami.off('event', onEvent); },
+    stop() { catchUp.stop(); d.ami.off('event', onEvent); },
   };
 }

@@ -1,5 +1,6 @@
 import type { Pool } from '../platform/db/pool.ts';
 import type { Logger } from '../platform/logger.ts';
+import { periodic } from '../platform/periodic.ts';
 import { deleteAmiCdrsBefore } from './accounting.repository.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -19,23 +20,19 @@ export async function pruneAmiCdrs(pool: Pool, days: number, now = new Date()): 
 
 /**
  * The worker's retention pass over AMI CDRs: once shortly after start, then every `intervalMs` (hourly by
- * default). Every worker runs it; two passes at once only delete the same rows once.
+ * default); with no retention (`days` 0) nothing runs. Every worker runs it; two workers' passes at once only
+ * delete the same rows once, and one worker's passes never overlap.
  */
 export function startCdrRetention(d: { pool: Pool; log: Logger; days: number; intervalMs?: number }): { stop(): void; runOnce(): Promise<number> } {
-  const runOnce = async () => {
-    try {
-      const n = await pruneAmiCdrs(d.pool, d.days);
-      if (n > 0) d.log.info({ deleted: n, days: d.days }, 'old AMI CDRs pruned');
-      return n;
-    } catch (err) {
-      d.log.warn({ err: (err as Error).message }, 'AMI CDR pruning failed; next pass retries');
-      return 0;
-    }
+  const prune = async () => {
+    const n = await pruneAmiCdrs(d.pool, d.days);
+    if (n > 0) d.log.info({ deleted: n, days: d.days }, 'old AMI CDRs pruned');
+    return n;
   };
-  if (d.days <= 0) return { stop() {}, runOnce };
-  const first = setTimeout(() => void runOnce(), 30_000);
-  const timer = setInterval(() => void runOnce(), d.intervalMs ?? 3600_000);
-  first.unref();
-  timer.unref();
-  return { stop() { clearTimeout(first); clearInterval(timer); }, runOnce };
+  if (d.days <= 0) return { stop() {}, runOnce: prune };
+  return periodic({
+    name: 'AMI CDR retention', intervalMs: d.intervalMs ?? 3600_000, firstDelayMs: 30_000, log: d.log, idle: 0,
+    failMessage: 'AMI CDR pruning failed; next pass retries',
+    run: prune,
+  });
 }

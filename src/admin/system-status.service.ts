@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from '../platform/db/pool.ts';
 import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import { readHeartbeats, type WorkerBeat } from '../observability/worker-heartbeat.ts';
+import type { AriHttp } from '../telephony/ari-http.ts';
 
 export interface Check { name: string; ok: boolean; detail: string }
 
@@ -24,12 +25,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T; ms:
  * The console's health page: PostgreSQL, Redis, the queue, every worker's heartbeat (its ARI and AMI
  * sessions and the peer states AMI reported), and what ARI says about the Asterisk node and its endpoints.
  */
-export async function systemStatus(d: { pool: Pool; redis: Redis; queue: CallbackQueue; prefix: string; ariUrl: string; ariUser: string; ariPassword: string; trunkEndpoint: string }): Promise<SystemStatus> {
-  const auth = 'Basic ' + Buffer.from(`${d.ariUser}:${d.ariPassword}`).toString('base64');
+export async function systemStatus(d: { pool: Pool; redis: Redis; queue: CallbackQueue; prefix: string; ari: AriHttp; trunkEndpoint: string }): Promise<SystemStatus> {
   const ari = async (path: string) => {
-    const r = await fetch(`${d.ariUrl}/ari${path}`, { headers: { authorization: auth }, signal: AbortSignal.timeout(2000) });
-    if (!r.ok) throw new Error(`ARI ${path} answered ${r.status}`);
-    return r.json();
+    const r = await d.ari.get(path, 2000);
+    if (r.status < 200 || r.status > 299) throw new Error(`ARI ${path} answered ${r.status}`);
+    if (typeof r.body !== 'object' || r.body === null) throw new Error(`ARI ${path} answered no JSON`);
+    return r.body;
   };
   const trunk = /@([^/]+)$/.exec(d.trunkEndpoint.replace('{number}', 'x'))?.[1] ?? null;
   const [pg, redis, counts, workers, info, endpoints, active] = await Promise.all([

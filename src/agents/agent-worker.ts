@@ -2,6 +2,7 @@ import type { Container } from '../main/container.ts';
 import type { Dialer } from '../calls/dialer.ts';
 import { AgentFirstSession } from '../calls/session/agent-first-session.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
+import { periodic } from '../platform/periodic.ts';
 import { AgentChannels } from './agent-channels.ts';
 import { AgentCallService } from './agent-call.service.ts';
 import { DeviceStateTracker, trunkDevice, type AmiSource } from './device-state.ts';
@@ -47,27 +48,26 @@ export async function createAgentWorker(c: Container): Promise<AgentWorker> {
   let unsubscribe: (() => void) | null = null;
   // Longest a reservation can legitimately last: offer, two rings, the longest call, and slack.
   const maxReservationSec = config.AGENT_OFFER_TIMEOUT_SEC + 2 * config.RING_TIMEOUT + config.MAX_CALL_SEC + 60;
-  const sweeper = setInterval(() => {
-    void releaseStaleReservations(c.pool, maxReservationSec).then((freed) => {
+  const sweeper = periodic({
+    name: 'stale agent reservations', intervalMs: 30_000, log, idle: undefined,
+    run: async () => {
+      const freed = await releaseStaleReservations(c.pool, maxReservationSec);
       if (freed.length) log.warn({ agents: freed }, 'released stale agent reservations');
-    }).catch(() => {});
-  }, 30_000);
-  sweeper.unref();
+    },
+  });
   // Wrap-ups end on time by themselves: the end is stored, so this pass (every worker, every second) frees them
   // after a restart too; the console is told and requests waiting for an agent get their try.
-  let settling = false;
-  const wrapUps = setInterval(() => {
-    if (settling) return;
-    settling = true;
-    void settleExpiredWrapUps(c.pool).then(async (freed) => {
+  const wrapUps = periodic({
+    name: 'wrap-up ends', intervalMs: 1000, log, idle: undefined, failLevel: 'debug',
+    run: async () => {
+      const freed = await settleExpiredWrapUps(c.pool);
       if (!freed.length) return;
       const at = new Date().toISOString();
       for (const id of freed) void channels.publishToAgent(id, { type: 'status', status: 'available', at });
       const lists = await Promise.all(freed.map((id) => assignedSubscriberIds(c.pool, id)));
       await service.wakeWaiting([...new Set(lists.flat())]);
-    }).catch(() => {}).finally(() => { settling = false; });
-  }, 1000);
-  wrapUps.unref();
+    },
+  });
 
   return {
     service, devices,
@@ -137,8 +137,8 @@ export async function createAgentWorker(c: Container): Promise<AgentWorker> {
       }
     },
     stop() {
-      clearInterval(sweeper);
-      clearInterval(wrapUps);
+      sweeper.stop();
+      wrapUps.stop();
       unsubscribe?.();
       devices.stop();
       channels.close();

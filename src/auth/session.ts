@@ -1,6 +1,7 @@
 import session from 'koa-session';
 import type Koa from 'koa';
 import type { Redis } from 'ioredis';
+import { redisKeys } from '../platform/redis-keys.ts';
 
 export type Role = 'subscriber' | 'agent' | 'operator';
 
@@ -26,7 +27,7 @@ export function getSession(ctx: Koa.Context | { session?: unknown }): SessionDat
 export function sessionMiddleware(app: Koa<any, any>, redis: Redis, opts: { secret: string; prefix: string; maxAgeMs?: number }): Koa.Middleware {
   app.keys = [opts.secret];
   const maxAge = opts.maxAgeMs ?? 8 * 3600_000;
-  const key = (sid: string) => `${opts.prefix}:sess:${sid}`;
+  const key = redisKeys(opts.prefix).session;
   return session({
     key: 'beckon.sid',
     maxAge,

@@ -1,6 +1,7 @@
 import type { Config } from '../platform/config.ts';
 import { ensureDatabase } from '../platform/db/migrate.ts';
 import { createRedis } from '../platform/redis.ts';
+import { AriHttp, ariEndpoint } from '../telephony/ari-http.ts';
 
 /** A dependency a process cannot start without; the message is the one line the operator reads. */
 export class DependencyError extends Error {}
@@ -30,13 +31,14 @@ export async function checkRedis(config: Config): Promise<void> {
 }
 
 export async function checkAri(config: Config): Promise<void> {
-  const auth = 'Basic ' + Buffer.from(`${config.ARI_USER}:${config.ARI_PASSWORD}`).toString('base64');
+  const ari = new AriHttp(ariEndpoint(config));
   let status = 0;
   try {
-    const r = await fetch(`${config.ARI_URL}/ari/asterisk/info`, { headers: { authorization: auth }, signal: AbortSignal.timeout(3000) });
-    status = r.status;
+    status = (await ari.get('/asterisk/info', 3000)).status;
   } catch (err) {
     throw new DependencyError(`Asterisk ARI is not reachable at ${config.ARI_URL} (${(err as Error).message}). Start Asterisk with asterisk/conf, or run \`beckon sim\`, or set ARI_URL.`);
+  } finally {
+    ari.close();
   }
   if (status === 401) throw new DependencyError(`Asterisk ARI at ${config.ARI_URL} refused ARI_USER/ARI_PASSWORD (401). Check ari.conf.`);
   if (status !== 200) throw new DependencyError(`Asterisk ARI at ${config.ARI_URL} answered ${status}; expected 200.`);

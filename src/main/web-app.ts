@@ -19,6 +19,7 @@ import { bodyGuard, parseBody, requestLineGuard } from '../web/middleware/input-
 import { callbacksApiRoutes } from '../requests/callbacks-api.routes.ts';
 import { hostedFormRoutes } from '../requests/hosted-form.routes.ts';
 import { healthRoutes } from '../web/health.routes.ts';
+import { ariEndpoint } from '../telephony/ari-http.ts';
 import { demoRoutes } from '../demo/demo.routes.ts';
 import { cancelRoutes } from '../requests/cancel.routes.ts';
 import { policyRoutes } from '../policy/policy.routes.ts';
@@ -112,13 +113,13 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   const adminDeps: AdminDeps = {
     pool: c.pool, redis: c.redis, queue: c.queue, subscribers: c.subscribers, render, log: c.log, prefix: c.config.REDIS_PREFIX,
     currency: c.config.BILLING_CURRENCY, adminEmail: c.config.ADMIN_EMAIL, adminPassword: c.config.ADMIN_PASSWORD,
-    ari: { url: c.config.ARI_URL, user: c.config.ARI_USER, password: c.config.ARI_PASSWORD }, trunkEndpoint: c.config.TRUNK_ENDPOINT,
+    ari: ariEndpoint(c.config), trunkEndpoint: c.config.TRUNK_ENDPOINT,
     destinations: operatorDestinations(c.config),
     publicUrl: () => c.config.publicUrl,
   };
   app.use(adminQueuesMiddleware(c.queue, [], () => c.config.publicUrl));
   const routers = [
-    healthRoutes({ pool: c.pool, queue: c.queue, ariUrl: c.config.ARI_URL, ariUser: c.config.ARI_USER, ariPassword: c.config.ARI_PASSWORD }),
+    healthRoutes({ pool: c.pool, queue: c.queue, ari: ariEndpoint(c.config) }),
     callbacksApiRoutes({
       pool: c.pool, accept, bus: c.bus, waits, apiToken: c.config.API_TOKEN,
       streams: createStreamLimits({ perKey: c.config.STREAMS_PER_REQUEST, perIp: c.config.STREAMS_PER_IP }),

@@ -78,7 +78,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
     : null;
   const status = startWorkerStatus({
     redis: c.redis, prefix: config.REDIS_PREFIX, workerId: config.WORKER_ID, ariUrl: config.ARI_URL, amiHost: config.AMI_HOST, amiPort: config.AMI_PORT,
-    port, ami, activeCalls: () => dialer.activeCalls,
+    port, ami, activeCalls: () => dialer.activeCalls, log,
   });
   await agentSide.attach(dialer, port, ami);
   // Calls a previous run of this worker left in flight are settled with Asterisk before new jobs are taken,

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from '../platform/logger.ts';
 import type { AmiAdapter, AmiEvent } from '../telephony/ami-adapter.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { amiReconnects, ariReconnects } from './metrics.ts';
@@ -12,7 +13,7 @@ const MAX_PEERS = 200;
  */
 export function startWorkerStatus(d: {
   redis: Redis; prefix: string; workerId: string; ariUrl: string; amiHost: string; amiPort: number;
-  port: TelephonyPort; ami: AmiAdapter; activeCalls: () => number; intervalMs?: number;
+  port: TelephonyPort; ami: AmiAdapter; activeCalls: () => number; log: Logger; intervalMs?: number;
 }): { stop(): Promise<void> } {
   let ariUp = true;
   let ariReconnectCount = 0;
@@ -38,7 +39,7 @@ export function startWorkerStatus(d: {
     ari: { url: d.ariUrl, connected: ariUp, reconnects: ariReconnectCount },
     ami: { host: d.amiHost, port: d.amiPort, connected: d.ami.connected, reconnects: d.ami.reconnects },
     activeCalls: d.activeCalls(), peers,
-  }), d.intervalMs);
+  }), d.log, d.intervalMs);
   return {
     async stop() { d.ami.off('event', onAmi); await beat.stop(); },
   };

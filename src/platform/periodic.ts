@@ -7,7 +7,8 @@ import type { Logger } from './logger.ts';
  *   unhandled rejection;
  * - timers never keep the process alive, and after `stop()` no new pass starts.
  * `firstDelayMs` runs a first pass sooner (0 = at once) or later than the interval; `skip` lets a pass be
- * declined cheaply (e.g. while a connection is down), returning `idle`.
+ * declined cheaply (e.g. while a connection is down), returning `idle`. `failLevel` 'debug' suits a pass so
+ * frequent that an outage would flood the log with the same line.
  */
 export interface PeriodicOptions<T> {
   name: string;
@@ -17,6 +18,7 @@ export interface PeriodicOptions<T> {
   /** What a pass that is declined or fails returns to `runOnce` callers. */
   idle: T;
   failMessage?: string;
+  failLevel?: 'warn' | 'debug';
   firstDelayMs?: number;
   skip?: () => boolean;
 }
@@ -38,7 +40,7 @@ export function periodic<T>(o: PeriodicOptions<T>): Periodic<T> {
       try {
         return await o.run();
       } catch (err) {
-        o.log.warn({ task: o.name, err: (err as Error)?.message ?? String(err) }, o.failMessage ?? `${o.name} pass failed; the next pass retries`);
+        o.log[o.failLevel ?? 'warn']({ task: o.name, err: (err as Error)?.message ?? String(err) }, o.failMessage ?? `${o.name} pass failed; the next pass retries`);
         return o.idle;
       } finally {
         current = null;

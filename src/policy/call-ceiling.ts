@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redisKeys } from '../platform/redis-keys.ts';
 import type { Logger } from '../platform/logger.ts';
 
 /**
@@ -74,7 +75,7 @@ export interface CallCeilingOptions {
 export function createCallCeiling(redis: Redis, o: CallCeilingOptions): CallCeiling {
   const windows = o.windows;
   const longestMs = Math.max(1000, ...windows.map((w) => w.seconds * 1000));
-  const key = (e164: string) => `${o.prefix}:call-ceiling:${e164}`;
+  const key = redisKeys(o.prefix).callCeiling;
   if (!(redis as Partial<TakeCommand>).beckonCallCeiling) redis.defineCommand('beckonCallCeiling', { numberOfKeys: 1, lua: TAKE_LUA });
   // While Redis is away the same ceiling holds per process: N workers may then ring a number up to N times as
   // often, which is still a ceiling (a worker rarely gets a job without Redis in the first place).

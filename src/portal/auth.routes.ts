@@ -29,10 +29,10 @@ export async function logIn(ctx: AppContext, user: SessionUser): Promise<void> {
 /** Sign-up, log in and log out for subscribers. */
 export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
-  const loginLimiter = createLoginLimiter(deps.redis, deps.prefix);
+  const loginLimiter = createLoginLimiter(deps.redis, deps.prefix, 'portal');
   // Sign-ups cost a scrypt hash and claim hosts: a few per hour per IP is plenty for real businesses.
-  const signupLimiter = createAttemptLimiter(deps.redis, `${deps.prefix}:signup`, 10);
-  const resetLimiter = createAttemptLimiter(deps.redis, `${deps.prefix}:reset`, 10);
+  const signupLimiter = createAttemptLimiter(deps.redis, deps.prefix, 'signup', 10);
+  const resetLimiter = createAttemptLimiter(deps.redis, deps.prefix, 'reset', 10);
   router.use(verifyCsrf());
 
   function signupPage(ctx: AppContext, values: Body, errors: FieldError[]) {

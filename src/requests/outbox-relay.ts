@@ -1,6 +1,7 @@
 import type { Logger } from '../platform/logger.ts';
 import type { Pool } from '../platform/db/pool.ts';
 import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
+import { periodic } from '../platform/periodic.ts';
 import { listUnenqueued, markEnqueued } from './callback.repository.ts';
 
 /**
@@ -10,36 +11,33 @@ import { listUnenqueued, markEnqueued } from './callback.repository.ts';
  * fires before the step is due: src/calls/flow/job-step.ts), so running this in every process is safe.
  */
 export function startOutboxRelay(deps: { pool: Pool; queue: CallbackQueue; log: Logger; intervalMs: number }): { stop(): void; runOnce(): Promise<number> } {
-  let running = false;
-  async function runOnce(): Promise<number> {
-    if (running || !deps.queue.ready()) return 0;
-    running = true;
-    let moved = 0;
-    try {
-      for (;;) {
-        const batch = await listUnenqueued(deps.pool, 200);
-        if (batch.length === 0) break;
-        const done: string[] = [];
-        for (const r of batch) {
-          const delayMs = r.nextAttemptAt ? r.nextAttemptAt.getTime() - Date.now() : 0;
-          // The job id carries the attempt number: a retry is a new job even if the first one is still kept as done.
-          await deps.queue.enqueue(r.id, { delayMs, attempt: r.attemptCount });
-          done.push(r.id);
-        }
-        await markEnqueued(deps.pool, done);
-        moved += done.length;
-        if (batch.length < 200) break;
-      }
-      // Retries pass through the outbox for a moment with Redis up: the line says what moved, not why.
-      if (moved) deps.log.info({ moved }, 'outbox relay put requests waiting without a queue job on the queue');
-    } catch (err) {
-      deps.log.warn({ err: (err as Error).message }, 'outbox relay pass failed; will retry');
-    } finally {
-      running = false;
+  return periodic({
+    name: 'outbox relay', intervalMs: deps.intervalMs, log: deps.log, idle: 0,
+    failMessage: 'outbox relay pass failed; will retry',
+    // Nothing can move while the queue's Redis is away.
+    skip: () => !deps.queue.ready(),
+    run: () => relayOutbox(deps),
+  });
+}
+
+/** Puts every request waiting without a queue job on the queue, 200 at a time; returns how many moved. */
+async function relayOutbox(deps: { pool: Pool; queue: CallbackQueue; log: Logger }): Promise<number> {
+  let moved = 0;
+  for (;;) {
+    const batch = await listUnenqueued(deps.pool, 200);
+    if (batch.length === 0) break;
+    const done: string[] = [];
+    for (const r of batch) {
+      const delayMs = r.nextAttemptAt ? r.nextAttemptAt.getTime() - Date.now() : 0;
+      // The job id carries the attempt number: a retry is a new job even if the first one is still kept as done.
+      await deps.queue.enqueue(r.id, { delayMs, attempt: r.attemptCount });
+      done.push(r.id);
     }
-    return moved;
+    await markEnqueued(deps.pool, done);
+    moved += done.length;
+    if (batch.length < 200) break;
   }
-  const timer = setInterval(() => void runOnce(), deps.intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer), runOnce };
+  // Retries pass through the outbox for a moment with Redis up: the line says what moved, not why.
+  if (moved) deps.log.info({ moved }, 'outbox relay put requests waiting without a queue job on the queue');
+  return moved;
 }

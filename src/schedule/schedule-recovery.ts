@@ -1,6 +1,7 @@
 import type { Logger } from '../platform/logger.ts';
 import type { Pool } from '../platform/db/pool.ts';
 import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
+import { periodic } from '../platform/periodic.ts';
 import { jobIdFor } from '../platform/queue/callback-queue.ts';
 import { listOverdueQueued, type OverdueRequest } from '../requests/callback.repository.ts';
 
@@ -59,20 +60,9 @@ export async function recoverScheduled(d: Omit<ScheduleRecoveryDeps, 'intervalMs
 }
 
 export function startScheduleRecovery(d: ScheduleRecoveryDeps): { stop(): void; runOnce(): Promise<number> } {
-  let running = false;
-  const runOnce = async (): Promise<number> => {
-    if (running) return 0;
-    running = true;
-    try {
-      return await recoverScheduled(d);
-    } catch (err) {
-      d.log.warn({ err: (err as Error).message }, 'schedule recovery pass failed; will retry');
-      return 0;
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void runOnce(), d.intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer), runOnce };
+  return periodic({
+    name: 'schedule recovery', intervalMs: d.intervalMs, log: d.log, idle: 0,
+    failMessage: 'schedule recovery pass failed; will retry',
+    run: () => recoverScheduled(d),
+  });
 }

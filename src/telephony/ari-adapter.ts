@@ -1,8 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
 import ari from 'ari-client';
 import type { Logger } from '../platform/logger.ts';
 import { mapAriEvent, type RawAriEvent } from './ari-event-mapper.ts';
+import { AriHttp } from './ari-http.ts';
 import { playbacksFailed } from '../observability/metrics.ts';
 import { parseCallId } from '../calls/session/call-ids.ts';
 import { NotFoundOnAsterisk, OriginateError, type LiveChannel, type OriginateRequest, type TelephonyEvent, type TelephonyPort } from './telephony-port.ts';
@@ -17,7 +16,7 @@ export interface AriOptions {
   socketWaitMs?: number;
 }
 
-/** ari-client reports REST errors as an Error whose message is the response body; recover what it meant. */
+/** REST errors are an Error whose message is the response body (as ari-client reported them); recover what it meant. */
 function classify(err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
   if (/not found/i.test(message)) return new NotFoundOnAsterisk(message);
@@ -32,68 +31,6 @@ const rethrow = (err: unknown): never => { throw err instanceof Error ? err : ne
 const enc = encodeURIComponent;
 
 /**
- * ARI REST over keep-alive HTTP. ari-client's own REST path (swagger-client 2.0 + shred) cost ~4x the CPU of a
- * plain request in the bench, most of it in Node's DEP0005 check for its `new Buffer()` calls (a stack trace
- * per request for the first 10,000); the WebSocket side of ari-client is kept. Errors read as ari-client's
- * did: the message is the response body, so `classify` is unchanged.
- */
-class AriRest {
-  private readonly base: URL;
-  private readonly auth: string;
-  private readonly lib: typeof http | typeof https;
-  private readonly agent: http.Agent;
-
-  constructor(url: string, user: string, password: string) {
-    this.base = new URL(`${url.replace(/\/+$/, '')}/ari`);
-    this.auth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-    this.lib = this.base.protocol === 'https:' ? https : http;
-    // Idle sockets are dropped after 4 s, before the server drops them (the simulator after 5 s, Asterisk's
-    // http.conf session_keep_alive after 15 s), so a reused socket is rarely a dead one.
-    this.agent = new this.lib.Agent({ keepAlive: true, timeout: 4000 });
-  }
-
-  call(method: string, path: string, query?: Record<string, string>, body?: unknown): Promise<unknown> {
-    const qs = query ? `?${new URLSearchParams(query)}` : '';
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return this.send(method, `${this.base.pathname}${path}${qs}`, payload, true);
-  }
-
-  private send(method: string, path: string, payload: string | undefined, mayRetry: boolean): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const req = this.lib.request({
-        agent: this.agent, protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port,
-        method, path,
-        headers: { authorization: this.auth, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
-        // Asterisk answers REST at once; a request hanging this long means the node is gone (classified as 503).
-        timeout: 15_000,
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if ((res.statusCode ?? 0) >= 300) return reject(new Error(text || `HTTP ${res.statusCode}`));
-          try { resolve(text ? JSON.parse(text) : undefined); } catch { resolve(text); }
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error('ETIMEDOUT: ARI request timed out')));
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        // A kept-alive socket the server closed while idle fails the next request before the server read it
-        // (seen in the bench after calls sat bridged for seconds): that request is safe to send again, once.
-        if (mayRetry && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE' || /socket hang up/.test(err.message))) {
-          this.send(method, path, payload, false).then(resolve, reject);
-          return;
-        }
-        reject(err);
-      });
-      req.end(payload);
-    });
-  }
-
-  close(): void { this.agent.destroy(); }
-}
-
-/**
  * The only module that imports ari-client. Holds one WebSocket for this worker's Stasis app; ari-client
  * reconnects with back-off, and when it gives up we start it again so an Asterisk outage of any length is
  * survived. Reconnects are reported as connection.lost / connection.restored so the dialer reconciles.
@@ -104,11 +41,11 @@ export class AriAdapter implements TelephonyPort {
   private connected = false;
   private closing = false;
   readonly app: string;
-  private readonly rest: AriRest;
+  private readonly rest: AriHttp;
 
   constructor(private readonly opts: AriOptions) {
     this.app = opts.app;
-    this.rest = new AriRest(opts.url, opts.user, opts.password);
+    this.rest = new AriHttp(opts);
   }
 
   onEvent(listener: (e: TelephonyEvent) => void): void { this.listeners.push(listener); }

@@ -1,6 +1,7 @@
 import Bull from 'bull';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../platform/redis.ts';
+import { redisKeys } from '../platform/redis-keys.ts';
 
 export interface VerificationJob { verificationId: string }
 
@@ -13,7 +14,7 @@ export const VERIFICATION_QUEUE = 'verifications';
  */
 export function createVerificationProducer(redis: Redis, prefix: string): Bull.Queue<VerificationJob> {
   const queue = new Bull<VerificationJob>(VERIFICATION_QUEUE, {
-    prefix: `${prefix}:bull`,
+    prefix: redisKeys(prefix).bull(),
     // Adding jobs needs only the command connection (Bull creates the others lazily, for consumers and events).
     createClient: (type) => {
       if (type === 'client') return redis;
@@ -33,7 +34,7 @@ export function createVerificationConsumer(redisUrl: string, prefix: string): { 
     return r;
   };
   const queue = new Bull<VerificationJob>(VERIFICATION_QUEUE, {
-    prefix: `${prefix}:bull`,
+    prefix: redisKeys(prefix).bull(),
     createClient: (type) => mk(type !== 'client'),
     defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000, attempts: 1 },
   });

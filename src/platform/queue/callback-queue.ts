@@ -1,6 +1,7 @@
 import Bull from 'bull';
 import { Redis } from 'ioredis';
 import { createRedis } from '../redis.ts';
+import { redisKeys } from '../redis-keys.ts';
 
 /**
  * What a job is for: the request, the attempts it had when the job was made (the step: 0 = first call, n = the
@@ -46,7 +47,7 @@ export function createCallbackQueue(redisUrl: string, prefix: string): CallbackQ
   const subscriber = createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
   const blocking: Redis[] = [];
   const queue = new Bull<CallbackJob>(CALLBACK_QUEUE, {
-    prefix: `${prefix}:bull`,
+    prefix: redisKeys(prefix).bull(),
     createClient: (type) => {
       if (type === 'client') return client;
       if (type === 'subscriber') return subscriber;
