@@ -66,10 +66,10 @@ export async function insertRequests(db: Queryable, rows: (NewRequest & { id: st
 
 export interface OpenRequestKey { subscriberId: string; phoneE164: string }
 
-/** The oldest open request of each (subscriber, number), for many pairs in one statement; keyed `subscriberId|phone`. */
 /** An open request and who asked for it (client address and user agent as stored). */
 export interface OpenRequest { id: string; status: RequestStatus; ip: string | null; userAgent: string | null }
 
+/** The oldest open request of each (subscriber, number), for many pairs in one statement; keyed `subscriberId|phone`. */
 export async function findOpenRequests(db: Queryable, keys: OpenRequestKey[]): Promise<Map<string, OpenRequest>> {
   const found = new Map<string, OpenRequest>();
   if (keys.length === 0) return found;
@@ -107,13 +107,13 @@ export async function listUnenqueued(db: Queryable, limit: number): Promise<Pick
   return rows.map((r) => ({ id: r.id, nextAttemptAt: r.next_attempt_at, status: r.status, attemptCount: r.attempt_count }));
 }
 
-/**
- * Requests handed to the queue (enqueued_at set) that are still queued or scheduled more than `graceMs` after
- * they were due: their job may be lost (schedule recovery). Uses callback_requests_open_idx.
- */
 export interface OverdueRequest { id: string; attemptCount: number; nextAttemptAt: Date }
 
-/** One page, oldest first; `after` (the last row of the previous page) continues past it. */
+/**
+ * Requests handed to the queue (enqueued_at set) that are still queued or scheduled more than `graceMs` after
+ * they were due: their job may be lost (schedule recovery). Uses callback_requests_open_idx. One page, oldest
+ * first; `after` (the last row of the previous page) continues past it.
+ */
 export async function listOverdueQueued(db: Queryable, graceMs: number, limit: number, after?: { nextAttemptAt: Date; id: string }): Promise<OverdueRequest[]> {
   const { rows } = await db.query(
     `SELECT id, attempt_count, next_attempt_at FROM callback_requests
@@ -318,7 +318,7 @@ export interface RequestToDial {
 
 /**
  * Requests with their subscribers and departments and their numbers' do-not-call flags, for many requests in
- * one prepared statement (the dialer used to make four round trips per request for these). Read at dial time,
+ * one prepared statement (one round trip for a batch of requests on the dial path). Read at dial time,
  * not cached, so a suspension or a do-not-call entry applies to the very next dial. Unknown ids are left out.
  */
 export async function findRequestsToDial(db: Queryable, ids: readonly string[]): Promise<Map<string, RequestToDial>> {

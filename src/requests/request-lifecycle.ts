@@ -1,15 +1,13 @@
 /**
- * The life of a call-back request: its statuses and the moves between them. Every write of a request's status
- * (callback.repository.ts: insertRequests, transitionRequest, moveRequests, and the claim statement it lends to
- * attempt.repository.ts) is checked against this table, so a move that is not listed here raises
- * IllegalRequestMove before anything is written.
+ * The life of a call-back request: its statuses and the moves between them. Request rows are written only by
+ * callback.repository.ts, and every status it writes follows this table: insertRequests, transitionRequest and
+ * moveRequests check each move and raise IllegalRequestMove, before anything is written, for one not listed; the
+ * claim statement (claimRequestsSql, lent to attempt.repository.ts) takes the statuses it claims from legalFrom.
  *
- *   accepted --> queued | scheduled --claimed--> dialing --bridged--> connected
- *                  |      ^     ^                  |    |                 |
- *                  |      |     +------ retry -----+----|-----------------+
- *                  |      +-- back in line --------+    |  (agent-first: the agent did not take the call)
- *                  v                                    v                 v
- *       expired | failed | canceled          completed | failed | expired | canceled
+ *   (accepted)          -> queued | scheduled
+ *   queued | scheduled  -> dialing (claimed) | scheduled (put off) | expired | failed | canceled (ended before a call)
+ *   dialing             -> connected (bridged) | queued (agent-first: back in line before the visitor was dialed)
+ *   dialing | connected -> scheduled (retry) | completed | failed | expired | canceled (the attempt ended)
  */
 
 export const REQUEST_STATUSES = ['queued', 'scheduled', 'dialing', 'connected', 'completed', 'failed', 'expired', 'canceled'] as const;
