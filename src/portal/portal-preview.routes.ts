@@ -6,6 +6,8 @@ import type { AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
 import { previewPath } from '../directory/preview-page.ts';
 import { listDepartments } from '../subscribers/subscriber.repository.ts';
+import { isLive } from '../subscribers/offerable.ts';
+import { agentCoverage } from '../agents/agent.repository.ts';
 import { currentSubscriber } from '../reports/portal-reports.routes.ts';
 import { portalNav } from './portal-nav.ts';
 import { snippetFor } from './portal.routes.ts';
@@ -29,8 +31,8 @@ export function portalPreviewRoutes(deps: { pool: Pool; render: Render; publicUr
   router.get('/:slug', async (ctx) => {
     const s = await currentSubscriber(ctx, deps.pool);
     if (ctx.params.slug !== s.slug) throw new NotFoundError('not_found', 'No such preview.');
-    const departments = await listDepartments(deps.pool, s.id);
-    const ready = s.status === 'active' && (!!s.phoneVerifiedAt || departments.some((d) => d.answeredBy === 'agents' || !!d.phoneVerifiedAt));
+    const [departments, agents] = await Promise.all([listDepartments(deps.pool, s.id), agentCoverage(deps.pool, s.id)]);
+    const ready = isLive(s, departments, agents);
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render('portal/preview', {

@@ -1,6 +1,7 @@
 import type { Logger } from '../platform/logger.ts';
 import type { Pool } from '../platform/db/pool.ts';
-import { departmentProblem } from '../subscribers/offerable.ts';
+import { departmentProblem, ownProblem } from '../subscribers/offerable.ts';
+import { answeredByFromSettings } from '../subscribers/settings.ts';
 import { ConflictError, SubscriberNotFoundError, SubscriberSuspendedError, UnavailableError, ValidationError } from '../platform/errors.ts';
 import { parsePhone } from '../phone/phone-number.ts';
 import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
@@ -101,9 +102,14 @@ export function createAcceptService(deps: AcceptDeps) {
     if (department && departmentProblem(department, entry.agents)) {
       throw new ConflictError('department_unavailable', `The department "${department.name}" cannot take calls at the moment. Please choose another or try again later.`);
     }
-    const calleeReady = department
-      || subscriber.settings.answeredBy === 'agents' || (!!subscriber.phoneE164 && !!subscriber.phoneVerifiedAt);
-    if (!calleeReady) throw new ConflictError('subscriber_not_verified', 'This call-back service is not set up yet: its phone number has not been verified.');
+    // Without a department the subscriber itself answers: its verified phone, or its agents (the same rule hides
+    // the widget and the form while it cannot).
+    const own = department ? null : ownProblem(subscriber, entry.agents);
+    if (own) {
+      throw new ConflictError('subscriber_not_verified', answeredByFromSettings(subscriber.settings) === 'agents'
+        ? 'This call-back service is not set up yet: no agent is assigned to answer its calls.'
+        : 'This call-back service is not set up yet: its phone number has not been verified.');
+    }
     let scheduledAt: Date | null = null;
     if (input.scheduledAt) {
       scheduledAt = new Date(input.scheduledAt);

@@ -40,3 +40,11 @@ export function offerable(s: Subscriber, departments: readonly Department[], age
 export function setupProblems(s: Subscriber, departments: readonly Department[], agents: AgentCoverage): Problem[] {
   return [ownProblem(s, agents), ...departments.map((d) => departmentProblem(d, agents))].filter((p): p is Problem => !!p);
 }
+
+/**
+ * Pure: whether visitors can reach the subscriber now, as the portal tells its owner: the account is active and
+ * `offerable` finds something that can take a call (what the widget, the form and the directory show themselves on).
+ */
+export function isLive(s: Subscriber, departments: readonly Department[], agents: AgentCoverage): boolean {
+  return s.status === 'active' && offerable(s, departments, agents).ready;
+}
