@@ -1,10 +1,11 @@
 import Router from 'koa-router';
 import { DateTime } from 'luxon';
 import type { Pool } from '../platform/db/pool.ts';
-import { requireSubscriber } from '../portal/subscriber-session.ts';
+import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session.ts';
+import { csrfToken } from '../auth/csrf.ts';
 import type { AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
-import { currentSubscriber, portalNav } from '../reports/portal-reports.routes.ts';
+import { portalNav } from '../web/portal-nav.ts';
 import { listCallRecords } from './accounting.repository.ts';
 import { formatCents } from './rating.ts';
 import { BadMonthError, monthKey, monthOf, monthRange, parseMonthKey, type Statement } from './statement.ts';
@@ -37,7 +38,7 @@ export function portalUsageRoutes(deps: { pool: Pool; render: Render; currency: 
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render('portal/usage', {
-      title: 'Usage', portalNav: portalNav(ctx, '/portal/usage'), subscriber: s,
+      title: 'Usage', portalNav: portalNav('/portal/usage', csrfToken(ctx)), subscriber: s,
       current: statementView(statements.find((x) => x.month === current)!, deps.currency),
       past: statements.filter((x) => x.month !== current).map((x) => statementView(x, deps.currency)),
       selectedMonth: monthKey(selected),
@@ -66,7 +67,7 @@ export function portalUsageRoutes(deps: { pool: Pool; render: Render; currency: 
     const s = await currentSubscriber(ctx, deps.pool);
     const m = month(ctx.params.month, s.timezone);
     ctx.type = 'html';
-    ctx.body = deps.render('portal/usage-statement', { title: `Statement ${monthKey(m)}`, portalNav: portalNav(ctx, '/portal/usage'), subscriber: s, statement: statementView(await statementFor(deps.pool, s, m), deps.currency) });
+    ctx.body = deps.render('portal/usage-statement', { title: `Statement ${monthKey(m)}`, portalNav: portalNav('/portal/usage', csrfToken(ctx)), subscriber: s, statement: statementView(await statementFor(deps.pool, s, m), deps.currency) });
   });
   return router;
 }

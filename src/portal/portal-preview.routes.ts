@@ -8,10 +8,9 @@ import { previewPath } from '../directory/preview-page.ts';
 import { listDepartments } from '../subscribers/subscriber.repository.ts';
 import { isLive } from '../subscribers/offerable.ts';
 import { agentCoverage } from '../agents/agent.repository.ts';
-import { currentSubscriber } from '../reports/portal-reports.routes.ts';
-import { portalNav } from './portal-nav.ts';
+import { portalNav } from '../web/portal-nav.ts';
 import { snippetFor } from './portal.routes.ts';
-import { requireSubscriber } from './subscriber-session.ts';
+import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session.ts';
 
 /**
  * /portal/preview: the subscriber's own page on Beckon with its real widget (the /widget.js loader, as the embed

@@ -3,12 +3,12 @@ import { DateTime } from 'luxon';
 import type { Pool } from '../platform/db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
-import { requireSubscriber } from './subscriber-session.ts';
+import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session.ts';
 import { getSession, type SessionUser } from '../auth/session.ts';
 import { cancelRequest } from '../requests/cancel.service.ts';
 import { listRequestsForSubscriber } from '../requests/callback.repository.ts';
 import { REQUEST_STATUSES, type RequestStatus } from '../requests/callback.types.ts';
-import { AppError, CallbackNotFoundError, DepartmentNotFoundError, LoginRequiredError, VerificationNotFoundError, type FieldError } from '../platform/errors.ts';
+import { AppError, CallbackNotFoundError, DepartmentNotFoundError, VerificationNotFoundError, type FieldError } from '../platform/errors.ts';
 import type { EventBus } from '../platform/event-bus.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
@@ -16,14 +16,14 @@ import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import { WEEKDAYS, hoursFromSettings } from '../schedule/business-hours.ts';
 import { parseDomainPattern } from '../subscribers/domain-match.ts';
 import {
-  deleteDomain, findPasswordHash, findSessionGeneration, findSubscriberById, insertDepartment, isUuid, listDepartments, listDomains,
+  deleteDomain, findPasswordHash, findSessionGeneration, insertDepartment, isUuid, listDepartments, listDomains,
   mergeSettings, removeDepartment, setPasswordHash, updateDepartment, updateProfile,
 } from '../subscribers/subscriber.repository.ts';
 import { LANGUAGES, messagesFromSettings, skinFromSettings, type Skin } from '../subscribers/settings.ts';
 import type { Subscriber } from '../subscribers/subscriber.types.ts';
 import type { VerificationService } from '../verification/verification.service.ts';
 import { addHosts, domainNotFound, verifyDomain } from './domain.service.ts';
-import { portalNav } from './portal-nav.ts';
+import { portalNav } from '../web/portal-nav.ts';
 import { agentCoverage } from '../agents/agent.repository.ts';
 import { isLive, setupProblems } from '../subscribers/offerable.ts';
 import { parseDay } from '../platform/validation/dates.ts';
@@ -65,12 +65,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
 
   const me = (ctx: AppContext) => (ctx.state.user as SessionUser).id;
 
-  async function current(ctx: AppContext): Promise<Subscriber> {
-    const s = await findSubscriberById(deps.pool, me(ctx));
-    // The account was deleted while logged in: end the session.
-    if (!s) { (ctx as unknown as { session: unknown }).session = null; throw new LoginRequiredError(); }
-    return s;
-  }
+  const current = (ctx: AppContext): Promise<Subscriber> => currentSubscriber(ctx, deps.pool);
 
   function page(ctx: AppContext, view: string, active: string, data: Record<string, unknown>, errors: FieldError[] = []): void {
     const session = getSession(ctx)!;

@@ -1,6 +1,6 @@
 import Router from 'koa-router';
 import type { Pool } from '../platform/db/pool.ts';
-import { requireSubscriber } from './subscriber-session.ts';
+import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import type { AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
@@ -9,7 +9,7 @@ import { findRequestOfSubscriber, listStatusHistory } from '../requests/callback
 import { listAttemptDetails } from '../calls/attempt.repository.ts';
 import { requestAgentHistory } from '../agents/agent.repository.ts';
 import { listCallRecordsOfRequest } from '../accounting/accounting.repository.ts';
-import { currentSubscriber, portalNav } from '../reports/portal-reports.routes.ts';
+import { portalNav } from '../web/portal-nav.ts';
 import { requestDetailView } from './request-detail.ts';
 
 /**
@@ -34,7 +34,7 @@ export function portalRequestPageRoutes(deps: { pool: Pool; render: Render; curr
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render('portal/request', {
-      title: `Request from ${request.visitorName || request.phoneE164}`, portalNav: portalNav(ctx, '/portal/requests'),
+      title: `Request from ${request.visitorName || request.phoneE164}`, portalNav: portalNav('/portal/requests', csrfToken(ctx)),
       csrf: csrfToken(ctx), timezone: s.timezone, r: view,
     });
   });

@@ -12,8 +12,8 @@ import {
   findTeamAgent, insertTeamAgent, listTeam, setOwnAgentActive, setOwnAgentDepartments, setOwnAgentPassword, type TeamAgent,
 } from '../agents/agent.repository.ts';
 import { agentPasswordHash, list, loginTaken, parse, parseNewAgent, type Body } from '../agents/agent-form.ts';
-import { currentSubscriber, portalNav } from '../reports/portal-reports.routes.ts';
-import { requireSubscriber } from './subscriber-session.ts';
+import { portalNav } from '../web/portal-nav.ts';
+import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session.ts';
 
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
 const uuid = z.string().uuid();
@@ -36,7 +36,7 @@ export function portalTeamRoutes(deps: { pool: Pool; render: Render; changed: (s
     if (flash) session.flash = undefined;
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = deps.render(`portal/${view}`, { csrf: csrfToken(ctx), flash, portalNav: portalNav(ctx, '/portal/team'), ...data });
+    ctx.body = deps.render(`portal/${view}`, { csrf: csrfToken(ctx), flash, portalNav: portalNav('/portal/team', csrfToken(ctx)), ...data });
   }
   const done = (ctx: AppContext, to: string, flash: string) => {
     getSession(ctx)!.flash = flash;

@@ -1,27 +1,13 @@
 import Router from 'koa-router';
 import type { Pool } from '../platform/db/pool.ts';
-import { requireSubscriber } from '../portal/subscriber-session.ts';
+import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session.ts';
 import { csrfToken } from '../auth/csrf.ts';
-import { LoginRequiredError } from '../platform/errors.ts';
-import type { AppContext, AppState } from '../web/context.ts';
+import type { AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
-import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
 import { toCsv } from '../accounting/csv.ts';
 import { reportRange, subscriberReport, type ReportRowView } from './report.service.ts';
 import { barChart, rankChart } from './svg-chart.ts';
-import { portalNav as navFor, type PortalNav } from '../portal/portal-nav.ts';
-
-/** The portal's one navigation (src/portal/portal-nav.ts) for a page of this module or of usage. */
-export function portalNav(ctx: AppContext, active: string): PortalNav {
-  return navFor(active, csrfToken(ctx));
-}
-
-export async function currentSubscriber(ctx: AppContext, pool: Pool) {
-  const user = ctx.state.user as { id: string } | undefined;
-  const s = user ? await findSubscriberById(pool, user.id) : null;
-  if (!s) throw new LoginRequiredError();
-  return s;
-}
+import { portalNav } from '../web/portal-nav.ts';
 
 const secs = (v: number | null) => (v === null ? '–' : `${v} s`);
 const pct = (v: number | null) => (v === null ? '–' : `${v}%`);
@@ -49,7 +35,7 @@ export function portalReportsRoutes(deps: { pool: Pool; render: Render }): Route
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render('portal/reports', {
-      title: 'Reports', portalNav: portalNav(ctx, '/portal/reports'), subscriber: s, range, total: view(rep.total),
+      title: 'Reports', portalNav: portalNav('/portal/reports', csrfToken(ctx)), subscriber: s, range, total: view(rep.total),
       byDay: rep.byDay.map(view), byDepartment: rep.byDepartment.map(view), byAgent: rep.byAgent.map(view), byPage: rep.byPage.map(view),
       dailyChart: daily, pagesChart: pages, csvQuery: `from=${range.fromDay}&to=${range.toDay}`,
     });

@@ -1,6 +1,6 @@
 /**
- * The subscriber portal's one navigation: every portal page (here, reports, usage, team) renders these links through
- * the layout's `portal-nav` partial, so no page shows a different menu.
+ * The subscriber portal's one navigation: every portal page, whichever feature serves it (portal, reports, usage,
+ * team), renders these links through the layout's `portal-nav` partial, so no page shows a different menu.
  */
 export const PORTAL_NAV: readonly (readonly [href: string, label: string])[] = [
   ['/portal', 'Overview'], ['/portal/profile', 'Profile'], ['/portal/domains', 'Domains'], ['/portal/departments', 'Departments'],
