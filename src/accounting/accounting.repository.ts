@@ -200,17 +200,6 @@ export async function listCallRecords(db: Queryable, q: { subscriberId?: string 
   }));
 }
 
-export interface UsageSummary { legs: number; answeredLegs: number; billedSec: number; chargeCents: number }
-
-export async function usageBetween(db: Queryable, subscriberId: string | null, from: Date, to: Date): Promise<UsageSummary> {
-  const { rows } = await db.query(
-    `SELECT count(*)::int AS legs, count(*) FILTER (WHERE disposition = 'ANSWERED')::int AS answered,
-            COALESCE(sum(billed_sec), 0)::bigint AS billed, COALESCE(sum(charge_cents), 0)::bigint AS charge
-     FROM call_records WHERE ($1::uuid IS NULL OR subscriber_id = $1) AND started_at >= $2 AND started_at < $3`, [subscriberId, from, to]);
-  const r = rows[0];
-  return { legs: r.legs, answeredLegs: r.answered, billedSec: Number(r.billed), chargeCents: Number(r.charge) };
-}
-
 /** Months (in the subscriber's zone) that have records, newest first. */
 export async function monthsWithRecords(db: Queryable, subscriberId: string, timezone: string): Promise<string[]> {
   const { rows } = await db.query(

@@ -16,7 +16,7 @@ import {
  * a change applies to calls that end up to `ttlMs` after it. Without a cache (tests, one-off rebuilds) every
  * call reads them.
  */
-export class RatingCache {
+class RatingCache {
   private rates: { at: number; value: Promise<RateRow[]> } | null = null;
   private plans = new Map<string, { at: number; value: Promise<PlanRow | null> }>();
 
@@ -55,7 +55,7 @@ export interface RecordedAttempt { requestId: string; written: number; legs: str
  * Builds and rates the records of ended attempts, for many attempts in two statements (one read, one insert);
  * safe to call twice (records are written once). Attempts not ended (or unknown) are missing from the result.
  */
-export async function recordAttempts(d: RecorderDeps, attemptIds: readonly string[]): Promise<Map<string, RecordedAttempt>> {
+async function recordAttempts(d: RecorderDeps, attemptIds: readonly string[]): Promise<Map<string, RecordedAttempt>> {
   const done = new Map<string, RecordedAttempt>();
   const attempts = await loadEndedAttempts(d.pool, [...new Set(attemptIds)]);
   if (attempts.length === 0) return done;

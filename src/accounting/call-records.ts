@@ -47,7 +47,7 @@ export interface CallRecord extends Rating {
 }
 
 /** Whole seconds, any started second counting (carrier style); never negative. */
-export function wholeSecondsUp(from: Date, to: Date): number {
+function wholeSecondsUp(from: Date, to: Date): number {
   return Math.max(0, Math.ceil((to.getTime() - from.getTime()) / 1000));
 }
 

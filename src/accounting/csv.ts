@@ -3,7 +3,7 @@
  * with = + - @ (or tab/CR) is prefixed with ' so a spreadsheet does not run it as a formula (CSV injection:
  * visitor names and page URLs come from strangers).
  */
-export function csvField(value: unknown): string {
+function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   let s = value instanceof Date ? value.toISOString() : String(value);
   // Plain numbers (-12, +12025550111 in E.164) stay as they are: a spreadsheet reads them as numbers, not formulas.

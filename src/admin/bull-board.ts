@@ -11,7 +11,7 @@ import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import { requireRole } from '../auth/require-role.ts';
 import { requireSameOrigin } from '../web/middleware/same-origin.ts';
 
-export const QUEUES_PATH = '/admin/queues';
+const QUEUES_PATH = '/admin/queues';
 
 /**
  * Bull Board's page loads IBM Plex from a font CDN, which our CSP (`default-src 'self'`) blocks and which an

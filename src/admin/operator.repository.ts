@@ -27,8 +27,3 @@ export async function upsertOperator(db: Queryable, o: { email: string; name: st
 export async function touchOperatorLogin(db: Queryable, id: string): Promise<void> {
   await db.query(`UPDATE operators SET last_login_at = now() WHERE id = $1`, [id]);
 }
-
-export async function listOperators(db: Queryable): Promise<OperatorRow[]> {
-  const { rows } = await db.query(`SELECT * FROM operators ORDER BY email`);
-  return rows.map(toOperator);
-}

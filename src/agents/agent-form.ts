@@ -8,7 +8,7 @@ import type { AgentInput } from './agent.repository.ts';
 export type Body = Record<string, unknown>;
 
 /** `PJSIP/<name>`: a letter or digit (extensions like 1001 are common names), then letters, digits, `_ . -` (at most 64). */
-export const AGENT_ENDPOINT = /^PJSIP\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const AGENT_ENDPOINT = /^PJSIP\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export const AgentForm = z.object({
   name: z.string().trim().min(1, 'Give the agent a name.').max(100),
@@ -17,7 +17,7 @@ export const AgentForm = z.object({
   endpoint: z.string().trim().regex(AGENT_ENDPOINT, 'Use a PJSIP endpoint of this installation, like PJSIP/agent1.'),
   wrapUpSec: z.union([z.literal(''), z.coerce.number().int().min(0).max(3600)]).optional(),
 });
-export const AgentLogin = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._@-]{1,62}$/, 'Logins are 2-63 letters, digits, . _ @ -.');
+const AgentLogin = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._@-]{1,62}$/, 'Logins are 2-63 letters, digits, . _ @ -.');
 
 /** A form's list field (one value or many) as strings. */
 export const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined || v === '' ? [] : [v]).map(String);

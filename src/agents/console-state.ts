@@ -30,9 +30,3 @@ export function consolePhase(
   }
   return effectiveStatus(agent, now);
 }
-
-/** Words for the status line, one per phase. */
-export const PHASE_LABELS: Record<ConsolePhase, string> = {
-  away: 'away', available: 'available', wrap_up: 'wrap-up', offered: 'call offered', ringing: 'your phone is ringing',
-  calling_visitor: 'calling the visitor', connecting: 'connecting', connected: 'on a call',
-};

@@ -41,7 +41,7 @@ export interface RouteContext {
   now: Date;
 }
 
-export function isEligible(a: RoutableAgent, ctx: RouteContext): boolean {
+function isEligible(a: RoutableAgent, ctx: RouteContext): boolean {
   if (!a.active || a.reservedRequest !== null) return false;
   if (effectiveStatus(a, ctx.now) !== 'available') return false;
   if (!isReachable(a.deviceState)) return false;
@@ -76,7 +76,7 @@ export interface AgentRouting {
   fallback: 'phone' | 'reschedule';
 }
 
-export const DEFAULT_AGENT_ROUTING = { mode: 'agent_first', waitSec: 300, fallback: 'reschedule' } as const;
+const DEFAULT_AGENT_ROUTING = { mode: 'agent_first', waitSec: 300, fallback: 'reschedule' } as const;
 
 /** subscribers.settings.agents = {mode, waitSec, fallback}; answered by agents per department or subscriber-wide (settings.answeredBy). */
 export function agentRoutingFrom(settings: Record<string, unknown>, department: { answeredBy: 'phone' | 'agents' } | null): AgentRouting {

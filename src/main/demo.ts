@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
  * status page shows a finished call quickly.
  */
 /** The limits the demo runs with unless set: roomy enough to try each simulated phone a few times. */
-export const DEMO_LIMITS = {
+const DEMO_LIMITS = {
   LIMIT_NUMBERS_PER_VISITOR: '20/3600', LIMIT_PER_IP: '20/600', LIMIT_PER_NUMBER_SHORT: '10/600',
   LIMIT_CALLS_PER_NUMBER_HOUR: '10/3600', LIMIT_CALLS_PER_NUMBER_DAY: '30/86400',
 } as const;

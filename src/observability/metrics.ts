@@ -10,7 +10,7 @@ export const registry = new client.Registry();
 registry.setDefaultLabels({ app: 'beckon' });
 client.collectDefaultMetrics({ register: registry, prefix: 'beckon_process_' });
 
-export const callbackRequests = new client.Counter({
+const callbackRequests = new client.Counter({
   name: 'beckon_callback_requests_total',
   help: 'Call-back requests received, by result (accepted, duplicate, refused) and refusal reason (error code)',
   labelNames: ['result', 'reason'] as const,

@@ -7,8 +7,6 @@ export interface RequestEvent {
   requestId: string;
   status?: string;
   reason?: string | null;
-  attempt?: number;
-  outcome?: string | null;
   phase?: string;
   at: string;
 }

@@ -16,7 +16,3 @@ export function createRedis(url: string, opts: RedisOptions = {}): Redis {
   redis.on('error', () => {}); // connection errors surface through failed commands and readiness checks
   return redis;
 }
-
-export function isRedisReady(redis: Redis): boolean {
-  return redis.status === 'ready';
-}

@@ -20,7 +20,7 @@ type Body = Record<string, unknown>;
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
 
 /** New session id on every login: a session id planted before login (fixation) is worth nothing after it. */
-export async function logIn(ctx: AppContext, user: SessionUser): Promise<void> {
+async function logIn(ctx: AppContext, user: SessionUser): Promise<void> {
   const session = getSession(ctx) as { regenerate?: () => Promise<void> } | null;
   await session?.regenerate?.();
   getSession(ctx)!.user = user;

@@ -6,7 +6,7 @@ import { patternsOverlap } from '../subscribers/domain-match.ts';
 import { deletePendingDomains, domainsNear, findDomain, insertDomain, listDomains, markDomainVerified } from '../subscribers/subscriber.repository.ts';
 import type { DomainChecker } from './domain-verification.ts';
 
-export const MAX_DOMAINS = 50;
+const MAX_DOMAINS = 50;
 
 const lockDomains = (tx: PoolClient) => tx.query(`SELECT pg_advisory_xact_lock(hashtext('beckon:domains'))`);
 

@@ -49,7 +49,7 @@ function timezone(raw: unknown, errors: FieldError[]): string {
 }
 
 /** Numbers Beckon rings on a subscriber's side: valid, and not premium-rate (a verification call costs money). */
-export function businessPhone(raw: unknown, defaultCountry: string, field = 'phone'): { e164: string } | FieldError {
+function businessPhone(raw: unknown, defaultCountry: string, field = 'phone'): { e164: string } | FieldError {
   const p = parsePhone(str(raw), COUNTRIES.has(defaultCountry) ? defaultCountry : 'US');
   if (!p.ok) return err(field, p.message, p.code);
   if (p.type === 'PREMIUM_RATE' || p.type === 'SHARED_COST') return err(field, 'Premium-rate numbers cannot be used.', 'phone_premium');

@@ -2,7 +2,7 @@ import type { Pool } from '../platform/db/pool.ts';
 import { recentTimesToDial } from './report.repository.ts';
 
 /** Fewer recent requests than this and the estimate would be a guess: none is given. */
-export const MIN_SAMPLES = 5;
+const MIN_SAMPLES = 5;
 
 /**
  * The wait a visitor can expect before the phone rings, in whole minutes (at least 1): the median time from

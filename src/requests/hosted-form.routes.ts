@@ -55,7 +55,7 @@ export function localToIso(local: unknown, tzOffset: unknown): string | null {
  * (as the widget offers them: GET /api/v1/slots), labelled in the subscriber's zone and relabelled in the
  * visitor's by public/callback-form.js; the owner's announcement.
  */
-export function availability(entry: SubscriberEntry, values: Record<string, unknown>, now = new Date()) {
+function availability(entry: SubscriberEntry, values: Record<string, unknown>, now = new Date()) {
   const s = entry.subscriber;
   const { departments, ready } = offerable(s, entry.departments, entry.agents);
   const hours = hoursFromSettings(s.settings, s.timezone);

@@ -1,7 +1,7 @@
 import { STAGE_LABEL, STATUS_TEXT, type Stage, type StatusView } from './status.service.ts';
 
 /** An attempt's outcome as the visitor reads it. */
-export const OUTCOME_TEXT: Record<string, string> = {
+const OUTCOME_TEXT: Record<string, string> = {
   answered: 'Answered', busy: 'Line busy', no_answer: 'No answer', rejected: 'Declined', failed: 'Could not be placed',
   callee_unanswered: 'Nobody was free to take it', no_human: 'No key pressed (voicemail?)', abandoned: 'Hung up before being connected',
   canceled: 'Canceled', refused: 'Not placed',
@@ -19,7 +19,7 @@ export function timeCell(iso: string | null): { iso: string; text: string } {
 }
 
 /** The step a stage stands on: scheduled waits like queued, a held call is still connected. */
-export function stepOf(stage: Stage): Stage {
+function stepOf(stage: Stage): Stage {
   return stage === 'scheduled' ? 'queued' : stage === 'on_hold' ? 'connected' : stage;
 }
 

@@ -6,7 +6,7 @@ export function newStatusToken(): { token: string; hash: Buffer } {
   return { token, hash: hashToken(token) };
 }
 
-export function hashToken(token: string): Buffer {
+function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 

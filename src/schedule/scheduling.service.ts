@@ -7,7 +7,7 @@ import { hoursFromSettings, isOpen, nextOpening, type BusinessHours } from './bu
  * only open slots, see openSlots); a request for "now" while the business is closed waits for the next
  * opening. Both are decided before anything is written.
  */
-export function subscriberHours(ctx: Pick<AcceptContext, 'entry'>): BusinessHours {
+function subscriberHours(ctx: Pick<AcceptContext, 'entry'>): BusinessHours {
   const s = ctx.entry.subscriber;
   return hoursFromSettings(s.settings, s.timezone);
 }

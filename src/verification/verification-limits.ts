@@ -37,7 +37,7 @@ export interface VerificationLimits {
 export const callNotPlaced = () => new UnavailableError('We could not place the call right now. Please try again in a minute.');
 
 /** A new call to one target (an account's phone, or a department's) only once the previous one had time to ring out. */
-export const MIN_GAP_SEC = 45;
+const MIN_GAP_SEC = 45;
 
 type Spec = { points: number; seconds: number };
 

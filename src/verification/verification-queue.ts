@@ -5,7 +5,7 @@ import { redisKeys } from '../platform/redis-keys.ts';
 
 export interface VerificationJob { verificationId: string }
 
-export const VERIFICATION_QUEUE = 'verifications';
+const VERIFICATION_QUEUE = 'verifications';
 
 /**
  * Verification calls go through their own Bull queue: the web process has no ARI connection, and these calls

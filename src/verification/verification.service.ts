@@ -14,7 +14,7 @@ import { callNotPlaced, type VerificationLimits } from './verification-limits.ts
  * Limits that keep the code from being guessed. How often calls may be asked for is verification-limits.ts
  * (per number, account, IP, and new accounts together; atomic in Redis).
  */
-export const VERIFY_LIMITS = {
+const VERIFY_LIMITS = {
   codeTtlSec: 15 * 60,
   maxTries: 5,
 };

@@ -10,4 +10,3 @@ export interface AppState {
 }
 
 export type AppContext = ParameterizedContext<AppState, Router.IRouterParamContext<AppState, {}>>;
-export type AppRouter = Router<AppState, {}>;

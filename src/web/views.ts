@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { join, basename } from 'node:path';
 import Handlebars from 'handlebars';
 
-export const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url));
+const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url));
 
 export type Render = (view: string, data: Record<string, unknown>, layout?: string | null) => string;
 

@@ -17,7 +17,7 @@ const unregisteredSite = () => new ForbiddenError('origin_not_allowed', 'This si
 export interface CorsDeps { db: Queryable; subscribers: SubscriberCache; publicUrl: string; ttlMs?: number }
 
 /** The Origin's host owner, cached briefly: every widget request from a page carries the same Origin. */
-export function createOriginOwners(db: Queryable, ttlMs = 10_000) {
+function createOriginOwners(db: Queryable, ttlMs = 10_000) {
   const cache = new Map<string, { at: number; owner: Promise<string | null> }>();
   return (origin: string): Promise<string | null> => {
     const hit = cache.get(origin);

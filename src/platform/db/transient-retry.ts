@@ -4,7 +4,7 @@ import { isDataError } from './statement-batcher.ts';
  * A failure worth trying again: the connection or the server failed (lost connection, restart, a statement
  * killed by an operator), or a serialization conflict or deadlock; never a statement PostgreSQL refuses.
  */
-export function isTransient(err: unknown): boolean {
+function isTransient(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return !isDataError(err) || (typeof code === 'string' && code.startsWith('40'));
 }

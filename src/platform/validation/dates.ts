@@ -6,8 +6,8 @@ import { BadRequestError } from '../errors.ts';
  * YYYY-MM-DD between 2000-01-01 and 2100-12-31 and a range spans at most MAX_RANGE_DAYS. Anything else is a
  * 400 naming the field, never a query (or a loop) over ten thousand years.
  */
-export const MIN_DAY = '2000-01-01';
-export const MAX_DAY = '2100-12-31';
+const MIN_DAY = '2000-01-01';
+const MAX_DAY = '2100-12-31';
 export const MAX_RANGE_DAYS = 366;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -15,7 +15,7 @@ export function isCrossSite(h: { secFetchSite?: string; origin?: string }, self:
 }
 
 /** Whether a browser says this request came from one of our own pages: positive proof, not its absence. Pure. */
-export function isSameOrigin(h: { secFetchSite?: string; origin?: string }, self: readonly string[]): boolean {
+function isSameOrigin(h: { secFetchSite?: string; origin?: string }, self: readonly string[]): boolean {
   if (isCrossSite(h, self)) return false;
   return h.secFetchSite?.toLowerCase() === 'same-origin' || (!!h.origin && self.includes(h.origin));
 }

@@ -10,7 +10,7 @@ export function parseHex(value: unknown): Rgb | null {
   return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16)) as Rgb;
 }
 
-export function toHex(c: Rgb): string {
+function toHex(c: Rgb): string {
   return '#' + c.map((v) => Math.round(Math.max(0, Math.min(255, v))).toString(16).padStart(2, '0')).join('');
 }
 
@@ -29,7 +29,7 @@ const BLACK: Rgb = [0, 0, 0];
 export const MIN_RATIO = 4.5;
 
 /** Darkens `c` in small steps until it reaches `MIN_RATIO` against `against` (white, for the panel's body). */
-export function darkenFor(c: Rgb, against: Rgb = WHITE): Rgb {
+function darkenFor(c: Rgb, against: Rgb = WHITE): Rgb {
   let cur = c;
   for (let i = 0; i < 40 && contrastRatio(cur, against) < MIN_RATIO; i++) cur = cur.map((v) => v * 0.92) as Rgb;
   return cur;

@@ -25,7 +25,7 @@ export type LiteResult =
   | { ok: true; e164: string }
   | { ok: false; code: 'phone_required' | 'phone_too_short' | 'phone_too_long' | 'phone_invalid' };
 
-export function findCountry(iso: string): Row | undefined {
+function findCountry(iso: string): Row | undefined {
   const up = iso.toUpperCase();
   return COUNTRIES.find((r) => r[0] === up);
 }
