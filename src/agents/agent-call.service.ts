@@ -10,24 +10,13 @@ import type { CallbackRequest } from '../requests/callback.types.ts';
 import { transitionRequest } from '../requests/callback.repository.ts';
 import { WAITING_STATUSES } from '../requests/request-lifecycle.ts';
 import type { Department, Subscriber } from '../subscribers/subscriber.types.ts';
-import type { Outcome } from '../calls/flow/call-state.ts';
-import { outcomeForUnansweredCause } from '../calls/flow/call-state.ts';
+import type { AgentDesk, AgentPlan } from '../calls/ports.ts';
 import { agentRoutingFrom } from './routing.ts';
 import {
   assignedSubscriberIds, handOverCall, listWaiting, releaseAgent, releaseTransferTarget, reserveAgent, setCallControls, stopWaiting, waitForAgent,
 } from './agent.repository.ts';
 import type { AgentChannels } from './agent-channels.ts';
 import type { Agent, AgentEvent, OfferOutcome } from './agent.types.ts';
-
-/** What the dialer does with a request, decided by the agent side. */
-export type AgentPlan =
-  | { kind: 'not_agents' }
-  /** Waited too long and the subscriber chose the phone as fallback: the normal phone flow. */
-  | { kind: 'fallback_phone' }
-  /** Nobody free: the request stays in line (a later job tries again) or was rescheduled. Nothing to dial now. */
-  | { kind: 'wait' }
-  | { kind: 'agent_first'; agent: Agent }
-  | { kind: 'customer_first'; agent: Agent; whisper: string[] };
 
 export interface AgentCallDeps {
   pool: Pool;
@@ -45,7 +34,7 @@ export interface AgentCallDeps {
  * atomically), keeps requests in line while nobody is free, releases agents when calls end, and tells the
  * consoles. The call flows themselves are in src/calls (agent-first-session.ts, call-session.ts).
  */
-export class AgentCallService {
+export class AgentCallService implements AgentDesk {
   constructor(private readonly deps: AgentCallDeps) {}
 
   async plan(r: { request: CallbackRequest; subscriber: Subscriber; department: Department | null; attemptId: string }): Promise<AgentPlan> {
@@ -157,15 +146,4 @@ export class AgentCallService {
     await this.deps.queue.queue.add({ requestId }, { jobId: `${requestId}:agent-${why}:${Date.now()}:${randomBytes(3).toString('hex')}`, delay: Math.max(0, delayMs) })
       .catch((err) => this.deps.log.warn({ requestId, err: (err as Error).message }, 'could not queue an agent retry'));
   }
-}
-
-/** How a customer-first attempt's end reads as an offer to the agent. */
-export function offerOutcomeOf(outcome: Outcome): OfferOutcome {
-  if (outcome.outcome === 'answered') return 'connected';
-  if (outcome.outcome === 'callee_unanswered') {
-    if (outcome.cause === null) return 'failed';
-    const o = outcomeForUnansweredCause(outcome.cause);
-    return o === 'busy' ? 'busy' : o === 'no_answer' ? 'no_answer' : o === 'rejected' ? 'declined' : 'failed';
-  }
-  return outcome.outcome === 'canceled' ? 'canceled' : 'visitor_unanswered';
 }

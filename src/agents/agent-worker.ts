@@ -81,7 +81,7 @@ export async function createAgentWorker(c: Container): Promise<AgentWorker> {
         // Only the agent holding this call may steer it.
         // (A transfer target being rung has the attempt but not the request yet: not its call until it answers.)
         if (!agent || agent.reservedAttempt !== cmd.attemptId || !agent.reservedRequest) return;
-        const session = dialer.agentSessions.get(cmd.attemptId) ?? dialer.sessions.get(cmd.attemptId);
+        const session = dialer.sessions.get(cmd.attemptId);
         if (!session) return;
         const ids = session.ids;
         if (cmd.type === 'accept') {

@@ -22,7 +22,7 @@ export interface Agent {
   callHeld: boolean;
 }
 
-export type OfferOutcome = 'connected' | 'declined' | 'no_answer' | 'busy' | 'failed' | 'visitor_unanswered' | 'canceled';
+export type { OfferOutcome } from '../calls/flow/offer-outcome.ts';
 
 export const DISPOSITIONS = ['resolved', 'follow_up', 'sale', 'not_interested', 'wrong_number', 'other'] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];

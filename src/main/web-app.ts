@@ -30,6 +30,7 @@ import { widgetRoutes } from '../widget/widget.routes.ts';
 import { buildWidgetBundle } from '../widget/widget-bundle.ts';
 import { publicApiCors } from '../widget/cors.ts';
 import { metricsRoutes } from '../observability/metrics.routes.ts';
+import { countLiveAttempts } from '../calls/attempt.repository.ts';
 import { adminAuthRoutes, adminRoutes, type AdminDeps } from '../admin/admin.routes.ts';
 import { adminQueuesMiddleware } from '../admin/bull-board.ts';
 import { phoneOverrideRoutes } from '../admin/phone-override.ts';
@@ -136,7 +137,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     }),
     ...(demoPhones ? [demoPhonesRoutes({ phones: simPhones(demoPhones), render })] : []),
     widgetRoutes({ subscribers: c.subscribers, bundle: widgetBundle }),
-    metricsRoutes({ pool: c.pool, queue: c.queue, token: c.config.METRICS_TOKEN, allow: c.config.METRICS_ALLOW }),
+    metricsRoutes({ liveCalls: () => countLiveAttempts(c.pool), queue: c.queue, token: c.config.METRICS_TOKEN, allow: c.config.METRICS_ALLOW }),
     directoryRoutes(directory, { publicUrl: () => c.config.publicUrl }),
     authRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render }),
     portalPreviewRoutes({ pool: c.pool, render, publicUrl: () => c.config.publicUrl }),

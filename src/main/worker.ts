@@ -1,14 +1,18 @@
 import type { Container } from './container.ts';
 import { AriAdapter } from '../telephony/ari-adapter.ts';
 import { AmiAdapter } from '../telephony/ami-adapter.ts';
-import { startAccounting } from '../accounting/call-recorder.service.ts';
+import { startAccounting, type Accounting } from '../accounting/call-recorder.service.ts';
 import { startCdrRetention } from '../accounting/cdr-retention.ts';
 import { dialOutcomes } from '../observability/metrics.ts';
 import { startWorkerStatus } from '../observability/worker-status.ts';
 import { startMetricsServer } from '../observability/metrics-server.ts';
 import { startOutboxRelay } from '../requests/outbox-relay.ts';
 import { createAgentWorker } from '../agents/agent-worker.ts';
-import { Dialer, trunkEndpoint, type DialerDeps } from '../calls/dialer.ts';
+import { Dialer } from '../calls/dialer.ts';
+import type { AttemptEndListener, CalleeDirectory, DialParties, EndedAttempt, OptOutSink } from '../calls/ports.ts';
+import type { CalleeTarget } from '../calls/flow/dial-decision.ts';
+import { trunkEndpoint } from '../calls/flow/dial-strings.ts';
+import { parseCallId } from '../calls/session/call-ids.ts';
 import { startRecovery, STRANDED_GRACE_MS } from '../calls/upkeep/recovery.ts';
 import { gateOnSocket } from '../calls/socket-gate.ts';
 import { startTakeover } from '../calls/upkeep/takeover.ts';
@@ -34,44 +38,67 @@ export interface WorkerHandle {
   recover: { calls(): Promise<void>; scheduled(): Promise<number>; takeover(): Promise<number> };
 }
 
-export type WorkerExtensions = Partial<Pick<DialerDeps, 'resolveCallee' | 'onOptOut' | 'onAttemptEnded'>>;
+/** Hooks a test (or an embedding) may add to the worker's own. */
+export interface WorkerExtensions {
+  /** Who answers on the subscriber's side when no agent does (default: the department's phone, else the subscriber's). */
+  resolveCallee?: (p: DialParties) => Promise<CalleeTarget | null>;
+  /** Called after the opt-out key put a number on the do-not-call list. */
+  onOptOut?: (phoneE164: string, subscriberId: string) => Promise<void>;
+  /** Called after an attempt's final state is stored and its call records are written. */
+  onAttemptEnded?: (a: EndedAttempt) => Promise<void> | void;
+}
+
+/**
+ * The opt-out key puts the number on the global do-not-call list; pending requests for it are then canceled at
+ * dial time (flow/dial-decision.ts).
+ */
+function doNotCallOptOuts(c: Container, ext: WorkerExtensions): OptOutSink {
+  return {
+    async optOut(phoneE164, subscriberId) {
+      await addToDoNotCall(c.pool, { phoneE164, source: 'dtmf', subscriberId });
+      await ext.onOptOut?.(phoneE164, subscriberId);
+    },
+  };
+}
+
+/** Every ended attempt: the outcome metric, its call records, and the operator's one line per call end. */
+function callRecords(c: Container, accounting: Accounting, ext: WorkerExtensions): AttemptEndListener {
+  return {
+    async attemptEnded(a) {
+      dialOutcomes.inc({ outcome: a.outcome.outcome, cause: String(a.outcome.cause ?? '') });
+      const records = await accounting.onAttemptEnded(a);
+      // Outcome and the records written (transitions are at debug level).
+      c.log.info({
+        attemptId: a.attemptId, requestId: a.requestId, outcome: a.outcome.outcome, cause: a.outcome.cause, causeTxt: a.outcome.causeTxt,
+        legs: records?.legs ?? null,
+      }, 'call ended');
+      await ext.onAttemptEnded?.(a);
+    },
+  };
+}
 
 /** The worker process: holds the ARI connection of one Asterisk node and consumes the call-back queue. */
 export async function startWorker(c: Container, ext: WorkerExtensions = {}): Promise<WorkerHandle> {
   const { config, log } = c;
   const app = `${config.ARI_APP}-${config.WORKER_ID}`;
   void checkEvictionPolicy(c.redis, log);
-  const port = new AriAdapter({ url: config.ARI_URL, user: config.ARI_USER, password: config.ARI_PASSWORD, app, log });
+  const port = new AriAdapter({ url: config.ARI_URL, user: config.ARI_USER, password: config.ARI_PASSWORD, app, log, parseId: parseCallId });
   await port.connect();
   const ami = new AmiAdapter({ host: config.AMI_HOST, port: config.AMI_PORT, user: config.AMI_USER, secret: config.AMI_SECRET, log: log.child({ component: 'ami' }) });
   await ami.connect().catch(async (err) => { await port.close(); throw err; });
   const accounting = startAccounting({ pool: c.pool, log: log.child({ component: 'accounting' }), trunkTemplate: config.TRUNK_ENDPOINT, ami });
   const cdrRetention = startCdrRetention({ pool: c.pool, log: log.child({ component: 'accounting' }), days: config.CDR_RETENTION_DAYS });
-  // Agents (issue 5): reservations left by this worker's previous run are released before it takes jobs.
+  // Agents: reservations left by this worker's previous run are released before it takes jobs.
   const agentSide = await createAgentWorker(c);
   // One count of the calls placed to each number, for visitor legs and verification calls alike.
   const ceiling = createCallCeiling(c.redis, {
     prefix: config.REDIS_PREFIX, windows: [config.LIMIT_CALLS_PER_NUMBER_HOUR, config.LIMIT_CALLS_PER_NUMBER_DAY],
     enabled: config.CALL_CEILING_ENABLED, log,
   });
+  const callees: CalleeDirectory | undefined = ext.resolveCallee ? { resolve: ext.resolveCallee } : undefined;
   const dialer = new Dialer({
-    pool: c.pool, port, queue: c.queue, bus: c.bus, log, config, workerId: config.WORKER_ID, ...ext, agents: agentSide.service, ceiling,
-    // The opt-out key puts the number on the global do-not-call list; pending requests for it are then canceled at dial time.
-    onOptOut: async (phoneE164, subscriberId) => {
-      await addToDoNotCall(c.pool, { phoneE164, source: 'dtmf', subscriberId });
-      await ext.onOptOut?.(phoneE164, subscriberId);
-    },
-    mayDial: (_r, facts) => (facts.onDoNotCall ? 'number is on the do-not-call list' : null),
-    onAttemptEnded: async (a) => {
-      dialOutcomes.inc({ outcome: a.outcome.outcome, cause: String(a.outcome.cause ?? '') });
-      const records = await accounting.onAttemptEnded(a);
-      // The operator's one line per call end: outcome and the records written (transitions are at debug level).
-      log.info({
-        attemptId: a.attemptId, requestId: a.requestId, outcome: a.outcome.outcome, cause: a.outcome.cause, causeTxt: a.outcome.causeTxt,
-        legs: records?.legs ?? null,
-      }, 'call ended');
-      await ext.onAttemptEnded?.(a);
-    },
+    pool: c.pool, port, queue: c.queue, bus: c.bus, log, config, workerId: config.WORKER_ID,
+    agents: agentSide.service, ceiling, callees, optOuts: doNotCallOptOuts(c, ext), attemptEnds: callRecords(c, accounting, ext),
   });
   const metricsServer = config.WORKER_METRICS_PORT
     ? await startMetricsServer({ port: config.WORKER_METRICS_PORT, host: config.HOST, token: config.METRICS_TOKEN, allow: config.METRICS_ALLOW })
@@ -88,7 +115,6 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   const recovery = startRecovery({ pool: c.pool, port, dialer, workerId: config.WORKER_ID, log }, {
     intervalMs: config.RECONCILE_INTERVAL_MS, strandedGraceMs: Math.max(STRANDED_GRACE_MS, config.CALL_WRITE_RETRY_SEC * 1000 + 15_000),
   });
-  dialer.onHandedToRecovery = () => void recovery.runOnce();
   await Promise.race([recovery.ready, new Promise((r) => setTimeout(r, 10_000).unref())]);
   const scheduled = startScheduleRecovery({ pool: c.pool, queue: c.queue, log, intervalMs: config.SCHEDULE_RECOVERY_INTERVAL_MS, graceMs: config.SCHEDULE_RECOVERY_GRACE_MS });
   // Liveness for takeover lives in PostgreSQL (worker-liveness.ts), beating several times per takeover delay.
@@ -107,7 +133,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
     const result = await dialer.startAttempt(job.data.requestId, jobStep(job));
     return { result };
   });
-  // Phone verification calls (issue 3): their own queue and channel ids, on the same ARI connection.
+  // Phone verification calls: their own queue and channel ids, on the same ARI connection.
   const verifier = new VerificationCaller({
     pool: c.pool, port, log, secret: config.SESSION_SECRET, callerId: config.VERIFICATION_CALLER_ID, destinations: operatorDestinations(config),
     endpointFor: (e164) => trunkEndpoint(config.TRUNK_ENDPOINT, e164), ringTimeoutSec: config.RING_TIMEOUT,
@@ -136,11 +162,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
       while (dialer.activeCalls > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       if (dialer.activeCalls > 0) {
         log.warn({ calls: dialer.activeCalls }, 'grace period over; ending calls still in progress');
-        // Lost, not abandoned: the visitor has not been connected, so the retry policy calls again (any worker).
-        await Promise.all([
-          ...[...dialer.sessions.values()].map((s) => s.lose('worker shut down before the call ended')),
-          ...[...dialer.agentSessions.values()].map((s) => s.dispatch({ type: 'abort', reason: 'worker shutting down' })),
-        ]);
+        await dialer.endAll();
       }
       await verifications.close();
       await verifier.stop();

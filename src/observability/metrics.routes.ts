@@ -1,13 +1,15 @@
-import { countLiveAttempts } from '../calls/attempt.repository.ts';
 import Router from 'koa-router';
-import type { Pool } from '../platform/db/pool.ts';
 import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import { AppError } from '../platform/errors.ts';
 import type { AppState } from '../web/context.ts';
 import { activeCalls, queueJobs, registry } from './metrics.ts';
 import { metricsAllowed } from './metrics-access.ts';
 
-export interface MetricsDeps { pool: Pool; queue: CallbackQueue; token: string | undefined; allow: string }
+export interface MetricsDeps {
+  /** Call attempts in flight across all workers (the wiring reads them from the calls room's attempts). */
+  liveCalls: () => Promise<number>;
+  queue: CallbackQueue; token: string | undefined; allow: string;
+}
 
 /** GET /metrics: Prometheus text; installation-wide gauges are refreshed from PostgreSQL and Redis per scrape. */
 export function metricsRoutes(deps: MetricsDeps): Router<AppState, {}> {
@@ -17,7 +19,7 @@ export function metricsRoutes(deps: MetricsDeps): Router<AppState, {}> {
       throw new AppError(deps.token ? 401 : 403, 'metrics_forbidden', 'Metrics are not available to this client.');
     }
     await Promise.all([
-      countLiveAttempts(deps.pool).then((n) => activeCalls.set(n)).catch(() => {}),
+      deps.liveCalls().then((n) => activeCalls.set(n)).catch(() => {}),
       (deps.queue.ready() ? deps.queue.queue.getJobCounts() : Promise.reject(new Error('redis down')))
         .then((counts) => { for (const [state, n] of Object.entries(counts)) queueJobs.set({ state }, Number(n)); }).catch(() => {}),
     ]);

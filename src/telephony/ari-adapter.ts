@@ -3,7 +3,6 @@ import type { Logger } from '../platform/logger.ts';
 import { mapAriEvent, type RawAriEvent } from './ari-event-mapper.ts';
 import { AriHttp } from './ari-http.ts';
 import { playbacksFailed } from '../observability/metrics.ts';
-import { parseCallId } from '../calls/session/call-ids.ts';
 import { NotFoundOnAsterisk, OriginateError, type LiveChannel, type OriginateRequest, type TelephonyEvent, type TelephonyPort } from './telephony-port.ts';
 import { withoutControlChars } from '../platform/validation/text.ts';
 
@@ -14,6 +13,8 @@ export interface AriOptions {
    * channel to the app only while the app has a socket, and hangs up one answered without it: nothing is dialed blind.
    */
   socketWaitMs?: number;
+  /** What an id of ours names (the calls room's naming, src/calls/session/call-ids.ts): a failed playback's prompt and attempt. */
+  parseId?: (id: string) => { attemptId: string; leg: string; prompt?: string } | null;
 }
 
 /** REST errors are an Error whose message is the response body (as ari-client reported them); recover what it meant. */
@@ -104,7 +105,7 @@ export class AriAdapter implements TelephonyPort {
   /** A failed playback is a prompt nobody heard: logged with its media and counted (beckon_playbacks_failed_total). */
   private playbackFailed(event: RawAriEvent): void {
     const pb = event.playback as (RawAriEvent['playback'] & { media_uri?: string }) | undefined;
-    const parsed = pb ? parseCallId(pb.id) : null;
+    const parsed = pb ? this.opts.parseId?.(pb.id) ?? null : null;
     const prompt = parsed?.leg === 'playback' ? parsed.prompt ?? 'other' : 'other';
     playbacksFailed.inc({ prompt });
     this.opts.log.warn({ playbackId: pb?.id, media: pb?.media_uri, target: pb?.target_uri, prompt, attemptId: parsed?.attemptId }, 'playback failed');

@@ -166,7 +166,7 @@ test.serial('agent-first: the subscriber moved out of the served countries while
   const d = (await findSubscriberById(s.c.pool, demoId))!;
   await updateProfile(s.c.pool, demoId, { name: d.name, country: 'CU', timezone: d.timezone, phoneE164: d.phoneE164! });
   // The agent accepts (what the console's Accept does): the agent is rung, then the visitor would be.
-  await s.worker!.dialer.agentSessions.get(attempt!.id)!.dispatch({ type: 'agent.accepted' });
+  await s.worker!.dialer.sessions.agentFirst(attempt!.id)!.dispatch({ type: 'agent.accepted' });
   const done = await waitForStatus(s.base, r.json, (x) => FINAL.has(x.status), 20000);
   t.is(done.status, 'failed');
   t.is(done.attempts.at(-1).outcome, 'refused');

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { reconcileAgentFirst } from '../../src/calls/upkeep/recovery.ts';
+import { reconcileAgentFirst } from '../../src/calls/flow/call-recovery.ts';
 
 test('agent-first after lost events: a gone leg is reported ended, an answer in the gap replayed, the rest goes on', (t) => {
   const ended = (type: string) => ({ action: 'event', event: { type, cause: 0, causeTxt: `${type === 'callee.ended' ? 'agent' : 'visitor'} leg gone while events were lost` } });

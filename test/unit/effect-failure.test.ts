@@ -1,6 +1,6 @@
 import test from 'ava';
 import { AsteriskFailure, effectError, failureReason, LegGone } from '../../src/calls/flow/effect-failure.ts';
-import { lostTransition } from '../../src/calls/upkeep/recovery.ts';
+import { lostTransition } from '../../src/calls/flow/call-recovery.ts';
 import { NotFoundOnAsterisk } from '../../src/telephony/telephony-port.ts';
 
 test('a step failing because its channel hung up is the party gone; anything else from Asterisk is its failure', (t) => {

@@ -3,7 +3,7 @@ import { isUuid } from '../../src/platform/validation/ids.ts';
 import { hasControlChars, singleLine, sipSafe, withoutControlChars } from '../../src/platform/validation/text.ts';
 import { safeEqual } from '../../src/auth/safe-equal.ts';
 import { bodyProblem } from '../../src/web/middleware/input-guard.ts';
-import { callerId } from '../../src/calls/dialer.ts';
+import { callerId } from '../../src/calls/flow/dial-strings.ts';
 import { localToIso } from '../../src/requests/hosted-form.routes.ts';
 
 test('isUuid: only 8-4-4-4-12 hex, whatever else matches [0-9a-f-]{36}', (t) => {

@@ -1,8 +1,8 @@
 import test from 'ava';
-import { lostTransition, reconcileAttempt } from '../../src/calls/upkeep/recovery.ts';
+import { lostTransition, reconcileAttempt } from '../../src/calls/flow/call-recovery.ts';
 import { transition } from '../../src/calls/flow/call-state.ts';
 
-// The pure decisions of src/calls/upkeep/recovery.ts: what a worker does with a call whose events it may have missed.
+// The pure decisions of src/calls/flow/call-recovery.ts: what a worker does with a call whose events it may have missed.
 
 test('visitor leg gone before answer: lost, counted as a failed attempt (cause unknown)', (t) => {
   const d = reconcileAttempt('visitor_ringing', null, null, { resumed: true });
@@ -56,7 +56,7 @@ test('after a socket gap a visitor being asked for the key is asked again (a key
 });
 
 test('a live session out of step with PostgreSQL is judged only when idle and stored before the list was read', async (t) => {
-  const { storedMismatch } = await import('../../src/calls/upkeep/recovery.ts');
+  const { storedMismatch } = await import('../../src/calls/flow/call-recovery.ts');
   const row = (state: string) => ({ state }) as never;
   const idle = { idle: true, storedAt: 1000, state: 'visitor_confirming' };
   t.is(storedMismatch(idle, row('visitor_confirming'), 2000), null);

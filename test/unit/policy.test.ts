@@ -5,7 +5,7 @@ import { checkDestination, policySettings } from '../../src/policy/destination-p
 const operator = { countries: ['US', 'GB', 'FR', 'DE'], types: ['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'VOIP'] };
 import { deriveKey, issueFormToken, signOptOut, verifyFormToken, verifyOptOut } from '../../src/policy/signed-token.ts';
 import { parsePhone } from '../../src/phone/phone-number.ts';
-import { retryWithinHours } from '../../src/schedule/retry-window.ts';
+import { retryWithinHours } from '../../src/calls/flow/retry-window.ts';
 import type { BusinessHours } from '../../src/schedule/business-hours.ts';
 
 const phone = (text: string, country = 'US') => {

@@ -1,5 +1,6 @@
 import type { CallEvent, Leg, Outcome } from './call-state.ts';
 import { outcomeForUnansweredCause } from './call-state.ts';
+import { offerOutcomeForCause, type OfferOutcome } from './offer-outcome.ts';
 
 /**
  * The agent-first call as an explicit state machine (pure: no I/O), the counterpart of call-state.ts.
@@ -76,7 +77,7 @@ export interface AgentFirstTransition {
   effects: AgentFirstEffect[];
   outcome?: Outcome;
   /** How the offer to the agent ended (agent_offers.outcome), set on the transition that decides it. */
-  offer?: 'connected' | 'declined' | 'no_answer' | 'busy' | 'failed' | 'visitor_unanswered' | 'canceled';
+  offer?: OfferOutcome;
   visitorAnswered?: boolean;
   calleeAnswered?: boolean;
   /** The transfer target now holds the call (the attempt names it from this transition on). */
@@ -99,12 +100,6 @@ function end(ctx: AgentFirstContext, outcome: Outcome, offer: AgentFirstTransiti
 }
 
 const unanswered = (causeTxt: string, cause: number | null = null): Outcome => ({ outcome: 'callee_unanswered', cause, causeTxt });
-
-/** Q.850 cause of the agent's unanswered leg -> how the offer ended. */
-function offerOutcomeForCause(cause: number): AgentFirstTransition['offer'] {
-  const o = outcomeForUnansweredCause(cause);
-  return o === 'busy' ? 'busy' : o === 'no_answer' ? 'no_answer' : o === 'rejected' ? 'declined' : 'failed';
-}
 
 export function agentFirstTransition(state: AgentFirstState, event: AgentFirstEvent, ctx: AgentFirstContext): AgentFirstTransition {
   if (state === 'ended') throw new IllegalAgentFirstTransition(state, event.type);

@@ -1,11 +1,11 @@
 import type { Logger } from '../../platform/logger.ts';
 import type { Pool } from '../../platform/db/pool.ts';
 import type { TelephonyPort } from '../../telephony/telephony-port.ts';
-import { OriginateError } from '../../telephony/telephony-port.ts';
 import { recordTransition } from '../attempt.repository.ts';
 import type { TransitionWriter } from './dial-store.ts';
 import { calleeLegId, callIds } from './call-ids.ts';
 import { SerialSession } from './serial-session.ts';
+import { originateLeg, type LegCall } from './originate-leg.ts';
 import { effectError, LegGone } from '../flow/effect-failure.ts';
 import type { Outcome } from '../flow/call-state.ts';
 import type { SessionTarget } from './call-session.ts';
@@ -91,6 +91,10 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
 
   protected abort(reason: string): AgentFirstEvent { return { type: 'abort', reason }; }
 
+  private legCall(): LegCall {
+    return { attemptId: this.target.attemptId, accountCode: this.target.accountCode, ringTimeoutSec: this.settings.ringTimeoutSec };
+  }
+
   protected async handle(event: AgentFirstEvent): Promise<void> {
     if (this.ended) return;
     if (event.type === 'visitor.ended' || event.type === 'originate.failed') this.ctx.visitorUp = false;
@@ -160,21 +164,19 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
     const ids = this.ids;
     switch (effect.kind) {
       case 'start_offer_timer': return void this.timer(this.settings.offerTimeoutMs, { type: 'offer.timeout' });
-      case 'originate_agent':
+      case 'originate_agent': {
         this.ctx.agentUp = true;
-        try {
-          await port.originate({
-            channelId: ids.callee, endpoint: this.target.calleeEndpoint, callerId: this.target.calleeCallerId,
-            timeoutSec: this.settings.ringTimeoutSec, appArgs: ['agent', this.target.attemptId],
-            variables: { 'CHANNEL(accountcode)': this.target.accountCode },
-          });
+        const refused = await originateLeg(port, this.log, {
+          what: 'agent', role: 'agent', channelId: ids.callee, endpoint: this.target.calleeEndpoint, callerId: this.target.calleeCallerId,
+        }, this.legCall());
+        if (refused === null) {
           this.agentOriginatedAt = Date.now();
-        } catch (err) {
-          this.ctx.agentUp = false;
-          this.log.warn({ err: (err as Error).message }, 'agent originate refused');
-          void this.dispatch({ type: 'callee.originate_failed', status: err instanceof OriginateError ? err.status : 0 });
+          return;
         }
+        this.ctx.agentUp = false;
+        void this.dispatch({ type: 'callee.originate_failed', status: refused });
         return;
+      }
       case 'create_bridge_with_agent':
         await port.createBridge(ids.bridge);
         await port.addToBridge(ids.bridge, ids.callee);
@@ -192,18 +194,15 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
         }
         if (check) this.target.visitorCallerId = check.callerId;
         this.ctx.visitorUp = true;
-        try {
-          await port.originate({
-            channelId: ids.visitor, endpoint: this.target.visitorEndpoint, callerId: this.target.visitorCallerId,
-            timeoutSec: this.settings.ringTimeoutSec, appArgs: ['visitor', this.target.attemptId],
-            variables: { 'CHANNEL(accountcode)': this.target.accountCode },
-          });
+        const failed = await originateLeg(port, this.log, {
+          what: 'visitor', role: 'visitor', channelId: ids.visitor, endpoint: this.target.visitorEndpoint, callerId: this.target.visitorCallerId,
+        }, this.legCall());
+        if (failed === null) {
           this.visitorOriginatedAt = Date.now();
-        } catch (err) {
-          this.ctx.visitorUp = false;
-          this.log.warn({ err: (err as Error).message }, 'visitor originate refused');
-          void this.dispatch({ type: 'originate.failed', status: err instanceof OriginateError ? err.status : 0 });
+          return;
         }
+        this.ctx.visitorUp = false;
+        void this.dispatch({ type: 'originate.failed', status: failed });
         return;
       }
       case 'answer_visitor': return port.answer(ids.visitor);
@@ -231,16 +230,12 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
         this.ctx.transferUp = true;
         // Not answered within the ring time: the visitor goes back to the agent (Asterisk's own timeout may come later).
         this.timer(this.settings.ringTimeoutSec * 1000 + 2000, { type: 'transfer.ended', leg: tr.leg, cause: 19, causeTxt: 'transfer not answered in time' });
-        try {
-          await port.originate({
-            channelId: tr.leg, endpoint: tr.endpoint, callerId: this.target.calleeCallerId,
-            timeoutSec: this.settings.ringTimeoutSec, appArgs: ['agent', this.target.attemptId],
-            variables: { 'CHANNEL(accountcode)': this.target.accountCode },
-          });
-        } catch (err) {
+        const refused = await originateLeg(port, this.log, {
+          what: 'transfer', role: 'agent', channelId: tr.leg, endpoint: tr.endpoint, callerId: this.target.calleeCallerId,
+        }, this.legCall());
+        if (refused !== null) {
           this.ctx.transferUp = false;
-          this.log.warn({ err: (err as Error).message }, 'transfer originate refused');
-          void this.dispatch({ type: 'transfer.ended', leg: tr.leg, cause: null, causeTxt: `transfer originate refused (${err instanceof OriginateError ? err.status : 0})` });
+          void this.dispatch({ type: 'transfer.ended', leg: tr.leg, cause: null, causeTxt: `transfer originate refused (${refused})` });
         }
         return;
       }

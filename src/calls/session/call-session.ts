@@ -1,18 +1,18 @@
 import type { Logger } from '../../platform/logger.ts';
 import type { Pool } from '../../platform/db/pool.ts';
 import type { TelephonyPort } from '../../telephony/telephony-port.ts';
-import { OriginateError } from '../../telephony/telephony-port.ts';
 import { recordTransition } from '../attempt.repository.ts';
 import type { TransitionWriter } from './dial-store.ts';
 import { calleeLegId, callIds, parseCallId, type CallIds } from './call-ids.ts';
 import { SerialSession } from './serial-session.ts';
 import { transition, type CallContext, type CallEvent, type CallState, type Effect, type Outcome } from '../flow/call-state.ts';
-import { lostTransition, type LostEvent } from '../upkeep/recovery.ts';
+import { lostTransition, type LostEvent } from '../flow/call-recovery.ts';
+import { originateLeg, type LegCall } from './originate-leg.ts';
 import { effectError, LegGone } from '../flow/effect-failure.ts';
 
 const EFFECT_TIMEOUT_MS = 4000;
 
-/** Events a session takes: the state machine's, plus `lost` (legs gone or given up on; see recovery.ts). */
+/** Events a session takes: the state machine's, plus `lost` (legs gone or given up on; flow/call-recovery.ts). */
 export type SessionEvent = CallEvent | LostEvent;
 
 export interface SessionSettings {
@@ -87,23 +87,21 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
 
   /** Places the visitor leg. The attempt row (state visitor_ringing) is already committed. */
   async start(): Promise<void> {
-    try {
-      this.ctx.visitorUp = true;
-      await this.deps.port.originate({
-        channelId: this.ids.visitor,
-        endpoint: this.target.visitorEndpoint,
-        callerId: this.target.visitorCallerId,
-        timeoutSec: this.settings.ringTimeoutSec,
-        appArgs: ['visitor', this.target.attemptId],
-        variables: { 'CHANNEL(accountcode)': this.target.accountCode },
-      });
+    this.ctx.visitorUp = true;
+    const refused = await originateLeg(this.deps.port, this.log, {
+      what: 'visitor', role: 'visitor', channelId: this.ids.visitor, endpoint: this.target.visitorEndpoint, callerId: this.target.visitorCallerId,
+    }, this.legCall());
+    if (refused === null) {
       this.visitorOriginatedAt = Date.now();
       this.log.info({ endpoint: this.target.visitorEndpoint }, 'visitor leg originated');
-    } catch (err) {
-      this.ctx.visitorUp = false;
-      this.log.warn({ err: (err as Error).message }, 'visitor originate refused');
-      this.dispatch({ type: 'originate.failed', status: err instanceof OriginateError ? err.status : 0 });
+      return;
     }
+    this.ctx.visitorUp = false;
+    void this.dispatch({ type: 'originate.failed', status: refused });
+  }
+
+  private legCall(): LegCall {
+    return { attemptId: this.target.attemptId, accountCode: this.target.accountCode, ringTimeoutSec: this.settings.ringTimeoutSec };
   }
 
   /**
@@ -248,21 +246,15 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
           return;
         }
         this.ctx.calleeUp = true;
-        try {
-          await port.originate({
-            channelId: ids.callee,
-            endpoint: this.target.calleeEndpoint,
-            callerId: this.target.calleeCallerId,
-            timeoutSec: this.settings.ringTimeoutSec,
-            appArgs: ['callee', this.target.attemptId],
-            variables: { 'CHANNEL(accountcode)': this.target.accountCode },
-          });
+        const failed = await originateLeg(port, this.log, {
+          what: 'callee', role: 'callee', channelId: ids.callee, endpoint: this.target.calleeEndpoint, callerId: this.target.calleeCallerId,
+        }, this.legCall());
+        if (failed === null) {
           this.calleeOriginatedAt = Date.now();
-        } catch (err) {
-          this.ctx.calleeUp = false;
-          this.log.warn({ err: (err as Error).message }, 'callee originate refused');
-          void this.dispatch({ type: 'callee.originate_failed', status: err instanceof OriginateError ? err.status : 0 });
+          return;
         }
+        this.ctx.calleeUp = false;
+        void this.dispatch({ type: 'callee.originate_failed', status: failed });
         return;
       }
       case 'whisper':

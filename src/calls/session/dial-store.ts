@@ -2,6 +2,8 @@ import type { Pool } from '../../platform/db/pool.ts';
 import { createBatcher, isDataError } from '../../platform/db/statement-batcher.ts';
 import { findRequestsToDial, moveRequests, type RequestMove, type RequestToDial } from '../../requests/callback.repository.ts';
 import { claimAttempts, recordTransitions, type NewAttempt, type TransitionRecord } from '../attempt.repository.ts';
+import { toDepartment, toSubscriber } from '../../subscribers/subscriber.repository.ts';
+import type { Department, Subscriber } from '../../subscribers/subscriber.types.ts';
 
 export type TransitionWriter = (t: TransitionRecord) => Promise<void>;
 
@@ -21,6 +23,13 @@ export interface DialStore {
   /** A status-only move of a request (callback.repository.ts's moveRequests); whether it moved. */
   move(m: RequestMove): Promise<boolean>;
   record: TransitionWriter;
+}
+
+/** The subscriber and department read with a request (`load`); null when the subscriber no longer exists. */
+export function partiesOf(found: RequestToDial): { subscriber: Subscriber | null; department: Department | null } {
+  const subscriber = found.subscriberRow ? toSubscriber(found.subscriberRow) : null;
+  const department = found.request.departmentId && found.departmentRow ? toDepartment(found.departmentRow) : null;
+  return { subscriber, department };
 }
 
 /**

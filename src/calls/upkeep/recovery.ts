@@ -1,128 +1,29 @@
 import type { Logger } from '../../platform/logger.ts';
 import type { Pool } from '../../platform/db/pool.ts';
+import { periodic } from '../../platform/periodic.ts';
 import type { TelephonyPort } from '../../telephony/telephony-port.ts';
-import { findAttemptCallee, listLiveAttempts, type AttemptRow } from '../attempt.repository.ts';
+import { listLiveAttempts } from '../attempt.repository.ts';
 import { listStrandedRequests } from '../../requests/callback.repository.ts';
-import type { SerialSession } from '../session/serial-session.ts';
-import { callIds } from '../session/call-ids.ts';
-import type { CallEvent, CallState, Effect, Outcome, Transition } from '../flow/call-state.ts';
+import { AgentFirstSession } from '../session/agent-first-session.ts';
+import { reconcileAgentFirst, reconcileAttempt, storedMismatch, type Presence, type Reconcile } from '../flow/call-recovery.ts';
+import type { CallState } from '../flow/call-state.ts';
 import type { CallSession } from '../session/call-session.ts';
-import type { AgentFirstEvent, AgentFirstState } from '../flow/agent-first-state.ts';
-import type { CalleeTarget, Dialer } from '../dialer.ts';
+import type { Dialer } from '../dialer.ts';
+import { adoptOrphans, applyDecision } from './orphan-adoption.ts';
 
 /**
  * Reconciling calls with Asterisk after events were lost: on worker start (attempts a previous process of
- * this WORKER_ID left in flight) and after the ARI WebSocket comes back (events during the gap are gone for
- * good). Asterisk's channel list is the truth; PostgreSQL and memory are brought in line with it.
- *
- * What happens to an attempt (decided by the pure `reconcileAttempt`):
- * - a leg we were waiting on is gone: the call is finished as `lost` — before the visitor spoke to anyone
- *   the outcome is `failed` (cause unknown) and the retry policy decides; once connected it is `answered`.
- * - a leg answered while we were not listening: the missed event is replayed (visitor.answered /
- *   callee.answered) and the flow goes on.
- * - a ringing visitor leg, or a connected call with both legs up, is re-adopted: a session is rebuilt in the
- *   stored state and carries on (the visitor keeps talking; the ringing phone may still be answered).
- * - a call mid-prompt in a new process (confirming, whisper, or ringing the callee without the visitor's
- *   channel state known) cannot be resumed faithfully: its legs are hung up cleanly and it counts as
- *   `failed`, so the policy retries it. Never left up, never dialed twice: a retry is a new attempt.
+ * this WORKER_ID left in flight), after the ARI WebSocket comes back (events during the gap are gone for
+ * good), and now and then as a safety net. Asterisk's channel list is the truth; PostgreSQL and memory are
+ * brought in line with it as the pure decisions of flow/call-recovery.ts say.
  */
-
-/** The session-level event that ends a call whose legs were lost (or that we hang up to recover). */
-export interface LostEvent {
-  type: 'lost'; reason: string; visitorUp: boolean; calleeUp: boolean;
-  /** false: the session knows the bridge was never confirmed (its connect step failed); absent: a connected call counts as bridged. */
-  bridged?: boolean;
-}
-
-export function lostTransition(state: CallState, e: LostEvent): Transition {
-  const effects: Effect[] = [];
-  if (e.visitorUp) effects.push({ kind: 'hangup_visitor' });
-  if (e.calleeUp) effects.push({ kind: 'hangup_callee' });
-  effects.push({ kind: 'destroy_bridge' });
-  // A connected (bridged) visitor has been called back as promised; anything earlier is a failed attempt.
-  const outcome: Outcome = { outcome: state === 'connected' && e.bridged !== false ? 'answered' : 'failed', cause: null, causeTxt: e.reason };
-  return { to: 'ended', effects, outcome };
-}
-
-/** An ARI channel state ('Up', 'Ringing', 'Down', ...), null when the channel is gone, 'unknown' when we cannot tell yet. */
-export type Presence = string | null | 'unknown';
-
-export type Reconcile =
-  | { action: 'keep' }
-  | { action: 'event'; event: CallEvent }
-  | { action: 'lost'; reason: string };
-
-export function reconcileAttempt(state: CallState, visitor: Presence, callee: Presence, o: { resumed: boolean; afterGap?: boolean }): Reconcile {
-  const gone = (p: Presence) => p === null;
-  const up = (p: Presence) => p === 'Up';
-  switch (state) {
-    case 'ended':
-      return { action: 'keep' };
-    case 'visitor_ringing':
-      if (gone(visitor)) return { action: 'lost', reason: 'visitor leg gone before answer (events lost)' };
-      if (up(visitor)) return { action: 'event', event: { type: 'visitor.answered' } };
-      return { action: 'keep' };
-    case 'visitor_confirming':
-      if (gone(visitor)) return { action: 'lost', reason: 'visitor leg gone while confirming (events lost)' };
-      if (o.resumed) return { action: 'lost', reason: 'interrupted while confirming: worker restarted' };
-      // A key pressed while the socket was down is lost for good: the visitor is asked again (once the prompt has ended).
-      return o.afterGap && up(visitor) ? { action: 'event', event: { type: 'confirm.ask_again' } } : { action: 'keep' };
-    case 'callee_ringing':
-      if (gone(visitor)) return { action: 'lost', reason: 'visitor leg gone while calling the callee (events lost)' };
-      if (gone(callee)) return { action: 'lost', reason: 'callee leg gone before answer (events lost)' };
-      if (up(callee)) return { action: 'event', event: { type: 'callee.answered' } };
-      return { action: 'keep' };
-    case 'connected':
-      if (gone(visitor) || gone(callee)) return { action: 'lost', reason: 'a connected leg ended while events were lost' };
-      return { action: 'keep' };
-    default:
-      // Intermediate states (e.g. callee_whisper) run on timers and prompts we cannot pick up again.
-      if (gone(visitor) || gone(callee) || o.resumed) return { action: 'lost', reason: `interrupted in ${state}` };
-      return { action: 'keep' };
-  }
-}
-
-/**
- * The same decision for a live agent-first call (agent-first-state.ts) after events were lost: a leg gone is
- * reported as ended (cause unknown: the state machine decides what that means in each state), a leg answered
- * during the gap as answered; anything else goes on. Only live sessions of this process are reconciled: an
- * agent-first call left by a previous process is ended and put back in line (dialer.resume).
- */
-export function reconcileAgentFirst(state: AgentFirstState, agent: Presence, visitor: Presence): { action: 'keep' } | { action: 'event'; event: AgentFirstEvent } {
-  const ended = (who: string, type: 'callee.ended' | 'visitor.ended'): { action: 'event'; event: AgentFirstEvent } =>
-    ({ action: 'event', event: { type, cause: 0, causeTxt: `${who} leg gone while events were lost` } });
-  switch (state) {
-    case 'agent_ringing':
-      if (agent === null) return ended('agent', 'callee.ended');
-      if (agent === 'Up') return { action: 'event', event: { type: 'callee.answered' } };
-      return { action: 'keep' };
-    case 'visitor_ringing':
-      if (agent === null) return ended('agent', 'callee.ended');
-      if (visitor === null) return ended('visitor', 'visitor.ended');
-      if (visitor === 'Up') return { action: 'event', event: { type: 'visitor.answered' } };
-      return { action: 'keep' };
-    // While a transfer target rings, the call's own legs are as when connected (the target's leg has its own timer).
-    case 'connected': case 'transferring':
-      if (visitor === null) return ended('visitor', 'visitor.ended');
-      if (agent === null) return ended('agent', 'callee.ended');
-      return { action: 'keep' };
-    default:
-      return { action: 'keep' };
-  }
-}
 
 export interface RecoveryDeps {
   pool: Pool;
   port: TelephonyPort;
-  dialer: Dialer;
+  dialer: Pick<Dialer, 'sessions' | 'resume' | 'settleStranded'>;
   workerId: string;
   log: Logger;
-}
-
-/** The stored callee of an attempt (re-adopting must not pick a new agent for a call already under way). */
-export async function storedCallee(pool: Pool, attemptId: string): Promise<CalleeTarget> {
-  const c = await findAttemptCallee(pool, attemptId);
-  return { kind: c?.kind === 'agent' ? 'agent' : 'phone', endpoint: c?.endpoint ?? '', label: 'recovered' };
 }
 
 function presence(channels: Map<string, string>, id: string, confirmedBefore: boolean): Presence {
@@ -139,24 +40,13 @@ export interface RecoveryReport { checked: number; kept: number; replayed: numbe
 export const STRANDED_GRACE_MS = 45_000;
 
 /**
- * A live session of this process that no longer matches what is stored, and so is handled by nothing: its
- * attempt is no longer live in PostgreSQL (`gone`), or stored in another state than the session holds
- * (`differs`). Only a session with no event under way whose state was stored before the list was read is
- * judged: otherwise the list may simply be older than the session.
- */
-export function storedMismatch(s: Pick<SerialSession<string, { type: string }>, 'idle' | 'storedAt' | 'state'>, stored: AttemptRow | undefined, listedAt: number): 'gone' | 'differs' | null {
-  if (!s.idle || s.storedAt >= listedAt) return null;
-  if (!stored) return 'gone';
-  return stored.state === s.state ? null : 'differs';
-}
-
-/**
  * One reconciliation pass. Live sessions of this process are checked first, then attempts of this
  * WORKER_ID that have no session here (left by a previous process). Throws when Asterisk cannot be asked;
  * the caller retries (see startRecovery).
  */
 export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; graceMs?: number; afterGap?: boolean; strandedGraceMs?: number } = {}): Promise<RecoveryReport> {
   const report: RecoveryReport = { checked: 0, kept: 0, replayed: 0, lost: 0, resumed: 0, detached: 0, settled: 0 };
+  const { sessions } = d.dialer;
   // Requests whose attempts all ended but that were never moved on (any worker's: the move is conditional).
   // Needs PostgreSQL only, so it runs before Asterisk is asked.
   for (const r of await listStrandedRequests(d.pool, o.strandedGraceMs ?? STRANDED_GRACE_MS, 500)) {
@@ -165,17 +55,17 @@ export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; g
   // What PostgreSQL holds for this worker's calls, read before anything is compared with it.
   const storedAt = Date.now();
   const stored = new Map((await listLiveAttempts(d.pool, d.workerId)).map((a) => [a.id, a]));
-  for (const [map, kind] of [[d.dialer.sessions, 'customer_first'], [d.dialer.agentSessions, 'agent_first']] as const) {
-    for (const [id, s] of [...map.entries()] as [string, SerialSession<string, { type: string }>][]) {
-      // Ended but still registered with nothing under way: its end is stored, the rest of it (the request) is
-      // settled as a stranded request; nothing will ever remove it otherwise.
-      const mismatch = s.ended ? (s.idle ? 'ended' : null) : storedMismatch(s, stored.get(id), storedAt);
-      if (!mismatch) continue;
-      report.detached++;
-      d.log.error({ attemptId: id, kind, state: s.state, stored: stored.get(id)?.state ?? null, mismatch }, 'call session out of step with PostgreSQL; handed to recovery');
-      if (mismatch === 'ended') map.delete(id);
-      else s.detach(`stored state ${stored.get(id)?.state ?? 'ended'}, session in ${s.state}`);
-    }
+  for (const s of sessions.list()) {
+    const id = s.target.attemptId;
+    // Ended but still registered with nothing under way: its end is stored, the rest of it (the request) is
+    // settled as a stranded request; nothing will ever remove it otherwise.
+    const mismatch = s.ended ? (s.idle ? 'ended' : null) : storedMismatch(s, stored.get(id), storedAt);
+    if (!mismatch) continue;
+    report.detached++;
+    const kind = s instanceof AgentFirstSession ? 'agent_first' : 'customer_first';
+    d.log.error({ attemptId: id, kind, state: s.state, stored: stored.get(id)?.state ?? null, mismatch }, 'call session out of step with PostgreSQL; handed to recovery');
+    if (mismatch === 'ended') sessions.remove(id, s);
+    else s.detach(`stored state ${stored.get(id)?.state ?? 'ended'}, session in ${s.state}`);
   }
   const listedAt = Date.now();
   const channels = new Map((await d.port.listChannels()).map((c) => [c.id, c.state]));
@@ -184,77 +74,66 @@ export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; g
   const later = (fn: () => void) => (o.graceMs ? void setTimeout(fn, o.graceMs).unref() : fn());
 
   /** Counts a decision and queues its correction (none for `kept`). */
-  const settle = (kind: 'kept' | 'replayed' | 'lost', correct: () => Promise<void>, live = true) => {
+  const settle = (kind: 'kept' | 'replayed' | 'lost', correct: () => Promise<void>) => {
     report.checked++;
     report[kind]++;
-    if (kind !== 'kept') (live ? later : (fn: () => void) => fn())(() => void correct());
+    if (kind !== 'kept') later(() => void correct());
   };
-  const apply = (s: CallSession, state: CallState, decision: Reconcile, legs: { visitorUp: boolean; calleeUp: boolean }, live = true) => {
-    if (decision.action === 'keep') settle('kept', async () => {});
-    else if (decision.action === 'event') settle('replayed', () => s.dispatchIf(state, decision.event), live);
-    else settle('lost', () => s.dispatchIf(state, { type: 'lost', reason: decision.reason, ...legs }), live);
-  };
+  const count = (decision: Reconcile) => (decision.action === 'keep' ? 'kept' : decision.action === 'event' ? 'replayed' : 'lost');
 
-  for (const s of [...d.dialer.sessions.values()]) {
+  for (const s of sessions.list()) {
     if (s.ended) continue;
-    const ids = s.ids;
+    if (s instanceof AgentFirstSession) {
+      const a = presence(channels, s.ids.callee, s.agentOriginatedAt !== null && s.agentOriginatedAt < listedAt);
+      const v = presence(channels, s.ids.visitor, s.visitorOriginatedAt !== null && s.visitorOriginatedAt < listedAt);
+      const decision = reconcileAgentFirst(s.state, a, v);
+      const state = s.state;
+      if (decision.action === 'keep') settle('kept', async () => {});
+      else settle(decision.event.type.endsWith('.ended') ? 'lost' : 'replayed', () => s.dispatchIf(state, decision.event));
+      continue;
+    }
+    const call: CallSession = s;
+    const state = call.state;
     // A leg whose originate had not been confirmed before the list was taken may simply not exist yet.
-    const v = presence(channels, ids.visitor, s.visitorOriginatedAt !== null && s.visitorOriginatedAt < listedAt);
-    const c = presence(channels, ids.callee, s.calleeOriginatedAt !== null && s.calleeOriginatedAt < listedAt);
-    apply(s, s.state, reconcileAttempt(s.state, v, c, { resumed: false, afterGap: o.afterGap }), { visitorUp: v !== null, calleeUp: c !== null && c !== 'unknown' });
-  }
-
-  for (const s of [...d.dialer.agentSessions.values()]) {
-    if (s.ended) continue;
-    const a = presence(channels, s.ids.callee, s.agentOriginatedAt !== null && s.agentOriginatedAt < listedAt);
-    const v = presence(channels, s.ids.visitor, s.visitorOriginatedAt !== null && s.visitorOriginatedAt < listedAt);
-    const decision = reconcileAgentFirst(s.state, a, v);
-    const state = s.state;
-    if (decision.action === 'keep') settle('kept', async () => {});
-    else settle(decision.event.type.endsWith('.ended') ? 'lost' : 'replayed', () => s.dispatchIf(state, decision.event));
+    const v = presence(channels, call.ids.visitor, call.visitorOriginatedAt !== null && call.visitorOriginatedAt < listedAt);
+    const c = presence(channels, call.ids.callee, call.calleeOriginatedAt !== null && call.calleeOriginatedAt < listedAt);
+    const decision = reconcileAttempt(state, v, c, { resumed: false, afterGap: o.afterGap });
+    const legs = { visitorUp: v !== null, calleeUp: c !== null && c !== 'unknown' };
+    settle(count(decision), () => applyDecision(call, state, decision, legs));
   }
 
   // While this process runs, an attempt is stored a moment before its session is registered: only attempts
   // older than `orphanMinAgeMs` are orphans then (at start-up every attempt of this WORKER_ID is one).
   const orphanBefore = listedAt - (o.orphanMinAgeMs ?? 0);
-  const orphans: AttemptRow[] = (await listLiveAttempts(d.pool, d.workerId))
-    .filter((a) => !d.dialer.sessions.has(a.id) && !d.dialer.agentSessions.has(a.id)
-      && (a.startedAt.getTime() <= orphanBefore || d.dialer.handedToRecovery.has(a.id)));
-  for (const a of orphans) {
-    const ids = callIds(a.id);
-    const state = a.state as CallState;
-    const v = channels.get(ids.visitor) ?? null;
-    const c = channels.get(a.calleeChannelId ?? ids.callee) ?? null;
-    const decision = reconcileAttempt(state, v, c, { resumed: true });
-    const legs = { visitorUp: v !== null, calleeUp: c !== null };
-    const s = await d.dialer.resume(a, await storedCallee(d.pool, a.id), legs);
-    d.dialer.handedToRecovery.delete(a.id);
-    if (!s) continue;
+  const orphans = (await listLiveAttempts(d.pool, d.workerId))
+    .filter((a) => !sessions.has(a.id) && (a.startedAt.getTime() <= orphanBefore || sessions.wasHandedToRecovery(a.id)));
+  const adopted = await adoptOrphans(d.dialer, orphans, channels, (state, v, c) => reconcileAttempt(state as CallState, v, c, { resumed: true }));
+  for (const a of adopted) {
+    if (!a.session) continue;
     report.resumed++;
-    // A rebuilt session had no socket to hear events on before now: nothing is in flight for it.
-    apply(s, state, decision, legs, false);
+    report.checked++;
+    report[count(a.decision)]++;
   }
   if (report.checked || report.settled || report.detached) d.log.info({ ...report, channels: channels.size }, 'reconciled calls with Asterisk');
   return report;
 }
 
 /**
- * Runs `reconcile` now, after every `connection.restored`, and every `intervalMs` as a safety net (a call whose
- * end was never heard of for any other reason is settled within that time), retrying with back-off while
- * Asterisk does not answer (after a restart its REST API refuses for a while). `ready` resolves after the
- * first pass.
+ * Runs `reconcile` now, after every `connection.restored`, whenever a session is handed to recovery, and every
+ * `intervalMs` as a safety net (a call whose end was never heard of for any other reason is settled within that
+ * time), retrying with back-off while Asterisk does not answer (after a restart its REST API refuses for a while).
+ * A pass asked for while one runs runs once more after it. `ready` resolves after the first pass.
  */
 export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs?: number; intervalMs?: number; strandedGraceMs?: number } = {}): { ready: Promise<void>; stop(): void; runOnce(): Promise<void> } {
   let stopped = false;
   let started = false;
-  let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let again = false;
   const retryMs = o.retryMs ?? 250;
   const maxRetryMs = o.maxRetryMs ?? 5000;
 
   let connected = true;
-  let periodic = false;
+  let periodicPass = false;
   let afterGap = false;
   const runOnce = (): Promise<void> => {
     if (running) { again = true; return running; }
@@ -266,9 +145,9 @@ export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs
           again = false;
           // A periodic pass runs with the event socket up: its corrections wait a moment (see reconcile).
           // After a reconnect events were lost: a visitor asked for the key is asked again (see reconcileAttempt).
-          await reconcile(d, { orphanMinAgeMs: started ? 10_000 : 0, graceMs: periodic ? 3000 : 0, afterGap, strandedGraceMs: o.strandedGraceMs });
+          await reconcile(d, { orphanMinAgeMs: started ? 10_000 : 0, graceMs: periodicPass ? 3000 : 0, afterGap, strandedGraceMs: o.strandedGraceMs });
           started = true;
-          periodic = false;
+          periodicPass = false;
           afterGap = false;
           if (!again) return;
         } catch (err) {
@@ -285,11 +164,16 @@ export function startRecovery(d: RecoveryDeps, o: { retryMs?: number; maxRetryMs
     if (e.type === 'connection.lost') connected = false;
     if (e.type === 'connection.restored') { connected = true; afterGap = true; void runOnce(); }
   });
-  if (o.intervalMs) {
-    // Not while the event socket is down: a correction would start prompts whose key presses nobody hears;
-    // the pass after the reconnect does that work.
-    timer = setInterval(() => { if (connected && !running) { periodic = true; void runOnce(); } }, o.intervalMs);
-    timer.unref();
-  }
-  return { ready: runOnce(), stop: () => { stopped = true; if (timer) clearInterval(timer); }, runOnce };
+  // A session whose state could not be stored is rebuilt from what is stored at once.
+  d.dialer.sessions.onHandedToRecovery(() => void runOnce());
+  // Not while the event socket is down: a correction would start prompts whose key presses nobody hears; the
+  // pass after the reconnect does that work. Nor while a pass runs (it is the safety net, not a request).
+  const loop = o.intervalMs
+    ? periodic({
+      name: 'call-recovery', intervalMs: o.intervalMs, log: d.log, idle: undefined,
+      skip: () => !connected || running !== null,
+      run: () => { periodicPass = true; return runOnce(); },
+    })
+    : null;
+  return { ready: runOnce(), stop: () => { stopped = true; loop?.stop(); }, runOnce };
 }

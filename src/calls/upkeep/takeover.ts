@@ -3,10 +3,8 @@ import type { Pool } from '../../platform/db/pool.ts';
 import type { TelephonyPort } from '../../telephony/telephony-port.ts';
 import { beatAges, type Liveness } from './worker-liveness.ts';
 import { listWorkersWithLiveAttempts, transferLiveAttempts } from '../attempt.repository.ts';
-import { callIds } from '../session/call-ids.ts';
-import type { CallState } from '../flow/call-state.ts';
-import type { Dialer } from '../dialer.ts';
-import { storedCallee } from './recovery.ts';
+import { periodic } from '../../platform/periodic.ts';
+import { adoptOrphans, type OrphanHome } from './orphan-adoption.ts';
 
 /**
  * Takeover of calls left by a worker that is gone for good (its host replaced, its WORKER_ID changed): without
@@ -40,7 +38,7 @@ export function deadWorkers(
 }
 
 export interface TakeoverDeps {
-  pool: Pool; port: TelephonyPort; dialer: Dialer; workerId: string; log: Logger;
+  pool: Pool; port: TelephonyPort; dialer: OrphanHome; workerId: string; log: Logger;
   afterMs: number;
   /** This worker's own heartbeat (how long it has seen PostgreSQL without a gap). */
   liveness: Pick<Liveness, 'watchedMs'>;
@@ -56,31 +54,23 @@ export async function takeOverOnce(d: TakeoverDeps): Promise<number> {
   for (const gone of dead) {
     const attempts = await transferLiveAttempts(d.pool, gone, d.workerId);
     if (attempts.length === 0) continue;
-    const channels = new Set((await d.port.listChannels()).map((c) => c.id));
+    const channels = new Map((await d.port.listChannels()).map((c) => [c.id, c.state]));
     const reason = `worker ${gone} sent no heartbeat for ${Math.round(d.afterMs / 1000)} s; its calls were taken over by ${d.workerId}`;
     d.log.warn({ from: gone, attempts: attempts.length }, 'taking over the calls of a worker that is gone');
-    for (const a of attempts) {
-      const ids = callIds(a.id);
-      const legs = { visitorUp: channels.has(ids.visitor), calleeUp: channels.has(a.calleeChannelId ?? ids.callee) };
-      const session = await d.dialer.resume(a, await storedCallee(d.pool, a.id), legs);
-      // null: an agent-first call, already ended and put back in line by resume (dialer.endOrphanedAgentFirst).
-      if (session) await session.dispatchIf(a.state as CallState, { type: 'lost', reason, ...legs });
-      taken++;
-    }
+    // Every call of a dead worker ends as lost (see above), whatever its legs; an agent-first one is ended by resume.
+    const adopted = await adoptOrphans(d.dialer, attempts, channels, () => ({ action: 'lost', reason }));
+    await Promise.all(adopted.map((a) => a.corrected));
+    taken += adopted.length;
   }
   return taken;
 }
 
+/** Runs a takeover pass every `intervalMs` (none when `afterMs` is 0: takeover is off). */
 export function startTakeover(d: TakeoverDeps & { intervalMs: number }): { stop(): void; runOnce(): Promise<number> } {
-  let running: Promise<number> | null = null;
-  const runOnce = (): Promise<number> => {
-    running ??= takeOverOnce(d)
-      .catch((err: Error) => { d.log.warn({ err: err.message }, 'takeover check failed; next pass retries'); return 0; })
-      .finally(() => { running = null; });
-    return running;
-  };
   if (d.afterMs <= 0) return { stop() {}, runOnce: async () => 0 };
-  const timer = setInterval(() => void runOnce(), d.intervalMs);
-  timer.unref();
-  return { stop() { clearInterval(timer); }, runOnce };
+  const loop = periodic({
+    name: 'takeover', intervalMs: d.intervalMs, log: d.log, idle: 0, run: () => takeOverOnce(d),
+    failMessage: 'takeover check failed; next pass retries',
+  });
+  return { stop: () => loop.stop(), runOnce: () => loop.runOnce() };
 }

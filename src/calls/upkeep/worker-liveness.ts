@@ -1,5 +1,6 @@
 import type { Logger } from '../../platform/logger.ts';
 import type { Queryable } from '../../platform/db/pool.ts';
+import { periodic } from '../../platform/periodic.ts';
 
 /**
  * Worker liveness in PostgreSQL (table `worker_liveness`, owned here). Takeover reads it to tell a worker that
@@ -56,14 +57,12 @@ export function startLiveness(d: { db: Queryable; workerId: string; intervalMs: 
     failing = !ok;
     watch = nextWatch(watch, ok, Date.now(), d.intervalMs * 3);
   };
-  const ready = beat();
-  const timer = setInterval(() => void beat(), d.intervalMs);
-  timer.unref();
+  const loop = periodic({ name: 'worker-liveness', intervalMs: d.intervalMs, log: d.log, idle: undefined, run: beat });
   return {
-    ready,
+    ready: loop.runOnce(),
     watchedMs: () => (watch.since === null || watch.lastOk === null || Date.now() - watch.lastOk > d.intervalMs * 3 ? 0 : Date.now() - watch.since),
     async stop() {
-      clearInterval(timer);
+      loop.stop();
       await forgetWorker(d.db, d.workerId).catch(() => {});
     },
   };

@@ -1,5 +1,5 @@
-import type { NextStep } from '../calls/flow/retry-policy.ts';
-import { nextOpening, type BusinessHours } from './business-hours.ts';
+import type { NextStep } from './retry-policy.ts';
+import { nextOpening, type BusinessHours } from '../../schedule/business-hours.ts';
 
 /**
  * Moves a retry into business hours unless the subscriber allows retries outside them
