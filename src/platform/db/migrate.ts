@@ -4,7 +4,7 @@ import { runner } from 'node-pg-migrate';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 
-/** Creates the database named in the URL when it does not exist (DESIGN: "created if missing"). */
+/** Creates the database named in the URL when it does not exist, so a fresh installation starts without a manual step. */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));

@@ -2,7 +2,7 @@
  * Coalesces single-row work into multi-row statements.
  *
  * On this kind of machine a PostgreSQL round trip (parse, plan, commit, two socket writes and reads on each
- * side) costs far more CPU than the row it carries: the accept path was limited by statements per request,
+ * side) costs far more CPU than the row it carries: the accept path is bounded by statements per request,
  * not by rows (npm run bench). Items handed in during one turn of the event loop go together; at most
  * `maxInFlight` batches run at once, and whatever arrives meanwhile waits for the next one. Idle, an item
  * goes out on the next turn of the loop, alone, so nothing waits for a batch to fill.

@@ -8,7 +8,7 @@ import { redisKeys } from '../redis-keys.ts';
  * retry after attempt n) and when that step is due (epoch ms). The claim refuses a job whose step is past (a
  * stalled job Bull redelivers after a restart, a job id pruned and added again from a stale listing) and
  * re-delays one that fires before the request's next_attempt_at, so retries keep their back-off and hours.
- * Jobs made before the step was carried have only `requestId`; their id names the step (jobIdFor).
+ * A job may carry only `requestId` (jobs queued by earlier releases still sit in Redis): its id names the step (jobIdFor).
  */
 export interface CallbackJob { requestId: string; attempt?: number; dueAt?: number }
 
