@@ -1,11 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import { z } from 'zod';
 
-/**
- * Every setting comes from the environment, is validated once here, and has a documented default.
- * A bad value stops the process with one line naming the variable.
- */
-/** "count/seconds", e.g. "10/600" = 10 per 10 minutes. */
+/** A rate limit written "count/seconds", e.g. "10/600" = 10 per 10 minutes. */
 const rateSpec = (def: string) => z.string().regex(/^\d+\/\d+$/, 'must be count/seconds, e.g. 10/600').default(def).transform((v) => {
   const [points, seconds] = v.split('/').map(Number);
   return { points: points!, seconds: Math.max(1, seconds!) };
@@ -20,23 +16,42 @@ const flag = (def: 'true' | 'false') => z.enum(['true', 'false', '1', '0']).defa
 /** The shipped SESSION_SECRET: fine for the demo and tests, refused by `web` and `worker`. */
 export const DEFAULT_SESSION_SECRET = 'dev-only-session-secret-change-me';
 
+/**
+ * Every setting comes from the environment, is validated once here, and has a documented default.
+ * A bad value stops the process with one line naming the variable.
+ */
 const Env = z.object({
+  /** The deployment kind as Node tools read it; Beckon itself behaves the same in every value. */
   NODE_ENV: z.string().default('development'),
+  /** TCP port the web process listens on (0 = any free port). */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Address the web process (and a worker's own /metrics) binds to. */
   HOST: z.string().default('0.0.0.0'),
+  /** The address visitors and subscribers reach Beckon at (links in mails, widget code); unset = http://localhost:PORT. */
   PUBLIC_URL: z.string().url().optional(),
+  /** PostgreSQL connection string; one without a user connects as PGUSER or the login user (withDefaultUser). */
   DATABASE_URL: z.string().default('postgres://localhost:5432/beckon'),
+  /** Redis for the queue, rate limits, sessions and live events. */
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Prefix for every Redis key (Bull queues, rate limits, sessions), so several installs/tests share one Redis. */
   REDIS_PREFIX: z.string().default('beckon'),
+  /** Asterisk's HTTP server for ARI (REST and the event WebSocket). */
   ARI_URL: z.string().default('http://127.0.0.1:8088'),
+  /** ARI user (ari.conf), sent as HTTP basic auth. */
   ARI_USER: z.string().default('beckon'),
+  /** ARI_USER's password. */
   ARI_PASSWORD: z.string().default('beckon'),
+  /** Stasis application name; each worker registers ARI_APP-WORKER_ID. */
   ARI_APP: z.string().default('beckon'),
+  /** Asterisk's manager interface (AMI), read for agents' device states and CDRs. */
   AMI_HOST: z.string().default('127.0.0.1'),
+  /** AMI's TCP port. */
   AMI_PORT: z.coerce.number().int().default(5038),
+  /** AMI user (manager.conf). */
   AMI_USER: z.string().default('beckon'),
+  /** AMI_USER's secret. */
   AMI_SECRET: z.string().default('beckon'),
+  /** Dial string of an outside number, `{number}` replaced by its digits (a PJSIP trunk endpoint). */
   TRUNK_ENDPOINT: z.string().default('PJSIP/{number}@carrier').refine((s) => s.includes('{number}'), 'must contain {number}'),
   /**
    * Keys sessions, form tokens, opt-out links and verification-code hashes. The default is for the demo and
@@ -52,10 +67,11 @@ const Env = z.object({
    */
   TRUST_PROXY: z.string().regex(/^(true|false|\d{1,2})$/, 'must be false, true or a number of proxy hops').default('false')
     .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v))),
+  /** pino level: trace, debug, info, warn, error, fatal. */
   LOG_LEVEL: z.string().default('info'),
   /** Seconds a leg may ring before Asterisk gives up (originate timeout). */
   RING_TIMEOUT: z.coerce.number().int().min(5).max(120).default(30),
-  /** How many jobs one worker starts in parallel; calls themselves are event driven and not bounded by this. */
+  /** Queue jobs one worker processes at once; a call, once started, is event driven and does not hold a job. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(50),
   /** Milliseconds between outbox relay passes (requests stored without a queue job: accepted while Redis was down, retries being queued). */
   OUTBOX_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
@@ -64,10 +80,12 @@ const Env = z.object({
   /** Key a visitor presses during the greeting to never be called again (empty = no opt-out by key). */
   OPT_OUT_KEY: z.string().regex(/^[0-9*#]?$/).default('9'),
   /**
-   * Prompts (ARI media URIs, comma separated). The defaults use Asterisk's core English sounds so a stock
-   * Asterisk plays something sensible; record your own (e.g. sound:beckon/confirm) and set these.
+   * Played to the visitor on answer, asking for the confirm key ("a person, not a voicemail"). Prompts are ARI
+   * media URIs, comma separated; the defaults use Asterisk's core English sounds so a stock Asterisk plays
+   * something sensible; record your own (e.g. sound:beckon/confirm) and set these.
    */
   PROMPT_CONFIRM: z.string().default('sound:hello-world,sound:vm-press,digits:1'),
+  /** Played to the visitor on answer when no key press is asked for, before the music while the subscriber's phone rings. */
   PROMPT_ANNOUNCE: z.string().default('sound:pls-hold-while-try'),
   /** Worker identity: names its Stasis app (ARI_APP-WORKER_ID) and its in-flight attempts. Stable across restarts. */
   WORKER_ID: z.string().regex(/^[\w.-]{1,40}$/).default(hostname().replace(/[^\w.-]/g, '').slice(0, 40) || 'worker'),
@@ -75,7 +93,7 @@ const Env = z.object({
   MAX_CALL_SEC: z.coerce.number().int().min(5).default(3600),
   /** Seconds a stopping worker lets calls in progress finish before hanging them up. */
   SHUTDOWN_GRACE_SEC: z.coerce.number().min(0).default(60),
-  /** Music on hold class played to the visitor while the subscriber's phone rings. */
+  /** Music-on-hold class the visitor hears while waiting: the subscriber's phone ringing, an agent's hold. */
   MOH_CLASS: z.string().default('default'),
   // --- Abuse protection and scheduling (src/policy, src/schedule; see README "Abuse protection") ---
   /**
@@ -85,18 +103,20 @@ const Env = z.object({
   RATE_LIMITS_ENABLED: flag('true'),
   /** Call-back requests one client IP may make, as "count/seconds" (counts refused ones too). */
   LIMIT_PER_IP: rateSpec('10/600'),
-  /** Requests for one destination number across all subscribers, short and long window; then NUMBER_BLOCK_SEC. */
+  /** Requests for one destination number across all subscribers, short window; over it, NUMBER_BLOCK_SEC applies. */
   LIMIT_PER_NUMBER_SHORT: rateSpec('3/600'),
+  /** The same, long window. */
   LIMIT_PER_NUMBER_LONG: rateSpec('15/86400'),
   /** How long a number that went over a per-number limit is refused. */
   NUMBER_BLOCK_SEC: z.coerce.number().int().min(0).default(86400),
   /**
    * Ceiling on calls placed to one number (src/policy/call-ceiling.ts): every originate to a visitor or a
    * verification destination (first attempts, retries, verification calls), across all subscribers, checked at
-   * dial time. Sliding windows, "count/seconds": at most 3 calls in any hour and 6 in any 24 h by default. A call
-   * over the ceiling is not placed and its request fails with the reason.
+   * dial time. A sliding window, "count/seconds": at most 3 calls in any hour by default. A call over the
+   * ceiling is not placed and its request fails with the reason.
    */
   LIMIT_CALLS_PER_NUMBER_HOUR: rateSpec('3/3600'),
+  /** The same ceiling's long window: at most 6 calls in any 24 h by default. */
   LIMIT_CALLS_PER_NUMBER_DAY: rateSpec('6/86400'),
   /** Switch for the call ceiling alone (independent of RATE_LIMITS_ENABLED); the test stack turns it off. */
   CALL_CEILING_ENABLED: flag('true'),
@@ -112,8 +132,9 @@ const Env = z.object({
   API_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
   /** Form tokens one client IP may be handed (hosted form pages, GET /api/v1/form-token), "count/seconds". */
   LIMIT_FORM_TOKENS_PER_IP: rateSpec('30/600'),
-  /** Status event streams (/api/v1/callbacks/:id/events) open at once per request and per client IP, per web process. */
+  /** Status event streams (/api/v1/callbacks/:id/events) open at once for one request, per web process. */
   STREAMS_PER_REQUEST: z.coerce.number().int().min(1).default(3),
+  /** The same streams open at once from one client IP, per web process. */
   STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
   /** Secret that signs form tokens and opt-out links; defaults to one derived from SESSION_SECRET. */
   FORM_TOKEN_SECRET: z.string().min(16).optional(),
@@ -133,8 +154,8 @@ const Env = z.object({
    * Private and loopback addresses are refused unless DOMAIN_VERIFY_ALLOW_PRIVATE (tests, intranet installs).
    */
   DOMAIN_VERIFY_URL: z.string().default('https://{host}/.well-known/beckon-verification.txt').refine((s) => s.includes('{host}'), 'must contain {host}'),
+  /** Lets DOMAIN_VERIFY_URL reach private and loopback addresses (tests, intranet installs). */
   DOMAIN_VERIFY_ALLOW_PRIVATE: flag('false'),
-  /** Milliseconds between passes that re-enqueue scheduled requests whose Bull job Redis lost. */
   /**
    * Days Asterisk's own CDRs (ami_cdrs, kept to check our records against) are kept; 0 keeps them forever.
    * Beckon's call records (call_records, what statements are built from) are never pruned: billing history is
@@ -171,12 +192,18 @@ const Env = z.object({
    * (across accounts), per account, per client IP, and for all accounts younger than VERIFY_NEW_ACCOUNT_SEC
    * together (an installation-wide ceiling on what mass sign-ups can make ring). Besides these, one account
    * target gets a new call only 45 s after the last, and one number has at most one verification call in flight.
+   * This one: per number (across accounts), per hour.
    */
   VERIFY_LIMIT_PER_NUMBER_HOUR: rateSpec('3/3600'),
+  /** Verification calls per number (across accounts), per day. */
   VERIFY_LIMIT_PER_NUMBER_DAY: rateSpec('6/86400'),
+  /** Verification calls one account may ask for. */
   VERIFY_LIMIT_PER_ACCOUNT: rateSpec('5/3600'),
+  /** Verification calls asked for from one client IP. */
   VERIFY_LIMIT_PER_IP: rateSpec('10/3600'),
+  /** Verification calls of all accounts younger than VERIFY_NEW_ACCOUNT_SEC together. */
   VERIFY_LIMIT_NEW_ACCOUNTS: rateSpec('30/3600'),
+  /** Seconds an account counts as new for VERIFY_LIMIT_NEW_ACCOUNTS. */
   VERIFY_NEW_ACCOUNT_SEC: z.coerce.number().int().min(0).default(86400),
   // --- Destinations the installation dials (src/policy/destination-policy.ts) ---
   /** The installation's own country (ISO 3166 alpha-2): the default of DIAL_ALLOWED_COUNTRIES. */
@@ -200,6 +227,7 @@ const Env = z.object({
   // --- Accounting, operator area, metrics (src/accounting, src/admin, src/observability) ---
   /** First operator, created (or its password reset) at start when both are set; the demo prints them. */
   ADMIN_EMAIL: z.string().email().optional(),
+  /** That operator's password (at least 10 characters). */
   ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
   /** Currency code shown on rates, usage and statements (amounts are stored as integers). */
   BILLING_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('USD'),
@@ -236,7 +264,9 @@ const Env = z.object({
   DEMO_PHONES_URL: z.string().url().optional(),
   /** Multiplies the simulator's scripted delays (sim only). */
   SIM_TIME_SCALE: z.coerce.number().positive().default(1),
+  /** The simulator's ARI port (`beckon sim`). */
   SIM_PORT: z.coerce.number().int().default(8088),
+  /** The simulator's AMI port (`beckon sim`). */
   SIM_AMI_PORT: z.coerce.number().int().default(5038),
 });
 
