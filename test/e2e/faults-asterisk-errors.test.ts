@@ -1,5 +1,6 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
 
 // Asterisk failing a step mid-call (an error answer, or no answer within the session's 4 s bound) is our failure,
 // not the visitor's: the attempt ends `failed` with the cause "asterisk error: …" and the retry policy calls again.
@@ -8,8 +9,7 @@ import { startStack, request, waitForStatus, FINAL, type Stack } from '../helper
 let s: Stack;
 test.before(async () => {
   s = await startStack({ label: 'asteriskerr', env: { CONFIRM_WAIT_MS: '3000' } });
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 3, "backoffSec": {"failed": 1, "callee_unanswered": 1}, "outsideHours": true}}' WHERE slug = 'demo'`);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { retry: { maxAttempts: 3, backoffSec: { failed: 1, callee_unanswered: 1 }, outsideHours: true } });
 });
 test.after.always(async () => { await s?.close(); });
 test.afterEach.always(() => { s.sim.resetRules(); s.sim.clearFaults(); });

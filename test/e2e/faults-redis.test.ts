@@ -1,39 +1,28 @@
 import test from 'ava';
-import net from 'node:net';
-import { execFileSync } from 'node:child_process';
 import { startStack, request, waitForStatus, FINAL, getJson, type Stack } from '../helpers/stack.ts';
+import { startPrivateRedis } from '../helpers/private-redis.ts';
+import { untilWithin } from '../helpers/wait-for.ts';
 
-/** A Redis of the test's own, on a free port, that the test stops and starts (no persistence: a restart loses everything). */
-async function freePort(): Promise<number> {
-  return new Promise((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => res(p)); }); });
-}
-const redisUp = (port: number) => execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes']);
-const redisDown = (port: number) => { try { execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { stdio: 'ignore' }); } catch { /* already down */ } };
-async function until(pred: () => Promise<boolean> | boolean, ms = 10000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) { if (await pred()) return true; await new Promise((r) => setTimeout(r, 50)); }
-  return false;
-}
+const until = untilWithin(10000, 50);
 
 let s: Stack;
-let port: number;
+/** A Redis of the test's own that the test stops and starts (no persistence: a restart loses everything). */
+let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
 test.before(async () => {
-  port = await freePort();
-  redisUp(port);
-  await until(() => { try { return execFileSync('redis-cli', ['-p', String(port), 'ping']).toString().trim() === 'PONG'; } catch { return false; } });
+  redis = await startPrivateRedis();
   s = await startStack({
     label: 'faultsredis',
-    env: { REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMITS_ENABLED: 'true', LIMIT_PER_IP: '4/600', LIMIT_NUMBERS_PER_VISITOR: '100/3600' },
+    env: { REDIS_URL: redis.url, RATE_LIMITS_ENABLED: 'true', LIMIT_PER_IP: '4/600', LIMIT_NUMBERS_PER_VISITOR: '100/3600' },
   });
 });
-test.after.always(async () => { await s?.close(); redisDown(port); });
+test.after.always(async () => { await s?.close(); await redis?.stop(); });
 
 test('Redis down: accept goes on through the PostgreSQL outbox (limits fall back to memory), and the queue resumes when Redis is back', async (t) => {
   const first = await request(s.base, '+1 202 555 0411');
   t.is(first.status, 202);
   t.is((await waitForStatus(s.base, first.json, (x) => FINAL.has(x.status), 20000)).status, 'completed');
 
-  redisDown(port);
+  await redis.stop();
   t.true(await until(() => !s.c.queue.ready()), 'the web process sees Redis gone');
   const during = [];
   for (const phone of ['+1 202 555 0412', '+1 202 555 0413', '+1 202 555 0414', '+1 202 555 0415']) {
@@ -53,7 +42,7 @@ test('Redis down: accept goes on through the PostgreSQL outbox (limits fall back
   t.is(st.json.status, 'queued');
   t.is(s.sim.originates({ number: '12025550412' }).length, 0);
 
-  redisUp(port); // empty: everything Redis held is gone
+  await redis.start(); // empty: everything Redis held is gone
   for (const r of during) t.is((await waitForStatus(s.base, r, (x) => FINAL.has(x.status), 30000)).status, 'completed');
   for (const phone of ['12025550412', '12025550413', '12025550414', '12025550415']) t.is(s.sim.originates({ number: phone }).length, 1, `${phone} dialed once`);
   const { rows: finals } = await s.c.pool.query(

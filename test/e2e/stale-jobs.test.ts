@@ -1,5 +1,7 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
+import { untilWithin } from '../helpers/wait-for.ts';
 
 // Queue jobs that outlive their step: Bull redelivering a dead worker's stalled job after a restart, a pruned
 // job id added again from an outdated outbox listing, a job firing before the retry's back-off is over. None of
@@ -8,19 +10,11 @@ let s: Stack;
 const BACKOFF_SEC = 3;
 test.before(async () => {
   s = await startStack({ label: 'stalejobs' });
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 3, "backoffSec": {"busy": ${BACKOFF_SEC}}, "outsideHours": true}}' WHERE slug = 'demo'`);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { retry: { maxAttempts: 3, backoffSec: { busy: BACKOFF_SEC }, outsideHours: true } });
 });
 test.after.always(async () => { await s?.close(); });
 
-async function until<T>(fn: () => T | Promise<T>, ms = 15000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = untilWithin(15000, 20);
 
 test.serial('stalled, re-added and early jobs of a request waiting for its retry dial nothing before the back-off', async (t) => {
   s.sim.setRules([{ pattern: '12025550441$', behavior: { kind: 'busy', afterMs: 400 } }]);
