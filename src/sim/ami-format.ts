@@ -1,5 +1,4 @@
 import type { Channel } from './model.ts';
-import { stasisAppData } from './ari-snapshots.ts';
 
 /** One AMI message as ordered `Key: Value` pairs (keys keep the case Asterisk uses for them). */
 export type AmiFields = Array<readonly [string, string | number]>;
@@ -61,8 +60,4 @@ export function amiChannelFields(ch: Channel, prefix = '', fresh = false): AmiFi
     [`${prefix}Uniqueid`, ch.id],
     [`${prefix}Linkedid`, ch.linkedid],
   ];
-}
-
-export function cdrLastApp(ch: Channel): [string, string] {
-  return ch.answeredAt !== null && ch.app ? ['Stasis', stasisAppData(ch)] : ['AppDial2', '(Outgoing Line)'];
 }

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { AmiReader, formatAmi, type AmiFields } from './ami-format.ts';
+import { listenOn } from './listen.ts';
 import type { AmiSink } from './sinks.ts';
 
 export interface AmiServerOptions {
@@ -24,6 +25,17 @@ interface Session {
 
 const GREETING = 'Asterisk Call Manager/11.0.0\r\n';
 
+/** Answers and event lists repeat the action's ActionID when it had one. */
+function actionId(msg: Map<string, string>): AmiFields {
+  const id = msg.get('actionid');
+  return id !== undefined ? [['ActionID', id]] : [];
+}
+
+/** An Events or EventMask value: events stay on unless it says `off`. */
+function eventsOn(value: string | undefined): boolean {
+  return (value ?? 'on').toLowerCase() !== 'off';
+}
+
 /** The AMI TCP port: the line protocol, Login/Ping/Logoff and the events of the exchange. */
 export class AmiServer implements AmiSink {
   private server: net.Server | null = null;
@@ -39,15 +51,8 @@ export class AmiServer implements AmiSink {
 
   async listen(port: number, host: string): Promise<number> {
     const server = net.createServer((socket) => this.open(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    this.port = await listenOn(server, port, host);
     this.server = server;
-    this.port = (server.address() as net.AddressInfo).port;
     return this.port;
   }
 
@@ -75,8 +80,7 @@ export class AmiServer implements AmiSink {
   }
 
   private respond(s: Session, msg: Map<string, string>, response: string, rest: AmiFields): void {
-    const id = msg.get('actionid');
-    this.write(s, [['Response', response], ...(id !== undefined ? ([['ActionID', id]] as AmiFields) : []), ...rest]);
+    this.write(s, [['Response', response], ...actionId(msg), ...rest]);
   }
 
   private action(s: Session, msg: Map<string, string>): void {
@@ -118,14 +122,13 @@ export class AmiServer implements AmiSink {
         ]);
         return;
       case 'events': {
-        const on = (msg.get('eventmask') ?? 'on').toLowerCase() !== 'off';
+        const on = eventsOn(msg.get('eventmask'));
         this.setEvents(s, on);
         this.respond(s, msg, 'Success', [['Events', on ? 'On' : 'Off']]);
         return;
       }
       case 'devicestatelist': {
-        const id = msg.get('actionid');
-        const idField: AmiFields = id !== undefined ? [['ActionID', id]] : [];
+        const idField = actionId(msg);
         this.respond(s, msg, 'Success', [['EventList', 'start'], ['Message', 'Device states follow']]);
         const states = this.opts.deviceStates();
         for (const [device, state] of states) {
@@ -150,7 +153,7 @@ export class AmiServer implements AmiSink {
       s.loggedIn = true;
       this.respond(s, msg, 'Success', [['Message', 'Authentication accepted']]);
       // Only `Events: off` silences a session; asterisk-manager sends `Event: on`, which is ignored.
-      const on = (msg.get('events') ?? 'on').toLowerCase() !== 'off';
+      const on = eventsOn(msg.get('events'));
       this.setEvents(s, on);
       if (on) {
         const up = Math.round((Date.now() - this.opts.startedAt()) / 1000);
@@ -162,8 +165,7 @@ export class AmiServer implements AmiSink {
     s.closing = true;
     setTimeout(() => {
       if (s.socket.destroyed) return;
-      const id = msg.get('actionid');
-      s.socket.end(formatAmi([['Response', 'Error'], ...(id !== undefined ? ([['ActionID', id]] as AmiFields) : []), ['Message', 'Authentication failed']]));
+      s.socket.end(formatAmi([['Response', 'Error'], ...actionId(msg), ['Message', 'Authentication failed']]));
     }, 1000 * this.opts.timeScale);
   }
 

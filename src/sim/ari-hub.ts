@@ -38,12 +38,18 @@ export class AriHub implements AriSink {
     });
   }
 
-  private register(name: string, ws: WebSocket, subscribeAll: boolean): void {
+  /** The app's entry, made on first use (a socket or a subscription). */
+  private entry(name: string): AppEntry {
     let app = this.apps.get(name);
     if (!app) {
       app = { name, sockets: new Set(), sources: new Map(), subscribeAll: false };
       this.apps.set(name, app);
     }
+    return app;
+  }
+
+  private register(name: string, ws: WebSocket, subscribeAll: boolean): void {
+    const app = this.entry(name);
     for (const old of app.sockets) {
       this.sendTo(old, { type: 'ApplicationReplaced', timestamp: ariTime(Date.now()), asterisk_id: this.asteriskId, application: name });
       const list = this.socketApps.get(old);
@@ -111,11 +117,7 @@ export class AriHub implements AriSink {
 
   /** Subscribes (counted); creates the app entry for an app that so far only has channels. */
   subscribe(name: string, source: string): void {
-    let app = this.apps.get(name);
-    if (!app) {
-      app = { name, sockets: new Set(), sources: new Map(), subscribeAll: false };
-      this.apps.set(name, app);
-    }
+    const app = this.entry(name);
     app.sources.set(source, (app.sources.get(source) ?? 0) + 1);
   }
 

@@ -3,8 +3,10 @@ import { AriError, notFound } from './ari-error.ts';
 import type { AriHub } from './ari-hub.ts';
 import { bridgeJson, channelJson } from './ari-snapshots.ts';
 import { reasonToCause } from './causes.ts';
-import type { Exchange, OriginateParams } from './exchange.ts';
+import type { Exchange } from './exchange.ts';
+import type { OriginateParams } from './originate.ts';
 import { isKnownMedia } from './media.ts';
+import type { PlaybackTarget } from './playbacks.ts';
 import { parseJsonBody, readBody, sendEmpty, sendJson, pathSegments } from './http-util.ts';
 import { resourceDoc, resourceListing } from './api-docs/index.ts';
 import { ariTime } from './time-format.ts';
@@ -72,10 +74,10 @@ function checkEventSource(ctx: AriContext, source: string): void {
   const missing = () => new AriError(422, { message: 'Event source does not exist' });
   switch (scheme) {
     case 'channel':
-      if (!ctx.exchange.channels.has(id)) throw missing();
+      if (!ctx.exchange.state.channels.has(id)) throw missing();
       return;
     case 'bridge':
-      if (!ctx.exchange.bridges.has(id)) throw missing();
+      if (!ctx.exchange.state.bridges.has(id)) throw missing();
       return;
     case 'endpoint':
     case 'deviceState':
@@ -87,9 +89,9 @@ function checkEventSource(ctx: AriContext, source: string): void {
 
 function applicationJson(ctx: AriContext, name: string): Record<string, unknown> {
   const channelIds: string[] = [];
-  for (const ch of ctx.exchange.channels.values()) if (ch.app === name) channelIds.push(ch.id);
+  for (const ch of ctx.exchange.state.channels.values()) if (ch.app === name) channelIds.push(ch.id);
   const bridgeIds: string[] = [];
-  for (const b of ctx.exchange.bridges.values()) if (b.apps.has(name)) bridgeIds.push(b.id);
+  for (const b of ctx.exchange.state.bridges.values()) if (b.apps.has(name)) bridgeIds.push(b.id);
   const endpointIds = ctx.hub
     .sources(name)
     .filter((s) => s.startsWith('endpoint:'))
@@ -149,9 +151,12 @@ export async function handleAri(req: IncomingMessage, res: ServerResponse, url: 
   }
   const { params, variables } = collectParams(url, body);
   const ex = ctx.exchange;
+  /** POST …/play or …/play/{playbackId} on a channel or a bridge. */
+  const play = (target: PlaybackTarget) =>
+    sendJson(res, 201, ex.playbacks.play(target, media(params), segs.length === 4 ? segs[3] : params.playbackId, params.lang));
 
   try {
-    const [r0, r1, r2, r3] = segs;
+    const [r0, r1, r2] = segs;
     switch (r0) {
       case 'asterisk':
         if (method === 'GET' && r1 === 'info' && segs.length === 2) return sendJson(res, 200, asteriskInfo(ctx, params.only));
@@ -162,9 +167,9 @@ export async function handleAri(req: IncomingMessage, res: ServerResponse, url: 
 
       case 'applications': {
         // An app exists while it has a socket, channels or subscriptions (app-not-connected trace).
-        const exists = (name: string) => ctx.hub.has(name) || [...ex.channels.values()].some((c) => c.app === name);
+        const exists = (name: string) => ctx.hub.has(name) || [...ex.state.channels.values()].some((c) => c.app === name);
         if (segs.length === 1 && method === 'GET') {
-          const names = new Set([...ctx.hub.names(), ...[...ex.channels.values()].map((c) => c.app).filter((a) => a !== '')]);
+          const names = new Set([...ctx.hub.names(), ...[...ex.state.channels.values()].map((c) => c.app).filter((a) => a !== '')]);
           return sendJson(res, 200, [...names].map((n) => applicationJson(ctx, n)));
         }
         if (r1 !== undefined && segs.length === 2 && method === 'GET') {
@@ -178,7 +183,7 @@ export async function handleAri(req: IncomingMessage, res: ServerResponse, url: 
           for (const s of sources) checkEventSource(ctx, s);
           for (const s of sources) {
             // A channel already in this app: Asterisk answers 200 and changes nothing (no events twice, none lost).
-            if (s.startsWith('channel:') && ex.channels.get(s.slice('channel:'.length))?.app === r1) continue;
+            if (s.startsWith('channel:') && ex.state.channels.get(s.slice('channel:'.length))?.app === r1) continue;
             if (method === 'POST') ctx.hub.subscribe(r1, s);
             else if (!ctx.hub.unsubscribe(r1, s)) throw new AriError(422, { message: 'Event source was not subscribed to' });
           }
@@ -189,20 +194,20 @@ export async function handleAri(req: IncomingMessage, res: ServerResponse, url: 
 
       case 'channels':
         if (segs.length === 1) {
-          if (method === 'GET') return sendJson(res, 200, [...ex.channels.values()].map((c) => channelJson(c)));
-          if (method === 'POST') return sendJson(res, 200, ex.originate(originateParams(params, variables)));
+          if (method === 'GET') return sendJson(res, 200, [...ex.state.channels.values()].map((c) => channelJson(c)));
+          if (method === 'POST') return sendJson(res, 200, ex.channels.originate(originateParams(params, variables)));
           break;
         }
         if (r1 === 'create' || r1 === 'externalMedia') {
           return sendJson(res, 501, { message: 'Not implemented by the simulator' });
         }
         if (r1 !== undefined && segs.length === 2) {
-          if (method === 'GET') return sendJson(res, 200, channelJson(ex.channel(r1)));
-          if (method === 'POST') return sendJson(res, 200, ex.originate(originateParams(params, variables, r1)));
+          if (method === 'GET') return sendJson(res, 200, channelJson(ex.state.channel(r1)));
+          if (method === 'POST') return sendJson(res, 200, ex.channels.originate(originateParams(params, variables, r1)));
           if (method === 'DELETE') {
             const cause = reasonToCause(params.reason, params.reason_code);
             if (cause === null) throw new AriError(400, { message: 'Invalid reason for hangup provided' });
-            ex.hangup(r1, cause);
+            ex.channels.hangup(r1, cause);
             return sendEmpty(res);
           }
           break;
@@ -210,33 +215,32 @@ export async function handleAri(req: IncomingMessage, res: ServerResponse, url: 
         if (r1 !== undefined && segs.length >= 3) {
           switch (`${method} ${r2}${segs.length === 4 ? '/:id' : ''}`) {
             case 'POST answer':
-              ex.answerChannel(r1);
+              ex.controls.answer(r1);
               return sendEmpty(res);
             case 'POST ring':
             case 'DELETE ring':
-              ex.ringChannel(r1);
+              ex.controls.ring(r1);
               return sendEmpty(res);
             case 'POST dtmf':
-              ex.sendDtmfToPhone(r1, params.dtmf);
+              ex.controls.sendDtmf(r1, params.dtmf);
               return sendEmpty(res);
             case 'POST moh':
-              ex.startChannelMoh(r1, params.mohClass);
+              ex.controls.startMoh(r1, params.mohClass);
               return sendEmpty(res);
             case 'DELETE moh':
-              ex.stopChannelMoh(r1);
+              ex.controls.stopMoh(r1);
               return sendEmpty(res);
             case 'POST mute':
             case 'DELETE mute':
-              ex.muteChannel(r1, params.direction, method === 'POST');
+              ex.controls.mute(r1, params.direction, method === 'POST');
               return sendEmpty(res);
             case 'POST play':
-              return sendJson(res, 201, ex.play({ channelId: r1 }, media(params), params.playbackId, params.lang));
             case 'POST play/:id':
-              return sendJson(res, 201, ex.play({ channelId: r1 }, media(params), r3, params.lang));
+              return play({ channelId: r1 });
             case 'GET variable':
-              return sendJson(res, 200, { value: ex.getVariable(r1, params.variable) });
+              return sendJson(res, 200, { value: ex.controls.getVariable(r1, params.variable) });
             case 'POST variable':
-              ex.setVariable(r1, params.variable, params.value ?? '');
+              ex.controls.setVariable(r1, params.variable, params.value ?? '');
               return sendEmpty(res);
           }
         }
@@ -244,15 +248,15 @@ export async function handleAri(req: IncomingMessage, res: ServerResponse, url: 
 
       case 'bridges':
         if (segs.length === 1) {
-          if (method === 'GET') return sendJson(res, 200, [...ex.bridges.values()].map(bridgeJson));
-          if (method === 'POST') return sendJson(res, 200, ex.createBridge(params.type, params.name, params.bridgeId));
+          if (method === 'GET') return sendJson(res, 200, [...ex.state.bridges.values()].map(bridgeJson));
+          if (method === 'POST') return sendJson(res, 200, ex.bridges.create(params.type, params.name, params.bridgeId));
           break;
         }
         if (r1 !== undefined && segs.length === 2) {
-          if (method === 'GET') return sendJson(res, 200, bridgeJson(ex.bridge(r1)));
-          if (method === 'POST') return sendJson(res, 200, ex.createBridge(params.type, params.name, r1));
+          if (method === 'GET') return sendJson(res, 200, bridgeJson(ex.state.bridge(r1)));
+          if (method === 'POST') return sendJson(res, 200, ex.bridges.create(params.type, params.name, r1));
           if (method === 'DELETE') {
-            ex.destroyBridge(r1);
+            ex.bridges.destroy(r1);
             return sendEmpty(res);
           }
           break;
@@ -260,30 +264,29 @@ export async function handleAri(req: IncomingMessage, res: ServerResponse, url: 
         if (r1 !== undefined && segs.length >= 3) {
           switch (`${method} ${r2}${segs.length === 4 ? '/:id' : ''}`) {
             case 'POST addChannel':
-              ex.addToBridge(r1, list(params.channel));
+              ex.bridges.add(r1, list(params.channel));
               return sendEmpty(res);
             case 'POST removeChannel':
-              ex.removeFromBridge(r1, list(params.channel));
+              ex.bridges.remove(r1, list(params.channel));
               return sendEmpty(res);
             case 'POST moh':
-              ex.startBridgeMoh(r1);
+              ex.bridges.startMoh(r1);
               return sendEmpty(res);
             case 'DELETE moh':
-              ex.stopBridgeMoh(r1);
+              ex.bridges.stopMoh(r1);
               return sendEmpty(res);
             case 'POST play':
-              return sendJson(res, 201, ex.play({ bridgeId: r1 }, media(params), params.playbackId, params.lang));
             case 'POST play/:id':
-              return sendJson(res, 201, ex.play({ bridgeId: r1 }, media(params), r3, params.lang));
+              return play({ bridgeId: r1 });
           }
         }
         break;
 
       case 'playbacks':
         if (r1 !== undefined && segs.length === 2) {
-          if (method === 'GET') return sendJson(res, 200, ex.playback(r1));
+          if (method === 'GET') return sendJson(res, 200, ex.playbacks.json(r1));
           if (method === 'DELETE') {
-            ex.stopPlayback(r1);
+            ex.playbacks.stop(r1);
             return sendEmpty(res);
           }
         }
@@ -291,14 +294,14 @@ export async function handleAri(req: IncomingMessage, res: ServerResponse, url: 
 
       case 'endpoints':
         if (method !== 'GET') break;
-        if (segs.length === 1) return sendJson(res, 200, ex.endpointNames().map((n) => ex.endpointJson(n)));
+        if (segs.length === 1) return sendJson(res, 200, ex.endpoints.names().map((n) => ex.endpoints.json(n)));
         if (segs.length === 2) {
           if (r1!.toUpperCase() !== 'PJSIP') throw notFound('Endpoint');
-          return sendJson(res, 200, ex.endpointNames().map((n) => ex.endpointJson(n)));
+          return sendJson(res, 200, ex.endpoints.names().map((n) => ex.endpoints.json(n)));
         }
         if (segs.length === 3) {
-          if (r1!.toUpperCase() !== 'PJSIP' || !ex.endpointExists(r2!)) throw notFound('Endpoint');
-          return sendJson(res, 200, ex.endpointJson(r2!));
+          if (r1!.toUpperCase() !== 'PJSIP' || !ex.endpoints.exists(r2!)) throw notFound('Endpoint');
+          return sendJson(res, 200, ex.endpoints.json(r2!));
         }
         break;
 

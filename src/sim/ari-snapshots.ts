@@ -2,7 +2,7 @@ import type { Bridge, Channel, Playback } from './model.ts';
 
 /** The channel as ARI shows it. Before and after Stasis the dialplan shows the outgoing-call app. */
 export function channelJson(ch: Channel, afterStasis = false): Record<string, unknown> {
-  const inApp = ch.inStasis && !afterStasis;
+  const [appName, appData] = dialplanApp(ch, ch.inStasis && !afterStasis);
   return {
     id: ch.id,
     name: ch.name,
@@ -15,16 +15,18 @@ export function channelJson(ch: Channel, afterStasis = false): Record<string, un
       context: 'from-sip',
       exten: 's',
       priority: 1,
-      app_name: inApp ? 'Stasis' : 'AppDial2',
-      app_data: inApp ? stasisAppData(ch) : '(Outgoing Line)',
+      app_name: appName,
+      app_data: appData,
     },
     creationtime: ch.creationtime,
     language: 'en',
   };
 }
 
-export function stasisAppData(ch: Channel): string {
-  return ch.appArgs ? `${ch.app},${ch.appArgs}` : ch.app;
+/** The dialplan application a channel runs: Stasis with its app and arguments, else the outgoing-call app. */
+export function dialplanApp(ch: Channel, inApp: boolean): [name: string, data: string] {
+  if (!inApp) return ['AppDial2', '(Outgoing Line)'];
+  return ['Stasis', ch.appArgs ? `${ch.app},${ch.appArgs}` : ch.app];
 }
 
 export function bridgeJson(b: Bridge): Record<string, unknown> {

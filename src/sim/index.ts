@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
@@ -9,8 +8,9 @@ import { authorized, handleAri, type AriContext } from './ari-routes.ts';
 import { channelJson } from './ari-snapshots.ts';
 import { handleControl, type SimControl } from './control-routes.ts';
 import { Exchange } from './exchange.ts';
-import { SHIPPED_CDR_MAPPINGS, type CdrMappings } from './cdr-manager.ts';
+import { SHIPPED_CDR_MAPPINGS, type CdrMappings } from './cdr.ts';
 import { sendJson } from './http-util.ts';
+import { listenOn } from './listen.ts';
 import { RestFaults } from './rest-faults.ts';
 import type { OriginateRecord } from './model.ts';
 import type { PhoneBehavior, PhoneRule } from './phone-rules.ts';
@@ -90,7 +90,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     secret: opts.amiSecret ?? 'beckon',
     timeScale,
     logger,
-    deviceStates: () => exchange.deviceStates(),
+    deviceStates: () => exchange.endpoints.deviceStates(),
     startedAt: () => startedAt,
   });
   const exchange = new Exchange({ timeScale, asteriskId: ASTERISK_ID, logger, ari: hub, ami, indications: opts.indications ?? true,
@@ -117,11 +117,11 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     setRules: (rules) => exchange.phoneBook.set(rules),
     resetRules: () => exchange.phoneBook.reset(),
     rules: () => exchange.phoneBook.rules(),
-    setEndpoint: (name, state) => exchange.setEndpoint(name, state),
-    originates: (filter) => exchange.originates(filter),
-    clearOriginates: () => exchange.clearOriginates(),
+    setEndpoint: (name, state) => exchange.endpoints.set(name, state),
+    originates: (filter) => exchange.channels.originates(filter),
+    clearOriginates: () => exchange.channels.clearOriginates(),
     channels: () =>
-      [...exchange.channels.values()].map((ch) => ({
+      [...exchange.state.channels.values()].map((ch) => ({
         ...channelJson(ch),
         app: ch.app,
         dialstring: ch.dialstring,
@@ -131,9 +131,9 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
       })),
     dropWebSockets: () => hub.dropAll(),
     restart: (downMs, wsGapMs) => restart(downMs, wsGapMs),
-    farEndHangup: (id) => exchange.farEndHangup(id),
-    sendDtmf: (id, digit) => exchange.pressKey(id, digit),
-    answer: (id) => exchange.pickUp(id),
+    farEndHangup: (id) => exchange.channels.farEndHangup(id),
+    sendDtmf: (id, digit) => exchange.channels.pressKey(id, digit),
+    answer: (id) => exchange.channels.pickUp(id),
     calls: () => exchange.phoneLog.list(),
     clearCalls: () => exchange.phoneLog.clear(),
     setFaults: (list) => faults.set(list),
@@ -168,14 +168,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     hub.accept(req, socket, head, apps, url.searchParams.get('subscribeAll') === 'true');
   });
 
-  const listenHttp = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve((server.address() as AddressInfo).port);
-      });
-    });
+  const listenHttp = (port: number) => listenOn(server, port, host);
   const closeHttp = () =>
     new Promise<void>((resolve) => {
       server.close(() => resolve());

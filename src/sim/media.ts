@@ -41,13 +41,14 @@ export interface MediaInfo {
   controllable: boolean;
 }
 
-function split(uri: string): { scheme: string; value: string } {
+/** A media URI's scheme and value; a bare name is a sound. */
+export function splitMedia(uri: string): { scheme: string; value: string } {
   const colon = uri.indexOf(':');
   return colon < 0 ? { scheme: 'sound', value: uri } : { scheme: uri.slice(0, colon), value: uri.slice(colon + 1) };
 }
 
 export function mediaInfo(uri: string): MediaInfo {
-  const { scheme, value } = split(uri);
+  const { scheme, value } = splitMedia(uri);
   switch (scheme) {
     case 'digits':
       return { lengthMs: Math.max(1, value.length) * PER_DIGIT_MS, controllable: false };
@@ -68,7 +69,7 @@ export function mediaInfo(uri: string): MediaInfo {
  * `recording:` never (the simulator stores none). Say-type media always can.
  */
 export function mediaPlayable(uri: string, env: { indications: boolean }): boolean {
-  const { scheme, value } = split(uri);
+  const { scheme, value } = splitMedia(uri);
   switch (scheme) {
     case 'sound':
       return KNOWN_SOUNDS.has(value);

@@ -1,3 +1,4 @@
+import { notFound, notInStasis } from './ari-error.ts';
 import type { PhoneBehavior } from './phone-rules.ts';
 
 export type ChannelState = 'Down' | 'Ringing' | 'Up';
@@ -89,4 +90,36 @@ export interface OriginateRecord {
   /** seconds, as requested (default 30) */
   timeout: number;
   variables: Record<string, string>;
+}
+
+/** The live channels, bridges and playbacks by id, shared by every resource of the exchange. */
+export class ExchangeState {
+  readonly channels = new Map<string, Channel>();
+  readonly bridges = new Map<string, Bridge>();
+  readonly playbacks = new Map<string, Playback>();
+
+  channel(id: string): Channel {
+    const ch = this.channels.get(id);
+    if (!ch) throw notFound('Channel');
+    return ch;
+  }
+
+  /** Most channel operations need the channel in its Stasis app (409 otherwise). */
+  stasisChannel(id: string): Channel {
+    const ch = this.channel(id);
+    if (!ch.inStasis) throw notInStasis();
+    return ch;
+  }
+
+  bridge(id: string): Bridge {
+    const b = this.bridges.get(id);
+    if (!b) throw notFound('Bridge');
+    return b;
+  }
+
+  clear(): void {
+    this.channels.clear();
+    this.bridges.clear();
+    this.playbacks.clear();
+  }
 }

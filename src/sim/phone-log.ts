@@ -1,4 +1,5 @@
 import { causeText } from './causes.ts';
+import { splitMedia } from './media.ts';
 
 /** One thing a simulated phone heard: a media of a playback (on its channel or its bridge), or music on hold. */
 export interface Heard {
@@ -39,9 +40,7 @@ const KINDS = new Set(['digits', 'number', 'characters', 'sound', 'tone', 'recor
 
 /** What a media URI says to a listener. Pure. */
 export function describeMedia(uri: string): Pick<Heard, 'kind' | 'text'> {
-  const colon = uri.indexOf(':');
-  const scheme = colon < 0 ? 'sound' : uri.slice(0, colon);
-  const value = colon < 0 ? uri : uri.slice(colon + 1);
+  const { scheme, value } = splitMedia(uri);
   const kind = (KINDS.has(scheme) ? scheme : 'sound') as Heard['kind'];
   return { kind, text: value };
 }

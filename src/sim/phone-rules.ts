@@ -7,6 +7,11 @@ export type PhoneBehavior =
   | { kind: 'unreachable'; afterMs?: number }
   | { kind: 'congestion'; afterMs?: number };
 
+/** A dialed number as rules and records compare it: without a leading '+'. */
+export function bareNumber(number: string): string {
+  return number.replace(/^\+/, '');
+}
+
 /** `pattern` is a regular expression source matched against the dialed number without '+'. */
 export interface PhoneRule {
   pattern: string;
@@ -107,7 +112,7 @@ export class PhoneBook {
   }
 
   behaviorFor(number: string): PhoneBehavior {
-    const digits = number.replace(/^\+/, '');
+    const digits = bareNumber(number);
     for (const c of this.custom) if (c.re.test(digits)) return c.rule.behavior;
     for (const c of this.defaults) if (c.re.test(digits)) return c.rule.behavior;
     return { kind: 'answer' };

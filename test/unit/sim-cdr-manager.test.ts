@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { mappedCdrFields, parseCdrManagerMappings, SHIPPED_CDR_MAPPINGS } from '../../src/sim/cdr-manager.ts';
+import { mappedCdrFields, parseCdrManagerMappings, SHIPPED_CDR_MAPPINGS } from '../../src/sim/cdr.ts';
 
 const shippedConf = readFileSync(new URL('../../asterisk/conf/cdr_manager.conf', import.meta.url), 'utf8');
 const trace = JSON.parse(readFileSync(new URL('../fixtures/traces/cdr.json', import.meta.url), 'utf8')) as {

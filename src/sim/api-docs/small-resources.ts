@@ -50,6 +50,9 @@ export const asteriskDoc: ResourceDoc = {
   },
 };
 
+const appName = path('applicationName', 'Name of the application');
+const eventSource = query('eventSource', 'e.g. endpoint:PJSIP/agent1', 'string', { required: true, multiple: true });
+
 export const applicationsDoc: ResourceDoc = {
   resourcePath: '/api-docs/applications.{format}',
   apis: [
@@ -62,7 +65,7 @@ export const applicationsDoc: ResourceDoc = {
       path: '/applications/{applicationName}',
       description: 'One application',
       operations: [
-        op('GET', 'get', 'Application', 'Show an application.', [path('applicationName', 'Name of the application')], {
+        op('GET', 'get', 'Application', 'Show an application.', [appName], {
           404: 'No such application',
         }),
       ],
@@ -72,12 +75,12 @@ export const applicationsDoc: ResourceDoc = {
       description: 'Event sources',
       operations: [
         op('POST', 'subscribe', 'Application', 'Subscribe the application to event sources.', [
-          path('applicationName', 'Name of the application'),
-          query('eventSource', 'e.g. endpoint:PJSIP/agent1', 'string', { required: true, multiple: true }),
+          appName,
+          eventSource,
         ]),
         op('DELETE', 'unsubscribe', 'Application', 'Unsubscribe the application from event sources.', [
-          path('applicationName', 'Name of the application'),
-          query('eventSource', 'e.g. endpoint:PJSIP/agent1', 'string', { required: true, multiple: true }),
+          appName,
+          eventSource,
         ]),
       ],
     },

@@ -1,4 +1,7 @@
 import type { AmiFields } from './ami-format.ts';
+import { dialplanApp } from './ari-snapshots.ts';
+import type { Channel } from './model.ts';
+import { cdrTime, wholeSeconds } from './time-format.ts';
 
 /**
  * cdr_manager.conf's `[mappings]`: each `variable => Header` line adds `Header: ${CDR(variable)}` after the
@@ -39,4 +42,37 @@ export function mappedCdrFields(mappings: CdrMappings, extras: CdrExtras): AmiFi
     const v = variable.toLowerCase();
     return [header, v === 'linkedid' || v === 'sequence' || v === 'peeraccount' ? extras[v] : ''] as const;
   });
+}
+
+/**
+ * The AMI Cdr event of a channel destroyed at `endAt`: the default fields of cdr_manager.c, then what `mappings`
+ * adds. A leg that joined a bridge someone already waited in ends its CDR at that moment (`cdrEndAt`).
+ */
+export function cdrEvent(ch: Channel, endAt: number, mappings: CdrMappings): AmiFields {
+  const end = ch.cdrEndAt ?? endAt;
+  const [lastApp, lastData] = dialplanApp(ch, ch.answeredAt !== null && ch.app !== '');
+  const callerId = `"${ch.caller.name}" <${ch.caller.number}>`;
+  return [
+    ['Event', 'Cdr'],
+    ['Privilege', 'cdr,all'],
+    ['AccountCode', ch.accountcode],
+    ['Source', ch.caller.number],
+    ['Destination', 's'],
+    ['DestinationContext', 'from-sip'],
+    ['CallerID', callerId],
+    ['Channel', ch.name],
+    ['DestinationChannel', ch.cdrDestinationChannel],
+    ['LastApplication', lastApp],
+    ['LastData', lastData],
+    ['StartTime', cdrTime(ch.createdAt)],
+    ['AnswerTime', ch.answeredAt !== null ? cdrTime(ch.answeredAt) : ''],
+    ['EndTime', cdrTime(end)],
+    ['Duration', wholeSeconds(ch.createdAt, end)],
+    ['BillableSeconds', ch.answeredAt !== null ? wholeSeconds(ch.answeredAt, end) : 0],
+    ['Disposition', ch.answeredAt !== null ? 'ANSWERED' : ch.failDisposition],
+    ['AMAFlags', 'DOCUMENTATION'],
+    ['UniqueID', ch.id],
+    ['UserField', ch.userfield],
+    ...mappedCdrFields(mappings, { linkedid: ch.linkedid, sequence: ch.cdrSequence, peeraccount: ch.cdrPeerAccount }),
+  ];
 }

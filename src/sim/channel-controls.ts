@@ -1,0 +1,72 @@
+import { AriError } from './ari-error.ts';
+import { readVariable, writeVariable } from './channel-variables.ts';
+import type { ExchangeState } from './model.ts';
+import type { PhoneLog } from './phone-log.ts';
+import type { Signals } from './signals.ts';
+
+/** What an app does to a channel besides playing and bridging it: music on hold, mute, variables, DTMF. */
+export class ChannelControls {
+  constructor(
+    private readonly state: ExchangeState,
+    private readonly signals: Signals,
+    private readonly phoneLog: PhoneLog,
+  ) {}
+
+  /** Outbound channels enter Stasis already answered, so there is nothing left to do. */
+  answer(id: string): void {
+    this.state.stasisChannel(id);
+  }
+
+  ring(id: string): void {
+    this.state.stasisChannel(id);
+  }
+
+  /** DTMF the app sends towards the phone: nothing observable happens in the traces. */
+  sendDtmf(id: string, dtmf: string | undefined): void {
+    this.state.stasisChannel(id);
+    if (!dtmf) throw new AriError(400, { message: 'DTMF is required' });
+  }
+
+  startMoh(id: string, mohClass = 'default'): void {
+    const ch = this.state.stasisChannel(id);
+    ch.moh = true;
+    this.signals.amiCall('MusicOnHoldStart', ch, [['Class', mohClass]]);
+    this.phoneLog.music(ch.id, mohClass);
+  }
+
+  stopMoh(id: string): void {
+    const ch = this.state.stasisChannel(id);
+    if (!ch.moh) throw new AriError(409, { message: "Channel isn't playing music" });
+    ch.moh = false;
+    this.signals.amiCall('MusicOnHoldStop', ch);
+  }
+
+  /**
+   * Mute / unmute (traces/hold-moh-transfer): 204 either way, unmuting what is not muted too; no ARI or AMI event;
+   * a direction other than in, out or both is 400.
+   */
+  mute(id: string, direction: string | undefined, on: boolean): void {
+    const dir = direction ?? 'both';
+    if (dir !== 'in' && dir !== 'out' && dir !== 'both') throw new AriError(400, { message: 'Invalid direction specified' });
+    const ch = this.state.stasisChannel(id);
+    if (dir !== 'out') ch.muted.in = on;
+    if (dir !== 'in') ch.muted.out = on;
+  }
+
+  getVariable(id: string, name: string | undefined): string {
+    const ch = this.state.channel(id);
+    const v = readVariable(ch, requireName(name));
+    if (v === undefined) throw new AriError(404, { message: 'Provided variable was not found' });
+    return v;
+  }
+
+  setVariable(id: string, name: string | undefined, value: string): void {
+    const ch = this.state.channel(id);
+    writeVariable(ch, requireName(name), value);
+  }
+}
+
+function requireName(name: string | undefined): string {
+  if (!name) throw new AriError(400, { message: 'Variable name is required' });
+  return name;
+}
