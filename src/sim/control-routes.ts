@@ -31,6 +31,84 @@ export interface SimControl {
   clearFaults(): void;
 }
 
+/** One control request as a route sees it: `id` is the path segment after endpoints/ or channels/. */
+interface ControlRequest {
+  sim: SimControl;
+  id: string;
+  /** the JSON body (POST, PUT) */
+  body: unknown;
+  /** the body's fields when it is an object, else none */
+  fields: Record<string, unknown>;
+  url: URL;
+}
+
+/** A JSON answer; a route that returns nothing answers 204. `then` runs once the answer is sent. */
+interface Reply {
+  status: number;
+  json: unknown;
+  then?: () => void;
+}
+
+type Route = (r: ControlRequest) => Reply | void;
+
+const ok = (json: unknown): Reply => ({ status: 200, json });
+
+/**
+ * A list the control API reads (GET), replaces (PUT: the list as the body, or under the list's name, answered
+ * with the new list) and empties (DELETE).
+ */
+interface ListResource {
+  read(r: ControlRequest): unknown;
+  replace?(sim: SimControl, items: unknown): void;
+  clear?(sim: SimControl): void;
+}
+
+const LISTS: Record<string, ListResource> = {
+  rules: { read: (r) => r.sim.rules(), replace: (sim, items) => sim.setRules(items as PhoneRule[]), clear: (sim) => sim.resetRules() },
+  faults: { read: (r) => r.sim.faults(), replace: (sim, items) => sim.setFaults(items as RestFault[]), clear: (sim) => sim.clearFaults() },
+  originates: {
+    read: (r) => {
+      const number = r.url.searchParams.get('number');
+      return r.sim.originates(number ? { number } : undefined);
+    },
+    clear: (sim) => sim.clearOriginates(),
+  },
+  calls: { read: (r) => r.sim.calls(), clear: (sim) => sim.clearCalls() },
+  channels: { read: (r) => r.sim.channels() },
+};
+
+function listRoutes(): Record<string, Route> {
+  const routes: Record<string, Route> = {};
+  for (const [name, list] of Object.entries(LISTS)) {
+    routes[`GET ${name}`] = (r) => ok(list.read(r));
+    const { replace, clear } = list;
+    if (replace) {
+      routes[`PUT ${name}`] = (r) => {
+        replace(r.sim, Array.isArray(r.body) ? r.body : r.fields[name]);
+        return ok(list.read(r));
+      };
+    }
+    if (clear) routes[`DELETE ${name}`] = (r) => clear(r.sim);
+  }
+  return routes;
+}
+
+/** Route keys are `METHOD path`, with `:id` for the segment after endpoints/ or channels/. */
+const ROUTES: Record<string, Route> = {
+  ...listRoutes(),
+  'PUT endpoints/:id': (r) => r.sim.setEndpoint(r.id, r.fields),
+  'POST ws/drop': (r) => r.sim.dropWebSockets(),
+  'POST restart': (r) => {
+    const downMs = typeof r.fields.downMs === 'number' ? r.fields.downMs : undefined;
+    const wsGapMs = typeof r.fields.wsGapMs === 'number' ? r.fields.wsGapMs : undefined;
+    // The restart closes this very listener, so it starts once the answer is on its way.
+    return { status: 202, json: { restarting: true }, then: () => void r.sim.restart(downMs, wsGapMs).catch(() => undefined) };
+  },
+  'POST channels/:id/hangup': (r) => r.sim.farEndHangup(r.id),
+  'POST channels/:id/dtmf': (r) => r.sim.sendDtmf(r.id, String(r.fields.digit ?? '')),
+  'POST channels/:id/answer': (r) => r.sim.answer(r.id),
+};
+
 /** Handles /sim/...: JSON in and out, no authentication (it is a test harness, not a product API). */
 export async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL, sim: SimControl): Promise<void> {
   const segs = pathSegments(url);
@@ -41,66 +119,15 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
   } catch {
     return sendJson(res, 400, { error: 'malformed JSON body' });
   }
-  const obj = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const route = `${method} ${segs.map((s, i) => (i === 1 && (segs[0] === 'endpoints' || segs[0] === 'channels') ? ':id' : s)).join('/')}`;
-  const id = segs[1] ?? '';
+  const fields = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const key = `${method} ${segs.map((s, i) => (i === 1 && (segs[0] === 'endpoints' || segs[0] === 'channels') ? ':id' : s)).join('/')}`;
+  const route = Object.hasOwn(ROUTES, key) ? ROUTES[key] : undefined;
+  if (!route) return sendJson(res, 404, { error: 'no such control route' });
   try {
-    switch (route) {
-      case 'GET rules':
-        return sendJson(res, 200, sim.rules());
-      case 'PUT rules':
-        sim.setRules((Array.isArray(body) ? body : obj.rules) as PhoneRule[]);
-        return sendJson(res, 200, sim.rules());
-      case 'DELETE rules':
-        sim.resetRules();
-        return sendEmpty(res);
-      case 'PUT endpoints/:id':
-        sim.setEndpoint(id, obj);
-        return sendEmpty(res);
-      case 'GET originates': {
-        const number = url.searchParams.get('number');
-        return sendJson(res, 200, sim.originates(number ? { number } : undefined));
-      }
-      case 'DELETE originates':
-        sim.clearOriginates();
-        return sendEmpty(res);
-      case 'GET channels':
-        return sendJson(res, 200, sim.channels());
-      case 'POST ws/drop':
-        sim.dropWebSockets();
-        return sendEmpty(res);
-      case 'POST restart': {
-        const downMs = typeof obj.downMs === 'number' ? obj.downMs : undefined;
-        const wsGapMs = typeof obj.wsGapMs === 'number' ? obj.wsGapMs : undefined;
-        sendJson(res, 202, { restarting: true });
-        // The restart closes this very listener, so it starts once the answer is on its way.
-        res.on('finish', () => void sim.restart(downMs, wsGapMs).catch(() => undefined));
-        return;
-      }
-      case 'POST channels/:id/hangup':
-        sim.farEndHangup(id);
-        return sendEmpty(res);
-      case 'GET faults':
-        return sendJson(res, 200, sim.faults());
-      case 'PUT faults':
-        sim.setFaults((Array.isArray(body) ? body : obj.faults) as RestFault[]);
-        return sendJson(res, 200, sim.faults());
-      case 'DELETE faults':
-        sim.clearFaults();
-        return sendEmpty(res);
-      case 'POST channels/:id/dtmf':
-        sim.sendDtmf(id, String(obj.digit ?? ''));
-        return sendEmpty(res);
-      case 'POST channels/:id/answer':
-        sim.answer(id);
-        return sendEmpty(res);
-      case 'GET calls':
-        return sendJson(res, 200, sim.calls());
-      case 'DELETE calls':
-        sim.clearCalls();
-        return sendEmpty(res);
-    }
-    return sendJson(res, 404, { error: 'no such control route' });
+    const reply = route({ sim, id: segs[1] ?? '', body, fields, url });
+    if (!reply) return sendEmpty(res);
+    sendJson(res, reply.status, reply.json);
+    if (reply.then) res.on('finish', reply.then);
   } catch (err) {
     if (err instanceof AriError) return sendJson(res, err.status, { error: err.message });
     if (err instanceof Error) return sendJson(res, 400, { error: err.message });
