@@ -4,7 +4,7 @@ import type { AmiAdapter, AmiEvent } from '../telephony/ami-adapter.ts';
 import { createBatcher, isDataError } from '../platform/db/statement-batcher.ts';
 import { periodic } from '../platform/periodic.ts';
 import { buildCallRecords, type CallRecord } from './call-records.ts';
-import { callRecords, queueWait, timeToCallBack } from '../observability/metrics.ts';
+import { callRecords, queueWait, timeToCallBack } from '../platform/metrics.ts';
 import {
   attemptsWithoutRecords, insertAmiCdrs, insertCallRecords, listRates, loadEndedAttempts, planForSubscriber,
   type EndedAttemptRow, type PlanRow, type RateRow,

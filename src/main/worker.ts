@@ -3,7 +3,7 @@ import { AriAdapter } from '../telephony/ari-adapter.ts';
 import { AmiAdapter } from '../telephony/ami-adapter.ts';
 import { startAccounting, type Accounting } from '../accounting/call-recorder.service.ts';
 import { startCdrRetention } from '../accounting/cdr-retention.ts';
-import { dialOutcomes } from '../observability/metrics.ts';
+import { dialOutcomes } from '../platform/metrics.ts';
 import { startWorkerStatus } from '../observability/worker-status.ts';
 import { startMetricsServer } from '../observability/metrics-server.ts';
 import { startOutboxRelay } from '../requests/outbox-relay.ts';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { registry } from './metrics.ts';
+import { registry } from '../platform/metrics.ts';
 import { metricsAllowed } from './metrics-access.ts';
 
 /**

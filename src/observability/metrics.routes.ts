@@ -2,7 +2,7 @@ import Router from 'koa-router';
 import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import { AppError } from '../platform/errors.ts';
 import type { AppState } from '../web/context.ts';
-import { activeCalls, queueJobs, registry } from './metrics.ts';
+import { activeCalls, queueJobs, registry } from '../platform/metrics.ts';
 import { metricsAllowed } from './metrics-access.ts';
 
 export interface MetricsDeps {

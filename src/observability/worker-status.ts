@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.ts';
 import type { AmiAdapter, AmiEvent } from '../telephony/ami-adapter.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
-import { amiReconnects, ariReconnects } from './metrics.ts';
+import { amiReconnects, ariReconnects } from '../platform/metrics.ts';
 import { startHeartbeat } from './worker-heartbeat.ts';
 
 const MAX_PEERS = 200;

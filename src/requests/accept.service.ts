@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { insertRequests, markNotEnqueued, type NewRequest } from './callback.repository.ts';
 import { createBatcher, isDataError } from '../platform/db/statement-batcher.ts';
 import { newStatusToken } from './status-token.ts';
-import { countAccepts } from '../observability/metrics.ts';
+import { countAccepts } from '../platform/metrics.ts';
 
 export interface RequestMeta {
   ip: string | null;

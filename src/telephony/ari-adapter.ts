@@ -2,7 +2,7 @@ import ari from 'ari-client';
 import type { Logger } from '../platform/logger.ts';
 import { mapAriEvent, type RawAriEvent } from './ari-event-mapper.ts';
 import { AriHttp } from './ari-http.ts';
-import { playbacksFailed } from '../observability/metrics.ts';
+import { playbacksFailed } from '../platform/metrics.ts';
 import { NotFoundOnAsterisk, OriginateError, type LiveChannel, type OriginateRequest, type TelephonyEvent, type TelephonyPort } from './telephony-port.ts';
 import { withoutControlChars } from '../platform/validation/text.ts';
 

@@ -1,10 +1,10 @@
 import client from 'prom-client';
-import { AppError } from '../platform/errors.ts';
+import { AppError } from './errors.ts';
 
 /**
- * Prometheus metrics of this process (one registry per process; web and worker each count what they do).
- * Gauges that describe the whole installation (active calls, queue depth) are read from PostgreSQL/Redis at
- * scrape time by metrics.routes.ts, so any web process reports the same figures.
+ * Prometheus metrics of this process (one registry per process; web and worker each count what they do), fed
+ * from every layer. Gauges that describe the whole installation (active calls, queue depth) are read from
+ * PostgreSQL/Redis at scrape time by the /metrics route, so any web process reports the same figures.
  */
 export const registry = new client.Registry();
 registry.setDefaultLabels({ app: 'beckon' });
