@@ -7,13 +7,13 @@ import { seedDemoAgent } from '../agents/demo-agent.ts';
 export const DEMO_LOGIN = { email: 'demo@example.com', password: process.env.DEMO_PASSWORD || 'demo-password-123' };
 
 /**
- * The demo subscriber DESIGN.md promises: slug `demo`, country US, owning localhost and 127.0.0.1, with a
+ * The demo subscriber the README describes: slug `demo`, country US, owning localhost and 127.0.0.1, with a
  * phone and two departments whose simulated phones answer (numbers ending in 1-5 answer in the simulator).
  */
 export async function seedDemo(pool: Pool): Promise<void> {
   const existing = await findSubscriberBySlug(pool, 'demo');
   if (existing) {
-    // Databases seeded before portal logins existed get the demo password too.
+    // Idempotent on an existing database: the demo subscriber always has a portal login, its password set once.
     if (!(await findPasswordHash(pool, existing.id))) await setPasswordHash(pool, existing.id, await hashPassword(DEMO_LOGIN.password));
     return;
   }

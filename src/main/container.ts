@@ -4,12 +4,13 @@ import { createPool, type Pool } from '../platform/db/pool.ts';
 import { createCallbackQueue, type CallbackQueue } from '../platform/queue/callback-queue.ts';
 import { createRedis } from '../platform/redis.ts';
 import { EventBus } from '../platform/event-bus.ts';
+import { agentCoverage } from '../agents/agent.repository.ts';
 import { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import type { Redis } from 'ioredis';
 
 /**
  * The composition root: builds the shared parts every process needs, explicitly, once.
- * Process-specific parts (HTTP app, dialer) are built from this in src/main/web-app.ts and src/calls/worker.ts.
+ * Process-specific parts (HTTP app, dialer) are built from this in src/main/web-app.ts and src/main/worker.ts.
  */
 export interface Container {
   config: Config;
@@ -31,7 +32,7 @@ export function createContainer(config: Config, opts: { log?: Logger; poolSize?:
   // socket write (the accept path's rate limits and locks); never for blocking connections.
   const redis = createRedis(config.REDIS_URL, { enableAutoPipelining: true });
   const bus = new EventBus(redis, config.REDIS_URL, config.REDIS_PREFIX);
-  const subscribers = new SubscriberCache(pool);
+  const subscribers = new SubscriberCache(pool, agentCoverage);
   return {
     config, log, pool, queue, redis, bus, subscribers,
     async close() {

@@ -103,7 +103,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   // Built once per web process at start (~50 ms), served from memory under its content hash.
   const widgetBundle = buildWidgetBundle();
   widgetBundle.catch((err) => c.log.error({ err }, 'widget bundle build failed'));
-  // Subscriber self-service (issue 3): directory API, sign-up/login, portal, phone verification calls.
+  // Subscriber self-service: directory API, sign-up/login, portal, phone verification calls.
   const waits = new WaitEstimates(c.pool);
   const directory = new DirectoryService(c.pool, c.subscribers, undefined, waits);
   const verification = createVerificationService({
@@ -145,10 +145,10 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
       pool: c.pool, render, publicUrl: () => c.config.publicUrl, verification, bus: c.bus, queue: c.queue, changed: subscriberChanged,
       checkDomain: createDomainChecker({ urlTemplate: c.config.DOMAIN_VERIFY_URL, allowPrivate: c.config.DOMAIN_VERIFY_ALLOW_PRIVATE }),
     }),
-    // Call-center agents (issue 5): the agent console and the operator's agent pages.
+    // Call-center agents: the agent console and the operator's agent pages.
     agentConsoleRoutes(c, render),
     agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers }),
-    // Accounting, reports and the operator console (issue 7).
+    // Accounting, reports and the operator console.
     portalReportsRoutes({ pool: c.pool, render }),
     portalUsageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
     portalRequestPageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),

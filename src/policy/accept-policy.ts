@@ -68,8 +68,8 @@ export function visitorKey(ctx: AcceptContext): string | null {
  *   → limits: per-number, numbers per visitor, per-subscriber day, form token single use.
  * Within screening and within limits the Redis and PostgreSQL round trips run at once (ioredis pipelines the
  * Redis ones; the PostgreSQL lookups are batched across concurrent requests) and the refusal reported is the
- * first in the order above. Running them one after the other cost one round trip each, and round trips were
- * what limited the accept path (npm run bench). The price: every limit in `limits` counts a request that
+ * first in the order above. One after the other they would cost a round trip each, and round trips are what
+ * limits the accept path (npm run bench). The price: every limit in `limits` counts a request that
  * another limit of the same group refuses (a request refused for its number still uses up its form token).
  * Every refusal is an AppError with a code, logged with the guard's name; nothing is written or dialed.
  */

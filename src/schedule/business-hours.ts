@@ -37,8 +37,8 @@ export type HoursSettings = z.infer<typeof hoursSettingsSchema>;
 const ALWAYS: Partial<Record<Weekday, { open: string; close: string }[]>> =
   Object.fromEntries(WEEKDAYS.map((d) => [d, [{ open: '00:00', close: '24:00' }]]));
 
-// luxon's isValidZone builds an Intl.DateTimeFormat on every call: 5-8% of the accept path's CPU before it
-// was memoised (npm run bench, CPU profile of `beckon web`). Zone names are few; the map stays small.
+// luxon's isValidZone builds an Intl.DateTimeFormat on every call: 5-8% of the accept path's CPU unless
+// memoised (npm run bench, CPU profile of `beckon web`). Zone names are few; the map stays small.
 const validZones = new Map<string, boolean>();
 function isValidZone(zone: string): boolean {
   let ok = validZones.get(zone);
@@ -130,7 +130,7 @@ function localDayOf(zone: string, ms: number): LocalDay {
 }
 
 // Spans per hours object and local day: each costs several offset lookups and the accept path asks for
-// today's and yesterday's on every request (isOpen was ~5% of its CPU, npm run bench profile). A day's spans
+// today's and yesterday's on every request (uncached, isOpen is ~5% of its CPU, npm run bench profile). A day's spans
 // never change (hours objects are not mutated, see hoursFromSettings); a few days per object are kept.
 const spansCache = new WeakMap<BusinessHours, Map<LocalDay, Span[]>>();
 

@@ -1,7 +1,7 @@
 -- Up Migration
--- Core schema (issue 2). One module owns each table:
+-- Core schema. One module owns each table:
 --   subscribers, domains, departments  -> src/subscribers/subscriber.repository.ts
---   callback_requests, request_status_history -> src/callbacks/callback.repository.ts
+--   callback_requests, request_status_history -> src/requests/callback.repository.ts
 --   call_attempts, attempt_transitions -> src/calls/attempt.repository.ts
 
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
@@ -88,7 +88,7 @@ CREATE TABLE call_attempts (
   id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   request_id    uuid NOT NULL REFERENCES callback_requests(id) ON DELETE CASCADE,
   n             integer NOT NULL,
-  -- the call state machine's state (src/calls/call-state.ts)
+  -- the call state machine's state (src/calls/flow/call-state.ts)
   state         text NOT NULL,
   outcome       text CHECK (outcome IN ('answered', 'busy', 'no_answer', 'rejected', 'failed', 'callee_unanswered', 'no_human', 'abandoned', 'canceled')),
   cause         integer,

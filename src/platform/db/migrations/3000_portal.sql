@@ -1,5 +1,5 @@
 -- Up Migration
--- Subscriber self-service (issue 3).
+-- Subscriber self-service.
 --   subscribers.password_hash          -> src/subscribers/subscriber.repository.ts
 --   phone_verifications                 -> src/verification/verification.repository.ts
 

@@ -1,5 +1,5 @@
 -- Up Migration
--- Call-center agents (issue 5). Owner: src/agents/agent.repository.ts (agents, agent_subscribers,
+-- Call-center agents. Owner: src/agents/agent.repository.ts (agents, agent_subscribers,
 -- agent_departments, agent_offers, agent_waits, request_dispositions).
 
 CREATE TABLE agents (

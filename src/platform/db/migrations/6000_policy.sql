@@ -1,5 +1,5 @@
 -- Up Migration
--- Abuse protection (issue 6). The global do-not-call list, owned by src/policy/do-not-call.repository.ts.
+-- Abuse protection. The global do-not-call list, owned by src/policy/do-not-call.repository.ts.
 -- Global on purpose: a person who asked never to be called again by this service is not called by any subscriber.
 
 CREATE TABLE do_not_call (

@@ -1,5 +1,5 @@
 -- Up Migration
--- Accounting and the operator area (issue 7). Owners:
+-- Accounting and the operator area. Owners:
 --   plans, rates, subscriber_plans, call_records, ami_cdrs -> src/accounting/accounting.repository.ts
 --   operators                                              -> src/admin/operator.repository.ts
 -- Money is integer: rates in micro-units of the currency per minute, charges in cents (rounded up per leg).
