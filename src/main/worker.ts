@@ -128,11 +128,14 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
     afterMs: config.TAKEOVER_AFTER_SEC * 1000, intervalMs: config.TAKEOVER_INTERVAL_MS,
   });
   const relay = startOutboxRelay({ pool: c.pool, queue: c.queue, log, intervalMs: config.OUTBOX_INTERVAL_MS });
-  void c.queue.queue.process(config.WORKER_CONCURRENCY, async (job) => {
+  // Bull's consumer loop settles only when the queue closes; it rejects if its Redis connection closes first
+  // (a shutdown racing a reconnect). That is an end of consuming, logged, never an unhandled rejection.
+  const consumerEnded = (queue: string) => (err: Error) => log.warn({ queue, err: err.message }, 'queue consumer stopped');
+  c.queue.queue.process(config.WORKER_CONCURRENCY, async (job) => {
     // Each job names the step it is for: a stale one (redelivered after a restart) or an early one never dials.
     const result = await dialer.startAttempt(job.data.requestId, jobStep(job));
     return { result };
-  });
+  }).catch(consumerEnded('callbacks'));
   // Phone verification calls: their own queue and channel ids, on the same ARI connection.
   const verifier = new VerificationCaller({
     pool: c.pool, port, log, secret: config.SESSION_SECRET, callerId: config.VERIFICATION_CALLER_ID, destinations: operatorDestinations(config),
@@ -140,7 +143,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
     ceiling, lines: createVerificationLimits(c.redis, config),
   });
   const verifications = createVerificationConsumer(config.REDIS_URL, config.REDIS_PREFIX);
-  void verifications.queue.process(10, async (job) => ({ result: await verifier.call(job.data.verificationId) }));
+  verifications.queue.process(10, async (job) => ({ result: await verifier.call(job.data.verificationId) })).catch(consumerEnded('verifications'));
   // Jobs are taken only while the ARI event socket is up: Asterisk hands a channel to this worker's app only
   // while it has a socket (an originate in the gap would ring unheard, and be hung up if answered). The pause is
   // local: jobs wait in Redis (or go to workers that are connected) until the socket is back.
