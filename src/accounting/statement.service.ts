@@ -1,7 +1,7 @@
 import type { Queryable } from '../platform/db/pool.ts';
 import { buildStatement, monthKey, monthOf, monthRange, parseMonthKey, type Statement } from './statement.ts';
 import { listCallRecords, monthsWithRecords, planForSubscriber, type RecordRow } from './accounting.repository.ts';
-import { toCsv } from './csv.ts';
+import { toCsv } from '../platform/csv.ts';
 import { formatCents, formatMicros } from './rating.ts';
 
 export interface Billable { id: string; timezone: string }

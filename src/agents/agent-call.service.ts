@@ -29,6 +29,9 @@ export interface AgentCallDeps {
   workerId: string;
 }
 
+/** The process's shared parts (the container's) that the console routes and the worker's agent side are built from. */
+export type AgentSideParts = Omit<AgentCallDeps, 'channels' | 'workerId'>;
+
 /**
  * The worker's agent side: reserves agents for requests (routing.ts decides, agent.repository.ts claims
  * atomically), keeps requests in line while nobody is free, releases agents when calls end, and tells the

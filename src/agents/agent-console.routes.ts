@@ -1,7 +1,6 @@
 import type { Context } from 'koa';
 import Router from 'koa-router';
 import { z } from 'zod';
-import type { Container } from '../main/container.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { createLoginLimiter } from '../auth/login-limiter.ts';
 import { verifyPassword } from '../auth/password.ts';
@@ -12,7 +11,7 @@ import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
 import { openEventStream } from '../web/event-stream.ts';
 import { AgentChannels } from './agent-channels.ts';
-import { AgentCallService } from './agent-call.service.ts';
+import { AgentCallService, type AgentSideParts } from './agent-call.service.ts';
 import { consoleSnapshot } from './agent-console.service.ts';
 import { agentWasOffered, assignedSubscriberIds, findAgent, findAgentLogin, saveDisposition, setAgentStatus } from './agent.repository.ts';
 import { transferTargets } from './transfer-targets.ts';
@@ -40,7 +39,7 @@ const workerUnreachable = () => new UnavailableError('The call could not be reac
  * workers, so any web process can serve any agent), and the actions an agent takes on a call. Calls belong to
  * workers: accept/decline/hang up travel as commands to the worker holding the agent's reservation.
  */
-export function agentConsoleRoutes(c: Container, render: Render): Router<AppState, {}> {
+export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<AppState, {}> {
   const { pool, config } = c;
   const router = new Router<AppState, {}>({ prefix: '/agent' });
   const channels = new AgentChannels(c.redis, config.REDIS_URL, config.REDIS_PREFIX);

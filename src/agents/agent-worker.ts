@@ -1,10 +1,9 @@
-import type { Container } from '../main/container.ts';
 import type { Dialer } from '../calls/dialer.ts';
 import { AgentFirstSession } from '../calls/session/agent-first-session.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { periodic } from '../platform/periodic.ts';
 import { AgentChannels } from './agent-channels.ts';
-import { AgentCallService } from './agent-call.service.ts';
+import { AgentCallService, type AgentSideParts } from './agent-call.service.ts';
 import { DeviceStateTracker, trunkDevice, type AmiSource } from './device-state.ts';
 import {
   assignedSubscriberIds, findAgent, markOfferDeclined, releaseReservationsOf, releaseStaleReservations, releaseTransferTarget, reserveTransferTarget,
@@ -26,7 +25,7 @@ export interface AgentWorker {
  * The agent side of a worker process. Reservations this worker held before a restart are released first
  * (its calls died with it); then console commands for its calls arrive on its own Redis channel.
  */
-export async function createAgentWorker(c: Container): Promise<AgentWorker> {
+export async function createAgentWorker(c: AgentSideParts): Promise<AgentWorker> {
   const { config, log } = c;
   const channels = new AgentChannels(c.redis, config.REDIS_URL, config.REDIS_PREFIX);
   const service = new AgentCallService({

@@ -117,14 +117,6 @@ export async function setCallControls(db: Queryable, agentId: string, attemptId:
     [agentId, attemptId, c.muted ?? null, c.held ?? null]);
 }
 
-/** Whether the agent holding the request's call in progress has put the visitor on hold (the visitor's status view). */
-export async function isRequestCallHeld(db: Queryable, requestId: string): Promise<boolean> {
-  const { rows } = await db.query(
-    `SELECT EXISTS (SELECT 1 FROM agents a JOIN call_attempts c ON c.id = a.reserved_attempt
-                     WHERE c.request_id = $1 AND c.ended_at IS NULL AND a.call_held) AS held`, [requestId]);
-  return rows[0].held === true;
-}
-
 /** Device state from AMI, keyed by the endpoint (AMI's Device, e.g. PJSIP/agent1). Returns the agents changed. */
 export async function setDeviceState(db: Queryable, device: string, state: string): Promise<string[]> {
   const { rows } = await db.query(

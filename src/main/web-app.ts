@@ -17,7 +17,7 @@ import { securityHeaders } from '../web/middleware/security-headers.ts';
 import { favicon } from '../web/middleware/favicon.ts';
 import { bodyGuard, parseBody, requestLineGuard } from '../web/middleware/input-guard.ts';
 import { callbacksApiRoutes } from '../requests/callbacks-api.routes.ts';
-import { hostedFormRoutes } from '../requests/hosted-form.routes.ts';
+import { hostedFormRoutes } from '../widget/hosted-form.routes.ts';
 import { healthRoutes } from '../web/health.routes.ts';
 import { ariEndpoint } from '../telephony/ari-http.ts';
 import { demoRoutes } from '../demo/demo.routes.ts';

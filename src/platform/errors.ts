@@ -67,6 +67,11 @@ export class TooManyRequestsError extends AppError {
   constructor(code: string, message: string, retry: { retryAfter: number } | { retryAfterSec: number }) {
     super(429, code, message, undefined, retry);
   }
+
+  /** The limit frees up in `ms` milliseconds: answered as retryAfterSec, in whole seconds, at least 1. */
+  static after(code: string, message: string, ms: number): TooManyRequestsError {
+    return new TooManyRequestsError(code, message, { retryAfterSec: Math.max(1, Math.ceil(ms / 1000)) });
+  }
 }
 
 /** 501: the HTTP method is not one this server implements. */

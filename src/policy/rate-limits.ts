@@ -53,9 +53,7 @@ function limiter(redis: Redis, keyPrefix: string, spec: Spec, blockSec = 0): Rat
   });
 }
 
-export function tooMany(code: string, message: string, retryAfterMs: number): TooManyRequestsError {
-  return new TooManyRequestsError(code, message, { retryAfterSec: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
-}
+const tooMany = TooManyRequestsError.after;
 
 async function consume(l: RateLimiterRedis, key: string, refuse: (ms: number) => AppError): Promise<RateLimiterRes> {
   try {

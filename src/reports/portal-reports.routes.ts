@@ -4,7 +4,7 @@ import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session
 import { csrfToken } from '../auth/csrf.ts';
 import type { AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
-import { toCsv } from '../accounting/csv.ts';
+import { toCsv } from '../platform/csv.ts';
 import { reportRange, subscriberReport, type ReportRowView } from './report.service.ts';
 import { barChart, rankChart } from './svg-chart.ts';
 import { portalNav } from '../web/portal-nav.ts';

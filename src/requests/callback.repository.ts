@@ -226,6 +226,17 @@ export async function listAttemptViews(db: Queryable, requestId: string): Promis
   return rows.map((r) => ({ n: r.n, state: r.state, outcome: r.outcome, cause: r.cause, causeTxt: r.cause_txt, startedAt: r.started_at, answeredAt: r.answered_at, endedAt: r.ended_at }));
 }
 
+/**
+ * Whether the agent holding the request's call in progress has put the visitor on hold (the visitor's status
+ * view). A read of what the agents module writes (agents.call_held on the agent reserved for the attempt).
+ */
+export async function isRequestCallHeld(db: Queryable, requestId: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT EXISTS (SELECT 1 FROM agents a JOIN call_attempts c ON c.id = a.reserved_attempt
+                     WHERE c.request_id = $1 AND c.ended_at IS NULL AND a.call_held) AS held`, [requestId]);
+  return rows[0].held === true;
+}
+
 export async function listStatusHistory(db: Queryable, requestId: string): Promise<{ from: string | null; to: string; reason: string | null; at: Date }[]> {
   const { rows } = await db.query(
     `SELECT from_status, to_status, reason, at FROM request_status_history WHERE request_id = $1 ORDER BY id`, [requestId]);

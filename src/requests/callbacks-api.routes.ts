@@ -4,12 +4,12 @@ import Router from 'koa-router';
 import type { AcceptService, RequestMeta } from './accept.service.ts';
 import { getStatus } from './status.service.ts';
 import { FINAL_STATUSES, type RequestStatus } from './callback.types.ts';
+import { TooManyRequestsError } from '../platform/errors.ts';
 import type { EventBus } from '../platform/event-bus.ts';
 import type { Pool } from '../platform/db/pool.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import { openEventStream } from '../web/event-stream.ts';
 import { createStreamLimits, type StreamLimits } from '../web/stream-limits.ts';
-import { tooMany } from '../policy/rate-limits.ts';
 import type { WaitEstimates } from '../reports/wait-estimate.ts';
 
 export interface CallbacksApiDeps {
@@ -63,7 +63,7 @@ export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}>
     const token = ctx.query.token;
     const { view } = await getStatus(deps.pool, id, token, deps.waits);
     const release = streams.acquire(id, ctx.ip || 'unknown');
-    if (!release) throw tooMany('too_many_streams', 'Too many open status streams. Close another page showing this call-back and try again.', 30_000);
+    if (!release) throw TooManyRequestsError.after('too_many_streams', 'Too many open status streams. Close another page showing this call-back and try again.', 30_000);
     const events = openEventStream(ctx as unknown as Context);
     events.onClose(release);
     events.send('status', view);

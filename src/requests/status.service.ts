@@ -1,10 +1,9 @@
 import type { Pool } from '../platform/db/pool.ts';
 import { CallbackNotFoundError } from '../platform/errors.ts';
-import { findRequest, findRequestTokenHash, listAttemptViews } from './callback.repository.ts';
+import { findRequest, findRequestTokenHash, isRequestCallHeld, listAttemptViews } from './callback.repository.ts';
 import type { AttemptView, CallbackRequest } from './callback.types.ts';
 import { tokenMatches } from './status-token.ts';
 import type { WaitEstimates } from '../reports/wait-estimate.ts';
-import { isRequestCallHeld } from '../agents/agent.repository.ts';
 
 export interface StatusView {
   id: string;

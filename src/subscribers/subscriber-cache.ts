@@ -1,7 +1,6 @@
 import type { Pool } from '../platform/db/pool.ts';
 import { findSubscriberBySlug, listDepartments } from './subscriber.repository.ts';
 import type { Department, Subscriber } from './subscriber.types.ts';
-import { agentCoverage } from '../agents/agent.repository.ts';
 import type { AgentCoverage } from './offerable.ts';
 
 /** A subscriber, its departments and which of them agents can answer (src/subscribers/offerable.ts decides what visitors see). */
@@ -14,7 +13,12 @@ export interface SubscriberEntry { subscriber: Subscriber; departments: Departme
  */
 export class SubscriberCache {
   private entries = new Map<string, { at: number; value: Promise<SubscriberEntry | null> }>();
-  constructor(private readonly pool: Pool, private readonly ttlMs = 5000) {}
+  /** `coverage` reads which departments agents answer (the agents module owns that table; the wiring passes it). */
+  constructor(
+    private readonly pool: Pool,
+    private readonly coverage: (db: Pool, subscriberId: string) => Promise<AgentCoverage>,
+    private readonly ttlMs = 5000,
+  ) {}
 
   get(slug: string): Promise<SubscriberEntry | null> {
     const now = Date.now();
@@ -34,7 +38,7 @@ export class SubscriberCache {
   private async load(slug: string): Promise<SubscriberEntry | null> {
     const subscriber = await findSubscriberBySlug(this.pool, slug);
     if (!subscriber) return null;
-    const [departments, agents] = await Promise.all([listDepartments(this.pool, subscriber.id), agentCoverage(this.pool, subscriber.id)]);
+    const [departments, agents] = await Promise.all([listDepartments(this.pool, subscriber.id), this.coverage(this.pool, subscriber.id)]);
     return { subscriber, departments, agents };
   }
 }

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../platform/config.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
-import { hashKey, tooMany } from '../policy/rate-limits.ts';
-import { AppError, UnavailableError } from '../platform/errors.ts';
+import { hashKey } from '../policy/rate-limits.ts';
+import { AppError, TooManyRequestsError, UnavailableError } from '../platform/errors.ts';
 
 /**
  * How often phone-verification calls may be asked for, so they cannot be turned against strangers' phones
@@ -104,10 +104,10 @@ export function createVerificationLimits(redis: Redis, config: Config): Verifica
       const args = [MIN_GAP_SEC, ...counters.flatMap((c) => [c.spec.points, c.spec.seconds])];
       const result = await run(() => r.beckonVerifyTake(keys.length, ...keys, ...args));
       if (result === 0) return;
-      if (result === -1) throw tooMany('verification_too_soon', 'We have just called. Please wait a minute before asking for another call.', MIN_GAP_SEC * 1000);
+      if (result === -1) throw TooManyRequestsError.after('verification_too_soon', 'We have just called. Please wait a minute before asking for another call.', MIN_GAP_SEC * 1000);
       const full = counters[result - 1]!;
       const ttl = await redis.pttl(full.key).catch(() => full.spec.seconds * 1000);
-      throw tooMany('verification_limit', MESSAGES[full.name]!, ttl > 0 ? ttl : full.spec.seconds * 1000);
+      throw TooManyRequestsError.after('verification_limit', MESSAGES[full.name]!, ttl > 0 ? ttl : full.spec.seconds * 1000);
     },
     async claimLine(phone, callId, ttlMs) {
       return (await redis.set(key.verifyLine(phone), callId, 'PX', Math.max(1000, ttlMs), 'NX')) === 'OK';

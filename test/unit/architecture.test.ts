@@ -6,7 +6,8 @@ import { cruise, type ICruiseResult } from 'dependency-cruiser';
  * - no file imports itself through other files (no file-level cycle);
  * - no cycle between the top-level folders of src/ (src/calls/flow, session and upkeep are part of calls);
  * - src/main (the wiring) is imported by nothing outside src/main;
- * - src/platform imports nothing outside src/platform.
+ * - src/platform imports nothing outside src/platform;
+ * - the widget's browser bundle (src/widget/client) imports nothing outside itself: esbuild bundles it alone.
  * Type-only imports count: a cycle through types is still two folders that cannot be read apart.
  */
 
@@ -27,9 +28,13 @@ const graph = (async () => {
   return { files: result.modules.map((m) => m.source).filter((s) => s.startsWith('src/')), edges, unresolved };
 })();
 
-/** The top-level folder of src/ a file belongs to (a file directly in src/ is its own unit). */
+/** The widget's browser bundle: a program of its own, run in visitors' browsers, that the server may read from. */
+const BROWSER_BUNDLE = 'widget/client';
+
+/** The top-level folder of src/ a file belongs to (a file directly in src/ is its own unit; so is the browser bundle). */
 const folderOf = (file: string): string => {
   const parts = file.split('/');
+  if (file.startsWith(`src/${BROWSER_BUNDLE}/`)) return BROWSER_BUNDLE;
   return parts.length > 2 ? parts[1]! : parts.slice(1).join('/');
 };
 
@@ -162,5 +167,11 @@ test('nothing outside src/main imports src/main (the wiring)', async (t) => {
 test('src/platform imports nothing outside src/platform', async (t) => {
   const { edges } = await graph;
   const offending = edges.filter((e) => folderOf(e.from) === 'platform' && folderOf(e.to) !== 'platform');
+  t.deepEqual(offending.map((e) => `${e.from} -> ${e.to}`), []);
+});
+
+test('the widget\'s browser bundle imports nothing outside src/widget/client', async (t) => {
+  const { edges } = await graph;
+  const offending = edges.filter((e) => folderOf(e.from) === BROWSER_BUNDLE && folderOf(e.to) !== BROWSER_BUNDLE);
   t.deepEqual(offending.map((e) => `${e.from} -> ${e.to}`), []);
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { cleanUrl, parseCallbackInput } from '../../src/requests/callback-input.ts';
 import { parseCallId, callIds, calleeLegId } from '../../src/calls/session/call-ids.ts';
-import { localToIso } from '../../src/requests/hosted-form.routes.ts';
+import { localToIso } from '../../src/widget/hosted-form.routes.ts';
 
 test('missing fields give one code per field', (t) => {
   const r = parseCallbackInput({});

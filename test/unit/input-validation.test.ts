@@ -4,7 +4,7 @@ import { hasControlChars, singleLine, sipSafe, withoutControlChars } from '../..
 import { safeEqual } from '../../src/auth/safe-equal.ts';
 import { bodyProblem } from '../../src/web/middleware/input-guard.ts';
 import { callerId } from '../../src/calls/flow/dial-strings.ts';
-import { localToIso } from '../../src/requests/hosted-form.routes.ts';
+import { localToIso } from '../../src/widget/hosted-form.routes.ts';
 
 test('isUuid: only 8-4-4-4-12 hex, whatever else matches [0-9a-f-]{36}', (t) => {
   t.true(isUuid('0b5f1e7a-1c2d-4e3f-8a9b-0c1d2e3f4a5b'));

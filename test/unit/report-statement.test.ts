@@ -1,6 +1,6 @@
 import test from 'ava';
 import { buildStatement, monthOf, monthRange, parseMonthKey } from '../../src/accounting/statement.ts';
-import { toCsv } from '../../src/accounting/csv.ts';
+import { toCsv } from '../../src/platform/csv.ts';
 import { parseCsv } from '../helpers/csv-parse.ts';
 
 test('month boundaries follow the subscriber time zone, DST included', (t) => {

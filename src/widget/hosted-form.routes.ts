@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import Router from 'koa-router';
 import { AppError, CallbackNotFoundError, SubscriberNotFoundError, ValidationError } from '../platform/errors.ts';
-import type { AcceptService } from './accept.service.ts';
-import { getStatus } from './status.service.ts';
-import { statusPageModel } from './status-page.ts';
+import type { AcceptService } from '../requests/accept.service.ts';
+import { getStatus } from '../requests/status.service.ts';
+import { statusPageModel } from '../requests/status-page.ts';
 import type { Pool } from '../platform/db/pool.ts';
 import type { SubscriberCache, SubscriberEntry } from '../subscribers/subscriber-cache.ts';
 import { offerable } from '../subscribers/offerable.ts';
 import { messagesFromSettings } from '../subscribers/settings.ts';
 import { hoursFromSettings, isOpen, openSlots } from '../schedule/business-hours.ts';
-import { SLOT_LEAD_MS, SLOT_STEP_MIN } from '../widget/widget.routes.ts';
+import { SLOT_LEAD_MS, SLOT_STEP_MIN } from './widget.routes.ts';
 import { DateTime } from 'luxon';
 import type { Render } from '../web/views.ts';
 import type { AppContext, AppState } from '../web/context.ts';
-import { requestMeta } from './callbacks-api.routes.ts';
+import { requestMeta } from '../requests/callbacks-api.routes.ts';
 import { refuseCrossSite } from '../web/middleware/same-origin.ts';
 
 export interface HostedFormDeps {
