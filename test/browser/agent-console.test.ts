@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import test from 'ava';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
-import { insertAgent, setAssignments } from '../../src/agents/agent.repository.ts';
-import { hashPassword } from '../../src/auth/password.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { addAgent, demoAnsweredByAgents } from '../helpers/agents.ts';
+import { AGENT_PASSWORD, agentLogin, setAvailable, submitAgentLogin } from '../helpers/agent-console.ts';
 import { listTransitions } from '../../src/calls/attempt.repository.ts';
 
 let s: Stack;
@@ -12,16 +13,9 @@ let agentId: string;
 
 test.before(async () => {
   s = await startStack({ label: 'agentbrowser', timeScale: 0.2, env: { MAX_CALL_SEC: '30', RATE_LIMITS_ENABLED: 'false', AGENT_WRAP_UP_SEC: '0', AGENT_OFFER_TIMEOUT_SEC: '30' } });
-  const { rows: [demo] } = await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`);
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}, "answeredBy": "agents", "agents": {"mode": "agent_first", "waitSec": 60, "fallback": "reschedule"}}' WHERE id = $1`, [demo.id]);
-  s.c.subscribers.invalidate();
-  const a = await insertAgent(s.c.pool, { name: 'Alice Agent', login: 'alice', endpoint: 'PJSIP/alice', passwordHash: await hashPassword('correct horse battery') });
-  await setAssignments(s.c.pool, a.id, [demo.id], []);
-  agentId = a.id;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  await demoAnsweredByAgents(s, { waitSec: 60 });
+  agentId = (await addAgent(s, { login: 'alice', name: 'Alice Agent', password: AGENT_PASSWORD })).id;
+  browser = await launchChromium();
 });
 test.after.always(async () => { await browser?.close(); await s?.close(); });
 
@@ -31,11 +25,8 @@ test.serial('agent logs in, gets the offer with the page URL, accepts, is bridge
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${s.base}/agent`);
   t.regex(page.url(), /\/agent\/login/);
-  await page.fill('#login', 'alice');
-  await page.fill('#password', 'correct horse battery');
-  await Promise.all([page.waitForURL(`${s.base}/agent`), page.click('button[type=submit]')]);
-  await page.click('#set-available');
-  await page.waitForFunction(() => document.getElementById('agent-status')?.textContent === 'available');
+  await submitAgentLogin(page, s.base, 'alice');
+  await setAvailable(page);
 
   const r = await request(s.base, '+1 202 555 0161', { name: 'Vera Visitor', pageUrl: 'http://localhost/pricing?plan=pro', message: 'About the pro plan' });
   t.is(r.status, 202, r.text);
@@ -69,14 +60,7 @@ test.serial('agent logs in, gets the offer with the page URL, accepts, is bridge
   t.deepEqual(errors, []);
 });
 
-async function login(page: import('playwright-core').Page): Promise<void> {
-  await page.goto(`${s.base}/agent/login`);
-  await page.fill('#login', 'alice');
-  await page.fill('#password', 'correct horse battery');
-  await Promise.all([page.waitForURL(`${s.base}/agent`), page.click('button[type=submit]')]);
-}
-
-const shown = (page: import('playwright-core').Page) => page.evaluate(() => ({
+const shown = (page: Page) => page.evaluate(() => ({
   phase: document.getElementById('console')!.dataset.phase,
   title: document.getElementById('offer')!.hidden ? null : document.getElementById('offer-title')!.textContent,
   status: document.getElementById('agent-status')!.textContent,
@@ -95,9 +79,8 @@ test.serial('the console shows one truthful state through a whole call: offered,
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await login(page);
-  await page.click('#set-available');
-  await page.waitForFunction(() => document.getElementById('agent-status')?.textContent === 'available');
+  await agentLogin(page, s.base, 'alice');
+  await setAvailable(page);
 
   const r = await request(s.base, '+1 202 555 0171', { name: 'Wanda Walkthrough', pageUrl: 'http://localhost/shop', message: 'Whole call' });
   t.is(r.status, 202, r.text);

@@ -1,8 +1,10 @@
 import test from 'ava';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
-import { insertAgent, listOffers, setAgentStatus, setAssignments } from '../../src/agents/agent.repository.ts';
-import { hashPassword } from '../../src/auth/password.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { listOffers, setAgentStatus } from '../../src/agents/agent.repository.ts';
+import { addAgent, demoAnsweredByAgents } from '../helpers/agents.ts';
+import { AGENT_PASSWORD, openAgentConsole, setAvailable } from '../helpers/agent-console.ts';
 
 let s: Stack;
 let browser: Browser;
@@ -10,30 +12,15 @@ const ids: Record<string, string> = {};
 
 test.before(async () => {
   s = await startStack({ label: 'xferui', timeScale: 0.2, env: { MAX_CALL_SEC: '60', RATE_LIMITS_ENABLED: 'false', AGENT_WRAP_UP_SEC: '60', AGENT_OFFER_TIMEOUT_SEC: '30' } });
-  const { rows: [demo] } = await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`);
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}, "answeredBy": "agents", "agents": {"mode": "agent_first", "waitSec": 60, "fallback": "reschedule"}}' WHERE id = $1`, [demo.id]);
-  s.c.subscribers.invalidate();
-  for (const [name, login] of [['Holly Agent', 'holly'], ['Tess Target', 'tess']]) {
-    const a = await insertAgent(s.c.pool, { name, login, endpoint: `PJSIP/${login}`, passwordHash: await hashPassword('correct horse battery') });
-    await setAssignments(s.c.pool, a.id, [demo.id], []);
-    ids[login] = a.id;
+  await demoAnsweredByAgents(s, { waitSec: 60 });
+  for (const [name, login] of [['Holly Agent', 'holly'], ['Tess Target', 'tess']] as const) {
+    ids[login] = (await addAgent(s, { login, name, password: AGENT_PASSWORD })).id;
   }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 test.after.always(async () => { await browser?.close(); await s?.close(); });
 
-async function console(login: string, errors: string[]): Promise<Page> {
-  const page = await browser.newPage();
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${s.base}/agent/login`);
-  await page.fill('#login', login);
-  await page.fill('#password', 'correct horse battery');
-  await Promise.all([page.waitForURL(`${s.base}/agent`), page.click('button[type=submit]')]);
-  return page;
-}
+const console = (login: string, errors: string[]) => openAgentConsole(browser, s.base, login, errors);
 
 const phase = (p: Page, want: string) =>
   p.waitForFunction((w) => document.getElementById('console')?.dataset.phase === w, want, { timeout: 15000 });
@@ -41,8 +28,7 @@ const phase = (p: Page, want: string) =>
 test.serial('the console offers a transfer to an available colleague on a connected call; it hands the call over and the first agent goes to wrap-up', async (t) => {
   const errors: string[] = [];
   const holly = await console('holly', errors);
-  await holly.click('#set-available');
-  await holly.waitForFunction(() => document.getElementById('agent-status')?.textContent === 'available');
+  await setAvailable(holly);
   const r = await request(s.base, '+1 202 555 0191', { name: 'Tom Transferred' });
   t.is(r.status, 202, r.text);
   await holly.waitForSelector('#offer:not([hidden])', { timeout: 10000 });

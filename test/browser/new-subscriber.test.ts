@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
+import { recordWidgetStatus, widgetStatusSeen } from '../helpers/widget-page.ts';
+import { signUpInBrowser } from '../helpers/portal-login.ts';
 
 // A new subscriber goes live in the demo without a site of its own: sign up, ask for the code, read it on the demo
 // phone page (the simulator stands in for the phone), type it, open the portal preview and request a call-back
@@ -27,16 +29,10 @@ test('sign up, read the code on the demo phones, verify, preview the widget and 
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
 
-  await page.goto(`${s.base}/signup`);
-  await page.getByLabel('Business name').fill('Corner Florist');
-  await page.getByLabel('Email').fill('owner@corner-florist.example');
-  await page.getByLabel(/^Password/).fill('roses are red and violets');
-  await page.getByLabel(/host names/).fill('corner-florist.example');
-  await page.getByLabel('Country').selectOption('US');
-  await page.getByLabel(/The phone we ring/).fill('(202) 555-0145');
-  await page.getByLabel('Time zone').selectOption('America/Chicago');
-  await page.getByRole('button', { name: 'Create my account' }).click();
-  await page.waitForURL(`${s.base}/portal`);
+  await signUpInBrowser(page, s.base, {
+    business: 'Corner Florist', email: 'owner@corner-florist.example', password: 'roses are red and violets', hosts: 'corner-florist.example',
+    country: 'US', phone: '(202) 555-0145', timezone: 'America/Chicago',
+  });
   t.true(await page.locator('.demo-banner').getByRole('link', { name: 'See the demo phones' }).isVisible(), 'the demo banner links to the phones');
 
   await page.getByRole('button', { name: 'Call me with a code' }).click();
@@ -84,15 +80,11 @@ test('sign up, read the code on the demo phones, verify, preview the widget and 
   await page.screenshot({ path: 'test-artifacts/portal-preview-360.png' });
   await page.setViewportSize({ width: 1280, height: 800 });
 
-  await page.evaluate(() => {
-    const el = document.querySelector('beckon-widget')!.shadowRoot!.querySelector('.status')!;
-    const seen: string[] = ((window as any).__seen = []);
-    new MutationObserver(() => { if (seen[seen.length - 1] !== el.textContent) seen.push(el.textContent!); }).observe(el, { childList: true, characterData: true, subtree: true });
-  });
+  await recordWidgetStatus(page);
   await w.getByRole('button', { name: 'Call me now' }).click();
   await w.getByText(/^Connected/).waitFor({ timeout: 20000 });
   await page.screenshot({ path: 'test-artifacts/portal-preview-connected-1280.png' });
-  const seen: string[] = await page.evaluate(() => (window as any).__seen);
+  const seen = await widgetStatusSeen(page);
   t.log(seen.join(' | '));
   t.true(seen.length >= 2, 'the widget showed the request progressing');
   t.regex(seen[0]!, /queue/i);

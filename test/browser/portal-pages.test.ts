@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { DEMO_LOGIN } from '../../src/demo/seed.ts';
+import { portalPage } from '../helpers/portal-login.ts';
 
 /** The subscriber portal as its owner uses it: one menu everywhere, the request page, the real widget preview, hours. */
 
@@ -27,15 +27,7 @@ test.before(async () => {
 });
 test.after.always(async () => { await browser?.close(); await s?.close(); });
 
-async function loggedIn(width: number): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  await page.goto(`${s.base}/login`);
-  await page.getByLabel('Email').fill(DEMO_LOGIN.email);
-  await page.getByLabel('Password').fill(DEMO_LOGIN.password);
-  await page.getByRole('button', { name: /log in/i }).click();
-  await page.waitForURL(`${s.base}/portal`);
-  return page;
-}
+const loggedIn = (width: number) => portalPage(browser, s.base, width);
 
 const menu = (page: Page) => page.locator('header nav a').allTextContents();
 

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { insertAgent, setAssignments } from '../../src/agents/agent.repository.ts';
-import { DEMO_LOGIN } from '../../src/demo/seed.ts';
+import { addAgent } from '../helpers/agents.ts';
+import { portalPage } from '../helpers/portal-login.ts';
 
 /**
  * The portal's Team page as an owner uses it, on a 360 px phone and a 1280 px desktop: add an agent, open it,
@@ -18,22 +18,12 @@ const OUT = 'test-artifacts';
 test.before(async () => {
   mkdirSync(OUT, { recursive: true });
   s = await startStack({ label: 'portalteam', worker: false, env: { RATE_LIMITS_ENABLED: 'false' } });
-  const { rows: [demo] } = await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`);
-  const pooled = await insertAgent(s.c.pool, { name: 'Olivia from the operator pool', login: 'olivia-pool', endpoint: 'PJSIP/olivia-with-a-long-endpoint-name', passwordHash: null });
-  await setAssignments(s.c.pool, pooled.id, [demo.id], []);
+  await addAgent(s, { login: 'olivia-pool', name: 'Olivia from the operator pool', endpoint: 'PJSIP/olivia-with-a-long-endpoint-name' });
   browser = await launchChromium();
 });
 test.after.always(async () => { await browser?.close(); await s?.close(); });
 
-async function loggedIn(width: number): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  await page.goto(`${s.base}/login`);
-  await page.getByLabel('Email').fill(DEMO_LOGIN.email);
-  await page.getByLabel('Password').fill(DEMO_LOGIN.password);
-  await page.getByRole('button', { name: /log in/i }).click();
-  await page.waitForURL(`${s.base}/portal`);
-  return page;
-}
+const loggedIn = (width: number) => portalPage(browser, s.base, width);
 
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
+import { signUpInBrowser } from '../helpers/portal-login.ts';
 import { codeSpokenTo } from '../helpers/portal.ts';
 import { startSiteServer, type SiteServer } from '../helpers/site-server.ts';
 
@@ -23,16 +24,10 @@ test('a business signs up, verifies its phone by the spoken code, adds a domain 
   const page = await context.newPage();
   mkdirSync('test-artifacts', { recursive: true });
 
-  await page.goto(`${s.base}/signup`);
-  await page.getByLabel('Business name').fill('Bakery Brown');
-  await page.getByLabel('Email').fill('owner@bakery-brown.example');
-  await page.getByLabel(/^Password/).fill('flour and water and salt');
-  await page.getByLabel(/host names/).fill('bakery-brown.example');
-  await page.getByLabel('Country').selectOption('US');
-  await page.getByLabel(/The phone we ring/).fill('(202) 555-0143');
-  await page.getByLabel('Time zone').selectOption('America/Denver');
-  await page.getByRole('button', { name: 'Create my account' }).click();
-  await page.waitForURL(`${s.base}/portal`);
+  await signUpInBrowser(page, s.base, {
+    business: 'Bakery Brown', email: 'owner@bakery-brown.example', password: 'flour and water and salt', hosts: 'bakery-brown.example',
+    country: 'US', phone: '(202) 555-0143', timezone: 'America/Denver',
+  });
   t.is(await page.locator('#phone-status').textContent(), 'not verified');
 
   // Verification: the server rings the phone and says the code; the "owner" types what the phone heard.

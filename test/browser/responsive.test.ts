@@ -3,8 +3,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { insertAgent, setAssignments } from '../../src/agents/agent.repository.ts';
-import { hashPassword } from '../../src/auth/password.ts';
+import { addAgent } from '../helpers/agents.ts';
 import { createResetLink } from '../../src/auth/password-reset.service.ts';
 import { optOutUrl } from '../../src/policy/policy.routes.ts';
 import { policySecret } from '../../src/policy/accept-policy.ts';
@@ -33,9 +32,7 @@ let requestIds: { id: string; statusToken: string }[] = [];
 
 test.before(async () => {
   s = await startStack({ label: 'responsive', demoPhones: true, env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
-  const { rows: [demo] } = await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`);
-  const agent = await insertAgent(s.c.pool, { name: 'Rita Responsive', login: AGENT.login, endpoint: 'PJSIP/rita-with-a-rather-long-endpoint-name', passwordHash: await hashPassword(AGENT.password) });
-  await setAssignments(s.c.pool, agent.id, [demo.id], []);
+  await addAgent(s, { login: AGENT.login, name: 'Rita Responsive', endpoint: 'PJSIP/rita-with-a-rather-long-endpoint-name', password: AGENT.password });
   // Requests with long page addresses, names and messages, ended in different ways: the tables have rows.
   const long = 'http://localhost/products/category/very-long-product-name-that-goes-on-and-on?utm_source=newsletter&utm_campaign=spring-sale-2026';
   for (const [phone, name] of [['+1 202 555 0127', 'Maximilian Alexander Worthington-Smythe'], ['+1 202 555 0120', 'Bo'], ['+1 202 555 0128', 'Ann']] as const) {

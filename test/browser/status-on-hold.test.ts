@@ -1,23 +1,18 @@
 import test from 'ava';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
-import { insertAgent, setAssignments } from '../../src/agents/agent.repository.ts';
-import { hashPassword } from '../../src/auth/password.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { addAgent, demoAnsweredByAgents } from '../helpers/agents.ts';
+import { AGENT_PASSWORD, agentLogin, setAvailable } from '../helpers/agent-console.ts';
 
 let s: Stack;
 let browser: Browser;
 
 test.before(async () => {
   s = await startStack({ label: 'onhold', timeScale: 0.2, env: { MAX_CALL_SEC: '60', RATE_LIMITS_ENABLED: 'false', AGENT_WRAP_UP_SEC: '0', AGENT_OFFER_TIMEOUT_SEC: '30' } });
-  const { rows: [demo] } = await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`);
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}, "answeredBy": "agents", "agents": {"mode": "agent_first", "waitSec": 60, "fallback": "reschedule"}}' WHERE id = $1`, [demo.id]);
-  s.c.subscribers.invalidate();
-  const a = await insertAgent(s.c.pool, { name: 'Holly Agent', login: 'holly', endpoint: 'PJSIP/holly', passwordHash: await hashPassword('correct horse battery') });
-  await setAssignments(s.c.pool, a.id, [demo.id], []);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  await demoAnsweredByAgents(s, { waitSec: 60 });
+  await addAgent(s, { login: 'holly', name: 'Holly Agent', password: AGENT_PASSWORD });
+  browser = await launchChromium();
 });
 test.after.always(async () => { await browser?.close(); await s?.close(); });
 
@@ -27,12 +22,8 @@ test.serial('the status page says "On hold" while the agent holds the visitor, l
   const errors: string[] = [];
   agent.on('pageerror', (e) => errors.push(e.message));
   visitor.on('pageerror', (e) => errors.push(e.message));
-  await agent.goto(`${s.base}/agent/login`);
-  await agent.fill('#login', 'holly');
-  await agent.fill('#password', 'correct horse battery');
-  await Promise.all([agent.waitForURL(`${s.base}/agent`), agent.click('button[type=submit]')]);
-  await agent.click('#set-available');
-  await agent.waitForFunction(() => document.getElementById('agent-status')?.textContent === 'available');
+  await agentLogin(agent, s.base, 'holly');
+  await setAvailable(agent);
 
   const r = await request(s.base, '+1 202 555 0181', { name: 'Hal Held' });
   t.is(r.status, 202, r.text);

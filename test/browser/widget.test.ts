@@ -2,9 +2,12 @@ import test from 'ava';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type ConsoleMessage } from 'playwright-core';
+import type { Browser, ConsoleMessage } from 'playwright-core';
 import { DateTime } from 'luxon';
 import { startStack, type Stack } from '../helpers/stack.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { recordWidgetStatus, widgetStatusSeen } from '../helpers/widget-page.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
 import { insertDomain, insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 
 /**
@@ -20,8 +23,7 @@ let sitePort = 0;
 test.before(async () => {
   // Scaled phones: answer after 200 ms, stay on 12 s, so "connected" is on screen long enough to see.
   s = await startStack({ label: 'widgetbrowser', timeScale: 0.2, env: { MAX_CALL_SEC: '30', RATE_LIMITS_ENABLED: 'false' } });
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || $1::jsonb WHERE slug = 'demo'`,
-    [JSON.stringify({ retry: { maxAttempts: 1 }, skin: { primaryColor: '#0b5fff', textColor: '#ffffff', buttonText: 'Call me back', position: 'bottom-right', language: 'en' } })]);
+  await mergeSettings(s, { retry: { maxAttempts: 1 }, skin: { primaryColor: '#0b5fff', textColor: '#ffffff', buttonText: 'Call me back', position: 'bottom-right', language: 'en' } });
   const acme = await insertSubscriber(s.c.pool, {
     slug: 'acme', name: 'Acme SARL', country: 'FR', timezone: 'Europe/Paris', phoneE164: '+33144556677', phoneVerified: true,
     // White on yellow is unreadable (1.2:1): the widget must switch the text to black.
@@ -47,11 +49,7 @@ test.before(async () => {
   });
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
   sitePort = (site.address() as AddressInfo).port;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-      '--host-resolver-rules=MAP *.acme.test 127.0.0.1, MAP *.nobody.test 127.0.0.1, MAP *.night.test 127.0.0.1'],
-  });
+  browser = await launchChromium(['--host-resolver-rules=MAP *.acme.test 127.0.0.1, MAP *.nobody.test 127.0.0.1, MAP *.night.test 127.0.0.1']);
 });
 test.after.always(async () => {
   await browser?.close();
@@ -101,15 +99,11 @@ test('on a registered page the widget appears in the skin, a call-back is reques
   await page.screenshot({ path: 'test-artifacts/widget-open.png' });
 
   // Record every progress line the visitor is shown.
-  await page.evaluate(() => {
-    const el = document.querySelector('beckon-widget')!.shadowRoot!.querySelector('.status')!;
-    const seen: string[] = ((window as any).__seen = []);
-    new MutationObserver(() => { if (seen[seen.length - 1] !== el.textContent) seen.push(el.textContent!); }).observe(el, { childList: true, characterData: true, subtree: true });
-  });
+  await recordWidgetStatus(page);
   await w.getByRole('button', { name: 'Call me now' }).click();
   await w.getByText('Connected. Enjoy your call!').waitFor({ timeout: 20000 });
   await page.screenshot({ path: 'test-artifacts/widget-connected.png' });
-  const seen: string[] = await page.evaluate(() => (window as any).__seen);
+  const seen = await widgetStatusSeen(page);
   t.log(seen.join(' | '));
   t.is(seen[0], 'Your request is in the queue. We will call you in a moment.');
   t.true(seen.includes('Calling you now…') || seen.includes('You answered. Connecting you to Demo Shop…'));
