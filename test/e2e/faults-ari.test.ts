@@ -1,5 +1,7 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
+import { untilWithin } from '../helpers/wait-for.ts';
 
 // The ARI side failing under calls: the WebSocket dropped (events during the gap lost for good), and Asterisk
 // restarted (every channel hung up, REST refused for a while). Tests in this file run one at a time: they
@@ -7,20 +9,12 @@ import { startStack, request, waitForStatus, FINAL, type Stack } from '../helper
 let s: Stack;
 test.before(async () => {
   s = await startStack({ label: 'faultsari', env: { CONFIRM_WAIT_MS: '3000', MAX_CALL_SEC: '30', RECONCILE_INTERVAL_MS: '500' } });
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 3, "backoffSec": {"failed": 1, "busy": 1, "no_answer": 1}}}' WHERE slug = 'demo'`);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { retry: { maxAttempts: 3, backoffSec: { failed: 1, busy: 1, no_answer: 1 } } });
 });
 test.after.always(async () => { await s?.close(); });
 test.afterEach.always(() => s.sim.resetRules());
 
-async function until<T>(fn: () => T | Promise<T>, ms = 10000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = untilWithin(10000, 10);
 const attemptsOf = async (id: string) => (await s.c.pool.query(`SELECT id, n, outcome, cause, cause_txt, state FROM call_attempts WHERE request_id = $1 ORDER BY n`, [id])).rows;
 const visitorDials = (attemptId: string) => s.sim.originates().filter((o) => o.channelId === `bk-v-${attemptId}`).length;
 const liveChannels = (requestAttempts: { id: string }[]) => s.sim.channels().filter((c: any) => requestAttempts.some((a) => c.id.includes(a.id)));

@@ -1,25 +1,22 @@
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
+import { killLeft, startWorkerProcess } from '../helpers/worker-process.ts';
+import { untilWithin } from '../helpers/wait-for.ts';
 
 // The worker as its own process (`beckon worker`), killed with SIGKILL mid-call and stopped with SIGTERM,
 // against the in-process web + simulator. What must hold: every request reaches exactly one final state, and
 // the simulator saw each attempt's visitor leg dialed once.
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
 let s: Stack;
 test.before(async () => {
   s = await startStack({ label: 'faultsworker', worker: false });
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 3, "backoffSec": {"failed": 1, "no_human": 1, "busy": 1}}}' WHERE slug = 'demo'`);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { retry: { maxAttempts: 3, backoffSec: { failed: 1, no_human: 1, busy: 1 } } });
 });
 const children = new Set<ChildProcess>();
 test.afterEach.always(async () => {
-  for (const p of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  children.clear();
+  killLeft(children);
   s.sim.resetRules();
 });
 test.after.always(async () => { await s?.close(); });
@@ -28,31 +25,9 @@ test.after.always(async () => { await s?.close(); });
 // call after 60 s, scaled: 3 s at this time scale, shorter than a worker restart).
 const CALLEE_STAYS = { pattern: '12025550111$', behavior: { kind: 'answer' as const, afterMs: 1000, hangupAfterMs: 10_000_000 } };
 
-interface Worker { proc: ChildProcess; out: string[]; exited: Promise<number | null> }
-
-async function startWorkerProcess(env: Record<string, string> = {}): Promise<Worker> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli.ts', 'worker'], {
-    cwd: ROOT, env: { ...process.env, ...s.env, LOG_LEVEL: 'info', CONFIRM_WAIT_MS: '20000', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(proc);
-  const out: string[] = [];
-  const keep = (d: Buffer) => { out.push(String(d)); if (process.env.FAULTS_LOG) appendFileSync(process.env.FAULTS_LOG, String(d)); };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const ok = await until(() => out.join('').includes('"worker started"') || proc.exitCode !== null, 30000);
-  if (!ok || proc.exitCode !== null) throw new Error(`worker did not start:\n${out.join('').slice(-3000)}`);
-  return { proc, out, exited };
-}
-
-async function until<T>(fn: () => T | Promise<T>, ms = 15000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The worker as its own process, on the stack's environment; the visitor is asked for the key long enough to be read mid-call. */
+const startWorker = (env: Record<string, string> = {}) => startWorkerProcess({ ...s.env, CONFIRM_WAIT_MS: '20000', ...env }, children, 30000);
+const until = untilWithin(15000, 20);
 
 const attemptsOf = async (id: string) => (await s.c.pool.query(`SELECT id, n, state, outcome, cause_txt FROM call_attempts WHERE request_id = $1 ORDER BY n`, [id])).rows;
 const stateOf = async (id: string) => (await attemptsOf(id)).at(-1)?.state;
@@ -75,7 +50,7 @@ test.serial('worker killed with SIGKILL mid-call: the restarted worker re-adopts
     { pattern: '12025550442$', behavior: { kind: 'answer', afterMs: 20000, hangupAfterMs: 10_000_000 } }, // ringing at the kill, answers during the outage
     { pattern: '12025550443$', behavior: { kind: 'answer', afterMs: 600, pressKey: null, hangupAfterMs: 10_000_000 } }, // listening to the confirm prompt at the kill
   ]);
-  let w = await startWorkerProcess();
+  let w = await startWorker();
   const a = await request(s.base, '+1 202 555 0441');
   const c = await request(s.base, '+1 202 555 0443');
   t.true(await until(async () => (await stateOf(a.json.id)) === 'connected' && (await stateOf(c.json.id)) === 'visitor_confirming'));
@@ -90,7 +65,7 @@ test.serial('worker killed with SIGKILL mid-call: the restarted worker re-adopts
     { pattern: '12025550442$', behavior: { kind: 'answer', afterMs: 20000, hangupAfterMs: 10_000_000 } },
   ]);
 
-  w = await startWorkerProcess();
+  w = await startWorker();
   t.regex(w.out.join(''), /reconciled calls with Asterisk/);
   // A: still connected, now watched by the new process; it ends when the visitor hangs up.
   t.is(await stateOf(a.json.id), 'connected');
@@ -126,7 +101,7 @@ test.serial('worker SIGTERM: stops taking jobs, lets short calls finish, hands t
     { pattern: '12025550451$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 30000 } }, // ends 1.5 s after answering
     { pattern: '12025550453$', behavior: { kind: 'answer', afterMs: 600, pressKey: null, hangupAfterMs: 10_000_000 } }, // still confirming when the grace is over
   ]);
-  const w = await startWorkerProcess({ SHUTDOWN_GRACE_SEC: '2' });
+  const w = await startWorker({ SHUTDOWN_GRACE_SEC: '2' });
   const short = await request(s.base, '+1 202 555 0451');
   const long = await request(s.base, '+1 202 555 0453');
   t.true(await until(async () => (await stateOf(short.json.id)) === 'connected' && (await stateOf(long.json.id)) === 'visitor_confirming'));
@@ -144,7 +119,7 @@ test.serial('worker SIGTERM: stops taking jobs, lets short calls finish, hands t
   t.regex(longAttempts[0].cause_txt, /shut down/);
 
   s.sim.resetRules();
-  const next = await startWorkerProcess();
+  const next = await startWorker();
   t.is((await waitForStatus(s.base, later.json, (x) => FINAL.has(x.status), 20000)).status, 'completed');
   const longDone = await waitForStatus(s.base, long.json, (x) => FINAL.has(x.status), 20000);
   t.is(longDone.status, 'completed');
@@ -160,7 +135,7 @@ test.serial('a worker that never comes back: another worker takes over its calls
     { pattern: '12025550461$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 10_000_000 } }, // connected when its worker dies
     { pattern: '12025550462$', behavior: { kind: 'answer', afterMs: 60_000, hangupAfterMs: 10_000_000 } }, // ringing when its worker dies
   ]);
-  const gone = await startWorkerProcess({ WORKER_ID: 'gone-for-good' });
+  const gone = await startWorker({ WORKER_ID: 'gone-for-good' });
   const connected = await request(s.base, '+1 202 555 0461');
   t.true(await until(async () => (await stateOf(connected.json.id)) === 'connected'));
   const ringing = await request(s.base, '+1 202 555 0462');
@@ -170,7 +145,7 @@ test.serial('a worker that never comes back: another worker takes over its calls
   s.sim.setRules([CALLEE_STAYS]);
 
   // Another worker id (the dead one's host was replaced): it never re-adopts these calls as its own.
-  const survivor = await startWorkerProcess({ WORKER_ID: 'survivor', TAKEOVER_AFTER_SEC: '2', TAKEOVER_INTERVAL_MS: '300' });
+  const survivor = await startWorker({ WORKER_ID: 'survivor', TAKEOVER_AFTER_SEC: '2', TAKEOVER_INTERVAL_MS: '300' });
   t.regex(survivor.out.join(''), /"worker started"/);
   const connectedDone = await waitForStatus(s.base, connected.json, (x) => FINAL.has(x.status), 20000);
   t.is(connectedDone.status, 'completed', 'the visitor had been called back: answered, not retried');
