@@ -123,6 +123,148 @@ function media(params: Params): string[] {
   return m;
 }
 
+/** One ARI request as a route sees it: the parameters of query and body, and the named path segments. */
+interface AriRequest {
+  ctx: AriContext;
+  ex: Exchange;
+  method: string;
+  params: Params;
+  variables: Record<string, string> | undefined;
+  /** by the names in the route's pattern, e.g. `id` for channels/:id */
+  path: Record<string, string>;
+}
+
+/** JSON with a status; a route that returns nothing answers 204. */
+type AriReply = { status: number; json: unknown } | void;
+type AriRoute = (r: AriRequest) => AriReply;
+
+const ok = (json: unknown, status = 200): AriReply => ({ status, json });
+
+/** An app exists while it has a socket, channels or subscriptions (app-not-connected trace). */
+function existingApp(r: AriRequest): string {
+  const name = r.path.app!;
+  if (!r.ctx.hub.has(name) && ![...r.ex.state.channels.values()].some((c) => c.app === name)) throw notFound('Application');
+  return name;
+}
+
+/** POST subscribes the app to event sources, DELETE takes one subscription back per source. */
+const subscription: AriRoute = (r) => {
+  const app = existingApp(r);
+  const sources = list(r.params.eventSource);
+  if (sources.length === 0) throw new AriError(400, { message: 'Missing parameter eventSource' });
+  for (const s of sources) checkEventSource(r.ctx, s);
+  for (const s of sources) {
+    // A channel already in this app: Asterisk answers 200 and changes nothing (no events twice, none lost).
+    if (s.startsWith('channel:') && r.ex.state.channels.get(s.slice('channel:'.length))?.app === app) continue;
+    if (r.method === 'POST') r.ctx.hub.subscribe(app, s);
+    else if (!r.ctx.hub.unsubscribe(app, s)) throw new AriError(422, { message: 'Event source was not subscribed to' });
+  }
+  return ok(applicationJson(r.ctx, app));
+};
+
+/** POST …/play or …/play/{playbackId} on a channel or a bridge. */
+const play = (target: (r: AriRequest) => PlaybackTarget): AriRoute => (r) =>
+  ok(r.ex.playbacks.play(target(r), media(r.params), r.path.playbackId ?? r.params.playbackId, r.params.lang), 201);
+const onChannel = (r: AriRequest): PlaybackTarget => ({ channelId: r.path.id! });
+const onBridge = (r: AriRequest): PlaybackTarget => ({ bridgeId: r.path.id! });
+
+const ring: AriRoute = (r) => r.ex.controls.ring(r.path.id!);
+const mute: AriRoute = (r) => r.ex.controls.mute(r.path.id!, r.params.direction, r.method === 'POST');
+
+/** Only PJSIP endpoints exist. */
+function pjsip(r: AriRequest): void {
+  if (r.path.tech!.toUpperCase() !== 'PJSIP') throw notFound('Endpoint');
+}
+
+/** `METHOD path`, `:name` matching any one segment; anything else under /ari is 404 Resource not found. */
+const ROUTES: Record<string, AriRoute> = {
+  'GET asterisk/info': (r) => ok(asteriskInfo(r.ctx, r.params.only)),
+  'GET asterisk/ping': (r) => ok({ asterisk_id: r.ctx.asteriskId, ping: 'pong', timestamp: ariTime(Date.now()) }),
+
+  'GET applications': (r) => {
+    const names = new Set([...r.ctx.hub.names(), ...[...r.ex.state.channels.values()].map((c) => c.app).filter((a) => a !== '')]);
+    return ok([...names].map((n) => applicationJson(r.ctx, n)));
+  },
+  'GET applications/:app': (r) => ok(applicationJson(r.ctx, existingApp(r))),
+  'POST applications/:app/subscription': subscription,
+  'DELETE applications/:app/subscription': subscription,
+
+  'GET channels': (r) => ok([...r.ex.state.channels.values()].map((c) => channelJson(c))),
+  'POST channels': (r) => ok(r.ex.channels.originate(originateParams(r.params, r.variables))),
+  'GET channels/:id': (r) => ok(channelJson(r.ex.state.channel(r.path.id!))),
+  'POST channels/:id': (r) => ok(r.ex.channels.originate(originateParams(r.params, r.variables, r.path.id))),
+  'DELETE channels/:id': (r) => {
+    const cause = reasonToCause(r.params.reason, r.params.reason_code);
+    if (cause === null) throw new AriError(400, { message: 'Invalid reason for hangup provided' });
+    r.ex.channels.hangup(r.path.id!, cause);
+  },
+  'POST channels/:id/answer': (r) => r.ex.controls.answer(r.path.id!),
+  'POST channels/:id/ring': ring,
+  'DELETE channels/:id/ring': ring,
+  'POST channels/:id/dtmf': (r) => r.ex.controls.sendDtmf(r.path.id!, r.params.dtmf),
+  'POST channels/:id/moh': (r) => r.ex.controls.startMoh(r.path.id!, r.params.mohClass),
+  'DELETE channels/:id/moh': (r) => r.ex.controls.stopMoh(r.path.id!),
+  'POST channels/:id/mute': mute,
+  'DELETE channels/:id/mute': mute,
+  'POST channels/:id/play': play(onChannel),
+  'POST channels/:id/play/:playbackId': play(onChannel),
+  'GET channels/:id/variable': (r) => ok({ value: r.ex.controls.getVariable(r.path.id!, r.params.variable) }),
+  'POST channels/:id/variable': (r) => r.ex.controls.setVariable(r.path.id!, r.params.variable, r.params.value ?? ''),
+
+  'GET bridges': (r) => ok([...r.ex.state.bridges.values()].map(bridgeJson)),
+  'POST bridges': (r) => ok(r.ex.bridges.create(r.params.type, r.params.name, r.params.bridgeId)),
+  'GET bridges/:id': (r) => ok(bridgeJson(r.ex.state.bridge(r.path.id!))),
+  'POST bridges/:id': (r) => ok(r.ex.bridges.create(r.params.type, r.params.name, r.path.id)),
+  'DELETE bridges/:id': (r) => r.ex.bridges.destroy(r.path.id!),
+  'POST bridges/:id/addChannel': (r) => r.ex.bridges.add(r.path.id!, list(r.params.channel)),
+  'POST bridges/:id/removeChannel': (r) => r.ex.bridges.remove(r.path.id!, list(r.params.channel)),
+  'POST bridges/:id/moh': (r) => r.ex.bridges.startMoh(r.path.id!),
+  'DELETE bridges/:id/moh': (r) => r.ex.bridges.stopMoh(r.path.id!),
+  'POST bridges/:id/play': play(onBridge),
+  'POST bridges/:id/play/:playbackId': play(onBridge),
+
+  'GET playbacks/:id': (r) => ok(r.ex.playbacks.json(r.path.id!)),
+  'DELETE playbacks/:id': (r) => r.ex.playbacks.stop(r.path.id!),
+
+  'GET endpoints': (r) => ok(r.ex.endpoints.names().map((n) => r.ex.endpoints.json(n))),
+  'GET endpoints/:tech': (r) => {
+    pjsip(r);
+    return ok(r.ex.endpoints.names().map((n) => r.ex.endpoints.json(n)));
+  },
+  'GET endpoints/:tech/:resource': (r) => {
+    pjsip(r);
+    if (!r.ex.endpoints.exists(r.path.resource!)) throw notFound('Endpoint');
+    return ok(r.ex.endpoints.json(r.path.resource!));
+  },
+
+  'GET deviceStates': () => ok([]),
+};
+
+const COMPILED = Object.entries(ROUTES).map(([key, route]) => {
+  const [method, pattern] = key.split(' ') as [string, string];
+  return { method, parts: pattern.split('/'), route };
+});
+
+/** The named segments a pattern binds in this path, or null when the path does not fit it. */
+function bind(parts: string[], segs: string[]): Record<string, string> | null {
+  if (parts.length !== segs.length) return null;
+  const path: Record<string, string> = {};
+  for (const [i, part] of parts.entries()) {
+    if (part.startsWith(':')) path[part.slice(1)] = segs[i]!;
+    else if (part !== segs[i]) return null;
+  }
+  return path;
+}
+
+function match(method: string, segs: string[]): { route: AriRoute; path: Record<string, string> } | null {
+  for (const c of COMPILED) {
+    if (c.method !== method) continue;
+    const path = bind(c.parts, segs);
+    if (path) return { route: c.route, path };
+  }
+  return null;
+}
+
 /** Handles one request under /ari. The caller has checked that the exchange is up. */
 export async function handleAri(req: IncomingMessage, res: ServerResponse, url: URL, ctx: AriContext): Promise<void> {
   const segs = pathSegments(url);
@@ -150,166 +292,17 @@ export async function handleAri(req: IncomingMessage, res: ServerResponse, url: 
     }
   }
   const { params, variables } = collectParams(url, body);
-  const ex = ctx.exchange;
-  /** POST …/play or …/play/{playbackId} on a channel or a bridge. */
-  const play = (target: PlaybackTarget) =>
-    sendJson(res, 201, ex.playbacks.play(target, media(params), segs.length === 4 ? segs[3] : params.playbackId, params.lang));
 
+  // Channels made without dialing (a local or external-media channel) are beyond the simulator, whatever follows.
+  if (segs[0] === 'channels' && (segs[1] === 'create' || segs[1] === 'externalMedia')) {
+    return sendJson(res, 501, { message: 'Not implemented by the simulator' });
+  }
+  const found = match(method, segs);
+  if (!found) return sendJson(res, 404, { message: 'Resource not found' });
   try {
-    const [r0, r1, r2] = segs;
-    switch (r0) {
-      case 'asterisk':
-        if (method === 'GET' && r1 === 'info' && segs.length === 2) return sendJson(res, 200, asteriskInfo(ctx, params.only));
-        if (method === 'GET' && r1 === 'ping' && segs.length === 2) {
-          return sendJson(res, 200, { asterisk_id: ctx.asteriskId, ping: 'pong', timestamp: ariTime(Date.now()) });
-        }
-        break;
-
-      case 'applications': {
-        // An app exists while it has a socket, channels or subscriptions (app-not-connected trace).
-        const exists = (name: string) => ctx.hub.has(name) || [...ex.state.channels.values()].some((c) => c.app === name);
-        if (segs.length === 1 && method === 'GET') {
-          const names = new Set([...ctx.hub.names(), ...[...ex.state.channels.values()].map((c) => c.app).filter((a) => a !== '')]);
-          return sendJson(res, 200, [...names].map((n) => applicationJson(ctx, n)));
-        }
-        if (r1 !== undefined && segs.length === 2 && method === 'GET') {
-          if (!exists(r1)) throw notFound('Application');
-          return sendJson(res, 200, applicationJson(ctx, r1));
-        }
-        if (r1 !== undefined && r2 === 'subscription' && segs.length === 3 && (method === 'POST' || method === 'DELETE')) {
-          if (!exists(r1)) throw notFound('Application');
-          const sources = list(params.eventSource);
-          if (sources.length === 0) throw new AriError(400, { message: 'Missing parameter eventSource' });
-          for (const s of sources) checkEventSource(ctx, s);
-          for (const s of sources) {
-            // A channel already in this app: Asterisk answers 200 and changes nothing (no events twice, none lost).
-            if (s.startsWith('channel:') && ex.state.channels.get(s.slice('channel:'.length))?.app === r1) continue;
-            if (method === 'POST') ctx.hub.subscribe(r1, s);
-            else if (!ctx.hub.unsubscribe(r1, s)) throw new AriError(422, { message: 'Event source was not subscribed to' });
-          }
-          return sendJson(res, 200, applicationJson(ctx, r1));
-        }
-        break;
-      }
-
-      case 'channels':
-        if (segs.length === 1) {
-          if (method === 'GET') return sendJson(res, 200, [...ex.state.channels.values()].map((c) => channelJson(c)));
-          if (method === 'POST') return sendJson(res, 200, ex.channels.originate(originateParams(params, variables)));
-          break;
-        }
-        if (r1 === 'create' || r1 === 'externalMedia') {
-          return sendJson(res, 501, { message: 'Not implemented by the simulator' });
-        }
-        if (r1 !== undefined && segs.length === 2) {
-          if (method === 'GET') return sendJson(res, 200, channelJson(ex.state.channel(r1)));
-          if (method === 'POST') return sendJson(res, 200, ex.channels.originate(originateParams(params, variables, r1)));
-          if (method === 'DELETE') {
-            const cause = reasonToCause(params.reason, params.reason_code);
-            if (cause === null) throw new AriError(400, { message: 'Invalid reason for hangup provided' });
-            ex.channels.hangup(r1, cause);
-            return sendEmpty(res);
-          }
-          break;
-        }
-        if (r1 !== undefined && segs.length >= 3) {
-          switch (`${method} ${r2}${segs.length === 4 ? '/:id' : ''}`) {
-            case 'POST answer':
-              ex.controls.answer(r1);
-              return sendEmpty(res);
-            case 'POST ring':
-            case 'DELETE ring':
-              ex.controls.ring(r1);
-              return sendEmpty(res);
-            case 'POST dtmf':
-              ex.controls.sendDtmf(r1, params.dtmf);
-              return sendEmpty(res);
-            case 'POST moh':
-              ex.controls.startMoh(r1, params.mohClass);
-              return sendEmpty(res);
-            case 'DELETE moh':
-              ex.controls.stopMoh(r1);
-              return sendEmpty(res);
-            case 'POST mute':
-            case 'DELETE mute':
-              ex.controls.mute(r1, params.direction, method === 'POST');
-              return sendEmpty(res);
-            case 'POST play':
-            case 'POST play/:id':
-              return play({ channelId: r1 });
-            case 'GET variable':
-              return sendJson(res, 200, { value: ex.controls.getVariable(r1, params.variable) });
-            case 'POST variable':
-              ex.controls.setVariable(r1, params.variable, params.value ?? '');
-              return sendEmpty(res);
-          }
-        }
-        break;
-
-      case 'bridges':
-        if (segs.length === 1) {
-          if (method === 'GET') return sendJson(res, 200, [...ex.state.bridges.values()].map(bridgeJson));
-          if (method === 'POST') return sendJson(res, 200, ex.bridges.create(params.type, params.name, params.bridgeId));
-          break;
-        }
-        if (r1 !== undefined && segs.length === 2) {
-          if (method === 'GET') return sendJson(res, 200, bridgeJson(ex.state.bridge(r1)));
-          if (method === 'POST') return sendJson(res, 200, ex.bridges.create(params.type, params.name, r1));
-          if (method === 'DELETE') {
-            ex.bridges.destroy(r1);
-            return sendEmpty(res);
-          }
-          break;
-        }
-        if (r1 !== undefined && segs.length >= 3) {
-          switch (`${method} ${r2}${segs.length === 4 ? '/:id' : ''}`) {
-            case 'POST addChannel':
-              ex.bridges.add(r1, list(params.channel));
-              return sendEmpty(res);
-            case 'POST removeChannel':
-              ex.bridges.remove(r1, list(params.channel));
-              return sendEmpty(res);
-            case 'POST moh':
-              ex.bridges.startMoh(r1);
-              return sendEmpty(res);
-            case 'DELETE moh':
-              ex.bridges.stopMoh(r1);
-              return sendEmpty(res);
-            case 'POST play':
-            case 'POST play/:id':
-              return play({ bridgeId: r1 });
-          }
-        }
-        break;
-
-      case 'playbacks':
-        if (r1 !== undefined && segs.length === 2) {
-          if (method === 'GET') return sendJson(res, 200, ex.playbacks.json(r1));
-          if (method === 'DELETE') {
-            ex.playbacks.stop(r1);
-            return sendEmpty(res);
-          }
-        }
-        break;
-
-      case 'endpoints':
-        if (method !== 'GET') break;
-        if (segs.length === 1) return sendJson(res, 200, ex.endpoints.names().map((n) => ex.endpoints.json(n)));
-        if (segs.length === 2) {
-          if (r1!.toUpperCase() !== 'PJSIP') throw notFound('Endpoint');
-          return sendJson(res, 200, ex.endpoints.names().map((n) => ex.endpoints.json(n)));
-        }
-        if (segs.length === 3) {
-          if (r1!.toUpperCase() !== 'PJSIP' || !ex.endpoints.exists(r2!)) throw notFound('Endpoint');
-          return sendJson(res, 200, ex.endpoints.json(r2!));
-        }
-        break;
-
-      case 'deviceStates':
-        if (method === 'GET' && segs.length === 1) return sendJson(res, 200, []);
-        break;
-    }
-    return sendJson(res, 404, { message: 'Resource not found' });
+    const reply = found.route({ ctx, ex: ctx.exchange, method, params, variables, path: found.path });
+    if (!reply) return sendEmpty(res);
+    return sendJson(res, reply.status, reply.json);
   } catch (err) {
     if (err instanceof AriError) return sendJson(res, err.status, err.body);
     throw err;
