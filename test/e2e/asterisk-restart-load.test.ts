@@ -1,5 +1,8 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
+import { ARI_AUTH } from '../helpers/sim-ari.ts';
+import { sleep, untilWithin } from '../helpers/wait-for.ts';
 
 // Asterisk restarting under load, as a real one does: REST answers some time before the worker's event socket is
 // back (the simulator refuses WebSockets for `wsGapMs` after REST returns). The worker must neither take jobs nor
@@ -9,21 +12,12 @@ const RING_TIMEOUT = 10;
 let s: Stack;
 test.before(async () => {
   s = await startStack({ label: 'astrestart', env: { CONFIRM_WAIT_MS: '3000', RING_TIMEOUT: String(RING_TIMEOUT), RECONCILE_INTERVAL_MS: '1000' } });
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 4, "backoffSec": {"failed": 1, "busy": 1, "no_answer": 1}}}' WHERE slug = 'demo'`);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { retry: { maxAttempts: 4, backoffSec: { failed: 1, busy: 1, no_answer: 1 } } });
 });
 test.after.always(async () => { await s?.close(); });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(fn: () => T | Promise<T>, ms = 10000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v || Date.now() > deadline) return v;
-    await sleep(20);
-  }
-}
-const ariUp = async () => (await fetch(`${s.sim.ariUrl}/ari/asterisk/info`, { headers: { authorization: `Basic ${Buffer.from('beckon:beckon').toString('base64')}` } }).catch(() => null))?.status === 200;
+const until = untilWithin(10000, 20);
+const ariUp = async () => (await fetch(`${s.sim.ariUrl}/ari/asterisk/info`, { headers: ARI_AUTH }).catch(() => null))?.status === 200;
 const attemptsOf = async (id: string) =>
   (await s.c.pool.query(`SELECT id, n, outcome, state, started_at, ended_at FROM call_attempts WHERE request_id = $1 ORDER BY n`, [id])).rows;
 

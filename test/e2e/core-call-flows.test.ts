@@ -1,13 +1,13 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { listTransitions } from '../../src/calls/attempt.repository.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
 
 let s: Stack;
 test.before(async () => {
   s = await startStack({ label: 'core', env: { MAX_CALL_SEC: '5' } });
   // One attempt per request in these tests, so each outcome is final and easy to see.
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}}' WHERE slug = 'demo'`);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { retry: { maxAttempts: 1 } });
   s.sim.setRules(LONG_CALLS);
 });
 test.after.always(async () => { await s?.close(); });

@@ -1,6 +1,8 @@
 import test from 'ava';
 import pg from 'pg';
 import { startStack, request, type Stack } from '../helpers/stack.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
+import { untilWithin } from '../helpers/wait-for.ts';
 
 // PostgreSQL failing the worker's writes at the worst moments, driven from the test with a second connection:
 // a table locked in an open transaction makes the worker's statement wait, and the waiting backend is then
@@ -15,20 +17,12 @@ test.before(async () => {
     // The visitor is asked for the key long enough for the test to press it; a failed write is retried for 3 s.
     env: { CONFIRM_WAIT_MS: '20000', CALL_WRITE_RETRY_SEC: '3' },
   });
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 3, "backoffSec": {"busy": 3600, "no_answer": 3600, "failed": 3600}}}' WHERE slug = 'demo'`);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { retry: { maxAttempts: 3, backoffSec: { busy: 3600, no_answer: 3600, failed: 3600 } } });
 });
 test.afterEach.always(() => s.sim.resetRules());
 test.after.always(async () => { await s?.close(); });
 
-async function until<T>(fn: () => T | Promise<T>, ms = 15000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = untilWithin(15000, 50);
 
 const requestRow = async (id: string) => (await s.c.pool.query(`SELECT status, status_reason, attempt_count FROM callback_requests WHERE id = $1`, [id])).rows[0];
 const attemptsOf = async (id: string) =>
