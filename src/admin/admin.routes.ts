@@ -10,7 +10,7 @@ import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { createLoginLimiter } from '../auth/login-limiter.ts';
 import { requireRole, safeNext } from '../auth/require-role.ts';
-import { getSession } from '../auth/session.ts';
+import { getSession, redirectWithFlash, takeFlash } from '../auth/session.ts';
 import { AppError, BadRequestError, NotFoundError, SubscriberNotFoundError } from '../platform/errors.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
@@ -53,18 +53,13 @@ const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: B
 
 function page(ctx: AppContext, deps: AdminDeps, view: string, data: Record<string, unknown>): void {
   const csrf = csrfToken(ctx);
-  const flash = getSession(ctx)?.flash ?? null;
-  if (flash) getSession(ctx)!.flash = undefined;
+  const flash = takeFlash(ctx);
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
   ctx.body = deps.render(view, { ...data, csrf, flash, operator: ctx.state.user, nav: ADMIN_NAV.replace('__CSRF__', csrf) });
 }
 
-function back(ctx: AppContext, to: string, flash: string): void {
-  getSession(ctx)!.flash = flash;
-  ctx.status = 303;
-  ctx.redirect(to);
-}
+const back = redirectWithFlash;
 
 
 /** /admin/login and /admin/logout: the operator's own login, separate from subscribers' and agents'. */

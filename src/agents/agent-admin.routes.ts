@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Pool } from '../platform/db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { requireRole } from '../auth/require-role.ts';
-import { getSession } from '../auth/session.ts';
+import { redirectWithFlash, takeFlash } from '../auth/session.ts';
 import { BadRequestError, NotFoundError } from '../platform/errors.ts';
 import { ADMIN_NAV } from '../admin/admin.routes.ts';
 import type { AppContext, AppState } from '../web/context.ts';
@@ -36,17 +36,12 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
 
   function page(ctx: AppContext, view: string, data: Record<string, unknown>) {
     const csrf = csrfToken(ctx);
-    const flash = getSession(ctx)?.flash ?? null;
-    if (flash) getSession(ctx)!.flash = undefined;
+    const flash = takeFlash(ctx);
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render(view, { ...data, csrf, flash, nav: ADMIN_NAV.replace('__CSRF__', csrf) });
   }
-  const done = (ctx: AppContext, flash: string, to: string) => {
-    getSession(ctx)!.flash = flash;
-    ctx.status = 303;
-    ctx.redirect(to);
-  };
+  const done = (ctx: AppContext, flash: string, to: string) => redirectWithFlash(ctx, to, flash);
 
   router.get('/', async (ctx) => {
     const subscribers = (await listSubscribersForRouting(pool)).map((s) => ({ ...s, routing: agentRoutingFrom(s.settings, null) }));

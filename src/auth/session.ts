@@ -19,6 +19,21 @@ export function getSession(ctx: Koa.Context | { session?: unknown }): SessionDat
   return ((ctx as { session?: SessionData | null }).session) ?? null;
 }
 
+/** The message a form post left for the next page of this session: handed out once, then gone. */
+export function takeFlash(ctx: Koa.Context): string | null {
+  const s = getSession(ctx);
+  const flash = s?.flash ?? null;
+  if (flash) s!.flash = undefined;
+  return flash;
+}
+
+/** After a form post: 303 to `to`, whose page shows `flash` once. */
+export function redirectWithFlash(ctx: Koa.Context, to: string, flash: string): void {
+  getSession(ctx)!.flash = flash;
+  ctx.status = 303;
+  ctx.redirect(to);
+}
+
 /**
  * Sessions live in Redis (the cookie holds only a random id), so logging out or suspending an account ends the
  * session on every web process. Cookies are httpOnly and SameSite=Lax, and Secure when the request came in

@@ -5,7 +5,7 @@ import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { createAttemptLimiter, createLoginLimiter } from '../auth/login-limiter.ts';
 import { verifyPassword } from '../auth/password.ts';
 import { safeNext } from '../auth/require-role.ts';
-import { getSession, type SessionUser } from '../auth/session.ts';
+import { getSession, takeFlash, type SessionUser } from '../auth/session.ts';
 import { AppError, type FieldError } from '../platform/errors.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
@@ -49,8 +49,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
   function loginPage(ctx: AppContext, values: Body, error: string | null) {
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
-    const flash = getSession(ctx)?.flash ?? null;
-    if (flash) getSession(ctx)!.flash = undefined;
+    const flash = takeFlash(ctx);
     ctx.body = deps.render('auth/login', { title: 'Log in', csrf: csrfToken(ctx), values, error, flash, next: safeNext(values.next, '') });
   }
 

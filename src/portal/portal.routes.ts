@@ -4,7 +4,7 @@ import type { Pool } from '../platform/db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session.ts';
-import { getSession, type SessionUser } from '../auth/session.ts';
+import { getSession, redirectWithFlash, takeFlash, type SessionUser } from '../auth/session.ts';
 import { cancelRequest } from '../requests/cancel.service.ts';
 import { listRequestsForSubscriber } from '../requests/callback.repository.ts';
 import { REQUEST_STATUSES, type RequestStatus } from '../requests/callback.types.ts';
@@ -68,9 +68,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
   const current = (ctx: AppContext): Promise<Subscriber> => currentSubscriber(ctx, deps.pool);
 
   function page(ctx: AppContext, view: string, active: string, data: Record<string, unknown>, errors: FieldError[] = []): void {
-    const session = getSession(ctx)!;
-    const flash = session.flash ?? null;
-    if (flash) session.flash = undefined;
+    const flash = takeFlash(ctx);
     const csrf = csrfToken(ctx);
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
@@ -79,11 +77,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
     });
   }
 
-  function done(ctx: AppContext, to: string, flash: string): void {
-    getSession(ctx)!.flash = flash;
-    ctx.status = 303;
-    ctx.redirect(to);
-  }
+  const done = redirectWithFlash;
 
   function failed(ctx: AppContext, status = 400): void { ctx.status = status; }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Pool } from '../platform/db/pool.ts';
 import { withTransaction } from '../platform/db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
-import { getSession } from '../auth/session.ts';
+import { redirectWithFlash, takeFlash } from '../auth/session.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
@@ -31,18 +31,12 @@ export function portalTeamRoutes(deps: { pool: Pool; render: Render; changed: (s
   router.use(verifyCsrf());
 
   function page(ctx: AppContext, view: string, data: Record<string, unknown>): void {
-    const session = getSession(ctx)!;
-    const flash = session.flash ?? null;
-    if (flash) session.flash = undefined;
+    const flash = takeFlash(ctx);
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render(`portal/${view}`, { csrf: csrfToken(ctx), flash, portalNav: portalNav('/portal/team', csrfToken(ctx)), ...data });
   }
-  const done = (ctx: AppContext, to: string, flash: string) => {
-    getSession(ctx)!.flash = flash;
-    ctx.status = 303;
-    ctx.redirect(to);
-  };
+  const done = redirectWithFlash;
   /** The agent of this subscriber's team named in the URL; owned ones only when `own` (others are not its to change). */
   async function teamAgent(ctx: AppContext, subscriberId: string, own: boolean): Promise<TeamAgent> {
     const agent = await findTeamAgent(pool, subscriberId, ctx.params.id ?? '');

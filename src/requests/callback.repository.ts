@@ -23,21 +23,10 @@ function toRequest(r: Record<string, any>): CallbackRequest {
   };
 }
 
-export interface NewRequest {
-  subscriberId: string;
-  departmentId: string | null;
-  phoneE164: string;
-  visitorName: string | null;
-  message: string | null;
-  pageUrl: string | null;
-  referrer: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  source: 'api' | 'form' | 'widget';
-  scheduledAt: Date | null;
-  status: 'queued' | 'scheduled';
-  tokenHash: Buffer;
-}
+/** What accept writes: the visitor's side of a request, its first status and its status token's hash. */
+export type NewRequest = Pick<CallbackRequest,
+  'subscriberId' | 'departmentId' | 'phoneE164' | 'visitorName' | 'message' | 'pageUrl' | 'referrer' | 'ip' | 'userAgent' | 'source' | 'scheduledAt'>
+  & { status: 'queued' | 'scheduled'; tokenHash: Buffer };
 
 /**
  * Inserts requests and their first history rows, many in one statement (the accept path batches them, see
