@@ -1,26 +1,21 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { listTransitions } from '../../src/calls/attempt.repository.ts';
-import { insertAgent, setAssignments, setAgentStatus, listOffers } from '../../src/agents/agent.repository.ts';
+import { setAgentStatus, listOffers } from '../../src/agents/agent.repository.ts';
+import { addAgent, demoAnsweredByAgents } from '../helpers/agents.ts';
+import { until } from '../helpers/wait-for.ts';
 
 let s: Stack;
 let demoId: string;
 
 test.before(async () => {
   s = await startStack({ label: 'agentflows', env: { MAX_CALL_SEC: '5', AGENT_WRAP_UP_SEC: '0', AGENT_WAIT_POLL_MS: '100', RING_TIMEOUT: '5' } });
-  const { rows } = await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`);
-  demoId = rows[0].id;
-  await s.c.pool.query(
-    `UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}, "answeredBy": "agents", "agents": {"mode": "agent_first", "waitSec": 30, "fallback": "reschedule"}}' WHERE id = $1`, [demoId]);
-  s.c.subscribers.invalidate();
+  demoId = await demoAnsweredByAgents(s, { waitSec: 30 });
 });
 test.after.always(async () => { await s?.close(); });
 
-async function agent(login: string, endpoint: string, extra: { autoAnswer?: boolean } = {}) {
-  const a = await insertAgent(s.c.pool, { name: login, login, endpoint, autoAnswer: extra.autoAnswer ?? true });
-  await setAssignments(s.c.pool, a.id, [demoId], []);
-  return a;
-}
+const agent = (login: string, endpoint: string, extra: { autoAnswer?: boolean } = {}) =>
+  addAgent(s, { login, endpoint, autoAnswer: extra.autoAnswer ?? true, subscriberIds: [demoId] });
 
 async function setMode(mode: 'agent_first' | 'customer_first') {
   await s.c.pool.query(`UPDATE subscribers SET settings = jsonb_set(settings, '{agents,mode}', to_jsonb($2::text)) WHERE id = $1`, [demoId, mode]);
@@ -181,8 +176,7 @@ test.serial('agent-first: the ARI socket drops while the visitor rings and the v
   s.sim.setRules([{ pattern: '12025550163$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 20000 } }]);
   const r = await request(s.base, '+1 202 555 0163');
   t.is(r.status, 202, r.text);
-  const deadline = Date.now() + 10000;
-  while (s.sim.originates({ number: '12025550163' }).length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+  await until(() => s.sim.originates({ number: '12025550163' }).length > 0, 10000, 10);
   s.sim.dropWebSockets(); // the answer (30 ms later at this time scale) happens while no socket is open
   const st = await waitForStatus(s.base, r.json, (j) => FINAL.has(j.status), 20000);
   t.is(st.status, 'failed', 'one attempt allowed here: the lost answer is not retried');
@@ -205,8 +199,7 @@ test.serial('agent-first: the ARI socket drops and the ringing visitor hangs up 
   s.sim.setRules([{ pattern: '12025550164$', behavior: { kind: 'busy', afterMs: 600 } }]);
   const r = await request(s.base, '+1 202 555 0164');
   t.is(r.status, 202, r.text);
-  const deadline = Date.now() + 10000;
-  while (s.sim.originates({ number: '12025550164' }).length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+  await until(() => s.sim.originates({ number: '12025550164' }).length > 0, 10000, 10);
   s.sim.dropWebSockets(); // the busy hang-up of the visitor's leg is never seen as an event
   const st = await waitForStatus(s.base, r.json, (j) => FINAL.has(j.status), 20000);
   t.true(FINAL.has(st.status), `final, not stuck in ${st.status}`);

@@ -1,51 +1,25 @@
 import test from 'ava';
-import { webClient } from '../helpers/web-client.ts';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { listTransitions } from '../../src/calls/attempt.repository.ts';
-import { insertAgent, setAssignments, setAgentStatus, listOffers } from '../../src/agents/agent.repository.ts';
+import { setAgentStatus, listOffers } from '../../src/agents/agent.repository.ts';
+import { addAgent, agentClient, demoAnsweredByAgents } from '../helpers/agents.ts';
+import { waitFor as until } from '../helpers/wait-for.ts';
 import { insertDepartment } from '../../src/subscribers/subscriber.repository.ts';
-import { hashPassword } from '../../src/auth/password.ts';
 
 // Transfer on an agent-first call, through the console route, the worker and the simulator: the visitor holds
 // (music) while the target rings; the target answering takes the call over, anything else returns the visitor.
 let s: Stack;
 let demoId: string;
-let hash: string;
 
 test.before(async () => {
   s = await startStack({ label: 'agenttransfer', env: { MAX_CALL_SEC: '30', AGENT_WRAP_UP_SEC: '120', AGENT_WAIT_POLL_MS: '100', RING_TIMEOUT: '5', RATE_LIMITS_ENABLED: 'false', AGENT_OFFER_TIMEOUT_SEC: '30' } });
-  demoId = (await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`)).rows[0].id;
-  await s.c.pool.query(
-    `UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}, "answeredBy": "agents", "agents": {"mode": "agent_first", "waitSec": 30, "fallback": "reschedule"}}' WHERE id = $1`, [demoId]);
-  s.c.subscribers.invalidate();
-  hash = await hashPassword('long enough password');
+  demoId = await demoAnsweredByAgents(s, { waitSec: 30 });
 });
 test.after.always(async () => { await s?.close(); });
 
-async function agent(login: string, endpoint: string) {
-  const a = await insertAgent(s.c.pool, { name: login, login, endpoint, autoAnswer: true, passwordHash: hash });
-  await setAssignments(s.c.pool, a.id, [demoId], []);
-  return a;
-}
-
-async function loggedIn(login: string) {
-  const c = webClient(s.base);
-  await c.go('/agent/login');
-  const r = await c.form('/agent/login', { login, password: 'long enough password' });
-  if (r.status !== 302) throw new Error(`login failed: ${r.status}`);
-  await c.go('/agent');
-  return c;
-}
-
-async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 15000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const PASSWORD = 'long enough password';
+const agent = (login: string, endpoint: string) => addAgent(s, { login, endpoint, autoAnswer: true, password: PASSWORD, subscriberIds: [demoId] });
+const loggedIn = (login: string) => agentClient(s.base, login, PASSWORD);
 
 const attemptOf = async (requestId: string) =>
   (await s.c.pool.query(`SELECT id, state, callee_endpoint, callee_channel_id, outcome FROM call_attempts WHERE request_id = $1 ORDER BY n DESC LIMIT 1`, [requestId])).rows[0];

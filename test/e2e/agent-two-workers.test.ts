@@ -4,7 +4,8 @@ import { loadConfig } from '../../src/platform/config.ts';
 import { createContainer, type Container } from '../../src/main/container.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { startWorker, type WorkerHandle } from '../../src/main/worker.ts';
-import { insertAgent, setAssignments, setAgentStatus } from '../../src/agents/agent.repository.ts';
+import { setAgentStatus } from '../../src/agents/agent.repository.ts';
+import { addAgent, demoAnsweredByAgents } from '../helpers/agents.ts';
 
 let s: Stack;
 let c2: Container;
@@ -15,11 +16,9 @@ test.before(async () => {
   // A second worker process in all but the process: its own container, connections and WORKER_ID.
   c2 = createContainer(loadConfig({ ...s.env, WORKER_ID: `${s.env.WORKER_ID}b` }), { log: createLogger('silent') });
   w2 = await startWorker(c2);
-  const { rows: [demo] } = await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`);
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}, "answeredBy": "agents", "agents": {"mode": "agent_first", "waitSec": 120, "fallback": "reschedule"}}' WHERE id = $1`, [demo.id]);
+  await demoAnsweredByAgents(s, { waitSec: 120 });
   for (const login of ['twa', 'twb']) {
-    const a = await insertAgent(s.c.pool, { name: login, login, endpoint: `PJSIP/${login}`, autoAnswer: true });
-    await setAssignments(s.c.pool, a.id, [demo.id], []);
+    const a = await addAgent(s, { login, autoAnswer: true });
     await setAgentStatus(s.c.pool, a.id, 'available');
   }
 });
