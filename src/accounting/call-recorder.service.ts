@@ -97,8 +97,9 @@ export interface Accounting {
 }
 
 /**
- * The worker's accounting: records for each ended attempt (via the dialer's onAttemptEnded), a periodic
- * catch-up for attempts whose worker died before writing them, and every AMI Cdr stored for comparison.
+ * The worker's accounting: records for each ended attempt (told by the dialer's attempt-end listener, wired in
+ * src/main/worker.ts), a periodic catch-up for attempts whose worker died before writing them, and every AMI Cdr
+ * stored for comparison.
  * The records of calls ending in the same turn of the event loop share statements, and so do AMI CDRs
  * (statement-batcher.ts): one statement per call cost more CPU than the call's rating.
  */

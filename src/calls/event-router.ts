@@ -38,8 +38,8 @@ export class EventRouter {
         if (leg === 'visitor') void this.bus.publish({ type: 'request.status', requestId: session.target.requestId, status: 'dialing', phase: 'visitor_answered', at: new Date().toISOString() });
         return;
       case 'call.hangup_requested':
-        // Asterisk shutting down hangs every channel up with cause 4 (traces/asterisk-restart): those calls are
-        // lost, not abandoned by the visitor, and the retry policy gets to try again.
+        // Asterisk shutting down hangs every channel up with cause 4 (as recorded from Asterisk 22): those calls
+        // are lost, not abandoned by the visitor, and the retry policy gets to try again.
         if (e.cause === 4) this.exchangeLost.add(parsed.attemptId);
         return;
       case 'call.ended':

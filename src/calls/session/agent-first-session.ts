@@ -1,11 +1,7 @@
 import type { Logger } from '../../platform/logger.ts';
-import type { Pool } from '../../platform/db/pool.ts';
-import type { TelephonyPort } from '../../telephony/telephony-port.ts';
-import { recordTransition } from '../attempt.repository.ts';
-import type { TransitionWriter } from './dial-store.ts';
 import { calleeLegId, callIds } from './call-ids.ts';
-import { SerialSession } from './serial-session.ts';
-import { originateLeg, type LegCall } from './originate-leg.ts';
+import { SerialSession, type SessionDeps } from './serial-session.ts';
+import type { LegCall } from './originate-leg.ts';
 import { effectError, LegGone } from '../flow/effect-failure.ts';
 import type { Outcome } from '../flow/call-state.ts';
 import type { SessionTarget } from './call-session.ts';
@@ -68,17 +64,14 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
   private calleeLegs = 1;
   readonly ids: ReturnType<typeof callIds>;
   readonly log: Logger;
-  private readonly record: TransitionWriter;
 
   constructor(
     readonly target: SessionTarget,
     private readonly settings: AgentFirstSettings,
-    private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger; record?: TransitionWriter; writeRetryMs?: number },
+    private readonly deps: SessionDeps,
     private readonly hooks: AgentFirstHooks,
   ) {
-    super();
-    this.record = deps.record ?? ((t) => recordTransition(deps.pool, t));
-    if (deps.writeRetryMs !== undefined) this.writeRetryMs = deps.writeRetryMs;
+    super(deps);
     this.ids = callIds(target.attemptId);
     this.log = deps.log.child({ requestId: target.requestId, attemptId: target.attemptId, flow: 'agent_first' });
   }
@@ -166,15 +159,10 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
       case 'start_offer_timer': return void this.timer(this.settings.offerTimeoutMs, { type: 'offer.timeout' });
       case 'originate_agent': {
         this.ctx.agentUp = true;
-        const refused = await originateLeg(port, this.log, {
+        const placed = await this.placeLeg(port, {
           what: 'agent', role: 'agent', channelId: ids.callee, endpoint: this.target.calleeEndpoint, callerId: this.target.calleeCallerId,
-        }, this.legCall());
-        if (refused === null) {
-          this.agentOriginatedAt = Date.now();
-          return;
-        }
-        this.ctx.agentUp = false;
-        void this.dispatch({ type: 'callee.originate_failed', status: refused });
+        }, this.legCall(), (status) => { this.ctx.agentUp = false; return { type: 'callee.originate_failed', status }; });
+        if (placed) this.agentOriginatedAt = Date.now();
         return;
       }
       case 'create_bridge_with_agent':
@@ -194,15 +182,10 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
         }
         if (check) this.target.visitorCallerId = check.callerId;
         this.ctx.visitorUp = true;
-        const failed = await originateLeg(port, this.log, {
+        const placed = await this.placeLeg(port, {
           what: 'visitor', role: 'visitor', channelId: ids.visitor, endpoint: this.target.visitorEndpoint, callerId: this.target.visitorCallerId,
-        }, this.legCall());
-        if (failed === null) {
-          this.visitorOriginatedAt = Date.now();
-          return;
-        }
-        this.ctx.visitorUp = false;
-        void this.dispatch({ type: 'originate.failed', status: failed });
+        }, this.legCall(), (status) => { this.ctx.visitorUp = false; return { type: 'originate.failed', status }; });
+        if (placed) this.visitorOriginatedAt = Date.now();
         return;
       }
       case 'answer_visitor': return port.answer(ids.visitor);
@@ -230,13 +213,12 @@ export class AgentFirstSession extends SerialSession<AgentFirstState, AgentFirst
         this.ctx.transferUp = true;
         // Not answered within the ring time: the visitor goes back to the agent (Asterisk's own timeout may come later).
         this.timer(this.settings.ringTimeoutSec * 1000 + 2000, { type: 'transfer.ended', leg: tr.leg, cause: 19, causeTxt: 'transfer not answered in time' });
-        const refused = await originateLeg(port, this.log, {
+        await this.placeLeg(port, {
           what: 'transfer', role: 'agent', channelId: tr.leg, endpoint: tr.endpoint, callerId: this.target.calleeCallerId,
-        }, this.legCall());
-        if (refused !== null) {
+        }, this.legCall(), (status) => {
           this.ctx.transferUp = false;
-          void this.dispatch({ type: 'transfer.ended', leg: tr.leg, cause: null, causeTxt: `transfer originate refused (${refused})` });
-        }
+          return { type: 'transfer.ended', leg: tr.leg, cause: null, causeTxt: `transfer originate refused (${status})` };
+        });
         return;
       }
       case 'take_over': {

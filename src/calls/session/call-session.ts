@@ -1,13 +1,9 @@
 import type { Logger } from '../../platform/logger.ts';
-import type { Pool } from '../../platform/db/pool.ts';
-import type { TelephonyPort } from '../../telephony/telephony-port.ts';
-import { recordTransition } from '../attempt.repository.ts';
-import type { TransitionWriter } from './dial-store.ts';
 import { calleeLegId, callIds, parseCallId, type CallIds } from './call-ids.ts';
-import { SerialSession } from './serial-session.ts';
+import { SerialSession, type SessionDeps } from './serial-session.ts';
 import { transition, type CallContext, type CallEvent, type CallState, type Effect, type Outcome } from '../flow/call-state.ts';
 import { lostTransition, type LostEvent } from '../flow/call-recovery.ts';
-import { originateLeg, type LegCall } from './originate-leg.ts';
+import type { LegCall } from './originate-leg.ts';
 import { effectError, LegGone } from '../flow/effect-failure.ts';
 
 const EFFECT_TIMEOUT_MS = 4000;
@@ -69,17 +65,14 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
   /** When Asterisk confirmed each leg's originate (null: not yet): reconciliation must not take a leg still being placed for a lost one. */
   visitorOriginatedAt: number | null = null;
   calleeOriginatedAt: number | null = null;
-  private readonly record: TransitionWriter;
 
   constructor(
     readonly target: SessionTarget,
     private readonly settings: SessionSettings,
-    private readonly deps: { pool: Pool; port: TelephonyPort; log: Logger; record?: TransitionWriter; writeRetryMs?: number },
+    private readonly deps: SessionDeps,
     private readonly hooks: SessionHooks,
   ) {
-    super();
-    this.record = deps.record ?? ((t) => recordTransition(deps.pool, t));
-    if (deps.writeRetryMs !== undefined) this.writeRetryMs = deps.writeRetryMs;
+    super(deps);
     this.ids = callIds(target.attemptId);
     this.ctx = { confirm: settings.confirm, confirmKey: settings.confirmKey, optOutKey: settings.optOutKey, whisper: !!settings.whisper?.length, visitorUp: false, calleeUp: false };
     this.log = deps.log.child({ requestId: target.requestId, attemptId: target.attemptId });
@@ -88,16 +81,12 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
   /** Places the visitor leg. The attempt row (state visitor_ringing) is already committed. */
   async start(): Promise<void> {
     this.ctx.visitorUp = true;
-    const refused = await originateLeg(this.deps.port, this.log, {
+    const placed = await this.placeLeg(this.deps.port, {
       what: 'visitor', role: 'visitor', channelId: this.ids.visitor, endpoint: this.target.visitorEndpoint, callerId: this.target.visitorCallerId,
-    }, this.legCall());
-    if (refused === null) {
-      this.visitorOriginatedAt = Date.now();
-      this.log.info({ endpoint: this.target.visitorEndpoint }, 'visitor leg originated');
-      return;
-    }
-    this.ctx.visitorUp = false;
-    void this.dispatch({ type: 'originate.failed', status: refused });
+    }, this.legCall(), (status) => { this.ctx.visitorUp = false; return { type: 'originate.failed', status }; });
+    if (!placed) return;
+    this.visitorOriginatedAt = Date.now();
+    this.log.info({ endpoint: this.target.visitorEndpoint }, 'visitor leg originated');
   }
 
   private legCall(): LegCall {
@@ -246,15 +235,10 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
           return;
         }
         this.ctx.calleeUp = true;
-        const failed = await originateLeg(port, this.log, {
+        const placed = await this.placeLeg(port, {
           what: 'callee', role: 'callee', channelId: ids.callee, endpoint: this.target.calleeEndpoint, callerId: this.target.calleeCallerId,
-        }, this.legCall());
-        if (failed === null) {
-          this.calleeOriginatedAt = Date.now();
-          return;
-        }
-        this.ctx.calleeUp = false;
-        void this.dispatch({ type: 'callee.originate_failed', status: failed });
+        }, this.legCall(), (status) => { this.ctx.calleeUp = false; return { type: 'callee.originate_failed', status }; });
+        if (placed) this.calleeOriginatedAt = Date.now();
         return;
       }
       case 'whisper':

@@ -9,10 +9,10 @@ export type TransitionWriter = (t: TransitionRecord) => Promise<void>;
 
 /**
  * The worker's statements on the path of every call, each gathering the items of concurrent calls that are due
- * in the same turn of the event loop into one statement (src/platform/db/statement-batcher.ts). On this kind of machine a
- * round trip to PostgreSQL costs far more CPU, here and in the server, than the row it carries; one statement
- * per call and step kept one worker well under the dial rate it is meant to sustain (npm run bench). Alone, an
- * item leaves at once, so a quiet worker dials as soon as before. Each caller still waits for its own item:
+ * in the same turn of the event loop into one statement (src/platform/db/statement-batcher.ts). A round trip to
+ * PostgreSQL costs far more CPU, here and in the server, than the row it carries: with one statement per call and
+ * step a worker stays well under the dial rate it is meant to sustain (npm run bench). Alone, an item leaves at
+ * once: a quiet worker waits for no batch. Each caller still waits for its own item:
  * a session stores a transition before performing its effects, and a request is claimed before it is dialed.
  */
 export interface DialStore {

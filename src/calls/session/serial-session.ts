@@ -1,6 +1,11 @@
 import type { Logger } from '../../platform/logger.ts';
 import { retryTransient, StillFailing } from '../../platform/db/transient-retry.ts';
 import { AsteriskFailure, failureReason } from '../flow/effect-failure.ts';
+import type { TelephonyPort } from '../../telephony/telephony-port.ts';
+import type { Pool } from '../../platform/db/pool.ts';
+import { recordTransition } from '../attempt.repository.ts';
+import type { TransitionWriter } from './dial-store.ts';
+import { originateLeg, type LegCall, type LegToPlace } from './originate-leg.ts';
 
 /**
  * A write of the call's state kept failing for longer than the session may wait: the session stops (its timers
@@ -22,9 +27,18 @@ export const DEFAULT_WRITE_RETRY_MS = 30_000;
  * abort that cannot be stored, hands the call to recovery: the session is detached (`onDetach`, the dialer
  * forgets it), drops every later event, and recovery re-adopts the attempt from its stored state.
  */
+/** What a session stores its transitions with and acts through. */
+export interface SessionDeps {
+  pool: Pool; port: TelephonyPort; log: Logger;
+  /** How transitions are stored (dial-store.ts shares statements between calls); default: one statement each. */
+  record?: TransitionWriter;
+  writeRetryMs?: number;
+}
+
 export abstract class SerialSession<S extends string, E extends { type: string }> {
   abstract state: S;
   abstract readonly log: Logger;
+  protected readonly record: TransitionWriter;
   private chain: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   /** Events queued or being handled. */
@@ -37,6 +51,11 @@ export abstract class SerialSession<S extends string, E extends { type: string }
   storedAt = Date.now();
   /** How long a failed write is retried before the call is handed to recovery. */
   protected writeRetryMs = DEFAULT_WRITE_RETRY_MS;
+
+  constructor(deps: SessionDeps) {
+    this.record = deps.record ?? ((t) => recordTransition(deps.pool, t));
+    if (deps.writeRetryMs !== undefined) this.writeRetryMs = deps.writeRetryMs;
+  }
 
   get ended(): boolean { return this.state === 'ended'; }
   /** No event queued or being handled: `state` is what the session last stored. */
@@ -97,6 +116,17 @@ export abstract class SerialSession<S extends string, E extends { type: string }
     this.clearTimers();
     this.log.error({ why, state: this.state }, 'call handed to recovery');
     this.onDetach?.(why);
+  }
+
+  /**
+   * Places a leg (originate-leg.ts); true once Asterisk accepted it. Refused, `refused(status)` (0 when Asterisk gave
+   * no status) names the event that is queued: the state machine decides what a leg that never rang means.
+   */
+  protected async placeLeg(port: TelephonyPort, leg: LegToPlace, call: LegCall, refused: (status: number) => E): Promise<boolean> {
+    const status = await originateLeg(port, this.log, leg, call);
+    if (status === null) return true;
+    void this.dispatch(refused(status));
+    return false;
   }
 
   /** Dispatches `event` after `ms` unless the call has ended by then. */
