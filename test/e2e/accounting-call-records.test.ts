@@ -2,6 +2,7 @@ import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { upsertRate, attemptsWithoutRecords } from '../../src/accounting/accounting.repository.ts';
 import { recordAttempt } from '../../src/accounting/call-recorder.service.ts';
+import { pollUntil, until } from '../helpers/wait-for.ts';
 
 let s: Stack;
 test.before(async () => {
@@ -18,23 +19,11 @@ function expectedCharge(billable: number): { billed: number; cents: number } {
   return { billed, cents: Math.max(3, Math.ceil((billed * 100_000) / 600_000)) };
 }
 
-async function recordsFor(requestId: string, legs: number, ms = 15000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const { rows } = await s.c.pool.query(`SELECT * FROM call_records WHERE request_id = $1 ORDER BY leg DESC`, [requestId]);
-    if (rows.length >= legs || Date.now() > deadline) return rows;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const recordsFor = (requestId: string, legs: number, ms = 15000) => pollUntil(
+  async () => (await s.c.pool.query(`SELECT * FROM call_records WHERE request_id = $1 ORDER BY leg DESC`, [requestId])).rows, (rows) => rows.length >= legs, ms, 100);
 
-async function cdrFor(uniqueid: string, ms = 5000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const { rows } = await s.c.pool.query(`SELECT * FROM ami_cdrs WHERE uniqueid = $1`, [uniqueid]);
-    if (rows.length || Date.now() > deadline) return rows[0];
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const cdrFor = async (uniqueid: string, ms = 5000) => (await pollUntil(
+  async () => (await s.c.pool.query(`SELECT * FROM ami_cdrs WHERE uniqueid = $1`, [uniqueid])).rows, (rows) => rows.length > 0, ms, 100))[0];
 
 test.serial('an answered call gets a visitor and a callee record, rated to the cent, matched to both AMI CDRs', async (t) => {
   const r = await request(s.base, '+1 202 555 0141', { pageUrl: 'http://localhost/pricing?x=1' });
@@ -96,8 +85,7 @@ test.serial('a lost ARI WebSocket shows as a reconnect in the metrics', async (t
   const count = async () => Number(/beckon_ari_reconnects_total\{[^}]*\} (\d+)/.exec(await (await fetch(`${s.base}/metrics`)).text())?.[1] ?? 0);
   const before = await count();
   s.sim.dropWebSockets();
-  const deadline = Date.now() + 15000;
-  while (Date.now() < deadline && (await count()) <= before) await new Promise((r) => setTimeout(r, 200));
+  await until(async () => (await count()) > before, 15000, 200);
   t.is(await count(), before + 1);
 });
 

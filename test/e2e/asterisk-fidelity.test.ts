@@ -1,6 +1,9 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, getJson, FINAL, type Stack } from '../helpers/stack.ts';
-import { insertAgent, setAssignments, setAgentStatus } from '../../src/agents/agent.repository.ts';
+import { setAgentStatus } from '../../src/agents/agent.repository.ts';
+import { addAgent } from '../helpers/agents.ts';
+import { mergeSettings, subscriberId } from '../helpers/subscribers.ts';
+import { pollUntil } from '../helpers/wait-for.ts';
 import { listCallRecords } from '../../src/accounting/accounting.repository.ts';
 import { compareWithCdr } from '../../src/accounting/cdr-comparison.ts';
 import { listOpenRequestsForSubscribers, listRequestsForSubscriber, listStatusHistory } from '../../src/requests/callback.repository.ts';
@@ -13,21 +16,12 @@ let demoId: string;
 
 test.before(async () => {
   s = await startStack({ label: 'fidelity', env: { MAX_CALL_SEC: '20', AGENT_WRAP_UP_SEC: '0', AGENT_WAIT_POLL_MS: '100', RING_TIMEOUT: '5', RATE_LIMITS_ENABLED: 'false' } });
-  const { rows } = await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`);
-  demoId = rows[0].id;
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}}' WHERE id = $1`, [demoId]);
-  s.c.subscribers.invalidate();
+  demoId = await subscriberId(s);
+  await mergeSettings(s, { retry: { maxAttempts: 1 } });
 });
 test.after.always(async () => { await s?.close(); });
 
-async function poll<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 10000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (done(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const poll = <T>(read: () => Promise<T>, done: (v: T) => boolean) => pollUntil(read, done, 10000, 100);
 
 test.serial('a bridged call is stored `connected`: status API, hosted status page, portal list and agent queue agree', async (t) => {
   const r = await request(s.base, '+1 202 555 0161');
@@ -48,13 +42,10 @@ test.serial('a bridged call is stored `connected`: status API, hosted status pag
 });
 
 test.serial('customer-first: a busy agent replaced by the next one: own channel and CDR per leg, the answering agent credited', async (t) => {
-  await s.c.pool.query(
-    `UPDATE subscribers SET settings = settings || '{"answeredBy": "agents", "agents": {"mode": "customer_first", "waitSec": 30, "fallback": "reschedule"}}' WHERE id = $1`, [demoId]);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { answeredBy: 'agents', agents: { mode: 'customer_first', waitSec: 30, fallback: 'reschedule' } });
   const agents = [];
   for (const [login, endpoint, idleSec] of [['fbusy', 'PJSIP/agent2', 30], ['fgood', 'PJSIP/fgood', 10]] as const) {
-    const a = await insertAgent(s.c.pool, { name: login, login, endpoint, autoAnswer: true });
-    await setAssignments(s.c.pool, a.id, [demoId], []);
+    const a = await addAgent(s, { login, endpoint, autoAnswer: true, subscriberIds: [demoId] });
     await setAgentStatus(s.c.pool, a.id, 'available');
     await s.c.pool.query(`UPDATE agents SET idle_since = now() - make_interval(secs => $2) WHERE id = $1`, [a.id, idleSec]);
     agents.push(a);

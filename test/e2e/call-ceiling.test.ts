@@ -1,6 +1,7 @@
 import test from 'ava';
 import { FINAL, request, startStack, waitForStatus, type Stack } from '../helpers/stack.ts';
 import { signUp } from '../helpers/portal.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
 
 /**
  * The per-number call ceiling at dial time: every call placed to a number counts (first attempts, retries,
@@ -13,8 +14,7 @@ test.before(async () => {
     env: { CALL_CEILING_ENABLED: 'true', LIMIT_CALLS_PER_NUMBER_HOUR: '3/3600', LIMIT_CALLS_PER_NUMBER_DAY: '6/86400', TRUST_PROXY: 'true' },
   });
   // Busy visitors are tried up to five times, a second apart.
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 5, "backoffSec": {"busy": 1}, "backoffFactor": 1}}' WHERE slug = 'demo'`);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { retry: { maxAttempts: 5, backoffSec: { busy: 1 }, backoffFactor: 1 } });
 });
 test.after.always(async () => { await s?.close(); });
 

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL } from '../helpers/stack.ts';
 import { startPrivateRedis } from '../helpers/private-redis.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
 
 test('Redis down at accept time: request still accepted, enqueued and called once Redis is back', async (t) => {
   const redis = await startPrivateRedis();
@@ -30,8 +31,7 @@ test('Redis down at accept time: request still accepted, enqueued and called onc
 test('50 requests at once: all reach a final state, each visitor dialed exactly once', async (t) => {
   const s = await startStack({ label: 'load50', env: { MAX_CALL_SEC: '5' } });
   try {
-    await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}}' WHERE slug = 'demo'`);
-    s.c.subscribers.invalidate();
+    await mergeSettings(s, { retry: { maxAttempts: 1 } });
     // Answering phones stay on the line until we hang up (the default 60 s cap is only 3 s at 1/20 speed,
     // shorter than a loaded machine may need to connect 50 calls).
     s.sim.setRules([{ pattern: '[1-5]$', behavior: { kind: 'answer', afterMs: 1000, hangupAfterMs: 600_000 } }]);
