@@ -69,6 +69,15 @@ export function parseDomainList(raw: unknown): Parsed<string[]> {
   return { ok: true, value: hosts };
 }
 
+/** Where an account is and its business phone: signup and the profile ask for the same three, in this order. */
+function placeAndPhone(body: Record<string, unknown>, errors: FieldError[]): { country: string; timezone: string; phoneE164: string | null } {
+  const c = country(body.country, errors);
+  const tz = timezone(body.timezone, errors);
+  const phone = businessPhone(body.phone, c);
+  if ('field' in phone) errors.push(phone);
+  return { country: c, timezone: tz, phoneE164: 'field' in phone ? null : phone.e164 };
+}
+
 export interface SignupInput { name: string; email: string; password: string; domains: string[]; phoneE164: string; country: string; timezone: string }
 
 export function parseSignup(body: Record<string, unknown>): Parsed<SignupInput> {
@@ -79,14 +88,11 @@ export function parseSignup(body: Record<string, unknown>): Parsed<SignupInput> 
   const password = str(body.password);
   const pw = passwordProblem(password);
   if (pw) errors.push(err('password', pw));
-  const c = country(body.country, errors);
-  const tz = timezone(body.timezone, errors);
-  const phone = businessPhone(body.phone, c);
-  if ('field' in phone) errors.push(phone);
+  const where = placeAndPhone(body, errors);
   const domains = parseDomainList(body.domains);
   if (!domains.ok) errors.push(...domains.errors);
-  if (errors.length || 'field' in phone || !domains.ok) return { ok: false, errors };
-  return { ok: true, value: { name: n, email, password, domains: domains.value, phoneE164: phone.e164, country: c, timezone: tz } };
+  if (errors.length || where.phoneE164 === null || !domains.ok) return { ok: false, errors };
+  return { ok: true, value: { name: n, email, password, domains: domains.value, phoneE164: where.phoneE164, country: where.country, timezone: where.timezone } };
 }
 
 export interface ProfileInput { name: string; country: string; timezone: string; phoneE164: string }
@@ -94,12 +100,9 @@ export interface ProfileInput { name: string; country: string; timezone: string;
 export function parseProfile(body: Record<string, unknown>): Parsed<ProfileInput> {
   const errors: FieldError[] = [];
   const n = name(body.name, errors);
-  const c = country(body.country, errors);
-  const tz = timezone(body.timezone, errors);
-  const phone = businessPhone(body.phone, c);
-  if ('field' in phone) errors.push(phone);
-  if (errors.length || 'field' in phone) return { ok: false, errors };
-  return { ok: true, value: { name: n, country: c, timezone: tz, phoneE164: phone.e164 } };
+  const where = placeAndPhone(body, errors);
+  if (errors.length || where.phoneE164 === null) return { ok: false, errors };
+  return { ok: true, value: { name: n, country: where.country, timezone: where.timezone, phoneE164: where.phoneE164 } };
 }
 
 export interface DepartmentInput { name: string; answeredBy: 'phone' | 'agents'; phoneE164: string | null; position: number }

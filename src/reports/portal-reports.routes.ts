@@ -2,7 +2,7 @@ import Router from 'koa-router';
 import type { Pool } from '../platform/db/pool.ts';
 import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session.ts';
 import { csrfToken } from '../auth/csrf.ts';
-import type { AppState } from '../web/context.ts';
+import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
 import { toCsv } from '../platform/csv.ts';
 import { reportRange, subscriberReport, type ReportRowView } from './report.service.ts';
@@ -18,10 +18,15 @@ export function portalReportsRoutes(deps: { pool: Pool; render: Render }): Route
   const router = new Router<AppState, {}>();
   router.use(requireSubscriber(deps.pool));
 
-  router.get('/portal/reports', async (ctx) => {
+  /** The signed-in subscriber's report over the days the query asks for (in its own zone). */
+  const reportOf = async (ctx: AppContext) => {
     const s = await currentSubscriber(ctx, deps.pool);
     const range = reportRange(ctx.query, s.timezone);
-    const rep = await subscriberReport(deps.pool, s.id, s.timezone, range);
+    return { s, range, rep: await subscriberReport(deps.pool, s.id, s.timezone, range) };
+  };
+
+  router.get('/portal/reports', async (ctx) => {
+    const { s, range, rep } = await reportOf(ctx);
     const daily = barChart({
       title: 'Requests, answered and connected per day',
       labels: rep.byDay.map((d) => d.key.slice(5)),
@@ -42,9 +47,7 @@ export function portalReportsRoutes(deps: { pool: Pool; render: Render }): Route
   });
 
   router.get('/portal/reports.csv', async (ctx) => {
-    const s = await currentSubscriber(ctx, deps.pool);
-    const range = reportRange(ctx.query, s.timezone);
-    const rep = await subscriberReport(deps.pool, s.id, s.timezone, range);
+    const { s, range, rep } = await reportOf(ctx);
     const rows: unknown[][] = [];
     const add = (dimension: string, list: ReportRowView[]) => {
       for (const r of list) rows.push([dimension, r.key, r.requests, r.answered, r.connected, r.answerRate, r.connectRate, r.medianAnswerSec, r.p90AnswerSec]);
