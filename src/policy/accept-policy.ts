@@ -78,6 +78,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
   const clock = deps.clock ?? Date.now;
   const operator = operatorDestinations(config);
   const limits = deps.limits ?? createRateLimits(redis, config, log);
+  const redisKey = redisKeys(config.REDIS_PREFIX);
   const key = deriveKey(policySecret(config), 'form-token');
   const claimsOf = new WeakMap<AcceptContext, FormTokenClaims>();
   const locksOf = new WeakMap<AcceptContext, string>();
@@ -125,7 +126,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
    * another request holds it.
    */
   async function lockNumber(ctx: AcceptContext): Promise<string | null | false> {
-    const lock = redisKeys(config.REDIS_PREFIX).openRequestLock(ctx.entry.subscriber.id, ctx.phone.e164);
+    const lock = redisKey.openRequestLock(ctx.entry.subscriber.id, ctx.phone.e164);
     try {
       if (redis.status !== 'ready') return null;
       return (await redis.set(lock, '1', 'PX', 1500, 'NX')) === 'OK' ? lock : false;
