@@ -6,7 +6,7 @@ import { startWeb, type WebHandle } from '../../src/main/web.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 import { createTestDatabase, testRedisPrefix } from './database.ts';
-import { API_AUTH, TEST_API_TOKEN, TEST_SESSION_SECRET } from './stack.ts';
+import { API_AUTH, TEST_API_TOKEN, TEST_SESSION_SECRET, readReply } from './stack.ts';
 
 /**
  * The web process alone (no worker: nothing can be dialed) against a fresh database and Redis prefix, with
@@ -46,15 +46,11 @@ export async function startPolicyWeb(label: string, env: Record<string, string> 
     base, c, config, logs,
     async post(path, body, ip = `198.51.100.${ipSeq++}`, headers = {}) {
       const server = path === '/api/v1/callbacks' && typeof body === 'object' && body !== null && !('formToken' in body) ? API_AUTH : {};
-      const r = await fetch(base + path, {
+      return readReply(await fetch(base + path, {
         method: 'POST', redirect: 'manual',
         headers: { 'content-type': typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/json', 'x-forwarded-for': ip, ...server, ...headers },
         body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await r.text();
-      let json: any = null;
-      try { json = JSON.parse(text); } catch { /* HTML */ }
-      return { status: r.status, json, text, headers: r.headers };
+      }));
     },
     async addSubscriber(slug, settings = {}, o = {}) {
       const s = await insertSubscriber(c.pool, {

@@ -1,4 +1,5 @@
 import type { Sim } from '../../src/sim/index.ts';
+import { DEMO_LOGIN } from '../../src/demo/seed.ts';
 import { ARI_AUTH } from './sim-ari.ts';
 
 /** A minimal browser for form-based pages: keeps cookies, reads the CSRF field, posts urlencoded forms. */
@@ -21,12 +22,18 @@ export class FormClient {
     }
   }
 
-  async get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; location: string | null; json: any }> {
-    const r = await fetch(this.base + path, { redirect: 'manual', headers: { accept: 'text/html', cookie: this.cookieHeader(), 'x-forwarded-for': this.ip, ...headers } });
+  /** Keeps the answer's cookies and the CSRF field of its page (when it has one); resolves with its body. */
+  private async read(r: Response): Promise<string> {
     this.keep(r);
     const text = await r.text();
     const m = /name="_csrf" value="([^"]+)"/.exec(text);
     if (m) this.csrf = m[1]!;
+    return text;
+  }
+
+  async get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; location: string | null; json: any }> {
+    const r = await fetch(this.base + path, { redirect: 'manual', headers: { accept: 'text/html', cookie: this.cookieHeader(), 'x-forwarded-for': this.ip, ...headers } });
+    const text = await this.read(r);
     let json: any = null;
     try { json = JSON.parse(text); } catch { /* html */ }
     return { status: r.status, text, location: r.headers.get('location'), json };
@@ -40,10 +47,7 @@ export class FormClient {
       method: 'POST', redirect: 'manual', body,
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', cookie: this.cookieHeader(), 'x-forwarded-for': this.ip },
     });
-    this.keep(r);
-    const text = await r.text();
-    const m = /name="_csrf" value="([^"]+)"/.exec(text);
-    if (m) this.csrf = m[1]!;
+    const text = await this.read(r);
     return { status: r.status, text, location: r.headers.get('location') };
   }
 
@@ -72,6 +76,15 @@ export async function signUp(base: string, over: Record<string, string> = {}): P
   const form = signupForm(over);
   const r = await client.post('/signup', form);
   return { client, form, location: r.location, status: r.status, text: r.text };
+}
+
+/** A browser logged in to the portal as a subscriber's owner: the demo subscriber's unless `login` says whose. */
+export async function ownerClient(base: string, login: { email: string; password: string } = DEMO_LOGIN): Promise<FormClient> {
+  const c = new FormClient(base);
+  await c.get('/login');
+  const r = await c.post('/login', { email: login.email, password: login.password });
+  if (r.status !== 303) throw new Error(`portal login failed: ${r.status} ${r.text.slice(0, 200)}`);
+  return c;
 }
 
 /** A browser logged in to the operator console (the stack's ADMIN_EMAIL / ADMIN_PASSWORD). */

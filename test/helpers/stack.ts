@@ -89,20 +89,20 @@ export const TEST_SESSION_SECRET = 'test-stack-session-secret-0123456789abcdef';
 export const TEST_API_TOKEN = 'test-stack-api-token-0123456789abcdef0123';
 export const API_AUTH = { authorization: `Bearer ${TEST_API_TOKEN}` } as const;
 
-export async function postJson(base: string, path: string, body: unknown, headers: Record<string, string> = {}) {
-  const r = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+/** An answer as the tests read it: its status, body text, the body parsed when it is JSON (else null), headers. */
+export async function readReply(r: Response): Promise<{ status: number; json: any; text: string; headers: Headers }> {
   const text = await r.text();
   let json: any = null;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
   return { status: r.status, json, text, headers: r.headers };
 }
 
+export async function postJson(base: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+  return readReply(await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }));
+}
+
 export async function getJson(base: string, path: string) {
-  const r = await fetch(base + path);
-  const text = await r.text();
-  let json: any = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: r.status, json, text, headers: r.headers };
+  return readReply(await fetch(base + path));
 }
 
 export const FINAL = new Set(['completed', 'failed', 'expired', 'canceled']);

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { DateTime } from 'luxon';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
-import { FormClient } from '../helpers/portal.ts';
-import { DEMO_LOGIN } from '../../src/demo/seed.ts';
+import { FormClient, ownerClient } from '../helpers/portal.ts';
+import { until } from '../helpers/wait-for.ts';
 import { parseCsv } from '../helpers/csv-parse.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { setPasswordHash } from '../../src/subscribers/subscriber.repository.ts';
@@ -34,16 +34,9 @@ test.before(async () => {
   for (const r of created) if (r.status !== 202) throw new Error(`request refused: ${r.text}`);
   await Promise.all(created.map((r) => waitForStatus(s.base, r.json, (st) => st.attempts?.[0]?.endedAt && (FINAL.has(st.status) || st.status === 'scheduled'), 20000)));
   // records are written right after the attempt ends
-  const deadline = Date.now() + 10000;
-  while (Date.now() < deadline) {
-    const { rows } = await s.c.pool.query(`SELECT count(DISTINCT request_id)::int AS n FROM call_records WHERE request_id = ANY($1)`, [created.map((r) => r.json.id)]);
-    if (rows[0].n >= 4) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  portal = new FormClient(s.base);
-  await portal.get('/login');
-  const login = await portal.post('/login', { email: DEMO_LOGIN.email, password: DEMO_LOGIN.password });
-  if (login.status !== 303) throw new Error(`login failed ${login.status}`);
+  await until(async () => (await s.c.pool.query(
+    `SELECT count(DISTINCT request_id)::int AS n FROM call_records WHERE request_id = ANY($1)`, [created.map((r) => r.json.id)])).rows[0].n >= 4, 10000, 100);
+  portal = await ownerClient(s.base);
 });
 test.after.always(async () => { await s?.close(); });
 

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { webClient } from '../helpers/web-client.ts';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
-import { insertAgent, setAssignments, setAgentStatus, listOffers } from '../../src/agents/agent.repository.ts';
+import { insertAgent, setAgentStatus, listOffers } from '../../src/agents/agent.repository.ts';
+import { addAgent, agentClient, demoAnsweredByAgents } from '../helpers/agents.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 import { startWorker } from '../../src/main/worker.ts';
@@ -13,24 +14,12 @@ let s: Stack;
 let demoId: string;
 
 
-async function loggedIn(login: string, password: string) {
-  const c = webClient(s.base);
-  await c.go('/agent/login');
-  const r = await c.form('/agent/login', { login, password });
-  if (r.status !== 302) throw new Error(`login failed: ${r.status}`);
-  await c.go('/agent');
-  return c;
-}
+const loggedIn = (login: string, password: string) => agentClient(s.base, login, password);
 
 test.before(async () => {
   s = await startStack({ label: 'agentconsole', env: { RATE_LIMITS_ENABLED: 'false', AGENT_WRAP_UP_SEC: '0', AGENT_WAIT_POLL_MS: '100', AGENT_OFFER_TIMEOUT_SEC: '30', MAX_CALL_SEC: '5' } });
-  demoId = (await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`)).rows[0].id;
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}, "answeredBy": "agents", "agents": {"mode": "agent_first", "waitSec": 60, "fallback": "reschedule"}}' WHERE id = $1`, [demoId]);
-  const hash = await hashPassword('long enough password');
-  for (const login of ['carol', 'dave']) {
-    const a = await insertAgent(s.c.pool, { name: login, login, endpoint: `PJSIP/${login}`, passwordHash: hash });
-    await setAssignments(s.c.pool, a.id, [demoId], []);
-  }
+  demoId = await demoAnsweredByAgents(s, { waitSec: 60 });
+  for (const login of ['carol', 'dave']) await addAgent(s, { login, password: 'long enough password', subscriberIds: [demoId] });
 });
 test.after.always(async () => { await s?.close(); });
 

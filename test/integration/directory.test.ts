@@ -1,6 +1,7 @@
 import test from 'ava';
 import { startStack, getJson, API_AUTH, type Stack } from '../helpers/stack.ts';
 import { insertDepartment, insertDomain, insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
 
 let s: Stack;
 test.before(async () => {
@@ -54,8 +55,7 @@ test('a conditional request from another page of the same site gets 304 without 
   t.is(again.status, 304);
   t.is(await again.text(), '');
   t.is(again.headers.get('etag'), etag);
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"skin": {"buttonText": "Ring me"}}' WHERE slug = 'exact'`);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { skin: { buttonText: 'Ring me' } }, 'exact');
   const changed = await dir('http://shop.wild.example/a', { 'if-none-match': etag });
   t.is(changed.status, 200);
   t.not(changed.headers.get('etag'), etag);

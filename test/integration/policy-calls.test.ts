@@ -1,14 +1,14 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
 
 // Abuse protection where it meets the call: the opt-out key, the do-not-call list at dial time, and the
 // second leg's destination.
 let s: Stack;
 test.before(async () => {
   s = await startStack({ label: 'policycalls', env: { CONFIRM_WAIT_MS: '2000' } });
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || '{"retry": {"maxAttempts": 1}}' WHERE slug = 'demo'`);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { retry: { maxAttempts: 1 } });
 });
 test.after.always(async () => { await s?.close(); });
 

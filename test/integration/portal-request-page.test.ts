@@ -1,7 +1,7 @@
 import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
-import { FormClient, signUp } from '../helpers/portal.ts';
-import { DEMO_LOGIN } from '../../src/demo/seed.ts';
+import { FormClient, ownerClient, signUp } from '../helpers/portal.ts';
+import { until } from '../helpers/wait-for.ts';
 import { DEMO_AGENT } from '../../src/agents/demo-agent.ts';
 import { saveDisposition } from '../../src/agents/agent.repository.ts';
 
@@ -22,18 +22,10 @@ test.before(async () => {
   if (a.status !== 202 || b.status !== 202) throw new Error(`refused: ${a.text} ${b.text}`);
   answered = a.json; busy = b.json;
   await Promise.all([answered, busy].map((x) => waitForStatus(s.base, x, (st) => st.attempts?.[0]?.endedAt && (FINAL.has(st.status) || st.status === 'scheduled'), 20000)));
-  const deadline = Date.now() + 10000;
-  while (Date.now() < deadline) {
-    const { rows } = await s.c.pool.query(`SELECT count(*)::int AS n FROM call_records WHERE request_id = $1`, [answered.id]);
-    if (rows[0].n >= 2) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(async () => (await s.c.pool.query(`SELECT count(*)::int AS n FROM call_records WHERE request_id = $1`, [answered.id])).rows[0].n >= 2, 10000, 100);
   const agentId = (await s.c.pool.query(`SELECT id FROM agents WHERE login = $1`, [DEMO_AGENT.login])).rows[0].id;
   await saveDisposition(s.c.pool, { requestId: answered.id, agentId, disposition: 'sale', notes: 'Ordered a three-tier cake.' });
-  portal = new FormClient(s.base);
-  await portal.get('/login');
-  const login = await portal.post('/login', { email: DEMO_LOGIN.email, password: DEMO_LOGIN.password });
-  if (login.status !== 303) throw new Error(`login failed ${login.status}`);
+  portal = await ownerClient(s.base);
 });
 test.after.always(async () => { await s?.close(); });
 

@@ -2,17 +2,13 @@ import test from 'ava';
 import { startStack, request, type Stack } from '../helpers/stack.ts';
 import { insertAgent, setAssignments } from '../../src/agents/agent.repository.ts';
 import { insertDepartment } from '../../src/subscribers/subscriber.repository.ts';
-import { FormClient, signUp } from '../helpers/portal.ts';
+import { FormClient } from '../helpers/portal.ts';
+import { verifiedSignUp } from '../helpers/subscribers.ts';
 
 let s: Stack;
 interface Tenant { client: FormClient; id: string; slug: string }
 
-async function tenant(label: string): Promise<Tenant> {
-  const { client, form } = await signUp(s.base, { name: `Team ${label} ${Date.now()}` });
-  const row = (await s.c.pool.query(`SELECT id, slug FROM subscribers WHERE email = $1`, [form.email])).rows[0];
-  await s.c.pool.query(`UPDATE subscribers SET phone_verified_at = now() WHERE id = $1`, [row.id]);
-  return { client, id: row.id, slug: row.slug };
-}
+const tenant = (label: string): Promise<Tenant> => verifiedSignUp(s, { name: `Team ${label} ${Date.now()}` });
 
 async function agentLogin(login: string, password: string): Promise<number> {
   const c = new FormClient(s.base);

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { startStack, request, type Stack } from '../helpers/stack.ts';
 import { insertVerification } from '../../src/verification/verification.repository.ts';
-import { signUp, type FormClient } from '../helpers/portal.ts';
+import type { FormClient } from '../helpers/portal.ts';
+import { verifiedSignUp } from '../helpers/subscribers.ts';
 import { markDomainVerified } from '../../src/subscribers/subscriber.repository.ts';
 
 let s: Stack;
@@ -10,14 +11,11 @@ let A: Tenant;
 let B: Tenant;
 
 async function tenant(label: string): Promise<Tenant> {
-  const { client, form } = await signUp(s.base, { name: `Tenant ${label} ${Date.now()}` });
-  const row = (await s.c.pool.query(`SELECT id, slug FROM subscribers WHERE email = $1`, [form.email])).rows[0];
+  const { client, ...row } = await verifiedSignUp(s, { name: `Tenant ${label} ${Date.now()}` });
   await client.get('/portal/departments');
   await client.post('/portal/departments', { name: 'Sales', answeredBy: 'phone', phone: '+1 202 555 0161', position: '1' });
   const departmentId = (await s.c.pool.query(`SELECT id FROM departments WHERE subscriber_id = $1`, [row.id])).rows[0].id;
   const domainId = (await s.c.pool.query(`SELECT id FROM domains WHERE subscriber_id = $1`, [row.id])).rows[0].id;
-  await s.c.pool.query(`UPDATE subscribers SET phone_verified_at = now() WHERE id = $1`, [row.id]);
-  s.c.subscribers.invalidate();
   const r = await request(s.base, '+1 202 555 0172', { subscriber: row.slug, scheduledAt: new Date(Date.now() + 7200_000).toISOString() });
   if (r.status !== 202) throw new Error(`request for ${row.slug}: ${r.status} ${r.text}`);
   const verificationId = await insertVerification(s.c.pool, { subscriberId: row.id, departmentId, phoneE164: '+12025550161', ttlSec: 600 });

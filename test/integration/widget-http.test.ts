@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { DateTime } from 'luxon';
 import { startStack, postJson, API_AUTH, type Stack } from '../helpers/stack.ts';
 import { insertDomain, insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
 
 let s: Stack;
 test.before(async () => {
@@ -12,8 +13,7 @@ test.before(async () => {
   await insertDomain(s.c.pool, acme.id, '*.acme.test');
   // Weekdays 09:00-17:00 New York time.
   const weekly = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [{ open: '09:00', close: '17:00' }]]));
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || $1::jsonb WHERE slug = 'demo'`, [JSON.stringify({ hours: { weekly, holidays: [] } })]);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { hours: { weekly, holidays: [] } });
 });
 test.after.always(async () => { await s?.close(); });
 
