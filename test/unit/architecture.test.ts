@@ -6,7 +6,8 @@ import { cruise, type ICruiseResult } from 'dependency-cruiser';
  * - no file imports itself through other files (no file-level cycle);
  * - no cycle between the top-level folders of src/ (src/calls/flow, session and upkeep are part of calls);
  * - src/main (the wiring) is imported by nothing outside src/main;
- * - src/platform imports nothing outside src/platform;
+ * - the shared layers (src/platform, telephony, web, phone) import no feature folder, and src/platform imports
+ *   nothing outside itself;
  * - the widget's browser bundle (src/widget/client) imports nothing outside itself: esbuild bundles it alone.
  * Type-only imports count: a cycle through types is still two folders that cannot be read apart.
  */
@@ -161,6 +162,15 @@ test('no import cycle between the top-level folders of src/', async (t) => {
 test('nothing outside src/main imports src/main (the wiring)', async (t) => {
   const { edges } = await graph;
   const offending = edges.filter((e) => folderOf(e.to) === 'main' && folderOf(e.from) !== 'main');
+  t.deepEqual(offending.map((e) => `${e.from} -> ${e.to}`), []);
+});
+
+/** The shared layers under every feature: each imports only from these (platform from itself alone, below). */
+const SHARED = new Set(['platform', 'telephony', 'web', 'phone', 'types']);
+
+test('the shared layers (platform, telephony, web, phone) import no feature folder', async (t) => {
+  const { edges } = await graph;
+  const offending = edges.filter((e) => SHARED.has(folderOf(e.from)) && !SHARED.has(folderOf(e.to)));
   t.deepEqual(offending.map((e) => `${e.from} -> ${e.to}`), []);
 });
 
