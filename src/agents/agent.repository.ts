@@ -2,6 +2,7 @@ import { withTransaction, type Pool, type Queryable } from '../platform/db/pool.
 import { isUuid } from '../platform/validation/ids.ts';
 import { pickAgent, isFirstInLine, type AgentStatus, type RoutableAgent } from './routing.ts';
 import type { Agent, Disposition, OfferOutcome } from './agent.types.ts';
+import { OPEN_STATUSES, sqlStatusList } from '../requests/request-lifecycle.ts';
 
 // Owner of agents, agent_subscribers, agent_departments, agent_offers, agent_waits, request_dispositions.
 
@@ -353,7 +354,7 @@ export async function releaseStaleReservations(db: Queryable, maxAgeSec: number)
         WHERE (a.reserved_request IS NOT NULL OR a.reserved_attempt IS NOT NULL) AND a.reserved_at < now() - interval '30 seconds'
           AND (a.reserved_at < now() - make_interval(secs => $1)
                OR (a.reserved_request IS NOT NULL
-                   AND NOT EXISTS (SELECT 1 FROM callback_requests r WHERE r.id = a.reserved_request AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')))
+                   AND NOT EXISTS (SELECT 1 FROM callback_requests r WHERE r.id = a.reserved_request AND r.status IN (${sqlStatusList(OPEN_STATUSES)})))
                -- A transfer target being rung: held only while its call lasts.
                OR (a.reserved_request IS NULL AND NOT EXISTS (SELECT 1 FROM call_attempts c WHERE c.id = a.reserved_attempt AND c.ended_at IS NULL)))
         RETURNING a.id)

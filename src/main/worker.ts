@@ -50,7 +50,7 @@ export interface WorkerExtensions {
 
 /**
  * The opt-out key puts the number on the global do-not-call list; pending requests for it are then canceled at
- * dial time (flow/dial-decision.ts).
+ * dial time (src/calls/flow/dial-decision.ts).
  */
 function doNotCallOptOuts(c: Container, ext: WorkerExtensions): OptOutSink {
   return {

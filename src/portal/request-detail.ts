@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { CallbackRequest } from '../requests/callback.types.ts';
 import type { AttemptDetail } from '../calls/attempt.repository.ts';
 import { formatCents } from '../accounting/rating.ts';
+import { WAITING_STATUSES } from '../requests/request-lifecycle.ts';
 
 /**
  * The portal's request page as the owner reads it (pure: data in, strings out): what the visitor gave, every
@@ -50,7 +51,7 @@ export function requestDetailView(d: RequestDetailInput) {
       department: r.departmentName, source: r.source, created: at(r.createdAt), scheduled: at(r.scheduledAt),
     },
     status: r.status, statusReason: r.statusReason, finished: at(r.finishedAt), attemptCount: r.attemptCount,
-    cancelable: r.status === 'queued' || r.status === 'scheduled',
+    cancelable: WAITING_STATUSES.includes(r.status),
     history: d.history.map((h, i) => ({
       at: at(h.at), from: h.from, to: h.to, reason: h.reason,
       // how long the request stayed in the state this row entered
