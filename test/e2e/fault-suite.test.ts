@@ -4,6 +4,7 @@ import pg from 'pg';
 import { startStack, request, FINAL, type Stack } from '../helpers/stack.ts';
 import { startPrivateRedis } from '../helpers/private-redis.ts';
 import { killLeft, startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
+import { mergeSettings } from '../helpers/subscribers.ts';
 import { until } from '../helpers/wait-for.ts';
 
 /**
@@ -55,9 +56,7 @@ test.before(async () => {
     env: { REDIS_URL: redis.url, RING_TIMEOUT: String(RING_TIMEOUT_SEC), CONFIRM_WAIT_MS: String(CONFIRM_WAIT_MS), MAX_CALL_SEC: String(MAX_CALL_SEC) },
   });
   const backoff = Object.fromEntries(['busy', 'no_answer', 'no_human', 'failed', 'callee_unanswered'].map((o) => [o, BACKOFF_SEC]));
-  await s.c.pool.query(`UPDATE subscribers SET settings = settings || $1::jsonb WHERE slug = 'demo'`,
-    [JSON.stringify({ retry: { maxAttempts: 3, backoffSec: backoff, backoffFactor: 1 } })]);
-  s.c.subscribers.invalidate();
+  await mergeSettings(s, { retry: { maxAttempts: 3, backoffSec: backoff, backoffFactor: 1 } });
   workerEnv = {
     ...s.env, TAKEOVER_AFTER_SEC: '3', TAKEOVER_INTERVAL_MS: '500', RECONCILE_INTERVAL_MS: '3000',
     SCHEDULE_RECOVERY_INTERVAL_MS: '2000', SCHEDULE_RECOVERY_GRACE_MS: '3000', SHUTDOWN_GRACE_SEC: '2',
