@@ -10,7 +10,8 @@ import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { createLoginLimiter } from '../auth/login-limiter.ts';
 import { requireRole, safeNext } from '../auth/require-role.ts';
-import { getSession, redirectWithFlash, takeFlash } from '../auth/session.ts';
+import { getSession, redirectWithFlash } from '../auth/session.ts';
+import { renderAdminPage } from './admin-page.ts';
 import { AppError, BadRequestError, NotFoundError, SubscriberNotFoundError } from '../platform/errors.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
@@ -40,23 +41,13 @@ export interface AdminDeps {
   publicUrl: () => string;
 }
 
-/** The operator console's navigation; pages added by other modules (agents) link from here too. */
-export const ADMIN_NAV = [
-  ['/admin', 'Health'], ['/admin/subscribers', 'Subscribers'], ['/admin/agents', 'Agents'], ['/admin/rates', 'Rates'],
-  ['/admin/calls', 'Calls'], ['/admin/queues', 'Queue'],
-].map(([href, label]) => `<a href="${href}">${label}</a>`).join('') + '<form method="post" action="/admin/logout" class="inline"><input type="hidden" name="_csrf" value="__CSRF__"><button type="submit" class="link">Log out</button></form>';
-
 const unknownPlan = () => new BadRequestError('bad_plan', 'Unknown plan.');
 
 type Body = Record<string, unknown>;
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
 
 function page(ctx: AppContext, deps: AdminDeps, view: string, data: Record<string, unknown>): void {
-  const csrf = csrfToken(ctx);
-  const flash = takeFlash(ctx);
-  ctx.type = 'html';
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = deps.render(view, { ...data, csrf, flash, operator: ctx.state.user, nav: ADMIN_NAV.replace('__CSRF__', csrf) });
+  renderAdminPage(ctx, deps.render, view, data);
 }
 
 const back = redirectWithFlash;

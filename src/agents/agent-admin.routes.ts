@@ -1,11 +1,11 @@
 import Router from 'koa-router';
 import { z } from 'zod';
 import type { Pool } from '../platform/db/pool.ts';
-import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
+import { verifyCsrf } from '../auth/csrf.ts';
 import { requireRole } from '../auth/require-role.ts';
-import { redirectWithFlash, takeFlash } from '../auth/session.ts';
+import { redirectWithFlash } from '../auth/session.ts';
 import { BadRequestError, NotFoundError } from '../platform/errors.ts';
-import { ADMIN_NAV } from '../admin/admin.routes.ts';
+import { renderAdminPage } from '../admin/admin-page.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
@@ -34,13 +34,7 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
   router.use(requireRole('operator', '/admin/login'));
   router.use(verifyCsrf());
 
-  function page(ctx: AppContext, view: string, data: Record<string, unknown>) {
-    const csrf = csrfToken(ctx);
-    const flash = takeFlash(ctx);
-    ctx.type = 'html';
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = deps.render(view, { ...data, csrf, flash, nav: ADMIN_NAV.replace('__CSRF__', csrf) });
-  }
+  const page = (ctx: AppContext, view: string, data: Record<string, unknown>) => renderAdminPage(ctx, deps.render, view, data);
   const done = (ctx: AppContext, flash: string, to: string) => redirectWithFlash(ctx, to, flash);
 
   router.get('/', async (ctx) => {
