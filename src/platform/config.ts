@@ -13,6 +13,18 @@ const NUMBER_TYPES = new Set(['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'V
 /** A yes/no setting: true, false, 1 or 0. */
 const flag = (def: 'true' | 'false') => z.enum(['true', 'false', '1', '0']).default(def).transform((v) => v === 'true' || v === '1');
 
+/** One RTCIceServer as the browser's RTCPeerConnection takes it. */
+const iceServers = z.array(z.object({
+  urls: z.union([z.string().regex(/^(stun|stuns|turn|turns):/), z.array(z.string().regex(/^(stun|stuns|turn|turns):/)).min(1)]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+}).strict());
+
+/** JSON.parse that answers undefined for text that is not JSON (the schema then refuses it). */
+function safeJson(text: string): unknown {
+  try { return JSON.parse(text); } catch { return undefined; }
+}
+
 /** The shipped SESSION_SECRET: fine for the demo and tests, refused by `web` and `worker`. */
 export const DEFAULT_SESSION_SECRET = 'dev-only-session-secret-change-me';
 
@@ -262,6 +274,31 @@ const Env = z.object({
    * installation, `web` alone) = no such page. Never point it at anything but a simulator.
    */
   DEMO_PHONES_URL: z.string().url().optional(),
+  // --- Web calls: visitors calling from the browser over WebRTC through Asterisk (src/webcalls) ---
+  /**
+   * Offers "Call now" (POST /api/v1/webcalls) and holds the shared inbound Stasis app (ARI_APP-inbound) in the
+   * worker. Off by default: it needs Asterisk's WebSocket transport and the `from-web` context (README "Web
+   * calls"); the demo and the test stack turn it on.
+   */
+  WEBCALL_ENABLED: flag('false'),
+  /**
+   * The SIP-over-WebSocket address browsers connect to (Asterisk's HTTP server, path /ws, subprotocol `sip`).
+   * Unset = derived from ARI_URL: http → ws, https → wss, same host and port, path /ws. Behind a TLS proxy set it
+   * to the wss:// address visitors reach.
+   */
+  WEBCALL_WS_URL: z.string().regex(/^wss?:\/\/[^\s]+$/, 'must be a ws:// or wss:// URL').optional(),
+  /**
+   * ICE servers handed to the browser with its ticket, a JSON array of RTCIceServer ({"urls": "stun:…"} or
+   * {"urls": ["turn:…"], "username": "…", "credential": "…"}). Visitors behind NAT need a TURN server here.
+   */
+  WEBCALL_ICE_SERVERS: z.string().default('[]').transform((v, ctx) => {
+    const parsed = iceServers.safeParse(safeJson(v));
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a JSON array of {urls, username?, credential?}' });
+    return z.NEVER;
+  }),
+  /** Seconds a web-call ticket may be redeemed after it was issued (single use; only its hash is stored). */
+  WEBCALL_TICKET_TTL_SEC: z.coerce.number().int().min(5).max(3600).default(60),
   /** Multiplies the simulator's scripted delays (sim only). */
   SIM_TIME_SCALE: z.coerce.number().positive().default(1),
   /** The simulator's ARI port (`beckon sim`). */
@@ -270,7 +307,7 @@ const Env = z.object({
   SIM_AMI_PORT: z.coerce.number().int().default(5038),
 });
 
-export type Config = z.infer<typeof Env> & { publicUrl: string };
+export type Config = Omit<z.infer<typeof Env>, 'WEBCALL_WS_URL'> & { publicUrl: string; WEBCALL_WS_URL: string };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Env.safeParse(env);
@@ -284,10 +321,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     DIAL_ALLOWED_COUNTRIES: c.DIAL_ALLOWED_COUNTRIES.length ? c.DIAL_ALLOWED_COUNTRIES : [c.INSTALL_COUNTRY],
     DATABASE_URL: withDefaultUser(c.DATABASE_URL, env),
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
+    WEBCALL_WS_URL: c.WEBCALL_WS_URL ?? webSocketUrlOf(c.ARI_URL),
   };
 }
 
 export class ConfigError extends Error {}
+
+/** Asterisk's SIP-over-WebSocket address on the HTTP server ARI_URL names: http → ws, https → wss, path /ws. Pure. */
+export function webSocketUrlOf(ariUrl: string): string {
+  const url = new URL(ariUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.pathname = '/ws';
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
 
 /**
  * Why SESSION_SECRET (and FORM_TOKEN_SECRET when set) is not fit for serving real visitors, or null. With the
