@@ -2,12 +2,12 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '../helpers/database.ts';
 import type { Pool } from '../../src/platform/db/pool.ts';
-import { insertDepartment, insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
+import { insertDepartment } from '../../src/subscribers/subscriber.repository.ts';
 import { addToDoNotCall } from '../../src/policy/do-not-call.repository.ts';
 import { listStatusHistory } from '../../src/requests/callback.repository.ts';
 import { listTransitions } from '../../src/calls/attempt.repository.ts';
 import { createDialStore } from '../../src/calls/session/dial-store.ts';
-import { callIds } from '../../src/calls/session/call-ids.ts';
+import { insertRequestRow, insertVerifiedSubscriber, newAttempt } from '../helpers/rows.ts';
 
 // The worker's batched statements (src/calls/session/dial-store.ts) against PostgreSQL: many calls' items in one
 // statement must leave each request and attempt exactly as one statement per item did.
@@ -19,22 +19,13 @@ let subscriberId: string;
 test.before(async () => {
   db = await createTestDatabase('dialstore');
   pool = db.pool;
-  subscriberId = (await insertSubscriber(pool, { slug: 'dialstore', name: 'Dial Store', country: 'US', timezone: 'UTC', phoneE164: '+12025550111', phoneVerified: true })).id;
+  subscriberId = await insertVerifiedSubscriber(pool, 'dialstore', 'Dial Store');
 });
 test.after.always(async () => { await db?.drop(); });
 
-async function newRequest(o: { phone?: string; status?: string; departmentId?: string | null } = {}) {
-  const { rows } = await pool.query(
-    `INSERT INTO callback_requests (subscriber_id, department_id, phone_e164, status, token_hash) VALUES ($1, $2, $3, $4, '\\x00') RETURNING id`,
-    [subscriberId, o.departmentId ?? null, o.phone ?? '+12025550100', o.status ?? 'queued']);
-  return rows[0].id as string;
-}
+const newRequest = (o: { phone?: string; status?: string; departmentId?: string | null } = {}) => insertRequestRow(pool, subscriberId, o);
 
-function attempt(requestId: string, state = 'visitor_ringing') {
-  const id = randomUUID();
-  const ids = callIds(id);
-  return { id, requestId, flow: state === 'offered' ? 'agent_first' as const : 'visitor_first' as const, state, workerId: 'w1', visitorChannelId: ids.visitor, calleeChannelId: ids.callee, bridgeId: ids.bridge, calleeKind: 'phone', calleeEndpoint: 'PJSIP/12025550111@carrier' };
-}
+const attempt = (requestId: string, state = 'visitor_ringing') => newAttempt(requestId, state === 'offered' ? 'agent_first' : 'visitor_first', state);
 
 test('loads of concurrent jobs share a statement; each gets its request, subscriber, department and do-not-call flag', async (t) => {
   const store = createDialStore(pool);

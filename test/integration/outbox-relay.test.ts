@@ -1,7 +1,7 @@
 import test from 'ava';
 import { pino } from 'pino';
 import { createTestDatabase, testRedisPrefix } from '../helpers/database.ts';
-import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
+import { insertVerifiedSubscriber } from '../helpers/rows.ts';
 import { createCallbackQueue, jobIdFor, jobStep } from '../../src/platform/queue/callback-queue.ts';
 import { startOutboxRelay } from '../../src/requests/outbox-relay.ts';
 
@@ -14,10 +14,10 @@ test('a retry waiting in the outbox is queued as its own step, due when the requ
   const lines: string[] = [];
   const log = pino({ level: 'info' }, { write: (l: string) => { lines.push(l); } });
   try {
-    const sub = await insertSubscriber(db.pool, { slug: 'relay', name: 'Relay', country: 'US', timezone: 'UTC', phoneE164: '+12025550111', phoneVerified: true });
+    const subscriberId = await insertVerifiedSubscriber(db.pool, 'relay', 'Relay');
     const { rows: [r] } = await db.pool.query(
       `INSERT INTO callback_requests (subscriber_id, phone_e164, status, token_hash, attempt_count, next_attempt_at, enqueued_at)
-       VALUES ($1, '+12025550461', 'scheduled', '\\x00', 1, now() + interval '30 seconds', NULL) RETURNING id, next_attempt_at`, [sub.id]);
+       VALUES ($1, '+12025550461', 'scheduled', '\\x00', 1, now() + interval '30 seconds', NULL) RETURNING id, next_attempt_at`, [subscriberId]);
     await new Promise<void>((res) => { if (queue.ready()) res(); else queue.client.once('ready', () => res()); });
     const relay = startOutboxRelay({ pool: db.pool, queue, log, intervalMs: 60_000 });
     t.is(await relay.runOnce(), 1);

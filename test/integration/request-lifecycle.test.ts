@@ -2,12 +2,11 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '../helpers/database.ts';
 import type { Pool } from '../../src/platform/db/pool.ts';
-import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 import { insertRequests, listStatusHistory, listStrandedRequests, moveRequests, transitionRequest } from '../../src/requests/callback.repository.ts';
 import { IllegalRequestMove, REQUEST_STATUSES } from '../../src/requests/request-lifecycle.ts';
 import { claimAttempts, findAttempt, recordTransitions, type AttemptFlow } from '../../src/calls/attempt.repository.ts';
 import { loadEndedAttempts } from '../../src/accounting/accounting.repository.ts';
-import { callIds } from '../../src/calls/session/call-ids.ts';
+import { insertRequestRow, insertVerifiedSubscriber, newAttempt } from '../helpers/rows.ts';
 
 // The request lifecycle (src/requests/request-lifecycle.ts) at the repository: an illegal move raises and writes
 // nothing; the attempt stores its flow and the legs its transitions start, which call records read.
@@ -19,26 +18,15 @@ let subscriberId: string;
 test.before(async () => {
   db = await createTestDatabase('lifecycle');
   pool = db.pool;
-  subscriberId = (await insertSubscriber(pool, { slug: 'lifecycle', name: 'Lifecycle', country: 'US', timezone: 'UTC', phoneE164: '+12025550111', phoneVerified: true })).id;
+  subscriberId = await insertVerifiedSubscriber(pool, 'lifecycle', 'Lifecycle');
 });
 test.after.always(async () => { await db?.drop(); });
 
-async function newRequest(status = 'queued'): Promise<string> {
-  const { rows } = await pool.query(
-    `INSERT INTO callback_requests (subscriber_id, phone_e164, status, token_hash) VALUES ($1, '+12025550100', $2, '\\x00') RETURNING id`, [subscriberId, status]);
-  return rows[0].id as string;
-}
+const newRequest = (status = 'queued') => insertRequestRow(pool, subscriberId, { status });
 
 const stored = async (id: string) => (await pool.query(`SELECT status, status_reason, attempt_count, finished_at FROM callback_requests WHERE id = $1`, [id])).rows[0];
 
-function attempt(requestId: string, flow: AttemptFlow) {
-  const id = randomUUID();
-  const ids = callIds(id);
-  return {
-    id, requestId, flow, state: flow === 'agent_first' ? 'offered' : 'visitor_ringing', workerId: 'w1',
-    visitorChannelId: ids.visitor, calleeChannelId: ids.callee, bridgeId: ids.bridge, calleeKind: 'phone', calleeEndpoint: 'PJSIP/12025550111@carrier',
-  };
-}
+const attempt = (requestId: string, flow: AttemptFlow) => newAttempt(requestId, flow);
 
 test('the statuses the table knows are the statuses the database accepts', async (t) => {
   const { rows: [c] } = await pool.query(
