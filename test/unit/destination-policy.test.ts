@@ -3,7 +3,7 @@ import { checkDestination, operatorDestinations, operatorPolicy, policySettings 
 import { calleePhoneRefusal, presentedNumber, visitorRefusal } from '../../src/calls/flow/dial-check.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { parsePhone } from '../../src/phone/phone-number.ts';
-import type { Department, Subscriber } from '../../src/subscribers/subscriber.types.ts';
+import { departmentRecord, subscriberRecord } from '../helpers/records.ts';
 import { transition } from '../../src/calls/flow/call-state.ts';
 import { DEFAULT_RETRY_POLICY, nextStep } from '../../src/calls/flow/retry-policy.ts';
 
@@ -52,14 +52,8 @@ test('number types come from the operator: satellite, Caribbean +1, toll-free an
   t.is(checkDestination(phone('+44 7946 095800'), mobileOnly), null);
 });
 
-const verifiedAt = new Date('2026-01-01T00:00:00Z');
-const sub = (o: Partial<Subscriber> = {}): Subscriber => ({
-  id: 's1', slug: 'shop', name: 'Shop', email: null, country: 'US', timezone: 'UTC', phoneE164: '+12025550111', phoneVerifiedAt: verifiedAt,
-  status: 'active', settings: {}, ...o,
-});
-const dep = (o: Partial<Department> = {}): Department => ({
-  id: 'd1', subscriberId: 's1', name: 'Sales', answeredBy: 'phone', phoneE164: '+12025550122', phoneVerifiedAt: verifiedAt, position: 0, ...o,
-});
+const sub = subscriberRecord;
+const dep = departmentRecord;
 
 test('dial check: the visitor number passes the same policy as at accept, for the subscriber as it is now', (t) => {
   t.is(visitorRefusal('+12025550131', sub(), usOnly), null);

@@ -1,15 +1,7 @@
 import test from 'ava';
 import { isLive, offerable, ownProblem, setupProblems } from '../../src/subscribers/offerable.ts';
-import type { Department, Subscriber } from '../../src/subscribers/subscriber.types.ts';
+import { departmentRecord as department, subscriberRecord as subscriber } from '../helpers/records.ts';
 
-const verified = new Date('2024-01-01T00:00:00Z');
-const subscriber = (o: Partial<Subscriber> = {}): Subscriber => ({
-  id: 's1', slug: 'shop', name: 'Shop', email: null, country: 'US', timezone: 'UTC', phoneE164: '+12025550100', phoneVerifiedAt: verified,
-  status: 'active', settings: {}, ...o,
-});
-const department = (o: Partial<Department> = {}): Department => ({
-  id: 'd1', subscriberId: 's1', name: 'Sales', answeredBy: 'phone', phoneE164: '+12025550101', phoneVerifiedAt: verified, position: 1, ...o,
-});
 const nobody = { anyDepartment: false, departmentIds: [] };
 
 test('the subscriber takes calls itself with a verified phone, or with agents when one is assigned', (t) => {
