@@ -1,8 +1,9 @@
 /**
- * Waiting on state: each helper reads again every `stepMs` until what it waits for holds or `ms` have passed.
- * None of them sleeps for a fixed time; the step only bounds how late a change is seen.
+ * Waiting on state: each helper reads again every `stepMs` until what it waits for holds or `ms` have passed,
+ * so a wait ends as soon as the state is there; the step only bounds how late a change is seen.
  */
 
+/** A fixed pause: the polling step, and the few tests whose point is that nothing happens within a time. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Calls fn until it returns something truthy or the time is up; resolves with its last value either way. */
