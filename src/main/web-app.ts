@@ -17,6 +17,8 @@ import { securityHeaders } from '../web/middleware/security-headers.ts';
 import { favicon } from '../web/middleware/favicon.ts';
 import { bodyGuard, parseBody, requestLineGuard } from '../web/middleware/input-guard.ts';
 import { callbacksApiRoutes } from '../requests/callbacks-api.routes.ts';
+import { webcallsApiRoutes } from '../webcalls/webcalls-api.routes.ts';
+import { createWebcallOffers } from '../webcalls/webcall-offer.service.ts';
 import { hostedFormRoutes } from '../widget/hosted-form.routes.ts';
 import { healthRoutes } from '../web/health.routes.ts';
 import { ariEndpoint } from '../telephony/ari-http.ts';
@@ -124,6 +126,14 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     callbacksApiRoutes({
       pool: c.pool, accept, bus: c.bus, waits, apiToken: c.config.API_TOKEN,
       streams: createStreamLimits({ perKey: c.config.STREAMS_PER_REQUEST, perIp: c.config.STREAMS_PER_IP }),
+    }),
+    webcallsApiRoutes({
+      apiToken: c.config.API_TOKEN,
+      offers: createWebcallOffers({
+        pool: c.pool, subscribers: c.subscribers, log: c.log, publicUrl: () => c.config.publicUrl, enabled: c.config.WEBCALL_ENABLED,
+        wsUrl: c.config.WEBCALL_WS_URL, iceServers: c.config.WEBCALL_ICE_SERVERS, ticketTtlSec: c.config.WEBCALL_TICKET_TTL_SEC,
+        checks: policy.webcallChecks,
+      }),
     }),
     hostedFormRoutes({ pool: c.pool, accept, subscribers: c.subscribers, render, formToken: policy.formToken, publicUrl: () => c.config.publicUrl }),
     cancelRoutes({ pool: c.pool, bus: c.bus, queue: c.queue }),

@@ -32,7 +32,20 @@ export interface AcceptPolicy {
    */
   formToken(slug: string, ip: string | null): Promise<string>;
   formTokenTtlSec: number;
+  /**
+   * The checks of a web call (POST /api/v1/webcalls), the call-back's own where they apply to a call with no
+   * visitor number: bot check (honeypot, form token or API credential), per-IP limit, per-visitor limit (a web
+   * call counts as one of the visitor's LIMIT_NUMBERS_PER_VISITOR destinations, so "Call now" is no way around
+   * it), the subscriber's daily limit, single use of the form token. Refuses with the same AppErrors.
+   */
+  webcallChecks(ctx: WebcallCheckContext): Promise<void>;
 }
+
+/** What the web-call checks read: the visitor's input (formToken, website, visitorId), the client, the subscriber. */
+export type WebcallCheckContext = Pick<AcceptContext, 'input' | 'meta' | 'entry'>;
+
+/** The destination a web call counts as in the per-visitor limit (a real number is E.164, never this). */
+const WEBCALL_DESTINATION = 'webcall';
 
 /** PostgreSQL unreachable or gone mid-query (as opposed to a bug, which stays a 500). */
 function isConnectionError(err: unknown): boolean {
@@ -52,7 +65,7 @@ export function policySecret(config: Config): string {
  * sending no id is limited per IP alone; null = no per-visitor limit. What the client says its `source` is
  * decides nothing.
  */
-export function visitorKey(ctx: AcceptContext): string | null {
+export function visitorKey(ctx: Pick<AcceptContext, 'input' | 'meta'>): string | null {
   const id = (ctx.input as Record<string, unknown>).visitorId;
   if (typeof id === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(id)) return `v:${hashKey(id)}`;
   if (ctx.meta.apiClient) return null;
@@ -80,12 +93,12 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
   const limits = deps.limits ?? createRateLimits(redis, config, log);
   const redisKey = redisKeys(config.REDIS_PREFIX);
   const key = deriveKey(policySecret(config), 'form-token');
-  const claimsOf = new WeakMap<AcceptContext, FormTokenClaims>();
+  const claimsOf = new WeakMap<WebcallCheckContext, FormTokenClaims>();
   const locksOf = new WeakMap<AcceptContext, string>();
   const onDoNotCall = createBatcher((keys: OptOutKey[]) => optedOut(pool, keys).then((out) => keys.map((k) => out.has(`${k.subscriberId}|${k.phoneE164}`))));
   const openRequest = createBatcher((keys: OpenRequestKey[]) => findOpenRequests(pool, keys).then((found) => keys.map((k) => found.get(`${k.subscriberId}|${k.phoneE164}`) ?? null)));
 
-  const botCheck: AcceptGuard = async (ctx) => {
+  const botCheck = async (ctx: WebcallCheckContext): Promise<void> => {
     const honeypot = ctx.input.website;
     if (typeof honeypot === 'string' && honeypot.trim() !== '') {
       throw new BadRequestError('spam_suspected', 'This request looks automated and was not accepted.');
@@ -181,6 +194,37 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
     ['limits', checkLimits],
   ];
 
+  const webcallLimits = async (ctx: WebcallCheckContext): Promise<void> => {
+    const visitor = visitorKey(ctx);
+    const claims = claimsOf.get(ctx);
+    const own = policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country, operator).dailyLimit;
+    const results = await Promise.allSettled([
+      limits.perIp(ctx.meta.ip),
+      visitor ? limits.perVisitor(visitor, WEBCALL_DESTINATION) : undefined,
+      limits.perSubscriberDay(ctx.entry.subscriber.id, own ?? config.LIMIT_PER_SUBSCRIBER_DAY),
+      claims ? limits.firstUseOfToken(claims.nonce, config.FORM_TOKEN_TTL_SEC) : true,
+    ]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+    if ((results[3] as PromiseFulfilledResult<boolean>).value === false) {
+      throw new ConflictError('form_token_used', 'This form was already sent. Please reload the page to start another call.');
+    }
+  };
+
+  async function webcallChecks(ctx: WebcallCheckContext): Promise<void> {
+    for (const [name, check] of [['bot-check', botCheck], ['limits', webcallLimits]] as const) {
+      try {
+        await check(ctx);
+      } catch (err) {
+        if (err instanceof AppError) {
+          log.warn({ guard: name, code: err.code, status: err.status, ip: ctx.meta.ip, subscriber: ctx.entry.subscriber.slug }, 'web call refused');
+          throw err;
+        }
+        if (isConnectionError(err)) throw new UnavailableError();
+        throw err;
+      }
+    }
+  }
+
   const guards = named.map(([name, guard]): AcceptGuard => async (ctx) => {
     try {
       const answer = await guard(ctx);
@@ -208,5 +252,6 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
       return issueFormToken(key, slug, clock(), undefined, ip ?? '');
     },
     formTokenTtlSec: config.FORM_TOKEN_TTL_SEC,
+    webcallChecks,
   };
 }

@@ -67,6 +67,33 @@ export function statusUrl(publicUrl: string, id: string, token: string | null): 
   return `${publicUrl}/api/v1/callbacks/${id}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
 
+/**
+ * The department a visitor asked for (by id or name; null = the subscriber itself), once it is known to be able
+ * to take a call: an unverified phone, or agents answering with none assigned, is refused here, as it is left off
+ * the form (src/subscribers/offerable.ts decides both), not failed by the dialer. Without a department the
+ * subscriber itself answers: its verified phone, or its agents (the same rule hides the widget and the form
+ * while it cannot). Call-backs and web calls both ask this.
+ */
+export function answeringDepartment(entry: SubscriberEntry, wantedDepartment: string | null | undefined): Department | null {
+  const { subscriber } = entry;
+  let department: Department | null = null;
+  if (wantedDepartment) {
+    const wanted = wantedDepartment.toLowerCase();
+    department = entry.departments.find((d) => d.id === wantedDepartment || d.name.toLowerCase() === wanted) ?? null;
+    if (!department) throw new ValidationError([{ field: 'department', code: 'department_unknown', message: 'Unknown department.' }]);
+  }
+  if (department && departmentProblem(department, entry.agents)) {
+    throw new ConflictError('department_unavailable', `The department "${department.name}" cannot take calls at the moment. Please choose another or try again later.`);
+  }
+  const own = department ? null : ownProblem(subscriber, entry.agents);
+  if (own) {
+    throw new ConflictError('subscriber_not_verified', answeredByFromSettings(subscriber.settings) === 'agents'
+      ? 'This call-back service is not set up yet: no agent is assigned to answer its calls.'
+      : 'This call-back service is not set up yet: its phone number has not been verified.');
+  }
+  return department;
+}
+
 export function createAcceptService(deps: AcceptDeps) {
   const guards = deps.guards ?? [];
   // Many requests per INSERT under load; a batch that fails on one bad row is retried row by row, so a
@@ -91,25 +118,7 @@ export function createAcceptService(deps: AcceptDeps) {
     if (subscriber.status !== 'active') throw new SubscriberSuspendedError();
     const phone = parsePhone(input.phone, subscriber.country);
     if (!phone.ok) throw new ValidationError([{ field: 'phone', code: phone.code, message: phone.message }]);
-    let department: Department | null = null;
-    if (input.department) {
-      const wanted = input.department.toLowerCase();
-      department = entry.departments.find((d) => d.id === input.department || d.name.toLowerCase() === wanted) ?? null;
-      if (!department) throw new ValidationError([{ field: 'department', code: 'department_unknown', message: 'Unknown department.' }]);
-    }
-    // A department that cannot take a call (unverified phone, or answered by agents with none assigned) is
-    // refused here, as it is left off the form (src/subscribers/offerable.ts decides both), not failed by the dialer.
-    if (department && departmentProblem(department, entry.agents)) {
-      throw new ConflictError('department_unavailable', `The department "${department.name}" cannot take calls at the moment. Please choose another or try again later.`);
-    }
-    // Without a department the subscriber itself answers: its verified phone, or its agents (the same rule hides
-    // the widget and the form while it cannot).
-    const own = department ? null : ownProblem(subscriber, entry.agents);
-    if (own) {
-      throw new ConflictError('subscriber_not_verified', answeredByFromSettings(subscriber.settings) === 'agents'
-        ? 'This call-back service is not set up yet: no agent is assigned to answer its calls.'
-        : 'This call-back service is not set up yet: its phone number has not been verified.');
-    }
+    const department = answeringDepartment(entry, input.department);
     let scheduledAt: Date | null = null;
     if (input.scheduledAt) {
       scheduledAt = new Date(input.scheduledAt);

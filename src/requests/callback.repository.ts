@@ -53,6 +53,28 @@ export async function insertRequests(db: Queryable, rows: (NewRequest & { id: st
   });
 }
 
+/** What POST /api/v1/webcalls writes: a request of kind `webcall` (no visitor phone) and its status token's hash. */
+export type NewWebcallRequest = Pick<CallbackRequest,
+  'id' | 'subscriberId' | 'departmentId' | 'visitorName' | 'message' | 'pageUrl' | 'referrer' | 'ip' | 'userAgent' | 'source'>
+  & { tokenHash: Buffer };
+
+/**
+ * Inserts a web call's request, `queued` with its first history row. It is stored as handed to the queue
+ * (enqueued_at set) though no job is ever added: the browser's call, not the queue, starts it, and neither the
+ * outbox relay nor schedule recovery (listOverdueQueued passes over kind `webcall`) may dial it.
+ */
+export async function insertWebcallRequest(db: Queryable, r: NewWebcallRequest): Promise<void> {
+  checkEntry('queued');
+  await db.query(
+    `WITH ins AS (
+       INSERT INTO callback_requests (id, kind, subscriber_id, department_id, phone_e164, visitor_name, message, page_url, referrer,
+         ip, user_agent, source, status, token_hash, next_attempt_at, enqueued_at)
+       VALUES ($1, 'webcall', $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, now(), now())
+       RETURNING id, status)
+     INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT id, NULL, status, 'accepted' FROM ins`,
+    [r.id, r.subscriberId, r.departmentId, r.visitorName, r.message, r.pageUrl, r.referrer, r.ip, r.userAgent, r.source, r.tokenHash]);
+}
+
 export interface OpenRequestKey { subscriberId: string; phoneE164: string }
 
 /** An open request and who asked for it (client address and user agent as stored). */
@@ -106,7 +128,7 @@ export interface OverdueRequest { id: string; attemptCount: number; nextAttemptA
 export async function listOverdueQueued(db: Queryable, graceMs: number, limit: number, after?: { nextAttemptAt: Date; id: string }): Promise<OverdueRequest[]> {
   const { rows } = await db.query(
     `SELECT id, attempt_count, next_attempt_at FROM callback_requests
-      WHERE status IN ('queued', 'scheduled') AND enqueued_at IS NOT NULL
+      WHERE status IN ('queued', 'scheduled') AND enqueued_at IS NOT NULL AND kind = 'callback'
         AND next_attempt_at < now() - make_interval(secs => $1::double precision / 1000)
         AND ($3::timestamptz IS NULL OR (next_attempt_at, id) > ($3::timestamptz, $4::uuid))
       ORDER BY next_attempt_at, id LIMIT $2`, [graceMs, limit, after?.nextAttemptAt ?? null, after?.id ?? null]);

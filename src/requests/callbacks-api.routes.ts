@@ -25,7 +25,7 @@ export function requestMeta(ctx: AppContext, source: RequestMeta['source'], apiC
 }
 
 /** `Authorization: Bearer <API_TOKEN>`, compared in constant time. */
-function hasApiCredential(authorization: string | undefined, apiToken: string | undefined): boolean {
+export function hasApiCredential(authorization: string | undefined, apiToken: string | undefined): boolean {
   if (!apiToken || !authorization) return false;
   const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
   if (!m) return false;
