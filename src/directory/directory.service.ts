@@ -23,10 +23,15 @@ export interface Directory {
   ready: boolean;
   /** typical minutes until the phone rings for a request made now (src/reports/wait-estimate.ts); null when unknown or closed */
   waitEstimateMin: number | null;
+  /** the visitor may call from the browser now (web calls on, open, ready); the widget also checks the browser can */
+  webcall: boolean;
 }
 
-/** Pure: the directory of one subscriber at one moment. Only departments that can take a call are listed. */
-export function buildDirectory(entry: SubscriberEntry, now: Date, waitEstimateMin: number | null = null): Directory {
+/**
+ * Pure: the directory of one subscriber at one moment. Only departments that can take a call are listed.
+ * `webcalls`: the server offers calls from the browser (WEBCALL_ENABLED).
+ */
+export function buildDirectory(entry: SubscriberEntry, now: Date, waitEstimateMin: number | null = null, webcalls = false): Directory {
   const { subscriber: s, departments } = entry;
   const hours = hoursFromSettings(s.settings, s.timezone);
   const open = isOpen(hours, now);
@@ -44,6 +49,8 @@ export function buildDirectory(entry: SubscriberEntry, now: Date, waitEstimateMi
     announcement: messagesFromSettings(s.settings).announcement,
     ready,
     waitEstimateMin: open ? waitEstimateMin : null,
+    // A web call cannot wait for the next opening, and needs something to answer it.
+    webcall: webcalls && open && ready,
   };
 }
 
@@ -68,6 +75,7 @@ export class DirectoryService {
   constructor(
     private readonly pool: Pool, private readonly subscribers: SubscriberCache, private readonly ttlMs = 5000,
     private readonly waits: WaitEstimates = new WaitEstimates(pool),
+    private readonly webcalls = false,
   ) {}
 
   /** `self`: Beckon's own origins, where a portal preview page belongs to the subscriber it names (preview-page.ts). */
@@ -78,7 +86,7 @@ export class DirectoryService {
     if (!slug) return null;
     const entry = await this.subscribers.get(slug);
     if (!entry || entry.subscriber.status !== 'active') return null;
-    return buildDirectory(entry, now, await this.waits.forSubscriber(entry.subscriber.id));
+    return buildDirectory(entry, now, await this.waits.forSubscriber(entry.subscriber.id), this.webcalls);
   }
 
   invalidate(): void { this.hosts.clear(); }

@@ -107,7 +107,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   widgetBundle.catch((err) => c.log.error({ err }, 'widget bundle build failed'));
   // Subscriber self-service: directory API, sign-up/login, portal, phone verification calls.
   const waits = new WaitEstimates(c.pool);
-  const directory = new DirectoryService(c.pool, c.subscribers, undefined, waits);
+  const directory = new DirectoryService(c.pool, c.subscribers, undefined, waits, c.config.WEBCALL_ENABLED);
   const verification = createVerificationService({
     pool: c.pool, queue: createVerificationProducer(c.redis, c.config.REDIS_PREFIX), secret: c.config.SESSION_SECRET, log: c.log, destinations: operatorDestinations(c.config),
     limits: createVerificationLimits(c.redis, c.config), newAccountSec: c.config.VERIFY_NEW_ACCOUNT_SEC,

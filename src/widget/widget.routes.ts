@@ -4,7 +4,7 @@ import { NotFoundError, SubscriberNotFoundError, SubscriberSuspendedError, Valid
 import { hoursFromSettings, isOpen, openSlots } from '../schedule/business-hours.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import type { AppState } from '../web/context.ts';
-import { loaderSource, type WidgetBundle } from './widget-bundle.ts';
+import { bundleFile, loaderSource, type WidgetBundle } from './widget-bundle.ts';
 
 export interface WidgetRoutesDeps { subscribers: SubscriberCache; bundle: Promise<WidgetBundle> }
 
@@ -34,13 +34,15 @@ export function widgetRoutes(deps: WidgetRoutesDeps): Router<AppState, {}> {
     ctx.body = loaderSource(b.file);
   });
 
+  // The bundle and its call chunk, each named by its content hash. The chunk is an ES module the widget
+  // import()s from the subscriber's page: cross-origin, so readable by CORS like everything else here.
   router.get('/widget/:file', async (ctx) => {
-    const b = await deps.bundle;
-    if (ctx.params.file !== b.file) throw new NotFoundError('not_found', 'No such widget version.');
+    const f = bundleFile(await deps.bundle, ctx.params.file!);
+    if (!f) throw new NotFoundError('not_found', 'No such widget version.');
     crossOrigin(ctx);
     ctx.type = 'application/javascript; charset=utf-8';
     ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
-    ctx.body = b.code;
+    ctx.body = f.code;
   });
 
   router.get('/api/v1/slots', async (ctx) => {

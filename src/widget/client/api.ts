@@ -9,6 +9,8 @@ export interface Directory {
   ready?: boolean;
   /** typical minutes until the phone rings when asking now; null when unknown or closed */
   waitEstimateMin?: number | null;
+  /** a visitor may call from the browser now: web calls are on, the business is open and can take a call */
+  webcall?: boolean;
 }
 
 export interface ApiAnswer<T = any> { status: number; json: T | null }
@@ -22,6 +24,7 @@ export function createApi(base: string) {
   }
   const q = encodeURIComponent;
   return {
+    base,
     directory: (url: string) => call<Directory>(`/api/v1/directory?url=${q(url)}`),
     formToken: (slug: string) => call<{ token: string }>(`/api/v1/form-token?subscriber=${q(slug)}`),
     slots: (slug: string) => call<{ slots: string[] }>(`/api/v1/slots?subscriber=${q(slug)}&days=7`),

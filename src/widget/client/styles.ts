@@ -33,4 +33,6 @@ textarea{min-height:56px;resize:vertical}
 .steps li{flex:1;height:6px;border-radius:3px;background:#ddd}
 .steps li.on{background:var(--a)}
 .status{font-size:16px;font-weight:600;margin:8px 0}
+.web{margin:0 0 12px}
+hr{border:0;border-top:1px solid #ddd;margin:0 0 4px}
 `;

@@ -11,6 +11,14 @@ const PHONE_ICON = 'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2c.3-.3.7-.4 1-.2 1.
 const STEPS = ['queued', 'calling', 'connecting', 'connected'] as const;
 const RESUME_KEY = 'beckon:request';
 
+/** The call chunk's file name (widget-bundle.ts defines it at build time, content-hashed like this bundle). */
+declare const __BECKON_CALL_CHUNK__: string;
+type CallChunk = typeof import('./call/call-panel.ts');
+
+/** A browser that can place a web call: WebRTC, and a microphone API (only in secure contexts). */
+const canCallFromBrowser = (): boolean =>
+  typeof RTCPeerConnection === 'function' && typeof navigator.mediaDevices?.getUserMedia === 'function';
+
 export interface WidgetOptions { base: string; slug: string }
 
 /** Loads the page owner's directory and mounts the widget; stays hidden (one warning) when nobody owns the page. */
@@ -104,6 +112,11 @@ function mount(dir: Directory, api: Api, preview = false): void {
   const submit = h('button', { class: 'primary', type: 'submit' });
   const toggle = h('button', { class: 'link', type: 'button', hidden: !dir.open }, t('chooseTime'));
   const formErr = err('form-err');
+  // "Call now" from the browser: offered only while the directory says so (web calls on, open, able to take a
+  // call) and this browser can; the call itself lives in a chunk loaded on press.
+  const callNow = h('button', { class: 'primary web', type: 'button' }, t('webCall'));
+  const webBox = h('div', { hidden: !(dir.webcall && dir.open && canCallFromBrowser()) }, callNow, h('hr'));
+  const callView = h('div', { class: 'call', hidden: true });
   const form = h('form', { novalidate: true },
     h('p', { class: 'muted' }, t('intro')),
     deptSelect && h('label', { for: 'dept' }, t('department')), deptSelect,
@@ -125,7 +138,7 @@ function mount(dir: Directory, api: Api, preview = false): void {
   const closeBtn = h('button', { class: 'x', type: 'button', 'aria-label': t('close') }, '×');
   const logo = skin.logoUrl && /^https?:\/\//i.test(skin.logoUrl) ? h('img', { src: skin.logoUrl, alt: '' }) : null;
   const panel = h('div', { class: 'panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'bk-title', hidden: true },
-    h('header', {}, logo, h('h2', { id: 'bk-title' }, t('title')), closeBtn), form, progressBox);
+    h('header', {}, logo, h('h2', { id: 'bk-title' }, t('title')), closeBtn), webBox, callView, form, progressBox);
   frame.append(fab, panel);
   (document.body ?? document.documentElement).append(host);
 
@@ -163,7 +176,8 @@ function mount(dir: Directory, api: Api, preview = false): void {
     if (preview) return;
     fab.hidden = true;
     formToken ??= api.formToken(slug).then((r) => (r.status === 200 && r.json?.token) || null).catch(() => null);
-    focusables(panel)[current ? 0 : 1]?.focus();
+    // The first field of the form (Call now sits just before it), the live call's controls, or the progress.
+    (current ? focusables(panel)[0] : callView.hidden ? focusables(form)[0] : focusables(callView)[0])?.focus();
   }
 
   function close(): void {
@@ -276,6 +290,35 @@ function mount(dir: Directory, api: Api, preview = false): void {
     else if (!r || r.status >= 300) statusLine.textContent = r?.json?.error?.message ?? t('network');
   }
 
+  async function startCall(): Promise<void> {
+    if (preview) { formErr.textContent = 'Preview: nothing is sent.'; return; }
+    formErr.textContent = '';
+    callNow.disabled = true;
+    const token = await formToken;
+    let chunk: CallChunk;
+    try {
+      chunk = await (import(`${api.base}/widget/${__BECKON_CALL_CHUNK__}`) as Promise<CallChunk>);
+    } catch {
+      formErr.textContent = t('network');
+      return;
+    } finally {
+      callNow.disabled = false;
+    }
+    formToken = api.formToken(slug).then((x) => (x.status === 200 && x.json?.token) || null).catch(() => null);
+    form.hidden = true;
+    webBox.hidden = true;
+    callView.hidden = false;
+    chunk.runCall({
+      el: callView, base: api.base, lang, name: dir.subscriber.name,
+      request: {
+        subscriber: slug, department: deptSelect?.value || dir.departments[0]?.id || undefined, visitorId: visitorId(),
+        name: name.value.trim() || undefined, message: message.value.trim() || undefined, pageUrl: location.href,
+        website: honeypot.value, formToken: token ?? undefined, source: 'widget',
+      },
+      onDone: () => { callView.hidden = true; form.hidden = false; webBox.hidden = false; callNow.focus(); },
+    });
+  }
+
   function reset(): void {
     current = null;
     progressBox.hidden = true;
@@ -286,6 +329,7 @@ function mount(dir: Directory, api: Api, preview = false): void {
   fab.addEventListener('click', open);
   closeBtn.addEventListener('click', close);
   toggle.addEventListener('click', () => { setMode(true); timeSelect.focus(); });
+  callNow.addEventListener('click', () => void startCall());
   cancel.addEventListener('click', () => void onCancel());
   again.addEventListener('click', reset);
   form.addEventListener('submit', (e) => void onSubmit(e));
