@@ -38,7 +38,7 @@ export class AmiReader {
   }
 }
 
-const STATE_CODES: Record<string, number> = { Down: 0, Ringing: 5, Up: 6 };
+const STATE_CODES: Record<string, number> = { Down: 0, Ring: 4, Ringing: 5, Up: 6 };
 
 const orUnknown = (s: string) => (s === '' ? '<unknown>' : s);
 
@@ -54,8 +54,8 @@ export function amiChannelFields(ch: Channel, prefix = '', fresh = false): AmiFi
     [`${prefix}ConnectedLineName`, fresh ? '<unknown>' : orUnknown(ch.connected.name)],
     [`${prefix}Language`, 'en'],
     [`${prefix}AccountCode`, fresh ? '' : ch.accountcode],
-    [`${prefix}Context`, 'from-sip'],
-    [`${prefix}Exten`, 's'],
+    [`${prefix}Context`, ch.inbound?.context ?? 'from-sip'],
+    [`${prefix}Exten`, ch.inbound?.exten ?? 's'],
     [`${prefix}Priority`, 1],
     [`${prefix}Uniqueid`, ch.id],
     [`${prefix}Linkedid`, ch.linkedid],

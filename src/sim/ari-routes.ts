@@ -89,7 +89,7 @@ function checkEventSource(ctx: AriContext, source: string): void {
 
 function applicationJson(ctx: AriContext, name: string): Record<string, unknown> {
   const channelIds: string[] = [];
-  for (const ch of ctx.exchange.state.channels.values()) if (ch.app === name) channelIds.push(ch.id);
+  for (const ch of ctx.exchange.state.channels.values()) if (ch.app === name || ch.stasisApp === name) channelIds.push(ch.id);
   const bridgeIds: string[] = [];
   for (const b of ctx.exchange.state.bridges.values()) if (b.apps.has(name)) bridgeIds.push(b.id);
   const endpointIds = ctx.hub
@@ -143,7 +143,9 @@ const ok = (json: unknown, status = 200): AriReply => ({ status, json });
 /** An app exists while it has a socket, channels or subscriptions (app-not-connected trace). */
 function existingApp(r: AriRequest): string {
   const name = r.path.app!;
-  if (!r.ctx.hub.has(name) && ![...r.ex.state.channels.values()].some((c) => c.app === name)) throw notFound('Application');
+  if (!r.ctx.hub.has(name) && ![...r.ex.state.channels.values()].some((c) => c.app === name || c.stasisApp === name)) {
+    throw notFound('Application');
+  }
   return name;
 }
 
@@ -155,7 +157,8 @@ const subscription: AriRoute = (r) => {
   for (const s of sources) checkEventSource(r.ctx, s);
   for (const s of sources) {
     // A channel already in this app: Asterisk answers 200 and changes nothing (no events twice, none lost).
-    if (s.startsWith('channel:') && r.ex.state.channels.get(s.slice('channel:'.length))?.app === app) continue;
+    const ch = s.startsWith('channel:') ? r.ex.state.channels.get(s.slice('channel:'.length)) : undefined;
+    if (ch && (ch.app === app || ch.stasisApp === app)) continue;
     if (r.method === 'POST') r.ctx.hub.subscribe(app, s);
     else if (!r.ctx.hub.unsubscribe(app, s)) throw new AriError(422, { message: 'Event source was not subscribed to' });
   }
@@ -182,7 +185,8 @@ const ROUTES: Record<string, AriRoute> = {
   'GET asterisk/ping': (r) => ok({ asterisk_id: r.ctx.asteriskId, ping: 'pong', timestamp: ariTime(Date.now()) }),
 
   'GET applications': (r) => {
-    const names = new Set([...r.ctx.hub.names(), ...[...r.ex.state.channels.values()].map((c) => c.app).filter((a) => a !== '')]);
+    const channelAppNames = [...r.ex.state.channels.values()].flatMap((c) => [c.app, c.stasisApp]).filter((a) => a !== '');
+    const names = new Set([...r.ctx.hub.names(), ...channelAppNames]);
     return ok([...names].map((n) => applicationJson(r.ctx, n)));
   },
   'GET applications/:app': (r) => ok(applicationJson(r.ctx, existingApp(r))),
@@ -199,6 +203,7 @@ const ROUTES: Record<string, AriRoute> = {
     r.ex.channels.hangup(r.path.id!, cause);
   },
   'POST channels/:id/answer': (r) => r.ex.controls.answer(r.path.id!),
+  'POST channels/:id/move': (r) => r.ex.controls.move(r.path.id!, r.params.app, r.params.appArgs),
   'POST channels/:id/ring': ring,
   'DELETE channels/:id/ring': ring,
   'POST channels/:id/dtmf': (r) => r.ex.controls.sendDtmf(r.path.id!, r.params.dtmf),

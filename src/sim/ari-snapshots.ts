@@ -12,8 +12,8 @@ export function channelJson(ch: Channel, afterStasis = false): Record<string, un
     connected: { name: ch.connected.name, number: ch.connected.number },
     accountcode: ch.accountcode,
     dialplan: {
-      context: 'from-sip',
-      exten: 's',
+      context: ch.inbound?.context ?? 'from-sip',
+      exten: ch.inbound?.exten ?? 's',
       priority: 1,
       app_name: appName,
       app_data: appData,
@@ -23,8 +23,13 @@ export function channelJson(ch: Channel, afterStasis = false): Record<string, un
   };
 }
 
-/** The dialplan application a channel runs: Stasis with its app and arguments, else the outgoing-call app. */
+/**
+ * The dialplan application a channel runs: Stasis with the app and arguments it first entered with (a move to
+ * another app does not change it), else the outgoing-call app. A call that came in through the dialplan shows
+ * the Stasis() it reached, in the app or out.
+ */
 export function dialplanApp(ch: Channel, inApp: boolean): [name: string, data: string] {
+  if (ch.inbound) return ['Stasis', ch.inbound.appData];
   if (!inApp) return ['AppDial2', '(Outgoing Line)'];
   return ['Stasis', ch.appArgs ? `${ch.app},${ch.appArgs}` : ch.app];
 }

@@ -5,7 +5,7 @@ import { bridgeJson, channelJson } from './ari-snapshots.ts';
 import type { Bridge, Channel, ExchangeState } from './model.ts';
 import type { PhoneLog } from './phone-log.ts';
 import type { Playbacks } from './playbacks.ts';
-import type { Signals } from './signals.ts';
+import { channelApps, type Signals } from './signals.ts';
 import { ariTime } from './time-format.ts';
 
 /**
@@ -81,7 +81,7 @@ export class Bridges {
     }
     this.playbacks.finishAll(b.playbacks);
     this.state.bridges.delete(id);
-    this.signals.toBridge(b, '', 'BridgeDestroyed', { bridge: bridgeJson(b) });
+    this.signals.toBridge(b, [], 'BridgeDestroyed', { bridge: bridgeJson(b) });
     this.amiBridge('BridgeDestroy', b);
   }
 
@@ -111,7 +111,7 @@ export class Bridges {
     const i = b.channels.indexOf(ch.id);
     if (i >= 0) b.channels.splice(i, 1);
     ch.bridge = null;
-    this.signals.toBridge(b, ch.app, 'ChannelLeftBridge', { bridge: bridgeJson(b), channel: channelJson(ch) });
+    this.signals.toBridge(b, channelApps(ch), 'ChannelLeftBridge', { bridge: bridgeJson(b), channel: channelJson(ch) });
     this.amiBridge('BridgeLeave', b, ch);
     this.retune(b);
   }
@@ -125,8 +125,8 @@ export class Bridges {
   private enter(ch: Channel, b: Bridge): void {
     b.channels.push(ch.id);
     ch.bridge = b;
-    if (ch.app) b.apps.add(ch.app);
-    this.signals.toBridge(b, ch.app, 'ChannelEnteredBridge', { bridge: bridgeJson(b), channel: channelJson(ch) });
+    for (const app of channelApps(ch)) b.apps.add(app);
+    this.signals.toBridge(b, [], 'ChannelEnteredBridge', { bridge: bridgeJson(b), channel: channelJson(ch) });
     this.amiBridge('BridgeEnter', b, ch);
     this.retune(b);
     if (b.channels.length === 2 && b.bridgeType === 'mixing') {

@@ -1,4 +1,5 @@
 import { AriError } from './ari-error.ts';
+import { channelJson } from './ari-snapshots.ts';
 import { readVariable, writeVariable } from './channel-variables.ts';
 import type { ExchangeState } from './model.ts';
 import type { PhoneLog } from './phone-log.ts';
@@ -51,6 +52,39 @@ export class ChannelControls {
     const ch = this.state.stasisChannel(id);
     if (dir !== 'out') ch.muted.in = on;
     if (dir !== 'in') ch.muted.out = on;
+  }
+
+  /**
+   * POST /channels/{id}/move (channel-move trace): 204, then StasisEnd to the app the channel leaves and StasisStart
+   * with `appArgs` to `app` (a bridged channel stays in its bridge, and StasisStart comes first). An `app` with no
+   * WebSocket: 204 anyway, then ApplicationMoveFailed on the app the channel stays in. Without `app` Asterisk
+   * 22.10.1 crashes; the simulator answers 400 instead so a client that sends it fails its test.
+   */
+  move(id: string, app: string | undefined, appArgs: string | undefined): void {
+    if (!app) throw new AriError(400, { message: 'Missing parameter app' });
+    const ch = this.state.stasisChannel(id);
+    const args = appArgs ? appArgs.split(',') : [];
+    if (!this.signals.live(app)) {
+      const from = ch.stasisApp;
+      // After the 204: Asterisk tries the move on the channel's own thread.
+      setImmediate(() => {
+        if (ch.destroyed || ch.stasisApp !== from) return;
+        this.signals.toApp(from, 'ApplicationMoveFailed', { channel: channelJson(ch), destination: app, args });
+      });
+      return;
+    }
+    const from = ch.stasisApp;
+    const leave = () => this.signals.toApp(from, 'StasisEnd', { channel: channelJson(ch) });
+    const enter = () => this.signals.toApp(app, 'StasisStart', { args, channel: channelJson(ch) });
+    if (ch.bridge) {
+      enter();
+      leave();
+    } else {
+      leave();
+      enter();
+    }
+    ch.stasisApp = app;
+    ch.bridge?.apps.add(app);
   }
 
   getVariable(id: string, name: string | undefined): string {

@@ -232,7 +232,8 @@ export class Channels {
     }
     if (ch.app) {
       ch.inStasis = true;
-      this.signals.toChannel(ch, 'StasisStart', { args: ch.appArgs === '' ? [] : ch.appArgs.split(','), channel: channelJson(ch) });
+      ch.stasisApp = ch.app;
+      this.signals.toApp(ch.app, 'StasisStart', { args: ch.appArgs === '' ? [] : ch.appArgs.split(','), channel: channelJson(ch) });
     }
     const b = ch.behavior;
     const hangupAfter = b.kind === 'answer' && b.hangupAfterMs !== undefined ? b.hangupAfterMs : TIMING.maxCallMs;
@@ -318,7 +319,7 @@ export class Channels {
     const wasBridged = ch.bridge !== null;
     if (ch.bridge) this.bridges.leave(ch, ch.bridge);
     this.playbacks.finishAll(ch.playbacks);
-    if (ch.inStasis) this.signals.toChannel(ch, 'StasisEnd', { channel: channelJson(ch) });
+    if (ch.inStasis) this.signals.toApp(ch.stasisApp, 'StasisEnd', { channel: channelJson(ch) });
     // A remote BYE outside a bridge carries no cause; inside one the bridge reports normal clearing.
     this.destroy(ch, how.by === 'app' ? how.cause : wasBridged ? 16 : 0);
   }
@@ -335,6 +336,7 @@ export class Channels {
     this.phoneLog.ended(ch.id, cause, endAt);
     ch.destroyed = true;
     ch.inStasis = false;
+    ch.stasisApp = '';
     this.clock.cancelAll(ch);
     for (const pb of ch.playbacks) this.playbacks.drop(pb);
     ch.playbacks = [];

@@ -1,7 +1,8 @@
 import { notFound, notInStasis } from './ari-error.ts';
 import type { PhoneBehavior } from './phone-rules.ts';
 
-export type ChannelState = 'Down' | 'Ringing' | 'Up';
+/** `Ring`: an incoming call not yet answered (the caller hears ringing only once the app rings it). */
+export type ChannelState = 'Down' | 'Ring' | 'Ringing' | 'Up';
 
 export interface Party {
   name: string;
@@ -28,10 +29,17 @@ export interface Channel {
   /** what the CDR says when the call was never answered */
   failDisposition: 'NO ANSWER' | 'BUSY' | 'CONGESTION' | 'FAILED';
   linkedid: string;
-  /** the Stasis app the channel was originated into ('' when it was sent to the dialplan) */
+  /**
+   * the Stasis app the channel was originated into ('' for a call that came in through the dialplan): it stays
+   * subscribed to the channel's events for the channel's whole life, wherever the channel is moved
+   */
   app: string;
   appArgs: string;
   inStasis: boolean;
+  /** the app the channel is in now ('' outside Stasis); StasisStart/End go to it and it gets every channel event */
+  stasisApp: string;
+  /** a call that came in through the dialplan (a browser's web call); null for originated channels */
+  inbound: InboundEntry | null;
   /** the device whose state this channel counts towards, e.g. PJSIP/carrier or PJSIP/agent1 */
   device: string;
   endpointResource: string;
@@ -49,6 +57,32 @@ export interface Channel {
   timeoutTimer: NodeJS.Timeout | null;
   ending: boolean;
   destroyed: boolean;
+}
+
+/** Where an incoming call entered the dialplan and what reached Stasis() with it. */
+export interface InboundEntry {
+  context: string;
+  exten: string;
+  /** Stasis()'s app_data as the dialplan expanded it, e.g. `beckon-inbound,webcall,<ticket>` */
+  appData: string;
+  /** the INVITE's extra SIP headers by lower-cased name (what PJSIP_HEADER(read,…) reads) */
+  headers: Map<string, string>;
+  /** the caller's side of the call (the browser): told of ringing, early media, answer and the end */
+  caller: CallerLeg;
+  /** the app rang the caller or played early media: the device counts as in use */
+  alerted: boolean;
+}
+
+/** What the calling side is told as the app handles its call (SIP responses for a browser). */
+export interface CallerLeg {
+  ringing(): void;
+  /** the app plays before answering: 183 with SDP */
+  earlyMedia(): void;
+  answered(): void;
+  /** the app hangs up: a final response (unanswered) or BYE, with the Q.850 cause */
+  hungUp(cause: number, answered: boolean): void;
+  /** whether something is audible on the channel changed (media starts or stops flowing) */
+  audible?(on: boolean): void;
 }
 
 export interface Bridge {

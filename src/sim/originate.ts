@@ -105,6 +105,8 @@ export function newChannel(n: NewChannel): Channel {
     app: n.app,
     appArgs: n.appArgs,
     inStasis: false,
+    stasisApp: '',
+    inbound: null,
     device: `PJSIP/${n.resource}`,
     endpointResource: n.resource,
     dialstring: n.dialstring,

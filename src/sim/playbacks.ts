@@ -94,7 +94,7 @@ export class Playbacks {
   private event(pb: Playback, type: string): void {
     const fields = { playback: playbackJson(pb) };
     if (pb.target.kind === 'channel') this.signals.toChannel(pb.target.channel, type, fields);
-    else this.signals.toBridge(pb.target.bridge, '', type, fields);
+    else this.signals.toBridge(pb.target.bridge, [], type, fields);
   }
 
   /** A scripted phone presses its key a moment after the first prompt it hears starts. */

@@ -24,15 +24,21 @@ export class Signals {
     this.ari.publish(apps, this.event(type, fields));
   }
 
+  /** To the app the channel was originated into and the app it is in now (once each). */
   toChannel(ch: Channel, type: string, fields: Record<string, unknown>, lead?: Record<string, unknown>): void {
-    if (!ch.app) return;
-    this.ari.publish([ch.app], this.event(type, fields, lead));
+    const apps = channelApps(ch);
+    if (apps.length) this.ari.publish(apps, this.event(type, fields, lead));
   }
 
-  /** To every app subscribed to the bridge, and to `extraApp` (the app of a channel joining or leaving it). */
-  toBridge(b: Bridge, extraApp: string, type: string, fields: Record<string, unknown>): void {
+  /** StasisStart, StasisEnd, ApplicationMoveFailed: only to the one app the channel enters, leaves or is in. */
+  toApp(app: string, type: string, fields: Record<string, unknown>): void {
+    if (app) this.ari.publish([app], this.event(type, fields));
+  }
+
+  /** To every app subscribed to the bridge, and to `extraApps` (the apps of a channel joining or leaving it). */
+  toBridge(b: Bridge, extraApps: readonly string[], type: string, fields: Record<string, unknown>): void {
     const apps = new Set(b.apps);
-    if (extraApp) apps.add(extraApp);
+    for (const a of extraApps) apps.add(a);
     if (apps.size) this.ari.publish(apps, this.event(type, fields));
   }
 
@@ -61,4 +67,10 @@ export class Signals {
   endpointSubscribers(device: string): string[] {
     return this.ari.endpointSubscribers(device);
   }
+}
+
+/** The apps that get a channel's events: the one it was originated into and the one it is in now. */
+export function channelApps(ch: Channel): string[] {
+  if (!ch.stasisApp || ch.stasisApp === ch.app) return ch.app ? [ch.app] : [];
+  return ch.app ? [ch.app, ch.stasisApp] : [ch.stasisApp];
 }

@@ -104,6 +104,14 @@ test('replay app-not-connected: no socket, no hand-over (hung up at answer, caus
   await replay(t, 'app-not-connected', {}, [{ pattern: '15551234566$', behavior: { kind: 'answer', afterMs: 2500, pressKey: null } }]);
 });
 
+test('replay app-two-sockets: a newer socket takes the app over (ApplicationReplaced once, nothing more); closing it leaves the app without receiver', async (t) => {
+  await replay(t, 'app-two-sockets');
+});
+
+test('replay channel-move: move answers 204, StasisEnd/StasisStart with appArgs (bridged: StasisStart first), ApplicationMoveFailed to an app with no socket, 404 unknown channel, 400 without app', async (t) => {
+  await replay(t, 'channel-move');
+});
+
 test('replay app-subscriptions-persist: subscriptions are counted and outlive the socket', async (t) => {
   await replay(t, 'app-subscriptions-persist');
 });

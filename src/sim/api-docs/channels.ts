@@ -53,6 +53,17 @@ export const channelsDoc: ResourceDoc = {
       operations: [op('POST', 'answer', 'void', 'Answer a channel.', [id], { 404: 'No such channel', 409: 'Not in an application' })],
     },
     {
+      path: '/channels/{channelId}/move',
+      description: 'Moving between Stasis applications',
+      operations: [
+        op('POST', 'move', 'void', 'Move the channel to another Stasis application.', [
+          id,
+          query('app', 'The application to move to (required: Asterisk 22.10.1 crashes without it)', 'string', { required: true }),
+          query('appArgs', 'Arguments for StasisStart, comma separated'),
+        ], { 404: 'No such channel', 409: 'Not in an application' }),
+      ],
+    },
+    {
       path: '/channels/{channelId}/ring',
       description: 'Ringing indication',
       operations: [
