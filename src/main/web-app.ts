@@ -39,6 +39,8 @@ import { phoneOverrideRoutes } from '../admin/phone-override.ts';
 import { portalReportsRoutes } from '../reports/portal-reports.routes.ts';
 import { portalUsageRoutes } from '../accounting/portal-usage.routes.ts';
 import { portalTeamRoutes } from '../portal/team.routes.ts';
+import { portalWebhooksRoutes } from '../webhooks/portal-webhooks.routes.ts';
+import { createWebhookProducer } from '../webhooks/delivery-queue.ts';
 import { portalRequestPageRoutes } from '../portal/request-page.routes.ts';
 import { DirectoryService } from '../directory/directory.service.ts';
 import { WaitEstimates } from '../reports/wait-estimate.ts';
@@ -52,6 +54,9 @@ import { createVerificationProducer } from '../verification/verification-queue.t
 import { createVerificationLimits } from '../verification/verification-limits.ts';
 import { demoPhonesRoutes } from '../demo/demo-phones.routes.ts';
 import { simPhones } from '../demo/sim-phones.ts';
+import { noticeRoutes } from '../notices/notices.routes.ts';
+import { createNoticeProducer } from '../notices/notice-queue.ts';
+import { unsubscribeKey } from '../notices/unsubscribe-token.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
@@ -121,6 +126,8 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     publicUrl: () => c.config.publicUrl,
   };
   app.use(adminQueuesMiddleware(c.queue, [], () => c.config.publicUrl));
+  // Mail is queued here and sent by the worker (src/notices); without SMTP_URL nothing is queued.
+  const notices = c.config.SMTP_URL ? createNoticeProducer(c.redis, c.config.REDIS_PREFIX) : null;
   const routers = [
     healthRoutes({ pool: c.pool, queue: c.queue, ari: ariEndpoint(c.config) }),
     callbacksApiRoutes({
@@ -135,7 +142,10 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
         checks: policy.webcallChecks,
       }),
     }),
-    hostedFormRoutes({ pool: c.pool, accept, subscribers: c.subscribers, render, formToken: policy.formToken, publicUrl: () => c.config.publicUrl }),
+    hostedFormRoutes({
+      pool: c.pool, accept, subscribers: c.subscribers, render, formToken: policy.formToken, publicUrl: () => c.config.publicUrl,
+      webcalls: { enabled: c.config.WEBCALL_ENABLED, wsUrl: c.config.WEBCALL_WS_URL, bundle: widgetBundle },
+    }),
     cancelRoutes({ pool: c.pool, bus: c.bus, queue: c.queue }),
     policyRoutes({ pool: c.pool, bus: c.bus, subscribers: c.subscribers, render, secret: policySecret(c.config), formToken: policy.formToken, formTokenTtlSec: policy.formTokenTtlSec }),
     demoRoutes({
@@ -149,7 +159,8 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     widgetRoutes({ subscribers: c.subscribers, bundle: widgetBundle }),
     metricsRoutes({ liveCalls: () => countLiveAttempts(c.pool), queue: c.queue, token: c.config.METRICS_TOKEN, allow: c.config.METRICS_ALLOW }),
     directoryRoutes(directory, { publicUrl: () => c.config.publicUrl }),
-    authRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render }),
+    authRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render, passwordMail: notices ? (email) => notices.passwordReset(email) : null }),
+    ...noticeRoutes({ pool: c.pool, render, emailOn: notices !== null, unsubscribeKey: unsubscribeKey(c.config.SESSION_SECRET) }),
     portalPreviewRoutes({ pool: c.pool, render, publicUrl: () => c.config.publicUrl }),
     portalRoutes({
       pool: c.pool, render, publicUrl: () => c.config.publicUrl, verification, bus: c.bus, queue: c.queue, changed: subscriberChanged,
@@ -163,6 +174,10 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     portalUsageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
     portalRequestPageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
     portalTeamRoutes({ pool: c.pool, render, changed: subscriberChanged }),
+    portalWebhooksRoutes({
+      pool: c.pool, render, allowHttpLoopback: c.config.WEBHOOK_ALLOW_HTTP_LOOPBACK,
+      kick: createWebhookProducer(c.redis, c.config.REDIS_PREFIX).kick,
+    }),
     adminAuthRoutes(adminDeps),
     adminRoutes(adminDeps),
     phoneOverrideRoutes({ pool: c.pool, subscribers: c.subscribers, log: c.log }),

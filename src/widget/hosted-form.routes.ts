@@ -15,6 +15,8 @@ import type { Render } from '../web/views.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import { requestMeta } from '../requests/callbacks-api.routes.ts';
 import { refuseCrossSite } from '../web/middleware/same-origin.ts';
+import { PAGE_CSP } from '../web/middleware/security-headers.ts';
+import type { WidgetBundle } from './widget-bundle.ts';
 
 export interface HostedFormDeps {
   pool: Pool;
@@ -25,6 +27,8 @@ export interface HostedFormDeps {
   formToken?: (slug: string, ip: string | null) => Promise<string>;
   /** This server's public origin, besides the request's own, for the same-site check of form posts. */
   publicUrl?: () => string;
+  /** "Call now" from the browser: offered when web calls are on; the call chunk comes from the widget's bundle. */
+  webcalls?: { enabled: boolean; wsUrl: string; bundle: Promise<WidgetBundle> };
 }
 
 const VISITOR_COOKIE = 'bk_vid';
@@ -70,6 +74,16 @@ function availability(entry: SubscriberEntry, values: Record<string, unknown>, n
   };
 }
 
+/**
+ * The page's policy when it offers a web call: the browser also opens Asterisk's SIP WebSocket, which is another
+ * origin (ARI's host and port, or the TLS proxy's) that `'self'` does not cover. Scripts stay `'self'` alone: the
+ * call chunk is served from here.
+ */
+export function webcallPageCsp(wsUrl: string): string {
+  const u = new URL(wsUrl);
+  return `${PAGE_CSP}; connect-src 'self' ${u.protocol}//${u.host}`;
+}
+
 export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
 
@@ -77,11 +91,16 @@ export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
     const entry = await deps.subscribers.get(ctx.params.slug!);
     if (!entry) throw new SubscriberNotFoundError('There is no call-back page at this address.');
     const fieldErrors = Object.fromEntries(errors.map((e) => [e.field, e.message]));
+    const offer = availability(entry, values);
+    // Shown by public/webcall-form.js only where the browser has WebRTC and a microphone.
+    const web = deps.webcalls?.enabled && offer.open && offer.ready ? deps.webcalls : null;
+    const webcall = web ? { chunk: `/widget/${(await web.bundle).call.file}` } : null;
+    if (web) ctx.set('Content-Security-Policy', webcallPageCsp(web.wsUrl));
     ctx.type = 'html';
     ctx.body = deps.render('callback-form', {
       title: `Call-back from ${entry.subscriber.name}`,
       subscriber: entry.subscriber,
-      ...availability(entry, values),
+      ...offer, webcall,
       example: EXAMPLES[entry.subscriber.country] ?? '+1 202 555 0145',
       values, errors, fieldErrors,
       formToken: deps.formToken ? await deps.formToken(entry.subscriber.slug, ctx.ip || null) : '',

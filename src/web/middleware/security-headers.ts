@@ -1,5 +1,8 @@
 import type { Middleware } from 'koa';
 
+/** Our pages' policy; a page that needs more (the hosted form's SIP WebSocket) sets its own from it. */
+export const PAGE_CSP = "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'";
+
 /**
  * Conservative defaults for our own pages; the widget bundle and API set their own CORS headers. Scripts come
  * only from this server (public/ under /static, the widget): no inline script runs, so an injected
@@ -15,7 +18,7 @@ export function securityHeaders(o: { https?: () => boolean } = {}): Middleware {
     if (ctx.type === 'text/html') {
       ctx.set('X-Frame-Options', 'SAMEORIGIN');
       if (!ctx.response.get('Content-Security-Policy')) {
-        ctx.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'");
+        ctx.set('Content-Security-Policy', PAGE_CSP);
       }
     }
   };
