@@ -166,12 +166,18 @@ const subscription: AriRoute = (r) => {
 };
 
 /** POST …/play or …/play/{playbackId} on a channel or a bridge. */
-const play = (target: (r: AriRequest) => PlaybackTarget): AriRoute => (r) =>
-  ok(r.ex.playbacks.play(target(r), media(r.params), r.path.playbackId ?? r.params.playbackId, r.params.lang), 201);
+const play = (target: (r: AriRequest) => PlaybackTarget): AriRoute => (r) => {
+  const to = target(r);
+  const json = r.ex.playbacks.play(to, media(r.params), r.path.playbackId ?? r.params.playbackId, r.params.lang);
+  // Playing to a call that came in and is not answered yet sends the caller early media (183 Session Progress).
+  const ch = 'channelId' in to ? r.ex.state.channels.get(to.channelId) : undefined;
+  if (ch?.inbound && ch.answeredAt === null) r.ex.inbound.earlyMedia(ch);
+  return ok(json, 201);
+};
 const onChannel = (r: AriRequest): PlaybackTarget => ({ channelId: r.path.id! });
 const onBridge = (r: AriRequest): PlaybackTarget => ({ bridgeId: r.path.id! });
 
-const ring: AriRoute = (r) => r.ex.controls.ring(r.path.id!);
+const ring: AriRoute = (r) => r.ex.controls.ring(r.path.id!, r.method === 'POST');
 const mute: AriRoute = (r) => r.ex.controls.mute(r.path.id!, r.params.direction, r.method === 'POST');
 
 /** Only PJSIP endpoints exist. */

@@ -4,6 +4,8 @@ import { readVariable, writeVariable } from './channel-variables.ts';
 import type { ExchangeState } from './model.ts';
 import type { PhoneLog } from './phone-log.ts';
 import type { Signals } from './signals.ts';
+import type { InboundCalls } from './web-calls.ts';
+import { pjsipHeaderName } from './web-dialplan.ts';
 
 /** What an app does to a channel besides playing and bridging it: music on hold, mute, variables, DTMF. */
 export class ChannelControls {
@@ -11,15 +13,19 @@ export class ChannelControls {
     private readonly state: ExchangeState,
     private readonly signals: Signals,
     private readonly phoneLog: PhoneLog,
+    private readonly inbound: InboundCalls,
   ) {}
 
-  /** Outbound channels enter Stasis already answered, so there is nothing left to do. */
+  /** Outbound channels enter Stasis already answered; a call that came in is answered now. */
   answer(id: string): void {
-    this.state.stasisChannel(id);
+    const ch = this.state.stasisChannel(id);
+    if (ch.inbound) this.inbound.answer(ch);
   }
 
-  ring(id: string): void {
-    this.state.stasisChannel(id);
+  /** POST rings the caller of a call that came in (180); DELETE and outbound channels change nothing seen. */
+  ring(id: string, on = true): void {
+    const ch = this.state.stasisChannel(id);
+    if (on && ch.inbound) this.inbound.ring(ch);
   }
 
   /** DTMF the app sends towards the phone: nothing observable happens in the traces. */
@@ -89,6 +95,13 @@ export class ChannelControls {
 
   getVariable(id: string, name: string | undefined): string {
     const ch = this.state.channel(id);
+    const header = pjsipHeaderName(requireName(name));
+    if (header !== null) {
+      // A header the INVITE did not carry (or a channel no INVITE made) cannot be read (webrtc-edge trace).
+      const value = ch.inbound?.headers.get(header.toLowerCase());
+      if (value === undefined) throw new AriError(500, { message: 'Unable to read provided function' });
+      return value;
+    }
     const v = readVariable(ch, requireName(name));
     if (v === undefined) throw new AriError(404, { message: 'Provided variable was not found' });
     return v;

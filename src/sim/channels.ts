@@ -9,11 +9,12 @@ import type { Clock } from './clock.ts';
 import { parseCallerId, parseDialTarget, type Endpoints } from './endpoints.ts';
 import type { Keypad } from './keypad.ts';
 import type { Channel, ExchangeState, OriginateRecord } from './model.ts';
-import { BootCounters, newChannel, requireEndpoint, ringTimeoutSec, type OriginateParams } from './originate.ts';
+import { newChannel, requireEndpoint, ringTimeoutSec, type BootCounters, type OriginateParams } from './originate.ts';
 import { bareNumber } from './phone-rules.ts';
 import type { PhoneLog } from './phone-log.ts';
 import type { Playbacks } from './playbacks.ts';
 import type { Signals } from './signals.ts';
+import type { InboundCalls } from './web-calls.ts';
 import { TIMING } from './timing.ts';
 
 export interface ChannelsDeps {
@@ -28,6 +29,10 @@ export interface ChannelsDeps {
   logger: Logger;
   /** cdr_manager.conf's [mappings]: the fields Cdr events carry after UserField */
   cdrMappings: CdrMappings;
+  /** Asterisk's per-boot ids and name suffixes, shared with calls that come in */
+  counters: BootCounters;
+  /** calls that came in through the dialplan (web calls): they end their own way */
+  inbound: InboundCalls;
 }
 
 type HangupHow =
@@ -59,7 +64,6 @@ const REFUSALS: Record<'busy' | 'reject' | 'congestion' | 'unreachable', Refusal
  */
 export class Channels {
   private originateLog: OriginateRecord[] = [];
-  private readonly counters = new BootCounters();
   /**
    * Node does not order timers of different durations once the event loop has stalled past both, so the
    * phone's answer (or refusal) may fire before the 0 ms dial start: whichever comes first starts the dial,
@@ -76,11 +80,14 @@ export class Channels {
   private readonly phoneLog: PhoneLog;
   private readonly logger: Logger;
   private readonly cdrMappings: CdrMappings;
+  private readonly counters: BootCounters;
+  private readonly inbound: InboundCalls;
 
   constructor(deps: ChannelsDeps) {
     ({
       state: this.state, clock: this.clock, signals: this.signals, endpoints: this.endpoints, bridges: this.bridges,
       playbacks: this.playbacks, keypad: this.keypad, phoneLog: this.phoneLog, logger: this.logger, cdrMappings: this.cdrMappings,
+      counters: this.counters, inbound: this.inbound,
     } = deps);
   }
 
@@ -266,6 +273,7 @@ export class Channels {
   hangup(id: string, cause = 16, requestCause = 32): void {
     const ch = this.state.channels.get(id);
     if (!ch || ch.ending) throw notFound('Channel');
+    if (ch.inbound) return this.inbound.hangupByApp(ch, cause, requestCause);
     this.end(ch, { by: 'app', requestCause, cause });
   }
 
@@ -273,6 +281,7 @@ export class Channels {
   farEndHangup(ch: Channel | string): void {
     const c = typeof ch === 'string' ? this.state.channels.get(ch) : ch;
     if (!c || c.ending) throw notFound('Channel');
+    if (c.inbound) return this.inbound.callerHangup(c);
     if (c.answeredAt === null) {
       // A phone that hangs up while it rings declines the call.
       this.refuse(c, REFUSALS.reject);
@@ -284,13 +293,10 @@ export class Channels {
   /** Everything is hung up as on `core restart now`: soft hangup cause 4, then gone. */
   hangUpAll(): void {
     for (const ch of [...this.state.channels.values()]) {
-      if (!ch.ending) this.end(ch, { by: 'app', requestCause: 4, cause: 16 });
+      if (ch.ending) continue;
+      if (ch.inbound) this.inbound.hangupByApp(ch, 16, 4);
+      else this.end(ch, { by: 'app', requestCause: 4, cause: 16 });
     }
-  }
-
-  /** A fresh boot: counters start again and ids are Asterisk's epoch-based defaults again. */
-  boot(): void {
-    this.counters.reset();
   }
 
   /** Stops every channel timer without sending anything (the simulator is closing). */

@@ -24,6 +24,8 @@ export async function runSim(env: NodeJS.ProcessEnv): Promise<void> {
     amiSecret: env.AMI_SECRET ?? 'beckon',
     timeScale,
     indications: env.SIM_INDICATIONS !== '0',
+    // The web-call dialplan hands browser calls to the shared inbound app of the workers' ARI_APP.
+    inboundApp: `${env.ARI_APP || 'beckon'}-inbound`,
     ...(env.SIM_RESTART_WS_GAP_MS ? { restartWsGapMs: intFrom(env, 'SIM_RESTART_WS_GAP_MS', 1300) } : {}),
     logger,
   });

@@ -29,9 +29,26 @@ export interface SimControl {
   setFaults(faults: RestFault[]): void;
   faults(): RestFault[];
   clearFaults(): void;
+  /**
+   * A browser calls the anonymous WebRTC endpoint without a browser: `channelId` of the channel in the inbound app,
+   * or null with the final SIP status the caller got at once (603 when the app has no socket, 404 no extension).
+   */
+  placeWebCall(call: WebCallRequest): { channelId: string | null; status: number | null };
+  /** The web call's browser hangs up: BYE when answered, CANCEL before. */
+  hangUpWebCall(channelId: string): void;
 }
 
-/** One control request as a route sees it: `id` is the path segment after endpoints/ or channels/. */
+/** POST /sim/webcalls: what the browser's INVITE carries. */
+export interface WebCallRequest {
+  /** X-Beckon-Ticket; absent: no header */
+  ticket?: string;
+  /** From display name, default "Web Visitor" */
+  callerName?: string;
+  /** the extension dialed, default callback */
+  exten?: string;
+}
+
+/** One control request as a route sees it: `id` is the path segment after endpoints/, channels/ or webcalls/. */
 interface ControlRequest {
   sim: SimControl;
   id: string;
@@ -93,7 +110,7 @@ function listRoutes(): Record<string, Route> {
   return routes;
 }
 
-/** Route keys are `METHOD path`, with `:id` for the segment after endpoints/ or channels/. */
+/** Route keys are `METHOD path`, with `:id` for the segment after endpoints/, channels/ or webcalls/. */
 const ROUTES: Record<string, Route> = {
   ...listRoutes(),
   'PUT endpoints/:id': (r) => r.sim.setEndpoint(r.id, r.fields),
@@ -107,6 +124,17 @@ const ROUTES: Record<string, Route> = {
   'POST channels/:id/hangup': (r) => r.sim.farEndHangup(r.id),
   'POST channels/:id/dtmf': (r) => r.sim.sendDtmf(r.id, String(r.fields.digit ?? '')),
   'POST channels/:id/answer': (r) => r.sim.answer(r.id),
+  'POST webcalls': (r) => {
+    const str = (k: string) => (typeof r.fields[k] === 'string' ? (r.fields[k] as string) : undefined);
+    const call: WebCallRequest = {};
+    const ticket = str('ticket'), callerName = str('callerName'), exten = str('exten');
+    if (ticket !== undefined) call.ticket = ticket;
+    if (callerName !== undefined) call.callerName = callerName;
+    if (exten !== undefined) call.exten = exten;
+    const placed = r.sim.placeWebCall(call);
+    return { status: placed.channelId ? 201 : 200, json: placed };
+  },
+  'DELETE webcalls/:id': (r) => r.sim.hangUpWebCall(r.id),
 };
 
 /** Handles /sim/...: JSON in and out, no authentication (it is a test harness, not a product API). */
@@ -120,7 +148,7 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
     return sendJson(res, 400, { error: 'malformed JSON body' });
   }
   const fields = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const key = `${method} ${segs.map((s, i) => (i === 1 && (segs[0] === 'endpoints' || segs[0] === 'channels') ? ':id' : s)).join('/')}`;
+  const key = `${method} ${segs.map((s, i) => (i === 1 && (segs[0] === 'endpoints' || segs[0] === 'channels' || segs[0] === 'webcalls') ? ':id' : s)).join('/')}`;
   const route = Object.hasOwn(ROUTES, key) ? ROUTES[key] : undefined;
   if (!route) return sendJson(res, 404, { error: 'no such control route' });
   try {

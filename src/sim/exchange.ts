@@ -6,12 +6,14 @@ import { Channels } from './channels.ts';
 import { Clock } from './clock.ts';
 import { Endpoints } from './endpoints.ts';
 import { Keypad } from './keypad.ts';
+import { BootCounters } from './originate.ts';
 import { ExchangeState } from './model.ts';
 import { PhoneBook } from './phone-rules.ts';
 import { PhoneLog } from './phone-log.ts';
 import { Playbacks } from './playbacks.ts';
 import { Signals } from './signals.ts';
 import type { AmiSink, AriSink } from './sinks.ts';
+import { InboundCalls } from './web-calls.ts';
 
 export interface ExchangeOptions {
   timeScale: number;
@@ -23,6 +25,8 @@ export interface ExchangeOptions {
   indications: boolean;
   /** cdr_manager.conf's [mappings]: the fields Cdr events carry after UserField (none: no LinkedID, Sequence, PeerAccount) */
   cdrMappings: CdrMappings;
+  /** the Stasis app the web-call dialplan (context from-web, exten callback) hands calls to */
+  inboundApp: string;
 }
 
 /**
@@ -39,6 +43,9 @@ export class Exchange {
   readonly bridges: Bridges;
   readonly channels: Channels;
   readonly controls: ChannelControls;
+  /** calls that come in through the dialplan: browsers calling the anonymous WebRTC endpoint */
+  readonly inbound: InboundCalls;
+  private readonly counters = new BootCounters();
 
   constructor(opts: ExchangeOptions) {
     const { state, phoneLog } = this;
@@ -48,12 +55,17 @@ export class Exchange {
     this.endpoints = new Endpoints(state, signals, this.phoneBook);
     this.playbacks = new Playbacks(state, clock, signals, keypad, phoneLog, opts.indications);
     this.bridges = new Bridges(state, signals, this.playbacks, phoneLog);
+    const { counters } = this;
+    this.inbound = new InboundCalls({
+      state, clock, signals, counters, phoneLog, bridges: this.bridges, playbacks: this.playbacks,
+      cdrMappings: opts.cdrMappings, inboundApp: opts.inboundApp,
+    });
     this.channels = new Channels({
-      state, clock, signals, keypad, phoneLog,
+      state, clock, signals, keypad, phoneLog, counters, inbound: this.inbound,
       endpoints: this.endpoints, bridges: this.bridges, playbacks: this.playbacks,
       logger: opts.logger, cdrMappings: opts.cdrMappings,
     });
-    this.controls = new ChannelControls(state, signals, phoneLog);
+    this.controls = new ChannelControls(state, signals, phoneLog, this.inbound);
   }
 
   /** `core restart now`: every channel hung up (soft hangup cause 4), bridge playbacks failed, nothing left. */
@@ -62,11 +74,12 @@ export class Exchange {
     this.bridges.shutdown();
     this.state.playbacks.clear();
     this.endpoints.forgetUse();
+    this.inbound.forgetUse();
   }
 
   /** A fresh boot: counters start again and ids are Asterisk's epoch-based defaults again. */
   boot(): void {
-    this.channels.boot();
+    this.counters.reset();
   }
 
   /** Stops every timer without sending anything (the simulator is closing). */
@@ -75,5 +88,6 @@ export class Exchange {
     this.playbacks.halt();
     this.state.clear();
     this.endpoints.forgetUse();
+    this.inbound.forgetUse();
   }
 }

@@ -10,6 +10,7 @@ import { handleControl, type SimControl } from './control-routes.ts';
 import { Exchange } from './exchange.ts';
 import { SHIPPED_CDR_MAPPINGS, type CdrMappings } from './cdr.ts';
 import { sendJson } from './http-util.ts';
+import { placeWebCall } from './web-call-control.ts';
 import { listenOn } from './listen.ts';
 import { RestFaults } from './rest-faults.ts';
 import type { OriginateRecord } from './model.ts';
@@ -50,6 +51,11 @@ export interface SimOptions {
    * 1300, as measured; real gaps reach ~10 s after a long outage because of ari-client's reconnect back-off).
    */
   restartWsGapMs?: number;
+  /**
+   * The Stasis app the web-call dialplan hands browser calls to (context from-web, exten callback): the shared
+   * inbound app, `${ARI_APP}-inbound`. Default 'beckon-inbound'.
+   */
+  inboundApp?: string;
   logger?: Logger;
 }
 
@@ -94,7 +100,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     startedAt: () => startedAt,
   });
   const exchange = new Exchange({ timeScale, asteriskId: ASTERISK_ID, logger, ari: hub, ami, indications: opts.indications ?? true,
-    cdrMappings: opts.cdrMappings ?? SHIPPED_CDR_MAPPINGS });
+    cdrMappings: opts.cdrMappings ?? SHIPPED_CDR_MAPPINGS, inboundApp: opts.inboundApp ?? 'beckon-inbound' });
   const ctx: AriContext = {
     exchange,
     hub,
@@ -139,6 +145,8 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     setFaults: (list) => faults.set(list),
     faults: () => faults.list(),
     clearFaults: () => faults.clear(),
+    placeWebCall: (call) => placeWebCall(exchange, call),
+    hangUpWebCall: (id) => exchange.channels.farEndHangup(id),
   };
 
   const server = http.createServer((req, res) => {

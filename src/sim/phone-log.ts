@@ -34,6 +34,10 @@ export interface PhoneCall {
   keys: string;
   /** whether the phone answers by itself (its number's rule) or waits for someone to answer it */
   autoAnswer: boolean;
+  /** web calls (the browser calls in): the ticket its INVITE carried ('' without the header) */
+  ticket?: string;
+  /** web calls: what the browser was sent, in order, e.g. `180 Ringing`, `200 OK`, `BYE Q.850;cause=16` */
+  sip?: string[];
 }
 
 const KINDS = new Set(['digits', 'number', 'characters', 'sound', 'tone', 'recording']);
@@ -80,6 +84,11 @@ export class PhoneLog {
     if (c && c.state === 'up') c.heard.push({ at, media: `moh:${mohClass}`, kind: 'moh', text: 'music on hold', played: true });
   }
 
+  /** A web call's browser was sent a SIP response or request. */
+  signalled(channelId: string, what: string): void {
+    this.calls.get(channelId)?.sip?.push(what);
+  }
+
   key(channelId: string, digit: string): void {
     const c = this.calls.get(channelId);
     if (c) c.keys += digit;
@@ -96,7 +105,7 @@ export class PhoneLog {
 
   /** Newest first; a copy. */
   list(): PhoneCall[] {
-    return [...this.calls.values()].reverse().map((c) => ({ ...c, heard: [...c.heard] }));
+    return [...this.calls.values()].reverse().map((c) => ({ ...c, heard: [...c.heard], ...(c.sip ? { sip: [...c.sip] } : {}) }));
   }
 
   clear(): void {
