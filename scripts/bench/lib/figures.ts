@@ -2,9 +2,10 @@ import type { AcceptResult } from '../scenarios/accept.ts';
 import type { ConcurrentResult } from '../scenarios/concurrent-calls.ts';
 import type { DialRateResult } from '../scenarios/dial-rate.ts';
 import type { TimeToDialResult } from '../scenarios/time-to-dial.ts';
+import type { WidgetSizeResult } from '../scenarios/widget-size.ts';
 import type { Figure } from './report.ts';
 
-export interface Results { accept?: AcceptResult; timeToDial?: TimeToDialResult; concurrent?: ConcurrentResult; dialRate?: DialRateResult }
+export interface Results { accept?: AcceptResult; timeToDial?: TimeToDialResult; concurrent?: ConcurrentResult; dialRate?: DialRateResult; widget?: WidgetSizeResult }
 
 /** The issue's targets, measured the way the bench measures them. */
 export const TARGETS = {
@@ -58,6 +59,13 @@ export function buildFigures(r: Results): Figure[] {
     target: { direction: 'min', limit: TARGETS.originatesPerSec, text: `≥ ${TARGETS.originatesPerSec} /s` } });
   f.push({ name: 'Dial rate: dialing process CPU per call', unit: 'ms', ours: d?.median.beckonCost.cpuMs ?? NaN, baseline: d?.median.bareCost.cpuMs ?? NaN, baselineName: 'bare ARI client' });
   f.push({ name: 'Dial rate: PostgreSQL server CPU per call', unit: 'ms', ours: d?.median.beckonCost.pgCpuMs ?? NaN, baseline: null, baselineName: null });
+
+  const w = r.widget;
+  if (w) {
+    f.push({ name: 'Widget: first load, gzipped (loader and bundle)', unit: 'KB', ours: w.firstLoadKb, baseline: null, baselineName: null,
+      target: { direction: 'max', limit: w.budgetKb, text: `≤ ${w.budgetKb} KB` } });
+    f.push({ name: 'Widget: call chunk with JsSIP, gzipped (fetched on "Call now" only)', unit: 'KB', ours: w.callChunkKb, baseline: null, baselineName: null });
+  }
   return f;
 }
 

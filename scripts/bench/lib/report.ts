@@ -3,7 +3,7 @@ import { meets, ratio, type Target } from './stats.ts';
 /** One line of the results table. Values are numbers so that the verdict is computed, never typed in. */
 export interface Figure {
   name: string;
-  unit: 'req/s' | 'ms' | 'MB' | '%' | 'ev/s' | '/s' | 'calls' | 'n';
+  unit: 'req/s' | 'ms' | 'MB' | 'KB' | '%' | 'ev/s' | '/s' | 'calls' | 'n';
   ours: number;
   baseline: number | null;
   baselineName: string | null;
@@ -38,7 +38,7 @@ export interface Report {
 
 export function fmt(v: number, unit: Figure['unit']): string {
   if (!Number.isFinite(v)) return 'n/a';
-  const digits = unit === 'ms' ? (Math.abs(v) < 1 ? 2 : Math.abs(v) < 10 ? 1 : 0) : unit === 'n' ? 1 : 0;
+  const digits = unit === 'ms' ? (Math.abs(v) < 1 ? 2 : Math.abs(v) < 10 ? 1 : 0) : unit === 'n' || unit === 'KB' ? 1 : 0;
   const s = v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   return unit === '%' ? `${s}%` : unit === 'calls' || unit === 'n' ? s : `${s} ${unit}`;
 }
