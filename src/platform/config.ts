@@ -67,7 +67,7 @@ const Env = z.object({
   TRUNK_ENDPOINT: z.string().default('PJSIP/{number}@carrier').refine((s) => s.includes('{number}'), 'must contain {number}'),
   /**
    * Keys sessions, form tokens, opt-out links and verification-code hashes. The default is for the demo and
-   * tests only: `web` and `worker` refuse to start with it or with one shorter than 32 characters
+   * tests only: `web`, `worker` and `start` refuse to start with it or with one shorter than 32 characters
    * (weakSessionSecret below); make one with `openssl rand -hex 32`.
    */
   SESSION_SECRET: z.string().default(DEFAULT_SESSION_SECRET),
@@ -301,11 +301,16 @@ const Env = z.object({
   WEBCALL_TICKET_TTL_SEC: z.coerce.number().int().min(5).max(3600).default(60),
   /** Multiplies the simulator's scripted delays (sim only). */
   SIM_TIME_SCALE: z.coerce.number().positive().default(1),
+  /** Address `beckon sim` listens on (0.0.0.0 when web and workers reach it from other containers). */
+  SIM_HOST: z.string().default('127.0.0.1'),
   /** The simulator's ARI port (`beckon sim`). */
   SIM_PORT: z.coerce.number().int().default(8088),
   /** The simulator's AMI port (`beckon sim`). */
   SIM_AMI_PORT: z.coerce.number().int().default(5038),
 });
+
+/** The schema of every setting: .env.example and the deploy files are checked against its keys. */
+export const configSchema = Env;
 
 export type Config = Omit<z.infer<typeof Env>, 'WEBCALL_WS_URL'> & { publicUrl: string; WEBCALL_WS_URL: string };
 
