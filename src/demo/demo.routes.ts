@@ -2,6 +2,7 @@ import Router from 'koa-router';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import type { Render } from '../web/views.ts';
 import type { AppState } from '../web/context.ts';
+import { webcallPageCsp } from '../widget/webcall-csp.ts';
 
 export interface DemoLimits {
   enabled: boolean;
@@ -19,11 +20,13 @@ export function demoLimitsText(l: DemoLimits): string {
 }
 
 /** The demo's stand-in for a subscriber's web site: the home page links to the demo subscriber's form. */
-export function demoRoutes(deps: { subscribers: SubscriberCache; render: Render; limits?: DemoLimits }): Router<AppState, {}> {
+export function demoRoutes(deps: { subscribers: SubscriberCache; render: Render; limits?: DemoLimits; webcallWsUrl?: string }): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
   router.get('/', async (ctx) => {
     const entry = await deps.subscribers.get('demo');
     ctx.type = 'html';
+    // The widget on this page may call from the browser: its SIP WebSocket must be allowed.
+    if (deps.webcallWsUrl) ctx.set('Content-Security-Policy', webcallPageCsp(deps.webcallWsUrl));
     if (!entry) {
       ctx.body = deps.render('error', { title: 'Beckon', message: 'Beckon is running. Sign up to create a call-back service.' });
       return;

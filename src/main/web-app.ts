@@ -149,7 +149,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     cancelRoutes({ pool: c.pool, bus: c.bus, queue: c.queue }),
     policyRoutes({ pool: c.pool, bus: c.bus, subscribers: c.subscribers, render, secret: policySecret(c.config), formToken: policy.formToken, formTokenTtlSec: policy.formTokenTtlSec }),
     demoRoutes({
-      subscribers: c.subscribers, render,
+      subscribers: c.subscribers, render, webcallWsUrl: c.config.WEBCALL_ENABLED ? c.config.WEBCALL_WS_URL : undefined,
       limits: {
         enabled: c.config.RATE_LIMITS_ENABLED, numbersPerVisitor: c.config.LIMIT_NUMBERS_PER_VISITOR,
         callsPerNumber: c.config.CALL_CEILING_ENABLED ? c.config.LIMIT_CALLS_PER_NUMBER_HOUR : null,

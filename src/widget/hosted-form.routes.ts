@@ -15,7 +15,7 @@ import type { Render } from '../web/views.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import { requestMeta } from '../requests/callbacks-api.routes.ts';
 import { refuseCrossSite } from '../web/middleware/same-origin.ts';
-import { PAGE_CSP } from '../web/middleware/security-headers.ts';
+import { webcallPageCsp } from './webcall-csp.ts';
 import type { WidgetBundle } from './widget-bundle.ts';
 
 export interface HostedFormDeps {
@@ -72,16 +72,6 @@ function availability(entry: SubscriberEntry, values: Record<string, unknown>, n
     departments: departments.map((d) => ({ id: d.id, name: d.name, selected: values.department === d.id })),
     announcement: messagesFromSettings(s.settings).announcement.trim(),
   };
-}
-
-/**
- * The page's policy when it offers a web call: the browser also opens Asterisk's SIP WebSocket, which is another
- * origin (ARI's host and port, or the TLS proxy's) that `'self'` does not cover. Scripts stay `'self'` alone: the
- * call chunk is served from here.
- */
-export function webcallPageCsp(wsUrl: string): string {
-  const u = new URL(wsUrl);
-  return `${PAGE_CSP}; connect-src 'self' ${u.protocol}//${u.host}`;
 }
 
 export function hostedFormRoutes(deps: HostedFormDeps): Router<AppState, {}> {
