@@ -64,6 +64,8 @@ export class AttemptStarter {
     const found = await store.load(requestId);
     if (!found) return 'skipped';
     const { request } = found;
+    // A web call is started by the browser's call reaching the worker (web-call-starter.ts), never by the queue.
+    if (request.kind === 'webcall') return 'skipped';
     const { subscriber, department } = partiesOf(found);
     const verdict = dialVerdict({ request, subscriber, onDoNotCall: found.onDoNotCall }, job, Date.now(), destinations);
     switch (verdict.verdict) {

@@ -3,20 +3,23 @@ import type { AttemptOutcome } from '../requests/callback.types.ts';
 import { claimRequestsSql } from '../requests/callback.repository.ts';
 import { CALL_LEG_STARTS, type Leg } from './flow/call-state.ts';
 import { AGENT_FIRST_LEG_STARTS } from './flow/agent-first-state.ts';
+import { WEB_CALL_LEG_STARTS } from './flow/web-call-state.ts';
 
 // Owner of call_attempts and attempt_transitions. The claim statement also moves the requests it claims: that half
 // is the request module's (callback.repository.ts's claimRequestsSql), which owns callback_requests.
 
 /**
  * Which state machine runs an attempt, stored with it when it is claimed: `visitor_first` (call-state.ts: the
- * visitor is rung first, then the subscriber's phone or an agent) or `agent_first` (agent-first-state.ts).
+ * visitor is rung first, then the subscriber's phone or an agent), `agent_first` (agent-first-state.ts) or
+ * `web_inbound` (web-call-state.ts: the visitor called from the browser, the callee is rung).
  */
-export type AttemptFlow = 'visitor_first' | 'agent_first';
+export type AttemptFlow = 'visitor_first' | 'agent_first' | 'web_inbound';
 
 /** Per flow, the leg a transition into each state starts (the flow modules declare them). */
 const LEG_STARTS: { readonly [F in AttemptFlow]: { readonly [state: string]: Leg | undefined } } = {
   visitor_first: CALL_LEG_STARTS,
   agent_first: AGENT_FIRST_LEG_STARTS,
+  web_inbound: WEB_CALL_LEG_STARTS,
 };
 
 /**

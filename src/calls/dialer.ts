@@ -18,6 +18,8 @@ import { EventRouter } from './event-router.ts';
 import { Settler } from './settle.ts';
 import { Resumer } from './resume.ts';
 import { LegChecks } from './leg-checks.ts';
+import { WebCallStarter, type WebCallRefusal } from './web-call-starter.ts';
+import type { TelephonyEvent } from '../telephony/telephony-port.ts';
 
 export interface DialerDeps {
   pool: Pool;
@@ -50,6 +52,8 @@ export class Dialer {
   private readonly settler: Settler;
   private readonly resumer: Resumer;
   private readonly checks: LegChecks;
+  private readonly webCalls: WebCallStarter;
+  private readonly router: EventRouter;
 
   constructor(deps: DialerDeps) {
     const { pool, port, queue, bus, log, config } = deps;
@@ -72,7 +76,12 @@ export class Dialer {
       callees: deps.callees, agents: deps.agents, ceiling: deps.ceiling,
     });
     this.resumer = new Resumer({ pool, port, log, store, record, registry: this.sessions, factory, settler: this.settler, agents: deps.agents });
+    this.webCalls = new WebCallStarter({
+      store, port, bus, log, config, workerId: deps.workerId, destinations, registry: this.sessions, settler: this.settler, checks: this.checks,
+      session: { pool, port, log, record, writeRetryMs }, callees: deps.callees, agents: deps.agents, attemptEnds: deps.attemptEnds,
+    });
     const router = new EventRouter(this.sessions, bus);
+    this.router = router;
     port.onEvent((e) => router.route(e));
   }
 
@@ -85,6 +94,17 @@ export class Dialer {
   startAttempt(requestId: string, job?: { attempt: number | null }): Promise<'dialed' | 'skipped' | 'stale' | 'early'> {
     return this.starter.start(requestId, job);
   }
+
+  /** Starts a web call whose browser channel is in this worker's app (see WebCallStarter.start). */
+  startWebCall(requestId: string, browserChannelId: string): Promise<'started' | WebCallRefusal> {
+    return this.webCalls.start(requestId, browserChannelId);
+  }
+
+  /**
+   * Routes an event heard on another socket of this worker (the shared inbound app, for a web call whose move to
+   * a worker's app failed and that runs here in the inbound app) as if it came on this worker's own.
+   */
+  route(e: TelephonyEvent): void { this.router.route(e); }
 
   /** Rebuilds an attempt in flight that has no session here (see Resumer.resume). */
   resume(a: AttemptRow, legs: { visitorUp: boolean; calleeUp: boolean }): Promise<CallSession | null> {

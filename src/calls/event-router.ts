@@ -3,6 +3,7 @@ import type { TelephonyEvent } from '../telephony/telephony-port.ts';
 import { parseCallId } from './session/call-ids.ts';
 import { AgentFirstSession } from './session/agent-first-session.ts';
 import { CallSession } from './session/call-session.ts';
+import { WebCallSession } from './session/web-call-session.ts';
 import type { SessionRegistry } from './session-registry.ts';
 
 /**
@@ -19,11 +20,13 @@ export class EventRouter {
   route(e: TelephonyEvent): void {
     if (e.type === 'connection.lost' || e.type === 'connection.restored') return;
     const id = 'playbackId' in e ? e.playbackId : 'channelId' in e ? e.channelId : null;
-    const parsed = id ? parseCallId(id) : null;
+    const named = id ? this.sessions.attemptOfChannel(id) : undefined;
+    const parsed = named ? { attemptId: named, leg: 'visitor' as const, prompt: undefined } : id ? parseCallId(id) : null;
     if (!parsed) return;
     const session = this.sessions.get(parsed.attemptId);
     if (!session) return;
     const leg = parsed.leg;
+    if (session instanceof WebCallSession) return this.routeWebCall(session, leg, e);
     // The leg of a transfer target being rung: its answer or end decides the transfer, not the call.
     if (session instanceof AgentFirstSession && session.transfer && 'channelId' in e && e.channelId === session.transfer.leg) {
       if (e.type === 'call.answered') void session.dispatch({ type: 'transfer.answered', leg: e.channelId });
@@ -58,5 +61,27 @@ export class EventRouter {
       default:
         return;
     }
+  }
+
+  /**
+   * A web call's events. The browser's leg is gone at its StasisEnd (it entered our app through the dialplan and
+   * leaves it there, with no ChannelDestroyed) or at ChannelDestroyed (when we hung it up); the cause is the one
+   * its hangup request carried, when it carried one. Its StasisStart is the call's start, not an answer.
+   */
+  private readonly browserCauses = new Map<string, number>();
+
+  private routeWebCall(session: WebCallSession, leg: string, e: TelephonyEvent): void {
+    if (leg === 'visitor') {
+      if (e.type === 'call.hangup_requested' && e.cause !== null) this.browserCauses.set(e.channelId, e.cause);
+      if (e.type === 'call.left' || e.type === 'call.ended') {
+        const cause = e.type === 'call.ended' ? e.cause : this.browserCauses.get(e.channelId) ?? 16;
+        this.browserCauses.delete(e.channelId);
+        void session.dispatch({ type: 'browser.left', cause, causeTxt: e.type === 'call.ended' ? e.causeTxt : 'browser hung up' });
+      }
+      return;
+    }
+    if (leg !== 'callee' || !('channelId' in e) || e.channelId !== session.ids.callee) return;
+    if (e.type === 'call.answered') void session.dispatch({ type: 'callee.answered' });
+    if (e.type === 'call.ended') void session.dispatch({ type: 'callee.ended', cause: e.cause, causeTxt: e.causeTxt });
   }
 }

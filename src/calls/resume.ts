@@ -59,6 +59,10 @@ export class Resumer {
       await this.endOrphanedAgentFirst(a);
       return null;
     }
+    if (a.flow === 'web_inbound') {
+      await this.endOrphanedWebCall(a);
+      return null;
+    }
     const callee = await storedCallee(this.deps.pool, a.id);
     const found = await store.load(a.requestId);
     if (!found) return null;
@@ -74,6 +78,22 @@ export class Resumer {
     this.deps.registry.add(a.id, session);
     log.info({ attemptId: a.id, requestId: request.id, state: a.state, ...legs }, 'attempt re-adopted after restart');
     return session;
+  }
+
+  /**
+   * A web call with no session (its worker restarted or is gone): the browser called us and cannot be called
+   * back, so the call is not rebuilt: both legs are hung up, the attempt ends `failed` (`answered` if it was
+   * connected) and the request ends with it.
+   */
+  private async endOrphanedWebCall(a: AttemptRow): Promise<void> {
+    const { port, log } = this.deps;
+    for (const ch of [a.visitorChannelId, a.calleeChannelId]) if (ch) await port.hangup(ch).catch(() => {});
+    if (a.bridgeId) await port.destroyBridge(a.bridgeId).catch(() => {});
+    const connected = a.state === 'connected';
+    const causeTxt = 'web call lost with its worker';
+    await this.deps.record({ attemptId: a.id, from: a.state, event: 'lost', to: 'ended', outcome: { outcome: connected ? 'answered' : 'failed', cause: null, causeTxt } });
+    await this.deps.settler.move(a.requestId, IN_CALL_STATUSES, connected ? 'completed' : 'failed', causeTxt);
+    log.warn({ attemptId: a.id, state: a.state }, 'orphaned web call ended');
   }
 
   /**

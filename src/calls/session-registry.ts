@@ -1,9 +1,10 @@
 import type { Logger } from '../platform/logger.ts';
 import { AgentFirstSession } from './session/agent-first-session.ts';
 import type { CallSession } from './session/call-session.ts';
+import { WebCallSession } from './session/web-call-session.ts';
 
-/** A live call of this worker: customer-first (call-session.ts) or agent-first (agent-first-session.ts). */
-export type LiveSession = CallSession | AgentFirstSession;
+/** A live call of this worker: customer-first (call-session.ts), agent-first (agent-first-session.ts) or a web call (web-call-session.ts). */
+export type LiveSession = CallSession | AgentFirstSession | WebCallSession;
 
 /**
  * The live sessions of this worker, by attempt id; the only holder of them. Telephony events, console commands,
@@ -18,6 +19,8 @@ export type LiveSession = CallSession | AgentFirstSession;
  */
 export class SessionRegistry {
   private readonly live = new Map<string, LiveSession>();
+  /** Channels Asterisk named (a web call's browser leg), by channel id: their ids do not name their attempt. */
+  private readonly named = new Map<string, string>();
   private readonly handed = new Set<string>();
   private readonly resuming = new Set<string>();
   private handedListener: (() => void) | null = null;
@@ -52,11 +55,18 @@ export class SessionRegistry {
       this.handedListener?.();
     };
     this.live.set(attemptId, session);
+    if (session instanceof WebCallSession) this.named.set(session.ids.visitor, attemptId);
   }
+
+  /** The attempt whose leg is a channel Asterisk named (a web call's browser), if it is live here. */
+  attemptOfChannel(channelId: string): string | undefined { return this.named.get(channelId); }
 
   /** Removes the attempt's session if it is still `session` (any session when none is named). */
   remove(attemptId: string, session?: LiveSession): void {
-    if (session === undefined || this.live.get(attemptId) === session) this.live.delete(attemptId);
+    const live = this.live.get(attemptId);
+    if (session !== undefined && live !== session) return;
+    this.live.delete(attemptId);
+    if (live instanceof WebCallSession) this.named.delete(live.ids.visitor);
   }
 
   /** Called whenever a session is handed to recovery. */

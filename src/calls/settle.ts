@@ -9,6 +9,7 @@ import type { CallbackRequest } from '../requests/callback.types.ts';
 import { findSubscriberById, toSubscriber } from '../subscribers/subscriber.repository.ts';
 import { hoursFromSettings } from '../schedule/business-hours.ts';
 import type { DialStore } from './session/dial-store.ts';
+import { webCallRequestEnd } from './flow/web-call-state.ts';
 import type { Outcome } from './flow/call-state.ts';
 import { ageFrom } from './flow/dial-decision.ts';
 import { nextStep, policyFrom, type RetryPolicy } from './flow/retry-policy.ts';
@@ -84,9 +85,19 @@ export class Settler {
       await this.deps.agents.backInLine(s.id, `attempt ended before the visitor was dialed: ${outcome.causeTxt}`);
       return true;
     }
+    if (request.kind === 'webcall') {
+      await this.webCallEnded(request.id, outcome);
+      return true;
+    }
     const subscriber = found.subscriberRow ? toSubscriber(found.subscriberRow) : null;
     await this.settle(request, request.attemptCount, policyFrom(subscriber?.settings ?? {}), outcome);
     return true;
+  }
+
+  /** A web call's request after its only attempt (flow/web-call-state.ts's webCallRequestEnd): never retried. */
+  async webCallEnded(requestId: string, outcome: Outcome): Promise<void> {
+    const end = webCallRequestEnd(outcome);
+    await this.durably(requestId, () => this.move(requestId, IN_CALL_STATUSES, end.to, end.reason));
   }
 
   /** Moves the request as the retry policy says after an attempt that ended with `outcome`. */

@@ -26,12 +26,18 @@ import { operatorDestinations } from '../policy/destination-policy.ts';
 import { createVerificationConsumer } from '../verification/verification-queue.ts';
 import { createVerificationLimits } from '../verification/verification-limits.ts';
 import { createCallCeiling } from '../policy/call-ceiling.ts';
+import { startInboundApp, webCallArrival } from '../webcalls/inbound-app.ts';
+import { startTicketExpiry } from '../webcalls/ticket-expiry.ts';
+import { startNotices } from '../notices/notices.service.ts';
+import { startWebhookWorker } from '../webhooks/webhook-worker.ts';
 
 export interface WorkerHandle {
   dialer: Dialer;
   port: AriAdapter;
   /** This worker's AMI session (device states, CDRs); one per worker process. */
   ami: AmiAdapter;
+  /** The shared inbound web-call app as this worker sees it (null: web calls off): whether it holds it, a lease pass now. */
+  inboundApp: { holding(): boolean; runOnce(): Promise<boolean> } | null;
   /** SIGTERM path: stop taking jobs, let calls finish up to the grace period, then hang up the rest. */
   stop(graceSec?: number): Promise<void>;
   /** Run a reconciliation with Asterisk / a scheduled-job recovery pass now (they also run by themselves). */
@@ -46,6 +52,8 @@ export interface WorkerExtensions {
   onOptOut?: (phoneE164: string, subscriberId: string) => Promise<void>;
   /** Called after an attempt's final state is stored and its call records are written. */
   onAttemptEnded?: (a: EndedAttempt) => Promise<void> | void;
+  /** The inbound web-call app's lease: how long it lasts and how often its holder renews it (default 15 s, 3 s). */
+  inboundLease?: { ttlMs: number; renewMs: number };
 }
 
 /**
@@ -127,7 +135,43 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
     pool: c.pool, port, dialer, workerId: config.WORKER_ID, log, liveness,
     afterMs: config.TAKEOVER_AFTER_SEC * 1000, intervalMs: config.TAKEOVER_INTERVAL_MS,
   });
+  // Web calls (src/webcalls): a call moved to this worker's app arrives with ["webcall", requestId] and runs here;
+  // one worker at a time holds the shared inbound app, redeems tickets and moves each call to a worker.
+  const inboundApp = `${config.ARI_APP}-inbound`;
+  const webcalls = config.WEBCALL_ENABLED ? {
+    inbound: startInboundApp({
+      pool: c.pool, log: log.child({ component: 'webcalls' }), workerId: config.WORKER_ID, inboundApp,
+      workerApp: (id) => `${config.ARI_APP}-${id}`,
+      openInbound: async () => {
+        const socket = new AriAdapter({ url: config.ARI_URL, user: config.ARI_USER, password: config.ARI_PASSWORD, app: inboundApp, log, parseId: parseCallId });
+        await socket.connect();
+        return socket;
+      },
+      runHere: (requestId, channelId) => dialer.startWebCall(requestId, channelId),
+      route: (e) => dialer.route(e),
+      watchedMs: () => liveness.watchedMs(),
+      leaseTtlMs: ext.inboundLease?.ttlMs, renewMs: ext.inboundLease?.renewMs,
+    }),
+    expiry: startTicketExpiry({ db: c.pool, log, intervalMs: 30_000 }),
+  } : null;
+  if (webcalls) {
+    port.onEvent((e) => {
+      const arrival = webCallArrival(e);
+      if (arrival) void dialer.startWebCall(arrival.requestId, arrival.channelId).catch((err: Error) => log.error({ ...arrival, err: err.message }, 'web call not started'));
+    });
+  }
   const relay = startOutboxRelay({ pool: c.pool, queue: c.queue, log, intervalMs: config.OUTBOX_INTERVAL_MS });
+  // Notices by email (new and missed requests, digests, forgotten passwords): only with an SMTP server.
+  const notices = config.SMTP_URL ? startNotices({
+    pool: c.pool, log, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, smtpUrl: config.SMTP_URL, from: config.MAIL_FROM,
+    digestHour: config.DIGEST_HOUR, publicUrl: () => config.publicUrl, secret: config.SESSION_SECRET,
+  }) : null;
+  // Signed webhooks: events from request history, delivered from the `webhooks` queue (src/webhooks).
+  const webhooks = startWebhookWorker({
+    pool: c.pool, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, log, intervalMs: config.WEBHOOK_FEED_INTERVAL_MS,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowLoopback: config.WEBHOOK_ALLOW_HTTP_LOOPBACK,
+    rules: { baseDelayMs: config.WEBHOOK_RETRY_BASE_MS, maxDelayMs: 3_600_000, windowMs: config.WEBHOOK_RETRY_WINDOW_SEC * 1000, disableAfterMs: config.WEBHOOK_DISABLE_AFTER_SEC * 1000 },
+  });
   // Bull's consumer loop settles only when the queue closes; it rejects if its Redis connection closes first
   // (a shutdown racing a reconnect). That is an end of consuming, logged, never an unhandled rejection.
   const consumerEnded = (queue: string) => (err: Error) => log.warn({ queue, err: err.message }, 'queue consumer stopped');
@@ -152,10 +196,15 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
 
   return {
     dialer, port, ami,
+    inboundApp: webcalls ? { holding: () => webcalls.inbound.holding, runOnce: () => webcalls.inbound.runOnce() } : null,
     recover: { calls: () => recovery.runOnce(), scheduled: () => scheduled.runOnce(), takeover: () => takeover.runOnce() },
     async stop(graceSec = config.SHUTDOWN_GRACE_SEC) {
       gate.stop();
+      // The inbound app goes first: calls arriving from now on are moved to other workers.
+      await webcalls?.inbound.stop();
+      webcalls?.expiry.stop();
       relay.stop();
+      await webhooks.stop();
       scheduled.stop();
       takeover.stop();
       dialer.drain();
@@ -168,6 +217,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
         await dialer.endAll();
       }
       await verifications.close();
+      await notices?.stop();
       await verifier.stop();
       recovery.stop();
       await liveness.stop();

@@ -10,12 +10,12 @@ import { checkEntry, checkMove, FINAL_STATUSES, legalFrom, sqlStatusList } from 
 /** The CASE arm that stamps finished_at when a move ends the request. */
 const FINAL_SQL = sqlStatusList(FINAL_STATUSES);
 
-const COLUMNS = `id, subscriber_id, department_id, phone_e164, visitor_name, message, page_url, referrer, host(ip) AS ip,
+const COLUMNS = `id, kind, subscriber_id, department_id, phone_e164, visitor_name, message, page_url, referrer, host(ip) AS ip,
   user_agent, source, scheduled_at, status, status_reason, attempt_count, enqueued_at, next_attempt_at, created_at, finished_at`;
 
 function toRequest(r: Record<string, any>): CallbackRequest {
   return {
-    id: r.id, subscriberId: r.subscriber_id, departmentId: r.department_id, phoneE164: r.phone_e164,
+    id: r.id, kind: r.kind ?? 'callback', subscriberId: r.subscriber_id, departmentId: r.department_id, phoneE164: r.phone_e164,
     visitorName: r.visitor_name, message: r.message, pageUrl: r.page_url, referrer: r.referrer, ip: r.ip,
     userAgent: r.user_agent, source: r.source, scheduledAt: r.scheduled_at, status: r.status,
     statusReason: r.status_reason, attemptCount: r.attempt_count, enqueuedAt: r.enqueued_at,
@@ -349,7 +349,7 @@ export async function findRequestsToDial(db: Queryable, ids: readonly string[]):
   if (valid.length === 0) return found;
   const { rows } = await db.query({
     name: 'callback_requests.find_to_dial',
-    text: `SELECT r.id, r.subscriber_id, r.department_id, r.phone_e164, r.visitor_name, r.message, r.page_url, r.referrer, host(r.ip) AS ip,
+    text: `SELECT r.id, r.kind, r.subscriber_id, r.department_id, r.phone_e164, r.visitor_name, r.message, r.page_url, r.referrer, host(r.ip) AS ip,
          r.user_agent, r.source, r.scheduled_at, r.status, r.status_reason, r.attempt_count, r.enqueued_at, r.next_attempt_at, r.created_at, r.finished_at,
          s.slug AS s_slug, s.name AS s_name, s.email AS s_email, s.country AS s_country, s.timezone AS s_timezone,
          s.phone_e164 AS s_phone_e164, s.phone_verified_at AS s_phone_verified_at, s.status AS s_status, s.settings AS s_settings,

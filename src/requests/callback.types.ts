@@ -10,6 +10,11 @@ export type AttemptOutcome =
 
 export interface CallbackRequest {
   id: string;
+  /**
+   * `callback`: Beckon rings the visitor's phone. `webcall`: the visitor called from the browser; such a request has
+   * no phone (phoneE164 is null in the row) and is never put on the dial queue. Absent = callback.
+   */
+  kind?: 'callback' | 'webcall';
   subscriberId: string;
   departmentId: string | null;
   phoneE164: string;

@@ -133,6 +133,12 @@ export class AriAdapter implements TelephonyPort {
   }
 
   async answer(channelId: string): Promise<void> { await this.rest.call('POST', `/channels/${enc(channelId)}/answer`).catch(ignoreGone); }
+  async ring(channelId: string): Promise<void> { await this.rest.call('POST', `/channels/${enc(channelId)}/ring`).catch(ignoreGone); }
+  async move(channelId: string, app: string, appArgs: string[]): Promise<void> {
+    // Never without `app` (see TelephonyPort.move): refused here before anything is sent.
+    if (!app) throw new Error('a channel is moved only to a named app');
+    await this.rest.call('POST', `/channels/${enc(channelId)}/move`, { app, appArgs: appArgs.join(',') }).catch(rethrow);
+  }
   async hangup(channelId: string, reason = 'normal'): Promise<void> { await this.rest.call('DELETE', `/channels/${enc(channelId)}`, { reason }).catch(ignoreGone); }
   async createBridge(bridgeId: string): Promise<void> { await this.rest.call('POST', '/bridges', { type: 'mixing', bridgeId, name: bridgeId }).catch(rethrow); }
   async addToBridge(bridgeId: string, channelId: string): Promise<void> { await this.rest.call('POST', `/bridges/${enc(bridgeId)}/addChannel`, { channel: channelId }).catch(rethrow); }

@@ -11,6 +11,7 @@ export interface RawAriEvent {
   playback?: { id: string; target_uri?: string; state?: string };
   peer?: { id: string; state?: string };
   dialstatus?: string;
+  destination?: string;
 }
 
 /**
@@ -21,6 +22,12 @@ export function mapAriEvent(e: RawAriEvent): TelephonyEvent | null {
   switch (e.type) {
     case 'StasisStart':
       return e.channel ? { type: 'call.answered', channelId: e.channel.id, args: e.args ?? [] } : null;
+    case 'StasisEnd':
+      return e.channel ? { type: 'call.left', channelId: e.channel.id } : null;
+    case 'ApplicationMoveFailed':
+      return e.channel ? { type: 'call.move_failed', channelId: e.channel.id, destination: e.destination ?? '', args: e.args ?? [] } : null;
+    case 'ApplicationReplaced':
+      return { type: 'app.replaced' };
     case 'ChannelStateChange':
       return e.channel && e.channel.state === 'Ringing' ? { type: 'call.ringing', channelId: e.channel.id } : null;
     case 'ChannelHangupRequest':

@@ -15,6 +15,16 @@ export type TelephonyEvent =
   | { type: 'dtmf.received'; channelId: string; digit: string }
   | { type: 'playback.started'; playbackId: string; channelId: string | null }
   | { type: 'playback.finished'; playbackId: string; channelId: string | null; failed: boolean }
+  /**
+   * The channel left our Stasis app (StasisEnd). For a channel that entered through the dialplan's Stasis() (a
+   * browser's web call) this is the end as far as we can see: it goes back to the dialplan and no ChannelDestroyed
+   * follows. A channel moved to another app leaves this way too.
+   */
+  | { type: 'call.left'; channelId: string }
+  /** A move to another app failed (that app has no socket): the channel stays in ours (ApplicationMoveFailed). */
+  | { type: 'call.move_failed'; channelId: string; destination: string; args: string[] }
+  /** Another socket took our app over (ApplicationReplaced): nothing more arrives on this one. */
+  | { type: 'app.replaced' }
   /** The event connection dropped: events until `connection.restored` are lost for good. */
   | { type: 'connection.lost' }
   | { type: 'connection.restored' };
@@ -37,6 +47,14 @@ export interface TelephonyPort {
   /** Resolves once Asterisk has accepted the call (channel Down); rejects with OriginateError when refused. */
   originate(req: OriginateRequest): Promise<void>;
   answer(channelId: string): Promise<void>;
+  /** Tells an inbound caller its call is ringing (SIP 180) before it is answered. */
+  ring(channelId: string): Promise<void>;
+  /**
+   * Hands a channel in our app to the Stasis app `app` with `appArgs`. `app` is always named: a move without one
+   * crashed Asterisk 22 (recorded). Asterisk answers 204 even when `app` has no socket, then reports
+   * `call.move_failed` and the channel stays with us.
+   */
+  move(channelId: string, app: string, appArgs: string[]): Promise<void>;
   hangup(channelId: string, reason?: 'normal' | 'busy' | 'congestion' | 'no_answer'): Promise<void>;
   createBridge(bridgeId: string): Promise<void>;
   addToBridge(bridgeId: string, channelId: string): Promise<void>;

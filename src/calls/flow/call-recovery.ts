@@ -1,5 +1,6 @@
 import type { CallEvent, CallState, Effect, Outcome, Transition } from './call-state.ts';
 import type { AgentFirstEvent, AgentFirstState } from './agent-first-state.ts';
+import type { WebCallEvent, WebCallState } from './web-call-state.ts';
 
 /**
  * What to do with a call whose events may have been missed (pure; src/calls/upkeep/recovery.ts acts on it):
@@ -112,4 +113,18 @@ export function storedMismatch(s: { idle: boolean; storedAt: number; state: stri
   if (!s.idle || s.storedAt >= listedAt) return null;
   if (!stored) return 'gone';
   return stored.state === s.state ? null : 'differs';
+}
+
+/**
+ * The same decision for a live web call (web-call-state.ts) after events were lost: the browser's channel or a
+ * callee leg we were waiting on gone ends the call (a web call is never dialed again), a callee answered during
+ * the gap is replayed. A web call left by a previous process or a dead worker is ended (resume.ts).
+ */
+export function reconcileWebCall(state: WebCallState, browser: Presence, callee: Presence): { action: 'keep' } | { action: 'event'; event: WebCallEvent } {
+  const lost = (reason: string) => ({ action: 'event' as const, event: { type: 'abort' as const, reason } });
+  if (state === 'ended' || state === 'browser_arrived') return { action: 'keep' };
+  if (browser === null) return { action: 'event', event: { type: 'browser.left', cause: 0, causeTxt: 'browser leg gone while events were lost' } };
+  if (callee === null) return lost('callee leg gone while events were lost');
+  if (state === 'callee_ringing' && callee === 'Up') return { action: 'event', event: { type: 'callee.answered' } };
+  return { action: 'keep' };
 }

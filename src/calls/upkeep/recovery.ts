@@ -5,7 +5,8 @@ import type { TelephonyPort } from '../../telephony/telephony-port.ts';
 import { listLiveAttempts } from '../attempt.repository.ts';
 import { listStrandedRequests } from '../../requests/callback.repository.ts';
 import { AgentFirstSession } from '../session/agent-first-session.ts';
-import { reconcileAgentFirst, reconcileAttempt, storedMismatch, type Presence, type Reconcile } from '../flow/call-recovery.ts';
+import { WebCallSession } from '../session/web-call-session.ts';
+import { reconcileAgentFirst, reconcileAttempt, reconcileWebCall, storedMismatch, type Presence, type Reconcile } from '../flow/call-recovery.ts';
 import type { CallState } from '../flow/call-state.ts';
 import type { CallSession } from '../session/call-session.ts';
 import type { Dialer } from '../dialer.ts';
@@ -62,7 +63,7 @@ export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; g
     const mismatch = s.ended ? (s.idle ? 'ended' : null) : storedMismatch(s, stored.get(id), storedAt);
     if (!mismatch) continue;
     report.detached++;
-    const kind = s instanceof AgentFirstSession ? 'agent_first' : 'customer_first';
+    const kind = s instanceof AgentFirstSession ? 'agent_first' : s instanceof WebCallSession ? 'web_inbound' : 'customer_first';
     d.log.error({ attemptId: id, kind, state: s.state, stored: stored.get(id)?.state ?? null, mismatch }, 'call session out of step with PostgreSQL; handed to recovery');
     if (mismatch === 'ended') sessions.remove(id, s);
     else s.detach(`stored state ${stored.get(id)?.state ?? 'ended'}, session in ${s.state}`);
@@ -90,6 +91,16 @@ export async function reconcile(d: RecoveryDeps, o: { orphanMinAgeMs?: number; g
       const state = s.state;
       if (decision.action === 'keep') settle('kept', async () => {});
       else settle(decision.event.type.endsWith('.ended') ? 'lost' : 'replayed', () => s.dispatchIf(state, decision.event));
+      continue;
+    }
+    if (s instanceof WebCallSession) {
+      // The browser's channel was there before the session; the callee's may still be being placed.
+      const b = presence(channels, s.ids.visitor, true);
+      const c = presence(channels, s.ids.callee, s.calleeOriginatedAt !== null && s.calleeOriginatedAt < listedAt);
+      const decision = reconcileWebCall(s.state, b, c);
+      const state = s.state;
+      if (decision.action === 'keep') settle('kept', async () => {});
+      else settle(decision.event.type === 'callee.answered' ? 'replayed' : 'lost', () => s.dispatchIf(state, decision.event));
       continue;
     }
     const call: CallSession = s;
