@@ -168,6 +168,19 @@ const Env = z.object({
   DOMAIN_VERIFY_URL: z.string().default('https://{host}/.well-known/beckon-verification.txt').refine((s) => s.includes('{host}'), 'must contain {host}'),
   /** Lets DOMAIN_VERIFY_URL reach private and loopback addresses (tests, intranet installs). */
   DOMAIN_VERIFY_ALLOW_PRIVATE: flag('false'),
+  // --- Signed webhooks (src/webhooks; docs/webhooks.md) ---
+  /** Lets webhook endpoints be plain-HTTP URLs on this host (the demo and tests); other private addresses stay refused. */
+  WEBHOOK_ALLOW_HTTP_LOOPBACK: flag('false'),
+  /** Deadline of one webhook delivery (connect, send, answer), in ms. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
+  /** Wait after a delivery's first failure; each further failure doubles it, up to an hour. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
+  /** Seconds a delivery is retried before it is given up and the endpoint's next delivery goes. */
+  WEBHOOK_RETRY_WINDOW_SEC: z.coerce.number().int().min(1).default(86_400),
+  /** Seconds without a successful delivery after which an endpoint is disabled (and its owner told). */
+  WEBHOOK_DISABLE_AFTER_SEC: z.coerce.number().int().min(1).default(259_200),
+  /** How often the worker turns new request history into webhook events, in ms. */
+  WEBHOOK_FEED_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
   /**
    * Days Asterisk's own CDRs (ami_cdrs, kept to check our records against) are kept; 0 keeps them forever.
    * Beckon's call records (call_records, what statements are built from) are never pruned: billing history is
