@@ -51,7 +51,7 @@ export function createLoginLimiter(redis: Redis, prefix: string, on: LoginConsol
  * Attempts of another kind (sign-ups, reset-link posts): every attempt counts, 10 per 15 minutes per client IP
  * and per key. Same Redis/in-memory fallback as the login limiter.
  */
-export function createAttemptLimiter(redis: Redis, prefix: string, kind: 'signup' | 'reset', points = 10) {
+export function createAttemptLimiter(redis: Redis, prefix: string, kind: 'signup' | 'reset' | 'forgot', points = 10) {
   const byIp = limiter(redis, redisKeys(prefix).attempts(kind, 'ip'), points);
   const byKey = limiter(redis, redisKeys(prefix).attempts(kind, 'acct'), points);
   return {

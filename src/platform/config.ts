@@ -312,6 +312,17 @@ const Env = z.object({
   }),
   /** Seconds a web-call ticket may be redeemed after it was issued (single use; only its hash is stored). */
   WEBCALL_TICKET_TTL_SEC: z.coerce.number().int().min(5).max(3600).default(60),
+  // --- Notices by email (src/notices; README "Notices by email") ---
+  /**
+   * The SMTP server notices and password-reset mails go through, as a nodemailer transport URL:
+   * smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465. Unset = Beckon sends no
+   * email: no notices are decided, the portal's notices page says so, and "Forgot password?" is not offered.
+   */
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
+  /** The From of every mail Beckon sends. */
+  MAIL_FROM: z.string().min(3).default('Beckon <no-reply@localhost>'),
+  /** Local hour (0-23, in each subscriber's time zone) from which the daily digest of yesterday is sent. */
+  DIGEST_HOUR: z.coerce.number().int().min(0).max(23).default(8),
   /** Multiplies the simulator's scripted delays (sim only). */
   SIM_TIME_SCALE: z.coerce.number().positive().default(1),
   /** Address `beckon sim` listens on (0.0.0.0 when web and workers reach it from other containers). */

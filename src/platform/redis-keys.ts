@@ -40,8 +40,8 @@ export function redisKeys(prefix: string) {
 
     /** Failed logins on one console, per account and IP together or per IP; the portal's name has no console part. */
     loginFailures: (on: LoginConsole, by: 'acct-ip' | 'ip') => `${prefix}${on === 'portal' ? '' : `:${on}`}:rl:login-fail:${by}`,
-    /** Attempts of one kind (sign-ups, reset-link posts), per client IP or per key. */
-    attempts: (kind: 'signup' | 'reset', by: 'ip' | 'acct') => `${prefix}:${kind}:rl:login:${by}`,
+    /** Attempts of one kind (sign-ups, reset-link posts, forgotten-password mails), per client IP or per key. */
+    attempts: (kind: 'signup' | 'reset' | 'forgot', by: 'ip' | 'acct') => `${prefix}:${kind}:rl:login:${by}`,
 
     /** Verification calls: counters per number (hour, day), account, hashed IP, and new accounts overall. */
     verifyPerNumberHour: (e164: string) => `${prefix}:verify:num-h:${e164}`,

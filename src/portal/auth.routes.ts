@@ -14,7 +14,11 @@ import { countryOptions, parseNewPassword, parseSignup, timezoneOptions } from '
 import { resetLinkIsLive, resetPassword } from '../auth/password-reset.service.ts';
 import { signUp } from './signup.service.ts';
 
-export interface AuthRoutesDeps { pool: Pool; redis: Redis; prefix: string; render: Render }
+export interface AuthRoutesDeps {
+  pool: Pool; redis: Redis; prefix: string; render: Render;
+  /** Queues a forgotten-password mail to this address (the worker makes the link); unset = no email, no "Forgot password?". */
+  passwordMail?: ((email: string) => Promise<void>) | null;
+}
 
 type Body = Record<string, unknown>;
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
@@ -33,6 +37,8 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
   // Sign-ups cost a scrypt hash and claim hosts: a few per hour per IP is plenty for real businesses.
   const signupLimiter = createAttemptLimiter(deps.redis, deps.prefix, 'signup', 10);
   const resetLimiter = createAttemptLimiter(deps.redis, deps.prefix, 'reset', 10);
+  // Each forgotten-password post mails someone: a few per 15 minutes per client IP and per address.
+  const forgotLimiter = createAttemptLimiter(deps.redis, deps.prefix, 'forgot', 5);
   router.use(verifyCsrf());
 
   function signupPage(ctx: AppContext, values: Body, errors: FieldError[]) {
@@ -50,7 +56,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     const flash = takeFlash(ctx);
-    ctx.body = deps.render('auth/login', { title: 'Log in', csrf: csrfToken(ctx), values, error, flash, next: safeNext(values.next, '') });
+    ctx.body = deps.render('auth/login', { title: 'Log in', csrf: csrfToken(ctx), values, error, flash, next: safeNext(values.next, ''), forgot: Boolean(deps.passwordMail) });
   }
 
   router.get('/signup', (ctx) => signupPage(ctx, { country: 'US', timezone: 'UTC' }, []));
@@ -145,6 +151,37 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
     getSession(ctx)!.flash = 'Your new password is set. Every other session of this account was logged out.';
     ctx.status = 303;
     ctx.redirect('/portal');
+  });
+
+  // ---- forgotten password: a one-time link by email (the operator's reset link, same rules)
+  function forgotPage(ctx: AppContext, data: Record<string, unknown>) {
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render('auth/forgot', { title: 'Forgot password', csrf: csrfToken(ctx), ...data });
+  }
+
+  router.get('/forgot', (ctx) => {
+    if (!deps.passwordMail) return;
+    forgotPage(ctx, {});
+  });
+
+  // The answer is the same whether or not an account has the address, and the mail is made by the worker, so
+  // neither the words nor the time taken tell a stranger who has an account.
+  router.post('/forgot', async (ctx) => {
+    if (!deps.passwordMail) return;
+    const body = bodyOf(ctx);
+    const email = typeof body.email === 'string' ? body.email.trim().toLowerCase().slice(0, 254) : '';
+    if (!/^[^\s@]+@[^\s@]+$/.test(email)) { forgotPage(ctx, { values: { email }, error: 'Enter the email address of your account.' }); ctx.status = 400; return; }
+    try {
+      await forgotLimiter.consume(ctx.ip, email);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      forgotPage(ctx, { values: { email }, error: err.message });
+      ctx.status = 429;
+      return;
+    }
+    await deps.passwordMail(email);
+    forgotPage(ctx, { sent: true, values: { email } });
   });
 
   router.post('/logout', async (ctx) => {

@@ -5,7 +5,7 @@
 export const PORTAL_NAV: readonly (readonly [href: string, label: string])[] = [
   ['/portal', 'Overview'], ['/portal/profile', 'Profile'], ['/portal/domains', 'Domains'], ['/portal/departments', 'Departments'],
   ['/portal/hours', 'Hours'], ['/portal/messages', 'Messages'], ['/portal/widget', 'Widget'], ['/portal/preview', 'Preview'], ['/portal/requests', 'Requests'],
-  ['/portal/team', 'Team'], ['/portal/reports', 'Reports'], ['/portal/usage', 'Usage'], ['/portal/webhooks', 'Webhooks'],
+  ['/portal/team', 'Team'], ['/portal/reports', 'Reports'], ['/portal/usage', 'Usage'], ['/portal/notices', 'Notices'], ['/portal/webhooks', 'Webhooks'],
 ];
 
 export interface PortalNav { links: { href: string; label: string; current: boolean }[]; csrf: string }

@@ -1,0 +1,29 @@
+/**
+ * The events an owner can be mailed about, and what is on for an owner who never chose (missed call-backs only:
+ * the one event an owner loses business by not hearing of). Pure.
+ * `chat_unanswered` (a chat nobody online took) is decided by the chat feature through `NoticeHook`
+ * (notice-hook.ts); the others by the notice pass.
+ */
+export const NOTICE_KINDS = ['new_request', 'missed', 'digest', 'chat_unanswered'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+export type NoticePreferences = Record<NoticeKind, boolean>;
+
+export const DEFAULT_PREFERENCES: NoticePreferences = { new_request: false, missed: true, digest: false, chat_unanswered: false };
+
+/** What the portal calls each event (the settings page, the unsubscribe page, mail footers). */
+export const NOTICE_LABELS: Record<NoticeKind, string> = {
+  new_request: 'A new call-back request',
+  missed: 'A missed call-back (the request failed or expired)',
+  digest: 'A daily digest of yesterday',
+  chat_unanswered: 'A new chat while nobody is online',
+};
+
+export function isNoticeKind(v: unknown): v is NoticeKind {
+  return typeof v === 'string' && (NOTICE_KINDS as readonly string[]).includes(v);
+}
+
+/** The preferences a settings form sends: a checkbox present = on. */
+export function preferencesFromForm(body: Record<string, unknown>): NoticePreferences {
+  return Object.fromEntries(NOTICE_KINDS.map((k) => [k, body[k] === 'on' || body[k] === '1' || body[k] === 'true'])) as NoticePreferences;
+}
