@@ -69,7 +69,7 @@ export async function loadEndedAttempts(db: Queryable, attemptIds: readonly stri
   if (attemptIds.length === 0) return [];
   const { rows } = await db.query({
     name: 'call_records.load_ended_attempts',
-    text: `SELECT a.id, a.request_id, a.n, a.outcome, a.cause, a.cause_txt, a.callee_kind, a.callee_endpoint, a.visitor_channel_id,
+    text: `SELECT a.id, a.request_id, a.n, a.flow, a.outcome, a.cause, a.cause_txt, a.callee_kind, a.callee_endpoint, a.visitor_channel_id,
             a.callee_channel_id, a.started_at, a.answered_at, a.callee_answered_at, a.ended_at,
             r.subscriber_id, r.department_id, r.phone_e164 AS visitor_number, r.created_at AS request_created_at, r.scheduled_at AS request_scheduled_at,
             COALESCE(d.phone_e164, s.phone_e164) AS subscriber_number, t.visitor_started_at, t.callee_started_at
@@ -88,7 +88,7 @@ export async function loadEndedAttempts(db: Queryable, attemptIds: readonly stri
   return rows.map((r) => ({
     n: r.n, attemptStartedAt: r.started_at, requestCreatedAt: r.request_created_at, requestScheduledAt: r.request_scheduled_at,
     id: r.id, requestId: r.request_id, subscriberId: r.subscriber_id, departmentId: r.department_id,
-    visitorNumber: r.visitor_number, subscriberNumber: r.subscriber_number, outcome: r.outcome, cause: r.cause, causeTxt: r.cause_txt,
+    visitorNumber: r.visitor_number, subscriberNumber: r.subscriber_number, web: r.flow === 'web_inbound', outcome: r.outcome, cause: r.cause, causeTxt: r.cause_txt,
     calleeKind: r.callee_kind, calleeEndpoint: r.callee_endpoint, visitorChannelId: r.visitor_channel_id, calleeChannelId: r.callee_channel_id,
     startedAt: r.visitor_started_at, answeredAt: r.answered_at, calleeStartedAt: r.callee_started_at, calleeAnsweredAt: r.callee_answered_at, endedAt: r.ended_at,
   }));

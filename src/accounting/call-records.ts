@@ -1,4 +1,4 @@
-import { rateLeg, type Rate, type Rating } from './rating.ts';
+import { rateLeg, rateWebLeg, type Rate, type Rating } from './rating.ts';
 
 /** What the stored attempt says about one call (read from call_attempts + attempt_transitions). */
 export interface EndedAttempt {
@@ -8,6 +8,8 @@ export interface EndedAttempt {
   departmentId: string | null;
   visitorNumber: string;
   subscriberNumber: string | null;
+  /** A web call (flow web_inbound): the visitor's leg is the browser's, which called in; it has no number. */
+  web?: boolean;
   outcome: string | null;
   cause: number | null;
   causeTxt: string | null;
@@ -101,8 +103,8 @@ function visitorLeg(a: EndedAttempt, startedAt: Date, common: Common, rates: rea
     channelId: a.visitorChannelId,
     calleeKind: null,
     agent: null,
-    fromNumber: a.subscriberNumber,
-    toNumber: a.visitorNumber,
+    fromNumber: a.web ? null : a.subscriberNumber,
+    toNumber: a.web ? null : a.visitorNumber,
     toEndpoint: null,
     startedAt,
     answeredAt: a.answeredAt,
@@ -112,7 +114,7 @@ function visitorLeg(a: EndedAttempt, startedAt: Date, common: Common, rates: rea
     disposition: answered ? 'ANSWERED' : dispositionForCause(a.cause),
     hangupCause: cause,
     hangupCauseTxt: cause === a.cause ? a.causeTxt : 'Normal Clearing',
-    ...rateLeg(billable, a.visitorNumber, rates, planId),
+    ...(a.web ? rateWebLeg(billable, rates, planId) : rateLeg(billable, a.visitorNumber, rates, planId)),
   };
 }
 

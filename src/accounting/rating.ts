@@ -71,6 +71,22 @@ export function rateLeg(billableSec: number, toNumber: string | null, rates: rea
   return { ratePrefix: rate.prefix, pricePerMinMicros: rate.pricePerMinMicros, billedSec, chargeCents: chargeCents(billedSec, rate) };
 }
 
+/** The prefix of the rate a web call's browser leg is rated by: set one (plan or base) to charge for web legs. */
+export const WEB_LEG_PREFIX = 'web';
+
+/**
+ * Rates a web call's browser leg: by the rate whose prefix is exactly WEB_LEG_PREFIX (a plan's over the base
+ * table's), free when there is none. No number rate applies to it, a catch-all prefix included: the leg crosses
+ * no carrier.
+ */
+export function rateWebLeg(billableSec: number, rates: readonly Rate[], planId: string | null): Rating {
+  const own = rates.filter((r) => r.prefix === WEB_LEG_PREFIX);
+  const rate = findRate(own, WEB_LEG_PREFIX, planId);
+  if (!rate) return { ratePrefix: null, pricePerMinMicros: null, billedSec: 0, chargeCents: 0 };
+  const billedSec = billedSeconds(billableSec, rate);
+  return { ratePrefix: rate.prefix, pricePerMinMicros: rate.pricePerMinMicros, billedSec, chargeCents: chargeCents(billedSec, rate) };
+}
+
 /** "0.012" from 12000 micros; cents -> "1.20". Display only: sums are done on the integers. */
 export function formatMicros(micros: number): string {
   const neg = micros < 0 ? '-' : '';

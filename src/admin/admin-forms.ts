@@ -7,7 +7,8 @@ const uuid = uuidSchema;
 
 const RateForm = z.object({
   plan: z.union([z.literal(''), uuid]).default(''),
-  prefix: z.string().trim().regex(/^\+?[0-9]{0,15}$/, 'Digits only, e.g. 1 or 44 or 1202.').transform((p) => p.replace(/^\+/, '')),
+  // `web`: the rate of web calls' browser legs (src/accounting/rating.ts rateWebLeg).
+  prefix: z.string().trim().regex(/^(\+?[0-9]{0,15}|web)$/, 'Digits only, e.g. 1 or 44 or 1202, or web for the browser leg of web calls.').transform((p) => p.replace(/^\+/, '')),
   description: z.string().trim().max(100).default(''),
   price: z.string().trim().transform((v, ctx) => {
     const m = parseMicros(v);
