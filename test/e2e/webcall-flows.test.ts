@@ -1,0 +1,110 @@
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { startStack, postJson, API_AUTH, type Stack } from '../helpers/stack.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { listTransitions } from '../../src/calls/attempt.repository.ts';
+
+// Web calls through the simulator's control route (POST /sim/webcalls: what a browser's INVITE to the anonymous
+// endpoint does): the ticket is redeemed in the shared inbound app, the call is moved to a worker's app, the
+// browser is rung and answered, and the callee rung as a call-back's second leg.
+
+let s: Stack;
+test.before(async () => {
+  s = await startStack({ label: 'webcall', env: { WEBCALL_ENABLED: 'true', MAX_CALL_SEC: '60' }, workerExt: { inboundLease: { ttlMs: 2000, renewMs: 200 } } });
+  s.sim.setRules(ANSWERING);
+  await waitFor('the worker holds the inbound app', async () => s.worker!.inboundApp!.holding());
+});
+test.after.always(async () => { await s?.close(); });
+
+// The demo subscriber's phone (+1 202 555 0111) answers a second (scaled) after it rings and stays on.
+const ANSWERING = [{ pattern: '12025550111$', behavior: { kind: 'answer' as const, afterMs: 1000, hangupAfterMs: 600_000 } }];
+const SUBSCRIBER_PHONE = 'PJSIP/12025550111@carrier';
+
+const issue = async () => {
+  const r = await postJson(s.base, '/api/v1/webcalls', { subscriber: 'demo', visitorId: randomBytes(12).toString('base64url'), name: 'Web Visitor' }, API_AUTH);
+  if (r.status !== 201) throw new Error(`ticket not issued: ${r.text}`);
+  return r.json as { requestId: string; ticket: string; statusUrl: string };
+};
+const call = (ticket: string) => {
+  const placed = s.sim.placeWebCall({ ticket });
+  if (!placed.channelId) throw new Error(`web call refused at once: ${placed.status}`);
+  return placed.channelId;
+};
+const browser = (channelId: string) => s.sim.calls().find((c: any) => c.channelId === channelId) as any;
+const requestRow = async (id: string) => (await s.c.pool.query(`SELECT status, status_reason FROM callback_requests WHERE id = $1`, [id])).rows[0];
+const calleeRings = () => s.sim.originates().filter((o: any) => o.endpoint === SUBSCRIBER_PHONE).length;
+
+test.serial('a good ticket: the browser is rung and answered, the callee rung and bridged; the browser hanging up ends both and the records are written', async (t) => {
+  const o = await issue();
+  const before = calleeRings();
+  const channelId = call(o.ticket);
+  await waitFor('connected', async () => (await requestRow(o.requestId)).status === 'connected', 15000);
+  t.is(calleeRings(), before + 1);
+  const sip = browser(channelId).sip as string[];
+  t.true(sip.includes('180 Ringing'), sip.join());
+  t.true(sip.includes('200 OK'), sip.join());
+  const { rows: [attempt] } = await s.c.pool.query(`SELECT id, flow, visitor_channel_id, callee_channel_id, bridge_id FROM call_attempts WHERE request_id = $1`, [o.requestId]);
+  t.like(attempt, { flow: 'web_inbound', visitor_channel_id: channelId });
+  const bridged = s.sim.channels().filter((c: any) => c.bridge_id === attempt.bridge_id).map((c: any) => c.id).sort();
+  t.deepEqual(bridged, [attempt.callee_channel_id, channelId].sort());
+
+  s.sim.hangUpWebCall(channelId);
+  await waitFor('completed', async () => (await requestRow(o.requestId)).status === 'completed', 15000);
+  t.deepEqual((await listTransitions(s.c.pool, attempt.id)).map((x) => x.to), ['browser_arrived', 'callee_ringing', 'connected', 'ended']);
+  await waitFor('the callee hung up', async () => !s.sim.channels().some((c: any) => c.id === attempt.callee_channel_id));
+  const records = await waitFor('call records', async () => {
+    const { rows } = await s.c.pool.query(`SELECT leg, to_number, disposition, charge_cents FROM call_records WHERE attempt_id = $1 ORDER BY leg DESC`, [attempt.id]);
+    return rows.length === 2 ? rows : null;
+  });
+  t.like(records[0], { leg: 'visitor', to_number: null, disposition: 'ANSWERED', charge_cents: 0 });
+  t.like(records[1], { leg: 'callee', to_number: '+12025550111', disposition: 'ANSWERED' });
+
+  // The same ticket again: hung up within a second, nothing rung.
+  const rings = calleeRings();
+  const again = call(o.ticket);
+  const started = Date.now();
+  await waitFor('reused ticket declined', async () => (browser(again).sip as string[]).includes('603 Decline'), 2000, 20);
+  t.true(Date.now() - started < 1000);
+  t.is(calleeRings(), rings);
+});
+
+test.serial('a forged, a missing and an expired ticket are each hung up within a second with nothing rung', async (t) => {
+  const expired = await issue();
+  await s.c.pool.query(`UPDATE webcall_tickets SET expires_at = now() - interval '1 second' WHERE request_id = $1`, [expired.requestId]);
+  const rings = calleeRings();
+  for (const ticket of [randomBytes(32).toString('base64url'), '', expired.ticket]) {
+    const started = Date.now();
+    const channelId = call(ticket);
+    await waitFor('declined', async () => (browser(channelId).sip as string[]).includes('603 Decline'), 2000, 20);
+    t.true(Date.now() - started < 1000, `hung up in ${Date.now() - started} ms`);
+    t.false((browser(channelId).sip as string[]).includes('200 OK'));
+  }
+  t.is(calleeRings(), rings);
+  t.like(await requestRow(expired.requestId), { status: 'expired', status_reason: 'ticket_expired' });
+});
+
+test.serial('a busy callee: the answered browser is hung up with the busy cause (17) and the request fails', async (t) => {
+  s.sim.setRules([{ pattern: '12025550111$', behavior: { kind: 'busy' as const, afterMs: 500 } }]);
+  try {
+    const o = await issue();
+    const channelId = call(o.ticket);
+    await waitFor('failed', async () => (await requestRow(o.requestId)).status === 'failed', 15000);
+    const sip = browser(channelId).sip as string[];
+    t.true(sip.includes('200 OK'), sip.join());
+    t.regex((await requestRow(o.requestId)).status_reason, /nobody answered the web call/);
+    t.true(sip.some((l) => /^BYE Q\.850;cause=17/.test(l)), sip.join());
+  } finally {
+    s.sim.setRules(ANSWERING);
+  }
+});
+
+test.serial('the callee hanging up ends the browser\'s call too', async (t) => {
+  const o = await issue();
+  const channelId = call(o.ticket);
+  await waitFor('connected', async () => (await requestRow(o.requestId)).status === 'connected', 15000);
+  const { rows: [attempt] } = await s.c.pool.query(`SELECT callee_channel_id FROM call_attempts WHERE request_id = $1`, [o.requestId]);
+  s.sim.farEndHangup(attempt.callee_channel_id);
+  await waitFor('completed', async () => (await requestRow(o.requestId)).status === 'completed', 15000);
+  await waitFor('the browser is hung up', async () => (browser(channelId).sip as string[]).some((l) => l.startsWith('BYE')));
+  t.pass();
+});
