@@ -23,7 +23,7 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<voi
   const base = loadConfig(env);
   await checkPostgres(base);
   await checkRedis(base);
-  const sim = await startSim({ port: 0, amiPort: 0, user: base.ARI_USER, password: base.ARI_PASSWORD, amiUser: base.AMI_USER, amiSecret: base.AMI_SECRET, timeScale: base.SIM_TIME_SCALE });
+  const sim = await startSim({ port: 0, amiPort: 0, user: base.ARI_USER, password: base.ARI_PASSWORD, amiUser: base.AMI_USER, amiSecret: base.AMI_SECRET, timeScale: base.SIM_TIME_SCALE, inboundApp: `${base.ARI_APP}-inbound` });
   const config = loadConfig({
     MAX_CALL_SEC: '20', WORKER_ID: `demo${process.pid}`,
     // Redis keys (queue, rate limits) per demo database: two demos, or a demo and an install, never share a
@@ -36,6 +36,10 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<voi
     ...DEMO_LIMITS,
     // Scripts on this machine (curl, black-box checks) may post without a form token; browsers still need one.
     FORM_TOKEN_LOOPBACK_EXEMPT: 'true',
+    // Webhook endpoints may be plain HTTP on this machine (a receiver script beside the demo).
+    WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true',
+    // "Call now": browsers call the simulator's SIP-over-WebSocket endpoint (WEBCALL_WS_URL follows ARI_URL).
+    WEBCALL_ENABLED: 'true',
     ...env,
     ARI_URL: sim.ariUrl, AMI_HOST: '127.0.0.1', AMI_PORT: String(sim.amiPort),
     // The demo phone page (/demo/phones) reads and drives this simulator's phones.
