@@ -50,7 +50,7 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
   function loginPage(ctx: AppContext, values: Body, error: string | null) {
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = render('agent/login', { title: 'Agent log in', csrf: csrfToken(ctx), values, error, next: safeNext(values.next, '') });
+    ctx.body = render('agent/login', { title: 'Agent log in', csrf: csrfToken(ctx), values, error, next: safeNext(values.next, ''), forgot: Boolean(config.SMTP_URL) });
   }
 
   router.get('/login', (ctx) => loginPage(ctx, { next: ctx.query.next }, null));

@@ -438,6 +438,11 @@ export async function setOwnAgentActive(db: Queryable, subscriberId: string, age
   return (rowCount ?? 0) > 0;
 }
 
+/** Sets an agent's password (its own one-time reset link was used up). */
+export async function setAgentPassword(db: Queryable, agentId: string, passwordHash: string): Promise<void> {
+  await db.query(`UPDATE agents SET password_hash = $2, updated_at = now() WHERE id = $1`, [agentId, passwordHash]);
+}
+
 /** Sets the password of an agent this subscriber owns; false when it owns no such agent. */
 export async function setOwnAgentPassword(db: Queryable, subscriberId: string, agentId: string, passwordHash: string): Promise<boolean> {
   const { rowCount } = await db.query(

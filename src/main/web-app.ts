@@ -55,6 +55,7 @@ import { createVerificationLimits } from '../verification/verification-limits.ts
 import { demoPhonesRoutes } from '../demo/demo-phones.routes.ts';
 import { simPhones } from '../demo/sim-phones.ts';
 import { noticeRoutes } from '../notices/notices.routes.ts';
+import { agentPasswordRoutes } from '../notices/agent-password.routes.ts';
 import { createNoticeProducer } from '../notices/notice-queue.ts';
 import { unsubscribeKey } from '../notices/unsubscribe-token.ts';
 
@@ -167,6 +168,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
       checkDomain: createDomainChecker({ urlTemplate: c.config.DOMAIN_VERIFY_URL, allowPrivate: c.config.DOMAIN_VERIFY_ALLOW_PRIVATE }),
     }),
     // Call-center agents: the agent console and the operator's agent pages.
+    ...(notices ? [agentPasswordRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render, passwordMail: (login) => notices.agentPasswordReset(login) })] : []),
     agentConsoleRoutes(c, render),
     agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers }),
     // Accounting, reports and the operator console.

@@ -6,11 +6,12 @@ import { redisKeys } from '../platform/redis-keys.ts';
 /**
  * Mail leaves through its own Bull queue (`notices`), never from a web request: a slow or refusing SMTP server
  * delays mail, not pages. A job is a decided notice (its row holds what to say) or a forgotten-password mail
- * (only the address: the worker makes the link, so no live link ever sits in Redis). Failed sends are retried
+ * for an owner or an agent (only the address or login: the worker makes the link, so no live link ever sits in
+ * Redis). Failed sends are retried
  * with exponential back-off: 8 tries, the last about 64 × `retryDelayMs` after the first (an hour and more by
  * default), which rides out an SMTP server's restart or a greylisting.
  */
-export type NoticeJob = { noticeId: string } | { passwordReset: { email: string } };
+export type NoticeJob = { noticeId: string } | { passwordReset: { email: string } } | { agentPasswordReset: { login: string } };
 
 export const NOTICE_QUEUE = 'notices';
 export const NOTICE_ATTEMPTS = 8;
@@ -24,6 +25,7 @@ export interface NoticeProducer {
   /** A decided notice; one job per notice (its id is the job id, so adding it twice is a no-op). */
   notice(noticeId: string): Promise<void>;
   passwordReset(email: string): Promise<void>;
+  agentPasswordReset(login: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ function producerOn(queue: Bull.Queue<NoticeJob>): Omit<NoticeProducer, 'close'>
   return {
     async notice(noticeId) { await queue.add({ noticeId }, { jobId: `notice:${noticeId}` }); },
     async passwordReset(email) { await queue.add({ passwordReset: { email } }); },
+    async agentPasswordReset(login) { await queue.add({ agentPasswordReset: { login } }); },
   };
 }
 

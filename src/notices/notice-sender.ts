@@ -1,6 +1,7 @@
 import type { Pool } from '../platform/db/pool.ts';
 import type { Logger } from '../platform/logger.ts';
-import { createResetLink, RESET_TTL_SEC } from '../auth/password-reset.service.ts';
+import { createAgentResetLink, createResetLink, RESET_TTL_SEC } from '../auth/password-reset.service.ts';
+import { findAgentLogin } from '../agents/agent.repository.ts';
 import { findLoginByEmail } from '../subscribers/subscriber.repository.ts';
 import type { EmailTemplates } from './email-templates.ts';
 import type { Mailer } from './mailer.ts';
@@ -53,9 +54,21 @@ export function createNoticeSender(d: NoticeSenderDeps) {
     return 'sent';
   }
 
+  /** The same for an agent: only one whose login is an email address (and active) gets a mail, at that address. */
+  async function sendAgentPasswordReset(login: string): Promise<'sent' | 'skipped'> {
+    const found = login.includes('@') ? await findAgentLogin(d.pool, login) : null;
+    if (!found) return 'skipped';
+    const link = await createAgentResetLink(d.pool, { agentId: found.agent.id, createdBy: 'email', publicUrl: d.publicUrl() });
+    await d.mailer.send(login, composePasswordReset(d.templates, { name: found.agent.name, link, validHours: RESET_TTL_SEC / 3600 }));
+    d.log.info({ agentId: found.agent.id }, 'agent password reset mail sent');
+    return 'sent';
+  }
+
   return {
     process(job: NoticeJob): Promise<'sent' | 'skipped'> {
-      return 'noticeId' in job ? sendNotice(job.noticeId) : sendPasswordReset(job.passwordReset.email);
+      if ('noticeId' in job) return sendNotice(job.noticeId);
+      if ('passwordReset' in job) return sendPasswordReset(job.passwordReset.email);
+      return sendAgentPasswordReset(job.agentPasswordReset.login);
     },
   };
 }

@@ -6,6 +6,8 @@ import { insertRequestRow } from '../helpers/rows.ts';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.ts';
 import { sleep } from '../helpers/wait-for.ts';
 import { startNotices, type NoticesHandle } from '../../src/notices/notices.service.ts';
+import { insertAgent } from '../../src/agents/agent.repository.ts';
+import { hashPassword } from '../../src/auth/password.ts';
 
 // Notices by email against a real SMTP server started here (smtp-server; every message parsed with mailparser):
 // new and missed requests, the daily digest (once per day, even with two workers), the unsubscribe link, a
@@ -267,4 +269,48 @@ test.serial('without SMTP_URL: no "Forgot password?", and the notices page says 
   } finally {
     await off.close();
   }
+});
+
+test.serial('an agent whose login is its address resets a forgotten password by email; the links of owners and agents are not interchangeable', async (t) => {
+  const login = `agent-${Date.now().toString(36)}@example.com`;
+  await insertAgent(s.c.pool, { name: 'Mailed Agent', login, endpoint: 'PJSIP/mailedagent', passwordHash: await hashPassword('old agent password') });
+  const browser = new FormClient(s.base);
+  t.regex((await browser.get('/agent/login')).text, /id="forgot-link"/);
+  await browser.get('/agent/forgot');
+  const asked = await browser.post('/agent/forgot', { login: login.toUpperCase() });
+  t.is(asked.status, 200);
+  t.regex(asked.text, /id="forgot-sent"/);
+  const mail = await smtp.waitFor(login, /new Beckon password/);
+  t.truthy(mail);
+  const link = new RegExp(`${s.base}/agent/reset/[\\w-]{43}`).exec(mail!.mail.text!)?.[0];
+  t.truthy(link);
+  const path = new URL(link!).pathname;
+  t.is((await new FormClient(s.base).get(path.replace('/agent', ''))).status, 404, 'an agent link is no owner link');
+  t.is((await browser.get(path)).status, 200);
+  t.is((await browser.post(path, { newPassword: 'short', confirmPassword: 'short' })).status, 400);
+  const set = await browser.post(path, { newPassword: 'agent mailed 2026', confirmPassword: 'agent mailed 2026' });
+  t.is(set.status, 200);
+  t.regex(set.text, /id="reset-done"/);
+  const agent = new FormClient(s.base);
+  await agent.get('/agent/login');
+  const loggedIn = await agent.post('/agent/login', { login, password: 'agent mailed 2026' });
+  t.is(loggedIn.status, 302);
+  t.is(loggedIn.location, '/agent');
+  t.is((await new FormClient(s.base).get(path)).status, 404, 'used up');
+
+  // An owner's mailed link does not open the agent's page.
+  const { form } = await signUp(s.base);
+  const c = new FormClient(s.base);
+  await c.get('/forgot');
+  await c.post('/forgot', { email: form.email! });
+  const ownerMail = await smtp.waitFor(form.email!, /new Beckon password/);
+  const ownerPath = new URL(new RegExp(`${s.base}/reset/[\\w-]{43}`).exec(ownerMail!.mail.text!)![0]).pathname;
+  t.is((await c.get(`/agent${ownerPath}`)).status, 404);
+  t.is((await c.get(ownerPath)).status, 200, 'and still works where it belongs');
+
+  // A login that is no address gets no mail, and the same answer.
+  await insertAgent(s.c.pool, { name: 'Plain Agent', login: 'plain-agent-login', endpoint: 'PJSIP/plainagent', passwordHash: await hashPassword('plain agent password') });
+  const plain = await browser.post('/agent/forgot', { login: 'plain-agent-login' });
+  t.is(plain.status, 200);
+  t.regex(plain.text, /id="forgot-sent"/);
 });

@@ -9,6 +9,8 @@
 --   notice_scan: how far the notice pass has read finished and new requests (one row; passes overlap a little
 --     and rely on the unique key above).
 --   notice_preferences, notices, notice_scan -> src/notices/notice.repository.ts
+--   password_resets.agent_id: a forgotten-password link may be an agent's (an agent whose login is its email
+--     address); each link is either an owner's or an agent's. -> src/auth/password-reset.repository.ts
 CREATE TABLE notice_preferences (
   subscriber_id   uuid PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
   new_request     boolean NOT NULL DEFAULT false,
@@ -44,7 +46,16 @@ INSERT INTO notice_scan (scanned_to) VALUES (now());
 CREATE INDEX callback_requests_created_idx ON callback_requests (created_at);
 CREATE INDEX callback_requests_finished_idx ON callback_requests (finished_at) WHERE finished_at IS NOT NULL;
 
+ALTER TABLE password_resets ADD COLUMN agent_id uuid REFERENCES agents(id) ON DELETE CASCADE;
+ALTER TABLE password_resets ALTER COLUMN subscriber_id DROP NOT NULL;
+ALTER TABLE password_resets ADD CONSTRAINT password_resets_one_account CHECK ((subscriber_id IS NULL) <> (agent_id IS NULL));
+CREATE INDEX password_resets_agent_idx ON password_resets (agent_id) WHERE agent_id IS NOT NULL;
+
 -- Down Migration
+DELETE FROM password_resets WHERE agent_id IS NOT NULL;
+ALTER TABLE password_resets DROP CONSTRAINT password_resets_one_account;
+ALTER TABLE password_resets ALTER COLUMN subscriber_id SET NOT NULL;
+ALTER TABLE password_resets DROP COLUMN agent_id;
 DROP INDEX callback_requests_finished_idx;
 DROP INDEX callback_requests_created_idx;
 DROP TABLE notice_scan;
