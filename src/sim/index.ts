@@ -11,6 +11,8 @@ import { Exchange } from './exchange.ts';
 import { SHIPPED_CDR_MAPPINGS, type CdrMappings } from './cdr.ts';
 import { sendJson } from './http-util.ts';
 import { placeWebCall } from './web-call-control.ts';
+import { SipServer } from './sip-server.ts';
+import { WebRtcMedia, type MediaFactory } from './webrtc-media.ts';
 import { listenOn } from './listen.ts';
 import { RestFaults } from './rest-faults.ts';
 import type { OriginateRecord } from './model.ts';
@@ -56,6 +58,11 @@ export interface SimOptions {
    * inbound app, `${ARI_APP}-inbound`. Default 'beckon-inbound'.
    */
   inboundApp?: string;
+  /**
+   * The media side of browsers' calls over SIP/WebSocket (`/ws`): default a werift WebRTC endpoint (ICE,
+   * DTLS-SRTP, PCMU tone while something plays), loaded on the first browser call.
+   */
+  webrtcMedia?: MediaFactory;
   logger?: Logger;
 }
 
@@ -168,6 +175,11 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
   server.keepAliveTimeout = 5000;
   server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
+    if (url.pathname === '/ws') {
+      // SIP over WebSocket (RFC 7118) for browsers, on the same HTTP server as ARI, as Asterisk serves it.
+      if (phase !== 'up' && phase !== 'rest-only') return refuseUpgrade(socket, 503, 'Service Unavailable', 'Asterisk not booted');
+      return sip.accept(req, socket, head);
+    }
     if (url.pathname !== '/ari/events') return refuseUpgrade(socket, 404, 'Not Found', 'Not found');
     if (phase !== 'up') return refuseUpgrade(socket, 503, 'Service Unavailable', 'Asterisk not booted');
     if (!authorized(req, url, ctx)) return refuseUpgrade(socket, 401, 'Unauthorized', 'Authentication required');
@@ -183,6 +195,8 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
       server.closeAllConnections();
     });
 
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const sip = new SipServer({ exchange, logger, hostPort: () => `${urlHost}:${port}`, media: opts.webrtcMedia ?? (() => new WebRtcMedia()) });
   const port = await listenHttp(opts.port ?? 0);
   let amiPort: number;
   try {
@@ -204,6 +218,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
       await ami.shutdown();
       hub.dropAll();
       hub.forgetApps();
+      sip.dropAll();
       await closeHttp();
       await sleep(downMs);
       if ((phase as Phase) === 'closed') return;
@@ -226,7 +241,6 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     return restarting;
   }
 
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   logger.debug({ port, amiPort }, 'sim started');
 
   return {
@@ -238,6 +252,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
       phase = 'closed';
       exchange.halt();
       hub.close();
+      sip.close();
       await ami.close();
       if (server.listening) await closeHttp();
     },

@@ -1,0 +1,130 @@
+import type { RTCPeerConnection as PeerConnection, MediaStreamTrack as Track } from 'werift';
+import { toneFrame } from './tone.ts';
+
+/**
+ * The media side of a browser's call: the SDP answer to its offer, and audio sent while something is audible on
+ * the channel. Asterisk sends no RTP to an answered channel while nothing plays (webrtc-inbound trace), so
+ * neither does this.
+ */
+export interface MediaSession {
+  /** The SDP answer to `offer` (the same session answers a re-INVITE's new offer). */
+  answer(offer: string): Promise<string>;
+  /** Audio flows (on) or stops (off). */
+  audible(on: boolean): void;
+  close(): void;
+}
+
+export type MediaFactory = () => MediaSession;
+
+type Werift = typeof import('werift');
+let loading: Promise<Werift> | null = null;
+/** werift is loaded on the first browser call only: simulator runs without web calls never pay for it. */
+const werift = (): Promise<Werift> => (loading ??= import('werift'));
+
+const PACKET_MS = 20;
+const SAMPLES_PER_PACKET = 160;
+
+/**
+ * A real WebRTC endpoint (werift: ICE, DTLS-SRTP, pure TypeScript) answering as Asterisk does: PCMU (PT 0) and
+ * telephone-event/8000 (PT 126), rtcp-mux, `a=setup:active`, one host candidate on 127.0.0.1 (what the lab's
+ * rtp.conf [ice_host_candidates] made Asterisk offer). While audible it sends a 400 Hz tone in 20 ms packets.
+ */
+export class WebRtcMedia implements MediaSession {
+  private pc: PeerConnection | null = null;
+  private track: Track | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private lastOffer = '';
+  private lastAnswer: Promise<string> | null = null;
+  private seq = Math.floor(Math.random() * 0xffff);
+  private timestamp = Math.floor(Math.random() * 0xffffffff);
+  private wantAudio = false;
+
+  answer(offer: string): Promise<string> {
+    if (this.lastAnswer && offer === this.lastOffer) return this.lastAnswer;
+    this.lastOffer = offer;
+    this.lastAnswer = this.negotiate(offer);
+    return this.lastAnswer;
+  }
+
+  private async negotiate(offer: string): Promise<string> {
+    const w = await werift();
+    if (this.closed) throw new Error('media closed');
+    if (!this.pc) {
+      this.pc = new w.RTCPeerConnection({
+        codecs: {
+          audio: [
+            new w.RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 }),
+            new w.RTCRtpCodecParameters({ mimeType: 'audio/telephone-event', clockRate: 8000, channels: 1, payloadType: 126 }),
+          ],
+          video: [],
+        },
+        iceAdditionalHostAddresses: ['127.0.0.1'],
+        iceUseIpv6: false,
+        iceUseTcp: false,
+      });
+    }
+    const pc = this.pc;
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    const transceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
+    if (transceiver && !this.track) {
+      this.track = new w.MediaStreamTrack({ kind: 'audio' });
+      await transceiver.sender.replaceTrack(this.track);
+    }
+    await pc.setLocalDescription(await pc.createAnswer());
+    if (pc.iceGatheringState !== 'complete') {
+      await pc.iceGatheringStateChange.watch((s) => s === 'complete', 5000).catch(() => undefined);
+    }
+    if (this.wantAudio) this.startSending();
+    return loopbackOnly(pc.localDescription?.sdp ?? '');
+  }
+
+  audible(on: boolean): void {
+    this.wantAudio = on;
+    if (on) this.startSending();
+    else this.stopSending();
+  }
+
+  private startSending(): void {
+    if (this.timer || this.closed || !this.track) return;
+    void werift().then((w) => {
+      if (this.timer || this.closed || !this.wantAudio) return;
+      let marker = true;
+      this.timer = setInterval(() => {
+        const track = this.track;
+        if (!track) return;
+        const header = new w.RtpHeader({ payloadType: 0, sequenceNumber: this.seq, timestamp: this.timestamp >>> 0, marker });
+        marker = false;
+        this.seq = (this.seq + 1) & 0xffff;
+        this.timestamp = (this.timestamp + SAMPLES_PER_PACKET) >>> 0;
+        try {
+          track.writeRtp(new w.RtpPacket(header, toneFrame()));
+        } catch {
+          // the transport is not up yet or already gone: this packet is lost, as on the wire
+        }
+      }, PACKET_MS);
+    });
+  }
+
+  private stopSending(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stopSending();
+    const pc = this.pc;
+    this.pc = null;
+    this.track = null;
+    if (pc) void pc.close().catch(() => undefined);
+  }
+}
+
+/** The answer with only IPv4 loopback host candidates (the only address a lab browser and the simulator share). */
+export function loopbackOnly(sdp: string): string {
+  return sdp
+    .split('\r\n')
+    .filter((line) => !line.startsWith('a=candidate:') || / 127\.0\.0\.1 \d+ typ host/.test(line))
+    .join('\r\n');
+}
