@@ -152,6 +152,8 @@ export function runCall(o: CallOptions): CallHandle {
   }
 
   hang.addEventListener('click', hangup);
+  // Leaving the page ends the call with a BYE (or CANCEL) at once, rather than when Asterisk notices the socket gone.
+  addEventListener('pagehide', () => { if (!over()) hangup(); });
   mute.addEventListener('click', () => {
     dispatch({ type: 'mute', muted: !s.muted });
     sip?.mute(s.muted);
