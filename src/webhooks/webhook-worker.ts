@@ -6,12 +6,16 @@ import { createWebhookConsumer } from './delivery-queue.ts';
 import { feedPass } from './event-feed.ts';
 import type { RetryRules } from './retry-schedule.ts';
 import { createSender, type Sender } from './webhook-sender.ts';
-import { endpointsDue, type WebhookEndpoint } from './webhook.repository.ts';
+import { endpointsDue, pruneDeliveries, type WebhookEndpoint } from './webhook.repository.ts';
+
+/** Days the delivery log keeps finished deliveries. */
+export const DELIVERY_LOG_DAYS = 30;
 
 /**
  * The worker's side of webhooks: a periodic pass turns new request history into events and deliveries and
  * queues a job for each endpoint that got one, or has a delivery due with nobody on it (the safety net for a
- * lost job); the `webhooks` queue's consumer delivers (drain.ts).
+ * lost job); the `webhooks` queue's consumer delivers (drain.ts). An hourly pass keeps the delivery log to
+ * DELIVERY_LOG_DAYS.
  */
 export interface WebhookWorkerOptions {
   pool: Pool;
@@ -55,10 +59,15 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
       return endpoints.size;
     },
   });
+  const prune = periodic({
+    name: 'webhook-log-prune', intervalMs: 3_600_000, log, idle: 0, firstDelayMs: 60_000,
+    run: () => pruneDeliveries(o.pool, DELIVERY_LOG_DAYS),
+  });
   return {
     runOnce: () => feed.runOnce(),
     async stop() {
       feed.stop();
+      prune.stop();
       await consumer.close();
     },
   };

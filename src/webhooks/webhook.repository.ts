@@ -203,3 +203,16 @@ export async function endpointsDue(db: Queryable, limit = 500): Promise<string[]
       LIMIT $1`, [limit]);
   return rows.map((r) => r.id as string);
 }
+
+/**
+ * Finished deliveries older than `days` leave the log, and events older than that with no delivery left go too.
+ * Pending deliveries stay whatever their age (a disabled endpoint's, waiting for it to be enabled).
+ */
+export async function pruneDeliveries(db: Queryable, days: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < now() - make_interval(days => $1)`, [days]);
+  await db.query(
+    `DELETE FROM webhook_events ev WHERE ev.created_at < now() - make_interval(days => $1)
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = ev.id)`, [days]);
+  return rowCount ?? 0;
+}

@@ -7,7 +7,7 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { startWebhookWorker, type WebhookWorker } from '../../src/webhooks/webhook-worker.ts';
 import { createSender } from '../../src/webhooks/webhook-sender.ts';
 import { verifySignature, newWebhookSecret } from '../../src/webhooks/signature.ts';
-import { insertEndpoint, rotateSecret, findEndpoint } from '../../src/webhooks/webhook.repository.ts';
+import { insertEndpoint, rotateSecret, findEndpoint, pruneDeliveries, recordEvent } from '../../src/webhooks/webhook.repository.ts';
 import type { ScratchDatabase } from '../../src/platform/db/scratch-database.ts';
 
 /*
@@ -193,4 +193,20 @@ test.serial('SSRF: a name resolving to a private address is refused at connect t
   t.is(rx.received.length, 1);
   await rx.close();
   await target.close();
+});
+
+test.serial('the log keeps finished deliveries for its days; pending ones stay whatever their age', async (t) => {
+  const { subscriberId, endpoint } = await tenantWithEndpoint('https://prune.example.com/hook', ['callback.created']);
+  for (const k of ['old-done', 'old-pending', 'new-done']) {
+    await recordEvent(db.pool, { subscriberId, type: 'callback.created', sourceKey: `prune:${endpoint.id}:${k}`, data: { k }, at: new Date() });
+  }
+  const ids = (await db.pool.query(`SELECT d.id, ev.data->>'k' AS k FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id WHERE d.endpoint_id = $1`, [endpoint.id])).rows;
+  const id = (k: string) => ids.find((r) => r.k === k).id;
+  await db.pool.query(`UPDATE webhook_deliveries SET status = 'delivered' WHERE id = ANY($1)`, [[id('old-done'), id('new-done')]]);
+  await db.pool.query(`UPDATE webhook_deliveries SET created_at = now() - interval '31 days' WHERE id = ANY($1)`, [[id('old-done'), id('old-pending')]]);
+  await db.pool.query(`UPDATE webhook_events SET created_at = now() - interval '31 days' WHERE data->>'k' IN ('old-done', 'old-pending') AND source_key LIKE $1`, [`prune:${endpoint.id}:%`]);
+  t.is(await pruneDeliveries(db.pool, 30), 1);
+  const left = (await db.pool.query(`SELECT ev.data->>'k' AS k FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id WHERE d.endpoint_id = $1 ORDER BY d.seq`, [endpoint.id])).rows.map((r) => r.k);
+  t.deepEqual(left, ['old-pending', 'new-done']);
+  t.is((await db.pool.query(`SELECT count(*)::int AS n FROM webhook_events WHERE source_key = $1`, [`prune:${endpoint.id}:old-done`])).rows[0].n, 0, 'its event went with it');
 });
