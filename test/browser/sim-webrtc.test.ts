@@ -1,0 +1,100 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import test from 'ava';
+import { build } from 'esbuild';
+import type { Browser } from 'playwright-core';
+import { startSim, type Sim } from '../../src/sim/index.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { EventLog, restClient, sleep } from '../helpers/sim-ari.ts';
+
+/**
+ * A real browser (Debian chromium, fake microphone) running JsSIP 3.13.8 calls the simulator's SIP/WebSocket
+ * endpoint as the lab's browser called Asterisk 22 (webrtc-inbound trace): the call reaches StasisStart with its
+ * ticket, is answered, ICE/DTLS connect with werift, and getStats() shows inbound audio only while a playback runs.
+ */
+
+let sim: Sim;
+let browser: Browser;
+let page: http.Server;
+let pageUrl: string;
+
+test.before(async () => {
+  sim = await startSim({ timeScale: 0.5 });
+  const bundle = await build({
+    stdin: { contents: "import JsSIP from 'jssip'; (window as any).JsSIP = JsSIP;", loader: 'ts', resolveDir: process.cwd() },
+    bundle: true, format: 'iife', platform: 'browser', write: false,
+  });
+  const js = bundle.outputFiles[0]!.text;
+  page = http.createServer((req, res) => {
+    if (req.url === '/jssip.js') { res.writeHead(200, { 'content-type': 'text/javascript' }); res.end(js); return; }
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>call</title><script src="/jssip.js"></script>');
+  });
+  await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+  pageUrl = `http://localhost:${(page.address() as AddressInfo).port}/`;
+  browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection']);
+});
+test.after.always(async () => {
+  await browser?.close();
+  page?.close();
+  await sim?.close();
+});
+
+test('JsSIP calls sip:callback@127.0.0.1 with a ticket: StasisStart, answer, ICE connected, inbound audio only while a playback runs', async (t) => {
+  t.timeout(60_000);
+  const app = await EventLog.open(sim, 'beckon-inbound');
+  t.teardown(() => app.close());
+  const rest = restClient(sim);
+  const tab = await browser.newPage();
+  await tab.goto(pageUrl);
+  const wsUrl = `${sim.ariUrl.replace(/^http/, 'ws')}/ws`;
+  await tab.evaluate((url) => {
+    const w = window as any;
+    w.log = [];
+    const ua = new w.JsSIP.UA({ sockets: [new w.JsSIP.WebSocketInterface(url)], uri: 'sip:visitor@localhost', display_name: 'Web Visitor', register: false, session_timers: false });
+    ua.start();
+    ua.on('connected', () => {
+      const session = ua.call('sip:callback@127.0.0.1', {
+        extraHeaders: ['X-Beckon-Ticket: abc123'], mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] },
+      });
+      w.session = session;
+      for (const ev of ['progress', 'accepted', 'confirmed', 'ended', 'failed']) session.on(ev, (e: any) => w.log.push(`${ev}${e?.cause ? `:${e.cause}` : ''}`));
+      session.on('peerconnection', () => undefined);
+    });
+    w.inbound = async () => {
+      const stats = await w.session.connection.getStats();
+      let packets = 0;
+      let state = '';
+      stats.forEach((s: any) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') packets += s.packetsReceived;
+        if (s.type === 'transport') state = s.dtlsState;
+      });
+      return { packets, state, ice: w.session.connection.iceConnectionState };
+    };
+  }, wsUrl);
+
+  const start = await app.waitFor((e) => e.type === 'StasisStart', 15_000);
+  t.deepEqual(start.args, ['webcall', 'abc123']);
+  t.like(start.channel, { state: 'Ring', caller: { name: 'Web Visitor', number: 'visitor' } });
+  await rest('POST', `/ari/channels/${start.channel.id}/ring`);
+  await tab.waitForFunction(() => (window as any).log.includes('progress'));
+  await rest('POST', `/ari/channels/${start.channel.id}/answer`);
+  await tab.waitForFunction(() => (window as any).log.includes('confirmed'), undefined, { timeout: 10_000 });
+  await tab.waitForFunction(async () => ['connected', 'completed'].includes((await (window as any).inbound()).ice), undefined, { timeout: 10_000 });
+  await sleep(800);
+  const silent = await tab.evaluate(() => (window as any).inbound());
+  t.is(silent.packets, 0, 'nothing plays: no RTP');
+  t.is(silent.state, 'connected', 'DTLS connected');
+
+  await rest('POST', `/ari/channels/${start.channel.id}/play/pb-web?media=sound:hello-world`);
+  await app.waitFor((e) => e.type === 'PlaybackFinished', 10_000);
+  await sleep(300);
+  const heard = await tab.evaluate(() => (window as any).inbound());
+  t.log(`inbound packets during hello-world: ${heard.packets}`);
+  t.true(heard.packets > 20);
+
+  await tab.evaluate(() => (window as any).session.terminate());
+  await app.waitFor((e) => e.type === 'StasisEnd');
+  t.true(await tab.evaluate(() => (window as any).log.some((l: string) => l.startsWith('ended'))));
+  await tab.close();
+});
