@@ -32,7 +32,7 @@ const REQUEST_PAYLOAD = `jsonb_build_object(
 
 /**
  * Decides the request notices of the requests created (new_request) or ended failed or expired (missed) since the
- * last pass, for owners who want them and have an address; returns the new notices' ids. Each pass re-reads
+ * last pass, for active owners who want them and have an address; returns the new notices' ids. Each pass re-reads
  * `overlapSec` before where the last one stopped, so a request committed late (its times are its transaction's
  * start) is still seen; the unique (owner, kind, subject) makes the overlap harmless. Passes of several workers
  * do not run at once: one holds the scan row, the others skip. `db` must be a transaction.
@@ -49,7 +49,7 @@ export async function decideRequestNotices(tx: Queryable, overlapSec: number): P
        LEFT JOIN departments d ON d.id = r.department_id
        LEFT JOIN notice_preferences p ON p.subscriber_id = r.subscriber_id
       WHERE r.${when} > $1 AND r.${when} <= $2 ${extra}
-        AND s.email IS NOT NULL AND coalesce(p.${kind}, ${DEFAULT_PREFERENCES[kind]})
+        AND s.email IS NOT NULL AND s.status = 'active' AND coalesce(p.${kind}, ${DEFAULT_PREFERENCES[kind]})
      ON CONFLICT (subscriber_id, kind, subject) DO NOTHING
      RETURNING id`, [since, until, kind]);
   const created = await decide('new_request', 'created_at', '');
