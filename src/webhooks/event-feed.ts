@@ -22,7 +22,7 @@ import { readFeedCursor, recordEvent, writeFeedCursor, type NewWebhookEvent } fr
  * feature through recordEvent.
  */
 export const LATE_COMMIT_MS = 60_000;
-const BATCH = 1000;
+const BATCH = 5000;
 
 interface HistoryRow {
   id: string; request_id: string; from_status: string | null; to_status: string; reason: string | null; at: Date;
@@ -66,8 +66,13 @@ export function attemptEvent(a: AttemptRow): NewWebhookEvent {
   };
 }
 
-/** One pass: records the events written since the cursor, moves it, resolves with the endpoints that got deliveries. */
-export async function feedPass(pool: Pool): Promise<Set<string>> {
+/**
+ * One pass: records the events written since the cursor, moves it, resolves with the endpoints that got
+ * deliveries. `recorded` (kept by the caller between passes) holds the source keys this process already
+ * recorded that the cursor has not passed yet, so the rows read again are not written again; it is only a saving,
+ * the unique source key is what makes an event once.
+ */
+export async function feedPass(pool: Pool, recorded: Map<string, number> = new Map()): Promise<Set<string>> {
   const cursor = await readFeedCursor(pool);
   const { rows: history } = await pool.query<HistoryRow>(
     `SELECT h.id, h.request_id, h.from_status, h.to_status, h.reason, h.at, r.subscriber_id, r.department_id, r.phone_e164, r.visitor_name,
@@ -86,7 +91,11 @@ export async function feedPass(pool: Pool): Promise<Set<string>> {
     ...attempts.filter((a) => a.wanted).map(attemptEvent),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
   const endpoints = new Set<string>();
-  for (const e of events) for (const id of await recordEvent(pool, e)) endpoints.add(id);
+  for (const e of events) {
+    if (recorded.has(e.sourceKey)) continue;
+    for (const id of await recordEvent(pool, e)) endpoints.add(id);
+    recorded.set(e.sourceKey, e.at.getTime());
+  }
 
   const settled = Date.now() - LATE_COMMIT_MS;
   let historyId = cursor.historyId;
@@ -94,5 +103,7 @@ export async function feedPass(pool: Pool): Promise<Set<string>> {
   let attemptsAt = cursor.attemptsAt;
   for (const a of attempts) { if (a.ended_at.getTime() >= settled) break; attemptsAt = a.ended_at; }
   await writeFeedCursor(pool, { historyId, attemptsAt });
+  // Keys of rows the cursor has passed are never read again (a margin of one more LATE_COMMIT_MS).
+  for (const [key, at] of recorded) if (at < settled - LATE_COMMIT_MS) recorded.delete(key);
   return endpoints;
 }

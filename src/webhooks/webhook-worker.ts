@@ -50,10 +50,11 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
   });
   consumer.queue.process(o.concurrency ?? 5, async (job) => ({ sent: await drain(job.data.endpointId) }))
     .catch((err: Error | undefined) => log.warn({ queue: 'webhooks', err: err?.message }, 'queue consumer stopped'));
+  const recorded = new Map<string, number>();
   const feed = periodic({
     name: 'webhook-feed', intervalMs: o.intervalMs, log, idle: 0, firstDelayMs: 0,
     run: async () => {
-      const endpoints = await feedPass(o.pool);
+      const endpoints = await feedPass(o.pool, recorded);
       for (const id of await endpointsDue(o.pool)) endpoints.add(id);
       for (const id of endpoints) await consumer.kick(id);
       return endpoints.size;
