@@ -99,8 +99,11 @@ const Env = z.object({
   PROMPT_CONFIRM: z.string().default('sound:hello-world,sound:vm-press,digits:1'),
   /** Played to the visitor on answer when no key press is asked for, before the music while the subscriber's phone rings. */
   PROMPT_ANNOUNCE: z.string().default('sound:pls-hold-while-try'),
-  /** Worker identity: names its Stasis app (ARI_APP-WORKER_ID) and its in-flight attempts. Stable across restarts. */
-  WORKER_ID: z.string().regex(/^[\w.-]{1,40}$/).default(hostname().replace(/[^\w.-]/g, '').slice(0, 40) || 'worker'),
+  /**
+   * Worker identity: names its Stasis app (ARI_APP-WORKER_ID) and its in-flight attempts. Stable across restarts.
+   * `inbound` is refused: ARI_APP-inbound is the app every worker shares for web calls entering from the browser.
+   */
+  WORKER_ID: z.string().regex(/^[\w.-]{1,40}$/).refine((id) => id !== 'inbound', 'WORKER_ID "inbound" names the shared web-call app').default(hostname().replace(/[^\w.-]/g, '').slice(0, 40) || 'worker'),
   /** Longest a bridged call may last before Beckon hangs up (limits what a hijacked call can cost). */
   MAX_CALL_SEC: z.coerce.number().int().min(5).default(3600),
   /** Seconds a stopping worker lets calls in progress finish before hanging them up. */
