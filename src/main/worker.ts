@@ -200,9 +200,6 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
     recover: { calls: () => recovery.runOnce(), scheduled: () => scheduled.runOnce(), takeover: () => takeover.runOnce() },
     async stop(graceSec = config.SHUTDOWN_GRACE_SEC) {
       gate.stop();
-      // The inbound app goes first: calls arriving from now on are moved to other workers.
-      await webcalls?.inbound.stop();
-      webcalls?.expiry.stop();
       relay.stop();
       await webhooks.stop();
       scheduled.stop();
@@ -210,6 +207,9 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
       dialer.drain();
       // Local pause: this worker takes no new jobs; jobs not started stay in Redis for other workers.
       await c.queue.queue.pause(true, true).catch(() => {});
+      // The inbound app is given up before the grace period: web calls arriving from now on go to other workers.
+      await webcalls?.inbound.stop();
+      webcalls?.expiry.stop();
       const deadline = Date.now() + graceSec * 1000;
       while (dialer.activeCalls > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       if (dialer.activeCalls > 0) {

@@ -51,6 +51,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     RATE_LIMITS_ENABLED: 'false',
     // The per-number call ceiling too: tests ring the same few numbers many times; its own tests turn it on.
     CALL_CEILING_ENABLED: 'false',
+    // Web calls on, as in the demo: the worker holds the simulator's inbound app.
+    WEBCALL_ENABLED: 'true',
     OUTBOX_INTERVAL_MS: '200',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SESSION_SECRET: TEST_SESSION_SECRET,
