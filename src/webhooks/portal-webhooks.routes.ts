@@ -2,7 +2,7 @@ import Router from 'koa-router';
 import { z } from 'zod';
 import type { Pool } from '../platform/db/pool.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
-import { redirectWithFlash, takeFlash } from '../auth/session.ts';
+import { getSession, redirectWithFlash, takeFlash } from '../auth/session.ts';
 import { BadRequestError, ConflictError, NotFoundError, onField } from '../platform/errors.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
@@ -32,10 +32,15 @@ function chosenEvents(body: Body): string[] {
   return WEBHOOK_EVENTS.filter((e) => list.includes(e));
 }
 
+/** The secret a POST just made, for the endpoint's page to show once (the session holds it until that page is read). */
+const REVEAL = 'webhookSecret';
+interface Reveal { endpointId: string; secret: string }
+
 /**
- * /portal/webhooks: a subscriber's endpoints. Adding one or rotating its secret shows the secret once, on the
- * answer to that POST (never stored in the session, never shown again). Every lookup is within the session's
- * subscriber: another subscriber's endpoint or delivery is a 404, like an unknown one. CSRF on every form.
+ * /portal/webhooks: a subscriber's endpoints. Adding one or rotating its secret redirects to the endpoint's page,
+ * which shows the new secret once: reloading that page neither shows it again nor rotates again. Every lookup is
+ * within the session's subscriber: another subscriber's endpoint or delivery is a 404, like an unknown one. CSRF
+ * on every form.
  */
 export function portalWebhooksRoutes(deps: { pool: Pool; render: Render; allowHttpLoopback: boolean; kick(endpointId: string): Promise<void> }): Router<AppState, {}> {
   const { pool } = deps;
@@ -56,6 +61,18 @@ export function portalWebhooksRoutes(deps: { pool: Pool; render: Render; allowHt
     return e;
   }
   const eventChoices = (chosen: readonly string[]) => WEBHOOK_EVENTS.map((name) => ({ name, checked: chosen.includes(name) }));
+  function reveal(ctx: AppContext, endpointId: string, secret: string, flash: string): void {
+    getSession(ctx)![REVEAL] = { endpointId, secret } satisfies Reveal;
+    redirectWithFlash(ctx, `/portal/webhooks/${endpointId}`, flash);
+  }
+  /** The secret left for this endpoint's page, taken: shown on this answer only. */
+  function takeSecret(ctx: AppContext, endpointId: string): string | null {
+    const session = getSession(ctx);
+    const r = session?.[REVEAL] as Reveal | undefined;
+    if (!r) return null;
+    session![REVEAL] = undefined;
+    return r.endpointId === endpointId ? r.secret : null;
+  }
   async function endpointPage(ctx: AppContext, e: WebhookEndpoint, secret: string | null): Promise<void> {
     const deliveries = (await listDeliveries(pool, e.id)).map((d) => ({
       ...d, createdAt: d.createdAt.toISOString(), nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt.toISOString() : null,
@@ -81,13 +98,13 @@ export function portalWebhooksRoutes(deps: { pool: Pool; render: Render; allowHt
     if (await countEndpoints(pool, s.id) >= MAX_ENDPOINTS) throw new ConflictError('too_many_endpoints', `At most ${MAX_ENDPOINTS} endpoints.`);
     const secret = newWebhookSecret();
     const e = await insertEndpoint(pool, { subscriberId: s.id, url: url.url, events, secret });
-    ctx.status = 201;
-    await endpointPage(ctx, e, secret);
+    reveal(ctx, e.id, secret, 'Endpoint added.');
   });
 
   router.get('/:id', async (ctx) => {
     const s = await currentSubscriber(ctx, pool);
-    await endpointPage(ctx, await endpointOf(ctx, s.id), null);
+    const e = await endpointOf(ctx, s.id);
+    await endpointPage(ctx, e, takeSecret(ctx, e.id));
   });
 
   router.post('/:id/events', async (ctx) => {
@@ -102,7 +119,7 @@ export function portalWebhooksRoutes(deps: { pool: Pool; render: Render; allowHt
     const e = await endpointOf(ctx, s.id);
     const secret = newWebhookSecret();
     await rotateSecret(pool, s.id, e.id, secret, ROTATION_OVERLAP_SEC);
-    await endpointPage(ctx, (await findEndpoint(pool, s.id, e.id))!, secret);
+    reveal(ctx, e.id, secret, 'New secret made; the previous one still signs for 24 hours.');
   });
 
   router.post('/:id/active', async (ctx) => {

@@ -44,22 +44,27 @@ test.serial('an owner adds an endpoint, sees its secret once, rotates it, disabl
   t.is(await endpointRow(A.id), undefined);
 
   const created = await A.client.post('/portal/webhooks', { url: 'https://crm.example.com/hook', events: 'callback.completed' });
-  t.is(created.status, 201);
+  t.is(created.status, 303);
   const row = await endpointRow(A.id);
   t.like(row, { url: 'https://crm.example.com/hook', events: ['callback.completed'], enabled: true });
-  t.true(created.text.includes(row.secret), 'the secret is on the answer to the POST');
+  t.is(created.location, `/portal/webhooks/${row.id}`);
+  const shown = await A.client.get(created.location!);
+  t.true(shown.text.includes(row.secret), 'the endpoint page after adding shows the secret');
   const again = await A.client.get(`/portal/webhooks/${row.id}`);
   t.is(again.status, 200);
   t.false(again.text.includes(row.secret), 'and never again');
-  t.is((await A.client.post('/portal/webhooks', { url: 'http://127.0.0.1:9/hook', events: 'attempt.ended' })).status, 201, 'HTTP to this host under the test setting');
+  t.is((await A.client.post('/portal/webhooks', { url: 'http://127.0.0.1:9/hook', events: 'attempt.ended' })).status, 303, 'HTTP to this host under the test setting');
+  await A.client.get('/portal/webhooks');
 
   const rotated = await A.client.post(`/portal/webhooks/${row.id}/rotate`, {});
-  t.is(rotated.status, 200);
+  t.is(rotated.status, 303);
   const afterRotation = (await s.c.pool.query(`SELECT secret, previous_secret, previous_secret_until > now() + interval '23 hours' AS overlap FROM webhook_endpoints WHERE id = $1`, [row.id])).rows[0];
   t.is(afterRotation.previous_secret, row.secret);
   t.true(afterRotation.overlap, 'the old secret signs for 24 hours');
-  t.true(rotated.text.includes(afterRotation.secret));
-  t.regex(rotated.text, /previous secret still signs/);
+  const rotatedPage = await A.client.get(rotated.location!);
+  t.true(rotatedPage.text.includes(afterRotation.secret));
+  t.regex(rotatedPage.text, /previous secret still signs/);
+  t.false((await A.client.get(rotated.location!)).text.includes(afterRotation.secret), 'shown once');
 
   t.is((await A.client.post(`/portal/webhooks/${row.id}/active`, { active: 'off' })).status, 303);
   t.false((await s.c.pool.query(`SELECT enabled FROM webhook_endpoints WHERE id = $1`, [row.id])).rows[0].enabled);
