@@ -55,7 +55,8 @@ export function agentPasswordRoutes(deps: AgentPasswordRoutesDeps): Router<AppSt
       ctx.status = 429;
       return;
     }
-    await deps.passwordMail(login);
+    const queued = await deps.passwordMail(login).then(() => true, () => false);
+    if (!queued) { page(ctx, 'agent/forgot', { title: 'Forgot password', values: { login }, error: 'No mail can be sent just now. Try again in a few minutes.' }); ctx.status = 503; return; }
     page(ctx, 'agent/forgot', { title: 'Forgot password', sent: true, values: { login } });
   });
 

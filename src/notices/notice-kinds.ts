@@ -11,6 +11,12 @@ export type NoticePreferences = Record<NoticeKind, boolean>;
 
 export const DEFAULT_PREFERENCES: NoticePreferences = { new_request: false, missed: true, digest: false, chat_unanswered: false };
 
+/**
+ * The events the settings page offers: those something decides. `chat_unanswered` is offered once a chat
+ * feature calls NoticeHook; until then it stays at its default (off).
+ */
+export const OFFERED_KINDS: readonly NoticeKind[] = ['new_request', 'missed', 'digest'];
+
 /** What the portal calls each event (the settings page, the unsubscribe page, mail footers). */
 export const NOTICE_LABELS: Record<NoticeKind, string> = {
   new_request: 'A new call-back request',

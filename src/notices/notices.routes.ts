@@ -6,7 +6,7 @@ import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session
 import type { AppContext, AppState } from '../web/context.ts';
 import { portalNav } from '../web/portal-nav.ts';
 import type { Render } from '../web/views.ts';
-import { NOTICE_KINDS, NOTICE_LABELS, preferencesFromForm } from './notice-kinds.ts';
+import { NOTICE_LABELS, OFFERED_KINDS, preferencesFromForm } from './notice-kinds.ts';
 import { loadPreferences, savePreferences, turnOff } from './notice.repository.ts';
 import { verifyUnsubscribe } from './unsubscribe-token.ts';
 
@@ -41,7 +41,7 @@ export function noticeRoutes(deps: NoticeRoutesDeps): Router<AppState, {}>[] {
     ctx.body = deps.render('portal/notices', {
       title: 'Notices', portalNav: portalNav('/portal/notices', csrfToken(ctx)), csrf: csrfToken(ctx), flash: takeFlash(ctx),
       emailOn: deps.emailOn, email: s.email,
-      events: NOTICE_KINDS.map((kind) => ({ kind, label: NOTICE_LABELS[kind], on: prefs[kind] })),
+      events: OFFERED_KINDS.map((kind) => ({ kind, label: NOTICE_LABELS[kind], on: prefs[kind] })),
     });
   });
 

@@ -180,7 +180,9 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
       ctx.status = 429;
       return;
     }
-    await deps.passwordMail(email);
+    // Redis refusing the job is an outage, said as such (the same for every address).
+    const queued = await deps.passwordMail(email).then(() => true, () => false);
+    if (!queued) { forgotPage(ctx, { values: { email }, error: 'No mail can be sent just now. Try again in a few minutes.' }); ctx.status = 503; return; }
     forgotPage(ctx, { sent: true, values: { email } });
   });
 
