@@ -4,7 +4,7 @@ import { startStack, type Stack } from '../helpers/stack.ts';
 import { FormClient, signUp } from '../helpers/portal.ts';
 import { insertRequestRow } from '../helpers/rows.ts';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.ts';
-import { sleep } from '../helpers/wait-for.ts';
+import { sleep, until } from '../helpers/wait-for.ts';
 import { startNotices, type NoticesHandle } from '../../src/notices/notices.service.ts';
 import { insertAgent } from '../../src/agents/agent.repository.ts';
 import { hashPassword } from '../../src/auth/password.ts';
@@ -206,6 +206,29 @@ test.serial('a refused mail is retried with back-off until the SMTP server takes
   const row = (await s.c.pool.query(`SELECT sent_at, last_error FROM notices WHERE subscriber_id = $1`, [o.id])).rows[0];
   t.truthy(row.sent_at);
   t.is(row.last_error, null);
+});
+
+test.serial('a mail refused at every one of its 8 tries is given up, and the notice says why', async (t) => {
+  const o = await owner();
+  // A consumer whose jobs back off quickly: the job's back-off is set by the pass that queues it.
+  const quick = startNotices({
+    pool: s.c.pool, log: s.c.log, redisUrl: s.config.REDIS_URL, prefix: s.config.REDIS_PREFIX, smtpUrl: smtp.url, from: s.config.MAIL_FROM,
+    digestHour: s.config.DIGEST_HOUR, publicUrl: () => s.base, secret: s.config.SESSION_SECRET, intervalMs: 3_600_000, retryDelayMs: 10, now: () => clock,
+  });
+  try {
+    smtp.refuseNext(1000);
+    const before = smtp.refused;
+    await failedRequest(o.id);
+    await quick.runOnce();
+    const row = await until(async () => (await s.c.pool.query(`SELECT failed_at, sent_at, last_error FROM notices WHERE subscriber_id = $1 AND failed_at IS NOT NULL`, [o.id])).rows[0], 20_000);
+    t.truthy(row, 'given up');
+    t.is(row.sent_at, null);
+    t.regex(row.last_error, /451/);
+    t.is(smtp.refused - before, 8);
+  } finally {
+    smtp.refuseNext(0);
+    await quick.stop();
+  }
 });
 
 test.serial('a forgotten password: "Forgot password?" → mail → one-time link → the new password logs in', async (t) => {
