@@ -1,4 +1,4 @@
-import { isIPv4 } from 'node:net';
+import { BlockList, isIP, isIPv4 } from 'node:net';
 
 /**
  * Client addresses as Node reports them. A dual-stack socket reports an IPv4 client as an IPv4-mapped IPv6
@@ -27,4 +27,21 @@ export function isPrivateOrLoopback(address: string): boolean {
     return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
   }
   return /^f[cd][0-9a-f]{2}:/i.test(ip);
+}
+
+const blocked = new BlockList();
+for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) blocked.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) blocked.addSubnet(net, bits, 'ipv6');
+
+/**
+ * Addresses a request Beckon makes on a stranger's behalf (domain verification, webhooks) may not connect to:
+ * this host, private networks, link-local (cloud metadata), multicast.
+ */
+export function isForbiddenAddress(address: string): boolean {
+  // An IPv4-mapped IPv6 address (::ffff:127.0.0.1) reaches the IPv4 host: judge that.
+  const ip = unmapIPv4(address);
+  const family = isIP(ip);
+  if (family === 0) return true;
+  return blocked.check(ip, family === 4 ? 'ipv4' : 'ipv6');
 }

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
-import { unmapIPv4 } from '../platform/net-address.ts';
+import { isIP } from 'node:net';
+import { isForbiddenAddress } from '../platform/net-address.ts';
 
 /**
  * Proof that a subscriber controls a host: the token Beckon gave it, served at
@@ -19,19 +19,7 @@ export const VERIFICATION_PATH = '/.well-known/beckon-verification.txt';
 export type DomainCheck = { ok: true } | { ok: false; reason: string };
 export type DomainChecker = (host: string, token: string) => Promise<DomainCheck>;
 
-const blocked = new BlockList();
-for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) blocked.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) blocked.addSubnet(net, bits, 'ipv6');
-
-/** Addresses a verification request may not connect to (this host, private networks, link-local, multicast). */
-export function isForbiddenAddress(address: string): boolean {
-  // An IPv4-mapped IPv6 address (::ffff:127.0.0.1) reaches the IPv4 host: judge that.
-  const ip = unmapIPv4(address);
-  const family = isIP(ip);
-  if (family === 0) return true;
-  return blocked.check(ip, family === 4 ? 'ipv4' : 'ipv6');
-}
+export { isForbiddenAddress };
 
 /** The host whose site holds the token: a wildcard is proven on its base. */
 export function verificationHost(pattern: string): string {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isForbiddenAddress } from '../portal/domain-verification.ts';
+import { isForbiddenAddress } from '../platform/net-address.ts';
 import { isLoopback } from '../platform/net-address.ts';
 
 /**

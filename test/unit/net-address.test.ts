@@ -1,7 +1,7 @@
 import test from 'ava';
 import { isLoopback, isPrivateOrLoopback, unmapIPv4 } from '../../src/platform/net-address.ts';
 import { metricsAllowed } from '../../src/observability/metrics-access.ts';
-import { isForbiddenAddress } from '../../src/portal/domain-verification.ts';
+import { isForbiddenAddress } from '../../src/platform/net-address.ts';
 
 test('loopback is ::1 and all of 127.0.0.0/8, also IPv4-mapped', (t) => {
   for (const ip of ['::1', '127.0.0.1', '127.0.0.53', '127.255.255.254', '127.1.2.3', '::ffff:127.0.0.1', '::ffff:127.9.8.7', '::FFFF:127.0.0.1']) {
