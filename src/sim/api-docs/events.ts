@@ -4,6 +4,7 @@ const channel = { channel: 'Channel' };
 
 /** Every event the simulator sends needs a model: ari-client looks each type up on arrival. */
 const EVENTS: Record<string, [string, Record<string, ModelProperty | string>]> = {
+  ApplicationMoveFailed: ['A channel could not be moved to another application', { destination: 'string', args: 'List[string]', ...channel }],
   ApplicationReplaced: ['Another WebSocket took over the application', {}],
   BridgeCreated: ['A bridge was made', { bridge: 'Bridge' }],
   BridgeDestroyed: ['A bridge was taken down', { bridge: 'Bridge' }],
