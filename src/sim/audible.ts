@@ -18,3 +18,23 @@ export function audible(state: ExchangeState, ch: Channel): boolean {
     return !!other && (other.moh || playing(other.playbacks));
   });
 }
+
+const AUDIBLE_POLL_MS = 40;
+
+/**
+ * Turns `media` on while the channel is audible and off while it is not, checking every 40 ms until the returned
+ * stop is called (only browser calls with media are watched, so scripted calls pay nothing).
+ */
+export function watchAudible(state: ExchangeState, channelId: string, media: { audible(on: boolean): void }): () => void {
+  let sounding = false;
+  const timer = setInterval(() => {
+    const ch = state.channels.get(channelId);
+    const now = !!ch && audible(state, ch);
+    if (now !== sounding) {
+      sounding = now;
+      media.audible(now);
+    }
+  }, AUDIBLE_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -14,6 +14,7 @@ import { bareNumber } from './phone-rules.ts';
 import type { PhoneLog } from './phone-log.ts';
 import type { Playbacks } from './playbacks.ts';
 import type { Signals } from './signals.ts';
+import { causeForSipStatus } from './sip-status.ts';
 import type { InboundCalls } from './web-calls.ts';
 import { TIMING } from './timing.ts';
 
@@ -33,6 +34,12 @@ export interface ChannelsDeps {
   counters: BootCounters;
   /** calls that came in through the dialplan (web calls): they end their own way */
   inbound: InboundCalls;
+}
+
+/** Browser softphones (webagentN) the exchange can dial; their SIP answers decide the call. */
+export interface SoftphoneDialer {
+  handles(device: string): boolean;
+  dial(ch: Channel): void;
 }
 
 type HangupHow =
@@ -58,6 +65,15 @@ const REFUSALS: Record<'busy' | 'reject' | 'congestion' | 'unreachable', Refusal
   unreachable: { cause: 18, techCause: 408, dialstatus: 'NOANSWER', disposition: 'NO ANSWER', afterMs: TIMING.unreachableAfterMs },
 };
 
+/** The refusal a browser softphone's final SIP status stands for (webrtc-agent trace). */
+function refusalFor(status: number): Refusal {
+  if (status === 486 || status === 600) return REFUSALS.busy;
+  if (status === 603) return REFUSALS.reject;
+  if (status === 503) return REFUSALS.congestion;
+  const cause = causeForSipStatus(status);
+  return { cause, techCause: status, dialstatus: 'NOANSWER', disposition: 'NO ANSWER', afterMs: 0 };
+}
+
 /**
  * Channels from originate to destruction: the dial, the scripted phone ringing, answering or refusing, the
  * hang-ups from either side, and the ARI and AMI events of each step in the order the traces show.
@@ -82,6 +98,8 @@ export class Channels {
   private readonly cdrMappings: CdrMappings;
   private readonly counters: BootCounters;
   private readonly inbound: InboundCalls;
+  /** registered browser softphones: an originate to one sends it an INVITE over its WebSocket */
+  private softphones: SoftphoneDialer | undefined;
 
   constructor(deps: ChannelsDeps) {
     ({
@@ -89,6 +107,11 @@ export class Channels {
       playbacks: this.playbacks, keypad: this.keypad, phoneLog: this.phoneLog, logger: this.logger, cdrMappings: this.cdrMappings,
       counters: this.counters, inbound: this.inbound,
     } = deps);
+  }
+
+  /** The browser softphones (they need the exchange, so they join once it exists). */
+  useSoftphones(softphones: SoftphoneDialer): void {
+    this.softphones = softphones;
   }
 
   // ---------------------------------------------------------------- originate
@@ -142,7 +165,8 @@ export class Channels {
     // The REST answer goes out first; the dial starts on the next turn of the event loop. Every
     // timer of the attempt is set now, from one instant, so a stalled event loop cannot reorder them.
     this.clock.after(ch, 0, () => this.startDial(ch));
-    this.scheduleOutcome(ch);
+    if (target.kind === 'device' && this.softphones?.handles(target.name)) this.softphones.dial(ch);
+    else this.scheduleOutcome(ch);
     if (timeoutSec > 0) ch.timeoutTimer = this.clock.after(ch, timeoutSec * 1000, () => this.noAnswerTimeout(ch));
     return channelJson(ch);
   }
@@ -209,6 +233,18 @@ export class Channels {
     this.answer(ch);
   }
 
+  /** A browser softphone answered (200 OK). */
+  deviceAnswered(ch: Channel): void {
+    this.startDial(ch);
+    this.answer(ch);
+  }
+
+  /** A browser softphone refused with a SIP status (JsSIP's default reject is 480, cause 19). */
+  deviceRefused(ch: Channel, status: number): void {
+    this.startDial(ch);
+    this.refuse(ch, refusalFor(status));
+  }
+
   /** A key pressed on the phone of an answered channel (the control API). */
   pressKey(id: string, digit: string): void {
     this.keypad.press(this.state.channel(id), digit);
@@ -242,6 +278,8 @@ export class Channels {
       ch.stasisApp = ch.app;
       this.signals.toApp(ch.app, 'StasisStart', { args: ch.appArgs === '' ? [] : ch.appArgs.split(','), channel: channelJson(ch) });
     }
+    // A person on a browser softphone hangs up when they choose; scripted phones end calls by their rule.
+    if (ch.deviceLeg) return;
     const b = ch.behavior;
     const hangupAfter = b.kind === 'answer' && b.hangupAfterMs !== undefined ? b.hangupAfterMs : TIMING.maxCallMs;
     this.clock.after(ch, hangupAfter, () => this.farEndHangup(ch));
@@ -340,6 +378,7 @@ export class Channels {
     this.signals.amiCall('Hangup', ch, techCause !== undefined ? [...hangupExtra, ['TechCause', techCause]] : hangupExtra);
     this.signals.ami(() => cdrEvent(ch, endAt, this.cdrMappings));
     this.phoneLog.ended(ch.id, cause, endAt);
+    ch.deviceLeg?.ended(cause);
     ch.destroyed = true;
     ch.inStasis = false;
     ch.stasisApp = '';

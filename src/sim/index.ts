@@ -12,6 +12,7 @@ import { SHIPPED_CDR_MAPPINGS, type CdrMappings } from './cdr.ts';
 import { sendJson } from './http-util.ts';
 import { placeWebCall } from './web-call-control.ts';
 import { SipServer } from './sip-server.ts';
+import { Softphones } from './softphones.ts';
 import { WebRtcMedia, type MediaFactory } from './webrtc-media.ts';
 import { listenOn } from './listen.ts';
 import { RestFaults } from './rest-faults.ts';
@@ -63,8 +64,19 @@ export interface SimOptions {
    * DTLS-SRTP, PCMU tone while something plays), loaded on the first browser call.
    */
   webrtcMedia?: MediaFactory;
+  /**
+   * The WebRTC agent endpoints browsers register as (name → password, as in pjsip.conf's auth sections). Default
+   * webagent1..webagent3 with passwords `<name>-secret`.
+   */
+  webAgents?: Record<string, string>;
   logger?: Logger;
 }
+
+const DEFAULT_WEB_AGENTS: Record<string, string> = {
+  webagent1: 'webagent1-secret',
+  webagent2: 'webagent2-secret',
+  webagent3: 'webagent3-secret',
+};
 
 /** The simulator as tests and the demo hold it: its addresses, the control operations, and close. */
 export interface Sim extends Omit<SimControl, 'setEndpoint'> {
@@ -196,7 +208,15 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     });
 
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const sip = new SipServer({ exchange, logger, hostPort: () => `${urlHost}:${port}`, media: opts.webrtcMedia ?? (() => new WebRtcMedia()) });
+  const media: MediaFactory = opts.webrtcMedia ?? (() => new WebRtcMedia());
+  const softphones = new Softphones({ exchange, accounts: opts.webAgents ?? DEFAULT_WEB_AGENTS, media, timeScale });
+  exchange.channels.useSoftphones(softphones);
+  const sip = new SipServer({
+    exchange, logger, hostPort: () => `${urlHost}:${port}`, media,
+    onRequest: (conn, req) => softphones.onRequest(conn, req),
+    onResponse: (conn, res) => softphones.onResponse(conn, res),
+    onClose: (conn) => softphones.onClose(conn),
+  });
   const port = await listenHttp(opts.port ?? 0);
   let amiPort: number;
   try {
@@ -223,6 +243,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
       await sleep(downMs);
       if ((phase as Phase) === 'closed') return;
       exchange.boot();
+      softphones.reset();
       startedAt = Date.now();
       ctx.startedAt = startedAt;
       await listenHttp(port);
@@ -253,6 +274,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
       exchange.halt();
       hub.close();
       sip.close();
+      softphones.close();
       await ami.close();
       if (server.listening) await closeHttp();
     },

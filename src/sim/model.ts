@@ -40,6 +40,8 @@ export interface Channel {
   stasisApp: string;
   /** a call that came in through the dialplan (a browser's web call); null for originated channels */
   inbound: InboundEntry | null;
+  /** the far end is a registered browser softphone (SIP over WebSocket): told when the exchange ends the call */
+  deviceLeg: DeviceLeg | null;
   /** the device whose state this channel counts towards, e.g. PJSIP/carrier or PJSIP/agent1 */
   device: string;
   endpointResource: string;
@@ -71,6 +73,11 @@ export interface InboundEntry {
   caller: CallerLeg;
   /** the app rang the caller or played early media: the device counts as in use */
   alerted: boolean;
+}
+
+/** A browser softphone the exchange dialed: the call ended on the exchange's side (BYE or CANCEL unless it hung up). */
+export interface DeviceLeg {
+  ended(cause: number): void;
 }
 
 /** What the calling side is told as the app handles its call (SIP responses for a browser). */

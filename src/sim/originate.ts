@@ -107,6 +107,7 @@ export function newChannel(n: NewChannel): Channel {
     inStasis: false,
     stasisApp: '',
     inbound: null,
+    deviceLeg: null,
     device: `PJSIP/${n.resource}`,
     endpointResource: n.resource,
     dialstring: n.dialstring,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { audible } from './audible.ts';
+import { watchAudible } from './audible.ts';
 import type { Exchange } from './exchange.ts';
 import type { CallerLeg } from './model.ts';
 import { headerOf, parseNameAddr, responseTo, uriUser, type SipHeaders, type SipMessage, type SipRequest } from './sip-message.ts';
@@ -17,7 +17,6 @@ export interface SipLink {
 
 const ALLOW = 'OPTIONS, REGISTER, SUBSCRIBE, NOTIFY, PUBLISH, INVITE, ACK, BYE, CANCEL, UPDATE, PRACK, MESSAGE, INFO, REFER';
 const SERVER = 'Asterisk PBX 22.10.1 (beckon simulator)';
-const AUDIBLE_POLL_MS = 40;
 
 /**
  * One browser's call to the anonymous endpoint over SIP/WebSocket, as chan_pjsip answers JsSIP (webrtc-inbound,
@@ -32,8 +31,7 @@ export class BrowserCall implements CallerLeg {
   /** early: no final response yet; up: 200 sent; ended: final response or BYE either way */
   private phase: 'early' | 'up' | 'ended' = 'early';
   private media: MediaSession | null = null;
-  private audibleTimer: NodeJS.Timeout | null = null;
-  private sounding = false;
+  private stopWatch: (() => void) | null = null;
   private byeSeq = 1;
 
   constructor(
@@ -222,23 +220,15 @@ export class BrowserCall implements CallerLeg {
     });
   }
 
-  /** Media flows only while something is audible on the channel (polled while the call has media). */
+  /** Media flows only while something is audible on the channel. */
   private watchAudio(): void {
-    if (this.audibleTimer || !this.media) return;
-    this.audibleTimer = setInterval(() => {
-      const ch = this.channelId ? this.exchange.state.channels.get(this.channelId) : undefined;
-      const now = !!ch && audible(this.exchange.state, ch);
-      if (now !== this.sounding) {
-        this.sounding = now;
-        this.media?.audible(now);
-      }
-    }, AUDIBLE_POLL_MS);
-    this.audibleTimer.unref();
+    if (this.stopWatch || !this.media || !this.channelId) return;
+    this.stopWatch = watchAudible(this.exchange.state, this.channelId, this.media);
   }
 
   private stopMedia(): void {
-    if (this.audibleTimer) clearInterval(this.audibleTimer);
-    this.audibleTimer = null;
+    this.stopWatch?.();
+    this.stopWatch = null;
     this.media?.close();
     this.media = null;
   }

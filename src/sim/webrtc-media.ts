@@ -9,6 +9,10 @@ import { toneFrame } from './tone.ts';
 export interface MediaSession {
   /** The SDP answer to `offer` (the same session answers a re-INVITE's new offer). */
   answer(offer: string): Promise<string>;
+  /** An SDP offer, for a call the simulator places to a browser (an agent's softphone). */
+  offer(): Promise<string>;
+  /** The browser's answer to `offer()`. */
+  accept(answer: string): Promise<void>;
   /** Audio flows (on) or stops (off). */
   audible(on: boolean): void;
   close(): void;
@@ -47,8 +51,25 @@ export class WebRtcMedia implements MediaSession {
     return this.lastAnswer;
   }
 
-  private async negotiate(offer: string): Promise<string> {
+  async offer(): Promise<string> {
     const w = await werift();
+    const pc = this.connection(w);
+    if (!this.track) {
+      this.track = new w.MediaStreamTrack({ kind: 'audio' });
+      pc.addTransceiver(this.track, { direction: 'sendrecv' });
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    await this.gathered(pc);
+    return loopbackOnly(pc.localDescription?.sdp ?? '');
+  }
+
+  async accept(answer: string): Promise<void> {
+    if (!this.pc || this.closed) return;
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    if (this.wantAudio) this.startSending();
+  }
+
+  private connection(w: Werift): PeerConnection {
     if (this.closed) throw new Error('media closed');
     if (!this.pc) {
       this.pc = new w.RTCPeerConnection({
@@ -64,7 +85,18 @@ export class WebRtcMedia implements MediaSession {
         iceUseTcp: false,
       });
     }
-    const pc = this.pc;
+    return this.pc;
+  }
+
+  private async gathered(pc: PeerConnection): Promise<void> {
+    if (pc.iceGatheringState !== 'complete') {
+      await pc.iceGatheringStateChange.watch((s) => s === 'complete', 5000).catch(() => undefined);
+    }
+  }
+
+  private async negotiate(offer: string): Promise<string> {
+    const w = await werift();
+    const pc = this.connection(w);
     await pc.setRemoteDescription({ type: 'offer', sdp: offer });
     const transceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
     if (transceiver && !this.track) {
@@ -72,9 +104,7 @@ export class WebRtcMedia implements MediaSession {
       await transceiver.sender.replaceTrack(this.track);
     }
     await pc.setLocalDescription(await pc.createAnswer());
-    if (pc.iceGatheringState !== 'complete') {
-      await pc.iceGatheringStateChange.watch((s) => s === 'complete', 5000).catch(() => undefined);
-    }
+    await this.gathered(pc);
     if (this.wantAudio) this.startSending();
     return loopbackOnly(pc.localDescription?.sdp ?? '');
   }

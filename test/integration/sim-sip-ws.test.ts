@@ -20,6 +20,8 @@ const ANSWER = 'v=0\r\no=- 5 5 IN IP4 127.0.0.1\r\ns=Asterisk\r\nt=0 0\r\nm=audi
 function cannedMedia(log: string[]): () => MediaSession {
   return () => ({
     answer: async () => ANSWER,
+    offer: async () => OFFER,
+    accept: async () => undefined,
     audible: (on) => log.push(on ? 'audio on' : 'audio off'),
     close: () => log.push('closed'),
   });
