@@ -7,6 +7,7 @@ import { startStack, type Stack } from '../helpers/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { until } from '../helpers/wait-for.ts';
 import { restClient } from '../helpers/sim-ari.ts';
+import { insertSubscriber } from '../../src/subscribers/subscriber.repository.ts';
 
 /**
  * A visitor's web call end to end: chromium with fake media devices presses "Call now" in the widget on the demo
@@ -177,5 +178,24 @@ test.serial('a forged ticket: Asterisk declines the browser\'s call within a sec
   t.is(await page.evaluate(() => document.querySelector('beckon-widget')!.shadowRoot!.querySelector('.bkc')!.getAttribute('data-reason')), 'refused');
   t.regex((await widget(page).locator('.bkc-status').textContent())!, /could not be started/);
   t.deepEqual((await restClient(s.sim)('GET', '/ari/channels')).body, rungBefore, 'no channel left, nothing rung');
+  await page.close();
+});
+
+test.serial('a busy line: the visitor on hold is told the business\'s phone did not answer', async (t) => {
+  // The simulator's phones ending in 0 answer busy.
+  await insertSubscriber(s.c.pool, {
+    slug: 'busyshop', name: 'Busy Shop', country: 'US', timezone: 'UTC', phoneE164: '+12025550140', phoneVerified: true, settings: {},
+  });
+  s.c.subscribers.invalidate();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${s.base}/c/busyshop`);
+  await page.getByRole('button', { name: 'Call now from your browser' }).click();
+  const phaseHere = () => page.evaluate(() => document.querySelector('.bkc')?.getAttribute('data-phase') ?? null);
+  await until(async () => (await phaseHere()) === 'ended', 30000);
+  // Answered with music on hold, the browser hears only a BYE: the request's outcome on the status stream says why.
+  // (The attempt records a busy callee as unanswered, so the visitor reads "Nobody answered".)
+  const reason = await page.evaluate(() => document.querySelector('.bkc')?.getAttribute('data-reason'));
+  t.true(reason === 'busy' || reason === 'noanswer', `${reason}: ${await page.locator('.bkc-status').textContent()}`);
+  t.regex((await page.locator('.bkc-status').textContent())!, /The line is busy|Nobody answered/);
   await page.close();
 });

@@ -59,7 +59,21 @@ test('an answered call ended by a BYE: talking → the business hung up; before 
   const onHold = run([ticket(), { type: 'microphone' }, { type: 'answered', at: 1 }]);
   t.is(run([status('failed', 5, 'busy'), { type: 'ended', originator: 'remote', cause: 'Terminated' }], onHold).reason, 'busy');
   t.is(run([status('failed', 5, 'no_answer'), { type: 'ended', originator: 'remote', cause: 'Terminated' }], onHold).reason, 'noanswer');
-  t.is(callStep(onHold, { type: 'ended', originator: 'remote', cause: 'Terminated' }).reason, 'callee', 'reason unknown');
+  // The BYE first, the outcome just after (the worker hangs the browser up, then settles the request).
+  const bye = callStep(onHold, { type: 'ended', originator: 'remote', cause: 'Terminated' });
+  t.true(bye.awaitingOutcome);
+  t.is(bye.phase, 'ringing', 'not over until the reason is known');
+  t.deepEqual(controls(bye), { hangup: true, mute: false, back: false });
+  t.is(callStep(bye, status('failed', 9, 'callee_unanswered')).reason, 'noanswer');
+  t.is(callStep(bye, status('failed', 9, 'busy')).reason, 'busy');
+  t.is(callStep(bye, status('dialing', 9)).phase, 'ringing', 'a status that is not final changes nothing');
+  t.is(callStep(bye, { type: 'settle' }).reason, 'callee', 'no outcome in time');
+  t.is(callStep(bye, { type: 'hangup' }).reason, 'callee', 'the visitor stops waiting: still the business\'s side that ended it');
+  t.is(callStep(onHold, { type: 'settle' }), onHold, 'settle means nothing without a BYE waiting');
+  // Without the status stream nothing will tell: the BYE ends it at once.
+  const alone = run([ticket(false), { type: 'microphone' }, { type: 'progress' }, { type: 'ended', originator: 'remote', cause: 'Terminated' }]);
+  t.is(alone.phase, 'ended');
+  t.is(alone.reason, 'callee');
 });
 
 test('refusals of POST /api/v1/webcalls, the microphone and the network each end with their own reason', (t) => {

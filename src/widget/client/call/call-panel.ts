@@ -32,6 +32,9 @@ interface Offer { requestId: string; ticket: string; wsUrl: string; sipUri: stri
 
 const styled = new WeakSet<Node>();
 
+/** How long a BYE before the bridge waits for the request's outcome on the status stream before ending without it. */
+const OUTCOME_WAIT_MS = 2000;
+
 function adoptStyles(el: HTMLElement): void {
   const root = el.getRootNode() as Document | ShadowRoot;
   if (styled.has(root)) return;
@@ -97,7 +100,10 @@ export function runCall(o: CallOptions): CallHandle {
   function dispatch(e: CallEvent): void {
     const before = s;
     s = callStep(s, e);
-    if (s !== before) draw(before);
+    if (s === before) return;
+    draw(before);
+    // Why the business's side hung up comes on the status stream just after its BYE; wait for it a moment only.
+    if (s.awaitingOutcome && !before.awaitingOutcome) setTimeout(() => dispatch({ type: 'settle' }), OUTCOME_WAIT_MS);
   }
 
   /** The request's status stream tells when the business's side is bridged, and why it failed if it did. */
@@ -148,7 +154,7 @@ export function runCall(o: CallOptions): CallHandle {
   }
 
   function hangup(): void {
-    if (sip) sip.hangup(); else dispatch({ type: 'hangup' });
+    if (sip && !s.awaitingOutcome) sip.hangup(); else dispatch({ type: 'hangup' });
   }
 
   hang.addEventListener('click', hangup);

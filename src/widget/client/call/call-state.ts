@@ -41,6 +41,11 @@ export interface CallState {
   reason: EndReason | null;
   /** The request's last reported final status and its last attempt's outcome (busy, no_answer, …), if any. */
   outcome: string | null;
+  /**
+   * The business's side sent a BYE before the bridge and the request's outcome has not arrived yet: the worker hangs
+   * the browser up before it settles the request, so the reason follows within moments (or `settle` gives up).
+   */
+  awaitingOutcome: boolean;
 }
 
 /** The request's status event as the status stream sends it (progress.ts StatusEvent, the fields used here). */
@@ -58,10 +63,12 @@ export type CallEvent =
   | { type: 'unfollowed'; at: number } // the status stream closed for good: Asterisk's answer must do
   | { type: 'ended'; originator: 'local' | 'remote' | 'system'; cause: string } // JsSIP `ended` or `failed`
   | { type: 'hangup' } // the visitor pressed hang up
+  | { type: 'settle' } // no outcome came after the BYE: end with what is known
   | { type: 'mute'; muted: boolean };
 
 export const INITIAL: CallState = {
   phase: 'requesting', answered: false, bridged: false, following: false, connectedAt: null, muted: false, reason: null, outcome: null,
+  awaitingOutcome: false,
 };
 
 const FINAL_STATUSES = new Set(['completed', 'failed', 'expired', 'canceled']);
@@ -106,7 +113,7 @@ function refusalReason(status: number, code?: string): EndReason {
   return 'refused';
 }
 
-const ended = (s: CallState, reason: EndReason): CallState => ({ ...s, phase: 'ended', reason, muted: false });
+const ended = (s: CallState, reason: EndReason): CallState => ({ ...s, phase: 'ended', reason, muted: false, awaitingOutcome: false });
 
 /** The next state. Nothing moves an ended call; the first reason to end it is the one shown. */
 export function callStep(s: CallState, e: CallEvent): CallState {
@@ -127,14 +134,20 @@ export function callStep(s: CallState, e: CallEvent): CallState {
       const attempts = e.status.attempts ?? [];
       const outcome = attempts[attempts.length - 1]?.outcome ?? null;
       const next = { ...s, outcome: FINAL_STATUSES.has(e.status.status) ? outcome ?? e.status.status : s.outcome };
+      if (s.awaitingOutcome && next.outcome !== null) return ended(next, outcomeReason(next.outcome) ?? 'callee');
       const bridged = e.status.status === 'connected' || e.status.stage === 'connected';
       if (!bridged || s.bridged) return next;
       return s.answered ? { ...next, bridged, phase: 'connected', connectedAt: s.connectedAt ?? e.at } : { ...next, bridged };
     }
     case 'unfollowed':
       return s.answered && !s.bridged ? { ...s, following: false, phase: 'connected', connectedAt: e.at } : { ...s, following: false };
-    case 'ended': return ended(s, endReason(s, e.originator, e.cause));
-    case 'hangup': return ended(s, 'local');
+    case 'ended':
+      if (e.originator === 'remote' && e.cause === 'Terminated' && s.phase !== 'connected' && s.following && s.outcome === null) {
+        return { ...s, awaitingOutcome: true };
+      }
+      return ended(s, endReason(s, e.originator, e.cause));
+    case 'settle': return s.awaitingOutcome ? ended(s, outcomeReason(s.outcome) ?? 'callee') : s;
+    case 'hangup': return ended(s, s.awaitingOutcome ? outcomeReason(s.outcome) ?? 'callee' : 'local');
     case 'mute': return s.phase === 'ringing' || s.phase === 'connected' || s.phase === 'connecting' ? { ...s, muted: e.muted } : s;
   }
 }
@@ -156,5 +169,6 @@ export function statusKey(s: CallState): `phase_${Exclude<CallPhase, 'ended'>}` 
 /** Which controls the panel offers now: hang up until it ends, mute once a call is being set up, back once over. */
 export function controls(s: CallState): { hangup: boolean; mute: boolean; back: boolean } {
   const live = s.phase !== 'ended';
-  return { hangup: live, mute: s.phase === 'connecting' || s.phase === 'ringing' || s.phase === 'connected', back: !live };
+  const talking = !s.awaitingOutcome && (s.phase === 'connecting' || s.phase === 'ringing' || s.phase === 'connected');
+  return { hangup: live, mute: talking, back: !live };
 }
