@@ -1,8 +1,8 @@
 import test from 'ava';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { startStack, postJson, API_AUTH, type Stack } from '../helpers/stack.ts';
-import { waitFor } from '../helpers/wait-for.ts';
-import { listTransitions } from '../../src/calls/attempt.repository.ts';
+import { sleep, waitFor } from '../helpers/wait-for.ts';
+import { claimAttempts, listTransitions } from '../../src/calls/attempt.repository.ts';
 
 // Web calls through the simulator's control route (POST /sim/webcalls: what a browser's INVITE to the anonymous
 // endpoint does): the ticket is redeemed in the shared inbound app, the call is moved to a worker's app, the
@@ -10,7 +10,7 @@ import { listTransitions } from '../../src/calls/attempt.repository.ts';
 
 let s: Stack;
 test.before(async () => {
-  s = await startStack({ label: 'webcall', env: { WEBCALL_ENABLED: 'true', MAX_CALL_SEC: '60' }, workerExt: { inboundLease: { ttlMs: 2000, renewMs: 200 } } });
+  s = await startStack({ label: 'webcall', env: { WEBCALL_ENABLED: 'true', MAX_CALL_SEC: '60', TAKEOVER_AFTER_SEC: '1' }, workerExt: { inboundLease: { ttlMs: 2000, renewMs: 200 } } });
   s.sim.setRules(ANSWERING);
   await waitFor('the worker holds the inbound app', async () => s.worker!.inboundApp!.holding());
 });
@@ -107,4 +107,23 @@ test.serial('the callee hanging up ends the browser\'s call too', async (t) => {
   await waitFor('completed', async () => (await requestRow(o.requestId)).status === 'completed', 15000);
   await waitFor('the browser is hung up', async () => (browser(channelId).sip as string[]).some((l) => l.startsWith('BYE')));
   t.pass();
+});
+
+test.serial('a web call of a worker that is gone is taken over and ended, never dialed again', async (t) => {
+  const o = await issue();
+  const attemptId = randomUUID();
+  await claimAttempts(s.c.pool, [{
+    id: attemptId, requestId: o.requestId, flow: 'web_inbound', state: 'callee_ringing', workerId: 'gone-worker',
+    visitorChannelId: 'gone-browser', calleeChannelId: `bk-c-${attemptId}`, bridgeId: `bk-b-${attemptId}`, calleeKind: 'phone', calleeEndpoint: SUBSCRIBER_PHONE,
+  }]);
+  await s.c.pool.query(`UPDATE call_attempts SET started_at = now() - interval '1 minute' WHERE id = $1`, [attemptId]);
+  const rings = calleeRings();
+  await waitFor('taken over', async () => (await s.worker!.recover.takeover()) > 0, 10000, 200);
+  const { rows: [a] } = await s.c.pool.query(`SELECT outcome, cause_txt, ended_at FROM call_attempts WHERE id = $1`, [attemptId]);
+  t.like(a, { outcome: 'failed', cause_txt: 'web call lost with its worker' });
+  t.truthy(a.ended_at);
+  t.like(await requestRow(o.requestId), { status: 'failed', status_reason: 'web call lost with its worker' });
+  await sleep(300);
+  t.is(calleeRings(), rings, 'nothing dialed again');
+  t.is((await s.c.pool.query(`SELECT count(*)::int AS n FROM call_attempts WHERE request_id = $1`, [o.requestId])).rows[0].n, 1);
 });
