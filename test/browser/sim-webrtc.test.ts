@@ -98,3 +98,53 @@ test('JsSIP calls sip:callback@127.0.0.1 with a ticket: StasisStart, answer, ICE
   t.true(await tab.evaluate(() => (window as any).log.some((l: string) => l.startsWith('ended'))));
   await tab.close();
 });
+
+test('JsSIP registers as webagent1 and answers an originate: StasisStart ["agent"], ICE connected, audio while a playback runs; BYE from ARI ends it', async (t) => {
+  t.timeout(60_000);
+  const app = await EventLog.open(sim, 'callback');
+  t.teardown(() => app.close());
+  const rest = restClient(sim);
+  const tab = await browser.newPage();
+  await tab.goto(pageUrl);
+  const wsUrl = `${sim.ariUrl.replace(/^http/, 'ws')}/ws`;
+  t.is((await rest('POST', '/ari/channels?endpoint=PJSIP/webagent1&app=callback&appArgs=agent')).status, 500, 'not registered yet');
+  await tab.evaluate((url) => {
+    const w = window as any;
+    w.log = [];
+    const ua = new w.JsSIP.UA({ sockets: [new w.JsSIP.WebSocketInterface(url)], uri: 'sip:webagent1@127.0.0.1', password: 'webagent1-secret', register: true, session_timers: false });
+    ua.on('registered', () => w.log.push('registered'));
+    ua.on('newRTCSession', (e: any) => {
+      if (e.originator !== 'remote') return;
+      w.session = e.session;
+      e.session.on('ended', (x: any) => w.log.push(`ended:${x.cause}`));
+      e.session.on('confirmed', () => w.log.push('confirmed'));
+      w.log.push('incoming');
+    });
+    ua.start();
+    w.inbound = async () => {
+      const stats = await w.session.connection.getStats();
+      let packets = 0;
+      stats.forEach((s: any) => { if (s.type === 'inbound-rtp' && s.kind === 'audio') packets += s.packetsReceived; });
+      return { packets, ice: w.session.connection.iceConnectionState };
+    };
+  }, wsUrl);
+  await tab.waitForFunction(() => (window as any).log.includes('registered'), undefined, { timeout: 10_000 });
+  t.like((await rest('GET', '/ari/endpoints/PJSIP/webagent1')).body, { state: 'online' });
+  t.is((await rest('POST', '/ari/channels?endpoint=PJSIP/webagent1&app=callback&appArgs=agent&channelId=agent-web')).status, 200);
+  await tab.waitForFunction(() => (window as any).log.includes('incoming'), undefined, { timeout: 10_000 });
+  await app.waitFor((e) => e.type === 'Dial' && e.dialstatus === 'RINGING');
+  await tab.evaluate(() => (window as any).session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } }));
+  const start = await app.waitFor((e) => e.type === 'StasisStart' && e.channel.id === 'agent-web', 15_000);
+  t.deepEqual(start.args, ['agent']);
+  await tab.waitForFunction(async () => ['connected', 'completed'].includes((await (window as any).inbound()).ice), undefined, { timeout: 10_000 });
+  await rest('POST', '/ari/channels/agent-web/play/pb-agent?media=sound:hello-world');
+  await app.waitFor((e) => e.type === 'PlaybackFinished', 10_000);
+  await sleep(300);
+  const heard = await tab.evaluate(() => (window as any).inbound());
+  t.log(`agent inbound packets during hello-world: ${heard.packets}`);
+  t.true(heard.packets > 20);
+  await rest('DELETE', '/ari/channels/agent-web');
+  await tab.waitForFunction(() => (window as any).log.some((l: string) => l.startsWith('ended')), undefined, { timeout: 10_000 });
+  t.like(await app.destroyed('agent-web'), { cause: 16 });
+  await tab.close();
+});
