@@ -3,6 +3,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { startStack, postJson, API_AUTH, type Stack } from '../helpers/stack.ts';
 import { sleep, waitFor } from '../helpers/wait-for.ts';
 import { claimAttempts, listTransitions } from '../../src/calls/attempt.repository.ts';
+import { setAgentStatus } from '../../src/agents/agent.repository.ts';
+import { addAgent, demoAnsweredByAgents } from '../helpers/agents.ts';
 
 // Web calls through the simulator's control route (POST /sim/webcalls: what a browser's INVITE to the anonymous
 // endpoint does): the ticket is redeemed in the shared inbound app, the call is moved to a worker's app, the
@@ -126,4 +128,23 @@ test.serial('a web call of a worker that is gone is taken over and ended, never 
   await sleep(300);
   t.is(calleeRings(), rings, 'nothing dialed again');
   t.is((await s.c.pool.query(`SELECT count(*)::int AS n FROM call_attempts WHERE request_id = $1`, [o.requestId])).rows[0].n, 1);
+});
+
+test.serial('answered by agents: the web call rings a free agent, who is connected and released after', async (t) => {
+  await demoAnsweredByAgents(s, { waitSec: 60, mode: 'customer_first' });
+  const agent = await addAgent(s, { login: 'webagent', autoAnswer: true });
+  await setAgentStatus(s.c.pool, agent.id, 'available');
+  s.c.subscribers.invalidate('demo');
+  const o = await waitFor('ticket issued', async () => issue().catch(() => null), 5000, 200);
+  const channelId = call(o.ticket);
+  await waitFor('connected', async () => (await requestRow(o.requestId)).status === 'connected', 15000);
+  const { rows: [a] } = await s.c.pool.query(`SELECT callee_kind, callee_endpoint FROM call_attempts WHERE request_id = $1`, [o.requestId]);
+  t.like(a, { callee_kind: 'agent', callee_endpoint: 'PJSIP/webagent' });
+  s.sim.hangUpWebCall(channelId);
+  await waitFor('completed', async () => (await requestRow(o.requestId)).status === 'completed', 15000);
+  const offers = await waitFor('offer ended', async () => {
+    const { rows } = await s.c.pool.query(`SELECT outcome FROM agent_offers WHERE request_id = $1 AND ended_at IS NOT NULL`, [o.requestId]);
+    return rows.length ? rows : null;
+  });
+  t.deepEqual(offers.map((r: { outcome: string }) => r.outcome), ['connected']);
 });
