@@ -73,6 +73,8 @@ export interface InboundEntry {
   caller: CallerLeg;
   /** the app rang the caller or played early media: the device counts as in use */
   alerted: boolean;
+  /** the caller put the call on hold (re-INVITE a=sendonly) */
+  held: boolean;
 }
 
 /** A browser softphone the exchange dialed: the call ended on the exchange's side (BYE or CANCEL unless it hung up). */

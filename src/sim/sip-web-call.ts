@@ -130,6 +130,10 @@ export class BrowserCall implements CallerLeg {
       this.link.send(responseTo(req, 491, 'Request Pending', { headers: [['Server', SERVER]] }));
       return;
     }
+    // Hold is the caller offering to send only (or nothing); a sendrecv offer takes it back.
+    const direction = /^a=(sendonly|inactive|sendrecv|recvonly)\s*$/m.exec(req.body)?.[1] ?? 'sendrecv';
+    const ch = this.channelId ? this.exchange.state.channels.get(this.channelId) : undefined;
+    if (ch) this.exchange.inbound.hold(ch, direction === 'sendonly' || direction === 'inactive');
     this.media.answer(req.body).then(
       (sdp) => this.link.send(responseTo(req, 200, 'OK', { toTag: this.toTag, headers: this.sdpHeaders(), body: sdp })),
       () => this.link.send(responseTo(req, 488, 'Not Acceptable Here', { headers: [['Server', SERVER]] })),

@@ -88,7 +88,7 @@ export class InboundCalls {
     ch.state = 'Ring';
     ch.protocolId = call.callId;
     ch.connected = { name: '', number: '' };
-    ch.inbound = { context: route.context, exten: route.exten, appData: route.appData, headers: call.headers, caller: call.caller, alerted: false };
+    ch.inbound = { context: route.context, exten: route.exten, appData: route.appData, headers: call.headers, caller: call.caller, alerted: false, held: false };
     state.channels.set(id, ch);
     this.d.phoneLog.open({
       channelId: id, endpoint: DEVICE, number: null, device: ANONYMOUS, callerId: `"${call.callerName}" <${call.callerNumber}>`,
@@ -134,6 +134,33 @@ export class InboundCalls {
     this.alert(ch);
     this.d.phoneLog.answered(ch.id, ch.answeredAt);
     ch.inbound.caller.answered();
+  }
+
+  /**
+   * The caller puts the call on hold (re-INVITE with `a=sendonly`) or takes it off: ChannelHold {musicclass} /
+   * ChannelUnhold, and the parties bridged with it hear music on hold meanwhile (webrtc-inbound trace).
+   */
+  hold(ch: Channel, on: boolean): void {
+    const { signals, state } = this.d;
+    if (ch.ending || ch.answeredAt === null || !ch.inbound || ch.inbound.held === on) return;
+    ch.inbound.held = on;
+    const others = (ch.bridge?.channels ?? []).filter((id) => id !== ch.id).map((id) => state.channels.get(id)).filter((c) => !!c);
+    if (on) {
+      signals.amiCall('Hold', ch, [['MusicClass', 'default']]);
+      for (const other of others) {
+        other.moh = true;
+        signals.amiCall('MusicOnHoldStart', other, [['Class', 'default']]);
+        this.d.phoneLog.music(other.id, 'default');
+      }
+      signals.toChannel(ch, 'ChannelHold', { musicclass: 'default', channel: channelJson(ch) });
+    } else {
+      signals.toChannel(ch, 'ChannelUnhold', { channel: channelJson(ch) });
+      signals.amiCall('Unhold', ch);
+      for (const other of others) {
+        other.moh = false;
+        signals.amiCall('MusicOnHoldStop', other);
+      }
+    }
   }
 
   /**

@@ -190,3 +190,30 @@ test('media: a werift browser gets a DTLS-SRTP answer with one 127.0.0.1 host ca
   await sleep(500);
   t.true(packets - during <= 3, 'nothing once it stopped');
 });
+
+test('browser hold (re-INVITE a=sendonly): 200 with SDP, ChannelHold {musicclass:"default"}, the bridged leg hears music on hold; sendrecv: ChannelUnhold', async (t) => {
+  const { sim, app, sip, rest } = await setup(t);
+  const ami = AsteriskManager(sim.amiPort, '127.0.0.1', 'beckon', 'beckon', true);
+  const amiEvents: Record<string, string>[] = [];
+  ami.on('managerevent', (e: Record<string, string>) => amiEvents.push(e));
+  t.teardown(() => ami.disconnect());
+  const { callId, req } = sip.invite('callback', OFFER, [['X-Beckon-Ticket', 'h']]);
+  const start = await app.waitFor((e) => e.type === 'StasisStart');
+  const id = start.channel.id as string;
+  await rest('POST', `/ari/channels/${id}/answer`);
+  const ok = await sip.response(callId, 200);
+  sip.inDialog('ACK', req, ok);
+  await rest('POST', `/ari/channels?endpoint=PJSIP/15551234566@carrier&app=${INBOUND}&channelId=carrier-hold`);
+  await app.waitFor((e) => e.type === 'StasisStart' && e.channel.id === 'carrier-hold');
+  await rest('POST', '/ari/bridges?type=mixing&bridgeId=b-hold');
+  await rest('POST', `/ari/bridges/b-hold/addChannel?channel=${id},carrier-hold`);
+  await sleep(100);
+  sip.inDialog('INVITE', req, ok, OFFER.replace('a=sendrecv', 'a=sendonly'), [['Content-Type', 'application/sdp']]);
+  await sip.waitFor((m) => m.kind === 'response' && m.status === 200 && headerOf(m.headers, 'CSeq')!.startsWith(`${Number(headerOf(req.headers, 'CSeq')!.split(' ')[0]) + 1} `));
+  t.like(await app.waitFor((e) => e.type === 'ChannelHold'), { musicclass: 'default', channel: { id } });
+  for (let i = 0; i < 50 && !amiEvents.some((e) => e.event === 'MusicOnHoldStart' && e.uniqueid === 'carrier-hold'); i++) await sleep(20);
+  t.true(amiEvents.some((e) => e.event === 'Hold' && e.uniqueid === id && e.musicclass === 'default'));
+  t.true(amiEvents.some((e) => e.event === 'MusicOnHoldStart' && e.uniqueid === 'carrier-hold'));
+  sip.inDialog('INVITE', req, ok, OFFER, [['Content-Type', 'application/sdp']]);
+  t.like(await app.waitFor((e) => e.type === 'ChannelUnhold'), { channel: { id } });
+});
