@@ -122,6 +122,12 @@ test('microphone refused: the ticket is asked first, then the microphone; a clea
   t.is(await status.getAttribute('aria-live'), 'polite');
   t.deepEqual(await page.evaluate(() => [(window as any).__posted, (window as any).__micAsked]), [1, 1], 'POST first, then the microphone, once');
   t.is(chunks.length, 1, 'the chunk fetched on press');
+  // Served like the bundle: from Beckon, cached for good under its content hash, readable from the shop's origin.
+  const chunk = await fetch(chunks[0]!);
+  t.is(chunk.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  t.regex(chunk.headers.get('content-type')!, /^application\/javascript/);
+  t.is(chunk.headers.get('access-control-allow-origin'), '*');
+  t.is(new URL(chunks[0]!).origin, new URL(s.base).origin);
   const back = widget(page).getByRole('button', { name: 'Back to the form' });
   t.true(await back.evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement), 'focus on Back once the call ended');
   t.false(await widget(page).getByRole('button', { name: 'Hang up' }).isVisible());
