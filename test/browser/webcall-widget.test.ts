@@ -131,10 +131,12 @@ test('microphone refused: the ticket is asked first, then the microphone; a clea
   const back = widget(page).getByRole('button', { name: 'Back to the form' });
   t.true(await back.evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement), 'focus on Back once the call ended');
   t.false(await widget(page).getByRole('button', { name: 'Hang up' }).isVisible());
+  t.is(await widget(page).locator('#bk-title').textContent(), 'Talk to Demo Shop', 'the dialog names the call');
   await page.screenshot({ path: `${SHOTS}/widget-mic-refused.png` });
   await page.keyboard.press('Enter');
   await callNow(page).waitFor();
   t.true(await widget(page).locator('#phone').isVisible(), 'the form is back');
+  t.is(await widget(page).locator('#bk-title').textContent(), 'We call you back');
   t.true(await callNow(page).evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement));
   await page.close();
 });

@@ -137,8 +137,9 @@ function mount(dir: Directory, api: Api, preview = false): void {
 
   const closeBtn = h('button', { class: 'x', type: 'button', 'aria-label': t('close') }, '×');
   const logo = skin.logoUrl && /^https?:\/\//i.test(skin.logoUrl) ? h('img', { src: skin.logoUrl, alt: '' }) : null;
+  const title = h('h2', { id: 'bk-title' }, t('title'));
   const panel = h('div', { class: 'panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'bk-title', hidden: true },
-    h('header', {}, logo, h('h2', { id: 'bk-title' }, t('title')), closeBtn), webBox, callView, form, progressBox);
+    h('header', {}, logo, title, closeBtn), webBox, callView, form, progressBox);
   frame.append(fab, panel);
   (document.body ?? document.documentElement).append(host);
 
@@ -308,6 +309,7 @@ function mount(dir: Directory, api: Api, preview = false): void {
     form.hidden = true;
     webBox.hidden = true;
     callView.hidden = false;
+    title.textContent = t('webTitle');
     chunk.runCall({
       el: callView, base: api.base, lang, name: dir.subscriber.name,
       request: {
@@ -315,7 +317,7 @@ function mount(dir: Directory, api: Api, preview = false): void {
         name: name.value.trim() || undefined, message: message.value.trim() || undefined, pageUrl: location.href,
         website: honeypot.value, formToken: token ?? undefined, source: 'widget',
       },
-      onDone: () => { callView.hidden = true; form.hidden = false; webBox.hidden = false; callNow.focus(); },
+      onDone: () => { callView.hidden = true; form.hidden = false; webBox.hidden = false; title.textContent = t('title'); callNow.focus(); },
     });
   }
 
