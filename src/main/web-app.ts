@@ -164,7 +164,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     ...noticeRoutes({ pool: c.pool, render, emailOn: notices !== null, unsubscribeKey: unsubscribeKey(c.config.SESSION_SECRET) }),
     portalPreviewRoutes({ pool: c.pool, render, publicUrl: () => c.config.publicUrl }),
     portalRoutes({
-      pool: c.pool, render, publicUrl: () => c.config.publicUrl, verification, bus: c.bus, queue: c.queue, changed: subscriberChanged,
+      pool: c.pool, render, publicUrl: () => c.config.publicUrl, verification, bus: c.bus, queue: c.queue, changed: subscriberChanged, webcalls: c.config.WEBCALL_ENABLED,
       checkDomain: createDomainChecker({ urlTemplate: c.config.DOMAIN_VERIFY_URL, allowPrivate: c.config.DOMAIN_VERIFY_ALLOW_PRIVATE }),
     }),
     // Call-center agents: the agent console and the operator's agent pages.

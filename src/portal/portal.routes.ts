@@ -46,6 +46,8 @@ export interface PortalDeps {
   changed: (slug: string) => void;
   /** Looks for a pending host's token on its site (domain-verification.ts). */
   checkDomain: DomainChecker;
+  /** This server offers calls from the browser (WEBCALL_ENABLED): the widget preview shows "Call now" too. */
+  webcalls?: boolean;
 }
 
 type Body = Record<string, unknown>;
@@ -371,7 +373,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
     ctx.body = deps.render('portal/widget-preview', {
       directory: {
         subscriber: { slug: s.slug, name: s.name, country: s.country, timezone: s.timezone }, departments, skin,
-        open: true, nextOpening: null, ready: true, waitEstimateMin: null,
+        open: true, nextOpening: null, ready: true, waitEstimateMin: null, webcall: deps.webcalls ?? false,
       },
     }, null);
   });
