@@ -201,12 +201,12 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
     async stop(graceSec = config.SHUTDOWN_GRACE_SEC) {
       gate.stop();
       relay.stop();
-      await webhooks.stop();
       scheduled.stop();
       takeover.stop();
       dialer.drain();
       // Local pause: this worker takes no new jobs; jobs not started stay in Redis for other workers.
       await c.queue.queue.pause(true, true).catch(() => {});
+      await webhooks.stop();
       // The inbound app is given up before the grace period: web calls arriving from now on go to other workers.
       await webcalls?.inbound.stop();
       webcalls?.expiry.stop();
