@@ -21,12 +21,28 @@ export function audible(state: ExchangeState, ch: Channel): boolean {
 
 const AUDIBLE_POLL_MS = 40;
 
+/** What the watcher needs of a browser call's media. */
+interface WatchedMedia {
+  audible(on: boolean): void;
+  onAudio(listener: ((payload: Buffer) => void) | null): void;
+  relay(payload: Buffer): void;
+}
+
 /**
- * Turns `media` on while the channel is audible and off while it is not, checking every 40 ms until the returned
- * stop is called (only browser calls with media are watched, so scripted calls pay nothing).
+ * Keeps a browser call's media in step with its channel until the returned stop is called: the tone while the
+ * channel is audible, else the voice of a browser bridged with it (its packets relayed), else silence. `sessions`
+ * holds the media of every browser call by channel id; only calls with media are watched, checked every 40 ms.
  */
-export function watchAudible(state: ExchangeState, channelId: string, media: { audible(on: boolean): void }): () => void {
+export function watchAudible(state: ExchangeState, sessions: Map<string, WatchedMedia>, channelId: string, media: WatchedMedia): () => void {
   let sounding = false;
+  let peer: WatchedMedia | null = null;
+  sessions.set(channelId, media);
+  const setPeer = (next: WatchedMedia | null) => {
+    if (next === peer) return;
+    peer?.onAudio(null);
+    peer = next;
+    peer?.onAudio((payload) => media.relay(payload));
+  };
   const timer = setInterval(() => {
     const ch = state.channels.get(channelId);
     const now = !!ch && audible(state, ch);
@@ -34,7 +50,13 @@ export function watchAudible(state: ExchangeState, channelId: string, media: { a
       sounding = now;
       media.audible(now);
     }
+    const otherId = ch?.bridge?.channels.find((id) => id !== channelId && sessions.has(id));
+    setPeer(otherId ? sessions.get(otherId)! : null);
   }, AUDIBLE_POLL_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    setPeer(null);
+    if (sessions.get(channelId) === media) sessions.delete(channelId);
+  };
 }

@@ -14,6 +14,7 @@ import { Playbacks } from './playbacks.ts';
 import { Signals } from './signals.ts';
 import type { AmiSink, AriSink } from './sinks.ts';
 import { InboundCalls } from './web-calls.ts';
+import type { MediaSession } from './webrtc-media.ts';
 
 export interface ExchangeOptions {
   timeScale: number;
@@ -46,6 +47,8 @@ export class Exchange {
   /** calls that come in through the dialplan: browsers calling the anonymous WebRTC endpoint */
   readonly inbound: InboundCalls;
   private readonly counters = new BootCounters();
+  /** the media of browser calls by channel id: bridged browsers hear each other through it */
+  readonly browserMedia = new Map<string, MediaSession>();
 
   constructor(opts: ExchangeOptions) {
     const { state, phoneLog } = this;

@@ -98,7 +98,7 @@ export class AgentCall implements DeviceLeg {
     }
     this.phase = 'up';
     void this.media?.accept(res.body).catch(() => undefined);
-    if (this.media) this.stopWatch = watchAudible(this.exchange.state, this.ch.id, this.media);
+    if (this.media) this.stopWatch = watchAudible(this.exchange.state, this.exchange.browserMedia, this.ch.id, this.media);
     try {
       this.exchange.channels.deviceAnswered(this.ch);
     } catch {

@@ -227,7 +227,7 @@ export class BrowserCall implements CallerLeg {
   /** Media flows only while something is audible on the channel. */
   private watchAudio(): void {
     if (this.stopWatch || !this.media || !this.channelId) return;
-    this.stopWatch = watchAudible(this.exchange.state, this.channelId, this.media);
+    this.stopWatch = watchAudible(this.exchange.state, this.exchange.browserMedia, this.channelId, this.media);
   }
 
   private stopMedia(): void {

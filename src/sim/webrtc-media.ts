@@ -13,8 +13,12 @@ export interface MediaSession {
   offer(): Promise<string>;
   /** The browser's answer to `offer()`. */
   accept(answer: string): Promise<void>;
-  /** Audio flows (on) or stops (off). */
+  /** The tone flows (on) or stops (off). */
   audible(on: boolean): void;
+  /** Each PCMU payload the browser sends goes to `listener` (null: nowhere). */
+  onAudio(listener: ((payload: Buffer) => void) | null): void;
+  /** Sends this PCMU payload to the browser now (what a bridged browser says), unless the tone is on. */
+  relay(payload: Buffer): void;
   close(): void;
 }
 
@@ -31,7 +35,8 @@ const SAMPLES_PER_PACKET = 160;
 /**
  * A real WebRTC endpoint (werift: ICE, DTLS-SRTP, pure TypeScript) answering as Asterisk does: PCMU (PT 0) and
  * telephone-event/8000 (PT 126), rtcp-mux, `a=setup:active`, one host candidate on 127.0.0.1 (what the lab's
- * rtp.conf [ice_host_candidates] made Asterisk offer). While audible it sends a 400 Hz tone in 20 ms packets.
+ * rtp.conf [ice_host_candidates] made Asterisk offer). While audible it sends a 400 Hz tone in 20 ms packets;
+ * otherwise it sends what is relayed to it (a bridged browser's voice), or nothing.
  */
 export class WebRtcMedia implements MediaSession {
   private pc: PeerConnection | null = null;
@@ -43,6 +48,8 @@ export class WebRtcMedia implements MediaSession {
   private seq = Math.floor(Math.random() * 0xffff);
   private timestamp = Math.floor(Math.random() * 0xffffffff);
   private wantAudio = false;
+  private listener: ((payload: Buffer) => void) | null = null;
+  private werift: Werift | null = null;
 
   answer(offer: string): Promise<string> {
     if (this.lastAnswer && offer === this.lastOffer) return this.lastAnswer;
@@ -71,6 +78,7 @@ export class WebRtcMedia implements MediaSession {
 
   private connection(w: Werift): PeerConnection {
     if (this.closed) throw new Error('media closed');
+    this.werift = w;
     if (!this.pc) {
       this.pc = new w.RTCPeerConnection({
         codecs: {
@@ -83,6 +91,11 @@ export class WebRtcMedia implements MediaSession {
         iceAdditionalHostAddresses: ['127.0.0.1'],
         iceUseIpv6: false,
         iceUseTcp: false,
+      });
+      this.pc.onTrack.subscribe((track) => {
+        track.onReceiveRtp.subscribe((rtp) => {
+          if (rtp.header.payloadType === 0) this.listener?.(rtp.payload);
+        });
       });
     }
     return this.pc;
@@ -115,23 +128,34 @@ export class WebRtcMedia implements MediaSession {
     else this.stopSending();
   }
 
+  onAudio(listener: ((payload: Buffer) => void) | null): void {
+    this.listener = listener;
+  }
+
+  relay(payload: Buffer): void {
+    if (this.timer || !this.track || !this.werift || this.closed) return;
+    this.write(this.werift, payload, false);
+  }
+
+  private write(w: Werift, payload: Buffer, marker: boolean): void {
+    const header = new w.RtpHeader({ payloadType: 0, sequenceNumber: this.seq, timestamp: this.timestamp >>> 0, marker });
+    this.seq = (this.seq + 1) & 0xffff;
+    this.timestamp = (this.timestamp + SAMPLES_PER_PACKET) >>> 0;
+    try {
+      this.track?.writeRtp(new w.RtpPacket(header, payload));
+    } catch {
+      // the transport is not up yet or already gone: this packet is lost, as on the wire
+    }
+  }
+
   private startSending(): void {
     if (this.timer || this.closed || !this.track) return;
     void werift().then((w) => {
       if (this.timer || this.closed || !this.wantAudio) return;
       let marker = true;
       this.timer = setInterval(() => {
-        const track = this.track;
-        if (!track) return;
-        const header = new w.RtpHeader({ payloadType: 0, sequenceNumber: this.seq, timestamp: this.timestamp >>> 0, marker });
+        this.write(w, toneFrame(), marker);
         marker = false;
-        this.seq = (this.seq + 1) & 0xffff;
-        this.timestamp = (this.timestamp + SAMPLES_PER_PACKET) >>> 0;
-        try {
-          track.writeRtp(new w.RtpPacket(header, toneFrame()));
-        } catch {
-          // the transport is not up yet or already gone: this packet is lost, as on the wire
-        }
       }, PACKET_MS);
     });
   }
@@ -143,6 +167,7 @@ export class WebRtcMedia implements MediaSession {
 
   close(): void {
     this.closed = true;
+    this.listener = null;
     this.stopSending();
     const pc = this.pc;
     this.pc = null;

@@ -40,7 +40,7 @@ test.after.always(async () => {
   await sim?.close();
 });
 
-test('JsSIP calls sip:callback@127.0.0.1 with a ticket: StasisStart, answer, ICE connected, inbound audio only while a playback runs', async (t) => {
+test.serial('JsSIP calls sip:callback@127.0.0.1 with a ticket: StasisStart, answer, ICE connected, inbound audio only while a playback runs', async (t) => {
   t.timeout(60_000);
   const app = await EventLog.open(sim, 'beckon-inbound');
   t.teardown(() => app.close());
@@ -99,7 +99,7 @@ test('JsSIP calls sip:callback@127.0.0.1 with a ticket: StasisStart, answer, ICE
   await tab.close();
 });
 
-test('JsSIP registers as webagent1 and answers an originate: StasisStart ["agent"], ICE connected, audio while a playback runs; BYE from ARI ends it', async (t) => {
+test.serial('JsSIP registers as webagent1 and answers an originate: StasisStart ["agent"], ICE connected, audio while a playback runs; BYE from ARI ends it', async (t) => {
   t.timeout(60_000);
   const app = await EventLog.open(sim, 'callback');
   t.teardown(() => app.close());
@@ -147,4 +147,63 @@ test('JsSIP registers as webagent1 and answers an originate: StasisStart ["agent
   await tab.waitForFunction(() => (window as any).log.some((l: string) => l.startsWith('ended')), undefined, { timeout: 10_000 });
   t.like(await app.destroyed('agent-web'), { cause: 16 });
   await tab.close();
+});
+
+test.serial('a visitor bridged with a browser agent: both connected, each hears the other (the simulator relays their audio)', async (t) => {
+  t.timeout(60_000);
+  const app = await EventLog.open(sim, 'beckon-inbound');
+  t.teardown(() => app.close());
+  const rest = restClient(sim);
+  const wsUrl = `${sim.ariUrl.replace(/^http/, 'ws')}/ws`;
+  const stats = async (tab: import('playwright-core').Page) => tab.evaluate(async () => {
+    const stats = await (window as any).session.connection.getStats();
+    let packets = 0;
+    stats.forEach((s: any) => { if (s.type === 'inbound-rtp' && s.kind === 'audio') packets += s.packetsReceived; });
+    return packets;
+  });
+
+  const agent = await browser.newPage();
+  await agent.goto(pageUrl);
+  await agent.evaluate((url) => {
+    const w = window as any;
+    w.log = [];
+    const ua = new w.JsSIP.UA({ sockets: [new w.JsSIP.WebSocketInterface(url)], uri: 'sip:webagent2@127.0.0.1', password: 'webagent2-secret', register: true, session_timers: false });
+    ua.on('registered', () => w.log.push('registered'));
+    ua.on('newRTCSession', (e: any) => {
+      if (e.originator !== 'remote') return;
+      w.session = e.session;
+      e.session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+    });
+    ua.start();
+  }, wsUrl);
+  await agent.waitForFunction(() => (window as any).log.includes('registered'), undefined, { timeout: 10_000 });
+
+  const visitor = await browser.newPage();
+  await visitor.goto(pageUrl);
+  await visitor.evaluate((url) => {
+    const w = window as any;
+    const ua = new w.JsSIP.UA({ sockets: [new w.JsSIP.WebSocketInterface(url)], uri: 'sip:visitor@localhost', display_name: 'Web Visitor', register: false, session_timers: false });
+    ua.on('connected', () => {
+      w.session = ua.call('sip:callback@127.0.0.1', { extraHeaders: ['X-Beckon-Ticket: bridge'], mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+    });
+    ua.start();
+  }, wsUrl);
+  const start = await app.waitFor((e) => e.type === 'StasisStart' && e.args?.[1] === 'bridge', 15_000);
+  const visitorId = start.channel.id as string;
+  await rest('POST', `/ari/channels/${visitorId}/answer`);
+  await rest('POST', '/ari/channels?endpoint=PJSIP/webagent2&app=beckon-inbound&appArgs=agent&channelId=agent-bridged');
+  await app.waitFor((e) => e.type === 'StasisStart' && e.channel.id === 'agent-bridged', 15_000);
+  await rest('POST', '/ari/bridges?type=mixing&bridgeId=b-browsers');
+  t.is((await rest('POST', `/ari/bridges/b-browsers/addChannel?channel=${visitorId},agent-bridged`)).status, 204);
+  await sleep(2000);
+  const heardByVisitor = await stats(visitor);
+  const heardByAgent = await stats(agent);
+  t.log(`visitor received ${heardByVisitor} packets, agent ${heardByAgent}`);
+  t.true(heardByVisitor > 20);
+  t.true(heardByAgent > 20);
+  await visitor.evaluate(() => (window as any).session.terminate());
+  await app.waitFor((e) => e.type === 'StasisEnd' && e.channel.id === visitorId);
+  await rest('DELETE', '/ari/channels/agent-bridged');
+  await visitor.close();
+  await agent.close();
 });

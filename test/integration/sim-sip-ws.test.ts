@@ -23,6 +23,8 @@ function cannedMedia(log: string[]): () => MediaSession {
     offer: async () => OFFER,
     accept: async () => undefined,
     audible: (on) => log.push(on ? 'audio on' : 'audio off'),
+    onAudio: () => undefined,
+    relay: () => undefined,
     close: () => log.push('closed'),
   });
 }

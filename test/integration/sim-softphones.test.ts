@@ -15,7 +15,7 @@ import { SipWsClient } from '../helpers/sip-ws-client.ts';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=sendrecv\r\n';
-const canned = (): MediaSession => ({ answer: async () => SDP, offer: async () => SDP, accept: async () => undefined, audible: () => undefined, close: () => undefined });
+const canned = (): MediaSession => ({ answer: async () => SDP, offer: async () => SDP, accept: async () => undefined, audible: () => undefined, onAudio: () => undefined, relay: () => undefined, close: () => undefined });
 
 async function setup(t: ExecutionContext) {
   const sim = await startSim({ timeScale: 0.1, webrtcMedia: canned });
