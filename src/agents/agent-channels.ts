@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { PubSub } from '../platform/pubsub.ts';
+import type { RedisTarget } from '../platform/redis.ts';
 import { redisKeys, type RedisKeys } from '../platform/redis-keys.ts';
 import type { AgentCommand, AgentEvent } from './agent.types.ts';
 
@@ -13,7 +14,7 @@ export class AgentChannels {
   private readonly pubsub: PubSub;
   private readonly keys: RedisKeys;
 
-  constructor(pub: Redis, redisUrl: string, prefix: string) {
+  constructor(pub: Redis, redisUrl: RedisTarget, prefix: string) {
     this.pubsub = new PubSub(pub, redisUrl, { releaseWhenIdle: true });
     this.keys = redisKeys(prefix);
   }

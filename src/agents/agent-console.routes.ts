@@ -19,6 +19,7 @@ import { parse } from './agent-form.ts';
 import { findRequest } from '../requests/callback.repository.ts';
 import { CALL_CONTROLS, DISPOSITIONS, type AgentCommand } from './agent.types.ts';
 import { isUuid } from '../platform/validation/ids.ts';
+import { redisTarget } from '../platform/redis.ts';
 
 type Body = Record<string, unknown>;
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
@@ -42,7 +43,7 @@ const workerUnreachable = () => new UnavailableError('The call could not be reac
 export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<AppState, {}> {
   const { pool, config } = c;
   const router = new Router<AppState, {}>({ prefix: '/agent' });
-  const channels = new AgentChannels(c.redis, config.REDIS_URL, config.REDIS_PREFIX);
+  const channels = new AgentChannels(c.redis, redisTarget(config), config.REDIS_PREFIX);
   const waker = new AgentCallService({ pool, redis: c.redis, queue: c.queue, bus: c.bus, channels, log: c.log, config, workerId: 'web' });
   const limiter = createLoginLimiter(c.redis, config.REDIS_PREFIX, 'agent');
   router.use(verifyCsrf());

@@ -2,6 +2,7 @@ import type { Dialer } from '../calls/dialer.ts';
 import { AgentFirstSession } from '../calls/session/agent-first-session.ts';
 import type { TelephonyPort } from '../telephony/telephony-port.ts';
 import { periodic } from '../platform/periodic.ts';
+import { redisTarget } from '../platform/redis.ts';
 import { AgentChannels } from './agent-channels.ts';
 import { AgentCallService, type AgentSideParts } from './agent-call.service.ts';
 import { DeviceStateTracker, trunkDevice, type AmiSource } from './device-state.ts';
@@ -27,7 +28,7 @@ export interface AgentWorker {
  */
 export async function createAgentWorker(c: AgentSideParts): Promise<AgentWorker> {
   const { config, log } = c;
-  const channels = new AgentChannels(c.redis, config.REDIS_URL, config.REDIS_PREFIX);
+  const channels = new AgentChannels(c.redis, redisTarget(config), config.REDIS_PREFIX);
   const service = new AgentCallService({
     pool: c.pool, redis: c.redis, queue: c.queue, bus: c.bus, channels, log: log.child({ component: 'agents' }), config, workerId: config.WORKER_ID,
   });

@@ -40,7 +40,7 @@ async function web(config: Config) {
   await checkPostgres(config);
   await checkRedis(config);
   const c = createContainer(config);
-  await migrate(config.DATABASE_URL, (m) => c.log.debug(m));
+  await migrate(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL, (m) => c.log.debug(m));
   const w = await startWeb(c);
   onSignals(async () => { await w.stop(); await c.close(); });
 }
@@ -66,7 +66,7 @@ async function start(config: Config) {
   await checkRedis(config);
   await checkAri(config);
   const c = createContainer(config);
-  await migrate(config.DATABASE_URL, (m) => c.log.debug(m));
+  await migrate(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL, (m) => c.log.debug(m));
   const w = await startWeb(c);
   const k = await startWorker(c).catch(async (err) => { await w.stop(); await c.close(); throw err; });
   onSignals(async () => { await k.stop(); await w.stop(); await c.close(); });
@@ -85,7 +85,7 @@ program.command('migrate').description('apply database migrations').action(async
     const config = loadConfig();
     await checkPostgres(config);
     const log = createLogger(config.LOG_LEVEL);
-    const ran = await migrate(config.DATABASE_URL, (m) => log.debug(m));
+    const ran = await migrate(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL, (m) => log.debug(m));
     log.info({ ran }, ran.length ? 'migrations applied' : 'database is up to date');
   } catch (err) { fail(err); }
 });
@@ -94,7 +94,7 @@ program.command('seed-demo').description('add the demo subscriber and its phones
     const config = loadConfig();
     await checkPostgres(config);
     const { seedDemo } = await import('../demo/seed.ts');
-    const pool = createPool(config.DATABASE_URL, 1);
+    const pool = createPool(config.DATABASE_URL, 1, { transactionPooling: config.DATABASE_TRANSACTION_POOLING });
     await seedDemo(pool).finally(() => pool.end());
     createLogger(config.LOG_LEVEL).info('demo subscriber ready');
   } catch (err) { fail(err); }

@@ -46,7 +46,7 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<voi
     DEMO_PHONES_URL: sim.ariUrl,
   });
   const c = createContainer(config);
-  await migrate(config.DATABASE_URL, (m) => c.log.debug(m));
+  await migrate(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL, (m) => c.log.debug(m));
   await seedDemo(c.pool);
   const web = await startWeb(c);
   const worker = await startWorker(c);

@@ -1,6 +1,6 @@
 import type { Config } from '../platform/config.ts';
 import { ensureDatabase } from '../platform/db/migrate.ts';
-import { createRedis } from '../platform/redis.ts';
+import { createRedis, redisTarget } from '../platform/redis.ts';
 import { AriHttp, ariEndpoint } from '../telephony/ari-http.ts';
 
 /** A dependency a process cannot start without; the message is the one line the operator reads. */
@@ -12,19 +12,19 @@ function safeUrl(u: string): string {
 
 export async function checkPostgres(config: Config): Promise<void> {
   try {
-    await ensureDatabase(config.DATABASE_URL);
+    await ensureDatabase(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL);
   } catch (err) {
     throw new DependencyError(`PostgreSQL is not reachable at ${safeUrl(config.DATABASE_URL)} (${(err as Error).message}). Start it (e.g. pg_ctlcluster <version> main start) or set DATABASE_URL.`);
   }
 }
 
 export async function checkRedis(config: Config): Promise<void> {
-  const redis = createRedis(config.REDIS_URL, { retryStrategy: () => null, lazyConnect: true });
+  const redis = createRedis(redisTarget(config), { retryStrategy: () => null, lazyConnect: true });
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    throw new DependencyError(`Redis is not reachable at ${safeUrl(config.REDIS_URL)} (${(err as Error).message}). Start it (e.g. redis-server --daemonize yes) or set REDIS_URL.`);
+    throw new DependencyError(`Redis is not reachable at ${config.REDIS_SENTINELS ? `the primary ${config.REDIS_SENTINEL_NAME} of Sentinels ${config.REDIS_SENTINELS}` : safeUrl(config.REDIS_URL)} (${(err as Error).message}). Start it (e.g. redis-server --daemonize yes) or set REDIS_URL.`);
   } finally {
     redis.disconnect();
   }

@@ -18,6 +18,7 @@ import { gateOnSocket } from '../calls/socket-gate.ts';
 import { startTakeover } from '../calls/upkeep/takeover.ts';
 import { startLiveness } from '../calls/upkeep/worker-liveness.ts';
 import { checkEvictionPolicy } from '../platform/redis-eviction-policy.ts';
+import { redisTarget } from '../platform/redis.ts';
 import { startScheduleRecovery } from '../schedule/schedule-recovery.ts';
 import { jobStep } from '../platform/queue/callback-queue.ts';
 import { addToDoNotCall } from '../policy/do-not-call.repository.ts';
@@ -163,12 +164,12 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   const relay = startOutboxRelay({ pool: c.pool, queue: c.queue, log, intervalMs: config.OUTBOX_INTERVAL_MS });
   // Notices by email (new and missed requests, digests, forgotten passwords): only with an SMTP server.
   const notices = config.SMTP_URL ? startNotices({
-    pool: c.pool, log, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, smtpUrl: config.SMTP_URL, from: config.MAIL_FROM,
+    pool: c.pool, log, redisUrl: redisTarget(config), prefix: config.REDIS_PREFIX, smtpUrl: config.SMTP_URL, from: config.MAIL_FROM,
     digestHour: config.DIGEST_HOUR, publicUrl: () => config.publicUrl, secret: config.SESSION_SECRET,
   }) : null;
   // Signed webhooks: events from request history, delivered from the `webhooks` queue (src/webhooks).
   const webhooks = startWebhookWorker({
-    pool: c.pool, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, log, intervalMs: config.WEBHOOK_FEED_INTERVAL_MS,
+    pool: c.pool, redisUrl: redisTarget(config), prefix: config.REDIS_PREFIX, log, intervalMs: config.WEBHOOK_FEED_INTERVAL_MS,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowLoopback: config.WEBHOOK_ALLOW_HTTP_LOOPBACK,
     rules: { baseDelayMs: config.WEBHOOK_RETRY_BASE_MS, maxDelayMs: 3_600_000, windowMs: config.WEBHOOK_RETRY_WINDOW_SEC * 1000, disableAfterMs: config.WEBHOOK_DISABLE_AFTER_SEC * 1000 },
   });
@@ -186,7 +187,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
     endpointFor: (e164) => trunkEndpoint(config.TRUNK_ENDPOINT, e164), ringTimeoutSec: config.RING_TIMEOUT,
     ceiling, lines: createVerificationLimits(c.redis, config),
   });
-  const verifications = createVerificationConsumer(config.REDIS_URL, config.REDIS_PREFIX);
+  const verifications = createVerificationConsumer(redisTarget(config), config.REDIS_PREFIX);
   verifications.queue.process(10, async (job) => ({ result: await verifier.call(job.data.verificationId) })).catch(consumerEnded('verifications'));
   // Jobs are taken only while the ARI event socket is up: Asterisk hands a channel to this worker's app only
   // while it has a socket (an originate in the gap would ring unheard, and be hung up if answered). The pause is

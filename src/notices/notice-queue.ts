@@ -1,6 +1,6 @@
 import Bull from 'bull';
 import type { Redis } from 'ioredis';
-import { createRedis } from '../platform/redis.ts';
+import { createRedis, type RedisTarget } from '../platform/redis.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
 
 /**
@@ -52,7 +52,7 @@ export function createNoticeProducer(redis: Redis, prefix: string, retryDelayMs 
 }
 
 /** The worker side: owns its connections, adds and consumes. */
-export function createNoticeConsumer(redisUrl: string, prefix: string, retryDelayMs = NOTICE_RETRY_DELAY_MS): NoticeProducer & { queue: Bull.Queue<NoticeJob> } {
+export function createNoticeConsumer(redisUrl: RedisTarget, prefix: string, retryDelayMs = NOTICE_RETRY_DELAY_MS): NoticeProducer & { queue: Bull.Queue<NoticeJob> } {
   const own: Redis[] = [];
   const mk = (blocking: boolean) => {
     const r = blocking ? createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false }) : createRedis(redisUrl, { enableOfflineQueue: true });

@@ -2,6 +2,7 @@ import type { Pool } from '../platform/db/pool.ts';
 import { withTransaction } from '../platform/db/pool.ts';
 import type { Logger } from '../platform/logger.ts';
 import { periodic } from '../platform/periodic.ts';
+import type { RedisTarget } from '../platform/redis.ts';
 import { createEmailTemplates } from './email-templates.ts';
 import { createMailer, type Mailer } from './mailer.ts';
 import { decideDigests, decideRequestNotices, markEnqueued, markFailed, unenqueuedNotices } from './notice.repository.ts';
@@ -17,7 +18,7 @@ const OVERLAP_SEC = 300;
 export interface NoticesOptions {
   pool: Pool;
   log: Logger;
-  redisUrl: string;
+  redisUrl: RedisTarget;
   prefix: string;
   smtpUrl: string;
   from: string;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { PubSub } from './pubsub.ts';
+import type { RedisTarget } from './redis.ts';
 import { redisKeys, type RedisKeys } from './redis-keys.ts';
 
 export interface RequestEvent {
@@ -19,7 +20,7 @@ export class EventBus {
   private readonly pubsub: PubSub;
   private readonly keys: RedisKeys;
 
-  constructor(pub: Redis, redisUrl: string, prefix: string) {
+  constructor(pub: Redis, redisUrl: RedisTarget, prefix: string) {
     this.pubsub = new PubSub(pub, redisUrl);
     this.keys = redisKeys(prefix);
   }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createRedis } from './redis.ts';
+import { createRedis, type RedisTarget } from './redis.ts';
 
 export interface PubSubOptions {
   /**
@@ -19,7 +19,7 @@ export class PubSub {
   private sub: Redis | null = null;
   private readonly handlers = new Map<string, Set<(message: unknown) => void>>();
 
-  constructor(private readonly pub: Redis, private readonly redisUrl: string, private readonly o: PubSubOptions = {}) {}
+  constructor(private readonly pub: Redis, private readonly redisUrl: RedisTarget, private readonly o: PubSubOptions = {}) {}
 
   /** Resolves to how many subscribers received it (0 = nobody listening, or Redis unavailable). */
   async publish(channel: string, message: unknown): Promise<number> {

@@ -1,6 +1,6 @@
 import Bull from 'bull';
 import type { Redis } from 'ioredis';
-import { createRedis } from '../platform/redis.ts';
+import { createRedis, type RedisTarget } from '../platform/redis.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
 
 export interface VerificationJob { verificationId: string }
@@ -26,7 +26,7 @@ export function createVerificationProducer(redis: Redis, prefix: string): Bull.Q
   return queue;
 }
 
-export function createVerificationConsumer(redisUrl: string, prefix: string): { queue: Bull.Queue<VerificationJob>; close(): Promise<void> } {
+export function createVerificationConsumer(redisUrl: RedisTarget, prefix: string): { queue: Bull.Queue<VerificationJob>; close(): Promise<void> } {
   const own: Redis[] = [];
   const mk = (blocking: boolean) => {
     const r = blocking ? createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false }) : createRedis(redisUrl, { enableOfflineQueue: true });

@@ -1,6 +1,6 @@
 import Bull from 'bull';
 import type { Redis } from 'ioredis';
-import { createRedis } from '../platform/redis.ts';
+import { createRedis, type RedisTarget } from '../platform/redis.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
 
 /**
@@ -35,7 +35,7 @@ export function createWebhookProducer(redis: Redis, prefix: string): WebhookKick
   return { kick: kicker(queue) };
 }
 
-export function createWebhookConsumer(redisUrl: string, prefix: string): WebhookKicks & { queue: Bull.Queue<WebhookJob>; close(): Promise<void> } {
+export function createWebhookConsumer(redisUrl: RedisTarget, prefix: string): WebhookKicks & { queue: Bull.Queue<WebhookJob>; close(): Promise<void> } {
   const own: Redis[] = [];
   const queue = new Bull<WebhookJob>(WEBHOOK_QUEUE, {
     prefix: redisKeys(prefix).bull(),

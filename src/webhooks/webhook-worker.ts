@@ -1,6 +1,7 @@
 import type { Pool } from '../platform/db/pool.ts';
 import type { Logger } from '../platform/logger.ts';
 import { periodic } from '../platform/periodic.ts';
+import type { RedisTarget } from '../platform/redis.ts';
 import { createDrain } from './drain.ts';
 import { createWebhookConsumer } from './delivery-queue.ts';
 import { feedPass } from './event-feed.ts';
@@ -19,7 +20,7 @@ export const DELIVERY_LOG_DAYS = 30;
  */
 export interface WebhookWorkerOptions {
   pool: Pool;
-  redisUrl: string;
+  redisUrl: RedisTarget;
   prefix: string;
   log: Logger;
   rules: RetryRules;

@@ -6,6 +6,17 @@ export type PoolClient = pg.PoolClient;
 // timestamptz and bigint come back as Date and string by default; count(*) fits in a JS number for us.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+export interface PoolOptions {
+  /**
+   * The URL reaches PostgreSQL through a pooler in transaction mode (PgBouncer pool_mode=transaction): a server
+   * connection serves another client after each transaction, so nothing may depend on the session. Statements
+   * are then sent unnamed (a named one prepared on one server connection would be missing, or clash, on the
+   * next) and no setting is sent at startup (PgBouncer refuses unknown startup parameters). Unnamed statements
+   * are planned at each execution, which is what plan_cache_mode below asks of named ones.
+   */
+  transactionPooling?: boolean;
+}
+
 /**
  * Every statement is planned at each execution (plan_cache_mode=force_custom_plan). Our hot statements are named
  * (prepared once per connection), and for those PostgreSQL would otherwise settle, after five runs, on one
@@ -17,14 +28,26 @@ pg.types.setTypeParser(20, (v) => Number(v));
  * same way. Planning each execution costs a fraction of a millisecond per statement, and the hot statements
  * carry a batch of requests each (statement-batcher.ts).
  */
-export function createPool(databaseUrl: string, max = 10): pg.Pool {
+export function createPool(databaseUrl: string, max = 10, o: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl, max, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000,
-    options: '-c plan_cache_mode=force_custom_plan',
+    ...(o.transactionPooling ? { Client: UnnamedStatementClient } : { options: '-c plan_cache_mode=force_custom_plan' }),
   });
   // An idle client losing its connection (PostgreSQL restart) must not crash the process.
   pool.on('error', () => {});
   return pool;
+}
+
+/** A client that sends every statement unnamed: the `name` of a query config is dropped, the rest kept. */
+class UnnamedStatementClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [config] = args;
+    if (config && typeof config === 'object' && 'name' in config && typeof (config as { submit?: unknown }).submit !== 'function') {
+      const { name: _name, ...unnamed } = config as Record<string, unknown>;
+      args[0] = unnamed;
+    }
+    return (pg.Client.prototype.query as (...a: unknown[]) => never).apply(this, args);
+  }
 }
 
 /** Runs fn in one transaction; rolls back on any error. */

@@ -1,6 +1,6 @@
 import Bull from 'bull';
 import { Redis } from 'ioredis';
-import { createRedis } from '../redis.ts';
+import { createRedis, type RedisTarget } from '../redis.ts';
 import { redisKeys } from '../redis-keys.ts';
 
 /**
@@ -40,7 +40,7 @@ export interface CallbackQueue {
   close(): Promise<void>;
 }
 
-export function createCallbackQueue(redisUrl: string, prefix: string): CallbackQueue {
+export function createCallbackQueue(redisUrl: RedisTarget, prefix: string): CallbackQueue {
   // Job adds of concurrent requests share socket writes (see container.ts); the blocking and subscriber
   // connections below must not pipeline.
   const client = createRedis(redisUrl, { enableAutoPipelining: true });
