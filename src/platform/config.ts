@@ -43,8 +43,29 @@ const Env = z.object({
   PUBLIC_URL: z.string().url().optional(),
   /** PostgreSQL connection string; one without a user connects as PGUSER or the login user (withDefaultUser). */
   DATABASE_URL: z.string().default('postgres://localhost:5432/beckon'),
-  /** Redis for the queue, rate limits, sessions and live events. */
+  /**
+   * The PostgreSQL connection `beckon migrate` (and demo, start) applies migrations over: a direct one when
+   * DATABASE_URL goes through a transaction pooler, since migrations hold a session-level advisory lock. Unset =
+   * DATABASE_URL.
+   */
+  MIGRATION_DATABASE_URL: z.string().optional(),
+  /**
+   * DATABASE_URL reaches PostgreSQL through a pooler in transaction mode (PgBouncer pool_mode=transaction), which
+   * shares one server connection between clients from one transaction to the next: every statement is then sent
+   * unnamed (no prepared statement outlives its transaction) and no setting rides on the connection's startup.
+   */
+  DATABASE_TRANSACTION_POOLING: flag('false'),
+  /** Redis for the queue, rate limits, sessions and live events (its password and database number; the host too unless REDIS_SENTINELS is set). */
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /**
+   * Redis Sentinels, "host:port,host:port": every Redis connection asks them for the current primary of
+   * REDIS_SENTINEL_NAME and follows a failover. Unset = REDIS_URL's host is Redis itself.
+   */
+  REDIS_SENTINELS: z.string().regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port,host:port').optional(),
+  /** The primary's name the Sentinels monitor (`sentinel monitor <name> ...`). */
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+  /** The Sentinels' own password (their requirepass), when they have one; Redis's own password stays in REDIS_URL. */
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
   /** Prefix for every Redis key (Bull queues, rate limits, sessions), so several installs/tests share one Redis. */
   REDIS_PREFIX: z.string().default('beckon'),
   /** Asterisk's HTTP server for ARI (REST and the event WebSocket). */
@@ -352,6 +373,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...c,
     DIAL_ALLOWED_COUNTRIES: c.DIAL_ALLOWED_COUNTRIES.length ? c.DIAL_ALLOWED_COUNTRIES : [c.INSTALL_COUNTRY],
     DATABASE_URL: withDefaultUser(c.DATABASE_URL, env),
+    ...(c.MIGRATION_DATABASE_URL === undefined ? {} : { MIGRATION_DATABASE_URL: withDefaultUser(c.MIGRATION_DATABASE_URL, env) }),
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
     WEBCALL_WS_URL: c.WEBCALL_WS_URL ?? webSocketUrlOf(c.ARI_URL),
   };
