@@ -149,6 +149,8 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
       [...exchange.state.channels.values()].map((ch) => ({
         ...channelJson(ch),
         app: ch.app,
+        /** the app the channel is in now ('' outside Stasis): differs from `app` once moved, and for web calls */
+        stasis_app: ch.stasisApp,
         dialstring: ch.dialstring,
         bridge_id: ch.bridge?.id ?? null,
         moh: ch.moh,

@@ -98,7 +98,10 @@ export class AgentCall implements DeviceLeg {
     }
     this.phase = 'up';
     void this.media?.accept(res.body).catch(() => undefined);
-    if (this.media) this.stopWatch = watchAudible(this.exchange.state, this.exchange.browserMedia, this.ch.id, this.media);
+    if (this.media) {
+      this.stopWatch = watchAudible(this.exchange.state, this.exchange.browserMedia, this.ch.id, this.media);
+      this.media.onDtmf?.((digit) => this.pressKey(digit));
+    }
     try {
       this.exchange.channels.deviceAnswered(this.ch);
     } catch {
@@ -123,13 +126,7 @@ export class AgentCall implements DeviceLeg {
       case 'INFO': {
         this.conn.send(responseTo(req, 200, 'OK'));
         const digit = /^Signal\s*=\s*([0-9A-D*#])/im.exec(req.body)?.[1];
-        if (digit && this.phase === 'up') {
-          try {
-            this.exchange.channels.pressKey(this.ch.id, digit);
-          } catch {
-            // not answered or gone
-          }
-        }
+        if (digit) this.pressKey(digit);
         return;
       }
       case 'INVITE':
@@ -170,6 +167,16 @@ export class AgentCall implements DeviceLeg {
       else this.exchange.channels.deviceRefused(this.ch, 480);
     } catch {
       // gone already
+    }
+  }
+
+  /** A key from the browser (SIP INFO or RFC 4733) reaches the channel like a phone's. */
+  private pressKey(digit: string): void {
+    if (this.phase !== 'up') return;
+    try {
+      this.exchange.channels.pressKey(this.ch.id, digit);
+    } catch {
+      // not answered or gone
     }
   }
 

@@ -144,12 +144,16 @@ export class BrowserCall implements CallerLeg {
   info(req: SipRequest): void {
     this.link.send(responseTo(req, 200, 'OK', { headers: [['Server', SERVER]] }));
     const digit = /^Signal\s*=\s*([0-9A-D*#])/im.exec(req.body)?.[1];
-    if (digit && this.channelId && this.phase === 'up') {
-      try {
-        this.exchange.channels.pressKey(this.channelId, digit);
-      } catch {
-        // the channel is gone or not answered: the key is lost
-      }
+    if (digit && this.channelId) this.pressKey(this.channelId, digit);
+  }
+
+  /** A key from the browser (SIP INFO or RFC 4733) reaches the channel like a phone's. */
+  private pressKey(channelId: string, digit: string): void {
+    if (this.phase !== 'up') return;
+    try {
+      this.exchange.channels.pressKey(channelId, digit);
+    } catch {
+      // the channel is gone or not answered: the key is lost
     }
   }
 
@@ -228,6 +232,8 @@ export class BrowserCall implements CallerLeg {
   private watchAudio(): void {
     if (this.stopWatch || !this.media || !this.channelId) return;
     this.stopWatch = watchAudible(this.exchange.state, this.exchange.browserMedia, this.channelId, this.media);
+    const id = this.channelId;
+    this.media.onDtmf?.((digit) => this.pressKey(id, digit));
   }
 
   private stopMedia(): void {

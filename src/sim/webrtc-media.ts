@@ -19,6 +19,8 @@ export interface MediaSession {
   onAudio(listener: ((payload: Buffer) => void) | null): void;
   /** Sends this PCMU payload to the browser now (what a bridged browser says), unless the tone is on. */
   relay(payload: Buffer): void;
+  /** Keys the browser sends as RFC 4733 telephone-events go to `listener`, once per key. */
+  onDtmf?(listener: ((digit: string) => void) | null): void;
   close(): void;
 }
 
@@ -49,6 +51,11 @@ export class WebRtcMedia implements MediaSession {
   private timestamp = Math.floor(Math.random() * 0xffffffff);
   private wantAudio = false;
   private listener: ((payload: Buffer) => void) | null = null;
+  private dtmfListener: ((digit: string) => void) | null = null;
+  /** the RTP timestamp of the last telephone-event reported: its end packets come three times */
+  private lastEvent = -1;
+  /** the payload type of telephone-event/8000 in the browser's offer */
+  private eventPt = 126;
   private werift: Werift | null = null;
 
   answer(offer: string): Promise<string> {
@@ -84,7 +91,7 @@ export class WebRtcMedia implements MediaSession {
         codecs: {
           audio: [
             new w.RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 }),
-            new w.RTCRtpCodecParameters({ mimeType: 'audio/telephone-event', clockRate: 8000, channels: 1, payloadType: 126 }),
+            new w.RTCRtpCodecParameters({ mimeType: 'audio/telephone-event', clockRate: 8000, payloadType: 126 }),
           ],
           video: [],
         },
@@ -95,6 +102,7 @@ export class WebRtcMedia implements MediaSession {
       this.pc.onTrack.subscribe((track) => {
         track.onReceiveRtp.subscribe((rtp) => {
           if (rtp.header.payloadType === 0) this.listener?.(rtp.payload);
+          else if (rtp.header.payloadType === this.eventPt) this.telephoneEvent(rtp.header.timestamp, rtp.payload);
         });
       });
     }
@@ -110,7 +118,8 @@ export class WebRtcMedia implements MediaSession {
   private async negotiate(offer: string): Promise<string> {
     const w = await werift();
     const pc = this.connection(w);
-    await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    this.eventPt = narrowbandEventPt(offer) ?? 126;
+    await pc.setRemoteDescription({ type: 'offer', sdp: onlyNarrowbandEvents(offer) });
     const transceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
     if (transceiver && !this.track) {
       this.track = new w.MediaStreamTrack({ kind: 'audio' });
@@ -126,6 +135,17 @@ export class WebRtcMedia implements MediaSession {
     this.wantAudio = on;
     if (on) this.startSending();
     else this.stopSending();
+  }
+
+  onDtmf(listener: ((digit: string) => void) | null): void {
+    this.dtmfListener = listener;
+  }
+
+  private telephoneEvent(timestamp: number, payload: Buffer): void {
+    const digit = telephoneEventDigit(payload);
+    if (digit === null || timestamp === this.lastEvent) return;
+    this.lastEvent = timestamp;
+    this.dtmfListener?.(digit);
   }
 
   onAudio(listener: ((payload: Buffer) => void) | null): void {
@@ -168,6 +188,7 @@ export class WebRtcMedia implements MediaSession {
   close(): void {
     this.closed = true;
     this.listener = null;
+    this.dtmfListener = null;
     this.stopSending();
     const pc = this.pc;
     this.pc = null;
@@ -181,5 +202,34 @@ export function loopbackOnly(sdp: string): string {
   return sdp
     .split('\r\n')
     .filter((line) => !line.startsWith('a=candidate:') || / 127\.0\.0\.1 \d+ typ host/.test(line))
+    .join('\r\n');
+}
+
+const EVENT_DIGITS = '0123456789*#ABCD';
+
+/** The key of an RFC 4733 telephone-event payload once its end bit is set, else null. */
+export function telephoneEventDigit(payload: Buffer): string | null {
+  if (payload.length < 4 || (payload[1]! & 0x80) === 0) return null;
+  return EVENT_DIGITS[payload[0]!] ?? null;
+}
+
+/** The payload type the offer gives telephone-event/8000, if any. */
+export function narrowbandEventPt(sdp: string): number | null {
+  const m = /^a=rtpmap:(\d+) telephone-event\/8000\s*$/im.exec(sdp);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * The offer without telephone-events at other clock rates (chromium offers 48000 and 8000): werift answers the
+ * first telephone-event it finds whatever its rate, and DTMF next to PCMU needs the 8000 one, as Asterisk answers.
+ */
+export function onlyNarrowbandEvents(sdp: string): string {
+  const wide = new Set<string>();
+  for (const m of sdp.matchAll(/^a=rtpmap:(\d+) telephone-event\/(\d+)/gim)) if (m[2] !== '8000') wide.add(m[1]!);
+  if (wide.size === 0) return sdp;
+  return sdp
+    .split('\r\n')
+    .filter((line) => !/^a=(rtpmap|fmtp|rtcp-fb):(\d+)/.test(line) || !wide.has(/^a=\w+(?:-\w+)?:(\d+)/.exec(line)![1]!))
+    .map((line) => (line.startsWith('m=audio ') ? line.split(' ').filter((f, i) => i < 3 || !wide.has(f)).join(' ') : line))
     .join('\r\n');
 }

@@ -93,6 +93,12 @@ test.serial('JsSIP calls sip:callback@127.0.0.1 with a ticket: StasisStart, answ
   t.log(`inbound packets during hello-world: ${heard.packets}`);
   t.true(heard.packets > 20);
 
+  // DTMF both ways JsSIP sends it: RFC 4733 in the media, and SIP INFO.
+  await tab.evaluate(() => (window as any).session.sendDTMF('5', { transportType: 'RFC2833' }));
+  t.is((await app.waitFor((e) => e.type === 'ChannelDtmfReceived', 5000)).digit, '5');
+  await tab.evaluate(() => (window as any).session.sendDTMF('7'));
+  t.is((await app.waitFor((e) => e.type === 'ChannelDtmfReceived' && e.digit === '7', 5000)).digit, '7');
+
   await tab.evaluate(() => (window as any).session.terminate());
   await app.waitFor((e) => e.type === 'StasisEnd');
   t.true(await tab.evaluate(() => (window as any).log.some((l: string) => l.startsWith('ended'))));

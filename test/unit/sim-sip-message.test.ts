@@ -1,7 +1,7 @@
 import test from 'ava';
 import { formatSip, headerOf, headersOf, parseCSeq, parseDigest, parseNameAddr, parseSip, responseTo, tagOf, uriUser, type SipRequest } from '../../src/sim/sip-message.ts';
 import { linearToUlaw, toneFrame } from '../../src/sim/tone.ts';
-import { loopbackOnly } from '../../src/sim/webrtc-media.ts';
+import { loopbackOnly, narrowbandEventPt, onlyNarrowbandEvents, telephoneEventDigit } from '../../src/sim/webrtc-media.ts';
 
 // An INVITE as JsSIP 3.13.8 sent it to Asterisk (webrtc-inbound trace), SDP shortened.
 const INVITE = [
@@ -80,4 +80,20 @@ test('µ-law: silence, extremes; the tone frame is 160 bytes (20 ms at 8 kHz) an
 test('the SDP answer keeps only the 127.0.0.1 host candidate', (t) => {
   const sdp = ['m=audio 9 UDP/TLS/RTP/SAVPF 0', 'a=candidate:1 1 udp 2 192.0.2.2 5000 typ host', 'a=candidate:2 1 udp 2 127.0.0.1 5001 typ host', 'a=setup:active'].join('\r\n');
   t.deepEqual(loopbackOnly(sdp).split('\r\n'), ['m=audio 9 UDP/TLS/RTP/SAVPF 0', 'a=candidate:2 1 udp 2 127.0.0.1 5001 typ host', 'a=setup:active']);
+});
+
+test('RFC 4733 telephone-events: the key once the end bit is set', (t) => {
+  t.is(telephoneEventDigit(Buffer.from([5, 0x0a, 0x03, 0x20])), null, 'not ended yet');
+  t.is(telephoneEventDigit(Buffer.from([5, 0x8a, 0x06, 0x40])), '5');
+  t.is(telephoneEventDigit(Buffer.from([10, 0x8a, 0x06, 0x40])), '*');
+  t.is(telephoneEventDigit(Buffer.from([11, 0x8a, 0x06, 0x40])), '#');
+  t.is(telephoneEventDigit(Buffer.from([16, 0x8a, 0x06, 0x40])), null, 'not a key');
+});
+
+test('the offer handed to werift keeps only telephone-event/8000 (chromium also offers 48000)', (t) => {
+  const offer = ['m=audio 9 UDP/TLS/RTP/SAVPF 111 0 110 126', 'a=rtpmap:111 opus/48000/2', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:110 telephone-event/48000',
+    'a=fmtp:110 0-15', 'a=rtpmap:126 telephone-event/8000', 'a=sendrecv'].join('\r\n');
+  t.deepEqual(onlyNarrowbandEvents(offer).split('\r\n'), ['m=audio 9 UDP/TLS/RTP/SAVPF 111 0 126', 'a=rtpmap:111 opus/48000/2', 'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:126 telephone-event/8000', 'a=sendrecv']);
+  t.is(narrowbandEventPt(offer), 126);
 });
