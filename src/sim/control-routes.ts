@@ -36,6 +36,8 @@ export interface SimControl {
   placeWebCall(call: WebCallRequest): { channelId: string | null; status: number | null };
   /** The web call's browser hangs up: BYE when answered, CANCEL before. */
   hangUpWebCall(channelId: string): void;
+  /** A browser agent account (webagentN) and its password; null removes it. */
+  setWebAgent(name: string, password: string | null): void;
 }
 
 /** POST /sim/webcalls: what the browser's INVITE carries. */
@@ -48,7 +50,7 @@ export interface WebCallRequest {
   exten?: string;
 }
 
-/** One control request as a route sees it: `id` is the path segment after endpoints/, channels/ or webcalls/. */
+/** One control request as a route sees it: `id` is the path segment after the list's name (endpoints/, channels/, …). */
 interface ControlRequest {
   sim: SimControl;
   id: string;
@@ -110,7 +112,10 @@ function listRoutes(): Record<string, Route> {
   return routes;
 }
 
-/** Route keys are `METHOD path`, with `:id` for the segment after endpoints/, channels/ or webcalls/. */
+/** The lists whose second path segment is an id. */
+const ID_LISTS = new Set(['endpoints', 'channels', 'webcalls', 'webagents']);
+
+/** Route keys are `METHOD path`, with `:id` for the segment after endpoints/, channels/, webcalls/ or webagents/. */
 const ROUTES: Record<string, Route> = {
   ...listRoutes(),
   'PUT endpoints/:id': (r) => r.sim.setEndpoint(r.id, r.fields),
@@ -135,6 +140,11 @@ const ROUTES: Record<string, Route> = {
     return { status: placed.channelId ? 201 : 200, json: placed };
   },
   'DELETE webcalls/:id': (r) => r.sim.hangUpWebCall(r.id),
+  'PUT webagents/:id': (r) => {
+    if (typeof r.fields.password !== 'string' || r.fields.password === '') throw new Error('password must be a non-empty string');
+    r.sim.setWebAgent(r.id, r.fields.password);
+  },
+  'DELETE webagents/:id': (r) => r.sim.setWebAgent(r.id, null),
 };
 
 /** Handles /sim/...: JSON in and out, no authentication (it is a test harness, not a product API). */
@@ -148,7 +158,7 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
     return sendJson(res, 400, { error: 'malformed JSON body' });
   }
   const fields = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const key = `${method} ${segs.map((s, i) => (i === 1 && (segs[0] === 'endpoints' || segs[0] === 'channels' || segs[0] === 'webcalls') ? ':id' : s)).join('/')}`;
+  const key = `${method} ${segs.map((s, i) => (i === 1 && ID_LISTS.has(segs[0]!) ? ':id' : s)).join('/')}`;
   const route = Object.hasOwn(ROUTES, key) ? ROUTES[key] : undefined;
   if (!route) return sendJson(res, 404, { error: 'no such control route' });
   try {

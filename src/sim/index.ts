@@ -168,6 +168,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     clearFaults: () => faults.clear(),
     placeWebCall: (call) => placeWebCall(exchange, call),
     hangUpWebCall: (id) => exchange.channels.farEndHangup(id),
+    setWebAgent: (name, password) => softphones.setAccount(name, password),
   };
 
   const server = http.createServer((req, res) => {
@@ -211,7 +212,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
 
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const media: MediaFactory = opts.webrtcMedia ?? (() => new WebRtcMedia());
-  const softphones = new Softphones({ exchange, accounts: opts.webAgents ?? DEFAULT_WEB_AGENTS, media, timeScale });
+  const softphones = new Softphones({ exchange, accounts: { ...(opts.webAgents ?? DEFAULT_WEB_AGENTS) }, media, timeScale });
   exchange.channels.useSoftphones(softphones);
   const sip = new SipServer({
     exchange, logger, hostPort: () => `${urlHost}:${port}`, media,

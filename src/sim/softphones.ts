@@ -58,6 +58,23 @@ export class Softphones implements SoftphoneDialer {
     }
   }
 
+  /**
+   * Adds an account or changes its password (the agent console's softphone gets per-session credentials); null
+   * removes it. A registered browser keeps its registration until it registers again or goes away.
+   */
+  setAccount(name: string, password: string | null): void {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error('a web agent name is letters, digits, _ . -');
+    if (password === null) {
+      const reg = this.regs.get(name);
+      if (reg) this.unregister(reg);
+      delete this.opts.accounts[name];
+      return;
+    }
+    const known = Object.hasOwn(this.opts.accounts, name);
+    this.opts.accounts[name] = password;
+    if (!known) this.opts.exchange.endpoints.devices.set(name, { behavior: { kind: 'noanswer' }, reachable: false });
+  }
+
   handles(device: string): boolean {
     return Object.hasOwn(this.opts.accounts, device);
   }

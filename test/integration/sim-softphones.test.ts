@@ -150,3 +150,19 @@ test('a frozen tab (OPTIONS unanswered) goes Unreachable; the next answered OPTI
   for (let i = 0; i < 150 && amiEvents.filter((e) => e.event === 'PeerStatus' && e.peerstatus === 'Reachable').length === n; i++) await sleep(20);
   t.true(amiEvents.filter((e) => e.event === 'PeerStatus' && e.peerstatus === 'Reachable').length > n);
 });
+
+test('PUT /sim/webagents/:name sets an account and its password (per-session credentials); DELETE removes it', async (t) => {
+  const { sim, rest } = await setup(t);
+  const put = await fetch(`${sim.ariUrl}/sim/webagents/webagent9`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: 'p9-session' }) });
+  t.is(put.status, 204);
+  t.like((await rest('GET', '/ari/endpoints/PJSIP/webagent9')).body, { state: 'offline' });
+  const wrong = await register(sim, 'webagent9', 'webagent9-secret');
+  t.is(wrong.final.status, 403);
+  wrong.sip.close();
+  const right = await register(sim, 'webagent9', 'p9-session');
+  t.teardown(() => right.sip.close());
+  t.is(right.final.status, 200);
+  t.like((await rest('GET', '/ari/endpoints/PJSIP/webagent9')).body, { state: 'online' });
+  t.is((await fetch(`${sim.ariUrl}/sim/webagents/webagent9`, { method: 'DELETE' })).status, 204);
+  t.is((await rest('POST', '/ari/channels?endpoint=PJSIP/webagent9&app=callback&appArgs=agent')).status, 500);
+});
