@@ -67,7 +67,7 @@ maybe('the Redis primary killed under load: the Sentinels promote the replica, n
     const attemptsOf = new Map(attempts.map((r) => [r.id as string, r.n as number]));
     for (const a of accepted) {
       const dialed = originates.filter((o: any) => o.endpoint === `PJSIP/${a.phone.slice(1)}@carrier`).length;
-      t.is(dialed, attemptsOf.get(a.id), `${a.phone}: ${dialed} originates for ${attemptsOf.get(a.id)} attempts`);
+      t.is(dialed, attemptsOf.get(a.id) ?? 0, `${a.phone}: ${dialed} originates for ${attemptsOf.get(a.id)} attempts`);
     }
   } finally {
     await s.close();
