@@ -466,3 +466,29 @@ export async function setOwnAgentDepartments(db: Queryable, subscriberId: string
     [agentId, subscriberId, departmentIds]);
   return true;
 }
+
+/**
+ * A subscriber's agents in the order a new chat is offered to them: routing's own pick (available, department,
+ * longest idle first) taken again and again. A chat needs no phone: a call in progress or the device's state
+ * keeps no agent from chatting.
+ */
+export async function chatRoutingOrder(db: Queryable, subscriberId: string, departmentId: string | null): Promise<string[]> {
+  const { rows } = await db.query(
+    `SELECT a.id, a.status, a.wrap_up_until, a.idle_since, a.active,
+       ARRAY(SELECT d.id FROM agent_departments x JOIN departments d ON d.id = x.department_id
+              WHERE x.agent_id = a.id AND d.subscriber_id = $1) AS department_ids
+       FROM agents a JOIN agent_subscribers s ON s.agent_id = a.id
+      WHERE s.subscriber_id = $1 AND a.active`, [subscriberId]);
+  const candidates: RoutableAgent[] = rows.map((x) => ({
+    id: x.id, status: x.status, wrapUpUntil: x.wrap_up_until, deviceState: 'NOT_INUSE', idleSince: x.idle_since,
+    active: x.active, reservedRequest: null, departmentIds: x.department_ids,
+  }));
+  const order: string[] = [];
+  const excluded = new Set<string>();
+  const now = new Date();
+  for (let pick = pickAgent(candidates, { departmentId, excluded, now }); pick; pick = pickAgent(candidates, { departmentId, excluded, now })) {
+    order.push(pick.id);
+    excluded.add(pick.id);
+  }
+  return order;
+}

@@ -58,6 +58,7 @@ import { noticeRoutes } from '../notices/notices.routes.ts';
 import { agentPasswordRoutes } from '../notices/agent-password.routes.ts';
 import { createNoticeProducer } from '../notices/notice-queue.ts';
 import { unsubscribeKey } from '../notices/unsubscribe-token.ts';
+import { chatWeb } from '../chat/chat.routes.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
@@ -129,7 +130,17 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   app.use(adminQueuesMiddleware(c.queue, [], () => c.config.publicUrl));
   // Mail is queued here and sent by the worker (src/notices); without SMTP_URL nothing is queued.
   const notices = c.config.SMTP_URL ? createNoticeProducer(c.redis, c.config.REDIS_PREFIX) : null;
+  const webhookKicks = createWebhookProducer(c.redis, c.config.REDIS_PREFIX);
+  // Live chat (src/chat): visitors' conversations, the agent console's desk and the portal inbox.
+  const chat = chatWeb({
+    pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, log: c.log, config: c.config, accept, subscribers: c.subscribers, render,
+    // Owners are told of unanswered chats by the worker's chat upkeep, not here.
+    notices: null, kickWebhook: webhookKicks.kick,
+    formToken: policy.formToken,
+    formTokens: { secret: policySecret(c.config), ttlSec: c.config.FORM_TOKEN_TTL_SEC, minAgeMs: c.config.FORM_TOKEN_MIN_AGE_MS, loopbackExempt: c.config.FORM_TOKEN_LOOPBACK_EXEMPT },
+  });
   const routers = [
+    ...chat.routers,
     healthRoutes({ pool: c.pool, queue: c.queue, ari: ariEndpoint(c.config) }),
     callbacksApiRoutes({
       pool: c.pool, accept, bus: c.bus, waits, apiToken: c.config.API_TOKEN,
@@ -178,7 +189,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     portalTeamRoutes({ pool: c.pool, render, changed: subscriberChanged }),
     portalWebhooksRoutes({
       pool: c.pool, render, allowHttpLoopback: c.config.WEBHOOK_ALLOW_HTTP_LOOPBACK,
-      kick: createWebhookProducer(c.redis, c.config.REDIS_PREFIX).kick,
+      kick: webhookKicks.kick,
     }),
     adminAuthRoutes(adminDeps),
     adminRoutes(adminDeps),

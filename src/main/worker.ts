@@ -31,6 +31,10 @@ import { startInboundApp, webCallArrival } from '../webcalls/inbound-app.ts';
 import { startTicketExpiry } from '../webcalls/ticket-expiry.ts';
 import { startNotices } from '../notices/notices.service.ts';
 import { startWebhookWorker } from '../webhooks/webhook-worker.ts';
+import { startChatUpkeep } from '../chat/chat-upkeep.ts';
+import { createNoticeHook } from '../notices/notice-hook.ts';
+import { createNoticeProducer } from '../notices/notice-queue.ts';
+import { createWebhookProducer } from '../webhooks/delivery-queue.ts';
 
 export interface WorkerHandle {
   dialer: Dialer;
@@ -173,6 +177,12 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
     timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowLoopback: config.WEBHOOK_ALLOW_HTTP_LOOPBACK,
     rules: { baseDelayMs: config.WEBHOOK_RETRY_BASE_MS, maxDelayMs: 3_600_000, windowMs: config.WEBHOOK_RETRY_WINDOW_SEC * 1000, disableAfterMs: config.WEBHOOK_DISABLE_AFTER_SEC * 1000 },
   });
+  // Live chat: visitors nobody answered are offered a call-back and their owners told; old conversations deleted.
+  const chat = startChatUpkeep({
+    pool: c.pool, redis: c.redis, prefix: config.REDIS_PREFIX, log, config, intervalMs: config.CHAT_CHECK_INTERVAL_MS,
+    notices: config.SMTP_URL ? createNoticeHook(c.pool, createNoticeProducer(c.redis, config.REDIS_PREFIX)) : null,
+    kickWebhook: createWebhookProducer(c.redis, config.REDIS_PREFIX).kick,
+  });
   // Bull's consumer loop settles only when the queue closes; it rejects if its Redis connection closes first
   // (a shutdown racing a reconnect). That is an end of consuming, logged, never an unhandled rejection.
   const consumerEnded = (queue: string) => (err: Error) => log.warn({ queue, err: err.message }, 'queue consumer stopped');
@@ -208,6 +218,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
       // Local pause: this worker takes no new jobs; jobs not started stay in Redis for other workers.
       await c.queue.queue.pause(true, true).catch(() => {});
       await webhooks.stop();
+      chat.stop();
       // The inbound app is given up before the grace period: web calls arriving from now on go to other workers.
       await webcalls?.inbound.stop();
       webcalls?.expiry.stop();

@@ -286,6 +286,21 @@ const Env = z.object({
   METRICS_ALLOW: z.string().default('loopback'),
   /** A standalone worker serves its own /metrics here (dial outcomes, reconnects live in the worker); unset = off. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // --- Live chat: visitors writing to the service center (src/chat) ---
+  /** Conversations one agent holds at once; a new conversation goes to the longest-idle available agent below it. */
+  CHAT_MAX_PER_AGENT: z.coerce.number().int().min(1).max(50).default(3),
+  /** Seconds a visitor's first message waits for an answer before the visitor is offered a call-back and the owner told. */
+  CHAT_ANSWER_TIMEOUT_SEC: z.coerce.number().int().min(5).default(120),
+  /** Days conversations are kept after their last message; older ones are deleted with their messages. */
+  CHAT_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  /** Messages a visitor may send to one conversation per minute. */
+  CHAT_MESSAGES_PER_MIN: z.coerce.number().int().min(1).default(20),
+  /** Messages one client IP may send per minute, all conversations together. */
+  CHAT_MESSAGES_PER_IP_MIN: z.coerce.number().int().min(1).default(60),
+  /** Conversations one client IP may start per hour. */
+  CHAT_STARTS_PER_IP_HOUR: z.coerce.number().int().min(1).default(10),
+  /** Milliseconds between checks for unanswered conversations (and the hourly retention pass's finer clock). */
+  CHAT_CHECK_INTERVAL_MS: z.coerce.number().int().min(50).default(5000),
   /** Seconds of wrap-up after each agent call before the next offer (an agent's own setting overrides it). */
   AGENT_WRAP_UP_SEC: z.coerce.number().min(0).max(3600).default(30),
   /** Seconds an agent-first offer waits for Accept in the console before the next agent is tried. */

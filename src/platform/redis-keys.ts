@@ -53,6 +53,13 @@ export function redisKeys(prefix: string) {
     verifyGap: (subscriberId: string, departmentId: string | null | undefined) => `${prefix}:verify:gap:${subscriberId}:${departmentId ?? '-'}`,
     /** The verification call holding one phone line. */
     verifyLine: (phone: string) => `${prefix}:verify:line:${phone}`,
+
+    /** Stream of one chat conversation's changes (a notification; the messages live in PostgreSQL). */
+    chatConversation: (conversationId: string) => `${prefix}:chat:conv:${conversationId}`,
+    /** Stream of one subscriber's chat changes (new, answered, closed conversations) for consoles and inboxes. */
+    chatSubscriber: (subscriberId: string) => `${prefix}:chat:sub:${subscriberId}`,
+    /** Fixed-window counters of chat limits: messages per conversation or IP, conversations started per IP. */
+    chatLimit: (name: 'conv' | 'ip' | 'start', key: string) => `${prefix}:chat:rl:${name}:${key}`,
   };
 }
 

@@ -2,7 +2,8 @@ import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 
 export interface EventStream {
-  send(event: string, data: unknown): void;
+  /** `id` becomes the event's id, which the browser sends back as Last-Event-ID when it reconnects. */
+  send(event: string, data: unknown, id?: string | number): void;
   /** Runs fn once when the stream ends, whoever ends it (client gone, or close()). */
   onClose(fn: () => void): void;
   close(): void;
@@ -32,7 +33,7 @@ export function openEventStream(ctx: Context, heartbeatMs = 15000): EventStream 
   ctx.req.on('close', close);
   stream.on('error', close);
   return {
-    send(event, data) { if (!closed) stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`); },
+    send(event, data, id) { if (!closed) stream.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`); },
     onClose(fn) { if (closed) fn(); else cleanups.push(fn); },
     close,
   };

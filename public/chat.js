@@ -1,0 +1,115 @@
+// "Message us" on the hosted chat page and a call-back's status page: starts a conversation, shows its messages as
+// they come (Server-Sent Events; each message once, in order, by its number), sends, ends, and offers a call-back
+// when nobody answered. Messages are text: written with textContent, never as HTML. Served from /static.
+(function () {
+  var panel = document.getElementById('chat-panel');
+  if (!panel) return;
+  var d = panel.dataset;
+  var storeKey = 'beckon-chat:' + (d.requestId || d.subscriber);
+  var list = document.getElementById('chat-messages');
+  var errorEl = document.getElementById('chat-error');
+  var seen = {};
+  var conv = null;
+  var es = null;
+
+  function show(id, on) { document.getElementById(id).hidden = !on; }
+  function fail(e) { errorEl.textContent = (e && e.message) || 'Something went wrong. Try again.'; }
+
+  function api(path, body) {
+    errorEl.textContent = '';
+    return fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (j) {
+          if (!r.ok) throw new Error((j.error && (j.error.fields && j.error.fields[0] && j.error.fields[0].message || j.error.message)) || 'Something went wrong.');
+          return j;
+        });
+      });
+  }
+
+  function add(m) {
+    if (seen[m.seq]) return;
+    seen[m.seq] = true;
+    var li = document.createElement('li');
+    li.className = m.author;
+    li.dataset.seq = String(m.seq);
+    if (m.author !== 'system') {
+      var who = document.createElement('span');
+      who.className = 'chat-who';
+      who.textContent = m.author === 'visitor' ? 'You' : (m.authorName || 'Team');
+      li.append(who);
+    }
+    li.append(document.createTextNode(m.body));
+    // In number order, whatever order they arrive in.
+    var after = null;
+    list.querySelectorAll('li').forEach(function (x) { if (Number(x.dataset.seq) > m.seq && !after) after = x; });
+    list.insertBefore(li, after);
+    list.scrollTop = list.scrollHeight;
+    if (m.kind === 'unanswered' && !d.requestId) show('chat-callback-form', true);
+    if (m.kind === 'callback') { show('chat-callback-form', false); var done = document.getElementById('chat-callback-done'); done.textContent = m.body; done.hidden = false; }
+    if (m.kind === 'closed') ended();
+  }
+
+  function ended() {
+    show('chat-send-form', false);
+    if (es) { es.close(); es = null; }
+    try { sessionStorage.removeItem(storeKey); } catch (e) { /* storage off */ }
+  }
+
+  function follow(c) {
+    conv = c;
+    show('chat-start', false);
+    show('chat-live', true);
+    if (!window.EventSource) return;
+    es = new EventSource('/chat/' + c.id + '/events?token=' + encodeURIComponent(c.token));
+    es.addEventListener('message', function (e) { add(JSON.parse(e.data)); });
+    es.addEventListener('error', function () {
+      // A closed or unknown conversation answers 404 and the browser stops; anything else reconnects by itself.
+      if (es && es.readyState === EventSource.CLOSED) fail({ message: 'The connection was lost. Reload the page to continue.' });
+    });
+  }
+
+  document.getElementById('chat-start').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var body = { body: document.getElementById('chat-first').value, website: document.getElementById('chat-website').value, pageUrl: d.pageUrl || location.href, referrer: document.referrer || undefined };
+    if (d.requestId) { body.requestId = d.requestId; body.requestToken = d.requestToken; }
+    else {
+      body.subscriber = d.subscriber; body.formToken = d.formToken;
+      var name = document.getElementById('chat-name');
+      var dep = document.getElementById('chat-department');
+      if (name) body.name = name.value;
+      if (dep) body.department = dep.value || undefined;
+    }
+    document.getElementById('chat-start-button').disabled = true;
+    api('/chat/start', body).then(function (j) {
+      var c = { id: j.id, token: j.token };
+      try { sessionStorage.setItem(storeKey, JSON.stringify(c)); } catch (err) { /* storage off */ }
+      follow(c);
+    }).catch(fail).then(function () { document.getElementById('chat-start-button').disabled = false; });
+  });
+
+  document.getElementById('chat-send-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var box = document.getElementById('chat-body');
+    var text = box.value;
+    if (!conv || !text.trim()) return;
+    document.getElementById('chat-send').disabled = true;
+    api('/chat/' + conv.id + '/messages', { token: conv.token, body: text })
+      .then(function (j) { box.value = ''; add(j.message); })
+      .catch(fail).then(function () { document.getElementById('chat-send').disabled = false; box.focus(); });
+  });
+
+  document.getElementById('chat-end').addEventListener('click', function () {
+    if (conv) api('/chat/' + conv.id + '/close', { token: conv.token }).catch(fail);
+  });
+
+  document.getElementById('chat-callback-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    if (!conv) return;
+    api('/chat/' + conv.id + '/callback', { token: conv.token, phone: document.getElementById('chat-phone').value, consent: document.getElementById('chat-consent').checked })
+      .then(function (j) { if (j.statusUrl) location.href = j.statusUrl; })
+      .catch(fail);
+  });
+
+  // A reload resumes the conversation this tab started.
+  try { var kept = JSON.parse(sessionStorage.getItem(storeKey) || 'null'); if (kept && kept.id && kept.token) follow(kept); } catch (e) { /* none */ }
+})();

@@ -1,0 +1,76 @@
+import Router from 'koa-router';
+import type { Redis } from 'ioredis';
+import type { Pool } from '../platform/db/pool.ts';
+import type { Logger } from '../platform/logger.ts';
+import { createStreamLimits } from '../web/stream-limits.ts';
+import type { AppContext, AppState } from '../web/context.ts';
+import type { Render } from '../web/views.ts';
+import { portalNav } from '../web/portal-nav.ts';
+import { csrfToken } from '../auth/csrf.ts';
+import { requireRole } from '../auth/require-role.ts';
+import type { SessionUser } from '../auth/session.ts';
+import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session.ts';
+import { assignedSubscriberIds } from '../agents/agent.repository.ts';
+import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
+import type { AcceptService } from '../requests/accept.service.ts';
+import { listAgentConversations, listSubscriberConversations } from './chat.repository.ts';
+import { createChatService, type ChatNoticePort, type ChatService } from './chat.service.ts';
+import { createChatLimits, type ChatLimitConfig } from './chat-limits.ts';
+import { ChatStreamReader } from './chat-stream.ts';
+import { deskRoutes } from './desk.routes.ts';
+import { visitorChatRoutes } from './visitor-chat.routes.ts';
+
+export interface ChatWebDeps {
+  pool: Pool;
+  redis: Redis;
+  prefix: string;
+  log: Logger;
+  config: ChatLimitConfig & { CHAT_MAX_PER_AGENT: number; CHAT_ANSWER_TIMEOUT_SEC: number; CHAT_RETENTION_DAYS: number; STREAMS_PER_REQUEST: number; STREAMS_PER_IP: number };
+  accept: Pick<AcceptService, 'accept'>;
+  subscribers: SubscriberCache;
+  render: Render;
+  notices: ChatNoticePort | null;
+  kickWebhook?: (endpointId: string) => Promise<void>;
+  formToken: (slug: string, ip: string | null) => Promise<string>;
+  formTokens: { secret: string; ttlSec: number; minAgeMs: number; loopbackExempt: boolean };
+}
+
+/** The web process's chat: the visitor's routes, the agent console's desk, the portal inbox, one stream reader. */
+export function chatWeb(deps: ChatWebDeps): { routers: Router<AppState, {}>[]; chat: ChatService; close(): void } {
+  const reader = new ChatStreamReader(deps.redis, deps.log);
+  const chat = createChatService({
+    pool: deps.pool, redis: deps.redis, prefix: deps.prefix, log: deps.log, config: deps.config, accept: deps.accept,
+    notices: deps.notices, kickWebhook: deps.kickWebhook,
+  });
+  const streams = createStreamLimits({ perKey: deps.config.STREAMS_PER_REQUEST, perIp: deps.config.STREAMS_PER_IP });
+  const desk = { pool: deps.pool, chat, reader, redisPrefix: deps.prefix, streams };
+
+  const agentDesk = deskRoutes(desk, '/agent/chats', requireRole('agent', '/agent/login'), async (ctx) => {
+    const user = ctx.state.user as SessionUser;
+    return {
+      subscriberIds: await assignedSubscriberIds(deps.pool, user.id),
+      staff: { author: 'agent', name: user.name ?? 'Agent', agentId: user.id },
+      list: () => listAgentConversations(deps.pool, user.id),
+    };
+  });
+
+  const ownerDesk = deskRoutes(desk, '/portal/inbox/chats', requireSubscriber(deps.pool), async (ctx) => {
+    const s = await currentSubscriber(ctx, deps.pool);
+    return { subscriberIds: [s.id], staff: { author: 'owner', name: s.name }, list: () => listSubscriberConversations(deps.pool, s.id) };
+  });
+
+  const inboxPage = new Router<AppState, {}>();
+  inboxPage.get('/portal/inbox', requireSubscriber(deps.pool), async (ctx: AppContext) => {
+    await currentSubscriber(ctx, deps.pool);
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render('portal/inbox', { title: 'Inbox', portalNav: portalNav('/portal/inbox', csrfToken(ctx)), csrf: csrfToken(ctx) });
+  });
+
+  const visitor = visitorChatRoutes({
+    pool: deps.pool, chat, limits: createChatLimits(deps.redis, deps.prefix, deps.config), reader, redisPrefix: deps.prefix, streams,
+    subscribers: deps.subscribers, render: deps.render, formToken: deps.formToken, formTokens: deps.formTokens,
+  });
+
+  return { routers: [visitor, inboxPage, ownerDesk, agentDesk], chat, close: () => reader.close() };
+}

@@ -1,0 +1,163 @@
+import type { Redis } from 'ioredis';
+import { withTransaction, type Pool } from '../platform/db/pool.ts';
+import type { Logger } from '../platform/logger.ts';
+import { redisKeys } from '../platform/redis-keys.ts';
+import { ConflictError, NotFoundError } from '../platform/errors.ts';
+import { newStatusToken, tokenMatches } from '../requests/status-token.ts';
+import type { AcceptResult, AcceptService } from '../requests/accept.service.ts';
+import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
+import { chatRoutingOrder } from '../agents/agent.repository.ts';
+import { recordEvent } from '../webhooks/webhook.repository.ts';
+import {
+  appendMessage, assignBelowLimit, closeConversation, deleteOldConversations, findConversation, insertConversation,
+  listMessages, markUnanswered, setCallbackRequest, type ChatAuthor, type ChatMessage, type Conversation, type NewConversation,
+} from './chat.repository.ts';
+import { notify } from './chat-stream.ts';
+import { SYSTEM_TEXT } from './chat-text.ts';
+
+/** What chat needs told to the owner when a visitor waited for nobody (src/notices' hook fills it in). */
+export interface ChatNoticePort {
+  chatUnanswered(c: { subscriberId: string; conversationId: string; visitorName?: string | null; message?: string | null }): Promise<void>;
+}
+
+export interface ChatServiceDeps {
+  pool: Pool;
+  redis: Redis;
+  prefix: string;
+  log: Logger;
+  config: { CHAT_MAX_PER_AGENT: number; CHAT_ANSWER_TIMEOUT_SEC: number; CHAT_RETENTION_DAYS: number };
+  /** The web's accept path; a process without it (the worker's upkeep) cannot turn chats into call-backs. */
+  accept?: Pick<AcceptService, 'accept'>;
+  notices: ChatNoticePort | null;
+  /** Wakes the webhook deliveries of the endpoints an event was recorded for. */
+  kickWebhook?: (endpointId: string) => Promise<void>;
+}
+
+/** Who writes a message from the service center's side. */
+export interface Staff { author: 'agent' | 'owner'; name: string; agentId?: string }
+
+/**
+ * The chat's rules in one place: every change is written to PostgreSQL first and then announced on the
+ * conversation's stream and the subscriber's (at least once: a reader that missed a notification finds the rows
+ * on its next read). Status changes are system messages, so a visitor's page learns everything from one ordered
+ * list.
+ */
+export function createChatService(deps: ChatServiceDeps) {
+  const { pool, redis, log } = deps;
+  const keys = redisKeys(deps.prefix);
+
+  const announce = async (c: Pick<Conversation, 'id' | 'subscriberId'>, seq: number | null, what: string): Promise<void> => {
+    await Promise.all([
+      notify(redis, keys.chatConversation(c.id), { seq, what }),
+      notify(redis, keys.chatSubscriber(c.subscriberId), { conversationId: c.id, what }),
+    ]).catch((err) => log.warn({ err: (err as Error).message, conversationId: c.id }, 'chat notification not sent; readers catch up on their next read'));
+  };
+
+  const webhook = async (subscriberId: string, type: 'chat.message' | 'chat.closed', sourceKey: string, data: Record<string, unknown>) => {
+    try {
+      const endpoints = await recordEvent(pool, { subscriberId, type, sourceKey, data, at: new Date() });
+      await Promise.all(endpoints.map((e) => deps.kickWebhook?.(e).catch(() => {})));
+    } catch (err) {
+      log.warn({ err: (err as Error).message, sourceKey }, 'chat webhook event not recorded');
+    }
+  };
+
+  async function post(c: Conversation, m: { author: ChatAuthor; authorName: string | null; body: string; kind?: string | null; allowClosed?: boolean }): Promise<ChatMessage> {
+    const msg = await appendMessage(pool, { conversationId: c.id, ...m });
+    if (!msg) throw new ConflictError('chat_closed', 'This conversation is closed.');
+    await announce(c, msg.seq, 'message');
+    if (m.author !== 'system') {
+      await webhook(c.subscriberId, 'chat.message', `chat.message:${msg.id}`, {
+        conversationId: c.id, requestId: c.requestId, author: msg.author, authorName: msg.authorName, body: msg.body, seq: msg.seq, at: msg.createdAt,
+      });
+    }
+    return msg;
+  }
+
+  /** Offers the conversation to the longest-idle available agent below the per-agent limit; null when none is. */
+  async function route(c: Conversation): Promise<string | null> {
+    for (const agentId of await chatRoutingOrder(pool, c.subscriberId, c.departmentId)) {
+      if (await withTransaction(pool, (tx) => assignBelowLimit(tx, c.id, agentId, deps.config.CHAT_MAX_PER_AGENT))) return agentId;
+    }
+    return null;
+  }
+
+  return {
+    /** A new conversation and the visitor's token for it (given once). Routed to an agent when one is free. */
+    async start(input: Omit<NewConversation, 'tokenHash' | 'agentId'>): Promise<{ conversation: Conversation; token: string; agentId: string | null }> {
+      const { token, hash } = newStatusToken();
+      const conversation = await insertConversation(pool, { ...input, tokenHash: hash, agentId: null });
+      const agentId = await route(conversation);
+      await announce(conversation, null, 'started');
+      return { conversation: { ...conversation, agentId }, token, agentId };
+    },
+
+    /** The conversation when `token` is its visitor's, else a 404 (as for an unknown id). */
+    async visitorConversation(id: string, token: unknown): Promise<Conversation> {
+      const c = await findConversation(pool, id);
+      if (!c || !tokenMatches(token, c.tokenHash)) throw new NotFoundError('chat_not_found', 'No conversation with that id and token.');
+      return c;
+    },
+
+    post,
+
+    /** A message of the service center; an agent writing to a waiting conversation takes it. */
+    async reply(c: Conversation, staff: Staff, body: string): Promise<ChatMessage> {
+      if (staff.agentId && c.agentId === null) {
+        const took = await withTransaction(pool, (tx) => assignBelowLimit(tx, c.id, staff.agentId!, Number.MAX_SAFE_INTEGER));
+        if (took) await post(c, { author: 'system', authorName: null, body: SYSTEM_TEXT.joined(staff.name), kind: 'joined' });
+      }
+      return post(c, { author: staff.author, authorName: staff.name, body });
+    },
+
+    /** An agent takes a waiting conversation (within its limit). */
+    async take(c: Conversation, staff: Staff & { agentId: string }): Promise<void> {
+      const ok = await withTransaction(pool, (tx) => assignBelowLimit(tx, c.id, staff.agentId, deps.config.CHAT_MAX_PER_AGENT));
+      if (!ok) throw new ConflictError('chat_not_taken', 'Another agent took this conversation, or you hold as many as you may.');
+      await post(c, { author: 'system', authorName: null, body: SYSTEM_TEXT.joined(staff.name), kind: 'joined' });
+    },
+
+    async close(c: Conversation, by: 'visitor' | 'agent' | 'owner'): Promise<void> {
+      if (c.status !== 'open') return;
+      await appendMessage(pool, { conversationId: c.id, author: 'system', authorName: null, body: SYSTEM_TEXT.closed, kind: 'closed' });
+      if (!(await closeConversation(pool, c.id, by))) return;
+      await announce(c, null, 'closed');
+      await webhook(c.subscriberId, 'chat.closed', `chat.closed:${c.id}`, { conversationId: c.id, requestId: c.requestId, closedBy: by, at: new Date().toISOString() });
+    },
+
+    /**
+     * Turns the conversation into a call-back to `phone` through the accept path (its checks, its limits); the
+     * conversation's token stands in for the form token, as the visitor proved itself when starting it.
+     * `consent`: the visitor agreed to be called at the number (ticked on the chat, or told the agent so).
+     */
+    async callBack(c: Conversation, phone: string, meta: { ip: string | null; userAgent: string | null }, consent: boolean): Promise<AcceptResult & { slug: string }> {
+      if (!deps.accept) throw new Error('chat call-backs need the accept path');
+      if (c.callbackRequestId) throw new ConflictError('chat_callback_exists', 'A call-back was already requested from this conversation.');
+      const subscriber = await findSubscriberById(pool, c.subscriberId);
+      if (!subscriber) throw new NotFoundError('chat_not_found', 'No such conversation.');
+      const result = await deps.accept.accept(
+        { subscriber: subscriber.slug, phone, name: c.visitorName ?? undefined, department: c.departmentId ?? undefined, pageUrl: c.pageUrl ?? undefined, referrer: c.referrer ?? undefined, consent: consent || undefined },
+        { ip: meta.ip, userAgent: meta.userAgent, referrer: null, source: 'api', apiClient: true });
+      const id = result.duplicate ? result.openId : result.id;
+      await setCallbackRequest(pool, c.id, id, phone);
+      await post(c, { author: 'system', authorName: null, body: SYSTEM_TEXT.callback, kind: 'callback', allowClosed: true }).catch(() => {});
+      return { ...result, slug: subscriber.slug };
+    },
+
+    /** Conversations nobody answered in time: the visitor is offered a call-back, the owner told. */
+    async unansweredPass(): Promise<number> {
+      const found = await markUnanswered(pool, deps.config.CHAT_ANSWER_TIMEOUT_SEC);
+      for (const c of found) {
+        await post(c, { author: 'system', authorName: null, body: SYSTEM_TEXT.unanswered, kind: 'unanswered' }).catch(() => {});
+        const visitorLine = (await listMessages(pool, c.id, 0, 20)).find((m) => m.author === 'visitor')?.body ?? null;
+        await deps.notices?.chatUnanswered({ subscriberId: c.subscriberId, conversationId: c.id, visitorName: c.visitorName, message: visitorLine })
+          .catch((err) => log.warn({ err: (err as Error).message }, 'chat notice not decided'));
+      }
+      return found.length;
+    },
+
+    retentionPass: () => deleteOldConversations(pool, deps.config.CHAT_RETENTION_DAYS),
+  };
+}
+
+export type ChatService = ReturnType<typeof createChatService>;

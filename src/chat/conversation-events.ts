@@ -1,0 +1,44 @@
+import type { Context } from 'koa';
+import type { Pool } from '../platform/db/pool.ts';
+import { redisKeys } from '../platform/redis-keys.ts';
+import { TooManyRequestsError } from '../platform/errors.ts';
+import { openEventStream } from '../web/event-stream.ts';
+import type { StreamLimits } from '../web/stream-limits.ts';
+import { listMessages } from './chat.repository.ts';
+import type { ChatStreamReader } from './chat-stream.ts';
+
+/** The message number a client last saw: the Last-Event-ID of a reconnecting EventSource, else `?after=`. */
+export function lastSeenSeq(ctx: Pick<Context, 'get' | 'query'>): number {
+  const raw = ctx.get('last-event-id') || (typeof ctx.query.after === 'string' ? ctx.query.after : '');
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 && n < 2 ** 31 ? n : 0;
+}
+
+/**
+ * One conversation's messages as Server-Sent Events, each with its number as the event id: first those after the
+ * last one the client saw (from PostgreSQL), then every later one as the stream announces it. Each read takes
+ * what follows the last number sent, in order, so a message is sent once per connection and never before an
+ * earlier one, whichever web process wrote it; the client drops a number it already has (after a reconnect).
+ */
+export async function streamConversation(ctx: Context, o: {
+  pool: Pool; reader: ChatStreamReader; prefix: string; conversationId: string; limits: StreamLimits; ip: string;
+}): Promise<void> {
+  const release = o.limits.acquire(o.conversationId, o.ip);
+  if (!release) throw new TooManyRequestsError('too_many_streams', 'Too many open connections to this conversation.', { retryAfterSec: 30 });
+  const events = openEventStream(ctx);
+  events.onClose(release);
+  let sent = lastSeenSeq(ctx);
+  let reading: Promise<void> = Promise.resolve();
+  const read = () => {
+    reading = reading.then(async () => {
+      for (const m of await listMessages(o.pool, o.conversationId, sent)) {
+        events.send('message', m, m.seq);
+        sent = m.seq;
+      }
+    }).catch(() => { /* the next notification (or the client's reconnect) reads again */ });
+    return reading;
+  };
+  const stop = await o.reader.watch(redisKeys(o.prefix).chatConversation(o.conversationId), () => void read());
+  events.onClose(stop);
+  await read();
+}

@@ -1,0 +1,168 @@
+import test from 'ava';
+import { startStack, postJson, getJson, type Stack } from '../helpers/stack.ts';
+import { createContainer, type Container } from '../../src/main/container.ts';
+import { loadConfig } from '../../src/platform/config.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { startWeb, type WebHandle } from '../../src/main/web.ts';
+import { openSse } from '../helpers/sse-client.ts';
+import { webClient } from '../helpers/web-client.ts';
+import { verifiedSignUp } from '../helpers/subscribers.ts';
+import { addAgent } from '../helpers/agents.ts';
+import { setAgentStatus } from '../../src/agents/agent.repository.ts';
+import { DEMO_LOGIN } from '../../src/demo/seed.ts';
+import { DEMO_AGENT } from '../../src/agents/demo-agent.ts';
+import { until } from '../helpers/wait-for.ts';
+
+/*
+ * Live chat through two web processes on one database and Redis (as behind a load balancer): what is posted to
+ * one reaches a stream open on the other, in order, once; a reconnect resumes after its Last-Event-ID; the
+ * limits hold; agents get conversations by routing; an owner's inbox shows only its own conversations.
+ */
+let s: Stack;
+let c2: Container;
+let web2: WebHandle;
+let base2: string;
+
+test.before(async () => {
+  s = await startStack({
+    label: 'chat_rt',
+    env: { CHAT_MESSAGES_PER_MIN: '12', CHAT_STARTS_PER_IP_HOUR: '100', CHAT_MESSAGES_PER_IP_MIN: '1000', CHAT_ANSWER_TIMEOUT_SEC: '5', CHAT_CHECK_INTERVAL_MS: '200', CHAT_MAX_PER_AGENT: '1' },
+  });
+  c2 = createContainer(loadConfig(s.env), { log: createLogger('silent') });
+  web2 = await startWeb(c2, {}, 0);
+  base2 = `http://127.0.0.1:${web2.port}`;
+});
+test.after.always(async () => {
+  await web2?.stop().catch(() => {});
+  await c2?.close().catch(() => {});
+  await s?.close();
+});
+
+/** A conversation started from the hosted chat page of `slug`, with the form token the page carries. */
+async function startChat(base: string, body: Record<string, unknown> = {}, slug = 'demo') {
+  const page = await getJson(base, `/c/${slug}/chat`);
+  const formToken = /data-form-token="([^"]+)"/.exec(page.text)?.[1];
+  const r = await postJson(base, '/chat/start', { subscriber: slug, formToken, name: 'Vera', body: 'Hello?', ...body });
+  if (r.status !== 201) throw new Error(`start: ${r.status} ${r.text}`);
+  return r.json as { id: string; token: string };
+}
+const say = (base: string, c: { id: string; token: string }, body: string) => postJson(base, `/chat/${c.id}/messages`, { token: c.token, body });
+const events = (base: string, c: { id: string; token: string }, headers: Record<string, string> = {}) =>
+  openSse(`${base}/chat/${c.id}/events?token=${encodeURIComponent(c.token)}`, headers);
+
+test.serial('a message posted to one web process reaches a stream on the other, in order, each once', async (t) => {
+  const c = await startChat(s.base);
+  const sse = await events(base2, c);
+  t.is(sse.status, 200);
+  await sse.waitFor((e) => e.length >= 1);
+  t.like(sse.events[0]!.data, { seq: 1, author: 'visitor', body: 'Hello?' });
+  // Alternating processes, then all at once through both.
+  for (let i = 0; i < 4; i++) t.is((await say(i % 2 ? base2 : s.base, c, `line ${i}`)).status, 201);
+  await Promise.all([0, 1, 2, 3, 4, 5].map((i) => say(i % 2 ? s.base : base2, c, `burst ${i}`)));
+  await sse.waitFor((e) => e.length >= 11);
+  const seqs = sse.events.map((e) => e.data.seq);
+  t.deepEqual(seqs, [...Array(11).keys()].map((i) => i + 1));
+  t.deepEqual(sse.events.map((e) => Number(e.id)), seqs);
+  t.deepEqual(sse.events.slice(1, 5).map((e) => e.data.body), ['line 0', 'line 1', 'line 2', 'line 3']);
+  sse.close();
+});
+
+test.serial('a reconnect with Last-Event-ID gets what followed it, then the live messages', async (t) => {
+  const c = await startChat(s.base);
+  for (const line of ['two', 'three', 'four']) await say(s.base, c, line);
+  const sse = await events(base2, c, { 'last-event-id': '2' });
+  await sse.waitFor((e) => e.length >= 2);
+  t.deepEqual(sse.events.map((e) => e.data.body), ['three', 'four']);
+  await say(s.base, c, 'five');
+  await sse.waitFor((e) => e.length >= 3);
+  t.deepEqual(sse.events.map((e) => e.data.seq), [3, 4, 5]);
+  sse.close();
+});
+
+test.serial('limits: size, plain text, rate per conversation, the form token and the conversation token', async (t) => {
+  const c = await startChat(s.base);
+  const long = await say(s.base, c, 'x'.repeat(2001));
+  t.is(long.status, 400);
+  t.is(long.json.error.fields[0].code, 'message_too_long');
+  t.is((await say(s.base, c, '   ')).status, 400);
+  const html = '<img src=x onerror=alert(1)>';
+  t.is((await say(s.base, c, html)).status, 201);
+  const stored = await getJson(s.base, `/chat/${c.id}?token=${encodeURIComponent(c.token)}`);
+  t.is(stored.json.messages.at(-1).body, html);
+  // 12 a minute: 1 accepted above, 11 more pass, the next is refused.
+  for (let i = 0; i < 11; i++) t.is((await say(base2, c, `m${i}`)).status, 201);
+  const over = await say(s.base, c, 'one too many');
+  t.is(over.status, 429);
+  t.is(over.json.error.code, 'chat_rate_limited');
+  t.is((await postJson(s.base, `/chat/${c.id}/messages`, { token: 'wrong', body: 'hi' })).status, 404);
+  t.is((await getJson(s.base, `/chat/${c.id}/events?token=wrong`)).status, 404);
+  const noToken = await postJson(s.base, '/chat/start', { subscriber: 'demo', body: 'hi' });
+  t.is(noToken.status, 400);
+  t.is(noToken.json.error.code, 'form_token_missing');
+});
+
+test.serial('routing: the available agent gets the conversation up to its limit; its reply reaches the visitor', async (t) => {
+  const demoAgent = (await s.c.pool.query(`SELECT id FROM agents WHERE login = $1`, [DEMO_AGENT.login])).rows[0].id;
+  await setAgentStatus(s.c.pool, demoAgent, 'available');
+  const agent = webClient(base2);
+  await agent.go('/agent/login');
+  t.is((await agent.form('/agent/login', { login: DEMO_AGENT.login, password: DEMO_AGENT.password })).status, 302);
+  await agent.go('/agent');
+  const first = await startChat(s.base, { body: 'Are you there?' });
+  const list = await agent.go('/agent/chats/list');
+  const mine = list.json.conversations.find((x: any) => x.id === first.id);
+  t.is(mine.agentId, demoAgent);
+  // CHAT_MAX_PER_AGENT=1: the next one waits for someone to take it.
+  const second = await startChat(s.base, { body: 'Me too' });
+  t.is((await agent.go('/agent/chats/list')).json.conversations.find((x: any) => x.id === second.id).agentId, null);
+  t.is((await agent.api(`/agent/chats/${second.id}/take`, {})).status, 409);
+
+  const visitor = await events(s.base, first);
+  t.is((await agent.api(`/agent/chats/${first.id}/messages`, { body: 'Yes, how can I help?' })).status, 201);
+  await visitor.waitFor((e) => e.some((x) => x.data.author === 'agent'));
+  t.like(visitor.events.find((x) => x.data.author === 'agent')!.data, { authorName: 'Demo Agent', body: 'Yes, how can I help?' });
+  // Closing frees the agent for the waiting one.
+  t.is((await agent.api(`/agent/chats/${first.id}/close`, {})).status, 200);
+  await visitor.waitFor((e) => e.some((x) => x.data.kind === 'closed'));
+  t.is((await agent.api(`/agent/chats/${second.id}/take`, {})).status, 200);
+  t.is((await say(s.base, first, 'still there?')).status, 409);
+  visitor.close();
+  await setAgentStatus(s.c.pool, demoAgent, 'away');
+  await agent.api(`/agent/chats/${second.id}/close`, {});
+});
+
+test.serial('nobody answers in time: the visitor is offered a call-back, takes it, and chat.message events are recorded', async (t) => {
+  const c = await startChat(s.base, { body: 'Anyone?' });
+  const sse = await events(base2, c);
+  await sse.waitFor((e) => e.some((x) => x.data.kind === 'unanswered'), 15_000);
+  const r = await postJson(base2, `/chat/${c.id}/callback`, { token: c.token, phone: '+1 202 555 0177', consent: true });
+  t.is(r.status, 202, r.text);
+  t.regex(r.json.statusUrl, /^\/c\/demo\/status\/[0-9a-f-]{36}\?token=/);
+  await sse.waitFor((e) => e.some((x) => x.data.kind === 'callback'));
+  const row = (await s.c.pool.query(`SELECT phone_e164 FROM callback_requests WHERE id = $1`, [r.json.id])).rows[0];
+  t.is(row.phone_e164, '+12025550177');
+  t.is((await postJson(base2, `/chat/${c.id}/callback`, { token: c.token, phone: '+1 202 555 0177', consent: true })).status, 409);
+  const ev = await until(async () => (await s.c.pool.query(`SELECT data FROM webhook_events WHERE type = 'chat.message' AND data->>'conversationId' = $1`, [c.id])).rows, 5000);
+  t.is(ev[0].data.body, 'Anyone?');
+  sse.close();
+});
+
+test.serial('the inbox: an owner reads and answers its own conversations only', async (t) => {
+  const other = await verifiedSignUp(s);
+  const demoChat = await startChat(s.base, { body: 'For the demo shop' });
+  const otherChat = await startChat(s.base, { body: 'For the other shop' }, other.slug);
+  const owner = webClient(s.base);
+  await owner.go('/login');
+  t.is((await owner.form('/login', { email: DEMO_LOGIN.email, password: DEMO_LOGIN.password })).status, 303);
+  t.is((await owner.go('/portal/inbox')).status, 200);
+  const ids = (await owner.go('/portal/inbox/chats/list')).json.conversations.map((x: any) => x.id);
+  t.true(ids.includes(demoChat.id));
+  t.false(ids.includes(otherChat.id));
+  t.is((await owner.go(`/portal/inbox/chats/${otherChat.id}`)).status, 404);
+  t.is((await owner.api(`/portal/inbox/chats/${otherChat.id}/messages`, { body: 'peek' })).status, 404);
+  t.is((await owner.go(`/portal/inbox/chats/${otherChat.id}/events`)).status, 404);
+  const visitor = await events(base2, demoChat);
+  t.is((await owner.api(`/portal/inbox/chats/${demoChat.id}/messages`, { body: 'Hello from the owner' })).status, 201);
+  await visitor.waitFor((e) => e.some((x) => x.data.author === 'owner'));
+  visitor.close();
+});
