@@ -132,12 +132,12 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   const scheduled = startScheduleRecovery({ pool: c.pool, queue: c.queue, log, intervalMs: config.SCHEDULE_RECOVERY_INTERVAL_MS, graceMs: config.SCHEDULE_RECOVERY_GRACE_MS });
   // Liveness for takeover lives in PostgreSQL (worker-liveness.ts), beating several times per takeover delay.
   const liveness = startLiveness({
-    db: c.pool, workerId: config.WORKER_ID, log,
+    db: c.pool, workerId: config.WORKER_ID, node: config.ASTERISK_NODE, log,
     intervalMs: Math.min(5000, Math.max(200, Math.floor((config.TAKEOVER_AFTER_SEC * 1000) / 4) || 5000)),
   });
   await liveness.ready;
   const takeover = startTakeover({
-    pool: c.pool, port, dialer, workerId: config.WORKER_ID, log, liveness,
+    pool: c.pool, port, dialer, workerId: config.WORKER_ID, node: config.ASTERISK_NODE, log, liveness,
     afterMs: config.TAKEOVER_AFTER_SEC * 1000, intervalMs: config.TAKEOVER_INTERVAL_MS,
   });
   // Web calls (src/webcalls): a call moved to this worker's app arrives with ["webcall", requestId] and runs here;
@@ -145,7 +145,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   const inboundApp = `${config.ARI_APP}-inbound`;
   const webcalls = config.WEBCALL_ENABLED ? {
     inbound: startInboundApp({
-      pool: c.pool, log: log.child({ component: 'webcalls' }), workerId: config.WORKER_ID, inboundApp,
+      pool: c.pool, log: log.child({ component: 'webcalls' }), workerId: config.WORKER_ID, inboundApp, node: config.ASTERISK_NODE,
       workerApp: (id) => `${config.ARI_APP}-${id}`,
       openInbound: async () => {
         const socket = new AriAdapter({ url: config.ARI_URL, user: config.ARI_USER, password: config.ARI_PASSWORD, app: inboundApp, log, parseId: parseCallId });
@@ -186,11 +186,16 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   // Bull's consumer loop settles only when the queue closes; it rejects if its Redis connection closes first
   // (a shutdown racing a reconnect). That is an end of consuming, logged, never an unhandled rejection.
   const consumerEnded = (queue: string) => (err: Error) => log.warn({ queue, err: err.message }, 'queue consumer stopped');
-  c.queue.queue.process(config.WORKER_CONCURRENCY, async (job) => {
-    // Each job names the step it is for: a stale one (redelivered after a restart) or an early one never dials.
-    const result = await dialer.startAttempt(job.data.requestId, jobStep(job));
-    return { result };
-  }).catch(consumerEnded('callbacks'));
+  // Call-back jobs come from the shared queue and from this worker's node's own (calls that must ring on it).
+  const nodeQueue = c.queue.forNode(config.ASTERISK_NODE);
+  const callbackQueues = [c.queue.queue, nodeQueue];
+  for (const q of callbackQueues) {
+    q.process(config.WORKER_CONCURRENCY, async (job) => {
+      // Each job names the step it is for: a stale one (redelivered after a restart) or an early one never dials.
+      const result = await dialer.startAttempt(job.data.requestId, jobStep(job));
+      return { result };
+    }).catch(consumerEnded(q.name));
+  }
   // Phone verification calls: their own queue and channel ids, on the same ARI connection.
   const verifier = new VerificationCaller({
     pool: c.pool, port, log, secret: config.SESSION_SECRET, callerId: config.VERIFICATION_CALLER_ID, destinations: operatorDestinations(config),
@@ -202,8 +207,8 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   // Jobs are taken only while the ARI event socket is up: Asterisk hands a channel to this worker's app only
   // while it has a socket (an originate in the gap would ring unheard, and be hung up if answered). The pause is
   // local: jobs wait in Redis (or go to workers that are connected) until the socket is back.
-  const gate = gateOnSocket(port, [c.queue.queue, verifications.queue], log);
-  log.info({ app, workerId: config.WORKER_ID, ari: config.ARI_URL }, 'worker started');
+  const gate = gateOnSocket(port, [...callbackQueues, verifications.queue], log);
+  log.info({ app, workerId: config.WORKER_ID, node: config.ASTERISK_NODE, ari: config.ARI_URL }, 'worker started');
 
   return {
     dialer, port, ami,
@@ -216,7 +221,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
       takeover.stop();
       dialer.drain();
       // Local pause: this worker takes no new jobs; jobs not started stay in Redis for other workers.
-      await c.queue.queue.pause(true, true).catch(() => {});
+      await Promise.all(callbackQueues.map((q) => q.pause(true, true).catch(() => {})));
       await webhooks.stop();
       chat.stop();
       // The inbound app is given up before the grace period: web calls arriving from now on go to other workers.

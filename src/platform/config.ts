@@ -76,6 +76,12 @@ const Env = z.object({
   ARI_PASSWORD: z.string().default('beckon'),
   /** Stasis application name; each worker registers ARI_APP-WORKER_ID. */
   ARI_APP: z.string().default('beckon'),
+  /**
+   * The Asterisk node this worker serves (the one ARI_URL and AMI_HOST name). Workers of one node share its calls:
+   * the node's own queue (calls that must ring there: an agent whose phone is registered on it, a web call whose
+   * browser reached it), the node's inbound web-call app, takeover of a gone worker's calls.
+   */
+  ASTERISK_NODE: z.string().regex(/^[\w.-]{1,40}$/).default('default'),
   /** Asterisk's manager interface (AMI), read for agents' device states and CDRs. */
   AMI_HOST: z.string().default('127.0.0.1'),
   /** AMI's TCP port. */
@@ -104,7 +110,7 @@ const Env = z.object({
   LOG_LEVEL: z.string().default('info'),
   /** Seconds a leg may ring before Asterisk gives up (originate timeout). */
   RING_TIMEOUT: z.coerce.number().int().min(5).max(120).default(30),
-  /** Queue jobs one worker processes at once; a call, once started, is event driven and does not hold a job. */
+  /** Queue jobs one worker processes at once from each of its queues (the shared one, its node's); a call, once started, is event driven and does not hold a job. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(50),
   /** Milliseconds between outbox relay passes (requests stored without a queue job: accepted while Redis was down, retries being queued). */
   OUTBOX_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),

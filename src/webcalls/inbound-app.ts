@@ -18,6 +18,11 @@ export interface InboundAppDeps {
   /** The shared inbound app (`<ARI_APP>-inbound`) and the Stasis app of a worker (`<ARI_APP>-<WORKER_ID>`). */
   inboundApp: string;
   workerApp: (workerId: string) => string;
+  /**
+   * The Asterisk node this worker serves (default 'default'). Each node has its own inbound app, so one worker of
+   * each node holds it (the lease is per node) and moves its calls only to workers of that node.
+   */
+  node?: string;
   /** Opens a socket for the inbound app (a second ARI connection of this worker); connected when it resolves. */
   openInbound: () => Promise<TelephonyPort>;
   /** Runs a web call here, in whichever app its channel is (the move failed): see Dialer.startWebCall. */
@@ -50,6 +55,9 @@ export function startInboundApp(d: InboundAppDeps): { stop(): Promise<void>; run
   const ttlMs = d.leaseTtlMs ?? 15_000;
   const renewMs = d.renewMs ?? 3_000;
   const liveWithinMs = d.liveWithinMs ?? 15_000;
+  const node = d.node ?? 'default';
+  // The default node's lease keeps the app's own name, so a single-node installation's lease row is unchanged.
+  const leaseName = node === 'default' ? d.inboundApp : `${d.inboundApp}@${node}`;
   let socket: TelephonyPort | null = null;
   let opening: Promise<void> | null = null;
   let stopped = false;
@@ -80,7 +88,7 @@ export function startInboundApp(d: InboundAppDeps): { stop(): Promise<void>; run
       return;
     }
     const { requestId } = redeemed.ticket;
-    const worker = await leastBusyWorker(d.pool, d.workerId, liveWithinMs).catch(() => d.workerId);
+    const worker = await leastBusyWorker(d.pool, d.workerId, liveWithinMs, node).catch(() => d.workerId);
     moving.set(channelId, requestId);
     try {
       await port.move(channelId, d.workerApp(worker), [WEBCALL_ARG, requestId]);
@@ -135,7 +143,7 @@ export function startInboundApp(d: InboundAppDeps): { stop(): Promise<void>; run
 
   const pass = async (): Promise<boolean> => {
     if (stopped) return false;
-    const held = await holdLease(d.pool, d.inboundApp, d.workerId, ttlMs, d.watchedMs() >= ttlMs).catch((err: Error) => {
+    const held = await holdLease(d.pool, leaseName, d.workerId, ttlMs, d.watchedMs() >= ttlMs).catch((err: Error) => {
       d.log.warn({ err: err.message }, 'inbound app lease not renewed');
       return null;
     });
@@ -159,7 +167,7 @@ export function startInboundApp(d: InboundAppDeps): { stop(): Promise<void>; run
       await opening;
       const had = socket !== null;
       await close('worker stopping');
-      if (had) await releaseLease(d.pool, d.inboundApp, d.workerId).catch(() => {});
+      if (had) await releaseLease(d.pool, leaseName, d.workerId).catch(() => {});
     },
   };
 }

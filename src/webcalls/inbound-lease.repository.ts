@@ -32,14 +32,16 @@ export async function leaseHolder(db: Queryable, app: string): Promise<string | 
 }
 
 /**
- * The worker a web call goes to: the one with the fewest calls in flight among the workers alive now (a heartbeat
- * in worker_liveness within `liveWithinMs`), `me` among them whatever its heartbeat; ties go to `me`, then by id.
+ * The worker a web call goes to: the one with the fewest calls in flight among the workers of `node` alive now (a
+ * heartbeat in worker_liveness within `liveWithinMs`; the call's channel is on that node's Asterisk), `me` among
+ * them whatever its heartbeat; ties go to `me`, then by id.
  */
-export async function leastBusyWorker(db: Queryable, me: string, liveWithinMs: number): Promise<string> {
+export async function leastBusyWorker(db: Queryable, me: string, liveWithinMs: number, node = 'default'): Promise<string> {
   const { rows } = await db.query(
     `SELECT w.worker_id, (SELECT count(*) FROM call_attempts a WHERE a.worker_id = w.worker_id AND a.ended_at IS NULL) AS calls
-       FROM (SELECT worker_id FROM worker_liveness WHERE beat_at > now() - make_interval(secs => $2::double precision / 1000)
+       FROM (SELECT worker_id FROM worker_liveness
+              WHERE beat_at > now() - make_interval(secs => $2::double precision / 1000) AND node = $3
              UNION SELECT $1) w
-      ORDER BY calls, (w.worker_id = $1) DESC, w.worker_id LIMIT 1`, [me, liveWithinMs]);
+      ORDER BY calls, (w.worker_id = $1) DESC, w.worker_id LIMIT 1`, [me, liveWithinMs, node]);
   return rows[0]?.worker_id ?? me;
 }

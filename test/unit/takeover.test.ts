@@ -1,5 +1,5 @@
 import test from 'ava';
-import { deadWorkers } from '../../src/calls/upkeep/takeover.ts';
+import { deadWorkers, takesOverFrom } from '../../src/calls/upkeep/takeover.ts';
 import { nextWatch } from '../../src/calls/upkeep/worker-liveness.ts';
 
 const now = Date.parse('2026-11-29T12:00:00Z');
@@ -37,4 +37,12 @@ test('the watch restarts after a failed beat or a gap longer than allowed', (t) 
   t.is(failed.since, null, 'a failed beat ends the watch');
   t.deepEqual(nextWatch(failed, true, 16_000, 15_000), { since: 16_000, lastOk: 16_000 }, 'and the next good one starts it again');
   t.deepEqual(nextWatch(w, true, 30_000, 15_000), { since: 30_000, lastOk: 30_000 }, 'a stalled process starts again too');
+});
+
+test('a gone worker is taken over by its own node while that node has a live worker, else by any node', (t) => {
+  const live = new Set(['a', 'b']);
+  t.true(takesOverFrom('a', 'a', live));
+  t.false(takesOverFrom('a', 'b', live), 'node b cannot see node a’s channels; a worker of a does it');
+  t.true(takesOverFrom('c', 'b', live), 'node c has no worker left: any node settles its calls');
+  t.true(takesOverFrom(undefined, 'b', live), 'a worker not on record: any node');
 });

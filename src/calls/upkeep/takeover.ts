@@ -1,7 +1,7 @@
 import type { Logger } from '../../platform/logger.ts';
 import type { Pool } from '../../platform/db/pool.ts';
 import type { TelephonyPort } from '../../telephony/telephony-port.ts';
-import { beatAges, type Liveness } from './worker-liveness.ts';
+import { beatAges, workersByNode, type Liveness } from './worker-liveness.ts';
 import { listWorkersWithLiveAttempts, transferLiveAttempts } from '../attempt.repository.ts';
 import { periodic } from '../../platform/periodic.ts';
 import { adoptOrphans, type OrphanHome } from './orphan-adoption.ts';
@@ -37,8 +37,20 @@ export function deadWorkers(
     .map((w) => w.workerId).sort();
 }
 
+/**
+ * Whether a worker of node `myNode` takes over the calls of a gone worker of `goneNode`: only its own node's
+ * Asterisk has those channels, so a worker of that node does it while one lives (`liveNodes`: nodes with a worker
+ * beating within the takeover delay); a node with none left, or a worker whose node is not on record, is
+ * taken over from any node (its calls then end as lost, which is what they are). Pure.
+ */
+export function takesOverFrom(goneNode: string | undefined, myNode: string, liveNodes: ReadonlySet<string>): boolean {
+  return goneNode === undefined || goneNode === myNode || !liveNodes.has(goneNode);
+}
+
 export interface TakeoverDeps {
   pool: Pool; port: TelephonyPort; dialer: OrphanHome; workerId: string; log: Logger;
+  /** The Asterisk node this worker serves (default 'default'). */
+  node?: string;
   afterMs: number;
   /** This worker's own heartbeat (how long it has seen PostgreSQL without a gap). */
   liveness: Pick<Liveness, 'watchedMs'>;
@@ -50,8 +62,13 @@ export async function takeOverOnce(d: TakeoverDeps): Promise<number> {
   if (live.length === 0) return 0;
   const ages = await beatAges(d.pool, live.map((w) => w.workerId));
   const dead = deadWorkers(live, ages, Date.now(), d.afterMs, d.liveness.watchedMs());
+  if (dead.length === 0) return 0;
+  const known = await workersByNode(d.pool);
+  const nodeOf = new Map(known.map((w) => [w.workerId, w.node]));
+  const liveNodes = new Set(known.filter((w) => w.ageMs <= d.afterMs).map((w) => w.node));
   let taken = 0;
   for (const gone of dead) {
+    if (!takesOverFrom(nodeOf.get(gone), d.node ?? 'default', liveNodes)) continue;
     const attempts = await transferLiveAttempts(d.pool, gone, d.workerId);
     if (attempts.length === 0) continue;
     const channels = new Map((await d.port.listChannels()).map((c) => [c.id, c.state]));

@@ -8,10 +8,10 @@ import { periodic } from '../../platform/periodic.ts';
  * PostgreSQL cannot drive its calls anyway. Ages are measured on the database's clock.
  */
 
-export async function recordBeat(db: Queryable, workerId: string, pid: number): Promise<void> {
+export async function recordBeat(db: Queryable, workerId: string, pid: number, node = 'default'): Promise<void> {
   await db.query(
-    `INSERT INTO worker_liveness (worker_id, pid) VALUES ($1, $2)
-     ON CONFLICT (worker_id) DO UPDATE SET beat_at = now(), pid = EXCLUDED.pid`, [workerId, pid]);
+    `INSERT INTO worker_liveness (worker_id, pid, node) VALUES ($1, $2, $3)
+     ON CONFLICT (worker_id) DO UPDATE SET beat_at = now(), pid = EXCLUDED.pid, node = EXCLUDED.node`, [workerId, pid, node]);
 }
 
 export async function forgetWorker(db: Queryable, workerId: string): Promise<void> {
@@ -25,6 +25,14 @@ export async function beatAges(db: Queryable, workerIds: readonly string[]): Pro
     `SELECT worker_id, (extract(epoch FROM now() - beat_at) * 1000)::float8 AS age_ms
        FROM worker_liveness WHERE worker_id = ANY($1::text[])`, [workerIds]);
   return new Map(rows.map((r) => [r.worker_id as string, Number(r.age_ms)]));
+}
+
+/** Every worker on record with the Asterisk node it serves and its beat's age, by node then worker. */
+export async function workersByNode(db: Queryable): Promise<Array<{ node: string; workerId: string; ageMs: number }>> {
+  const { rows } = await db.query(
+    `SELECT node, worker_id, (extract(epoch FROM now() - beat_at) * 1000)::float8 AS age_ms
+       FROM worker_liveness ORDER BY node, worker_id`);
+  return rows.map((r) => ({ node: r.node as string, workerId: r.worker_id as string, ageMs: Number(r.age_ms) }));
 }
 
 /**
@@ -45,12 +53,12 @@ export interface Liveness {
 }
 
 /** Beats now and every `intervalMs`; on stop the row goes (a worker that stops cleanly leaves no calls behind). */
-export function startLiveness(d: { db: Queryable; workerId: string; intervalMs: number; log: Logger }): Liveness & { ready: Promise<void> } {
+export function startLiveness(d: { db: Queryable; workerId: string; node?: string; intervalMs: number; log: Logger }): Liveness & { ready: Promise<void> } {
   let watch: { since: number | null; lastOk: number | null } = { since: null, lastOk: null };
   let failing = false;
   const beat = async () => {
     let ok = true;
-    try { await recordBeat(d.db, d.workerId, process.pid); } catch (err) {
+    try { await recordBeat(d.db, d.workerId, process.pid, d.node); } catch (err) {
       ok = false;
       if (!failing) d.log.warn({ err: (err as Error).message }, 'worker heartbeat could not be written to PostgreSQL; no takeover until it can');
     }

@@ -24,6 +24,14 @@ export function jobStep(job: { id?: string | number; data: CallbackJob }): { att
 
 export const CALLBACK_QUEUE = 'callbacks';
 
+/**
+ * The queue of one Asterisk node: jobs for calls that must ring on that node, taken only by its workers. Every
+ * other job is in the shared CALLBACK_QUEUE, which every worker takes from.
+ */
+export function nodeQueueName(node: string): string {
+  return `${CALLBACK_QUEUE}-node-${node}`;
+}
+
 /** Bull job ids: one job per request and attempt number, so a second enqueue of the same step is a no-op. */
 export function jobIdFor(requestId: string, attempt = 0): string {
   return attempt === 0 ? requestId : `${requestId}:${attempt}`;
@@ -33,7 +41,10 @@ export interface CallbackQueue {
   queue: Bull.Queue<CallbackJob>;
   /** Redis connection used for commands (not the blocking ones), exposed for readiness checks. */
   client: Redis;
-  enqueue(requestId: string, opts?: { delayMs?: number; attempt?: number; timeoutMs?: number }): Promise<void>;
+  /** Adds the job for a step; with `node`, to that Asterisk node's queue (only its workers dial it). */
+  enqueue(requestId: string, opts?: { delayMs?: number; attempt?: number; timeoutMs?: number; node?: string | null }): Promise<void>;
+  /** One node's queue (see nodeQueueName), made on first use and closed with this one. */
+  forNode(node: string): Bull.Queue<CallbackJob>;
   /** A job that fired before its step was due, added again for the due time (its own id: the early one is still active). */
   redelay(job: { requestId: string; attempt: number | null }, dueAt: number): Promise<void>;
   ready(): boolean;
@@ -46,28 +57,40 @@ export function createCallbackQueue(redisUrl: RedisTarget, prefix: string): Call
   const client = createRedis(redisUrl, { enableAutoPipelining: true });
   const subscriber = createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
   const blocking: Redis[] = [];
-  const queue = new Bull<CallbackJob>(CALLBACK_QUEUE, {
-    prefix: redisKeys(prefix).bull(),
-    createClient: (type) => {
-      if (type === 'client') return client;
-      if (type === 'subscriber') return subscriber;
-      // Blocking connection used by workers: must retry forever and queue while reconnecting.
-      const b = createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
-      blocking.push(b);
-      return b;
-    },
-    defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
-  });
-  queue.on('error', () => {});
+  // Every queue here shares the command and subscriber connections; each consumer gets blocking ones of its own.
+  const open = (name: string) => {
+    const q = new Bull<CallbackJob>(name, {
+      prefix: redisKeys(prefix).bull(),
+      createClient: (type) => {
+        if (type === 'client') return client;
+        if (type === 'subscriber') return subscriber;
+        // Blocking connection used by workers: must retry forever and queue while reconnecting.
+        const b = createRedis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
+        blocking.push(b);
+        return b;
+      },
+      defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
+    });
+    q.on('error', () => {});
+    return q;
+  };
+  const queue = open(CALLBACK_QUEUE);
+  const nodes = new Map<string, Bull.Queue<CallbackJob>>();
+  const forNode = (node: string) => {
+    let q = nodes.get(node);
+    if (!q) { q = open(nodeQueueName(node)); nodes.set(node, q); }
+    return q;
+  };
   return {
     queue,
     client,
     ready: () => client.status === 'ready',
+    forNode,
     async enqueue(requestId, opts = {}) {
       if (client.status !== 'ready') throw new Error('redis not ready');
       const delay = Math.max(0, opts.delayMs ?? 0);
       const attempt = opts.attempt ?? 0;
-      const add = queue.add({ requestId, attempt, dueAt: Date.now() + delay }, { jobId: jobIdFor(requestId, attempt), delay });
+      const add = (opts.node ? forNode(opts.node) : queue).add({ requestId, attempt, dueAt: Date.now() + delay }, { jobId: jobIdFor(requestId, attempt), delay });
       await withTimeout(add, opts.timeoutMs ?? 1000);
     },
     async redelay(job, dueAt) {
@@ -76,7 +99,7 @@ export function createCallbackQueue(redisUrl: RedisTarget, prefix: string): Call
       await withTimeout(queue.add(data, { jobId: `${base}@${dueAt}`, delay: Math.max(0, dueAt - Date.now()) }), 1000);
     },
     async close() {
-      await queue.close().catch(() => {});
+      await Promise.all([queue, ...nodes.values()].map((q) => q.close().catch(() => {})));
       // Bull leaves connections it did not create itself open; these are ours.
       for (const r of [client, subscriber, ...blocking]) r.disconnect();
     },
