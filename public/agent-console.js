@@ -59,6 +59,26 @@
     }
   }
 
+  // The chat a request came with (src/chat): read once per offered request, written as text.
+  let chatFor = null;
+  function showChat(requestId) {
+    if (chatFor === requestId) return;
+    chatFor = requestId;
+    $('offer-chat').hidden = true;
+    fetch('/agent/chats/of-request/' + requestId, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.json() : { chats: [] }))
+      .then((j) => {
+        if (chatFor !== requestId) return;
+        const ol = $('offer-chat-lines'); ol.textContent = '';
+        for (const c of j.chats) for (const l of c.lines) {
+          const li = document.createElement('li');
+          li.textContent = (l.who ? l.who + ' ' : '') + l.body;
+          ol.appendChild(li);
+        }
+        $('offer-chat').hidden = !ol.children.length;
+      }).catch(() => {});
+  }
+
   function render() {
     const s = state;
     const phase = PHASES[s.phase];
@@ -74,6 +94,7 @@
       text('offer-department', r.departmentName); text('offer-message', r.message);
       link('offer-page-url', r.pageUrl); link('offer-referrer', r.referrer);
       text('offer-state', phase ? phase.line : '');
+      showChat(o.requestId);
       const ul = $('offer-earlier'); ul.textContent = '';
       if (!o.earlier.length) { const li = document.createElement('li'); li.textContent = 'None'; ul.appendChild(li); }
       for (const e of o.earlier) {

@@ -13,6 +13,7 @@ import type { ChatService, Staff } from './chat.service.ts';
 import type { ChatStreamReader } from './chat-stream.ts';
 import { streamConversation } from './conversation-events.ts';
 import { messageBody } from './chat-text.ts';
+import { requestTranscripts } from './transcript.ts';
 
 /** Who is at the desk: the subscribers whose conversations they may read and answer, and their name on replies. */
 export interface DeskPerson { subscriberIds: string[]; staff: Staff; list(): Promise<ConversationListItem[]> }
@@ -67,6 +68,14 @@ export function deskRoutes(deps: DeskDeps, prefix: string, auth: Koa.Middleware,
     const stop = await deps.reader.watchAll(person.subscriberIds.map((s) => keys.chatSubscriber(s)), (n) => events.send('changed', n));
     events.onClose(stop);
     events.send('hello', { at: new Date().toISOString() });
+  });
+
+  /** The transcripts a call-back request came with (the agent's offer shows them). */
+  router.get('/of-request/:requestId', async (ctx) => {
+    const person = await who(ctx);
+    const requestId = ctx.params.requestId!;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { chats: isUuid(requestId) ? await requestTranscripts(deps.pool, requestId, 'UTC', person.subscriberIds) : [] };
   });
 
   router.get('/:id', async (ctx) => {

@@ -59,6 +59,7 @@ import { agentPasswordRoutes } from '../notices/agent-password.routes.ts';
 import { createNoticeProducer } from '../notices/notice-queue.ts';
 import { unsubscribeKey } from '../notices/unsubscribe-token.ts';
 import { chatWeb } from '../chat/chat.routes.ts';
+import { chatStats } from '../chat/chat.repository.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
@@ -183,7 +184,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     agentConsoleRoutes(c, render),
     agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers }),
     // Accounting, reports and the operator console.
-    portalReportsRoutes({ pool: c.pool, render }),
+    portalReportsRoutes({ pool: c.pool, render, chats: (id, from, to) => chatStats(c.pool, id, from, to) }),
     portalUsageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
     portalRequestPageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
     portalTeamRoutes({ pool: c.pool, render, changed: subscriberChanged }),

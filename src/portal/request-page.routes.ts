@@ -11,6 +11,7 @@ import { requestAgentHistory } from '../agents/agent.repository.ts';
 import { listCallRecordsOfRequest } from '../accounting/accounting.repository.ts';
 import { portalNav } from '../web/portal-nav.ts';
 import { requestDetailView } from './request-detail.ts';
+import { requestTranscripts } from '../chat/transcript.ts';
 
 /**
  * /portal/requests/:id — one request as the owner needs it. Looked up within the session's subscriber only:
@@ -30,12 +31,13 @@ export function portalRequestPageRoutes(deps: { pool: Pool; render: Render; curr
       requestAgentHistory(deps.pool, request.id),
       listCallRecordsOfRequest(deps.pool, s.id, request.id),
     ]);
+    const chats = await requestTranscripts(deps.pool, request.id, s.timezone);
     const view = requestDetailView({ request, history, attempts, ...agents, records, timezone: s.timezone, currency: deps.currency });
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render('portal/request', {
       title: `Request from ${request.visitorName || request.phoneE164}`, portalNav: portalNav('/portal/requests', csrfToken(ctx)),
-      csrf: csrfToken(ctx), timezone: s.timezone, r: view,
+      csrf: csrfToken(ctx), timezone: s.timezone, r: view, chats,
     });
   });
   return router;

@@ -13,8 +13,11 @@ const secs = (v: number | null) => (v === null ? '–' : `${v} s`);
 const pct = (v: number | null) => (v === null ? '–' : `${v}%`);
 const view = (r: ReportRowView) => ({ ...r, median: secs(r.medianAnswerSec), p90: secs(r.p90AnswerSec), answerPct: pct(r.answerRate), connectPct: pct(r.connectRate) });
 
-/** /portal/reports: what the call-back button brought in, by day, department, agent and page; with CSV. */
-export function portalReportsRoutes(deps: { pool: Pool; render: Render }): Router<AppState, {}> {
+/** Conversations started in [from, to) and the median seconds to their first answer (the chat feature's, given by the wiring). */
+export type ChatStatsPort = (subscriberId: string, from: Date, to: Date) => Promise<{ conversations: number; medianFirstResponseSec: number | null }>;
+
+/** /portal/reports: what the call-back button brought in, by day, department, agent and page; chats; with CSV. */
+export function portalReportsRoutes(deps: { pool: Pool; render: Render; chats?: ChatStatsPort }): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
   router.use(requireSubscriber(deps.pool));
 
@@ -36,12 +39,14 @@ export function portalReportsRoutes(deps: { pool: Pool; render: Render }): Route
         { name: 'Connected', color: '#1a7f37', values: rep.byDay.map((d) => d.connected) },
       ],
     });
+    const chats = deps.chats ? await deps.chats(s.id, range.from, range.to) : null;
     const pages = rankChart({ title: 'Call-backs per page', rows: rep.byPage.slice(0, 15).map((p) => ({ label: p.key, value: p.requests })) });
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render('portal/reports', {
       title: 'Reports', portalNav: portalNav('/portal/reports', csrfToken(ctx)), subscriber: s, range, total: view(rep.total),
       byDay: rep.byDay.map(view), byDepartment: rep.byDepartment.map(view), byAgent: rep.byAgent.map(view), byPage: rep.byPage.map(view),
+      chats: chats && { conversations: chats.conversations, firstResponse: secs(chats.medianFirstResponseSec) },
       dailyChart: daily, pagesChart: pages, csvQuery: `from=${range.fromDay}&to=${range.toDay}`,
     });
   });

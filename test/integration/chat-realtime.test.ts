@@ -1,5 +1,5 @@
 import test from 'ava';
-import { startStack, postJson, getJson, type Stack } from '../helpers/stack.ts';
+import { startStack, postJson, getJson, request, type Stack } from '../helpers/stack.ts';
 import { createContainer, type Container } from '../../src/main/container.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { createLogger } from '../../src/platform/logger.ts';
@@ -165,4 +165,31 @@ test.serial('the inbox: an owner reads and answers its own conversations only', 
   t.is((await owner.api(`/portal/inbox/chats/${demoChat.id}/messages`, { body: 'Hello from the owner' })).status, 201);
   await visitor.waitFor((e) => e.some((x) => x.data.author === 'owner'));
   visitor.close();
+  // Reports: the conversations of the period and the median time to a first answer.
+  const started = (await s.c.pool.query(`SELECT count(*)::int AS n FROM chat_conversations c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.slug = 'demo'`)).rows[0].n;
+  const report = await owner.go('/portal/reports');
+  t.is(/data-kpi="chats">(\d+)</.exec(report.text)?.[1], String(started));
+  t.regex(report.text, /data-kpi="chat-first-response">\d+ s</);
+});
+
+test.serial('from a status page: the conversation is linked to the request; its transcript shows on the request page and to agents', async (t) => {
+  const created = (await request(s.base, '+1 202 555 0188', { name: 'Rita' })).json;
+  t.is((await postJson(base2, '/chat/start', { requestId: created.id, requestToken: 'wrong', body: 'x' })).status, 404);
+  const started = await postJson(base2, '/chat/start', { requestId: created.id, requestToken: created.statusToken, body: 'Can you call after 5 <pm>?' });
+  t.is(started.status, 201);
+  const page = await getJson(s.base, `/c/demo/status/${created.id}?token=${encodeURIComponent(created.statusToken)}`);
+  t.regex(page.text, new RegExp(`data-request-id="${created.id}"`));
+  const owner = webClient(s.base);
+  await owner.go('/login');
+  await owner.form('/login', { email: DEMO_LOGIN.email, password: DEMO_LOGIN.password });
+  const detail = await owner.go(`/portal/requests/${created.id}`);
+  t.regex(detail.text, /id="chats"/);
+  t.regex(detail.text, /Can you call after 5 &lt;pm&gt;\?/);
+  const agent = webClient(s.base);
+  await agent.go('/agent/login');
+  await agent.form('/agent/login', { login: DEMO_AGENT.login, password: DEMO_AGENT.password });
+  const of = await agent.go(`/agent/chats/of-request/${created.id}`);
+  t.deepEqual(of.json.chats[0].lines.map((l: any) => l.body), ['Can you call after 5 <pm>?']);
+  const stranger = await verifiedSignUp(s);
+  t.is((await stranger.client.get(`/portal/requests/${created.id}`)).status, 404);
 });
