@@ -21,7 +21,7 @@ export interface WebCallStarterDeps {
   port: TelephonyPort;
   bus: EventBus;
   log: Logger;
-  config: Pick<Config, 'RING_TIMEOUT' | 'MAX_CALL_SEC' | 'MOH_CLASS' | 'TRUNK_ENDPOINT'>;
+  config: Pick<Config, 'RING_TIMEOUT' | 'MAX_CALL_SEC' | 'WEBCALL_RINGBACK_MEDIA' | 'TRUNK_ENDPOINT'>;
   workerId: string;
   destinations: OperatorDestinations;
   registry: SessionRegistry;
@@ -41,7 +41,7 @@ export type WebCallRefusal = { refused: string };
  * belongs to `requestId`, whose ticket was redeemed. The callee is chosen exactly as a call-back's second leg (an
  * agent by the agent desk's routing, else the department's or subscriber's phone, checked by calleeVerdict and
  * again right before it rings); the request is claimed with an attempt of flow `web_inbound` in one statement,
- * then the session rings and answers the browser and rings the callee. Nothing about the callee comes from the
+ * then the session rings the browser with ringback as early media and rings the callee, answering the browser when the callee answers. Nothing about the callee comes from the
  * browser. A request that cannot be called (gone, not a waiting web call, nobody to answer) hangs the browser up.
  */
 export class WebCallStarter {
@@ -90,7 +90,7 @@ export class WebCallStarter {
         attemptId, requestId, browserChannelId, calleeEndpoint: callee.endpoint, accountCode: subscriber.slug,
         calleeCallerId: callerId(`Web: ${request.visitorName ?? 'visitor'}`, ''),
       },
-      { ringTimeoutSec: this.deps.config.RING_TIMEOUT, maxCallSec: this.deps.config.MAX_CALL_SEC, mohClass: this.deps.config.MOH_CLASS },
+      { ringTimeoutSec: this.deps.config.RING_TIMEOUT, maxCallSec: this.deps.config.MAX_CALL_SEC, ringbackMedia: this.deps.config.WEBCALL_RINGBACK_MEDIA.split(',') },
       this.deps.session,
       {
         ended: async (outcome) => {

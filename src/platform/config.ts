@@ -357,6 +357,12 @@ const Env = z.object({
   }),
   /** Seconds a web-call ticket may be redeemed after it was issued (single use; only its hash is stored). */
   WEBCALL_TICKET_TTL_SEC: z.coerce.number().int().min(5).max(3600).default(60),
+  /**
+   * What the visitor hears while the business's phone rings, ARI media URIs, comma separated. It is played before
+   * the browser's call is answered (early media, 183), so a busy or unanswered callee still refuses the browser
+   * with 486 or 480 and the widget can say which.
+   */
+  WEBCALL_RINGBACK_MEDIA: z.string().default('tone:ring'),
   // --- Notices by email (src/notices; README "Notices by email") ---
   /**
    * The SMTP server notices and password-reset mails go through, as a nodemailer transport URL:

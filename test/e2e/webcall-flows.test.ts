@@ -8,11 +8,12 @@ import { addAgent, demoAnsweredByAgents } from '../helpers/agents.ts';
 
 // Web calls through the simulator's control route (POST /sim/webcalls: what a browser's INVITE to the anonymous
 // endpoint does): the ticket is redeemed in the shared inbound app, the call is moved to a worker's app, the
-// browser is rung and answered, and the callee rung as a call-back's second leg.
+// browser is rung and hears ringback as early media (183), the callee is rung as a call-back's second leg, and the
+// browser is answered only when the callee answers.
 
 let s: Stack;
 test.before(async () => {
-  s = await startStack({ label: 'webcall', env: { WEBCALL_ENABLED: 'true', MAX_CALL_SEC: '60', TAKEOVER_AFTER_SEC: '1' }, workerExt: { inboundLease: { ttlMs: 2000, renewMs: 200 } } });
+  s = await startStack({ label: 'webcall', env: { WEBCALL_ENABLED: 'true', MAX_CALL_SEC: '60', TAKEOVER_AFTER_SEC: '1', RING_TIMEOUT: '5' }, workerExt: { inboundLease: { ttlMs: 2000, renewMs: 200 } } });
   s.sim.setRules(ANSWERING);
   await waitFor('the worker holds the inbound app', async () => s.worker!.inboundApp!.holding());
 });
@@ -36,15 +37,18 @@ const browser = (channelId: string) => s.sim.calls().find((c: any) => c.channelI
 const requestRow = async (id: string) => (await s.c.pool.query(`SELECT status, status_reason FROM callback_requests WHERE id = $1`, [id])).rows[0];
 const calleeRings = () => s.sim.originates().filter((o: any) => o.endpoint === SUBSCRIBER_PHONE).length;
 
-test.serial('a good ticket: the browser is rung and answered, the callee rung and bridged; the browser hanging up ends both and the records are written', async (t) => {
+test.serial('a good ticket: the browser is rung with early media, answered when the callee answers and bridged; the browser hanging up ends both and the records are written', async (t) => {
   const o = await issue();
   const before = calleeRings();
   const channelId = call(o.ticket);
+  await waitFor('the callee rings', async () => calleeRings() === before + 1, 15000);
+  const early = browser(channelId).sip as string[];
+  t.true(early.includes('180 Ringing'), early.join());
+  await waitFor('ringback as early media', async () => (browser(channelId).sip as string[]).includes('183 Session Progress'), 5000);
   await waitFor('connected', async () => (await requestRow(o.requestId)).status === 'connected', 15000);
   t.is(calleeRings(), before + 1);
   const sip = browser(channelId).sip as string[];
-  t.true(sip.includes('180 Ringing'), sip.join());
-  t.true(sip.includes('200 OK'), sip.join());
+  t.true(sip.indexOf('183 Session Progress') < sip.indexOf('200 OK'), sip.join());
   const { rows: [attempt] } = await s.c.pool.query(`SELECT id, flow, visitor_channel_id, callee_channel_id, bridge_id FROM call_attempts WHERE request_id = $1`, [o.requestId]);
   t.like(attempt, { flow: 'web_inbound', visitor_channel_id: channelId });
   const bridged = s.sim.channels().filter((c: any) => c.bridge_id === attempt.bridge_id).map((c: any) => c.id).sort();
@@ -85,16 +89,37 @@ test.serial('a forged, a missing and an expired ticket are each hung up within a
   t.like(await requestRow(expired.requestId), { status: 'expired', status_reason: 'ticket_expired' });
 });
 
-test.serial('a busy callee: the answered browser is hung up with the busy cause (17) and the request fails', async (t) => {
+test.serial('a busy callee: the unanswered browser is refused with 486 Busy Here and the request fails', async (t) => {
   s.sim.setRules([{ pattern: '12025550111$', behavior: { kind: 'busy' as const, afterMs: 500 } }]);
   try {
     const o = await issue();
     const channelId = call(o.ticket);
     await waitFor('failed', async () => (await requestRow(o.requestId)).status === 'failed', 15000);
-    const sip = browser(channelId).sip as string[];
-    t.true(sip.includes('200 OK'), sip.join());
     t.regex((await requestRow(o.requestId)).status_reason, /nobody answered the web call/);
-    t.true(sip.some((l) => /^BYE Q\.850;cause=17/.test(l)), sip.join());
+    const sip = await waitFor('the browser refused', async () => {
+      const lines = browser(channelId).sip as string[];
+      return lines.includes('486 Busy Here') ? lines : null;
+    }, 5000);
+    t.true(sip.includes('183 Session Progress'), sip.join());
+    t.false(sip.includes('200 OK'), sip.join());
+  } finally {
+    s.sim.setRules(ANSWERING);
+  }
+});
+
+test.serial('an unanswered callee: the browser is refused with 480 Temporarily Unavailable after the ring timeout', async (t) => {
+  s.sim.setRules([{ pattern: '12025550111$', behavior: { kind: 'noanswer' as const } }]);
+  try {
+    const o = await issue();
+    const channelId = call(o.ticket);
+    await waitFor('failed', async () => (await requestRow(o.requestId)).status === 'failed', 20000);
+    const sip = await waitFor('the browser refused', async () => {
+      const lines = browser(channelId).sip as string[];
+      return lines.includes('480 Temporarily Unavailable') ? lines : null;
+    }, 5000);
+    t.false(sip.includes('200 OK'), sip.join());
+    const { rows: [a] } = await s.c.pool.query(`SELECT outcome FROM call_attempts WHERE request_id = $1`, [o.requestId]);
+    t.is(a.outcome, 'callee_unanswered');
   } finally {
     s.sim.setRules(ANSWERING);
   }

@@ -4,18 +4,19 @@ import { browserReasonForCallee, IllegalWebCallTransition, webCallRequestEnd, we
 const ctx = (over: Partial<WebCallContext> = {}): WebCallContext => ({ browserUp: true, calleeUp: true, bridged: false, ...over });
 const kinds = (effects: { kind: string }[]) => effects.map((e) => e.kind);
 
-test('the browser is rung, answered, bridged with music, and the callee rung', (t) => {
+test('the browser is rung and hears ringback as early media, unanswered, while the callee is rung', (t) => {
   const r = webCallTransition('browser_arrived', { type: 'start' }, ctx({ calleeUp: false }));
   t.is(r.to, 'callee_ringing');
-  t.true(r.visitorAnswered);
-  t.deepEqual(kinds(r.effects), ['ring_browser', 'answer_browser', 'create_bridge_with_browser', 'start_moh', 'originate_callee']);
+  t.falsy(r.visitorAnswered);
+  t.deepEqual(kinds(r.effects), ['ring_browser', 'play_ringback', 'originate_callee']);
 });
 
-test('the callee answering connects both; either hanging up ends both', (t) => {
+test('the callee answering answers the browser and bridges both; either hanging up ends both', (t) => {
   const c = webCallTransition('callee_ringing', { type: 'callee.answered' }, ctx());
   t.is(c.to, 'connected');
   t.true(c.calleeAnswered);
-  t.deepEqual(kinds(c.effects), ['connect_callee']);
+  t.true(c.visitorAnswered);
+  t.deepEqual(kinds(c.effects), ['stop_ringback', 'answer_browser', 'create_bridge_with_browser', 'connect_callee']);
   const browserGone = webCallTransition('connected', { type: 'browser.left', cause: 16, causeTxt: 'Normal Clearing' }, ctx({ bridged: true }));
   t.deepEqual(browserGone.outcome, { outcome: 'answered', cause: 16, causeTxt: 'Normal Clearing' });
   t.deepEqual(kinds(browserGone.effects), ['hangup_callee', 'destroy_bridge']);
@@ -31,6 +32,8 @@ test('a busy or unanswered callee hangs the browser up with busy or no_answer', 
   const none = webCallTransition('callee_ringing', { type: 'callee.ended', cause: 19, causeTxt: 'No answer' }, ctx());
   t.deepEqual(none.effects[0], { kind: 'hangup_browser', reason: 'no_answer' });
   t.is(browserReasonForCallee(1), 'normal');
+  const unreachable = webCallTransition('callee_ringing', { type: 'callee.originate_failed', status: 500 }, ctx({ calleeUp: false }));
+  t.deepEqual(unreachable.effects, [{ kind: 'hangup_browser', reason: 'congestion' }, { kind: 'destroy_bridge' }]);
   const refused = webCallTransition('callee_ringing', { type: 'callee.refused', reason: 'refused: phone not verified' }, ctx({ calleeUp: false }));
   t.deepEqual(refused.outcome, { outcome: 'refused', cause: null, causeTxt: 'refused: phone not verified' });
   t.deepEqual(kinds(refused.effects), ['hangup_browser', 'destroy_bridge']);

@@ -3,11 +3,14 @@ import type { Leg } from './call-state.ts';
 
 /**
  * A web call (the visitor calls from the browser, WebRTC through Asterisk) as an explicit state machine (pure: no
- * I/O). The browser's channel is already in our Stasis app when the attempt starts: it is rung (180), answered,
- * put in the bridge with music, and the callee is rung exactly as a call-back's second leg.
+ * I/O). The browser's channel is already in our Stasis app when the attempt starts. It is rung (180) and hears
+ * ringback as early media (a playback on a channel not yet answered: 183 with SDP, audible), and the callee is rung
+ * exactly as a call-back's second leg. The browser is answered only when the callee answers, so until then every
+ * way the callee fails reaches the browser as a SIP final response it can tell apart: busy 486, no answer 480,
+ * refused 603, failed 503 (ARI hangup reasons busy, no_answer, normal, congestion on a channel in state Ring).
  *
  *   browser_arrived --start--> callee_ringing --callee answered--> connected --either hangs up--> ended
- *                                   |  callee busy / no answer / refused: the browser is hung up with that reason
+ *                                   |  callee busy / no answer / refused: the browser is refused with that reason
  *                                   +--browser left--> ended (abandoned)
  *
  * A web call is never dialed again: the browser called us, and a call that did not go through ends the request.
@@ -19,7 +22,7 @@ export type WebCallState = 'browser_arrived' | 'callee_ringing' | 'connected' | 
 /** The leg a transition into each state starts: the browser's when the attempt is claimed, the callee's when rung. */
 export const WEB_CALL_LEG_STARTS: { readonly [S in WebCallState]?: Leg } = { browser_arrived: 'visitor', callee_ringing: 'callee' };
 
-/** How an unanswered browser call is refused (ARI hangup reason): the browser hears 486 for busy, 480 for no answer, 603 for normal. */
+/** How an unanswered browser call is refused (ARI hangup reason): 486 for busy, 480 for no answer, 603 for normal, 503 for congestion. */
 export type BrowserHangupReason = 'normal' | 'busy' | 'no_answer' | 'congestion';
 
 export type WebCallEvent =
@@ -35,9 +38,11 @@ export type WebCallEvent =
 
 export type WebCallEffect =
   | { kind: 'ring_browser' }
+  /** Ringback played to the unanswered browser: early media, stopped when the callee answers. */
+  | { kind: 'play_ringback' }
+  | { kind: 'stop_ringback' }
   | { kind: 'answer_browser' }
   | { kind: 'create_bridge_with_browser' }
-  | { kind: 'start_moh' }
   | { kind: 'originate_callee' }
   | { kind: 'connect_callee' }
   | { kind: 'hangup_browser'; reason: BrowserHangupReason }
@@ -92,14 +97,16 @@ export function webCallTransition(state: WebCallState, event: WebCallEvent, ctx:
   switch (state) {
     case 'browser_arrived':
       if (event.type === 'start') {
-        return {
-          to: 'callee_ringing', visitorAnswered: true,
-          effects: [{ kind: 'ring_browser' }, { kind: 'answer_browser' }, { kind: 'create_bridge_with_browser' }, { kind: 'start_moh' }, { kind: 'originate_callee' }],
-        };
+        return { to: 'callee_ringing', effects: [{ kind: 'ring_browser' }, { kind: 'play_ringback' }, { kind: 'originate_callee' }] };
       }
       break;
     case 'callee_ringing':
-      if (event.type === 'callee.answered') return { to: 'connected', effects: [{ kind: 'connect_callee' }], calleeAnswered: true };
+      if (event.type === 'callee.answered') {
+        return {
+          to: 'connected', visitorAnswered: true, calleeAnswered: true,
+          effects: [{ kind: 'stop_ringback' }, { kind: 'answer_browser' }, { kind: 'create_bridge_with_browser' }, { kind: 'connect_callee' }],
+        };
+      }
       if (event.type === 'callee.ended') {
         return end({ ...ctx, calleeUp: false }, { outcome: 'callee_unanswered', cause: event.cause, causeTxt: event.causeTxt }, browserReasonForCallee(event.cause));
       }

@@ -1,5 +1,5 @@
 import type { Logger } from '../../platform/logger.ts';
-import { calleeLegId } from './call-ids.ts';
+import { calleeLegId, callIds } from './call-ids.ts';
 import { SerialSession, type SessionDeps } from './serial-session.ts';
 import { webCallTransition, type WebCallContext, type WebCallEffect, type WebCallEvent, type WebCallState } from '../flow/web-call-state.ts';
 import type { Outcome } from '../flow/call-state.ts';
@@ -20,7 +20,12 @@ export interface WebCallTarget {
   accountCode: string;
 }
 
-export interface WebCallSettings { ringTimeoutSec: number; maxCallSec: number; mohClass: string }
+export interface WebCallSettings {
+  ringTimeoutSec: number;
+  maxCallSec: number;
+  /** What the browser hears while the callee rings (ARI media URIs), played before the browser is answered. */
+  ringbackMedia: string[];
+}
 
 export interface WebCallHooks {
   ended(outcome: Outcome): Promise<void>;
@@ -110,6 +115,8 @@ export class WebCallSession extends SerialSession<WebCallState, WebCallEvent> {
     ]).catch((err) => { throw effectError(effect.kind, err); });
   }
 
+  private get ringbackId(): string { return callIds(this.target.attemptId).playback('ringback'); }
+
   private legCall(): LegCall {
     return { attemptId: this.target.attemptId, accountCode: this.target.accountCode, ringTimeoutSec: this.settings.ringTimeoutSec };
   }
@@ -119,12 +126,15 @@ export class WebCallSession extends SerialSession<WebCallState, WebCallEvent> {
     const ids = this.ids;
     switch (effect.kind) {
       case 'ring_browser': return port.ring(ids.visitor);
+      // A playback on a channel not yet answered is sent as early media (183 with SDP): the browser hears it and
+      // stays unanswered, so the callee's busy or no answer can still reach it as 486 or 480.
+      case 'play_ringback': return port.play(ids.visitor, this.ringbackId, this.settings.ringbackMedia);
+      case 'stop_ringback': return port.stopPlayback(this.ringbackId);
       case 'answer_browser': return port.answer(ids.visitor);
       case 'create_bridge_with_browser':
         await port.createBridge(ids.bridge);
         await port.addToBridge(ids.bridge, ids.visitor);
         return;
-      case 'start_moh': return port.startMoh(ids.visitor, this.settings.mohClass);
       case 'originate_callee': {
         const refused = await this.hooks.calleeRefusal?.();
         if (refused) {
@@ -139,10 +149,7 @@ export class WebCallSession extends SerialSession<WebCallState, WebCallEvent> {
         if (placed) this.calleeOriginatedAt = Date.now();
         return;
       }
-      case 'connect_callee':
-        await port.stopMoh(ids.visitor);
-        await port.addToBridge(ids.bridge, ids.callee);
-        return;
+      case 'connect_callee': return port.addToBridge(ids.bridge, ids.callee);
       case 'hangup_browser': return port.hangup(ids.visitor, effect.reason);
       case 'hangup_callee': return port.hangup(ids.callee);
       case 'destroy_bridge': return port.destroyBridge(ids.bridge);
