@@ -20,6 +20,9 @@ import { findRequest } from '../requests/callback.repository.ts';
 import { CALL_CONTROLS, DISPOSITIONS, type AgentCommand } from './agent.types.ts';
 import { isUuid } from '../platform/validation/ids.ts';
 import { redisTarget } from '../platform/redis.ts';
+import { AriHttp, ariEndpoint } from '../telephony/ari-http.ts';
+import { SoftphoneService, type SessionSoftphone } from './softphone.service.ts';
+import { agentDevices } from './softphone.repository.ts';
 
 type Body = Record<string, unknown>;
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
@@ -28,6 +31,7 @@ const userOf = (ctx: AppContext) => ctx.state.user as SessionUser;
 const StatusInput = z.object({ status: z.enum(['available', 'away', 'wrap_up']) });
 const CallInput = z.object({ attemptId: z.string().uuid() });
 const TransferInput = z.object({ attemptId: z.string().uuid(), target: z.string().uuid({ message: 'Choose an agent to transfer to.' }) });
+const SoftphoneInput = z.object({ on: z.boolean() });
 const DispositionInput = z.object({ disposition: z.enum(DISPOSITIONS), notes: z.string().max(4000).default('') });
 
 /** The attempt is not (or no longer) reserved for this agent on a worker. */
@@ -46,6 +50,12 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
   const channels = new AgentChannels(c.redis, redisTarget(config), config.REDIS_PREFIX);
   const waker = new AgentCallService({ pool, redis: c.redis, queue: c.queue, bus: c.bus, channels, log: c.log, config, workerId: 'web' });
   const limiter = createLoginLimiter(c.redis, config.REDIS_PREFIX, 'agent');
+  // The console's softphone: per-session SIP credentials pushed to Asterisk over ARI (softphone.service.ts).
+  const softphones = new SoftphoneService({
+    pool, ari: new AriHttp(ariEndpoint(config)), log: c.log, wsUrl: config.WEBCALL_WS_URL, iceServers: config.WEBCALL_ICE_SERVERS,
+  });
+  // A session that ends takes its softphone with it; a failure there must not keep anyone from logging in or out.
+  const withdrawSoftphone = (agentId: string) => softphones.withdraw(agentId).catch((err) => c.log.warn({ agentId, err: (err as Error).message }, 'softphone not withdrawn'));
   router.use(verifyCsrf());
 
   function loginPage(ctx: AppContext, values: Body, error: string | null) {
@@ -69,6 +79,9 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
       return loginPage(ctx, { login, next: body.next }, 'Wrong login or password.');
     }
     await limiter.succeeded(ctx.ip || 'unknown', login);
+    // Each session chooses its phone: a new login starts on the desk phone, and a softphone left by another session
+    // gets a password nobody holds.
+    await withdrawSoftphone(found.agent.id);
     // A new session id on login: an id planted before it (fixation) is worth nothing afterwards.
     await (getSession(ctx) as { regenerate?: () => Promise<void> } | null)?.regenerate?.();
     getSession(ctx)!.user = { role: 'agent', id: found.agent.id, name: found.agent.name };
@@ -78,7 +91,10 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
   router.post('/logout', async (ctx) => {
     const user = getSession(ctx)?.user;
     // Logging out is going away: no offers for an agent who left.
-    if (user?.role === 'agent') await setAgentStatus(pool, user.id, 'away');
+    if (user?.role === 'agent') {
+      await setAgentStatus(pool, user.id, 'away');
+      await withdrawSoftphone(user.id);
+    }
     (ctx as unknown as { session: unknown }).session = null;
     ctx.redirect('/agent/login');
   });
@@ -109,6 +125,34 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
     // The queue changes without events to this agent (new requests): a periodic nudge keeps it fresh.
     const tick = setInterval(() => events.send('tick', { at: new Date().toISOString() }), 10000);
     events.onClose(() => clearInterval(tick));
+  });
+
+  // "Answer in the browser": on issues this session's SIP credentials (and offers ring the browser), off goes back
+  // to the desk phone. The answer carries the credentials for the console script; they are never shown.
+  router.post('/softphone', authed, async (ctx) => {
+    const { on } = parse(SoftphoneInput, bodyOf(ctx));
+    const agentId = userOf(ctx).id;
+    const session = getSession(ctx)!;
+    ctx.set('Cache-Control', 'no-store');
+    if (on) {
+      const issued = await softphones.issue(agentId);
+      session.softphone = issued.session;
+      ctx.body = issued.credentials;
+    } else {
+      session.softphone = undefined;
+      await softphones.withdraw(agentId);
+      ctx.body = { on: false };
+    }
+    void channels.publishToAgent(agentId, { type: 'queue', at: new Date().toISOString() });
+  });
+
+  // This session's softphone credentials, while it answers in the browser (another login withdrew them: 404).
+  router.get('/softphone', authed, async (ctx) => {
+    const mine = getSession(ctx)!.softphone as SessionSoftphone | undefined;
+    const devices = await agentDevices(pool, userOf(ctx).id);
+    ctx.set('Cache-Control', 'no-store');
+    if (!mine || devices?.softphone?.toLowerCase() !== `pjsip/${mine.endpoint}`.toLowerCase()) throw new NotFoundError('no_softphone', 'This session answers on the desk phone.');
+    ctx.body = softphones.credentials(mine);
   });
 
   router.post('/status', authed, async (ctx) => {

@@ -10,6 +10,7 @@ import type { PlaybackTarget } from './playbacks.ts';
 import { parseJsonBody, readBody, sendEmpty, sendJson, pathSegments } from './http-util.ts';
 import { resourceDoc, resourceListing } from './api-docs/index.ts';
 import { ariTime } from './time-format.ts';
+import type { PushConfig } from './push-config.ts';
 
 export interface AriContext {
   exchange: Exchange;
@@ -18,6 +19,8 @@ export interface AriContext {
   password: string;
   asteriskId: string;
   startedAt: number;
+  /** ARI push configuration (sorcery's memory wizard): the browser agents' per-session passwords. */
+  pushConfig?: PushConfig;
 }
 
 /** Basic auth or `?api_key=user:password`, as Asterisk accepts both. */
@@ -132,6 +135,8 @@ interface AriRequest {
   variables: Record<string, string> | undefined;
   /** by the names in the route's pattern, e.g. `id` for channels/:id */
   path: Record<string, string>;
+  /** the parsed JSON body as sent ({} without one) */
+  body: unknown;
 }
 
 /** JSON with a status; a route that returns nothing answers 204. */
@@ -180,6 +185,12 @@ const onBridge = (r: AriRequest): PlaybackTarget => ({ bridgeId: r.path.id! });
 const ring: AriRoute = (r) => r.ex.controls.ring(r.path.id!, r.method === 'POST');
 const mute: AriRoute = (r) => r.ex.controls.mute(r.path.id!, r.params.direction, r.method === 'POST');
 
+/** The push-configuration store (absent only where an AriContext is built without one). */
+function pushConfig(r: AriRequest): PushConfig {
+  if (!r.ctx.pushConfig) throw new AriError(404, { message: 'Resource not found' });
+  return r.ctx.pushConfig;
+}
+
 /** Only PJSIP endpoints exist. */
 function pjsip(r: AriRequest): void {
   if (r.path.tech!.toUpperCase() !== 'PJSIP') throw notFound('Endpoint');
@@ -188,6 +199,12 @@ function pjsip(r: AriRequest): void {
 /** `METHOD path`, `:name` matching any one segment; anything else under /ari is 404 Resource not found. */
 const ROUTES: Record<string, AriRoute> = {
   'GET asterisk/info': (r) => ok(asteriskInfo(r.ctx, r.params.only)),
+  'PUT asterisk/config/dynamic/:class/:type/:id': (r) => {
+    const done = pushConfig(r).put(r.path.class!, r.path.type!, r.path.id!, r.body);
+    return ok(done.json, done.status);
+  },
+  'GET asterisk/config/dynamic/:class/:type/:id': (r) => ok(pushConfig(r).get(r.path.class!, r.path.type!, r.path.id!).json),
+  'DELETE asterisk/config/dynamic/:class/:type/:id': (r) => pushConfig(r).delete(r.path.class!, r.path.type!, r.path.id!),
   'GET asterisk/ping': (r) => ok({ asterisk_id: r.ctx.asteriskId, ping: 'pong', timestamp: ariTime(Date.now()) }),
 
   'GET applications': (r) => {
@@ -311,7 +328,7 @@ export async function handleAri(req: IncomingMessage, res: ServerResponse, url: 
   const found = match(method, segs);
   if (!found) return sendJson(res, 404, { message: 'Resource not found' });
   try {
-    const reply = found.route({ ctx, ex: ctx.exchange, method, params, variables, path: found.path });
+    const reply = found.route({ ctx, ex: ctx.exchange, method, params, variables, path: found.path, body });
     if (!reply) return sendEmpty(res);
     return sendJson(res, reply.status, reply.json);
   } catch (err) {

@@ -13,6 +13,7 @@ import { sendJson } from './http-util.ts';
 import { placeWebCall } from './web-call-control.ts';
 import { SipServer } from './sip-server.ts';
 import { Softphones } from './softphones.ts';
+import { PushConfig } from './push-config.ts';
 import { WebRtcMedia, type MediaFactory } from './webrtc-media.ts';
 import { listenOn } from './listen.ts';
 import { RestFaults } from './rest-faults.ts';
@@ -214,6 +215,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
   const media: MediaFactory = opts.webrtcMedia ?? (() => new WebRtcMedia());
   const softphones = new Softphones({ exchange, accounts: { ...(opts.webAgents ?? DEFAULT_WEB_AGENTS) }, media, timeScale });
   exchange.channels.useSoftphones(softphones);
+  ctx.pushConfig = new PushConfig((name, password) => softphones.setAccount(name, password));
   const sip = new SipServer({
     exchange, logger, hostPort: () => `${urlHost}:${port}`, media,
     onRequest: (conn, req) => softphones.onRequest(conn, req),
@@ -247,6 +249,7 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
       if ((phase as Phase) === 'closed') return;
       exchange.boot();
       softphones.reset();
+      ctx.pushConfig?.reset();
       startedAt = Date.now();
       ctx.startedAt = startedAt;
       await listenHttp(port);
