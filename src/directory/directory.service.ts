@@ -7,6 +7,8 @@ import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
 import type { SubscriberCache, SubscriberEntry } from '../subscribers/subscriber-cache.ts';
 import { WaitEstimates } from '../reports/wait-estimate.ts';
 import { offerable } from '../subscribers/offerable.ts';
+import { invitationFromSettings, inviteForPage } from '../invitations/invitation-settings.ts';
+import type { Invite } from '../widget/client/invite/triggers.ts';
 import { answeredByFromSettings, messagesFromSettings, skinFromSettings, type Skin } from '../subscribers/settings.ts';
 
 /** What the widget needs to draw itself for one page. Never a phone number: the directory names, Beckon dials. */
@@ -25,13 +27,15 @@ export interface Directory {
   waitEstimateMin: number | null;
   /** the visitor may call from the browser now (web calls on, open, ready); the widget also checks the browser can */
   webcall: boolean;
+  /** the proactive invitation, only when it is on and applies to the page asked about (absent otherwise: small) */
+  invite?: Invite;
 }
 
 /**
  * Pure: the directory of one subscriber at one moment. Only departments that can take a call are listed.
- * `webcalls`: the server offers calls from the browser (WEBCALL_ENABLED).
+ * `webcalls`: the server offers calls from the browser (WEBCALL_ENABLED); `pageUrl`: the page asking, for the invitation.
  */
-export function buildDirectory(entry: SubscriberEntry, now: Date, waitEstimateMin: number | null = null, webcalls = false): Directory {
+export function buildDirectory(entry: SubscriberEntry, now: Date, waitEstimateMin: number | null = null, webcalls = false, pageUrl?: string): Directory {
   const { subscriber: s, departments } = entry;
   const hours = hoursFromSettings(s.settings, s.timezone);
   const open = isOpen(hours, now);
@@ -39,6 +43,7 @@ export function buildDirectory(entry: SubscriberEntry, now: Date, waitEstimateMi
   const answeredBy = answeredByFromSettings(s.settings);
   // Misconfigured departments (phone not verified, agents but none assigned) are never offered to visitors.
   const { departments: usable, ready } = offerable(s, departments, entry.agents);
+  const invite = pageUrl === undefined ? null : inviteForPage(invitationFromSettings(s.settings), pageUrl);
   return {
     subscriber: { slug: s.slug, name: s.name, country: s.country, timezone: s.timezone },
     departments: usable.map((d) => ({ id: d.id, name: d.name })),
@@ -51,6 +56,7 @@ export function buildDirectory(entry: SubscriberEntry, now: Date, waitEstimateMi
     waitEstimateMin: open ? waitEstimateMin : null,
     // A web call cannot wait for the next opening, and needs something to answer it.
     webcall: webcalls && open && ready,
+    ...(invite ? { invite } : {}),
   };
 }
 
@@ -86,7 +92,7 @@ export class DirectoryService {
     if (!slug) return null;
     const entry = await this.subscribers.get(slug);
     if (!entry || entry.subscriber.status !== 'active') return null;
-    return buildDirectory(entry, now, await this.waits.forSubscriber(entry.subscriber.id), this.webcalls);
+    return buildDirectory(entry, now, await this.waits.forSubscriber(entry.subscriber.id), this.webcalls, pageUrl);
   }
 
   invalidate(): void { this.hosts.clear(); }

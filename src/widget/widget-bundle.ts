@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 
 const ENTRY = fileURLToPath(new URL('./client/main.ts', import.meta.url));
 const CALL_ENTRY = fileURLToPath(new URL('./client/call/call-panel.ts', import.meta.url));
+const INVITE_ENTRY = fileURLToPath(new URL('./client/invite/invite-panel.ts', import.meta.url));
 
 /** The browser bundle's gzipped budget (bytes): the widget loads on every page of a subscriber's site. */
 export const WIDGET_GZIP_BUDGET = 15 * 1024;
@@ -14,8 +15,11 @@ const CALL_BANNER = '/*! Beckon web call. Includes JsSIP 3.13.8 (MIT, https://js
 
 export interface BundleFile { code: string; hash: string; file: string; gzipBytes: number }
 
-/** The widget, and the call chunk it imports when a visitor presses "Call now" (never before). */
-export interface WidgetBundle extends BundleFile { call: BundleFile }
+/**
+ * The widget, the call chunk it imports when a visitor presses "Call now" (never before), and the invitation
+ * chunk it imports when the directory sends an invitation for the page.
+ */
+export interface WidgetBundle extends BundleFile { call: BundleFile; invite: BundleFile }
 
 function named(prefix: string, code: string): BundleFile {
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
@@ -34,23 +38,32 @@ async function buildCallChunk(): Promise<BundleFile> {
   return named('call', out.outputFiles[0]!.text);
 }
 
+/** The invitation chunk: an ES module like the call chunk, holding the invitation's triggers, view and styles. */
+async function buildInviteChunk(): Promise<BundleFile> {
+  const out = await build({
+    entryPoints: [INVITE_ENTRY], bundle: true, minify: true, write: false, format: 'esm', target: ['es2020'],
+    platform: 'browser', legalComments: 'none', logLevel: 'silent',
+  });
+  return named('invite', out.outputFiles[0]!.text);
+}
+
 /**
  * Builds the widget and its call chunk in memory (~150 ms) at web start. Content hashes name both files so they
  * can be cached forever; the widget names the chunk's file, so a new chunk gives a new widget file too.
  */
 export async function buildWidgetBundle(): Promise<WidgetBundle> {
-  const call = await buildCallChunk();
+  const [call, invite] = await Promise.all([buildCallChunk(), buildInviteChunk()]);
   const out = await build({
     entryPoints: [ENTRY], bundle: true, minify: true, write: false, format: 'iife', target: ['es2020'],
     platform: 'browser', legalComments: 'none', logLevel: 'silent',
-    define: { __BECKON_CALL_CHUNK__: JSON.stringify(call.file) },
+    define: { __BECKON_CALL_CHUNK__: JSON.stringify(call.file), __BECKON_INVITE_CHUNK__: JSON.stringify(invite.file) },
   });
-  return { ...named('widget', out.outputFiles[0]!.text), call };
+  return { ...named('widget', out.outputFiles[0]!.text), call, invite };
 }
 
 /** The file a widget route may serve under /widget/<file>, or null. */
 export function bundleFile(b: WidgetBundle, file: string): BundleFile | null {
-  return file === b.file ? b : file === b.call.file ? b.call : null;
+  return file === b.file ? b : file === b.call.file ? b.call : file === b.invite.file ? b.invite : null;
 }
 
 /**

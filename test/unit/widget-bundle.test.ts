@@ -21,4 +21,11 @@ test('widget bundle + loader stay within 15 KB gzipped and are named by content 
   t.true(a.call.code.includes('X-Beckon-Ticket'));
   t.regex(a.call.code, /export\s*\{[^}]*runCall/, 'an ES module the widget import()s');
   t.log(`call chunk ${a.call.code.length} B raw, ${a.call.gzipBytes} B gzipped (loaded on "Call now" only)`);
+  // The invitation chunk is fetched only when the directory sends an invitation for the page.
+  t.is(a.invite.file, b.invite.file);
+  t.regex(a.invite.file, /^invite-[0-9a-f]{16}\.js$/);
+  t.true(a.code.includes(a.invite.file), 'the widget imports the invitation chunk by its hashed name');
+  t.false(a.code.includes('prefers-reduced-motion'), "the invitation's view and styles stay out of the first load");
+  t.regex(a.invite.code, /export\s*\{[^}]*runInvitation/, 'an ES module the widget import()s');
+  t.log(`invitation chunk ${a.invite.code.length} B raw, ${a.invite.gzipBytes} B gzipped`);
 });

@@ -1,3 +1,5 @@
+import type { Invite } from './invite/triggers.ts';
+
 /** Calls to Beckon's public API. No cookies are ever sent: everything the widget needs is public. */
 export interface Directory {
   subscriber: { slug: string; name: string; country: string; timezone: string };
@@ -11,6 +13,8 @@ export interface Directory {
   waitEstimateMin?: number | null;
   /** a visitor may call from the browser now: web calls are on, the business is open and can take a call */
   webcall?: boolean;
+  /** the proactive invitation, sent only when it is on and applies to this page */
+  invite?: Invite;
 }
 
 export interface ApiAnswer<T = any> { status: number; json: T | null }
@@ -32,6 +36,10 @@ export function createApi(base: string) {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
     }),
     cancel: (id: string, token: string) => call<any>(`/api/v1/callbacks/${q(id)}/cancel?token=${q(token)}`, { method: 'POST' }),
+    /** A form post (a simple request: no preflight), kept alive past a page change; its answer is not read. */
+    invitation: (slug: string, event: string) => void fetch(`${base}/api/v1/invitations/events`, {
+      method: 'POST', credentials: 'omit', keepalive: true, body: new URLSearchParams({ subscriber: slug, event }),
+    }).catch(() => {}),
     events: (id: string, token: string) => new EventSource(`${base}/api/v1/callbacks/${q(id)}/events?token=${q(token)}`),
   };
 }

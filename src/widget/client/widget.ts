@@ -4,6 +4,7 @@ import { focusables, h } from './dom.ts';
 import { pickLanguage, translator, type MessageKey, type Translate } from './i18n.ts';
 import { COUNTRIES, checkPhone, defaultCountry } from './phone-lite.ts';
 import { describe, groupSlots, type Progress, type StatusEvent } from './progress.ts';
+import { inviteGate } from './invite/triggers.ts';
 import { CSS } from './styles.ts';
 import { visitorId } from './visitor-id.ts';
 
@@ -14,6 +15,9 @@ const RESUME_KEY = 'beckon:request';
 /** The call chunk's file name (widget-bundle.ts defines it at build time, content-hashed like this bundle). */
 declare const __BECKON_CALL_CHUNK__: string;
 type CallChunk = typeof import('./call/call-panel.ts');
+/** The invitation chunk's file name, likewise: loaded only when the directory sends an invitation for the page. */
+declare const __BECKON_INVITE_CHUNK__: string;
+type InviteChunk = typeof import('./invite/invite-panel.ts');
 
 /** A browser that can place a web call: WebRTC, and a microphone API (only in secure contexts). */
 const canCallFromBrowser = (): boolean =>
@@ -84,7 +88,8 @@ function mount(dir: Directory, api: Api, preview = false): void {
   path.setAttribute('d', PHONE_ICON);
   svg.append(path);
   fab.append(svg);
-  fab.append(h('span', {}, (skin.buttonText || '').trim() || t('button')));
+  const fabText = (skin.buttonText || '').trim() || t('button');
+  fab.append(h('span', {}, fabText));
 
   // --- the form -----------------------------------------------------------------------------------------------
   const err = (id: string) => h('p', { class: 'err', id, role: 'alert' });
@@ -150,6 +155,12 @@ function mount(dir: Directory, api: Api, preview = false): void {
   let events: EventSource | null = null;
   let current: { id: string; token: string } | null = null;
   let shown: Progress | null = null;
+  // A call-back or web call after an opened invitation (this visit, any page) counts once as converted.
+  const inviteConverted = () => {
+    let session: Storage | null = null;
+    try { session = sessionStorage; } catch { /* storage blocked */ }
+    if (inviteGate(slug, session, null).takeConversion()) api.invitation(slug, 'converted');
+  };
 
   function setMode(schedule: boolean): void {
     scheduling = schedule;
@@ -223,6 +234,7 @@ function mount(dir: Directory, api: Api, preview = false): void {
     try {
       const r = await api.submit(body);
       if (r.status === 202 && r.json?.id) {
+        inviteConverted();
         follow(r.json.id, r.json.statusToken);
         return;
       }
@@ -310,6 +322,7 @@ function mount(dir: Directory, api: Api, preview = false): void {
     webBox.hidden = true;
     callView.hidden = false;
     title.textContent = t('webTitle');
+    inviteConverted();
     chunk.runCall({
       el: callView, base: api.base, lang, name: dir.subscriber.name,
       request: {
@@ -348,6 +361,13 @@ function mount(dir: Directory, api: Api, preview = false): void {
     const saved = JSON.parse(sessionStorage.getItem(RESUME_KEY) ?? 'null');
     if (saved?.slug === slug && saved.id && saved.token) { follow(saved.id, saved.token); }
   } catch { /* nothing to resume */ }
+  const invite = dir.invite;
+  if (invite) {
+    (import(`${api.base}/widget/${__BECKON_INVITE_CHUNK__}`) as Promise<InviteChunk>).then((chunk) => chunk.runInvitation({
+      invite, slug, frame, fab, label: fabText, closeLabel: t('close'), open,
+      busy: () => !panel.hidden || !!current, send: (e) => api.invitation(slug, e),
+    })).catch(() => { /* no invitation, the widget works on */ });
+  }
 }
 
 function trapKeys(e: KeyboardEvent, panel: HTMLElement, root: ShadowRoot, close: () => void): void {
