@@ -16,7 +16,7 @@ const view = (r: ReportRowView) => ({ ...r, median: secs(r.medianAnswerSec), p90
 /** Conversations started in [from, to) and the median seconds to their first answer (the chat feature's, given by the wiring). */
 export type ChatStatsPort = (subscriberId: string, from: Date, to: Date) => Promise<{ conversations: number; medianFirstResponseSec: number | null }>;
 
-/** /portal/reports: what the call-back button brought in, by day, department, agent and page; chats; with CSV. */
+/** /portal/reports: what the call-back button brought in, by day, department, agent, page and channel (call-back or web call); chats; with CSV. */
 export function portalReportsRoutes(deps: { pool: Pool; render: Render; chats?: ChatStatsPort }): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
   router.use(requireSubscriber(deps.pool));
@@ -45,7 +45,7 @@ export function portalReportsRoutes(deps: { pool: Pool; render: Render; chats?: 
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render('portal/reports', {
       title: 'Reports', portalNav: portalNav('/portal/reports', csrfToken(ctx)), subscriber: s, range, total: view(rep.total),
-      byDay: rep.byDay.map(view), byDepartment: rep.byDepartment.map(view), byAgent: rep.byAgent.map(view), byPage: rep.byPage.map(view),
+      byDay: rep.byDay.map(view), byDepartment: rep.byDepartment.map(view), byAgent: rep.byAgent.map(view), byPage: rep.byPage.map(view), byChannel: rep.byChannel.map(view),
       chats: chats && { conversations: chats.conversations, firstResponse: secs(chats.medianFirstResponseSec) },
       dailyChart: daily, pagesChart: pages, csvQuery: `from=${range.fromDay}&to=${range.toDay}`,
     });
@@ -55,16 +55,19 @@ export function portalReportsRoutes(deps: { pool: Pool; render: Render; chats?: 
     const { s, range, rep } = await reportOf(ctx);
     const rows: unknown[][] = [];
     const add = (dimension: string, list: ReportRowView[]) => {
-      for (const r of list) rows.push([dimension, r.key, r.requests, r.answered, r.connected, r.answerRate, r.connectRate, r.medianAnswerSec, r.p90AnswerSec]);
+      for (const r of list) {
+        rows.push([dimension, r.key, r.requests, r.answered, r.connected, r.answerRate, r.connectRate, r.medianAnswerSec, r.p90AnswerSec, r.completed, r.failed, r.canceled]);
+      }
     };
     add('total', [rep.total]);
     add('day', rep.byDay);
     add('department', rep.byDepartment);
     add('agent', rep.byAgent);
     add('page', rep.byPage);
+    add('channel', rep.byChannel);
     ctx.type = 'text/csv; charset=utf-8';
     ctx.set('Content-Disposition', `attachment; filename="beckon-report-${s.slug}-${range.fromDay}-${range.toDay}.csv"`);
-    ctx.body = toCsv(['dimension', 'key', 'requests', 'answered', 'connected', 'answer_rate_pct', 'connect_rate_pct', 'median_answer_sec', 'p90_answer_sec'], rows);
+    ctx.body = toCsv(['dimension', 'key', 'requests', 'answered', 'connected', 'answer_rate_pct', 'connect_rate_pct', 'median_answer_sec', 'p90_answer_sec', 'completed', 'failed', 'canceled'], rows);
   });
   return router;
 }

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Pool } from '../platform/db/pool.ts';
 import { MAX_RANGE_DAYS, boundedRange, parseDay } from '../platform/validation/dates.ts';
-import { reportBy, type ReportRow } from './report.repository.ts';
+import { CHANNEL_LABELS, reportBy, type ReportRow } from './report.repository.ts';
 
 export interface ReportRange { from: Date; to: Date; fromDay: string; toDay: string }
 
@@ -34,9 +34,17 @@ export function fillDays(rows: ReportRow[], range: ReportRange, timezone: string
   const days = Math.min(MAX_RANGE_DAYS + 1, Math.round(DateTime.fromISO(range.toDay, { zone: timezone }).diff(first, 'days').days) + 1);
   for (let i = 0, d = first; i < days; i++, d = d.plus({ days: 1 })) {
     const key = d.toISODate()!;
-    out.push(byKey.get(key) ?? { key, requests: 0, answered: 0, connected: 0, medianAnswerSec: null, p90AnswerSec: null });
+    out.push(byKey.get(key) ?? emptyRow(key));
   }
   return out;
+}
+
+const emptyRow = (key: string): ReportRow => ({ key, requests: 0, answered: 0, connected: 0, medianAnswerSec: null, p90AnswerSec: null, completed: 0, failed: 0, canceled: 0 });
+
+/** Both channels, call-backs first, so a channel without requests shows as zeros rather than missing. */
+export function fillChannels(rows: ReportRow[]): ReportRow[] {
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  return [CHANNEL_LABELS.callback, CHANNEL_LABELS.webcall].map((key) => byKey.get(key) ?? emptyRow(key));
 }
 
 export interface SubscriberReport {
@@ -46,20 +54,23 @@ export interface SubscriberReport {
   byDepartment: ReportRowView[];
   byAgent: ReportRowView[];
   byPage: ReportRowView[];
+  /** phone call-back vs web call */
+  byChannel: ReportRowView[];
 }
 
 export async function subscriberReport(pool: Pool, subscriberId: string, timezone: string, range: ReportRange): Promise<SubscriberReport> {
   const base = { subscriberId, from: range.from, to: range.to, timezone };
-  const [total, day, department, agent, page] = await Promise.all([
+  const [total, day, department, agent, page, channel] = await Promise.all([
     reportBy(pool, { ...base, by: 'total' }), reportBy(pool, { ...base, by: 'day' }), reportBy(pool, { ...base, by: 'department' }),
-    reportBy(pool, { ...base, by: 'agent' }), reportBy(pool, { ...base, by: 'page' }),
+    reportBy(pool, { ...base, by: 'agent' }), reportBy(pool, { ...base, by: 'page' }), reportBy(pool, { ...base, by: 'channel' }),
   ]);
   return {
     range,
-    total: withRates(total[0] ?? { key: 'all', requests: 0, answered: 0, connected: 0, medianAnswerSec: null, p90AnswerSec: null }),
+    total: withRates(total[0] ?? emptyRow('all')),
     byDay: fillDays(day, range, timezone).map(withRates),
     byDepartment: department.map(withRates),
     byAgent: agent.map(withRates),
     byPage: page.map(withRates),
+    byChannel: fillChannels(channel).map(withRates),
   };
 }

@@ -46,7 +46,7 @@ test.serial('the report counts call-backs per page (query and fragment ignored),
   const r = await portal.get(`/portal/reports.csv?from=${today()}&to=${today()}`);
   t.is(r.status, 200);
   const rows = parseCsv(r.text);
-  t.deepEqual(rows[0], ['dimension', 'key', 'requests', 'answered', 'connected', 'answer_rate_pct', 'connect_rate_pct', 'median_answer_sec', 'p90_answer_sec']);
+  t.deepEqual(rows[0], ['dimension', 'key', 'requests', 'answered', 'connected', 'answer_rate_pct', 'connect_rate_pct', 'median_answer_sec', 'p90_answer_sec', 'completed', 'failed', 'canceled']);
   const find = (dim: string, key: string) => rows.find((x) => x[0] === dim && x[1] === key);
   t.deepEqual(find('page', 'http://localhost/pricing')?.slice(2, 7), ['2', '2', '2', '100', '100']);
   t.deepEqual(find('page', 'http://localhost/contact')?.slice(2, 7), ['2', '1', '1', '50', '50']);
@@ -55,6 +55,15 @@ test.serial('the report counts call-backs per page (query and fragment ignored),
   t.deepEqual(find('day', today())?.slice(2, 5), ['4', '3', '3']);
   const total = find('total', 'all')!;
   t.deepEqual(total.slice(2, 7), ['4', '3', '3', '75', '75']);
+  // Per channel: these are all phone call-backs; web calls show as zeros.
+  t.deepEqual(find('channel', 'phone call-back')?.slice(2, 5), ['4', '3', '3']);
+  t.deepEqual(find('channel', 'web call')?.slice(2, 5), ['0', '0', '0']);
+  // outcomes by the requests' statuses as stored
+  const { rows: [st] } = await s.c.pool.query(
+    `SELECT count(*) FILTER (WHERE status = 'completed')::int AS completed, count(*) FILTER (WHERE status IN ('failed', 'expired'))::int AS failed,
+            count(*) FILTER (WHERE status = 'canceled')::int AS canceled FROM callback_requests WHERE subscriber_id = $1`, [demoId]);
+  t.deepEqual(total.slice(9, 12), [String(st.completed), String(st.failed), String(st.canceled)]);
+  t.deepEqual(find('channel', 'phone call-back')?.slice(9, 12), total.slice(9, 12));
   // answer times recomputed from the stored rows
   const { rows: waits } = await s.c.pool.query(
     `SELECT extract(epoch FROM min(a.answered_at) - r.created_at)::float8 AS w FROM callback_requests r JOIN call_attempts a ON a.request_id = r.id

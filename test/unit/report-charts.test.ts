@@ -1,6 +1,6 @@
 import test from 'ava';
 import { barChart, rankChart, escapeXml } from '../../src/reports/svg-chart.ts';
-import { reportRange, fillDays, withRates } from '../../src/reports/report.service.ts';
+import { reportRange, fillDays, fillChannels, withRates } from '../../src/reports/report.service.ts';
 import { metricsAllowed } from '../../src/observability/metrics-access.ts';
 
 test('bar chart: one rect per value, heights proportional, labels escaped', (t) => {
@@ -35,10 +35,18 @@ test('report range: inclusive days in the subscriber zone, defaults, swapped and
   t.like(t.throws(() => reportRange({ from: "1' OR 1=1", to: 'x' }, 'UTC', now)), { status: 400, code: 'bad_date' });
   t.like(t.throws(() => reportRange({ from: '9999-12-30', to: '9999-12-31' }, 'UTC', now)), { status: 400, code: 'bad_date' });
   t.is(reportRange({ from: '', to: '' }, 'UTC', now).toDay, '2026-11-22');
-  const filled = fillDays([{ key: '2026-11-02', requests: 2, answered: 1, connected: 1, medianAnswerSec: 3, p90AnswerSec: 4 }], r, 'America/New_York');
+  const filled = fillDays([{ key: '2026-11-02', requests: 2, answered: 1, connected: 1, medianAnswerSec: 3, p90AnswerSec: 4, completed: 1, failed: 1, canceled: 0 }], r, 'America/New_York');
   t.deepEqual(filled.map((x) => [x.key, x.requests]), [['2026-11-01', 0], ['2026-11-02', 2]]);
   t.like(withRates(filled[1]!), { answerRate: 50, connectRate: 50 });
   t.is(withRates(filled[0]!).answerRate, null);
+});
+
+test('fillChannels: phone call-backs then web calls, a channel without requests as zeros', (t) => {
+  const web = { key: 'web call', requests: 3, answered: 2, connected: 2, medianAnswerSec: 5, p90AnswerSec: 8, completed: 2, failed: 1, canceled: 0 };
+  const rows = fillChannels([web]);
+  t.deepEqual(rows.map((x) => x.key), ['phone call-back', 'web call']);
+  t.like(rows[0], { requests: 0, completed: 0, failed: 0, canceled: 0, medianAnswerSec: null });
+  t.is(rows[1], web);
 });
 
 test('fillDays ends past year 9999, where printed dates no longer sort (+010000-01-01 < 9999-12-31)', (t) => {
