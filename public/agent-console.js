@@ -103,7 +103,7 @@
         ul.appendChild(li);
       }
       const live = s.phase === 'connected' || s.phase === 'calling_visitor' || s.phase === 'connecting';
-      $('accept').hidden = !(o.mode === 'agent_first' && s.phase === 'offered');
+      $('accept').hidden = !((o.mode === 'agent_first' && s.phase === 'offered') || (s.phase === 'ringing' && ringingHere()));
       $('decline').hidden = live;
       $('hangup').hidden = !live;
       // Mute, hold and transfer belong to a call in progress (agent-first: the call is the worker's session).
@@ -163,10 +163,28 @@
   for (const b of document.querySelectorAll('.status-buttons button')) {
     b.addEventListener('click', (ev) => { ev.preventDefault(); post('/agent/status', { status: b.value }); });
   }
-  $('accept').addEventListener('click', () => state.offer && post('/agent/call/accept', { attemptId: state.offer.attemptId }));
-  $('decline').addEventListener('click', () => state.offer && post('/agent/call/decline', { attemptId: state.offer.attemptId }));
-  $('hangup').addEventListener('click', () => state.offer && post('/agent/call/hangup', { attemptId: state.offer.attemptId }));
-  $('mute').addEventListener('click', () => state.offer && post('/agent/call/' + (state.offer.muted ? 'unmute' : 'mute'), { attemptId: state.offer.attemptId }));
+  // The browser softphone (softphone bundle), when this session answers in the browser: Accept picks up the call
+  // ringing in the browser, Decline refuses it (603), Hang up ends it there; mute also silences the microphone.
+  const phone = () => window.beckonSoftphone || null;
+  const ringingHere = () => !!phone() && phone().state() === 'ringing';
+  $('accept').addEventListener('click', () => {
+    if (ringingHere()) { phone().answer(); return; }
+    if (phone()) phone().accepted();
+    if (state.offer) post('/agent/call/accept', { attemptId: state.offer.attemptId });
+  });
+  $('decline').addEventListener('click', () => {
+    if (ringingHere()) { phone().reject(); return; }
+    if (state.offer) post('/agent/call/decline', { attemptId: state.offer.attemptId });
+  });
+  $('hangup').addEventListener('click', () => {
+    if (phone() && phone().hangup()) return;
+    if (state.offer) post('/agent/call/hangup', { attemptId: state.offer.attemptId });
+  });
+  $('mute').addEventListener('click', () => {
+    if (!state.offer) return;
+    if (phone()) phone().mute(!state.offer.muted);
+    post('/agent/call/' + (state.offer.muted ? 'unmute' : 'mute'), { attemptId: state.offer.attemptId });
+  });
   $('hold').addEventListener('click', () => state.offer && post('/agent/call/' + (state.offer.held ? 'unhold' : 'hold'), { attemptId: state.offer.attemptId }));
   $('transfer-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -178,6 +196,31 @@
     const ok = await post('/agent/requests/' + state.lastCall.request.id + '/disposition', { disposition: $('disposition').value, notes: $('notes').value });
     if (ok) $('disposition-saved').textContent = 'saved';
   });
+
+  // "Answer in the browser": the choice, and what the softphone is doing, under the status line.
+  const SOFTPHONE_WORDS = {
+    off: '', connecting: 'Connecting the browser phone…', registered: 'Calls ring in this browser.',
+    failed: 'The browser phone could not connect (microphone refused or phone system unreachable).',
+    ringing: 'Ringing in the browser.', in_call: 'On a call in the browser.',
+  };
+  if ($('softphone')) {
+    $('softphone').hidden = false;
+    $('softphone-on').addEventListener('change', async (ev) => {
+      const box = ev.target;
+      box.disabled = true;
+      const ok = phone() ? await phone().choose(box.checked) : false;
+      if (!ok) box.checked = !box.checked;
+      box.disabled = false;
+      await refresh();
+    });
+    document.addEventListener('softphone', (ev) => {
+      const st = ev.detail.state;
+      $('softphone-on').checked = st !== 'off' && st !== 'failed';
+      $('softphone-state').textContent = SOFTPHONE_WORDS[st] || '';
+      $('softphone').dataset.state = st;
+      render();
+    });
+  }
 
   const es = new EventSource('/agent/events');
   for (const ev of ['hello', 'offer', 'call', 'status', 'controls', 'queue', 'tick']) es.addEventListener(ev, () => refresh());

@@ -23,6 +23,8 @@ import { redisTarget } from '../platform/redis.ts';
 import { AriHttp, ariEndpoint } from '../telephony/ari-http.ts';
 import { SoftphoneService, type SessionSoftphone } from './softphone.service.ts';
 import { agentDevices } from './softphone.repository.ts';
+import { buildSoftphoneBundle } from './softphone-bundle.ts';
+import { webcallPageCsp } from '../widget/webcall-csp.ts';
 
 type Body = Record<string, unknown>;
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
@@ -54,6 +56,9 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
   const softphones = new SoftphoneService({
     pool, ari: new AriHttp(ariEndpoint(config)), log: c.log, wsUrl: config.WEBCALL_WS_URL, iceServers: config.WEBCALL_ICE_SERVERS,
   });
+  // Built once per web process at start, served under its content hash.
+  const softphoneBundle = buildSoftphoneBundle();
+  softphoneBundle.catch((err) => c.log.error({ err }, 'softphone bundle build failed'));
   // A session that ends takes its softphone with it; a failure there must not keep anyone from logging in or out.
   const withdrawSoftphone = (agentId: string) => softphones.withdraw(agentId).catch((err) => c.log.warn({ agentId, err: (err as Error).message }, 'softphone not withdrawn'));
   router.use(verifyCsrf());
@@ -106,7 +111,12 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
     if (!snapshot) { (ctx as unknown as { session: unknown }).session = null; ctx.redirect('/agent/login'); return; }
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = render('agent/console', { title: 'Agent console', csrf: csrfToken(ctx), snapshot, dispositions: DISPOSITIONS });
+    const softphone = await softphoneBundle.catch(() => null);
+    // The console's softphone opens Asterisk's SIP WebSocket, another origin than Beckon's.
+    if (softphone) ctx.set('Content-Security-Policy', webcallPageCsp(config.WEBCALL_WS_URL));
+    ctx.body = render('agent/console', {
+      title: 'Agent console', csrf: csrfToken(ctx), snapshot, dispositions: DISPOSITIONS, softphoneScript: softphone ? `/agent/static/${softphone.file}` : null,
+    });
   });
 
   router.get('/state', authed, async (ctx) => {
@@ -144,6 +154,15 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
       ctx.body = { on: false };
     }
     void channels.publishToAgent(agentId, { type: 'queue', at: new Date().toISOString() });
+  });
+
+  // The softphone script, cached for a year: its name changes with its content.
+  router.get('/static/:file', async (ctx) => {
+    const bundle = await softphoneBundle;
+    if (ctx.params.file !== bundle.file) throw new NotFoundError('not_found', 'No such file.');
+    ctx.type = 'application/javascript; charset=utf-8';
+    ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    ctx.body = bundle.code;
   });
 
   // This session's softphone credentials, while it answers in the browser (another login withdrew them: 404).
