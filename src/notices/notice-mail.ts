@@ -42,7 +42,8 @@ export function composeNotice(t: EmailTemplates, n: NoticeMailInput): MailParts 
     finished: localTime(p.finishedAt, zone),
     zone,
     requestUrl: typeof p.requestId === 'string' ? `${n.publicUrl}/portal/requests/${p.requestId}` : null,
-    portalUrl: `${n.publicUrl}/portal`,
+    // An unanswered chat is answered in the inbox; every other notice points at the portal's overview.
+    portalUrl: n.kind === 'chat_unanswered' ? `${n.publicUrl}/portal/inbox` : `${n.publicUrl}/portal`,
     settingsUrl: `${n.publicUrl}/portal/notices`,
     unsubscribeUrl: n.unsubscribeUrl,
     eventLabel: NOTICE_LABELS[n.kind],
