@@ -22,6 +22,7 @@ const CORE_FILES = {
   'http.conf': 'the HTTP server ARI runs on',
   'cdr.conf': 'the CDR engine (unanswered legs)',
   'indications.conf': 'tone: playbacks (the ringback agents hear)',
+  'sorcery.conf': 'where res_pjsip objects live: pjsip.conf, and memory for the browser agents\' pushed passwords',
 };
 
 /**
@@ -35,6 +36,7 @@ const MODULE_FILES: Record<string, string[]> = {
   'app_stasis.so': [],
   'pbx_config.so': ['extensions.conf'],
   'res_pjsip.so': ['pjsip.conf'],
+  'res_sorcery_memory.so': [],
   'chan_pjsip.so': ['pjsip.conf'],
   'res_rtp_asterisk.so': ['rtp.conf'],
   'res_musiconhold.so': ['musiconhold.conf'],
@@ -166,7 +168,13 @@ test('pjsip.conf: browser agents register as webagentN (WebRTC, one contact, qua
   const aor = pjsipObject(pjsip, 'webagent1', 'aor')!;
   t.is(valueOf(aor, 'max_contacts'), '1');
   t.true(Number(valueOf(aor, 'qualify_frequency')) > 0, 'a frozen tab turns Unreachable');
-  t.is(valueOf(pjsipObject(pjsip, 'webagent1', 'auth')!, 'username'), 'webagent1');
+  // The auth is pushed over ARI per console session: none in pjsip.conf, and sorcery keeps pushed auths in memory.
+  t.is(pjsipObject(pjsip, 'webagent1', 'auth'), undefined);
+  const sorcery = parseConf(read('sorcery.conf')).get('res_pjsip') ?? [];
+  for (const type of ['auth', 'aor', 'endpoint']) {
+    const wizards = sorcery.filter(([k]) => k === type).map(([, v]) => v.split(',')[0]);
+    t.deepEqual(wizards, ['config', 'memory'], `${type}: pjsip.conf first, then what Beckon pushes`);
+  }
 });
 
 const call = (localAddr: string, headers: Record<string, string> = { 'X-Beckon-Ticket': 'abc123' }): IncomingCall =>
