@@ -48,7 +48,7 @@
       b.className = 'secondary';
       b.dataset.id = c.id;
       if (current && current.id === c.id) b.setAttribute('aria-current', 'true');
-      var who = (c.visitorName || 'Visitor') + (c.status === 'closed' ? ' (closed)' : c.agentId ? '' : ' (waiting)');
+      var who = (isAgent ? c.subscriberName + ' · ' : '') + (c.visitorName || 'Visitor') + (c.status === 'closed' ? ' (closed)' : c.agentId ? '' : ' (waiting)');
       b.textContent = who + (c.lastBody ? ' — ' + c.lastBody.slice(0, 80) : '');
       b.addEventListener('click', function () { openConversation(c.id); });
       li.append(b);

@@ -49,10 +49,14 @@ export class ChatStreamReader {
     };
   }
 
-  /** Watches several keys with one listener. */
+  /** Watches several keys with one listener: all of them, or (when one cannot be watched) none. */
   async watchAll(keys: string[], fn: Listener): Promise<() => void> {
-    const stops = await Promise.all(keys.map((k) => this.watch(k, fn)));
-    return () => { for (const s of stops) s(); };
+    const settled = await Promise.allSettled(keys.map((k) => this.watch(k, fn)));
+    const stops = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const stopAll = () => { for (const s of stops) s(); };
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) { stopAll(); throw (failed as PromiseRejectedResult).reason; }
+    return stopAll;
   }
 
   close(): void {

@@ -38,7 +38,9 @@ export async function streamConversation(ctx: Context, o: {
     }).catch(() => { /* the next notification (or the client's reconnect) reads again */ });
     return reading;
   };
-  const stop = await o.reader.watch(redisKeys(o.prefix).chatConversation(o.conversationId), () => void read());
-  events.onClose(stop);
+  const stop = await o.reader.watch(redisKeys(o.prefix).chatConversation(o.conversationId), () => void read()).catch(() => null);
   await read();
+  if (stop) events.onClose(stop);
+  // Without the stream (Redis unreachable) the client gets what is stored and reconnects later for the rest.
+  else events.close();
 }

@@ -65,7 +65,9 @@ export function deskRoutes(deps: DeskDeps, prefix: string, auth: Koa.Middleware,
     const person = await who(ctx);
     const events = openEventStream(ctx as unknown as Koa.Context);
     const keys = redisKeys(deps.redisPrefix);
-    const stop = await deps.reader.watchAll(person.subscriberIds.map((s) => keys.chatSubscriber(s)), (n) => events.send('changed', n));
+    const stop = await deps.reader.watchAll(person.subscriberIds.map((s) => keys.chatSubscriber(s)), (n) => events.send('changed', n)).catch(() => null);
+    // Without the stream (Redis unreachable) the browser reconnects after its retry delay.
+    if (!stop) { events.close(); return; }
     events.onClose(stop);
     events.send('hello', { at: new Date().toISOString() });
   });
