@@ -60,6 +60,8 @@ import { createNoticeProducer } from '../notices/notice-queue.ts';
 import { unsubscribeKey } from '../notices/unsubscribe-token.ts';
 import { chatWeb } from '../chat/chat.routes.ts';
 import { chatStats } from '../chat/chat.repository.ts';
+import { invitationRoutes } from '../invitations/invitation.routes.ts';
+import { invitationTotals } from '../invitations/invitation.repository.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
@@ -175,6 +177,10 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     authRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render, passwordMail: notices ? (email) => notices.passwordReset(email) : null }),
     ...noticeRoutes({ pool: c.pool, render, emailOn: notices !== null, unsubscribeKey: unsubscribeKey(c.config.SESSION_SECRET) }),
     portalPreviewRoutes({ pool: c.pool, render, publicUrl: () => c.config.publicUrl }),
+    ...invitationRoutes({
+      pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, subscribers: c.subscribers, render, changed: subscriberChanged,
+      beaconsPerMinute: c.config.RATE_LIMITS_ENABLED ? 120 : 0,
+    }),
     portalRoutes({
       pool: c.pool, render, publicUrl: () => c.config.publicUrl, verification, bus: c.bus, queue: c.queue, changed: subscriberChanged, webcalls: c.config.WEBCALL_ENABLED,
       checkDomain: createDomainChecker({ urlTemplate: c.config.DOMAIN_VERIFY_URL, allowPrivate: c.config.DOMAIN_VERIFY_ALLOW_PRIVATE }),
@@ -184,7 +190,10 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     agentConsoleRoutes(c, render),
     agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers }),
     // Accounting, reports and the operator console.
-    portalReportsRoutes({ pool: c.pool, render, chats: (id, from, to) => chatStats(c.pool, id, from, to) }),
+    portalReportsRoutes({
+      pool: c.pool, render, chats: (id, from, to) => chatStats(c.pool, id, from, to),
+      invitations: (id, range) => invitationTotals(c.pool, id, range.fromDay, range.toDay),
+    }),
     portalUsageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
     portalRequestPageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
     portalTeamRoutes({ pool: c.pool, render, changed: subscriberChanged }),

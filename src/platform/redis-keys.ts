@@ -54,6 +54,9 @@ export function redisKeys(prefix: string) {
     /** The verification call holding one phone line. */
     verifyLine: (phone: string) => `${prefix}:verify:line:${phone}`,
 
+    /** Invitation beacons per client IP (a rate-limiter-flexible prefix). */
+    invitationBeacons: () => `${prefix}:rl:invite`,
+
     /** Stream of one chat conversation's changes (a notification; the messages live in PostgreSQL). */
     chatConversation: (conversationId: string) => `${prefix}:chat:conv:${conversationId}`,
     /** Stream of one subscriber's chat changes (new, answered, closed conversations) for consoles and inboxes. */

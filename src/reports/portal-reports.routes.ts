@@ -16,8 +16,11 @@ const view = (r: ReportRowView) => ({ ...r, median: secs(r.medianAnswerSec), p90
 /** Conversations started in [from, to) and the median seconds to their first answer (the chat feature's, given by the wiring). */
 export type ChatStatsPort = (subscriberId: string, from: Date, to: Date) => Promise<{ conversations: number; medianFirstResponseSec: number | null }>;
 
+/** Invitations shown, opened and converted over the report's local days (the invitations feature's, given by the wiring). */
+export type InvitationStatsPort = (subscriberId: string, range: { fromDay: string; toDay: string }) => Promise<{ shown: number; opened: number; converted: number }>;
+
 /** /portal/reports: what the call-back button brought in, by day, department, agent, page and channel (call-back or web call); chats; with CSV. */
-export function portalReportsRoutes(deps: { pool: Pool; render: Render; chats?: ChatStatsPort }): Router<AppState, {}> {
+export function portalReportsRoutes(deps: { pool: Pool; render: Render; chats?: ChatStatsPort; invitations?: InvitationStatsPort }): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
   router.use(requireSubscriber(deps.pool));
 
@@ -40,6 +43,7 @@ export function portalReportsRoutes(deps: { pool: Pool; render: Render; chats?: 
       ],
     });
     const chats = deps.chats ? await deps.chats(s.id, range.from, range.to) : null;
+    const invitations = deps.invitations ? await deps.invitations(s.id, range) : null;
     const pages = rankChart({ title: 'Call-backs per page', rows: rep.byPage.slice(0, 15).map((p) => ({ label: p.key, value: p.requests })) });
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
@@ -47,6 +51,7 @@ export function portalReportsRoutes(deps: { pool: Pool; render: Render; chats?: 
       title: 'Reports', portalNav: portalNav('/portal/reports', csrfToken(ctx)), subscriber: s, range, total: view(rep.total),
       byDay: rep.byDay.map(view), byDepartment: rep.byDepartment.map(view), byAgent: rep.byAgent.map(view), byPage: rep.byPage.map(view), byChannel: rep.byChannel.map(view),
       chats: chats && { conversations: chats.conversations, firstResponse: secs(chats.medianFirstResponseSec) },
+      invitations,
       dailyChart: daily, pagesChart: pages, csvQuery: `from=${range.fromDay}&to=${range.toDay}`,
     });
   });

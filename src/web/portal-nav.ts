@@ -4,7 +4,7 @@
  */
 export const PORTAL_NAV: readonly (readonly [href: string, label: string])[] = [
   ['/portal', 'Overview'], ['/portal/profile', 'Profile'], ['/portal/domains', 'Domains'], ['/portal/departments', 'Departments'],
-  ['/portal/hours', 'Hours'], ['/portal/messages', 'Messages'], ['/portal/widget', 'Widget'], ['/portal/preview', 'Preview'], ['/portal/requests', 'Requests'], ['/portal/inbox', 'Inbox'],
+  ['/portal/hours', 'Hours'], ['/portal/messages', 'Messages'], ['/portal/widget', 'Widget'], ['/portal/invitations', 'Invitations'], ['/portal/preview', 'Preview'], ['/portal/requests', 'Requests'], ['/portal/inbox', 'Inbox'],
   ['/portal/team', 'Team'], ['/portal/reports', 'Reports'], ['/portal/usage', 'Usage'], ['/portal/notices', 'Notices'], ['/portal/webhooks', 'Webhooks'],
 ];
 

@@ -84,6 +84,7 @@ const FIELDS = [
   'announcement', 'primaryColor', 'textColor', 'buttonText', 'position', 'logoUrl', 'language', 'prefix', 'price', 'minSeconds',
   'incrementSeconds', 'minCharge', 'plan', 'fee', 'login', 'endpoint', 'skills', 'languages', 'wrapUpSec', 'status', 'attemptId',
   'disposition', 'notes', 'host', 'weekly', 'holidays', 'mode', 'subscriberIds', 'departmentIds', 'currentPassword', 'newPassword',
+  'event', 'enabled', 'text', 'delaySec', 'scrollPercent', 'exitIntent', 'urlPatterns',
 ];
 const fields = fc.dictionary(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FIELDS) }, text), scalar, { maxKeys: 8 });
 
@@ -103,16 +104,17 @@ const TARGETS: Target[] = [
   T('public', ['GET'], lit('/api/v1/form-token'), ['subscriber']),
   T('public', ['GET'], lit('/api/v1/slots'), ['subscriber', 'days', 'tz']),
   T('public', ['GET'], lit('/api/v1/directory'), ['url']),
+  T('public', ['POST'], lit('/api/v1/invitations/events')),
   T('public', ['GET', 'POST'], seg(text).map((x) => `/opt-out/${x}`)),
   T('public', ['GET'], lit('/widget.js')),
   T('public', ['GET'], seg(text).map((x) => `/widget/${x}`)),
   T('public', ['GET', 'POST'], fc.constantFrom('/', '/signup', '/login', '/admin/login', '/agent/login', '/healthz', '/static/../package.json'), ['next']),
   T('public', ['GET', 'POST'], seg(text).map((x) => `/reset/${x}`)),
-  T('portal', ['GET'], fc.constantFrom('/portal', '/portal/profile', '/portal/domains', '/portal/departments', '/portal/hours', '/portal/messages', '/portal/widget', '/portal/usage', '/portal/usage/statements.csv')),
+  T('portal', ['GET'], fc.constantFrom('/portal', '/portal/invitations', '/portal/profile', '/portal/domains', '/portal/departments', '/portal/hours', '/portal/messages', '/portal/widget', '/portal/usage', '/portal/usage/statements.csv')),
   T('portal', ['GET'], fc.constantFrom('/portal/reports', '/portal/reports.csv', '/portal/requests'), ['from', 'to', 'status']),
   T('portal', ['GET'], fc.constantFrom('/portal/usage', '/portal/usage/calls.csv'), ['month']),
   T('portal', ['GET'], seg(month).map((x) => `/portal/usage/${x}`)),
-  T('portal', ['POST'], fc.constantFrom('/portal/profile', '/portal/domains', '/portal/departments', '/portal/hours', '/portal/messages', '/portal/widget', '/portal/verify')),
+  T('portal', ['POST'], fc.constantFrom('/portal/profile', '/portal/domains', '/portal/departments', '/portal/hours', '/portal/messages', '/portal/widget', '/portal/verify', '/portal/invitations')),
   T('portal', ['GET', 'POST'], seg(id).map((x) => `/portal/verify/${x}`)),
   T('portal', ['POST'], fc.tuple(fc.constantFrom('domains', 'departments', 'requests'), seg(id), fc.constantFrom('', '/delete', '/verify', '/cancel')).map(([a, b, c]) => `/portal/${a}/${b}${c}`)),
   T('admin', ['GET'], fc.constantFrom('/admin', '/admin/subscribers', '/admin/rates', '/admin/agents'), ['q', 'status']),
