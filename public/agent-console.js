@@ -88,9 +88,13 @@
     const o = s.offer;
     $('offer').hidden = !o;
     if (o) {
-      $('offer-title').textContent = phase ? phase.title : 'Call offered';
       const r = o.request;
-      text('offer-name', r.visitorName); text('offer-phone', r.phoneE164); text('offer-subscriber', r.subscriberName);
+      // A web call: the visitor is already on the line from the browser, with no phone number.
+      const web = r.kind === 'webcall';
+      $('offer-title').textContent = (web ? 'Web call: ' : '') + (phase ? phase.title : 'Call offered');
+      $('offer').dataset.kind = web ? 'webcall' : 'callback';
+      text('offer-kind', web ? 'Web call (the visitor calls from the browser)' : 'Call-back (we call the visitor\'s phone)');
+      text('offer-name', r.visitorName); text('offer-phone', web ? 'none (web call)' : r.phoneE164); text('offer-subscriber', r.subscriberName);
       text('offer-department', r.departmentName); text('offer-message', r.message);
       link('offer-page-url', r.pageUrl); link('offer-referrer', r.referrer);
       text('offer-state', phase ? phase.line : '');
@@ -136,7 +140,7 @@
     const tb = $('queue'); tb.textContent = '';
     for (const q of s.queue) {
       const tr = document.createElement('tr');
-      for (const v of [when(q.createdAt), q.subscriberName + (q.departmentName ? ' / ' + q.departmentName : ''), q.visitorName || '', q.phoneE164, QUEUE_WORDS[q.status] || q.status]) {
+      for (const v of [when(q.createdAt), q.subscriberName + (q.departmentName ? ' / ' + q.departmentName : ''), q.visitorName || '', q.kind === 'webcall' ? 'web call' : q.phoneE164, QUEUE_WORDS[q.status] || q.status]) {
         const td = document.createElement('td'); td.textContent = v; tr.appendChild(td);
       }
       tb.appendChild(tr);

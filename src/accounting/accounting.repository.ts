@@ -176,14 +176,17 @@ export interface RecordRow {
   startedAt: Date; answeredAt: Date | null; endedAt: Date; durationSec: number; billableSec: number; disposition: string;
   hangupCause: number | null; hangupCauseTxt: string | null; ratePrefix: string | null; pricePerMinMicros: number | null;
   billedSec: number; chargeCents: number; pageUrl: string | null;
-  /** Asterisk's own CDR for the same channel, when it arrived */
-  cdrDisposition: string | null; cdrBillableSec: number | null; cdrDurationSec: number | null;
+  /** how the visitor reached the business: `webcall` = from the browser (its visitor leg is the browser's channel) */
+  requestKind: 'callback' | 'webcall';
+  /** Asterisk's own CDR for the same channel, when it arrived, with the channel's name there (PJSIP/anonymous-N for a browser) */
+  cdrDisposition: string | null; cdrBillableSec: number | null; cdrDurationSec: number | null; cdrChannel: string | null;
 }
 
 /** Records in [from, to) by start time, with the matching AMI CDR (last by sequence) beside them. */
 export async function listCallRecords(db: Queryable, q: { subscriberId?: string | null; from: Date; to: Date; limit?: number }): Promise<RecordRow[]> {
   const { rows } = await db.query(
-    `SELECT c.*, s.slug, d.name AS department_name, r.page_url, cdr.disposition AS cdr_disposition, cdr.billable_sec AS cdr_billable, cdr.duration_sec AS cdr_duration
+    `SELECT c.*, s.slug, d.name AS department_name, r.page_url, r.kind AS request_kind, cdr.disposition AS cdr_disposition, cdr.billable_sec AS cdr_billable,
+       cdr.duration_sec AS cdr_duration, cdr.channel AS cdr_channel
      FROM call_records c JOIN subscribers s ON s.id = c.subscriber_id JOIN callback_requests r ON r.id = c.request_id
      LEFT JOIN departments d ON d.id = c.department_id
      LEFT JOIN LATERAL (SELECT * FROM ami_cdrs a WHERE a.uniqueid = c.channel_id ORDER BY a.sequence DESC, a.id DESC LIMIT 1) cdr ON true
@@ -196,7 +199,8 @@ export async function listCallRecords(db: Queryable, q: { subscriberId?: string 
     startedAt: r.started_at, answeredAt: r.answered_at, endedAt: r.ended_at, durationSec: r.duration_sec, billableSec: r.billable_sec,
     disposition: r.disposition, hangupCause: r.hangup_cause, hangupCauseTxt: r.hangup_cause_txt, ratePrefix: r.rate_prefix,
     pricePerMinMicros: r.price_per_min_micros === null ? null : Number(r.price_per_min_micros), billedSec: r.billed_sec, chargeCents: Number(r.charge_cents),
-    pageUrl: r.page_url, cdrDisposition: r.cdr_disposition ?? null, cdrBillableSec: r.cdr_billable ?? null, cdrDurationSec: r.cdr_duration ?? null,
+    pageUrl: r.page_url, requestKind: r.request_kind ?? 'callback',
+    cdrDisposition: r.cdr_disposition ?? null, cdrBillableSec: r.cdr_billable ?? null, cdrDurationSec: r.cdr_duration ?? null, cdrChannel: r.cdr_channel ?? null,
   }));
 }
 

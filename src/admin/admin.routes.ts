@@ -251,7 +251,10 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
       title: 'Calls', q, fromDay: q.from.toISOString().slice(0, 10), toDay: new Date(q.to.getTime() - 1).toISOString().slice(0, 10),
       rows: rows.map((r) => {
         const check = compareWithCdr(r, { disposition: r.cdrDisposition, billableSec: r.cdrBillableSec });
-        return { ...r, charge: formatCents(r.chargeCents), check, mismatch: check.verdict === 'mismatch' };
+        const webCall = r.requestKind === 'webcall';
+        // a web call's visitor leg called in from the browser: no number to show, the browser is the party
+        const to = r.toNumber ?? r.agent ?? (webCall && r.leg === 'visitor' ? 'browser' : null);
+        return { ...r, webCall, to, charge: formatCents(r.chargeCents), check, mismatch: check.verdict === 'mismatch' };
       }),
       toleranceSec: CDR_TOLERANCE_SEC,
       csvQuery: new URLSearchParams({ subscriber: q.subscriber, from: q.from.toISOString().slice(0, 10), to: new Date(q.to.getTime() - 1).toISOString().slice(0, 10) }).toString(),

@@ -85,6 +85,7 @@ async function offerOf(pool: Pool, agent: Agent, subscriberIds: string[]): Promi
     connectedAt: attempt?.state === 'connected' || attempt?.state === 'transferring' ? (attempt.answeredAt ?? null)?.toISOString() ?? null : null,
     muted: agent.callMuted, held: agent.callHeld,
     transferTo: attempt?.state === 'transferring' ? await transferTargetOf(pool, attempt.id) : null,
-    request, earlier: await listEarlierRequestsFromNumber(pool, request.phoneE164, subscriberIds, request.id, 10),
+    // a web call has no number to look earlier requests up by
+    request, earlier: request.phoneE164 ? await listEarlierRequestsFromNumber(pool, request.phoneE164, subscriberIds, request.id, 10) : [],
   };
 }

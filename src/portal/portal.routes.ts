@@ -29,6 +29,7 @@ import { isLive, setupProblems } from '../subscribers/offerable.ts';
 import { parseDay } from '../platform/validation/dates.ts';
 import { VERIFICATION_PATH, verificationHost, type DomainChecker } from './domain-verification.ts';
 import { WAITING_STATUSES } from '../requests/request-lifecycle.ts';
+import { requestKindText } from './request-detail.ts';
 import {
   countryOptions, parseDepartment, parseHoursForm, parseMessagesForm, parsePasswordChange, parseProfile, parseSkinForm,
   timezoneOptions, type Parsed,
@@ -401,7 +402,7 @@ export function portalRoutes(deps: PortalDeps): Router<AppState, {}> {
     page(ctx, 'requests', '/portal/requests', {
       title: 'Requests', timezone: s.timezone,
       requests: rows.map((r) => ({
-        ...r, cancelable: WAITING_STATUSES.includes(r.status),
+        ...r, kindText: requestKindText(r.kind), cancelable: WAITING_STATUSES.includes(r.status),
         // the list shows the start of the message; the request page shows all of it
         messageShort: r.message && r.message.length > 120 ? `${r.message.slice(0, 119)}…` : r.message,
         created: DateTime.fromJSDate(r.createdAt, { zone: s.timezone }).toFormat('yyyy-LL-dd HH:mm'),

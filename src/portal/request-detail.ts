@@ -5,7 +5,8 @@ import { formatCents } from '../accounting/rating.ts';
 import { WAITING_STATUSES } from '../requests/request-lifecycle.ts';
 
 /**
- * The portal's request page as the owner reads it (pure: data in, strings out): what the visitor gave, every
+ * The portal's request page as the owner reads it (pure: data in, strings out): how the visitor reached the business
+ * (a call-back to their phone, or a web call from the browser, which has no phone number), what the visitor gave, every
  * status move and call attempt with its cause and durations, the agent and disposition, and the call records
  * with their charges, every time in the subscriber's own zone.
  */
@@ -39,13 +40,26 @@ const OUTCOMES: Record<string, string> = {
   canceled: 'canceled', refused: 'not dialed (refused by a check)',
 };
 
+/** How the visitor reached the business, as the portal names it: we rang their phone, or they called from the browser. */
+export function requestKindText(kind: CallbackRequest['kind']): string {
+  return kind === 'webcall' ? 'Web call' : 'Call-back';
+}
+
+/** Which leg a call record is, in the owner's words: a web call's visitor leg is the browser's, not a phone's. */
+function legText(leg: string, webCall: boolean): string {
+  return webCall && leg === 'visitor' ? 'visitor (browser)' : leg;
+}
+
 export function requestDetailView(d: RequestDetailInput) {
   const at = (x: Date | null) => (x ? DateTime.fromJSDate(x, { zone: d.timezone }).toFormat('yyyy-LL-dd HH:mm:ss') : null);
   const r = d.request;
   const agentByAttempt = new Map(d.records.filter((x) => x.agent).map((x) => [x.attemptId, x.agent!]));
   const total = d.records.reduce((n, x) => n + x.chargeCents, 0);
+  const webCall = r.kind === 'webcall';
   return {
     id: r.id,
+    // a web call has no phone number: the visitor called from the browser
+    webCall, kindText: requestKindText(r.kind),
     visitor: {
       name: r.visitorName, phone: r.phoneE164, message: r.message, pageUrl: r.pageUrl, referrer: r.referrer,
       department: r.departmentName, source: r.source, created: at(r.createdAt), scheduled: at(r.scheduledAt),
@@ -70,7 +84,8 @@ export function requestDetailView(d: RequestDetailInput) {
     offers: d.offers.map((o) => ({ ...o, offered: at(o.offeredAt), lasted: duration(o.offeredAt, o.endedAt), outcome: o.outcome ?? 'open' })),
     disposition: d.disposition ? { ...d.disposition, updated: at(d.disposition.updatedAt) } : null,
     records: d.records.map((x) => ({
-      ...x, to: x.toNumber ?? x.toEndpoint, started: at(x.startedAt), charge: `${formatCents(x.chargeCents)} ${d.currency}`,
+      ...x, leg: legText(x.leg, webCall), to: x.toNumber ?? x.toEndpoint ?? (webCall && x.leg === 'visitor' ? 'browser' : null),
+      started: at(x.startedAt), charge: `${formatCents(x.chargeCents)} ${d.currency}`,
       attemptN: d.attempts.find((a) => a.id === x.attemptId)?.n ?? null,
     })),
     totalCharge: `${formatCents(total)} ${d.currency}`,

@@ -257,7 +257,7 @@ export async function listStatusHistory(db: Queryable, requestId: string): Promi
 export interface RequestListFilter { status?: RequestStatus; from?: Date; to?: Date; limit?: number; before?: Date }
 
 export interface RequestListRow {
-  id: string; status: RequestStatus; statusReason: string | null; phoneE164: string; visitorName: string | null;
+  id: string; kind: 'callback' | 'webcall'; status: RequestStatus; statusReason: string | null; phoneE164: string | null; visitorName: string | null;
   departmentName: string | null; pageUrl: string | null; source: string; attemptCount: number; message: string | null;
   lastOutcome: string | null; createdAt: Date; scheduledAt: Date | null; finishedAt: Date | null;
 }
@@ -265,7 +265,7 @@ export interface RequestListRow {
 /** One subscriber's requests, newest first (portal). Always scoped by subscriber: there is no unscoped variant. */
 export async function listRequestsForSubscriber(db: Queryable, subscriberId: string, f: RequestListFilter = {}): Promise<RequestListRow[]> {
   const { rows } = await db.query(
-    `SELECT r.id, r.status, r.status_reason, r.phone_e164, r.visitor_name, d.name AS department_name, r.page_url, r.source, r.message,
+    `SELECT r.id, r.kind, r.status, r.status_reason, r.phone_e164, r.visitor_name, d.name AS department_name, r.page_url, r.source, r.message,
             r.attempt_count, r.created_at, r.scheduled_at, r.finished_at,
             (SELECT a.outcome FROM call_attempts a WHERE a.request_id = r.id ORDER BY a.n DESC LIMIT 1) AS last_outcome
        FROM callback_requests r LEFT JOIN departments d ON d.id = r.department_id
@@ -277,25 +277,26 @@ export async function listRequestsForSubscriber(db: Queryable, subscriberId: str
       ORDER BY r.created_at DESC LIMIT $6`,
     [subscriberId, f.status ?? null, f.from ?? null, f.to ?? null, f.before ?? null, Math.min(Math.max(f.limit ?? 50, 1), 500)]);
   return rows.map((r) => ({
-    id: r.id, status: r.status, statusReason: r.status_reason, phoneE164: r.phone_e164, visitorName: r.visitor_name,
+    id: r.id, kind: r.kind, status: r.status, statusReason: r.status_reason, phoneE164: r.phone_e164, visitorName: r.visitor_name,
     departmentName: r.department_name, pageUrl: r.page_url, source: r.source, attemptCount: r.attempt_count, message: r.message,
     lastOutcome: r.last_outcome, createdAt: r.created_at, scheduledAt: r.scheduled_at, finishedAt: r.finished_at,
   }));
 }
 
 export interface AgentRequestRow {
-  id: string; status: RequestStatus; phoneE164: string; visitorName: string | null; message: string | null;
+  /** `webcall`: the visitor calls from the browser (no phone number); `callback`: the visitor's phone is rung */
+  id: string; kind: 'callback' | 'webcall'; status: RequestStatus; phoneE164: string | null; visitorName: string | null; message: string | null;
   subscriberName: string; departmentName: string | null; pageUrl: string | null; referrer: string | null; createdAt: Date; finishedAt: Date | null;
 }
 
 function toAgentRequestRow(r: Record<string, any>): AgentRequestRow {
   return {
-    id: r.id, status: r.status, phoneE164: r.phone_e164, visitorName: r.visitor_name, message: r.message, subscriberName: r.subscriber_name,
+    id: r.id, kind: r.kind ?? 'callback', status: r.status, phoneE164: r.phone_e164, visitorName: r.visitor_name, message: r.message, subscriberName: r.subscriber_name,
     departmentName: r.department_name, pageUrl: r.page_url, referrer: r.referrer, createdAt: r.created_at, finishedAt: r.finished_at,
   };
 }
 
-const AGENT_REQUEST_SELECT = `SELECT r.id, r.status, r.phone_e164, r.visitor_name, r.message, s.name AS subscriber_name, d.name AS department_name,
+const AGENT_REQUEST_SELECT = `SELECT r.id, r.kind, r.status, r.phone_e164, r.visitor_name, r.message, s.name AS subscriber_name, d.name AS department_name,
     r.page_url, r.referrer, r.created_at, r.finished_at
   FROM callback_requests r JOIN subscribers s ON s.id = r.subscriber_id LEFT JOIN departments d ON d.id = r.department_id`;
 
