@@ -22,9 +22,17 @@ test.before(async () => {
 });
 test.after.always(async () => { await browser?.close(); await s?.close(); });
 
+const KEEP_PEER_CONNECTIONS = `
+  window.__pcs = [];
+  var Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = function (a, b) { var pc = new Native(a, b); window.__pcs.push(pc); return pc; };
+  window.RTCPeerConnection.prototype = Native.prototype;`;
+const iceConnected = (page: import('playwright-core').Page) => page.evaluate(() =>
+  (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.some((pc) => pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed'));
+
 const softphoneState = (page: import('playwright-core').Page) => page.evaluate(() => document.getElementById('softphone')?.dataset.state ?? null);
 
-test('the agent answers a call-back in the browser and hangs up there', async (t) => {
+test.serial('the agent answers a call-back in the browser and hangs up there', async (t) => {
   const errors: string[] = [];
   const page = await openAgentConsole(browser, s.base, 'hana', errors);
   await page.check('#softphone-on');
@@ -53,4 +61,41 @@ test('the agent answers a call-back in the browser and hangs up there', async (t
   t.is(await softphoneState(page), 'registered', 'still registered for the next call');
   t.deepEqual(errors, []);
   await page.close();
+});
+
+test.serial('a visitor\'s web call rings the agent\'s browser; Accept answers, both browsers connect, the visitor hangs up', async (t) => {
+  const errors: string[] = [];
+  const agentPage = await browser.newPage();
+  agentPage.on('pageerror', (e) => errors.push(e.message));
+  await agentPage.addInitScript(KEEP_PEER_CONNECTIONS);
+  await agentPage.goto(`${s.base}/agent/login`);
+  await agentPage.fill('#login', 'hana');
+  await agentPage.fill('#password', AGENT_PASSWORD);
+  await Promise.all([agentPage.waitForURL(`${s.base}/agent`), agentPage.click('button[type=submit]')]);
+  await agentPage.check('#softphone-on');
+  await agentPage.waitForFunction(() => document.getElementById('softphone')?.dataset.state === 'registered', undefined, { timeout: 10000 });
+  await until(async () => (await s.c.pool.query(`SELECT 1 FROM agents WHERE login = 'hana' AND device_state = 'NOT_INUSE'`)).rowCount === 1, 5000);
+  await setAvailable(agentPage);
+
+  const visitor = await browser.newPage();
+  await visitor.addInitScript(KEEP_PEER_CONNECTIONS);
+  await visitor.goto(`${s.base}/c/demo`);
+  await visitor.getByRole('button', { name: 'Call now from your browser' }).click();
+  // A web call goes straight to the agent (customer first): the browser rings, and Accept picks it up.
+  await agentPage.waitForFunction(() => document.getElementById('softphone')?.dataset.state === 'ringing', undefined, { timeout: 15000 });
+  await agentPage.waitForSelector('#accept:not([hidden])', { timeout: 5000 });
+  await agentPage.click('#accept');
+  await agentPage.waitForFunction(() => document.getElementById('softphone')?.dataset.state === 'in_call', undefined, { timeout: 15000 });
+  const visitorPhase = () => visitor.evaluate(() => document.querySelector('.bkc')?.getAttribute('data-phase') ?? null);
+  await until(async () => ['connected', 'ended'].includes((await visitorPhase()) ?? ''), 15000);
+  t.is(await visitorPhase(), 'connected');
+  await until(async () => (await iceConnected(agentPage)) && (await iceConnected(visitor)), 10000);
+  t.true(await iceConnected(agentPage), 'the agent\'s media is connected');
+
+  await visitor.getByRole('button', { name: 'Hang up' }).click();
+  await agentPage.waitForFunction(() => document.getElementById('softphone')?.dataset.state === 'registered', undefined, { timeout: 10000 });
+  await until(async () => (await s.c.pool.query("SELECT 1 FROM callback_requests WHERE kind = 'webcall' AND status = 'completed'")).rowCount === 1, 10000);
+  t.deepEqual(errors, []);
+  await visitor.close();
+  await agentPage.close();
 });
