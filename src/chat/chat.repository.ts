@@ -189,6 +189,13 @@ export async function markUnanswered(db: Queryable, timeoutSec: number): Promise
   return rows.map(toConversation);
 }
 
+/** Open conversations no agent holds, oldest first (routing offers them as agents become free). */
+export async function listUnassigned(db: Queryable, limit = 100): Promise<Conversation[]> {
+  const { rows } = await db.query(
+    `SELECT ${CONVERSATION_COLUMNS} FROM chat_conversations WHERE status = 'open' AND agent_id IS NULL ORDER BY created_at LIMIT $1`, [limit]);
+  return rows.map(toConversation);
+}
+
 /** Deletes conversations (with their messages) whose last message is older than `days`. */
 export async function deleteOldConversations(db: Queryable, days: number): Promise<number> {
   const { rowCount } = await db.query(

@@ -10,7 +10,7 @@ import { chatRoutingOrder } from '../agents/agent.repository.ts';
 import { recordEvent } from '../webhooks/webhook.repository.ts';
 import {
   appendMessage, assignBelowLimit, closeConversation, deleteOldConversations, findConversation, insertConversation,
-  listMessages, markUnanswered, setCallbackRequest, type ChatAuthor, type ChatMessage, type Conversation, type NewConversation,
+  listMessages, listUnassigned, markUnanswered, setCallbackRequest, type ChatAuthor, type ChatMessage, type Conversation, type NewConversation,
 } from './chat.repository.ts';
 import { notify } from './chat-stream.ts';
 import { SYSTEM_TEXT } from './chat-text.ts';
@@ -154,6 +154,18 @@ export function createChatService(deps: ChatServiceDeps) {
           .catch((err) => log.warn({ err: (err as Error).message }, 'chat notice not decided'));
       }
       return found.length;
+    },
+
+    /** Offers waiting conversations, oldest first, to agents that became available or freed a place. */
+    async routingPass(): Promise<number> {
+      let routed = 0;
+      for (const c of await listUnassigned(pool)) {
+        if (await route(c)) {
+          routed++;
+          await announce(c, null, 'assigned');
+        }
+      }
+      return routed;
     },
 
     retentionPass: () => deleteOldConversations(pool, deps.config.CHAT_RETENTION_DAYS),

@@ -77,7 +77,8 @@ test.serial('visitor and agent chat through two web processes; the agent turns t
   await visitor.waitForSelector('#chat-callback-done:not([hidden])', { timeout: 10_000 });
   const row = await until(async () => (await s.c.pool.query(
     `SELECT r.id FROM chat_conversations c JOIN callback_requests r ON r.id = c.callback_request_id WHERE c.visitor_name = 'Vera Visitor'`)).rows[0], 10_000);
-  await until(() => s.sim.originates().some((o: any) => String(o.endpoint).includes('12025550166')), 20_000);
+  t.true(await until(() => s.sim.originates().some((o: any) => String(o.endpoint).includes('12025550166')), 20_000), 'the visitor\'s number is rung');
+  t.truthy(row, 'the call-back request is linked to the conversation');
   const placed = await s.c.pool.query(`SELECT status FROM callback_requests WHERE id = $1`, [row.id]);
   t.not(placed.rows[0].status, 'queued');
   await agent.waitForFunction(() => (document.getElementById('chat-request')?.textContent ?? '').length > 10, undefined, { timeout: 10_000 });

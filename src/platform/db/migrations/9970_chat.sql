@@ -31,6 +31,7 @@ CREATE INDEX chat_conversations_subscriber_idx ON chat_conversations (subscriber
 CREATE INDEX chat_conversations_agent_open_idx ON chat_conversations (agent_id) WHERE status = 'open';
 CREATE INDEX chat_conversations_waiting_idx ON chat_conversations (first_message_at)
   WHERE status = 'open' AND first_response_at IS NULL AND unanswered_at IS NULL;
+CREATE INDEX chat_conversations_unassigned_idx ON chat_conversations (created_at) WHERE status = 'open' AND agent_id IS NULL;
 CREATE INDEX chat_conversations_request_idx ON chat_conversations (request_id) WHERE request_id IS NOT NULL;
 CREATE INDEX chat_conversations_last_idx ON chat_conversations (last_message_at);
 
