@@ -186,16 +186,6 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   // Bull's consumer loop settles only when the queue closes; it rejects if its Redis connection closes first
   // (a shutdown racing a reconnect). That is an end of consuming, logged, never an unhandled rejection.
   const consumerEnded = (queue: string) => (err: Error) => log.warn({ queue, err: err.message }, 'queue consumer stopped');
-  // Call-back jobs come from the shared queue and from this worker's node's own (calls that must ring on it).
-  const nodeQueue = c.queue.forNode(config.ASTERISK_NODE);
-  const callbackQueues = [c.queue.queue, nodeQueue];
-  for (const q of callbackQueues) {
-    q.process(config.WORKER_CONCURRENCY, async (job) => {
-      // Each job names the step it is for: a stale one (redelivered after a restart) or an early one never dials.
-      const result = await dialer.startAttempt(job.data.requestId, jobStep(job));
-      return { result };
-    }).catch(consumerEnded(q.name));
-  }
   // Phone verification calls: their own queue and channel ids, on the same ARI connection.
   const verifier = new VerificationCaller({
     pool: c.pool, port, log, secret: config.SESSION_SECRET, callerId: config.VERIFICATION_CALLER_ID, destinations: operatorDestinations(config),
@@ -203,11 +193,28 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
     ceiling, lines: createVerificationLimits(c.redis, config),
   });
   const verifications = createVerificationConsumer(redisTarget(config), config.REDIS_PREFIX);
-  verifications.queue.process(10, async (job) => ({ result: await verifier.call(job.data.verificationId) })).catch(consumerEnded('verifications'));
+  // Call-back jobs come from the shared queue and from this worker's node's own (calls that must ring on it).
+  const nodeQueue = c.queue.forNode(config.ASTERISK_NODE);
+  const callbackQueues = [c.queue.queue, nodeQueue];
   // Jobs are taken only while the ARI event socket is up: Asterisk hands a channel to this worker's app only
   // while it has a socket (an originate in the gap would ring unheard, and be hung up if answered). The pause is
   // local: jobs wait in Redis (or go to workers that are connected) until the socket is back.
   const gate = gateOnSocket(port, [...callbackQueues, verifications.queue], log);
+  for (const [q, node] of [[c.queue.queue, null], [nodeQueue, config.ASTERISK_NODE]] as const) {
+    q.process(config.WORKER_CONCURRENCY, async (job) => {
+      const step = jobStep(job);
+      // A job fetched as the socket went (the pause takes effect a moment later) goes back to its queue for a
+      // worker with a socket, without an attempt; due a second from now, so a node with none does not spin on it.
+      if (!gate.open) {
+        await c.queue.redelay({ requestId: job.data.requestId, attempt: step.attempt }, Date.now() + 1000, node);
+        return { result: 'handed back' };
+      }
+      // Each job names the step it is for: a stale one (redelivered after a restart) or an early one never dials.
+      const result = await dialer.startAttempt(job.data.requestId, step);
+      return { result };
+    }).catch(consumerEnded(q.name));
+  }
+  verifications.queue.process(10, async (job) => ({ result: await verifier.call(job.data.verificationId) })).catch(consumerEnded('verifications'));
   log.info({ app, workerId: config.WORKER_ID, node: config.ASTERISK_NODE, ari: config.ARI_URL }, 'worker started');
 
   return {

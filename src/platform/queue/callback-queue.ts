@@ -45,8 +45,11 @@ export interface CallbackQueue {
   enqueue(requestId: string, opts?: { delayMs?: number; attempt?: number; timeoutMs?: number; node?: string | null }): Promise<void>;
   /** One node's queue (see nodeQueueName), made on first use and closed with this one. */
   forNode(node: string): Bull.Queue<CallbackJob>;
-  /** A job that fired before its step was due, added again for the due time (its own id: the early one is still active). */
-  redelay(job: { requestId: string; attempt: number | null }, dueAt: number): Promise<void>;
+  /**
+   * A job that fired before its step was due, or that a worker could not take (see the socket gate), added again
+   * for `dueAt` under an id of its own (the first is still active); with `node`, to that node's queue.
+   */
+  redelay(job: { requestId: string; attempt: number | null }, dueAt: number, node?: string | null): Promise<void>;
   ready(): boolean;
   close(): Promise<void>;
 }
@@ -93,10 +96,10 @@ export function createCallbackQueue(redisUrl: RedisTarget, prefix: string): Call
       const add = (opts.node ? forNode(opts.node) : queue).add({ requestId, attempt, dueAt: Date.now() + delay }, { jobId: jobIdFor(requestId, attempt), delay });
       await withTimeout(add, opts.timeoutMs ?? 1000);
     },
-    async redelay(job, dueAt) {
+    async redelay(job, dueAt, node) {
       const data: CallbackJob = { requestId: job.requestId, dueAt, ...(job.attempt === null ? {} : { attempt: job.attempt }) };
       const base = job.attempt === null ? `${job.requestId}:any` : jobIdFor(job.requestId, job.attempt);
-      await withTimeout(queue.add(data, { jobId: `${base}@${dueAt}`, delay: Math.max(0, dueAt - Date.now()) }), 1000);
+      await withTimeout((node ? forNode(node) : queue).add(data, { jobId: `${base}@${dueAt}`, delay: Math.max(0, dueAt - Date.now()) }), 1000);
     },
     async close() {
       await Promise.all([queue, ...nodes.values()].map((q) => q.close().catch(() => {})));
