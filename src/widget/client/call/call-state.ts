@@ -127,7 +127,7 @@ export function callStep(s: CallState, e: CallEvent): CallState {
     case 'progress': return s.phase === 'connecting' ? { ...s, phase: 'ringing' } : s;
     case 'answered': {
       const next = { ...s, answered: true };
-      // Asterisk answers at once and plays music while the business's phone rings; talking starts at the bridge.
+      // Talking starts at the bridge: an answer the status stream has not yet reported as bridged still rings.
       return next.bridged || !next.following ? { ...next, phase: 'connected', connectedAt: e.at } : { ...next, phase: 'ringing' };
     }
     case 'status': {
