@@ -84,6 +84,9 @@ test.serial('a visitor\'s web call rings the agent\'s browser; Accept answers, b
   // A web call goes straight to the agent (customer first): the browser rings, and Accept picks it up.
   await agentPage.waitForFunction(() => document.getElementById('softphone')?.dataset.state === 'ringing', undefined, { timeout: 15000 });
   await agentPage.waitForSelector('#accept:not([hidden])', { timeout: 5000 });
+  // The offer says it is a web call, with no number to show.
+  t.regex((await agentPage.textContent('#offer-title'))!, /^Web call: /);
+  t.is(await agentPage.textContent('#offer-phone'), 'none (web call)');
   await agentPage.click('#accept');
   await agentPage.waitForFunction(() => document.getElementById('softphone')?.dataset.state === 'in_call', undefined, { timeout: 15000 });
   const visitorPhase = () => visitor.evaluate(() => document.querySelector('.bkc')?.getAttribute('data-phase') ?? null);
