@@ -102,3 +102,26 @@ test.serial('a visitor\'s web call rings the agent\'s browser; Accept answers, b
   await visitor.close();
   await agentPage.close();
 });
+
+test.serial('Decline while the browser rings refuses with 603 (cause 21, not the 480 that reads as no answer)', async (t) => {
+  const errors: string[] = [];
+  const agentPage = await openAgentConsole(browser, s.base, 'hana', errors);
+  await agentPage.check('#softphone-on');
+  await agentPage.waitForFunction(() => document.getElementById('softphone')?.dataset.state === 'registered', undefined, { timeout: 10000 });
+  const { endpoint } = (await s.c.pool.query(`SELECT endpoint FROM agents WHERE login = 'hana'`)).rows[0];
+  await until(async () => (await s.c.pool.query(`SELECT 1 FROM agents WHERE login = 'hana' AND device_state = 'NOT_INUSE'`)).rowCount === 1, 5000);
+  await setAvailable(agentPage);
+
+  const visitor = await browser.newPage();
+  await visitor.goto(`${s.base}/c/demo`);
+  await visitor.getByRole('button', { name: 'Call now from your browser' }).click();
+  await agentPage.waitForFunction(() => document.getElementById('softphone')?.dataset.state === 'ringing', undefined, { timeout: 15000 });
+  await agentPage.waitForSelector('#decline:not([hidden])', { timeout: 5000 });
+  await agentPage.click('#decline');
+  await agentPage.waitForFunction(() => document.getElementById('softphone')?.dataset.state === 'registered', undefined, { timeout: 10000 });
+  const leg = await until(() => s.sim.calls().find((c: any) => c.endpoint === endpoint && c.state === 'ended'), 5000);
+  t.is(leg!.cause, 21, `${leg!.cause} ${leg!.causeText}`);
+  t.deepEqual(errors, []);
+  await visitor.close();
+  await agentPage.close();
+});
