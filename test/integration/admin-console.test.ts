@@ -78,6 +78,8 @@ test('the health page shows PostgreSQL, Redis, the worker with its ARI and AMI s
   t.regex(r.text, /Redis<\/td><td><span class="ok">OK/);
   t.regex(r.text, /Asterisk \(ARI\)<\/td><td><span class="ok">OK/);
   t.true(r.text.includes(s.env.WORKER_ID!), 'the worker heartbeat is listed');
+  t.regex(r.text, new RegExp(`<td>default</td><td><span class="ok">1</span> of 1</td>\\s*<td><span>${s.env.WORKER_ID} \\(ARI up`), 'the default node with its worker taking jobs');
+  t.regex(r.text, /Asterisk nodes<\/td><td><span class="ok">OK/);
   t.regex(r.text, /AMI<\/th>[\s\S]*<span class="ok">up<\/span> 127\.0\.0\.1:\d+/);
   t.regex(r.text, /PJSIP\/carrier<\/td><td>[^<]*<\/td><td>\d+<\/td><td><b>trunk<\/b>/);
 });
