@@ -53,25 +53,27 @@ export function createChatService(deps: ChatServiceDeps) {
     ]).catch((err) => log.warn({ err: (err as Error).message, conversationId: c.id }, 'chat notification not sent; readers catch up on their next read'));
   };
 
-  const webhook = async (subscriberId: string, type: 'chat.message' | 'chat.closed', sourceKey: string, data: Record<string, unknown>) => {
-    try {
-      const endpoints = await recordEvent(pool, { subscriberId, type, sourceKey, data, at: new Date() });
-      await Promise.all(endpoints.map((e) => deps.kickWebhook?.(e).catch(() => {})));
-    } catch (err) {
-      log.warn({ err: (err as Error).message, sourceKey }, 'chat webhook event not recorded');
-    }
-  };
+  /** Wakes the deliveries of the endpoints an event was recorded for, after commit (one a lost kick left waiting goes out with the endpoint's next delivery). */
+  const kick = (endpointIds: string[]) => Promise.all(endpointIds.map((e) => deps.kickWebhook?.(e).catch(() => {})));
 
+  /**
+   * Stores a message and, for a person's message, its `chat.message` webhook event in one transaction: a message
+   * that exists has its event. Announced after commit.
+   */
   async function post(c: Conversation, m: { author: ChatAuthor; authorName: string | null; body: string; kind?: string | null; allowClosed?: boolean }): Promise<ChatMessage> {
-    const msg = await appendMessage(pool, { conversationId: c.id, ...m });
-    if (!msg) throw new ConflictError('chat_closed', 'This conversation is closed.');
-    await announce(c, msg.seq, 'message');
-    if (m.author !== 'system') {
-      await webhook(c.subscriberId, 'chat.message', `chat.message:${msg.id}`, {
-        conversationId: c.id, requestId: c.requestId, author: msg.author, authorName: msg.authorName, body: msg.body, seq: msg.seq, at: msg.createdAt,
+    const stored = await withTransaction(pool, async (tx) => {
+      const msg = await appendMessage(tx, { conversationId: c.id, ...m });
+      if (!msg) return null;
+      const endpoints = m.author === 'system' ? [] : await recordEvent(tx, {
+        subscriberId: c.subscriberId, type: 'chat.message', sourceKey: `chat.message:${msg.id}`, at: new Date(msg.createdAt),
+        data: { conversationId: c.id, requestId: c.requestId, author: msg.author, authorName: msg.authorName, body: msg.body, seq: msg.seq, at: msg.createdAt },
       });
-    }
-    return msg;
+      return { msg, endpoints };
+    });
+    if (!stored) throw new ConflictError('chat_closed', 'This conversation is closed.');
+    await announce(c, stored.msg.seq, 'message');
+    await kick(stored.endpoints);
+    return stored.msg;
   }
 
   /** Offers the conversation to the longest-idle available agent below the per-agent limit; null when none is. */
@@ -117,12 +119,20 @@ export function createChatService(deps: ChatServiceDeps) {
       await post(c, { author: 'system', authorName: null, body: SYSTEM_TEXT.joined(staff.name), kind: 'joined' });
     },
 
+    /** Ends an open conversation: its last message says so, and `chat.closed` is recorded with it. */
     async close(c: Conversation, by: 'visitor' | 'agent' | 'owner'): Promise<void> {
       if (c.status !== 'open') return;
-      await appendMessage(pool, { conversationId: c.id, author: 'system', authorName: null, body: SYSTEM_TEXT.closed, kind: 'closed' });
-      if (!(await closeConversation(pool, c.id, by))) return;
+      const endpoints = await withTransaction(pool, async (tx) => {
+        if (!(await appendMessage(tx, { conversationId: c.id, author: 'system', authorName: null, body: SYSTEM_TEXT.closed, kind: 'closed' }))) return null;
+        await closeConversation(tx, c.id, by);
+        return recordEvent(tx, {
+          subscriberId: c.subscriberId, type: 'chat.closed', sourceKey: `chat.closed:${c.id}`, at: new Date(),
+          data: { conversationId: c.id, requestId: c.requestId, closedBy: by, at: new Date().toISOString() },
+        });
+      });
+      if (!endpoints) return;
       await announce(c, null, 'closed');
-      await webhook(c.subscriberId, 'chat.closed', `chat.closed:${c.id}`, { conversationId: c.id, requestId: c.requestId, closedBy: by, at: new Date().toISOString() });
+      await kick(endpoints);
     },
 
     /**
