@@ -62,7 +62,8 @@ function start(c: Credentials): void {
     session.on('ended', ended);
     session.on('failed', ended);
     set('ringing');
-    if (Date.now() - acceptedAt < ACCEPTED_WINDOW_MS) answer();
+    // One Accept answers one call: a later INVITE (a transfer, the next offer) rings as usual.
+    if (Date.now() - acceptedAt < ACCEPTED_WINDOW_MS) { acceptedAt = 0; answer(); }
   });
   agent.start();
   ua = agent;
