@@ -31,7 +31,7 @@ const KEEP_PEER_CONNECTIONS = `
 test.before(async () => {
   // Simulated time at full scale: the department's phone rings long enough for the music on hold to reach the
   // browser (audio flows only while something plays, as on Asterisk).
-  s = await startStack({ label: 'webcallcall', timeScale: 1, env: { WEBCALL_ENABLED: 'true', RATE_LIMITS_ENABLED: 'false', MAX_CALL_SEC: '60' } });
+  s = await startStack({ label: 'webcallcall', timeScale: 1, env: { WEBCALL_ENABLED: 'true', RATE_LIMITS_ENABLED: 'false', MAX_CALL_SEC: '60', RING_TIMEOUT: '8' } });
   site = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><html lang="en"><head><title>Shop</title></head><body><h1>Shop</h1>`
@@ -197,5 +197,29 @@ test.serial('a busy line: the visitor hearing ringback is told the line is busy'
   const reason = await page.evaluate(() => document.querySelector('.bkc')?.getAttribute('data-reason'));
   t.is(reason, 'busy', `${reason}: ${await page.locator('.bkc-status').textContent()}`);
   t.regex((await page.locator('.bkc-status').textContent())!, /The line is busy/);
+  await page.close();
+});
+
+test.serial('an unanswered line: the visitor hears ringback as early media, then is told nobody answered', async (t) => {
+  // The simulator's phones ending in 9 ring until the ring timeout.
+  await insertSubscriber(s.c.pool, {
+    slug: 'quietshop', name: 'Quiet Shop', country: 'US', timezone: 'UTC', phoneE164: '+12025550149', phoneVerified: true, settings: {},
+  });
+  s.c.subscribers.invalidate();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.addInitScript(KEEP_PEER_CONNECTIONS);
+  await page.goto(`${s.base}/c/quietshop`);
+  await page.getByRole('button', { name: 'Call now from your browser' }).click();
+  const phaseHere = () => page.evaluate(() => document.querySelector('.bkc')?.getAttribute('data-phase') ?? null);
+  await until(async () => (await phaseHere()) === 'ringing', 15000);
+  // Ringback reaches the unanswered browser as audio (183 with SDP, then RTP) while the phone rings.
+  await until(async () => (await inboundPackets(page)) > 0 || (await phaseHere()) === 'ended', 8000);
+  t.true((await inboundPackets(page)) > 0, 'ringback heard before any answer');
+  t.is(await phaseHere(), 'ringing');
+  await until(async () => (await phaseHere()) === 'ended', 30000);
+  // Refused unanswered with 480 (ARI reason no_answer): JsSIP's cause "Unavailable".
+  const reason = await page.evaluate(() => document.querySelector('.bkc')?.getAttribute('data-reason'));
+  t.is(reason, 'noanswer', `${reason}: ${await page.locator('.bkc-status').textContent()}`);
+  t.regex((await page.locator('.bkc-status').textContent())!, /Nobody answered/);
   await page.close();
 });
