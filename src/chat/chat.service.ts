@@ -154,13 +154,25 @@ export function createChatService(deps: ChatServiceDeps) {
       return { ...result, slug: subscriber.slug };
     },
 
-    /** Conversations nobody answered in time: the visitor is offered a call-back, the owner told. */
+    /**
+     * Conversations nobody answered in time: each is marked and given its call-back offer in one transaction (so
+     * a visitor is told exactly once), then announced, and the owner told.
+     */
     async unansweredPass(): Promise<number> {
-      const found = await markUnanswered(pool, deps.config.CHAT_ANSWER_TIMEOUT_SEC);
-      for (const c of found) {
-        await post(c, { author: 'system', authorName: null, body: SYSTEM_TEXT.unanswered, kind: 'unanswered' }).catch(() => {});
-        const visitorLine = (await listMessages(pool, c.id, 0, 20)).find((m) => m.author === 'visitor')?.body ?? null;
-        await deps.notices?.chatUnanswered({ subscriberId: c.subscriberId, conversationId: c.id, visitorName: c.visitorName, message: visitorLine })
+      const found = await withTransaction(pool, async (tx) => {
+        const marked = await markUnanswered(tx, deps.config.CHAT_ANSWER_TIMEOUT_SEC);
+        const told: { c: Conversation; seq: number; firstLine: string | null }[] = [];
+        for (const c of marked) {
+          const msg = await appendMessage(tx, { conversationId: c.id, author: 'system', authorName: null, body: SYSTEM_TEXT.unanswered, kind: 'unanswered' });
+          if (!msg) continue;
+          const firstLine = (await listMessages(tx, c.id, 0, 20)).find((m) => m.author === 'visitor')?.body ?? null;
+          told.push({ c, seq: msg.seq, firstLine });
+        }
+        return told;
+      });
+      for (const { c, seq, firstLine } of found) {
+        await announce(c, seq, 'message');
+        await deps.notices?.chatUnanswered({ subscriberId: c.subscriberId, conversationId: c.id, visitorName: c.visitorName, message: firstLine })
           .catch((err) => log.warn({ err: (err as Error).message }, 'chat notice not decided'));
       }
       return found.length;
