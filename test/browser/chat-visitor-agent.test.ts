@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import test from 'ava';
 import type { Browser } from 'playwright-core';
 import { startStack, request, type Stack } from '../helpers/stack.ts';
@@ -21,6 +22,7 @@ let c2: Container;
 let web2: WebHandle;
 let base2: string;
 let browser: Browser;
+const OUT = 'test-artifacts';
 
 test.before(async () => {
   s = await startStack({ label: 'chatbrowser', timeScale: 0.2, env: { MAX_CALL_SEC: '5', CHAT_ANSWER_TIMEOUT_SEC: '600' } });
@@ -29,6 +31,7 @@ test.before(async () => {
   base2 = `http://127.0.0.1:${web2.port}`;
   await addAgent(s, { login: 'carol', name: 'Carol Agent', password: AGENT_PASSWORD });
   browser = await launchChromium();
+  mkdirSync(OUT, { recursive: true });
 });
 test.after.always(async () => {
   await browser?.close();
@@ -70,6 +73,8 @@ test.serial('visitor and agent chat through two web processes; the agent turns t
   await visitor.click('#chat-send');
   await agent.waitForFunction(() => Array.from(document.querySelectorAll('#chat-messages li.visitor')).some((li) => li.textContent!.includes('0166')), undefined, { timeout: 10_000 });
 
+  await visitor.screenshot({ path: `${OUT}/chat-visitor-1280.png`, fullPage: true });
+  await agent.screenshot({ path: `${OUT}/chat-agent-console.png`, fullPage: true });
   await agent.click('#chat-callback-open');
   await agent.fill('#chat-callback-phone', '+1 202 555 0166');
   await agent.click('#chat-callback');
@@ -111,6 +116,8 @@ test.serial('from a call-back status page at 360 px: the owner answers in the po
   await owner.click('#chat-send');
   await visitor.waitForFunction(() => Array.from(document.querySelectorAll('#chat-messages li.owner')).some((li) => li.textContent!.includes('we moved it')), undefined, { timeout: 10_000 });
   // A reload of the status page resumes the conversation with its messages.
+  await visitor.screenshot({ path: `${OUT}/chat-status-page-360.png`, fullPage: true });
+  await owner.screenshot({ path: `${OUT}/chat-portal-inbox.png`, fullPage: true });
   await visitor.reload();
   await visitor.waitForFunction(() => document.querySelectorAll('#chat-messages li').length >= 2, undefined, { timeout: 10_000 });
   await visitor.click('#chat-end');
