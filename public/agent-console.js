@@ -132,7 +132,7 @@
     $('last-call').hidden = !l;
     if (l && lastDispositionFor !== l.request.id) {
       lastDispositionFor = l.request.id;
-      text('last-name', l.request.visitorName); text('last-phone', l.request.phoneE164);
+      text('last-name', l.request.visitorName); text('last-phone', l.request.kind === 'webcall' ? 'none (web call)' : l.request.phoneE164);
       $('disposition').value = l.disposition ? l.disposition.disposition : 'resolved';
       $('notes').value = l.disposition ? l.disposition.notes : '';
       $('disposition-saved').textContent = l.disposition ? 'saved' : '';
