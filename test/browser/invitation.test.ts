@@ -135,6 +135,33 @@ test.serial('exit intent: leaving through the top shows it; Esc closes it for go
   await context.close();
 });
 
+test.serial('scrolling past the set share of the page shows it; opening the widget by oneself ends it for the page', async (t) => {
+  await invite('Read this far? We can talk it over.', { scrollPercent: 60 });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`http://localhost:${sitePort}/shop`);
+  await fab(page).waitFor({ timeout: 10000 });
+  await page.waitForFunction(() => document.querySelector('beckon-widget')!.shadowRoot!.querySelector('.inv') !== null);
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.evaluate((y) => scrollTo(0, y), height * 0.5 - 800);
+  await page.waitForTimeout(300);
+  t.true(await bubble(page).isHidden(), 'half the page seen: not yet');
+  await page.evaluate((y) => scrollTo(0, y), height * 0.65 - 800);
+  await bubble(page).waitFor({ state: 'visible', timeout: 3000 });
+  await page.close();
+
+  const other = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await other.goto(`http://localhost:${sitePort}/shop`);
+  await fab(other).waitFor({ timeout: 10000 });
+  await other.waitForFunction(() => document.querySelector('beckon-widget')!.shadowRoot!.querySelector('.inv') !== null);
+  await fab(other).click();
+  await widget(other).getByRole('dialog').waitFor();
+  await widget(other).getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  await other.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+  await other.waitForTimeout(500);
+  t.true(await bubble(other).isHidden(), 'the visitor found the widget without it');
+  await other.close();
+});
+
 test.serial('on a 360 px phone: a compact bar at the bottom edge that leaves the whole page readable; the close button ends it', async (t) => {
   await invite('Need a hand? We call you back, free.', { delaySec: 1 });
   // This visitor asked for reduced motion: the bar appears without sliding in.

@@ -101,5 +101,6 @@ export function runInvitation(o: InvitationOptions): void {
 
   go.addEventListener('click', () => { gate.opened(); hide(); o.send('opened'); o.open(); });
   x.addEventListener('click', dismiss);
-  o.fab.addEventListener('click', hide);
+  // A visitor who opens the widget by themselves needs no invitation on this page any more.
+  o.fab.addEventListener('click', () => { done = true; stop(); hide(); });
 }
