@@ -114,9 +114,11 @@ test.serial('beacons are rate limited per client IP', async (t) => {
   t.is((await beacon({ subscriber: A.slug, event: 'shown' }, { ip: '10.9.7.8' })).status, 204, 'another IP is not');
 });
 
-test.serial('turning the invitation off removes it from the directory', async (t) => {
-  const r = await A.client.post('/portal/invitations', { text: 'Questions?', delaySec: '20' });
+test.serial('turning the invitation off removes it from the directory; only the own settings change', async (t) => {
+  // Ids of another tenant in the form change nothing of theirs: the page acts on the session's subscriber only.
+  const r = await A.client.post('/portal/invitations', { text: 'Questions?', delaySec: '20', subscriberId: B.id, id: B.id, slug: B.slug });
   t.is(r.status, 303);
   t.false((await stored(A.id)).enabled);
+  t.is(await stored(B.id), null, "B's settings are untouched");
   t.false('invite' in await directory(`http://${A.host}/pricing`));
 });
