@@ -70,10 +70,13 @@
 
   document.getElementById('chat-start').addEventListener('submit', function (e) {
     e.preventDefault();
-    var body = { body: document.getElementById('chat-first').value, website: document.getElementById('chat-website').value, pageUrl: d.pageUrl || location.href, referrer: document.referrer || undefined };
+    var body = { body: document.getElementById('chat-first').value, website: document.getElementById('chat-website').value };
+    // From a status page the server takes who and where from the request (this page's address holds its token).
     if (d.requestId) { body.requestId = d.requestId; body.requestToken = d.requestToken; }
     else {
       body.subscriber = d.subscriber; body.formToken = d.formToken;
+      body.pageUrl = d.pageUrl || document.referrer || undefined;
+      body.referrer = document.referrer || undefined;
       var name = document.getElementById('chat-name');
       var dep = document.getElementById('chat-department');
       if (name) body.name = name.value;

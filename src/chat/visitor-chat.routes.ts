@@ -67,6 +67,12 @@ export function visitorChatRoutes(deps: VisitorChatDeps): Router<AppState, {}> {
     let subscriberId: string;
     let requestId: string | null = null;
     let departmentId: string | null = null;
+    // Who and where the visitor is: as typed on the hosted page; from a status page, what the request says (the
+    // status page's own address carries its token and is never stored).
+    let visitor = {
+      visitorName: shortText(b.name, 80), visitorPhone: shortText(b.phone, 40),
+      pageUrl: cleanUrl(typeof b.pageUrl === 'string' ? b.pageUrl : null), referrer: cleanUrl(typeof b.referrer === 'string' ? b.referrer : null),
+    };
     if (b.requestId !== undefined) {
       const hash = isUuid(b.requestId) ? await findRequestTokenHash(deps.pool, b.requestId) : null;
       const request = hash && tokenMatches(b.requestToken, hash) ? await findRequest(deps.pool, b.requestId as string) : null;
@@ -74,6 +80,7 @@ export function visitorChatRoutes(deps: VisitorChatDeps): Router<AppState, {}> {
       subscriberId = request.subscriberId;
       requestId = request.id;
       departmentId = request.departmentId;
+      visitor = { visitorName: request.visitorName, visitorPhone: request.phoneE164 || null, pageUrl: request.pageUrl, referrer: request.referrer };
     } else {
       const slug = typeof b.subscriber === 'string' ? b.subscriber : '';
       const entry = slug ? await deps.subscribers.get(slug) : null;
@@ -87,12 +94,7 @@ export function visitorChatRoutes(deps: VisitorChatDeps): Router<AppState, {}> {
       departmentId = entry.departments.find((d) => d.id === b.department)?.id ?? null;
     }
     await deps.limits.start(ctx.ip || null);
-    const { conversation, token } = await deps.chat.start({
-      subscriberId, departmentId, requestId,
-      visitorName: shortText(b.name, 80), visitorPhone: shortText(b.phone, 40),
-      pageUrl: cleanUrl(typeof b.pageUrl === 'string' ? b.pageUrl : null), referrer: cleanUrl(typeof b.referrer === 'string' ? b.referrer : null),
-      ip: ctx.ip || null,
-    });
+    const { conversation, token } = await deps.chat.start({ subscriberId, departmentId, requestId, ...visitor, ip: ctx.ip || null });
     if (b.body !== undefined && b.body !== '') await deps.chat.post(conversation, { author: 'visitor', authorName: conversation.visitorName, body: messageBody(b.body) });
     ctx.status = 201;
     ctx.body = { id: conversation.id, token };

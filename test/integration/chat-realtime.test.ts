@@ -177,8 +177,13 @@ test.serial('the inbox: an owner reads and answers its own conversations only', 
 test.serial('from a status page: the conversation is linked to the request; its transcript shows on the request page and to agents', async (t) => {
   const created = (await request(s.base, '+1 202 555 0188', { name: 'Rita' })).json;
   t.is((await postJson(base2, '/chat/start', { requestId: created.id, requestToken: 'wrong', body: 'x' })).status, 404);
-  const started = await postJson(base2, '/chat/start', { requestId: created.id, requestToken: created.statusToken, body: 'Can you call after 5 <pm>?' });
+  const started = await postJson(base2, '/chat/start', {
+    requestId: created.id, requestToken: created.statusToken, body: 'Can you call after 5 <pm>?', pageUrl: `${s.base}/c/demo/status/${created.id}?token=${created.statusToken}`,
+  });
   t.is(started.status, 201);
+  // Who and where come from the request; the status page's address (and its token) is never stored.
+  const row = (await s.c.pool.query(`SELECT visitor_name, visitor_phone, page_url, request_id FROM chat_conversations WHERE id = $1`, [started.json.id])).rows[0];
+  t.deepEqual(row, { visitor_name: 'Rita', visitor_phone: '+12025550188', page_url: 'http://localhost/pricing', request_id: created.id });
   const page = await getJson(s.base, `/c/demo/status/${created.id}?token=${encodeURIComponent(created.statusToken)}`);
   t.regex(page.text, new RegExp(`data-request-id="${created.id}"`));
   const owner = webClient(s.base);
