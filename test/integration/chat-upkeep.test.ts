@@ -25,7 +25,11 @@ test.before(async () => {
   rx = await startWebhookReceiver();
   s = await startStack({
     label: 'chat_upkeep',
-    env: { SMTP_URL: smtp.url, CHAT_ANSWER_TIMEOUT_SEC: '5', CHAT_CHECK_INTERVAL_MS: '200', WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true' },
+    env: {
+      SMTP_URL: smtp.url, CHAT_ANSWER_TIMEOUT_SEC: '5', CHAT_CHECK_INTERVAL_MS: '200', WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true',
+      // Each test's visitor has an address of its own (X-Forwarded-For from the one proxy hop trusted).
+      TRUST_PROXY: '1', CHAT_STARTS_PER_IP_HOUR: '3', CHAT_MESSAGES_PER_IP_MIN: '6',
+    },
   });
   const demo = await subscriberId(s);
   await s.c.pool.query(`INSERT INTO notice_preferences (subscriber_id, chat_unanswered) VALUES ($1, true)
@@ -34,11 +38,15 @@ test.before(async () => {
 });
 test.after.always(async () => { await s?.close(); await smtp?.close(); await rx?.close(); });
 
-async function startChat(body: string) {
-  const page = await getJson(s.base, '/c/demo/chat');
-  const formToken = /data-form-token="([^"]+)"/.exec(page.text)?.[1];
-  return (await postJson(s.base, '/chat/start', { subscriber: 'demo', formToken, name: 'Nina Night', body })).json as { id: string; token: string };
+const someIp = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+
+/** A conversation started from the hosted page by a visitor at `ip` (the form token is bound to it). */
+async function tryStart(body: string, ip: string) {
+  const page = await fetch(`${s.base}/c/demo/chat`, { headers: { 'x-forwarded-for': ip } }).then((r) => r.text());
+  const formToken = /data-form-token="([^"]+)"/.exec(page)?.[1];
+  return postJson(s.base, '/chat/start', { subscriber: 'demo', formToken, name: 'Nina Night', body }, { 'x-forwarded-for': ip });
 }
+const startChat = async (body: string, ip = someIp()) => (await tryStart(body, ip)).json as { id: string; token: string };
 
 test.serial('nobody answers: the visitor is offered a call-back once and the owner gets one mail', async (t) => {
   const c = await startChat('Is anyone there tonight?');
@@ -77,4 +85,23 @@ test.serial('retention: conversations past CHAT_RETENTION_DAYS go with their mes
   const left = (await s.c.pool.query(`SELECT id FROM chat_conversations WHERE id = ANY ($1)`, [[old.id, fresh.id]])).rows.map((r) => r.id);
   t.deepEqual(left, [fresh.id]);
   t.is((await s.c.pool.query(`SELECT count(*)::int AS n FROM chat_messages WHERE conversation_id = $1`, [old.id])).rows[0].n, 0);
+});
+
+test.serial('per client IP: conversations started per hour, messages per minute across its conversations', async (t) => {
+  const ip = someIp();
+  const a = await startChat('one', ip);
+  const b = await startChat('two', ip);
+  t.is((await tryStart('three', ip)).status, 201);
+  const fourth = await tryStart('four', ip);
+  t.is(fourth.status, 429);
+  t.is(fourth.json.error.code, 'chat_rate_limited');
+  t.is((await tryStart('elsewhere', someIp())).status, 201);
+  const say = (c: { id: string; token: string }, body: string) => postJson(s.base, `/chat/${c.id}/messages`, { token: c.token, body }, { 'x-forwarded-for': ip });
+  for (let i = 0; i < 3; i++) {
+    t.is((await say(a, `a${i}`)).status, 201);
+    t.is((await say(b, `b${i}`)).status, 201);
+  }
+  t.is((await say(a, 'seventh')).status, 429);
+  // Another address writing to the same conversation is not this one's limit.
+  t.is((await postJson(s.base, `/chat/${b.id}/messages`, { token: b.token, body: 'from a phone' }, { 'x-forwarded-for': someIp() })).status, 201);
 });
