@@ -13,7 +13,7 @@ import type { Department, Subscriber } from '../subscribers/subscriber.types.ts'
 import type { AgentDesk, AgentPlan } from '../calls/ports.ts';
 import { agentRoutingFrom } from './routing.ts';
 import {
-  assignedSubscriberIds, handOverCall, listWaiting, releaseAgent, releaseTransferTarget, reserveAgent, setCallControls, stopWaiting, waitForAgent,
+  agentNode, assignedSubscriberIds, handOverCall, listWaiting, releaseAgent, releaseTransferTarget, reserveAgent, setCallControls, stopWaiting, waitForAgent,
 } from './agent.repository.ts';
 import type { AgentChannels } from './agent-channels.ts';
 import type { Agent, AgentEvent, OfferOutcome } from './agent.types.ts';
@@ -46,7 +46,7 @@ export class AgentCallService implements AgentDesk {
     if (!routing.byAgents) return { kind: 'not_agents' };
     const res = await reserveAgent(pool, {
       requestId: r.request.id, attemptId: r.attemptId, subscriberId: r.subscriber.id, departmentId: r.department?.id ?? null,
-      workerId: this.deps.workerId, mode: routing.mode,
+      workerId: this.deps.workerId, mode: routing.mode, node: config.ASTERISK_NODE,
     });
     if (res.agent) {
       // The console hears of the offer from offerReady, once the attempt is stored: told now, it could ask for
@@ -88,7 +88,7 @@ export class AgentCallService implements AgentDesk {
   async nextAgent(r: { request: CallbackRequest; subscriber: Subscriber; department: Department | null; attemptId: string }): Promise<Agent | null> {
     const res = await reserveAgent(this.deps.pool, {
       requestId: r.request.id, attemptId: r.attemptId, subscriberId: r.subscriber.id, departmentId: r.department?.id ?? null,
-      workerId: this.deps.workerId, mode: 'customer_first',
+      workerId: this.deps.workerId, mode: 'customer_first', node: this.deps.config.ASTERISK_NODE,
     });
     if (!res.agent) return null;
     void this.tell(res.agent.id, { type: 'offer', requestId: r.request.id, attemptId: r.attemptId, mode: 'customer_first', at: new Date().toISOString() });
@@ -106,7 +106,7 @@ export class AgentCallService implements AgentDesk {
     const { pool, config } = this.deps;
     await releaseAgent(pool, { agentId: a.agentId, requestId: a.requestId, outcome: a.outcome, globalWrapUpSec: config.AGENT_WRAP_UP_SEC });
     void this.tell(a.agentId, { type: 'call', requestId: a.requestId, phase: 'ended', outcome: a.outcome, at: new Date().toISOString() });
-    await this.wakeWaiting(await assignedSubscriberIds(pool, a.agentId));
+    await this.wakeWaiting(await assignedSubscriberIds(pool, a.agentId), await agentNode(pool, a.agentId));
   }
 
   /** A transfer target answered: the first agent goes to wrap-up, the target holds the request (agent.repository.ts handOverCall). */
@@ -124,14 +124,17 @@ export class AgentCallService implements AgentDesk {
   async transferTargetFree(agentId: string, attemptId: string): Promise<void> {
     await releaseTransferTarget(this.deps.pool, agentId, attemptId);
     void this.tell(agentId, { type: 'queue', at: new Date().toISOString() });
-    await this.wakeWaiting(await assignedSubscriberIds(this.deps.pool, agentId));
+    await this.wakeWaiting(await assignedSubscriberIds(this.deps.pool, agentId), await agentNode(this.deps.pool, agentId));
   }
 
-  /** Requests in line for these subscribers get a try now (they keep their order: reserveAgent checks it). */
-  async wakeWaiting(subscriberIds: string[]): Promise<void> {
+  /**
+   * Requests in line for these subscribers get a try now (they keep their order: reserveAgent checks it); with
+   * `node` (the freed agent's phone is on it), on that node's queue, whose workers can ring that agent.
+   */
+  async wakeWaiting(subscriberIds: string[], node: string | null = null): Promise<void> {
     if (subscriberIds.length === 0) return;
     const waiting = await listWaiting(this.deps.pool, subscriberIds);
-    for (const w of waiting.slice(0, 20)) await this.addJob(w.requestId, 'wake', 0);
+    for (const w of waiting.slice(0, 20)) await this.addJob(w.requestId, 'wake', 0, node);
   }
 
   tell(agentId: string, e: AgentEvent): Promise<void> { return this.deps.channels.publishToAgent(agentId, e); }
@@ -144,9 +147,9 @@ export class AgentCallService implements AgentDesk {
     if (ok) await this.addJob(requestId, 'wait', config.AGENT_WAIT_POLL_MS);
   }
 
-  private async addJob(requestId: string, why: string, delayMs: number): Promise<void> {
+  private async addJob(requestId: string, why: string, delayMs: number, node: string | null = null): Promise<void> {
     // Unique job ids: the queue's own ids (request:attempt) would make a second try of the same attempt a no-op.
-    await this.deps.queue.queue.add({ requestId }, { jobId: `${requestId}:agent-${why}:${Date.now()}:${randomBytes(3).toString('hex')}`, delay: Math.max(0, delayMs) })
+    await (node ? this.deps.queue.forNode(node) : this.deps.queue.queue).add({ requestId }, { jobId: `${requestId}:agent-${why}:${Date.now()}:${randomBytes(3).toString('hex')}`, delay: Math.max(0, delayMs) })
       .catch((err) => this.deps.log.warn({ requestId, err: (err as Error).message }, 'could not queue an agent retry'));
   }
 }

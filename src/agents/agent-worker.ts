@@ -36,7 +36,7 @@ export async function createAgentWorker(c: AgentSideParts): Promise<AgentWorker>
   if (released) log.warn({ released }, 'released agent reservations left by a previous run of this worker');
   const trunk = trunkDevice(config.TRUNK_ENDPOINT);
   const devices = new DeviceStateTracker({
-    pool: c.pool, log, ignore: trunk ? [trunk] : [],
+    pool: c.pool, log, ignore: trunk ? [trunk] : [], node: config.ASTERISK_NODE,
     onChange: (agentIds, state) => {
       for (const id of agentIds) void channels.publishToAgent(id, { type: 'queue', at: new Date().toISOString() });
       // A phone that came back may take a waiting request now rather than at the next poll.

@@ -119,10 +119,13 @@ export async function setCallControls(db: Queryable, agentId: string, attemptId:
 }
 
 /** Device state from AMI, keyed by the endpoint (AMI's Device, e.g. PJSIP/agent1). Returns the agents changed. */
-export async function setDeviceState(db: Queryable, device: string, state: string): Promise<string[]> {
+export async function setDeviceState(db: Queryable, device: string, state: string, node: string | null = null): Promise<string[]> {
+  // With `node`, only agents whose phone is on that node or on any (another node's AMI sees them unregistered).
   const { rows } = await db.query(
-    `UPDATE agents SET device_state = $2, device_state_at = now() WHERE lower(endpoint) = lower($1) AND device_state <> $2 RETURNING id`,
-    [device, state.toUpperCase()]);
+    `UPDATE agents SET device_state = $2, device_state_at = now()
+      WHERE lower(endpoint) = lower($1) AND device_state <> $2 AND ($3::text IS NULL OR asterisk_node IS NULL OR asterisk_node = $3)
+      RETURNING id`,
+    [device, state.toUpperCase(), node]);
   return rows.map((r) => r.id);
 }
 
@@ -136,6 +139,8 @@ export type ReserveResult = { agent: Agent } | { agent: null; reason: 'not_first
  */
 export async function reserveAgent(db: Queryable, r: {
   requestId: string; attemptId: string; subscriberId: string; departmentId: string | null; workerId: string; mode: 'agent_first' | 'customer_first';
+  /** The Asterisk node the call rings on: only agents whose phone is on it, or on any node, can take it. */
+  node?: string | null;
 }): Promise<ReserveResult> {
   const { rows: waiting } = await db.query(
     `SELECT w.request_id, w.since FROM agent_waits w JOIN callback_requests q ON q.id = w.request_id
@@ -154,7 +159,8 @@ export async function reserveAgent(db: Queryable, r: {
          ARRAY(SELECT d.id FROM agent_departments x JOIN departments d ON d.id = x.department_id
                 WHERE x.agent_id = a.id AND d.subscriber_id = $1) AS department_ids
          FROM agents a JOIN agent_subscribers s ON s.agent_id = a.id
-        WHERE s.subscriber_id = $1 AND a.active AND a.reserved_request IS NULL AND a.reserved_attempt IS NULL`, [r.subscriberId]);
+        WHERE s.subscriber_id = $1 AND a.active AND a.reserved_request IS NULL AND a.reserved_attempt IS NULL
+          AND ($2::text IS NULL OR a.asterisk_node IS NULL OR a.asterisk_node = $2)`, [r.subscriberId, r.node ?? null]);
     const candidates: RoutableAgent[] = rows.map((x) => ({
       id: x.id, status: x.status, wrapUpUntil: x.wrap_up_until, deviceState: x.device_state, idleSince: x.idle_since,
       active: x.active, reservedRequest: x.reserved_request, departmentIds: x.department_ids,
@@ -182,6 +188,17 @@ export async function reserveAgent(db: Queryable, r: {
     excluded.add(pick.id);
   }
   return { agent: null, reason: 'none_available' };
+}
+
+/** The node an agent's phone is registered on (null: any node, or no such agent). */
+export async function agentNode(db: Queryable, agentId: string): Promise<string | null> {
+  const { rows } = await db.query(`SELECT asterisk_node FROM agents WHERE id = $1`, [agentId]);
+  return rows[0]?.asterisk_node ?? null;
+}
+
+/** Puts an agent's phone on one Asterisk node (null: reachable from any). */
+export async function setAgentNode(db: Queryable, agentId: string, node: string | null): Promise<void> {
+  await db.query(`UPDATE agents SET asterisk_node = $2 WHERE id = $1`, [agentId, node]);
 }
 
 /**

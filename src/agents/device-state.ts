@@ -55,7 +55,11 @@ export class DeviceStateTracker {
   private readonly ignored: Set<string>;
 
   /** `ignore`: devices that are never agents' phones (the trunk): their states are not stored, which saves a statement per change. */
-  constructor(private readonly deps: { pool: Pool; log: Logger; onChange?: (agentIds: string[], state: string) => void; ignore?: readonly string[] }) {
+  constructor(private readonly deps: {
+    pool: Pool; log: Logger; onChange?: (agentIds: string[], state: string) => void; ignore?: readonly string[];
+    /** The node whose AMI this is: it speaks for agents on that node or on any. */
+    node?: string;
+  }) {
     this.ignored = new Set((deps.ignore ?? []).map((d) => d.toLowerCase()));
   }
 
@@ -75,7 +79,7 @@ export class DeviceStateTracker {
   apply(device: string, state: string): Promise<void> {
     const key = device.toLowerCase();
     const next = (this.chains.get(key) ?? Promise.resolve()).then(async () => {
-      const changed = await setDeviceState(this.deps.pool, device, state);
+      const changed = await setDeviceState(this.deps.pool, device, state, this.deps.node ?? null);
       if (changed.length) {
         this.deps.log.info({ device, state, agents: changed.length }, 'agent device state');
         this.deps.onChange?.(changed, state);

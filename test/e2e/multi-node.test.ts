@@ -8,6 +8,8 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { startWeb, type WebHandle } from '../../src/main/web.ts';
 import { startWorker, type WorkerHandle } from '../../src/main/worker.ts';
 import { startSim, type Sim } from '../../src/sim/index.ts';
+import { setAgentNode, setAgentStatus } from '../../src/agents/agent.repository.ts';
+import { addAgent, demoAnsweredByAgents } from '../helpers/agents.ts';
 
 // Two Asterisk nodes (two simulators), two workers serving each (ASTERISK_NODE, their own ARI and AMI), two web
 // processes taking requests. One node goes down under load for a while: its workers take no job, the requests
@@ -20,7 +22,7 @@ let web2: { c: Container; web: WebHandle; base: string };
 const workers: Array<{ node: 'a' | 'b'; id: string; c: Container; w: WorkerHandle }> = [];
 
 test.before(async () => {
-  s = await startStack({ label: 'multinode', worker: false, env: { RING_TIMEOUT: String(RING_TIMEOUT), RECONCILE_INTERVAL_MS: '1000' } });
+  s = await startStack({ label: 'multinode', worker: false, env: { RING_TIMEOUT: String(RING_TIMEOUT), RECONCILE_INTERVAL_MS: '1000', AGENT_WRAP_UP_SEC: '0', AGENT_WAIT_POLL_MS: '200' } });
   await mergeSettings(s, { retry: { maxAttempts: 5, backoffSec: { failed: 1, busy: 1, no_answer: 1 } } });
   simB = await startSim({ timeScale: 0.05 });
   const c2 = createContainer(loadConfig(s.env), { log: createLogger('silent') });
@@ -114,4 +116,23 @@ test.serial('both nodes dial; one lost under load takes no job while down, the o
     t.is(new Set(dials.map((d) => d.channelId)).size, dials.length, `${dialed[i]}: no channel dialed twice`);
     for (const a of attempts) t.truthy(a.ended_at, `${dialed[i]} attempt ${a.n} ended`);
   }
+});
+
+test.serial('an agent whose phone is on node b is rung only by node b: its calls are dialed there, node a never rings it', async (t) => {
+  await demoAnsweredByAgents(s, { waitSec: 120 });
+  const agent = await addAgent(s, { login: 'onb', autoAnswer: true });
+  await setAgentNode(s.c.pool, agent.id, 'b');
+  await setAgentStatus(s.c.pool, agent.id, 'available');
+  s.sim.clearOriginates();
+  simB.clearOriginates();
+  const list = numbers(4);
+  const created = await accept(list);
+  for (const r of created) t.is(r.status, 202, r.text);
+  const finals = await allFinal(created, 40000);
+  t.deepEqual(finals.map((f) => f.status), created.map(() => 'completed'), JSON.stringify(finals.map((f) => f.attempts)));
+  for (const r of created) {
+    for (const a of await attemptsOf(r.json.id)) t.is(nodeOfWorker(a.worker_id), 'b', `${r.json.id} attempt ${a.n} dialed by node b`);
+  }
+  t.deepEqual(s.sim.originates().filter((o) => /onb/i.test(o.endpoint)), [], 'node a never rang the agent');
+  t.is(simB.originates().filter((o) => /onb/i.test(o.endpoint)).length, 4, 'the agent was rung once per request, on node b');
 });
