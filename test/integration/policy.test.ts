@@ -20,7 +20,8 @@ const vid = () => randomBytes(12).toString('base64url');
 const rows = async (e164: string) => (await w.c.pool.query(`SELECT id, status, subscriber_id FROM callback_requests WHERE phone_e164 = $1 ORDER BY created_at`, [e164])).rows;
 const refusalsLogged = (code: string) => w.logs.filter((l) => l.msg === 'call-back request refused' && l.code === code).length;
 
-test('premium-rate, toll-free, personal and foreign numbers are refused with a code, logged, and nothing is stored', async (t) => {
+// Serial: it counts refusal log lines by code, and other tests of this file log the same codes.
+test.serial('premium-rate, toll-free, personal and foreign numbers are refused with a code, logged, and nothing is stored', async (t) => {
   const cases = [
     ['+1 900 555 0123', '+19005550123', 'number_type_refused'],
     ['+1 800 555 0100', '+18005550100', 'number_type_refused'],
