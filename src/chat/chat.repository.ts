@@ -144,7 +144,7 @@ export interface ConversationListItem {
 
 const LIST_SELECT = `SELECT c.id, c.subscriber_id, s.name AS subscriber_name, c.visitor_name, c.agent_id, c.status, c.next_seq,
     c.last_message_at, c.first_response_at IS NOT NULL AS answered, c.request_id,
-    (SELECT m.body FROM chat_messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1) AS last_body
+    (SELECT m.body FROM chat_messages m WHERE m.conversation_id = c.id AND m.author <> 'system' ORDER BY m.seq DESC LIMIT 1) AS last_body
   FROM chat_conversations c JOIN subscribers s ON s.id = c.subscriber_id`;
 
 const toListItem = (r: Record<string, any>): ConversationListItem => ({

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError } from '../platform/errors.ts';
 import { newStatusToken, tokenMatches } from '../requests/status-token.ts';
 import type { AcceptResult, AcceptService } from '../requests/accept.service.ts';
 import { findSubscriberById } from '../subscribers/subscriber.repository.ts';
-import { chatRoutingOrder } from '../agents/agent.repository.ts';
+import { chatRoutingOrder, findAgent } from '../agents/agent.repository.ts';
 import { recordEvent } from '../webhooks/webhook.repository.ts';
 import {
   appendMessage, assignBelowLimit, closeConversation, deleteOldConversations, findConversation, insertConversation,
@@ -76,19 +76,27 @@ export function createChatService(deps: ChatServiceDeps) {
     return stored.msg;
   }
 
-  /** Offers the conversation to the longest-idle available agent below the per-agent limit; null when none is. */
+  /**
+   * Offers the conversation to the longest-idle available agent below the per-agent limit (the visitor reads who
+   * joined); null when none is.
+   */
   async function route(c: Conversation): Promise<string | null> {
     for (const agentId of await chatRoutingOrder(pool, c.subscriberId, c.departmentId)) {
-      if (await withTransaction(pool, (tx) => assignBelowLimit(tx, c.id, agentId, deps.config.CHAT_MAX_PER_AGENT))) return agentId;
+      if (await withTransaction(pool, (tx) => assignBelowLimit(tx, c.id, agentId, deps.config.CHAT_MAX_PER_AGENT))) {
+        const name = (await findAgent(pool, agentId))?.name ?? 'An agent';
+        await post(c, { author: 'system', authorName: null, body: SYSTEM_TEXT.joined(name), kind: 'joined' }).catch(() => {});
+        return agentId;
+      }
     }
     return null;
   }
 
   return {
     /** A new conversation and the visitor's token for it (given once). Routed to an agent when one is free. */
-    async start(input: Omit<NewConversation, 'tokenHash' | 'agentId'>): Promise<{ conversation: Conversation; token: string; agentId: string | null }> {
+    async start(input: Omit<NewConversation, 'tokenHash' | 'agentId'>, firstMessage: string | null): Promise<{ conversation: Conversation; token: string; agentId: string | null }> {
       const { token, hash } = newStatusToken();
       const conversation = await insertConversation(pool, { ...input, tokenHash: hash, agentId: null });
+      if (firstMessage) await post(conversation, { author: 'visitor', authorName: conversation.visitorName, body: firstMessage });
       const agentId = await route(conversation);
       await announce(conversation, null, 'started');
       return { conversation: { ...conversation, agentId }, token, agentId };

@@ -94,8 +94,8 @@ export function visitorChatRoutes(deps: VisitorChatDeps): Router<AppState, {}> {
       departmentId = entry.departments.find((d) => d.id === b.department)?.id ?? null;
     }
     await deps.limits.start(ctx.ip || null);
-    const { conversation, token } = await deps.chat.start({ subscriberId, departmentId, requestId, ...visitor, ip: ctx.ip || null });
-    if (b.body !== undefined && b.body !== '') await deps.chat.post(conversation, { author: 'visitor', authorName: conversation.visitorName, body: messageBody(b.body) });
+    const first = b.body !== undefined && b.body !== '' ? messageBody(b.body) : null;
+    const { conversation, token } = await deps.chat.start({ subscriberId, departmentId, requestId, ...visitor, ip: ctx.ip || null }, first);
     ctx.status = 201;
     ctx.body = { id: conversation.id, token };
   });

@@ -107,7 +107,7 @@ test.serial('from a call-back status page at 360 px: the owner answers in the po
   const owner = await portalPage(browser, s.base, 1280);
   owner.on('pageerror', (e) => errors.push(e.message));
   await owner.goto(`${s.base}/portal/inbox`);
-  const item = owner.locator('#chat-list button', { hasText: 'Could you call after 5 pm' });
+  const item = owner.locator('#chat-list button', { hasText: 'Sam Status' });
   await item.waitFor({ timeout: 10_000 });
   await item.click();
   await owner.waitForSelector('#chat-messages li.visitor');

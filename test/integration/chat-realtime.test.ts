@@ -122,6 +122,8 @@ test.serial('routing: the available agent gets the conversation up to its limit;
   const visitor = await events(s.base, first);
   t.is((await agent.api(`/agent/chats/${first.id}/messages`, { body: 'Yes, how can I help?' })).status, 201);
   await visitor.waitFor((e) => e.some((x) => x.data.author === 'agent'));
+  // The visitor read who took the conversation, after its own first message.
+  t.deepEqual(visitor.events.slice(0, 2).map((x) => [x.data.author, x.data.body]), [['visitor', 'Are you there?'], ['system', 'Demo Agent joined the conversation.']]);
   t.like(visitor.events.find((x) => x.data.author === 'agent')!.data, { authorName: 'Demo Agent', body: 'Yes, how can I help?' });
   // Closing frees the agent: the worker's routing pass gives it the waiting one.
   t.is((await agent.api(`/agent/chats/${first.id}/close`, {})).status, 200);
