@@ -12,10 +12,10 @@ import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import { setDepartmentAnsweredBy, setSubscriberAgentRouting } from '../subscribers/subscriber.repository.ts';
 import {
   assignedDepartmentIds, assignedSubscriberIds, findAgent, insertAgent, listAgents, listSubscribersForRouting,
-  setAssignments, updateAgent,
+  agentNode, setAgentNode, setAssignments, updateAgent,
 } from './agent.repository.ts';
 import { agentRoutingFrom } from './routing.ts';
-import { AgentForm, agentPasswordHash, list, loginTaken, parse, parseNewAgent, words, type Body } from './agent-form.ts';
+import { AgentForm, AgentNode, agentPasswordHash, list, loginTaken, parse, parseNewAgent, words, type Body } from './agent-form.ts';
 
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
 const RoutingForm = z.object({
@@ -55,7 +55,9 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
     const subscribers = (await listSubscribersForRouting(pool)).map((s) => ({
       ...s, assigned: subs.has(s.id), departments: s.departments.map((d) => ({ ...d, assigned: depts.has(d.id) })),
     }));
-    page(ctx, 'admin/agents-edit', { title: agent.name, agent, skills: agent.skills.join(', '), languages: agent.languages.join(', '), subscribers });
+    page(ctx, 'admin/agents-edit', {
+      title: agent.name, agent, skills: agent.skills.join(', '), languages: agent.languages.join(', '), subscribers, node: await agentNode(pool, agent.id),
+    });
   });
 
   router.post('/:id', async (ctx) => {
@@ -63,12 +65,14 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
     if (!agent) throw noSuchAgent();
     const body = bodyOf(ctx);
     const f = parse(AgentForm, body);
+    const node = body.asteriskNode === undefined ? undefined : parse(AgentNode, body.asteriskNode);
     const passwordHash = typeof body.password === 'string' && body.password !== '' ? await agentPasswordHash(body.password) : null;
     await updateAgent(pool, agent.id, {
       name: f.name, endpoint: f.endpoint, skills: words(body.skills), languages: words(body.languages),
       wrapUpSec: typeof f.wrapUpSec === 'number' ? f.wrapUpSec : null, autoAnswer: body.autoAnswer === 'on', passwordHash,
       active: body.active === 'on',
     });
+    if (node !== undefined) await setAgentNode(pool, agent.id, node || null);
     done(ctx, 'Agent saved.', `/admin/agents/${agent.id}`);
   });
 

@@ -17,6 +17,8 @@ export const AgentForm = z.object({
   endpoint: z.string().trim().regex(AGENT_ENDPOINT, 'Use a PJSIP endpoint of this installation, like PJSIP/agent1.'),
   wrapUpSec: z.union([z.literal(''), z.coerce.number().int().min(0).max(3600)]).optional(),
 });
+/** The Asterisk node the agent's phone is registered on (ASTERISK_NODE of its workers); empty = any node reaches it. */
+export const AgentNode = z.string().trim().regex(/^([\w.-]{1,40})?$/, 'A node is named like ASTERISK_NODE: letters, digits, . _ - (at most 40); empty for any node.');
 const AgentLogin = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._@-]{1,62}$/, 'Logins are 2-63 letters, digits, . _ @ -.');
 
 /** A form's list field (one value or many) as strings. */

@@ -43,6 +43,14 @@ test('operator creates an agent, assigns it, and switches a subscriber and a dep
   t.deepEqual(subs.map((x) => x.subscriber_id), [demo.id]);
   const { rows: ad } = await s.c.pool.query(`SELECT department_id FROM agent_departments WHERE agent_id = $1`, [agent.id]);
   t.deepEqual(ad.map((x) => x.department_id), [sales.id]);
+  const edit = { name: 'Frank', endpoint: 'PJSIP/frank', active: 'on' };
+  t.is((await op.form(`/admin/agents/${agent.id}`, { ...edit, asteriskNode: 'node-b' })).status, 303);
+  const nodeOf = async () => (await s.c.pool.query(`SELECT asterisk_node FROM agents WHERE id = $1`, [agent.id])).rows[0].asterisk_node;
+  t.is(await nodeOf(), 'node-b', 'the phone is on node-b');
+  t.true((await op.go(`/admin/agents/${agent.id}`)).text.includes('value="node-b"'));
+  t.is((await op.form(`/admin/agents/${agent.id}`, { ...edit, asteriskNode: 'no spaces' })).status, 400);
+  t.is((await op.form(`/admin/agents/${agent.id}`, { ...edit, asteriskNode: '' })).status, 303);
+  t.is(await nodeOf(), null, 'empty: any node');
 
   t.is((await op.form(`/admin/agents/routing/${demo.id}`, { answeredBy: 'agents', mode: 'customer_first', waitSec: '90', fallback: 'phone' })).status, 303);
   const { rows: [settings] } = await s.c.pool.query(`SELECT settings FROM subscribers WHERE id = $1`, [demo.id]);
