@@ -27,7 +27,6 @@ export class ChatStreamReader {
   private connId: number | null = null;
   private running = false;
   private blocked = false;
-  private closed = false;
 
   constructor(private readonly redis: Redis, private readonly log: Logger) {}
 
@@ -59,11 +58,6 @@ export class ChatStreamReader {
     return stopAll;
   }
 
-  close(): void {
-    this.closed = true;
-    this.conn?.disconnect();
-  }
-
   private wake(): void {
     if (!this.running) { if (this.listeners.size > 0) void this.loop(); return; }
     if (this.blocked && this.connId !== null) void this.redis.client('UNBLOCK', this.connId).catch(() => {});
@@ -73,9 +67,14 @@ export class ChatStreamReader {
     this.running = true;
     try {
       // Its own connection (the same server, Sentinel or not): a blocked XREAD holds it; never auto-pipelined.
-      if (!this.conn) this.conn = this.redis.duplicate({ enableAutoPipelining: false });
-      if (this.connId === null) this.connId = Number(await this.conn.client('ID'));
-      while (!this.closed && this.listeners.size > 0) {
+      if (!this.conn) {
+        const conn = this.redis.duplicate({ enableAutoPipelining: false });
+        // A reconnected connection has a new id: it is asked again before the next read.
+        conn.on('ready', () => { if (this.conn === conn) this.connId = null; });
+        this.conn = conn;
+      }
+      while (this.listeners.size > 0) {
+        if (this.connId === null) this.connId = Number(await this.conn.client('ID'));
         const keys = [...this.listeners.keys()];
         const ids = keys.map((k) => this.cursors.get(k) ?? '$');
         this.blocked = true;
@@ -84,7 +83,6 @@ export class ChatStreamReader {
           got = await this.conn.xread('BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids) as typeof got;
         } catch (err) {
           this.blocked = false;
-          if (this.closed) break;
           this.log.warn({ err: (err as Error).message }, 'chat stream read failed; retrying');
           await new Promise((r) => setTimeout(r, 1000));
           continue;
@@ -116,6 +114,6 @@ export class ChatStreamReader {
       this.connId = null;
     }
     // A key watched between the last read and the loop's end starts it again.
-    if (!this.closed && this.listeners.size > 0) void this.loop();
+    if (this.listeners.size > 0) void this.loop();
   }
 }

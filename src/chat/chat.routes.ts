@@ -14,7 +14,7 @@ import { assignedSubscriberIds } from '../agents/agent.repository.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import type { AcceptService } from '../requests/accept.service.ts';
 import { listAgentConversations, listSubscriberConversations } from './chat.repository.ts';
-import { createChatService, type ChatNoticePort, type ChatService } from './chat.service.ts';
+import { createChatService, type ChatNoticePort } from './chat.service.ts';
 import { createChatLimits, type ChatLimitConfig } from './chat-limits.ts';
 import { ChatStreamReader } from './chat-stream.ts';
 import { deskRoutes } from './desk.routes.ts';
@@ -35,8 +35,11 @@ export interface ChatWebDeps {
   formTokens: { secret: string; ttlSec: number; minAgeMs: number; loopbackExempt: boolean };
 }
 
-/** The web process's chat: the visitor's routes, the agent console's desk, the portal inbox, one stream reader. */
-export function chatWeb(deps: ChatWebDeps): { routers: Router<AppState, {}>[]; chat: ChatService; close(): void } {
+/**
+ * The web process's chat: the visitor's routes, the agent console's desk, the portal inbox, and one stream reader
+ * (its blocking Redis connection open only while some stream is watched, so a stopping web process holds none).
+ */
+export function chatWeb(deps: ChatWebDeps): { routers: Router<AppState, {}>[] } {
   const reader = new ChatStreamReader(deps.redis, deps.log);
   const chat = createChatService({
     pool: deps.pool, redis: deps.redis, prefix: deps.prefix, log: deps.log, config: deps.config, accept: deps.accept,
@@ -72,5 +75,5 @@ export function chatWeb(deps: ChatWebDeps): { routers: Router<AppState, {}>[]; c
     subscribers: deps.subscribers, render: deps.render, formToken: deps.formToken, formTokens: deps.formTokens,
   });
 
-  return { routers: [visitor, inboxPage, ownerDesk, agentDesk], chat, close: () => reader.close() };
+  return { routers: [visitor, inboxPage, ownerDesk, agentDesk] };
 }
