@@ -10,6 +10,9 @@ import { startWorker, type WorkerHandle } from '../../src/main/worker.ts';
 import { startSim, type Sim } from '../../src/sim/index.ts';
 import { setAgentNode, setAgentStatus } from '../../src/agents/agent.repository.ts';
 import { addAgent, demoAnsweredByAgents } from '../helpers/agents.ts';
+import { asteriskNodes } from '../../src/admin/system-status.service.ts';
+import { workersByNode } from '../../src/calls/upkeep/worker-liveness.ts';
+import { readHeartbeats } from '../../src/observability/worker-heartbeat.ts';
 
 // Two Asterisk nodes (two simulators), two workers serving each (ASTERISK_NODE, their own ARI and AMI), two web
 // processes taking requests. One node goes down under load for a while: its workers take no job, the requests
@@ -54,12 +57,19 @@ const accept = (list: string[]) => Promise.all(list.map((n, i) => request(i % 2 
 const allFinal = (created: Array<{ json: any }>, ms: number) =>
   Promise.all(created.map((r) => waitForStatus(s.base, r.json, (x) => FINAL.has(x.status), ms)));
 const nodeOfWorker = (id: string) => workers.find((w) => w.id === id)?.node;
+/** The health page's node rows: node → how many of its workers take jobs. */
+const taking = async () => Object.fromEntries(asteriskNodes(await workersByNode(s.c.pool), await readHeartbeats(s.c.redis, s.env.REDIS_PREFIX)).map((n) => [n.node, n.taking]));
 const attemptsOf = async (id: string) =>
   (await s.c.pool.query(`SELECT id, n, worker_id, outcome, ended_at, started_at FROM call_attempts WHERE request_id = $1 ORDER BY n`, [id])).rows;
 
 test.serial('both nodes dial; one lost under load takes no job while down, the other completes every request, nothing dialed twice; back up it dials again', async (t) => {
   const dialed: string[] = [];
   const created: Array<{ json: any }> = [];
+  // Each node's inbound web-call app is held by one worker of that node.
+  for (const node of ['a', 'b']) {
+    t.true(await until(() => workers.filter((x) => x.node === node && x.w.inboundApp?.holding()).length === 1, 5000), `one worker of node ${node} holds its inbound app`);
+  }
+  t.deepEqual(await taking(), { a: 2, b: 2 }, 'the health page shows both nodes with two workers taking jobs');
 
   // Both nodes take work.
   const first = numbers(12);
@@ -89,6 +99,7 @@ test.serial('both nodes dial; one lost under load takes no job while down, the o
   const whileDown = await allFinal(r3, DOWN_MS - 3000);
   for (const [i, f] of whileDown.entries()) if (f.status !== 'completed') t.log(JSON.stringify([f.status, await attemptsOf(r3[i].json.id)]));
   t.deepEqual(whileDown.map((f) => f.status), r3.map(() => 'completed'), 'requests accepted while node a is down complete on node b');
+  t.true(await until(async () => (await taking()).a === 0, 6000), 'the health page shows node a with no worker taking jobs');
   for (const r of r3) {
     for (const a of await attemptsOf(r.json.id)) t.is(nodeOfWorker(a.worker_id), 'b', `${r.json.id} attempt ${a.n} dialed by node b`);
   }
