@@ -149,7 +149,20 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
       workerApp: (id) => `${config.ARI_APP}-${id}`,
       openInbound: async () => {
         const socket = new AriAdapter({ url: config.ARI_URL, user: config.ARI_USER, password: config.ARI_PASSWORD, app: inboundApp, log, parseId: parseCallId });
-        await socket.connect();
+        // A socket that does not open (Asterisk restarting and refusing WebSockets) is given up, not left retrying
+        // on its own: the next lease pass opens a new one.
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            socket.connect(),
+            new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('inbound app socket not open within 10 s')), 10_000); }),
+          ]);
+        } catch (err) {
+          await socket.close().catch(() => {});
+          throw err;
+        } finally {
+          clearTimeout(timer);
+        }
         return socket;
       },
       runHere: (requestId, channelId) => dialer.startWebCall(requestId, channelId),

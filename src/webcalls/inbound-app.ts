@@ -164,7 +164,8 @@ export function startInboundApp(d: InboundAppDeps): { stop(): Promise<void>; run
     async stop() {
       stopped = true;
       loop.stop();
-      await opening;
+      // A socket still opening closes itself once open (open() checks `stopped`); stopping does not wait for it long.
+      if (opening) await Promise.race([opening, new Promise((r) => setTimeout(r, 2000).unref())]);
       const had = socket !== null;
       await close('worker stopping');
       if (had) await releaseLease(d.pool, leaseName, d.workerId).catch(() => {});
