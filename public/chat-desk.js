@@ -99,6 +99,8 @@
     $('chat-close').hidden = !open;
     $('chat-take').hidden = !(isAgent && open && c.waiting);
     $('chat-callback-open').hidden = !!c.callbackRequestId;
+    // Offered only where the server takes web calls; the visitor's chat shows Call now only where its browser can.
+    $('chat-webcall').hidden = !(c.webcalls && open);
     $('chat-callback-phone').value = c.visitorPhone || '';
   }
 
@@ -126,6 +128,9 @@
     post('/' + current.id + '/messages', { body: box.value })
       .then(function (j) { box.value = ''; add(j.message); })
       .catch(fail).then(function () { $('chat-send').disabled = false; box.focus(); });
+  });
+  $('chat-webcall').addEventListener('click', function () {
+    if (current) post('/' + current.id + '/webcall').then(function (j) { add(j.message); }).catch(fail);
   });
   $('chat-take').addEventListener('click', function () { if (current) post('/' + current.id + '/take').then(refreshList).catch(fail); });
   $('chat-close').addEventListener('click', function () { if (current) post('/' + current.id + '/close').then(refreshList).catch(fail); });

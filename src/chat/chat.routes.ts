@@ -25,7 +25,7 @@ export interface ChatWebDeps {
   redis: Redis;
   prefix: string;
   log: Logger;
-  config: ChatLimitConfig & { CHAT_MAX_PER_AGENT: number; CHAT_ANSWER_TIMEOUT_SEC: number; CHAT_RETENTION_DAYS: number; STREAMS_PER_REQUEST: number; STREAMS_PER_IP: number };
+  config: ChatLimitConfig & { CHAT_MAX_PER_AGENT: number; CHAT_ANSWER_TIMEOUT_SEC: number; CHAT_RETENTION_DAYS: number; STREAMS_PER_REQUEST: number; STREAMS_PER_IP: number; WEBCALL_ENABLED?: boolean };
   accept: Pick<AcceptService, 'accept'>;
   subscribers: SubscriberCache;
   render: Render;
@@ -46,7 +46,7 @@ export function chatWeb(deps: ChatWebDeps): { routers: Router<AppState, {}>[] } 
     notices: deps.notices, kickWebhook: deps.kickWebhook,
   });
   const streams = createStreamLimits({ perKey: deps.config.STREAMS_PER_REQUEST, perIp: deps.config.STREAMS_PER_IP });
-  const desk = { pool: deps.pool, chat, reader, redisPrefix: deps.prefix, streams };
+  const desk = { pool: deps.pool, chat, reader, redisPrefix: deps.prefix, streams, webcalls: deps.config.WEBCALL_ENABLED ?? false };
 
   const agentDesk = deskRoutes(desk, '/agent/chats', requireRole('agent', '/agent/login'), async (ctx) => {
     const user = ctx.state.user as SessionUser;

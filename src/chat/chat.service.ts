@@ -127,6 +127,15 @@ export function createChatService(deps: ChatServiceDeps) {
       await post(c, { author: 'system', authorName: null, body: SYSTEM_TEXT.joined(staff.name), kind: 'joined' });
     },
 
+    /**
+     * Invites the visitor to a web call: a `webcall` system message, on which the visitor's chat offers "Call now"
+     * (where its browser can). Only an open conversation is invited.
+     */
+    async inviteWebcall(c: Conversation, staff: Staff): Promise<ChatMessage> {
+      if (c.status !== 'open') throw new ConflictError('chat_closed', 'This conversation is closed.');
+      return post(c, { author: 'system', authorName: null, body: SYSTEM_TEXT.webcall(staff.name), kind: 'webcall' });
+    },
+
     /** Ends an open conversation: its last message says so, and `chat.closed` is recorded with it. */
     async close(c: Conversation, by: 'visitor' | 'agent' | 'owner'): Promise<void> {
       if (c.status !== 'open') return;

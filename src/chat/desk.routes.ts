@@ -24,14 +24,17 @@ export interface DeskDeps {
   reader: ChatStreamReader;
   redisPrefix: string;
   streams: StreamLimits;
+  /** Visitors may call from the browser (WEBCALL_ENABLED): the desk offers "Invite to a web call". */
+  webcalls: boolean;
 }
 
 type Body = Record<string, unknown>;
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
 
 /** What the service center sees of a conversation: who wrote, from where, and what it became. */
-export function deskView(c: Conversation, staff: Staff) {
+export function deskView(c: Conversation, staff: Staff, webcalls = false) {
   return {
+    webcalls,
     id: c.id, status: c.status, visitorName: c.visitorName, visitorPhone: c.visitorPhone, pageUrl: c.pageUrl, referrer: c.referrer,
     requestId: c.requestId, callbackRequestId: c.callbackRequestId, agentId: c.agentId,
     mine: staff.agentId ? c.agentId === staff.agentId : true, waiting: c.agentId === null, createdAt: c.createdAt.toISOString(),
@@ -83,7 +86,7 @@ export function deskRoutes(deps: DeskDeps, prefix: string, auth: Koa.Middleware,
   router.get('/:id', async (ctx) => {
     const { c, person } = await conversationOf(ctx);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { conversation: deskView(c, person.staff), messages: await listMessages(deps.pool, c.id) };
+    ctx.body = { conversation: deskView(c, person.staff, deps.webcalls), messages: await listMessages(deps.pool, c.id) };
   });
 
   router.get('/:id/events', async (ctx) => {
@@ -109,6 +112,13 @@ export function deskRoutes(deps: DeskDeps, prefix: string, auth: Koa.Middleware,
     const { c, person } = await conversationOf(ctx);
     await deps.chat.close(c, person.staff.author);
     ctx.body = { ok: true };
+  });
+
+  router.post('/:id/webcall', async (ctx) => {
+    const { c, person } = await conversationOf(ctx);
+    if (!deps.webcalls) throw new BadRequestError('webcalls_off', 'Web calls are not enabled on this server.');
+    ctx.status = 201;
+    ctx.body = { message: await deps.chat.inviteWebcall(c, person.staff) };
   });
 
   router.post('/:id/callback', async (ctx) => {

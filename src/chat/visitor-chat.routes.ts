@@ -60,8 +60,12 @@ export function visitorChatRoutes(deps: VisitorChatDeps): Router<AppState, {}> {
     });
   });
 
+  // Each visitor endpoint answers at /chat/… (the hosted pages, same origin) and at /api/v1/chat/… (the widget on a
+  // subscriber's site, under the public API's CORS, which lets a site start chats only for its own subscriber).
+  const at = (path: string) => [`/chat${path}`, `/api/v1/chat${path}`];
+
   /** Starts a conversation: from a status page (requestId and its token) or the hosted page (form token). */
-  router.post('/chat/start', async (ctx) => {
+  router.post(at('/start'), async (ctx) => {
     const b = bodyOf(ctx);
     if (typeof b.website === 'string' && b.website.trim() !== '') throw new BadRequestError('spam_suspected', 'This message looks automated and was not accepted.');
     let subscriberId: string;
@@ -77,6 +81,10 @@ export function visitorChatRoutes(deps: VisitorChatDeps): Router<AppState, {}> {
       const hash = isUuid(b.requestId) ? await findRequestTokenHash(deps.pool, b.requestId) : null;
       const request = hash && tokenMatches(b.requestToken, hash) ? await findRequest(deps.pool, b.requestId as string) : null;
       if (!request) throw new NotFoundError('callback_not_found', 'No call-back request with that id and token.');
+      // The widget names its subscriber too (for CORS): the request must be that subscriber's.
+      if (typeof b.subscriber === 'string' && (await deps.subscribers.get(b.subscriber))?.subscriber.id !== request.subscriberId) {
+        throw new NotFoundError('callback_not_found', 'No call-back request with that id and token.');
+      }
       subscriberId = request.subscriberId;
       requestId = request.id;
       departmentId = request.departmentId;
@@ -106,18 +114,18 @@ export function visitorChatRoutes(deps: VisitorChatDeps): Router<AppState, {}> {
     return deps.chat.visitorConversation(id, tokenOf(ctx));
   };
 
-  router.get('/chat/:id', async (ctx) => {
+  router.get(at('/:id'), async (ctx) => {
     const c = await mine(ctx);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { id: c.id, status: c.status, callbackRequested: c.callbackRequestId !== null, messages: await listMessages(deps.pool, c.id) };
   });
 
-  router.get('/chat/:id/events', async (ctx) => {
+  router.get(at('/:id/events'), async (ctx) => {
     const c = await mine(ctx);
     await streamConversation(ctx as unknown as Koa.Context, { pool: deps.pool, reader: deps.reader, prefix: deps.redisPrefix, conversationId: c.id, limits: deps.streams, ip: ctx.ip || 'unknown' });
   });
 
-  router.post('/chat/:id/messages', async (ctx) => {
+  router.post(at('/:id/messages'), async (ctx) => {
     const c = await mine(ctx);
     const body = messageBody(bodyOf(ctx).body);
     await deps.limits.message(c.id, ctx.ip || null);
@@ -126,12 +134,12 @@ export function visitorChatRoutes(deps: VisitorChatDeps): Router<AppState, {}> {
     ctx.body = { message };
   });
 
-  router.post('/chat/:id/close', async (ctx) => {
+  router.post(at('/:id/close'), async (ctx) => {
     await deps.chat.close(await mine(ctx), 'visitor');
     ctx.body = { ok: true };
   });
 
-  router.post('/chat/:id/callback', async (ctx) => {
+  router.post(at('/:id/callback'), async (ctx) => {
     const c = await mine(ctx);
     const phone = shortText(bodyOf(ctx).phone, 40);
     if (!phone) throw new BadRequestError('phone_required', 'Enter your phone number.', [{ field: 'phone', code: 'phone_required', message: 'Enter your phone number.' }]);

@@ -48,9 +48,9 @@ export function publicApiCors(deps: CorsDeps): Middleware<AppState> {
     if (!ctx.path.startsWith('/api/v1/')) return next();
     ctx.vary('Origin');
     const origin = ctx.get('Origin');
-    // A call-back request or a web call (either makes something ring in the named subscriber's name), or an
-    // invitation beacon (counted in its name).
-    const submitting = ctx.method === 'POST' && /^\/api\/v1\/(callbacks|webcalls|invitations\/events)\/?$/.test(ctx.path);
+    // A call-back request or a web call (either makes something ring in the named subscriber's name), an
+    // invitation beacon (counted in its name), or a new chat (written to its service center).
+    const submitting = ctx.method === 'POST' && /^\/api\/v1\/(callbacks|webcalls|invitations\/events|chat\/start)\/?$/.test(ctx.path);
     if (origin && (origin === self || origin === `${ctx.protocol}://${ctx.host}`)) {
       // Beckon's own pages. A portal preview page (preview-page.ts) stands for one subscriber's site: the widget
       // on it may ask for call-backs in that subscriber's name only (same-origin requests carry the full Referer).

@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 const ENTRY = fileURLToPath(new URL('./client/main.ts', import.meta.url));
 const CALL_ENTRY = fileURLToPath(new URL('./client/call/call-panel.ts', import.meta.url));
 const INVITE_ENTRY = fileURLToPath(new URL('./client/invite/invite-panel.ts', import.meta.url));
+const CHAT_ENTRY = fileURLToPath(new URL('./client/chat/chat-panel.ts', import.meta.url));
 
 /** The browser bundle's gzipped budget (bytes): the widget loads on every page of a subscriber's site. */
 export const WIDGET_GZIP_BUDGET = 15 * 1024;
@@ -17,9 +18,10 @@ export interface BundleFile { code: string; hash: string; file: string; gzipByte
 
 /**
  * The widget, the call chunk it imports when a visitor presses "Call now" (never before), and the invitation
- * chunk it imports when the directory sends an invitation for the page.
+ * chunk it imports when the directory sends an invitation for the page, and the chat chunk it imports when a visitor
+ * presses "Message us".
  */
-export interface WidgetBundle extends BundleFile { call: BundleFile; invite: BundleFile }
+export interface WidgetBundle extends BundleFile { call: BundleFile; invite: BundleFile; chat: BundleFile }
 
 function named(prefix: string, code: string): BundleFile {
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
@@ -38,13 +40,13 @@ async function buildCallChunk(): Promise<BundleFile> {
   return named('call', out.outputFiles[0]!.text);
 }
 
-/** The invitation chunk: an ES module like the call chunk, holding the invitation's triggers, view and styles. */
-async function buildInviteChunk(): Promise<BundleFile> {
+/** A chunk without libraries: an ES module like the call chunk (the invitation's, the chat's). */
+async function buildPlainChunk(prefix: string, entry: string): Promise<BundleFile> {
   const out = await build({
-    entryPoints: [INVITE_ENTRY], bundle: true, minify: true, write: false, format: 'esm', target: ['es2020'],
+    entryPoints: [entry], bundle: true, minify: true, write: false, format: 'esm', target: ['es2020'],
     platform: 'browser', legalComments: 'none', logLevel: 'silent',
   });
-  return named('invite', out.outputFiles[0]!.text);
+  return named(prefix, out.outputFiles[0]!.text);
 }
 
 /**
@@ -52,18 +54,19 @@ async function buildInviteChunk(): Promise<BundleFile> {
  * can be cached forever; the widget names the chunk's file, so a new chunk gives a new widget file too.
  */
 export async function buildWidgetBundle(): Promise<WidgetBundle> {
-  const [call, invite] = await Promise.all([buildCallChunk(), buildInviteChunk()]);
+  const [call, invite, chat] = await Promise.all([buildCallChunk(), buildPlainChunk('invite', INVITE_ENTRY), buildPlainChunk('chat', CHAT_ENTRY)]);
   const out = await build({
     entryPoints: [ENTRY], bundle: true, minify: true, write: false, format: 'iife', target: ['es2020'],
     platform: 'browser', legalComments: 'none', logLevel: 'silent',
-    define: { __BECKON_CALL_CHUNK__: JSON.stringify(call.file), __BECKON_INVITE_CHUNK__: JSON.stringify(invite.file) },
+    define: { __BECKON_CALL_CHUNK__: JSON.stringify(call.file), __BECKON_INVITE_CHUNK__: JSON.stringify(invite.file),
+      __BECKON_CHAT_CHUNK__: JSON.stringify(chat.file) },
   });
-  return { ...named('widget', out.outputFiles[0]!.text), call, invite };
+  return { ...named('widget', out.outputFiles[0]!.text), call, invite, chat };
 }
 
 /** The file a widget route may serve under /widget/<file>, or null. */
 export function bundleFile(b: WidgetBundle, file: string): BundleFile | null {
-  return file === b.file ? b : file === b.call.file ? b.call : file === b.invite.file ? b.invite : null;
+  return [b, b.call, b.invite, b.chat].find((f) => f.file === file) ?? null;
 }
 
 /**

@@ -18,6 +18,9 @@ type CallChunk = typeof import('./call/call-panel.ts');
 /** The invitation chunk's file name, likewise: loaded only when the directory sends an invitation for the page. */
 declare const __BECKON_INVITE_CHUNK__: string;
 type InviteChunk = typeof import('./invite/invite-panel.ts');
+/** The chat chunk's file name, likewise: loaded only when a visitor presses "Message us". */
+declare const __BECKON_CHAT_CHUNK__: string;
+type ChatChunk = typeof import('./chat/chat-panel.ts');
 
 /** A browser that can place a web call: WebRTC, and a microphone API (only in secure contexts). */
 const canCallFromBrowser = (): boolean =>
@@ -122,6 +125,9 @@ function mount(dir: Directory, api: Api, preview = false): void {
   const callNow = h('button', { class: 'primary web', type: 'button' }, t('webCall'));
   const webBox = h('div', { hidden: !(dir.webcall && dir.open && canCallFromBrowser()) }, callNow, h('hr'));
   const callView = h('div', { class: 'call', hidden: true });
+  // "Message us": a conversation with the service center, drawn by a chunk loaded on press.
+  const messageUs = h('button', { class: 'link chat', type: 'button' }, 'Message us');
+  const chatView = h('div', { class: 'chat', hidden: true });
   const form = h('form', { novalidate: true },
     h('p', { class: 'muted' }, t('intro')),
     deptSelect && h('label', { for: 'dept' }, t('department')), deptSelect,
@@ -144,7 +150,7 @@ function mount(dir: Directory, api: Api, preview = false): void {
   const logo = skin.logoUrl && /^https?:\/\//i.test(skin.logoUrl) ? h('img', { src: skin.logoUrl, alt: '' }) : null;
   const title = h('h2', { id: 'bk-title' }, t('title'));
   const panel = h('div', { class: 'panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'bk-title', hidden: true },
-    h('header', {}, logo, title, closeBtn), webBox, callView, form, progressBox);
+    h('header', {}, logo, title, closeBtn), webBox, callView, chatView, form, progressBox, messageUs);
   frame.append(fab, panel);
   (document.body ?? document.documentElement).append(host);
 
@@ -320,6 +326,7 @@ function mount(dir: Directory, api: Api, preview = false): void {
     formToken = api.formToken(slug).then((x) => (x.status === 200 && x.json?.token) || null).catch(() => null);
     form.hidden = true;
     webBox.hidden = true;
+    messageUs.hidden = true;
     callView.hidden = false;
     title.textContent = t('webTitle');
     inviteConverted();
@@ -330,7 +337,42 @@ function mount(dir: Directory, api: Api, preview = false): void {
         name: name.value.trim() || undefined, message: message.value.trim() || undefined, pageUrl: location.href,
         website: honeypot.value, formToken: token ?? undefined, source: 'widget',
       },
-      onDone: () => { callView.hidden = true; form.hidden = false; webBox.hidden = false; title.textContent = t('title'); callNow.focus(); },
+      onDone: () => { callView.hidden = true; form.hidden = false; webBox.hidden = false; messageUs.hidden = false; title.textContent = t('title'); callNow.focus(); },
+    });
+  }
+
+  async function startChat(): Promise<void> {
+    if (preview) { formErr.textContent = 'Preview: nothing is sent.'; return; }
+    formErr.textContent = '';
+    messageUs.disabled = true;
+    let chunk: ChatChunk;
+    try {
+      chunk = await (import(`${api.base}/widget/${__BECKON_CHAT_CHUNK__}`) as Promise<ChatChunk>);
+    } catch {
+      formErr.textContent = t('network');
+      return;
+    } finally {
+      messageUs.disabled = false;
+    }
+    const shownBefore = [form, webBox, progressBox].map((el) => el.hidden);
+    form.hidden = webBox.hidden = progressBox.hidden = messageUs.hidden = true;
+    chatView.hidden = false;
+    title.textContent = 'Message us';
+    chunk.runChat({
+      el: chatView, base: api.base, slug, department: deptSelect?.value || dir.departments[0]?.id || undefined,
+      name: name.value.trim() || undefined,
+      // A fresh token: the call-back form's may have been spent.
+      formToken: () => api.formToken(slug).then((x) => (x.status === 200 && x.json?.token) || null).catch(() => null),
+      request: () => current, website: () => honeypot.value,
+      canCall: !!dir.webcall && canCallFromBrowser(),
+      onCallNow: () => { chatView.hidden = true; void startCall(); },
+      onDone: () => {
+        chatView.hidden = true;
+        [form.hidden, webBox.hidden, progressBox.hidden] = shownBefore as [boolean, boolean, boolean];
+        messageUs.hidden = false;
+        title.textContent = t('title');
+        messageUs.focus();
+      },
     });
   }
 
@@ -345,6 +387,7 @@ function mount(dir: Directory, api: Api, preview = false): void {
   closeBtn.addEventListener('click', close);
   toggle.addEventListener('click', () => { setMode(true); timeSelect.focus(); });
   callNow.addEventListener('click', () => void startCall());
+  messageUs.addEventListener('click', () => void startChat());
   cancel.addEventListener('click', () => void onCancel());
   again.addEventListener('click', reset);
   form.addEventListener('submit', (e) => void onSubmit(e));
