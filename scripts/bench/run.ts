@@ -10,20 +10,22 @@ import { renderReport, verdict } from './lib/report.ts';
 import { benchAccept } from './scenarios/accept.ts';
 import { benchConcurrentCalls } from './scenarios/concurrent-calls.ts';
 import { benchDialRate } from './scenarios/dial-rate.ts';
+import { benchScale } from './scenarios/scale.ts';
 import { benchTimeToDial } from './scenarios/time-to-dial.ts';
 import { benchWidgetSize } from './scenarios/widget-size.ts';
 
 /**
  * `npm run bench`: accept path, time to dial, concurrent calls and dial rate, each next to a baseline in the
- * same run, checked, and written to bench/RESULTS.md (BENCH_QUICK=1: a ~1 minute smoke run, printed and
+ * same run, and scale-out (two web processes next to one, two workers on two nodes next to one), checked, and
+ * written to bench/RESULTS.md (BENCH_QUICK=1: a ~1 minute smoke run, printed and
  * written to the temp directory, never over the committed results).
  *
- * BENCH_ONLY=accept,dial,calls,rate,widget runs a subset (widget: the sizes visitors download, no load); BENCH_PROFILE=web,worker,bare-ari writes V8 CPU profiles
+ * BENCH_ONLY=accept,dial,calls,rate,scale,widget runs a subset (widget: the sizes visitors download, no load); BENCH_PROFILE=web,worker,bare-ari writes V8 CPU profiles
  * of those children (summarize with scripts/bench/profile-summary.ts); BENCH_OUT overrides the output file.
  * Exits 1 when the self-check finds a problem.
  */
 const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
-const only = new Set((process.env.BENCH_ONLY ?? 'accept,dial,calls,rate,widget').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'accept,dial,calls,rate,scale,widget').split(',').map((s) => s.trim()));
 const workDir = join(os.tmpdir(), `beckon-bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 const started = Date.now();
 const ctx: BenchContext = {
@@ -52,6 +54,7 @@ async function scenario<T>(key: string, name: string, fn: (c: BenchContext) => P
     problems.push(...r.problems);
     const lp = (r as { logProblems?: string | string[] }).logProblems;
     for (const l of (Array.isArray(lp) ? lp : lp ? [lp] : [])) notes.push(l);
+    notes.push(...((r as { notes?: string[] }).notes ?? []));
     return r;
   } catch (err) {
     problems.push(`${name} did not complete: ${(err as Error).stack ?? err}`);
@@ -63,6 +66,7 @@ results.accept = await scenario('accept', 'accept path', benchAccept);
 results.timeToDial = await scenario('dial', 'time to dial', benchTimeToDial);
 results.concurrent = await scenario('calls', 'concurrent calls', benchConcurrentCalls);
 results.dialRate = await scenario('rate', 'dial rate', benchDialRate);
+results.scale = await scenario('scale', 'scale-out', benchScale);
 results.widget = await scenario('widget', 'widget sizes', benchWidgetSize);
 
 if (ctx.profile.size) notes.push(`CPU profiles written to ${ctx.profDir} (summarize: node --import tsx scripts/bench/profile-summary.ts <file>).`);

@@ -1,11 +1,12 @@
 import type { AcceptResult } from '../scenarios/accept.ts';
 import type { ConcurrentResult } from '../scenarios/concurrent-calls.ts';
 import type { DialRateResult } from '../scenarios/dial-rate.ts';
+import type { ScaleResult } from '../scenarios/scale.ts';
 import type { TimeToDialResult } from '../scenarios/time-to-dial.ts';
 import type { WidgetSizeResult } from '../scenarios/widget-size.ts';
 import type { Figure } from './report.ts';
 
-export interface Results { accept?: AcceptResult; timeToDial?: TimeToDialResult; concurrent?: ConcurrentResult; dialRate?: DialRateResult; widget?: WidgetSizeResult }
+export interface Results { accept?: AcceptResult; timeToDial?: TimeToDialResult; concurrent?: ConcurrentResult; dialRate?: DialRateResult; scale?: ScaleResult; widget?: WidgetSizeResult }
 
 /** The issue's targets, measured the way the bench measures them. */
 export const TARGETS = {
@@ -60,6 +61,18 @@ export function buildFigures(r: Results): Figure[] {
   f.push({ name: 'Dial rate: dialing process CPU per call', unit: 'ms', ours: d?.median.beckonCost.cpuMs ?? NaN, baseline: d?.median.bareCost.cpuMs ?? NaN, baselineName: 'bare ARI client' });
   f.push({ name: 'Dial rate: PostgreSQL server CPU per call', unit: 'ms', ours: d?.median.beckonCost.pgCpuMs ?? NaN, baseline: null, baselineName: null });
 
+  // Scale-out: the baseline is the same installation with one process of the kind added, in the same run.
+  const s = r.scale?.median;
+  const perWeb = r.scale?.connectionsPerWeb ?? 0;
+  const cores = r.scale?.cores ?? 0;
+  f.push({ name: `Scale-out: accept requests/s with 2 web processes (${perWeb} connections to each)`, unit: 'req/s', ours: s?.accept.two.rps ?? NaN, baseline: s?.accept.one.rps ?? NaN, baselineName: '1 web process' });
+  f.push({ name: 'Scale-out: accept p99 latency with 2 web processes (the worse of the two)', unit: 'ms', ours: s?.accept.two.p99 ?? NaN, baseline: s?.accept.one.p99 ?? NaN, baselineName: '1 web process' });
+  f.push({ name: 'Scale-out: web CPU per request with 2 web processes', unit: 'ms', ours: s?.accept.two.cpu.beckon ?? NaN, baseline: s?.accept.one.cpu.beckon ?? NaN, baselineName: '1 web process' });
+  f.push({ name: `Scale-out: cores busy during accept (of ${cores})`, unit: 'n', ours: s?.accept.two.coresBusy ?? NaN, baseline: s?.accept.one.coresBusy ?? NaN, baselineName: '1 web process' });
+  f.push({ name: `Scale-out: originates/s with 2 workers on two nodes (${(r.scale?.burst ?? 0).toLocaleString('en-US')} queued)`, unit: '/s', ours: s?.dial.two.rate ?? NaN, baseline: s?.dial.one.rate ?? NaN, baselineName: '1 worker' });
+  f.push({ name: 'Scale-out: worker CPU per call with 2 workers', unit: 'ms', ours: s?.dial.two.cpu.beckon ?? NaN, baseline: s?.dial.one.cpu.beckon ?? NaN, baselineName: '1 worker' });
+  f.push({ name: `Scale-out: cores busy while dialing (of ${cores})`, unit: 'n', ours: s?.dial.two.coresBusy ?? NaN, baseline: s?.dial.one.coresBusy ?? NaN, baselineName: '1 worker' });
+
   const w = r.widget;
   if (w) {
     f.push({ name: 'Widget: first load, gzipped (loader and bundle)', unit: 'KB', ours: w.firstLoadKb, baseline: null, baselineName: null,
@@ -74,5 +87,6 @@ export const METHOD = [
   'Accept: autocannon (in the bench process) POSTs `/api/v1/callbacks` at a fixed number of connections against `beckon web`, alternating with the same load against a bare Koa + koa-bodyparser process that answers 202 with a small JSON body. No worker runs, so the requests stay queued. Checked: no non-2xx answers or errors, every 2xx is a stored row, every stored row is marked enqueued and has a Bull job.',
   'Time to dial: open-loop load at a fixed request rate (requests leave on schedule whether or not earlier ones were answered) against `beckon web` + `beckon worker`, with the simulator in the bench process. Latency is from the moment the client has the 202 to the originate stamped by the simulator for that visitor (negative when the worker dials before the client has read its answer). Every visitor is busy at once (sim rule: busy after 0 ms), so attempts end at once and requests fail with cause 17. Baseline: the bare pipeline, Koa → Bull add on the same Redis → a Bull consumer in another process → one HTTP originate on the same simulator, without validation, PostgreSQL or state machine.',
   'Concurrent calls: requests for N visitors are accepted with the queue held (Bull\'s global pause), the worker starts and its idle memory is read, then the queue is released and one worker dials them all. Simulator at time scale 0.1: visitors answer after 100 ms and press 1 50 ms into the prompt, the subscriber answers after 100 ms, and nobody hangs up until every call is bridged at the simulator and has been held for the hold time; then the visitors hang up, spread over 5 s. Worker memory and CPU are read from /proc/<pid>/stat and /proc/<pid>/status every 200 ms. ARI events are counted by a Stasis app subscribed to all events at the simulator; the rate is taken over the set-up (from the release of the queue until every call is bridged), which runs at the worker\'s own pace. Checked: the worker has N attempts `connected` while the simulator holds N bridged calls; every request ends `completed` with one attempt whose outcome is `answered`; no channel left up. Baseline: a bare ari-client process (baselines/bare-ari.ts) doing the same ARI requests per call with no database, queue or logging.',
+  'Scale-out: accept as above against one and then two `beckon web` processes sharing one database and Redis, autocannon keeping the same number of connections open to each (the rate is the sum, p99 the worse of the two), one-process and two-process runs alternating; dial rate as above with one worker (node a) and then two, each serving its own simulated Asterisk node (ASTERISK_NODE, its own simulator), the queue held until the workers are up and released at once, the rate taken over the visitor originates at both simulators. Cores busy is the whole machine\'s CPU over the run (/proc/stat); the notes give the CPU per request or call of each kind of process (web or workers, PostgreSQL, Redis from INFO cpu, the bench process with the load generator and both simulators) and the ceiling it sets on this machine. Checked as accept and dial rate are; with two workers both nodes must dial.',
   'Dial rate: N requests are queued with the worker stopped; then the worker starts and drains the queue. Visitors answer at once, never press a key and hang up 2 s later (each call is answered, bridged and prompted, then ends `abandoned`). The rate is the number of visitor originates over the middle 80% of their timestamps at the simulator. Baseline: the bare ari-client process dialing the same burst with 50 originates in flight (the worker\'s job concurrency).',
 ];

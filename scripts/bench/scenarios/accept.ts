@@ -25,7 +25,7 @@ export interface AcceptResult {
   logProblems: string;
 }
 
-async function cannon(url: string, phones: PhoneSequence, connections: number, durationSec: number): Promise<autocannon.Result> {
+export async function cannon(url: string, phones: PhoneSequence, connections: number, durationSec: number): Promise<autocannon.Result> {
   return autocannon({
     url,
     method: 'POST',
@@ -116,7 +116,7 @@ export async function benchAccept(ctx: BenchContext): Promise<AcceptResult> {
   }
 }
 
-async function rowCount(pool: import('../../../src/platform/db/pool.ts').Pool): Promise<number> {
+export async function rowCount(pool: import('../../../src/platform/db/pool.ts').Pool): Promise<number> {
   const { rows } = await pool.query(`SELECT count(*)::int AS n FROM callback_requests`);
   return rows[0].n;
 }
