@@ -46,11 +46,41 @@
     list.scrollTop = list.scrollHeight;
     if (m.kind === 'unanswered' && !d.requestId) show('chat-callback-form', true);
     if (m.kind === 'callback') { show('chat-callback-form', false); var done = document.getElementById('chat-callback-done'); done.textContent = m.body; done.hidden = false; }
+    if (m.kind === 'webcall' && canCall) show('chat-webcall', true);
     if (m.kind === 'closed') ended();
   }
 
+  // The team's invitation to a web call: Call now runs the widget's call chunk (served by Beckon, named in
+  // data-webcall-chunk only where web calls are on), the panel the widget and the hosted form draw, with this
+  // conversation's department. Offered only where the browser has WebRTC and a microphone API.
+  var canCall = !!d.webcallChunk && typeof window.RTCPeerConnection === 'function' && !!navigator.mediaDevices
+    && typeof navigator.mediaDevices.getUserMedia === 'function';
+
+  document.getElementById('chat-webcall').addEventListener('click', function () {
+    var button = this;
+    button.disabled = true;
+    var token = fetch('/api/v1/form-token?subscriber=' + encodeURIComponent(d.subscriber), { credentials: 'omit' })
+      .then(function (r) { return r.ok ? r.json() : {}; }).then(function (j) { return j.token; }, function () { return undefined; });
+    Promise.all([import(d.webcallChunk), token]).then(function (got) {
+      var chunk = got[0];
+      var dep = document.getElementById('chat-department');
+      var name = document.getElementById('chat-name');
+      button.hidden = true;
+      chunk.runCall({
+        el: document.getElementById('chat-webcall-panel'), base: location.origin, lang: document.documentElement.lang || 'en', name: d.name,
+        request: {
+          subscriber: d.subscriber, department: (dep && dep.value) || undefined, visitorId: chunk.visitorId(),
+          name: (name && name.value.trim()) || undefined, pageUrl: d.pageUrl || location.href, formToken: got[1], website: '', source: 'widget',
+        },
+        onDone: function () { button.hidden = false; button.focus(); },
+      });
+    }, function () { fail({ message: 'We could not reach the call service. Please try again.' }); })
+      .then(function () { button.disabled = false; });
+  });
+
   function ended() {
     show('chat-send-form', false);
+    show('chat-webcall', false);
     if (es) { es.close(); es = null; }
     try { sessionStorage.removeItem(storeKey); } catch (e) { /* storage off */ }
   }

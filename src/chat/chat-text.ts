@@ -29,5 +29,5 @@ export const SYSTEM_TEXT = {
   unanswered: 'Sorry, nobody has answered yet. Leave your number and we will call you back.',
   callback: 'A call-back to your number has been requested. We will call you shortly.',
   closed: 'The conversation was closed.',
-  webcall: (name: string) => `${name} invites you to a web call: press Call now to talk from your browser.`,
+  webcall: (name: string) => `${name} invites you to talk in a web call, from your browser.`,
 } as const;

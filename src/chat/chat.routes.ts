@@ -18,7 +18,7 @@ import { createChatService, type ChatNoticePort } from './chat.service.ts';
 import { createChatLimits, type ChatLimitConfig } from './chat-limits.ts';
 import { ChatStreamReader } from './chat-stream.ts';
 import { deskRoutes } from './desk.routes.ts';
-import { visitorChatRoutes } from './visitor-chat.routes.ts';
+import { visitorChatRoutes, type VisitorChatDeps } from './visitor-chat.routes.ts';
 
 export interface ChatWebDeps {
   pool: Pool;
@@ -33,6 +33,7 @@ export interface ChatWebDeps {
   kickWebhook?: (endpointId: string) => Promise<void>;
   formToken: (slug: string, ip: string | null) => Promise<string>;
   formTokens: { secret: string; ttlSec: number; minAgeMs: number; loopbackExempt: boolean };
+  webcall?: VisitorChatDeps['webcall'];
 }
 
 /**
@@ -73,6 +74,7 @@ export function chatWeb(deps: ChatWebDeps): { routers: Router<AppState, {}>[] } 
   const visitor = visitorChatRoutes({
     pool: deps.pool, chat, limits: createChatLimits(deps.redis, deps.prefix, deps.config), reader, redisPrefix: deps.prefix, streams,
     subscribers: deps.subscribers, render: deps.render, formToken: deps.formToken, formTokens: deps.formTokens,
+    webcall: deps.webcall,
   });
 
   return { routers: [visitor, inboxPage, ownerDesk, agentDesk] };

@@ -32,6 +32,11 @@ export interface VisitorChatDeps {
   formToken: (slug: string, ip: string | null) => Promise<string>;
   /** How form tokens are checked: the policy's secret and rules (src/policy). */
   formTokens: { secret: string; ttlSec: number; minAgeMs: number; loopbackExempt: boolean };
+  /**
+   * Where web calls are on: the widget's call chunk (its path under Beckon) and the page policy that lets it open
+   * Asterisk's WebSocket. The hosted chat page then offers Call now when the team invites to a web call.
+   */
+  webcall?: () => Promise<{ chunk: string; csp: string }>;
 }
 
 type Body = Record<string, unknown>;
@@ -52,8 +57,11 @@ export function visitorChatRoutes(deps: VisitorChatDeps): Router<AppState, {}> {
     if (!entry) throw new SubscriberNotFoundError('There is no chat at this address.');
     const pageUrl = typeof ctx.query.pageUrl === 'string' ? ctx.query.pageUrl : ctx.get('referer');
     ctx.set('Cache-Control', 'no-store');
+    const webcall = deps.webcall ? await deps.webcall() : null;
+    if (webcall) ctx.set('Content-Security-Policy', webcall.csp);
     ctx.type = 'html';
     ctx.body = deps.render('chat/page', {
+      webcallChunk: webcall?.chunk ?? '',
       title: `Message ${entry.subscriber.name}`, subscriber: entry.subscriber,
       departments: entry.departments.map((d) => ({ id: d.id, name: d.name })), pageUrl: cleanUrl(pageUrl) ?? '',
       formToken: await deps.formToken(entry.subscriber.slug, ctx.ip || null),

@@ -31,6 +31,7 @@ import { secureCookiesOnHttps, sessionMiddleware } from '../auth/session.ts';
 import { widgetRoutes } from '../widget/widget.routes.ts';
 import { buildWidgetBundle } from '../widget/widget-bundle.ts';
 import { publicApiCors } from '../widget/cors.ts';
+import { webcallPageCsp } from '../widget/webcall-csp.ts';
 import { metricsRoutes } from '../observability/metrics.routes.ts';
 import { countLiveAttempts } from '../calls/attempt.repository.ts';
 import { adminAuthRoutes, adminRoutes, type AdminDeps } from '../admin/admin.routes.ts';
@@ -140,6 +141,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     // Owners are told of unanswered chats by the worker's chat upkeep, not here.
     notices: null, kickWebhook: webhookKicks.kick,
     formToken: policy.formToken,
+    webcall: c.config.WEBCALL_ENABLED ? async () => ({ chunk: `/widget/${(await widgetBundle).call.file}`, csp: webcallPageCsp(c.config.WEBCALL_WS_URL) }) : undefined,
     formTokens: { secret: policySecret(c.config), ttlSec: c.config.FORM_TOKEN_TTL_SEC, minAgeMs: c.config.FORM_TOKEN_MIN_AGE_MS, loopbackExempt: c.config.FORM_TOKEN_LOOPBACK_EXEMPT },
   });
   const routers = [

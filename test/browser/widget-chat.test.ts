@@ -157,3 +157,37 @@ test.serial('360 px: the chat fits the phone; a reload resumes it; a call-back o
   t.is(linked, req.rows[0]?.id);
   await v.close();
 });
+
+test.serial('the hosted chat page: an invitation to a web call offers Call now there too, under its own CSP', async (t) => {
+  const agentErrors: string[] = [];
+  const agent = await openAgentConsole(browser, s.base, 'wendy', agentErrors);
+  const visitor = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  visitor.on('pageerror', (e) => errors.push(e.message));
+  const answer = await visitor.goto(`${s.base}/c/demo/chat`);
+  t.true(answer!.headers()['content-security-policy']!.includes(`connect-src 'self' ${new URL(s.config.WEBCALL_WS_URL).origin}`));
+  await visitor.fill('#chat-name', 'Hana Hosted');
+  await visitor.fill('#chat-first', 'Can we talk?');
+  await visitor.click('#chat-start-button');
+  await visitor.waitForSelector('#chat-messages li.visitor');
+  t.true(await visitor.locator('#chat-webcall').isHidden(), 'no Call now before the invitation');
+
+  const item = agent.locator('#chat-list button', { hasText: 'Hana Hosted' });
+  await item.waitFor({ timeout: 10_000 });
+  await item.click();
+  await agent.waitForSelector('#chat-messages li.visitor');
+  await agent.getByRole('button', { name: 'Invite to a web call' }).click();
+  const callNow = visitor.getByRole('button', { name: 'Call now', exact: true });
+  await callNow.waitFor({ timeout: 10_000 });
+  await callNow.click();
+  const phase = () => visitor.evaluate(() => document.querySelector('.bkc')?.getAttribute('data-phase') ?? null);
+  await until(async () => { const p = await phase(); return p === 'connected' || p === 'ended'; }, 30_000);
+  t.is(await phase(), 'connected', (await visitor.locator('.bkc-status').textContent()) ?? '');
+  await visitor.screenshot({ path: `${SHOTS}/hosted-chat-call-1280.png`, fullPage: true });
+  await visitor.getByRole('button', { name: 'Hang up' }).click();
+  await until(async () => (await phase()) === 'ended', 10_000);
+  t.deepEqual(errors, []);
+  t.deepEqual(agentErrors, []);
+  await visitor.close();
+  await agent.close();
+});
