@@ -191,3 +191,15 @@ test.serial('the hosted chat page: an invitation to a web call offers Call now t
   await visitor.close();
   await agent.close();
 });
+
+test.serial('the widget\'s chat endpoints answer a registered site only, and start chats only for that site\'s subscriber', async (t) => {
+  const post = (origin: string, body: Record<string, unknown>) => fetch(`${s.base}/api/v1/chat/start`, {
+    method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify(body),
+  });
+  const token = ((await (await fetch(`${s.base}/api/v1/form-token?subscriber=demo`)).json()) as { token: string }).token;
+  const foreign = await post('https://elsewhere.example', { subscriber: 'demo', formToken: token, body: 'hi' });
+  t.is(foreign.status, 403, 'an unregistered site may not write to demo\'s service center');
+  const own = await post(`http://localhost:${sitePort}`, { subscriber: 'demo', formToken: token, body: 'hi' });
+  t.is(own.status, 201);
+  t.is(own.headers.get('access-control-allow-origin'), `http://localhost:${sitePort}`);
+});
