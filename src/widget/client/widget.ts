@@ -150,7 +150,7 @@ function mount(dir: Directory, api: Api, preview = false): void {
   const logo = skin.logoUrl && /^https?:\/\//i.test(skin.logoUrl) ? h('img', { src: skin.logoUrl, alt: '' }) : null;
   const title = h('h2', { id: 'bk-title' }, t('title'));
   const panel = h('div', { class: 'panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'bk-title', hidden: true },
-    h('header', {}, logo, title, closeBtn), webBox, callView, chatView, form, progressBox, messageUs);
+    h('header', {}, logo, title, closeBtn), webBox, messageUs, callView, chatView, form, progressBox);
   frame.append(fab, panel);
   (document.body ?? document.documentElement).append(host);
 
