@@ -116,6 +116,8 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
     if (softphone) ctx.set('Content-Security-Policy', webcallPageCsp(config.WEBCALL_WS_URL));
     ctx.body = render('agent/console', {
       title: 'Agent console', csrf: csrfToken(ctx), snapshot, dispositions: DISPOSITIONS, softphoneScript: softphone ? `/agent/static/${softphone.file}` : null,
+      // Whether this session chose the browser: the console script asks for credentials only then (else 404).
+      softphoneActive: Boolean(getSession(ctx)?.softphone),
     });
   });
 

@@ -108,6 +108,11 @@ declare global { interface Window { beckonSoftphone?: typeof api_ } }
 window.beckonSoftphone = api_;
 
 // A page opened (or reloaded) in a session that answers in the browser registers again.
-void api('GET').then(async (r) => { if (r.ok) start(await r.json() as Credentials); else set('off'); });
+// Only a session that chose the browser has credentials to ask for (the page says so); others start off.
+if (document.getElementById('softphone')?.dataset.active === 'true') {
+  void api('GET').then(async (r) => { if (r.ok) start(await r.json() as Credentials); else set('off'); });
+} else {
+  set('off');
+}
 // Leaving the page unregisters (Asterisk also drops the contact when the socket closes).
 window.addEventListener('pagehide', () => { if (ua) ua.stop(); });
