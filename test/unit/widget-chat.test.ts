@@ -65,3 +65,12 @@ test('the chat chunk is apart from the widget, named by its hash and imported by
   t.is(bundleFile(b, b.chat.file), b.chat);
   t.log(`chat chunk ${b.chat.code.length} B raw, ${b.chat.gzipBytes} B gzipped`);
 });
+
+test('the chat speaks every language of the widget, English when it does not know the language', async (t) => {
+  const { chatTranslator, CHAT_DICTS } = await import('../../src/widget/client/chat/chat-i18n.ts');
+  const { LANGUAGES } = await import('../../src/widget/client/i18n.ts');
+  t.deepEqual(Object.keys(CHAT_DICTS).sort(), [...LANGUAGES].sort());
+  for (const lang of LANGUAGES) for (const v of Object.values(CHAT_DICTS[lang])) t.true(v.trim().length > 0, lang);
+  t.is(chatTranslator('fr')('send'), 'Envoyer');
+  t.is(chatTranslator('xx')('callNow'), 'Call now');
+});

@@ -126,7 +126,7 @@ function mount(dir: Directory, api: Api, preview = false): void {
   const webBox = h('div', { hidden: !(dir.webcall && dir.open && canCallFromBrowser()) }, callNow, h('hr'));
   const callView = h('div', { class: 'call', hidden: true });
   // "Message us": a conversation with the service center, drawn by a chunk loaded on press.
-  const messageUs = h('button', { class: 'link chat', type: 'button' }, 'Message us');
+  const messageUs = h('button', { class: 'link chat', type: 'button' }, t('messageUs'));
   const chatView = h('div', { class: 'chat', hidden: true });
   const form = h('form', { novalidate: true },
     h('p', { class: 'muted' }, t('intro')),
@@ -357,9 +357,9 @@ function mount(dir: Directory, api: Api, preview = false): void {
     const shownBefore = [form, webBox, progressBox].map((el) => el.hidden);
     form.hidden = webBox.hidden = progressBox.hidden = messageUs.hidden = true;
     chatView.hidden = false;
-    title.textContent = 'Message us';
+    title.textContent = t('messageUs');
     chunk.runChat({
-      el: chatView, base: api.base, slug, department: deptSelect?.value || dir.departments[0]?.id || undefined,
+      el: chatView, base: api.base, lang, slug, department: deptSelect?.value || dir.departments[0]?.id || undefined,
       name: name.value.trim() || undefined,
       // A fresh token: the call-back form's may have been spent.
       formToken: () => api.formToken(slug).then((x) => (x.status === 200 && x.json?.token) || null).catch(() => null),

@@ -1,5 +1,6 @@
 import { h } from '../dom.ts';
 import { addMessage, authorLabel, EMPTY, insertAt, readKept, startBody, type ChatMessage, type ChatView, type Kept } from './chat-state.ts';
+import { chatTranslator } from './chat-i18n.ts';
 import { CHAT_CSS } from './chat-styles.ts';
 
 /**
@@ -12,6 +13,8 @@ export interface ChatOptions {
   el: HTMLElement;
   /** Beckon's address (origin and any path prefix). */
   base: string;
+  /** The widget's language (i18n.ts LANGUAGES). */
+  lang: string;
   slug: string;
   /** The department chosen in the widget's form (or its only one). */
   department?: string;
@@ -51,16 +54,17 @@ function adoptStyles(el: HTMLElement): void {
 /** Draws the conversation in `o.el`: the start form, or the live messages with a reply box. Text only. */
 export function runChat(o: ChatOptions): { stop(): void } {
   adoptStyles(o.el);
-  const log = h('ol', { class: 'bkm-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Messages', tabindex: 0 });
+  const t = chatTranslator(o.lang);
+  const log = h('ol', { class: 'bkm-log', role: 'log', 'aria-live': 'polite', 'aria-label': t('messages'), tabindex: 0 });
   const err = h('p', { class: 'bkm-err', role: 'alert' });
-  const box = h('textarea', { id: 'bkm-text', maxlength: 2000, 'aria-label': 'Your message', required: true });
-  const send = h('button', { class: 'bkm-send', type: 'submit' }, 'Send');
-  const end = h('button', { class: 'bkm-end', type: 'button', hidden: true }, 'End chat');
-  const back = h('button', { class: 'bkm-back', type: 'button' }, 'Back');
-  const callNow = h('button', { class: 'bkm-call', type: 'button', hidden: true }, 'Call now');
+  const box = h('textarea', { id: 'bkm-text', maxlength: 2000, 'aria-label': t('yourMessage'), required: true });
+  const send = h('button', { class: 'bkm-send', type: 'submit' }, t('send'));
+  const end = h('button', { class: 'bkm-end', type: 'button', hidden: true }, t('end'));
+  const back = h('button', { class: 'bkm-back', type: 'button' }, t('back'));
+  const callNow = h('button', { class: 'bkm-call', type: 'button', hidden: true }, t('callNow'));
   const form = h('form', { class: 'bkm-form', novalidate: true },
-    h('label', { for: 'bkm-text' }, 'Your message'), box, h('div', { class: 'bkm-row' }, send, end, back));
-  const ended = h('p', { class: 'bkm-ended', role: 'status', hidden: true }, 'This conversation has ended.');
+    h('label', { for: 'bkm-text' }, t('yourMessage')), box, h('div', { class: 'bkm-row' }, send, end, back));
+  const ended = h('p', { class: 'bkm-ended', role: 'status', hidden: true }, t('ended'));
   const root = h('div', { class: 'bkm' }, log, callNow, ended, err, form);
   o.el.replaceChildren(root);
 
@@ -78,7 +82,7 @@ export function runChat(o: ChatOptions): { stop(): void } {
     if (next === view) return;
     view = next;
     const li = h('li', { class: m.author === 'visitor' ? 'visitor' : m.author === 'system' ? 'system' : 'team', 'data-seq': m.seq });
-    const who = authorLabel(m, 'You', 'Team');
+    const who = authorLabel(m, t('you'), t('team'));
     if (who) li.append(h('span', { class: 'bkm-who' }, who));
     li.append(m.body);
     const at = insertAt(drawn, m.seq);
@@ -105,7 +109,7 @@ export function runChat(o: ChatOptions): { stop(): void } {
       method: 'POST', credentials: 'omit', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
     });
     const j = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error(j?.error?.fields?.[0]?.message || j?.error?.message || 'Something went wrong. Try again.');
+    if (!r.ok) throw new Error(j?.error?.fields?.[0]?.message || j?.error?.message || t('failed'));
     return j;
   }
 
@@ -119,14 +123,14 @@ export function runChat(o: ChatOptions): { stop(): void } {
     events.addEventListener('message', (e) => { try { add(JSON.parse((e as MessageEvent).data)); } catch { /* a torn event */ } });
     events.addEventListener('error', () => {
       // A closed or unknown conversation answers 404 and the browser stops; anything else reconnects by itself.
-      if (events?.readyState === EventSource.CLOSED && !view.closed) { err.textContent = 'The connection was lost.'; keep(null); }
+      if (events?.readyState === EventSource.CLOSED && !view.closed) { err.textContent = t('lost'); keep(null); }
     });
   }
 
   async function onSend(e: Event): Promise<void> {
     e.preventDefault();
     const text = box.value;
-    if (!text.trim()) { err.textContent = 'Write a message first.'; box.focus(); return; }
+    if (!text.trim()) { err.textContent = t('empty'); box.focus(); return; }
     err.textContent = '';
     send.disabled = true;
     try {
@@ -142,7 +146,7 @@ export function runChat(o: ChatOptions): { stop(): void } {
       }
       box.value = '';
     } catch (x) {
-      err.textContent = (x as Error).message || 'Something went wrong. Try again.';
+      err.textContent = (x as Error).message || t('failed');
     } finally {
       send.disabled = false;
       box.focus();
