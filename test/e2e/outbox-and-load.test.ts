@@ -52,7 +52,7 @@ test('50 requests at once: all reach a final state, each visitor dialed exactly 
     for (const [i, f] of finals.entries()) {
       if (f.attempts[0].outcome === expectOutcome(unique[i]!)) { t.pass(); continue; }
       const { rows } = await s.c.pool.query(`SELECT t.event, t.to_state, t.at FROM attempt_transitions t JOIN call_attempts a ON a.id = t.attempt_id WHERE a.request_id = $1 ORDER BY t.id`, [f.id]);
-      t.fail(`${unique[i]}: ${f.attempts[0].outcome}; transitions ${JSON.stringify(rows)}`);
+      t.fail(`${unique[i]}: ${f.attempts[0].outcome} (${f.attempts[0].causeTxt ?? f.attempts[0].cause ?? 'no cause'}); transitions ${JSON.stringify(rows)}`);
     }
   } finally {
     await s.close();
