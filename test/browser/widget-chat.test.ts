@@ -5,6 +5,7 @@ import test from 'ava';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
+import { portalPage } from '../helpers/portal-login.ts';
 import { addAgent } from '../helpers/agents.ts';
 import { AGENT_PASSWORD, openAgentConsole, setAvailable } from '../helpers/agent-console.ts';
 import { until } from '../helpers/wait-for.ts';
@@ -186,6 +187,13 @@ test.serial('the hosted chat page: an invitation to a web call offers Call now t
   await visitor.screenshot({ path: `${SHOTS}/hosted-chat-call-1280.png`, fullPage: true });
   await visitor.getByRole('button', { name: 'Hang up' }).click();
   await until(async () => (await phase()) === 'ended', 10_000);
+  // The owner's inbox offers the same action.
+  const owner = await portalPage(browser, s.base, 1280);
+  await owner.goto(`${s.base}/portal/inbox`);
+  await owner.locator('#chat-list button', { hasText: 'Hana Hosted' }).click({ timeout: 10_000 });
+  await owner.waitForSelector('#chat-messages li.visitor');
+  t.true(await owner.getByRole('button', { name: 'Invite to a web call' }).isVisible());
+  await owner.close();
   t.deepEqual(errors, []);
   t.deepEqual(agentErrors, []);
   await visitor.close();
