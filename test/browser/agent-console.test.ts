@@ -84,7 +84,8 @@ test.serial('the console shows one truthful state through a whole call: offered,
 
   const r = await request(s.base, '+1 202 555 0171', { name: 'Wanda Walkthrough', pageUrl: 'http://localhost/shop', message: 'Whole call' });
   t.is(r.status, 202, r.text);
-  await page.waitForFunction(() => document.getElementById('console')?.dataset.phase === 'offered', undefined, { timeout: 10000 });
+  // Reserved before its attempt is stored, the console is 'offered' with the offer still on its way: wait for it.
+  await page.waitForFunction(() => document.getElementById('console')?.dataset.phase === 'offered' && !document.getElementById('offer')?.hidden, undefined, { timeout: 10000 });
   let v = await shown(page);
   t.is(v.title, 'Call offered');
   t.is(v.status, 'call offered');

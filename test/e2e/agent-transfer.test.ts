@@ -79,6 +79,8 @@ test.serial('transfer to a busy agent, then to one who does not answer: each tim
   const att = await until('connected', async () => { const x = await attemptOf(r.json.id); return x?.state === 'connected' && x; });
   const busy = await agent('xfbusy', 'PJSIP/agent2');
   const silent = await agent('xfsilent', 'PJSIP/agent3');
+  // Whatever this test ends with, its agents take no call of the next one.
+  t.teardown(() => s.c.pool.query(`UPDATE agents SET active = false WHERE id = ANY($1::uuid[])`, [[a.id, busy.id, silent.id]]).then(() => {}));
   await setAgentStatus(s.c.pool, busy.id, 'available');
   await setAgentStatus(s.c.pool, silent.id, 'available');
   const console = await loggedIn('xfc');
@@ -89,6 +91,8 @@ test.serial('transfer to a busy agent, then to one who does not answer: each tim
     if (target === silent) {
       // While the target rings the visitor hears music and their status says On hold.
       t.is((await waitForStatus(s.base, r.json, (j) => j.stage === 'on_hold', 5000)).stage, 'on_hold');
+      // The stored state is what the status reads; the music follows through Asterisk a moment later.
+      await until('the visitor hears music', async () => legs(att.id).find((c) => c.id === `bk-v-${att.id}`)?.moh === true, 5000);
       t.true(legs(att.id).find((c) => c.id === `bk-v-${att.id}`)?.moh);
       t.is((await agentRow(silent.id)).reserved_attempt, att.id, 'the target is reserved while rung');
     }
@@ -115,7 +119,6 @@ test.serial('transfer to a busy agent, then to one who does not answer: each tim
   t.is((await waitForStatus(s.base, r.json, (j) => FINAL.has(j.status), 10000)).status, 'completed');
   t.deepEqual((await listOffers(s.c.pool, r.json.id)).map((o) => [o.agentId, o.outcome]), [[a.id, 'connected']]);
   t.is((await agentRow(a.id)).status, 'wrap_up');
-  await s.c.pool.query(`UPDATE agents SET active = false WHERE id = ANY($1::uuid[])`, [[a.id, busy.id, silent.id]]);
 });
 
 test.serial('transfer to a department\'s verified phone: the phone joins the bridge with the visitor and the agent goes to wrap-up; an unverified one is refused', async (t) => {
