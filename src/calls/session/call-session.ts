@@ -4,9 +4,7 @@ import { SerialSession, type SessionDeps } from './serial-session.ts';
 import { transition, type CallContext, type CallEvent, type CallState, type Effect, type Outcome } from '../flow/call-state.ts';
 import { lostTransition, type LostEvent } from '../flow/call-recovery.ts';
 import type { LegCall } from './originate-leg.ts';
-import { effectError, LegGone } from '../flow/effect-failure.ts';
 
-const EFFECT_TIMEOUT_MS = 4000;
 
 /** Events a session takes: the state machine's, plus `lost` (legs gone or given up on; flow/call-recovery.ts). */
 export type SessionEvent = CallEvent | LostEvent;
@@ -149,7 +147,7 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
         this.target.calleeEndpoint = next;
         this.ids = { ...this.ids, callee: channelId };
         this.calleeOriginatedAt = null;
-        await this.performBounded({ kind: 'originate_callee' });
+        await this.bounded('originate_callee', () => this.perform({ kind: 'originate_callee' }));
         return;
       }
     }
@@ -165,23 +163,10 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
       this.log.debug({ from, event: event.type, to: t.to, outcome: t.outcome?.outcome }, 'call transition');
     }
     this.state = t.to;
-    for (const effect of t.effects) {
-      if (t.to !== 'ended') {
-        try {
-          await this.performBounded(effect);
-        } catch (err) {
-          // A party hung up meanwhile (a visitor hanging up while being answered): its hangup event is on its way
-          // and decides the outcome; the rest of this step has nobody to act on.
-          if (err instanceof LegGone) { this.log.info({ effect: effect.kind, err: err.message }, 'a party hung up during a call step'); return; }
-          throw err;
-        }
-        if (effect.kind === 'connect_callee') this.ctx.bridged = true;
-        continue;
-      }
-      // Ending: every hangup is attempted and the end is always reported, even when Asterisk is unreachable
-      // (restarting); otherwise the request would stay `dialing` for ever.
-      await this.performBounded(effect).catch((err) => this.log.warn({ err: (err as Error).message, effect: effect.kind }, 'could not clean up after the call'));
-    }
+    const stepDone = await this.performEffects(t.effects, t.to === 'ended', (effect) => this.perform(effect), (effect) => {
+      if (effect.kind === 'connect_callee') this.ctx.bridged = true;
+    });
+    if (!stepDone) return;
     if (t.to === 'callee_ringing' && from !== 'callee_ringing') this.hooks.phase(from === 'visitor_ringing' ? 'visitor_answered' : 'calling_callee');
     if (t.to === 'connected' && from !== 'connected') {
       this.timer(this.settings.maxCallSec * 1000, { type: 'abort', reason: 'maximum call length reached' });
@@ -193,18 +178,6 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
       this.hooks.phase('ended');
       await this.hooks.ended(t.outcome!);
     }
-  }
-
-  /**
-   * A REST request caught on a socket that Asterisk closes (restart) may never be answered; an effect that
-   * takes longer than EFFECT_TIMEOUT_MS fails, so the call ends instead of waiting for ever.
-   */
-  private performBounded(effect: Effect): Promise<void> {
-    let timer: NodeJS.Timeout;
-    return Promise.race([
-      this.perform(effect).finally(() => clearTimeout(timer)),
-      new Promise<void>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer from Asterisk within ${EFFECT_TIMEOUT_MS} ms`)), EFFECT_TIMEOUT_MS); }),
-    ]).catch((err) => { throw effectError(effect.kind, err); });
   }
 
   private async perform(effect: Effect): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Logger } from '../../platform/logger.ts';
 import { retryTransient, StillFailing } from '../../platform/db/transient-retry.ts';
-import { AsteriskFailure, failureReason } from '../flow/effect-failure.ts';
+import { AsteriskFailure, effectError, failureReason, LegGone } from '../flow/effect-failure.ts';
 import type { TelephonyPort } from '../../telephony/telephony-port.ts';
 import type { Pool } from '../../platform/db/pool.ts';
 import { recordTransition } from '../attempt.repository.ts';
@@ -34,6 +34,8 @@ export interface SessionDeps {
   record?: TransitionWriter;
   writeRetryMs?: number;
 }
+
+const EFFECT_TIMEOUT_MS = 4000;
 
 export abstract class SerialSession<S extends string, E extends { type: string }> {
   abstract state: S;
@@ -107,6 +109,45 @@ export abstract class SerialSession<S extends string, E extends { type: string }
       if (err instanceof StillFailing) throw new HandedToRecovery(`call state not stored: ${err.message}`);
       throw err;
     }
+  }
+
+  /**
+   * Performs a step's effects in order, each bounded (`bounded`). Short of the end, a party hanging up meanwhile
+   * (a visitor hanging up while being answered) stops the step and answers false: its hangup event is on its way
+   * and decides the outcome, and the rest of the step has nobody to act on; any other failure is thrown (the
+   * session aborts). `done` follows each effect performed. Ending, every effect (hangups) is attempted and a
+   * failure only logged, so the end is always reported, even when Asterisk is unreachable (restarting).
+   */
+  protected async performEffects<Fx extends { kind: string }>(
+    effects: readonly Fx[], ending: boolean, perform: (effect: Fx) => Promise<void>, done?: (effect: Fx) => void,
+  ): Promise<boolean> {
+    for (const effect of effects) {
+      const run = this.bounded(effect.kind, () => perform(effect));
+      if (ending) {
+        await run.catch((err) => this.log.warn({ err: (err as Error).message, effect: effect.kind }, 'could not clean up after the call'));
+        continue;
+      }
+      try {
+        await run;
+      } catch (err) {
+        if (err instanceof LegGone) { this.log.info({ effect: effect.kind, err: err.message }, 'a party hung up during a call step'); return false; }
+        throw err;
+      }
+      done?.(effect);
+    }
+    return true;
+  }
+
+  /**
+   * A REST request caught on a socket that Asterisk closes (restart) may never be answered; an effect that
+   * takes longer than EFFECT_TIMEOUT_MS fails, so the call ends instead of waiting for ever.
+   */
+  protected bounded(kind: string, run: () => Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout;
+    return Promise.race([
+      run().finally(() => clearTimeout(timer)),
+      new Promise<void>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer from Asterisk within ${EFFECT_TIMEOUT_MS} ms`)), EFFECT_TIMEOUT_MS); }),
+    ]).catch((err) => { throw effectError(kind, err); });
   }
 
   /** Stops handling this call here and hands it to recovery (see the class comment). */

@@ -4,9 +4,7 @@ import { SerialSession, type SessionDeps } from './serial-session.ts';
 import { webCallTransition, type WebCallContext, type WebCallEffect, type WebCallEvent, type WebCallState } from '../flow/web-call-state.ts';
 import type { Outcome } from '../flow/call-state.ts';
 import type { LegCall } from './originate-leg.ts';
-import { effectError, LegGone } from '../flow/effect-failure.ts';
 
-const EFFECT_TIMEOUT_MS = 4000;
 
 export interface WebCallTarget {
   attemptId: string;
@@ -81,20 +79,10 @@ export class WebCallSession extends SerialSession<WebCallState, WebCallEvent> {
       this.log.debug({ from, event: event.type, to: t.to, outcome: t.outcome?.outcome }, 'web call transition');
     }
     this.state = t.to;
-    for (const effect of t.effects) {
-      if (t.to !== 'ended') {
-        try {
-          await this.performBounded(effect);
-        } catch (err) {
-          if (err instanceof LegGone) { this.log.info({ effect: effect.kind, err: err.message }, 'a party hung up during a call step'); return; }
-          throw err;
-        }
-        if (effect.kind === 'connect_callee') this.ctx.bridged = true;
-        continue;
-      }
-      // Ending: every hangup is attempted and the end is always reported.
-      await this.performBounded(effect).catch((err) => this.log.warn({ err: (err as Error).message, effect: effect.kind }, 'could not clean up after the call'));
-    }
+    const stepDone = await this.performEffects(t.effects, t.to === 'ended', (effect) => this.perform(effect), (effect) => {
+      if (effect.kind === 'connect_callee') this.ctx.bridged = true;
+    });
+    if (!stepDone) return;
     if (t.to === 'callee_ringing' && from !== 'callee_ringing') this.hooks.phase('calling_callee');
     if (t.to === 'connected' && from !== 'connected') {
       this.timer(this.settings.maxCallSec * 1000, { type: 'abort', reason: 'maximum call length reached' });
@@ -107,13 +95,7 @@ export class WebCallSession extends SerialSession<WebCallState, WebCallEvent> {
     }
   }
 
-  private performBounded(effect: WebCallEffect): Promise<void> {
-    let timer: NodeJS.Timeout;
-    return Promise.race([
-      this.perform(effect).finally(() => clearTimeout(timer)),
-      new Promise<void>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer from Asterisk within ${EFFECT_TIMEOUT_MS} ms`)), EFFECT_TIMEOUT_MS); }),
-    ]).catch((err) => { throw effectError(effect.kind, err); });
-  }
+
 
   private get ringbackId(): string { return callIds(this.target.attemptId).playback('ringback'); }
 
