@@ -20,3 +20,24 @@ export function focusables(root: Element): HTMLElement[] {
   return Array.from(root.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) =>
     !(el as HTMLButtonElement).disabled && el.tabIndex >= 0 && el.getClientRects().length > 0);
 }
+
+const adopted = new WeakMap<Node, Set<string>>();
+
+/**
+ * Adds `css` to the document or shadow root that holds `el`, once per root: as a constructed style sheet, or where
+ * the browser cannot construct one, as a <style> element before `el`.
+ */
+export function adoptStyles(el: HTMLElement, css: string): void {
+  const root = el.getRootNode() as Document | ShadowRoot;
+  const done = adopted.get(root) ?? new Set<string>();
+  if (done.has(css)) return;
+  done.add(css);
+  adopted.set(root, done);
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  } catch {
+    el.before(h('style', {}, css));
+  }
+}

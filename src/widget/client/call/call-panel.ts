@@ -1,4 +1,4 @@
-import { h } from '../dom.ts';
+import { adoptStyles, h } from '../dom.ts';
 import { visitorId } from '../visitor-id.ts';
 import { callTranslator } from './call-i18n.ts';
 import { callStep, controls, INITIAL, statusKey, timerText, type CallEvent, type CallState, type CallStatus } from './call-state.ts';
@@ -30,23 +30,10 @@ export interface CallHandle { hangup(): void }
 /** What POST /api/v1/webcalls answers with 201. */
 interface Offer { requestId: string; ticket: string; wsUrl: string; sipUri: string; iceServers?: RTCIceServer[]; statusToken?: string }
 
-const styled = new WeakSet<Node>();
 
 /** How long a BYE before the bridge waits for the request's outcome on the status stream before ending without it. */
 const OUTCOME_WAIT_MS = 2000;
 
-function adoptStyles(el: HTMLElement): void {
-  const root = el.getRootNode() as Document | ShadowRoot;
-  if (styled.has(root)) return;
-  styled.add(root);
-  try {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(CALL_CSS);
-    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
-  } catch {
-    el.before(h('style', {}, CALL_CSS));
-  }
-}
 
 /**
  * One web call, from the ticket to the end: asks Beckon for a ticket, then the browser for the microphone (only
@@ -56,7 +43,7 @@ function adoptStyles(el: HTMLElement): void {
 export function runCall(o: CallOptions): CallHandle {
   const t = callTranslator(o.lang);
   const vars = { name: o.name };
-  adoptStyles(o.el);
+  adoptStyles(o.el, CALL_CSS);
   const status = h('p', { class: 'bkc-status', role: 'status', 'aria-live': 'polite', tabindex: -1 });
   const clock = h('p', { class: 'bkc-timer', role: 'timer', 'aria-label': t('talkTime'), hidden: true }, '0:00');
   const mute = h('button', { class: 'bkc-mute', type: 'button', 'aria-pressed': 'false', hidden: true }, t('mute'));

@@ -1,4 +1,4 @@
-import { h } from '../dom.ts';
+import { adoptStyles, h } from '../dom.ts';
 import { addMessage, authorLabel, EMPTY, insertAt, readKept, startBody, type ChatMessage, type ChatView, type Kept } from './chat-state.ts';
 import { chatTranslator } from './chat-i18n.ts';
 import { CHAT_CSS } from './chat-styles.ts';
@@ -35,25 +35,12 @@ export interface ChatOptions {
 }
 
 const KEEP = 'beckon:chat';
-const styled = new WeakSet<Node>();
 const q = encodeURIComponent;
 
-function adoptStyles(el: HTMLElement): void {
-  const root = el.getRootNode() as Document | ShadowRoot;
-  if (styled.has(root)) return;
-  styled.add(root);
-  try {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(CHAT_CSS);
-    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
-  } catch {
-    el.before(h('style', {}, CHAT_CSS));
-  }
-}
 
 /** Draws the conversation in `o.el`: the start form, or the live messages with a reply box. Text only. */
 export function runChat(o: ChatOptions): { stop(): void } {
-  adoptStyles(o.el);
+  adoptStyles(o.el, CHAT_CSS);
   const t = chatTranslator(o.lang);
   const log = h('ol', { class: 'bkm-log', role: 'log', 'aria-live': 'polite', 'aria-label': t('messages'), tabindex: 0 });
   const err = h('p', { class: 'bkm-err', role: 'alert' });
