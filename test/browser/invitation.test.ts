@@ -67,7 +67,9 @@ test.serial('after N seconds on a page the invitation appears, is announced, ope
   const started = Date.now();
   await page.goto(`http://localhost:${sitePort}/shop`);
   await fab(page).waitFor({ timeout: 10000 });
-  t.true(await bubble(page).isHidden(), 'nothing before the time');
+  // On a loaded machine the page may take longer than the set seconds to show the button; only a look taken
+  // well before the time can see "nothing yet" (the time itself is checked against when the bubble appeared).
+  if (Date.now() - started < 1500) t.true(await bubble(page).isHidden(), 'nothing before the time');
   await bubble(page).waitFor({ state: 'visible', timeout: 8000 });
   t.true(Date.now() - started >= 1900, 'not before the set seconds');
   t.is(await bubble(page).evaluate((el) => getComputedStyle(el).animationName), 'bk-in', 'it slides in when motion is welcome');
