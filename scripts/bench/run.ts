@@ -8,6 +8,7 @@ import { describeMachine } from './lib/machine.ts';
 import { PhoneSequence } from './lib/phones.ts';
 import { renderReport, verdict } from './lib/report.ts';
 import { benchAccept } from './scenarios/accept.ts';
+import { benchBusyWorkerDial } from './scenarios/busy-worker-dial.ts';
 import { benchConcurrentCalls } from './scenarios/concurrent-calls.ts';
 import { benchDialRate } from './scenarios/dial-rate.ts';
 import { benchScale } from './scenarios/scale.ts';
@@ -20,12 +21,12 @@ import { benchWidgetSize } from './scenarios/widget-size.ts';
  * written to bench/RESULTS.md (BENCH_QUICK=1: a ~1 minute smoke run, printed and
  * written to the temp directory, never over the committed results).
  *
- * BENCH_ONLY=accept,dial,calls,rate,scale,widget runs a subset (widget: the sizes visitors download, no load); BENCH_PROFILE=web,worker,bare-ari writes V8 CPU profiles
+ * BENCH_ONLY=accept,dial,busydial,calls,rate,scale,widget runs a subset (widget: the sizes visitors download, no load); BENCH_PROFILE=web,worker,bare-ari writes V8 CPU profiles
  * of those children (summarize with scripts/bench/profile-summary.ts); BENCH_OUT overrides the output file.
  * Exits 1 when the self-check finds a problem.
  */
 const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
-const only = new Set((process.env.BENCH_ONLY ?? 'accept,dial,calls,rate,scale,widget').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'accept,dial,busydial,calls,rate,scale,widget').split(',').map((s) => s.trim()));
 const workDir = join(os.tmpdir(), `beckon-bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 const started = Date.now();
 const ctx: BenchContext = {
@@ -64,6 +65,7 @@ async function scenario<T>(key: string, name: string, fn: (c: BenchContext) => P
 
 results.accept = await scenario('accept', 'accept path', benchAccept);
 results.timeToDial = await scenario('dial', 'time to dial', benchTimeToDial);
+results.busyDial = await scenario('busydial', 'time to dial with calls held', benchBusyWorkerDial);
 results.concurrent = await scenario('calls', 'concurrent calls', benchConcurrentCalls);
 results.dialRate = await scenario('rate', 'dial rate', benchDialRate);
 results.scale = await scenario('scale', 'scale-out', benchScale);

@@ -12,10 +12,10 @@ import { startBeckon } from '../lib/stack.ts';
 import { median } from '../lib/stats.ts';
 
 /** The simulator's delays run 10x faster: answer after 100 ms, the key 50 ms into the prompt. */
-const TIME_SCALE = 0.1;
-const CALLEE = '+12025550111';
+export const TIME_SCALE = 0.1;
+export const CALLEE = '+12025550111';
 /** Both sides answer and stay on until the bench hangs the visitors up (an hour, scaled, is far beyond the run). */
-const RULES: PhoneRule[] = [
+export const RULES: PhoneRule[] = [
   { pattern: `^${CALLEE.slice(1)}$`, behavior: { kind: 'answer', hangupAfterMs: 3_600_000 } },
   { pattern: '', behavior: { kind: 'answer', hangupAfterMs: 3_600_000 } },
 ];
@@ -67,7 +67,7 @@ function summarizeRun(p: Phases, sampler: ProcSampler, tap: EventTap): HoldRun {
  * The visitors hang up, spread evenly over `spreadMs` (all 1,000 in the same instant is no load a real
  * worker sees, and would mostly measure PostgreSQL's queue).
  */
-async function hangUpVisitors(sim: Sim, prefix: string, spreadMs: number): Promise<void> {
+export async function hangUpVisitors(sim: Sim, prefix: string, spreadMs: number): Promise<void> {
   const ids = (sim.channels() as { id: string }[]).map((c) => c.id).filter((id) => id.startsWith(prefix));
   const start = Date.now();
   for (let i = 0; i < ids.length; i++) {
@@ -77,7 +77,7 @@ async function hangUpVisitors(sim: Sim, prefix: string, spreadMs: number): Promi
   }
 }
 
-const HANGUP_SPREAD_MS = 5000;
+export const HANGUP_SPREAD_MS = 5000;
 
 async function beckonRun(ctx: BenchContext, sim: Sim, tap: EventTap, n: number, run: number, problems: string[], logProblems: string[]): Promise<HoldRun> {
   const label = `concurrent calls run ${run}`;
