@@ -79,11 +79,12 @@ export function visitorKey(ctx: Pick<AcceptContext, 'input' | 'meta'>): string |
  *   → screening: per-IP limit, destination (type, country), do-not-call, open duplicate
  *   → [scheduling]
  *   → limits: per-number, numbers per visitor, per-subscriber day, form token single use.
- * Within screening and within limits the Redis and PostgreSQL round trips run at once (ioredis pipelines the
- * Redis ones; the PostgreSQL lookups are batched across concurrent requests) and the refusal reported is the
- * first in the order above. One after the other they would cost a round trip each, and round trips are what
- * limits the accept path (npm run bench). The price: every limit in `limits` counts a request that
- * another limit of the same group refuses (a request refused for its number still uses up its form token).
+ * Within screening and within limits the Redis and PostgreSQL round trips run at once (each group's Redis work is
+ * one script call, rate-limits.ts; the PostgreSQL lookups are batched across concurrent requests) and the refusal
+ * reported is the first in the order above. One after the other they would cost a round trip each, and round
+ * trips and commands are what limit the accept path (npm run bench). The price: every limit in `limits` counts a
+ * request that another limit of the same group refuses (a request refused for its number still uses up its form
+ * token).
  * Every refusal is an AppError with a code, logged with the guard's name; nothing is written or dialed.
  */
 export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
@@ -133,30 +134,25 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
 
   /**
    * One open request per (subscriber, number). Two submissions in the same instant (a double click) are
-   * serialised by a short Redis lock: the second waits for the first to be stored and answers with it.
-   * The lock is dropped when a later guard refuses the first, and otherwise simply expires.
-   * Resolves to the lock's key when this request holds it, null when Redis is down (no lock), false when
-   * another request holds it.
+   * serialised by a short Redis lock, taken in the same script call as the per-IP limit: the second waits for
+   * the first to be stored and answers with it. The lock is dropped when a later guard refuses the first, and
+   * otherwise simply expires. Without Redis there is no lock: the PostgreSQL check is all there is.
    */
-  async function lockNumber(ctx: AcceptContext): Promise<string | null | false> {
-    const lock = redisKey.openRequestLock(ctx.entry.subscriber.id, ctx.phone.e164);
-    try {
-      if (redis.status !== 'ready') return null;
-      return (await redis.set(lock, '1', 'PX', 1500, 'NX')) === 'OK' ? lock : false;
-    } catch { return null; /* Redis down: no lock, the PostgreSQL check is all we have */ }
-  }
-
   const screening: AcceptGuard = async (ctx) => {
-    const ip = limits.perIp(ctx.meta.ip);
     const refusal = checkDestination(ctx.phone, policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country, operator));
     if (refusal) {
-      await ip;
+      await limits.check({ ip: ctx.meta.ip });
       throw new ForbiddenError(refusal.code, refusal.message, [{ field: 'phone', ...refusal }]);
     }
-    const [ipDone, listed, open, lock] = await Promise.allSettled([ip, onDoNotCall({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 }), findOpen(ctx), lockNumber(ctx)]);
-    const held = lock.status === 'fulfilled' ? lock.value : null;
+    const lock = { key: redisKey.openRequestLock(ctx.entry.subscriber.id, ctx.phone.e164), ttlMs: 1500 };
+    const [counted, listed, open] = await Promise.allSettled([
+      limits.check({ ip: ctx.meta.ip, lock }),
+      onDoNotCall({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 }),
+      findOpen(ctx),
+    ]);
+    if (counted.status === 'rejected') throw counted.reason;
+    const held = counted.value.lock;
     if (held) locksOf.set(ctx, held);
-    if (ipDone.status === 'rejected') throw ipDone.reason;
     if (listed.status === 'rejected') throw listed.reason;
     if (listed.value) throw new ForbiddenError('number_opted_out', 'The owner of this number asked not to be called by this service.');
     if (open.status === 'rejected') throw open.reason;
@@ -176,16 +172,13 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
     const visitor = visitorKey(ctx);
     const claims = claimsOf.get(ctx);
     const own = policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country, operator).dailyLimit;
-    const results = await Promise.allSettled([
-      limits.perNumber(ctx.phone.e164),
-      visitor ? limits.perVisitor(visitor, ctx.phone.e164) : undefined,
-      limits.perSubscriberDay(ctx.entry.subscriber.id, own ?? config.LIMIT_PER_SUBSCRIBER_DAY),
-      claims ? limits.firstUseOfToken(claims.nonce, config.FORM_TOKEN_TTL_SEC) : true,
-    ]);
-    for (const r of results) if (r.status === 'rejected') throw r.reason;
-    if ((results[3] as PromiseFulfilledResult<boolean>).value === false) {
-      throw new ConflictError('form_token_used', 'This form was already sent. Please reload the page to send another request.');
-    }
+    const { firstUse } = await limits.check({
+      number: ctx.phone.e164,
+      visitor: visitor ? { key: visitor, destination: ctx.phone.e164 } : undefined,
+      subscriberDay: { id: ctx.entry.subscriber.id, limit: own ?? config.LIMIT_PER_SUBSCRIBER_DAY },
+      token: claims ? { nonce: claims.nonce, ttlSec: config.FORM_TOKEN_TTL_SEC } : undefined,
+    });
+    if (!firstUse) throw new ConflictError('form_token_used', 'This form was already sent. Please reload the page to send another request.');
   };
 
   const named: [string, AcceptGuard][] = [
@@ -198,16 +191,13 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
     const visitor = visitorKey(ctx);
     const claims = claimsOf.get(ctx);
     const own = policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country, operator).dailyLimit;
-    const results = await Promise.allSettled([
-      limits.perIp(ctx.meta.ip),
-      visitor ? limits.perVisitor(visitor, WEBCALL_DESTINATION) : undefined,
-      limits.perSubscriberDay(ctx.entry.subscriber.id, own ?? config.LIMIT_PER_SUBSCRIBER_DAY),
-      claims ? limits.firstUseOfToken(claims.nonce, config.FORM_TOKEN_TTL_SEC) : true,
-    ]);
-    for (const r of results) if (r.status === 'rejected') throw r.reason;
-    if ((results[3] as PromiseFulfilledResult<boolean>).value === false) {
-      throw new ConflictError('form_token_used', 'This form was already sent. Please reload the page to start another call.');
-    }
+    const { firstUse } = await limits.check({
+      ip: ctx.meta.ip,
+      visitor: visitor ? { key: visitor, destination: WEBCALL_DESTINATION } : undefined,
+      subscriberDay: { id: ctx.entry.subscriber.id, limit: own ?? config.LIMIT_PER_SUBSCRIBER_DAY },
+      token: claims ? { nonce: claims.nonce, ttlSec: config.FORM_TOKEN_TTL_SEC } : undefined,
+    });
+    if (!firstUse) throw new ConflictError('form_token_used', 'This form was already sent. Please reload the page to start another call.');
   };
 
   async function webcallChecks(ctx: WebcallCheckContext): Promise<void> {
