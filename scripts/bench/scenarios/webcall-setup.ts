@@ -49,6 +49,7 @@ export interface WebcallSetupResult {
   median: { beckon: WebcallRun; bare: WebcallRun };
   problems: string[];
   logProblems: string[];
+  notes: string[];
 }
 
 const medianRun = (r: WebcallRun[]): WebcallRun => ({
@@ -102,6 +103,19 @@ async function attemptRows(b: BeckonProcs, ids: string[]): Promise<WebcallAttemp
   return rows.map((r) => ({ requestId: r.id, status: r.status, attempts: r.attempts, flow: r.flow, outcome: r.outcome, calleeChannelId: r.callee }));
 }
 
+/** CPU ms per second of the web and worker processes together, and of PostgreSQL, over `ms` with nothing to do. */
+async function idleCpu(b: BeckonProcs, ms: number): Promise<{ procs: number; pg: number }> {
+  const pg0 = await pgMark(b.db);
+  const p0 = [sampleProcess(b.web.pid), sampleProcess(b.worker!.pid)];
+  const t0 = Date.now();
+  await sleep(ms);
+  const p1 = [sampleProcess(b.web.pid), sampleProcess(b.worker!.pid)];
+  const sec = (Date.now() - t0) / 1000;
+  const pg = pgCpuPerUnit(pg0, await pgMark(b.db), 1) / sec;
+  const procs = p0.every(Boolean) && p1.every(Boolean) ? p1.reduce((a, x, k) => a + x!.cpuMs - p0[k]!.cpuMs, 0) / sec : NaN;
+  return { procs, pg };
+}
+
 /**
  * Web call set-up: from the moment `POST /api/v1/webcalls` has answered with its ticket to the moment the
  * simulator stamps the originate of the callee's leg, for calls placed at a steady rate by browsers speaking SIP
@@ -113,7 +127,7 @@ async function attemptRows(b: BeckonProcs, ids: string[]): Promise<WebcallAttemp
 export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetupResult> {
   const plan = ctx.quick ? WEBCALL_PLAN.quick : WEBCALL_PLAN.full;
   const problems: string[] = [];
-  const result: WebcallSetupResult = { calls: plan.calls, rate: plan.rate, beckon: [], bare: [], median: undefined as never, problems, logProblems: [] };
+  const result: WebcallSetupResult = { calls: plan.calls, rate: plan.rate, beckon: [], bare: [], median: undefined as never, problems, logProblems: [], notes: [] };
   const sim = await startSim({ timeScale: 1, webrtcMedia: cannedMedia });
   const bareSim = await startSim({ timeScale: 1, webrtcMedia: cannedMedia, inboundApp: 'bare-inbound' });
   sim.setRules(RULES);
@@ -143,12 +157,13 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
         const trace = await callers[i]!.call(r.json.ticket);
         return { key: r.json.requestId, startAt: r.at, final: trace.final, statuses: statusesOf(trace) };
       });
+      // Every browser has its final answer: the calls' work is done (the CPU window ends here, not after the polling below).
+      const cpu1 = [sampleProcess(b.web.pid), sampleProcess(b.worker!.pid)];
+      const pgCpuMsPerCall = pgCpuPerUnit(pg0, await pgMark(b.db), calls);
       for (const c of callers) c.close();
       const done = placed.filter((p): p is PlacedCall => p !== null);
       const ids = done.map((p) => p.key);
       const open = await waitForFinal(b.db.pool, ids, 30_000);
-      const cpu1 = [sampleProcess(b.web.pid), sampleProcess(b.worker!.pid)];
-      const pgCpuMsPerCall = pgCpuPerUnit(pg0, await pgMark(b.db), done.length);
       const left = (await until(() => sim.channels().length === 0, 10_000)) ? 0 : sim.channels().length;
       const rows = await attemptRows(b, ids);
       const rung = calleeOriginates(sim);
@@ -159,7 +174,7 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
       ];
       for (const p of found) problems.push(`${label}: ${p}`);
       const s = summarize(setupLatencies(done, beckonCalleeFinder(rows, rung)));
-      const cpu = cpu0.every(Boolean) && cpu1.every(Boolean) ? cpu1.reduce((a, x, k) => a + x!.cpuMs - cpu0[k]!.cpuMs, 0) / Math.max(1, done.length) : NaN;
+      const cpu = cpu0.every(Boolean) && cpu1.every(Boolean) ? cpu1.reduce((a, x, k) => a + x!.cpuMs - cpu0[k]!.cpuMs, 0) / calls : NaN;
       return { p50: s.p50, p99: s.p99, count: s.count, cpuMsPerCall: cpu, pgCpuMsPerCall };
     };
 
@@ -181,6 +196,10 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
       const s = summarize(setupLatencies(placed, bareCalleeFinder(rung)));
       return { p50: s.p50, p99: s.p99, count: s.count, cpuMsPerCall: cpu0 && cpu1 ? (cpu1.cpuMs - cpu0.cpuMs) / calls : NaN, pgCpuMsPerCall: 0 };
     };
+
+    // What web, worker and PostgreSQL spend with no call at all (periodic passes): context for the CPU per call.
+    const idle = await idleCpu(b, 3000);
+    result.notes.push(`Web call set-up: with no call, web + worker use ${idle.procs.toFixed(1)} CPU ms/s and PostgreSQL ${idle.pg.toFixed(1)} CPU ms/s (periodic passes); at ${plan.rate} calls/s that is ${(idle.procs / plan.rate).toFixed(1)} + ${(idle.pg / plan.rate).toFixed(1)} ms of each call's CPU figures.`);
 
     // Warm-up (JIT, pools, the first web call's modules): not counted, but checked.
     await runBeckon(5, 'web-call set-up warm-up');
