@@ -19,7 +19,7 @@ import { median, summarize } from '../lib/stats.ts';
 import { bareCalleeFinder, beckonCalleeFinder, checkWebcalls, setupLatencies, type OriginateSeen, type PlacedCall, type WebcallAttemptRow } from '../lib/webcall-check.ts';
 
 /** Calls per run and the steady rate they are placed at: modest, so what is timed is set-up, not a queue. */
-export const WEBCALL_PLAN = { full: { calls: 200, rate: 20 }, quick: { calls: 20, rate: 10 } } as const;
+export const WEBCALL_PLAN = { full: { calls: 150, rate: 10, warmUp: 5 }, quick: { calls: 10, rate: 10, warmUp: 3 } } as const;
 
 /** The demo subscriber's phone: the callee every web call rings. */
 const CALLEE = '12025550111';
@@ -40,7 +40,11 @@ const cannedMedia: MediaFactory = () => ({
   audible: () => undefined, onAudio: () => undefined, relay: () => undefined, close: () => undefined,
 });
 
-export interface WebcallRun { p50: number; p99: number; count: number; cpuMsPerCall: number; pgCpuMsPerCall: number }
+export interface WebcallRun {
+  p50: number; p99: number; count: number; cpuMsPerCall: number; pgCpuMsPerCall: number;
+  /** the bench process's CPU per call: load generator, browsers and the simulator (a busy one would add to the latency) */
+  benchCpuMsPerCall: number;
+}
 export interface WebcallSetupResult {
   calls: number;
   rate: number;
@@ -55,7 +59,9 @@ export interface WebcallSetupResult {
 const medianRun = (r: WebcallRun[]): WebcallRun => ({
   p50: median(r.map((x) => x.p50)), p99: median(r.map((x) => x.p99)), count: median(r.map((x) => x.count)),
   cpuMsPerCall: median(r.map((x) => x.cpuMsPerCall)), pgCpuMsPerCall: median(r.map((x) => x.pgCpuMsPerCall)),
+  benchCpuMsPerCall: median(r.map((x) => x.benchCpuMsPerCall)),
 });
+const benchCpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 function postJson(agent: http.Agent, url: string, body: unknown): Promise<{ status: number; json: any; at: number }> {
   const text = JSON.stringify(body);
@@ -150,6 +156,7 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
       const refused: string[] = [];
       const pg0 = await pgMark(b.db);
       const cpu0 = [sampleProcess(b.web.pid), sampleProcess(b.worker!.pid)];
+      const bench0 = benchCpuMs();
       const placed = await openLoop(calls, plan.rate, async (i): Promise<PlacedCall | null> => {
         const r = await postJson(agent, `${b.base}/api/v1/webcalls`, { subscriber: 'demo', visitorId: `bench-web-${randomBytes(9).toString('base64url')}`, name: 'Web Visitor' })
           .catch((err: Error) => ({ status: 0, json: { error: err.message }, at: NaN }));
@@ -159,6 +166,7 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
       });
       // Every browser has its final answer: the calls' work is done (the CPU window ends here, not after the polling below).
       const cpu1 = [sampleProcess(b.web.pid), sampleProcess(b.worker!.pid)];
+      const benchCpuMsPerCall = (benchCpuMs() - bench0) / calls;
       const pgCpuMsPerCall = pgCpuPerUnit(pg0, await pgMark(b.db), calls);
       for (const c of callers) c.close();
       const done = placed.filter((p): p is PlacedCall => p !== null);
@@ -175,7 +183,7 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
       for (const p of found) problems.push(`${label}: ${p}`);
       const s = summarize(setupLatencies(done, beckonCalleeFinder(rows, rung)));
       const cpu = cpu0.every(Boolean) && cpu1.every(Boolean) ? cpu1.reduce((a, x, k) => a + x!.cpuMs - cpu0[k]!.cpuMs, 0) / calls : NaN;
-      return { p50: s.p50, p99: s.p99, count: s.count, cpuMsPerCall: cpu, pgCpuMsPerCall };
+      return { p50: s.p50, p99: s.p99, count: s.count, cpuMsPerCall: cpu, pgCpuMsPerCall, benchCpuMsPerCall };
     };
 
     const runBare = async (calls: number, label: string): Promise<WebcallRun> => {
@@ -183,6 +191,7 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
       const callers = await connectCallers(bareSim, calls);
       const tag = randomBytes(4).toString('hex');
       const cpu0 = sampleProcess(bareChild.pid);
+      const bench0 = benchCpuMs();
       const placed = await openLoop(calls, plan.rate, async (i): Promise<PlacedCall> => {
         const ticket = `bare-${tag}-${i}`;
         const trace = await callers[i]!.call(ticket);
@@ -190,11 +199,12 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
       });
       for (const c of callers) c.close();
       const cpu1 = sampleProcess(bareChild.pid);
+      const benchCpuMsPerCall = (benchCpuMs() - bench0) / calls;
       const left = (await until(() => bareSim.channels().length === 0, 10_000)) ? 0 : bareSim.channels().length;
       const rung = calleeOriginates(bareSim);
       for (const p of checkWebcalls({ calls: placed, asked: calls, calleeOriginates: rung, expectFinal: 486, channelsLeft: left })) problems.push(`${label}: ${p}`);
       const s = summarize(setupLatencies(placed, bareCalleeFinder(rung)));
-      return { p50: s.p50, p99: s.p99, count: s.count, cpuMsPerCall: cpu0 && cpu1 ? (cpu1.cpuMs - cpu0.cpuMs) / calls : NaN, pgCpuMsPerCall: 0 };
+      return { p50: s.p50, p99: s.p99, count: s.count, cpuMsPerCall: cpu0 && cpu1 ? (cpu1.cpuMs - cpu0.cpuMs) / calls : NaN, pgCpuMsPerCall: 0, benchCpuMsPerCall };
     };
 
     // What web, worker and PostgreSQL spend with no call at all (periodic passes): context for the CPU per call.
@@ -202,14 +212,14 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
     result.notes.push(`Web call set-up: with no call, web + worker use ${idle.procs.toFixed(1)} CPU ms/s and PostgreSQL ${idle.pg.toFixed(1)} CPU ms/s (periodic passes); at ${plan.rate} calls/s that is ${(idle.procs / plan.rate).toFixed(1)} + ${(idle.pg / plan.rate).toFixed(1)} ms of each call's CPU figures.`);
 
     // Warm-up (JIT, pools, the first web call's modules): not counted, but checked.
-    await runBeckon(5, 'web-call set-up warm-up');
-    await runBare(5, 'bare inbound app warm-up');
+    await runBeckon(plan.warmUp, 'web-call set-up warm-up');
+    await runBare(plan.warmUp, 'bare inbound app warm-up');
     for (let i = 1; i <= ctx.plan.runs; i++) {
       const x = await runBeckon(plan.calls, `web-call set-up run ${i}`);
       const y = await runBare(plan.calls, `bare inbound app run ${i}`);
       result.beckon.push(x);
       result.bare.push(y);
-      ctx.progress(`web-call set-up run ${i}/${ctx.plan.runs} (${plan.calls} calls at ${plan.rate}/s): beckon p50 ${x.p50.toFixed(1)} p99 ${x.p99.toFixed(1)} ms, ${x.cpuMsPerCall.toFixed(1)} CPU ms per call (web + worker) + PostgreSQL ${x.pgCpuMsPerCall.toFixed(1)}; bare p50 ${y.p50.toFixed(1)} p99 ${y.p99.toFixed(1)} ms, ${y.cpuMsPerCall.toFixed(2)} CPU ms per call`);
+      ctx.progress(`web-call set-up run ${i}/${ctx.plan.runs} (${plan.calls} calls at ${plan.rate}/s): beckon p50 ${x.p50.toFixed(1)} p99 ${x.p99.toFixed(1)} ms, ${x.cpuMsPerCall.toFixed(1)} CPU ms per call (web + worker) + PostgreSQL ${x.pgCpuMsPerCall.toFixed(1)}, bench process ${x.benchCpuMsPerCall.toFixed(1)}; bare p50 ${y.p50.toFixed(1)} p99 ${y.p99.toFixed(1)} ms, ${y.cpuMsPerCall.toFixed(2)} CPU ms per call, bench process ${y.benchCpuMsPerCall.toFixed(1)}`);
     }
     result.median = { beckon: medianRun(result.beckon), bare: medianRun(result.bare) };
     result.logProblems = logProblemsOf([b.web, b.worker!, bareChild]);
