@@ -9,10 +9,14 @@ import { PhoneSequence } from './lib/phones.ts';
 import { renderReport, verdict } from './lib/report.ts';
 import { benchAccept } from './scenarios/accept.ts';
 import { benchBusyWorkerDial } from './scenarios/busy-worker-dial.ts';
+import { benchChat } from './scenarios/chat.ts';
 import { benchConcurrentCalls } from './scenarios/concurrent-calls.ts';
 import { benchDialRate } from './scenarios/dial-rate.ts';
 import { benchScale } from './scenarios/scale.ts';
 import { benchTimeToDial } from './scenarios/time-to-dial.ts';
+import { benchWebcallSetup } from './scenarios/webcall-setup.ts';
+import { benchWebhooks } from './scenarios/webhooks.ts';
+import { benchWidgetLoad } from './scenarios/widget-load.ts';
 import { benchWidgetSize } from './scenarios/widget-size.ts';
 
 /**
@@ -21,12 +25,12 @@ import { benchWidgetSize } from './scenarios/widget-size.ts';
  * written to bench/RESULTS.md (BENCH_QUICK=1: a ~1 minute smoke run, printed and
  * written to the temp directory, never over the committed results).
  *
- * BENCH_ONLY=accept,dial,busydial,calls,rate,scale,widget runs a subset (widget: the sizes visitors download, no load); BENCH_PROFILE=web,worker,bare-ari writes V8 CPU profiles
+ * BENCH_ONLY=accept,dial,busydial,calls,rate,scale,widget,webcall,chat,webhooks,widgetload runs a subset (widget: the sizes visitors download, no load); BENCH_PROFILE=web,worker,bare-ari writes V8 CPU profiles
  * of those children (summarize with scripts/bench/profile-summary.ts); BENCH_OUT overrides the output file.
  * Exits 1 when the self-check finds a problem.
  */
 const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
-const only = new Set((process.env.BENCH_ONLY ?? 'accept,dial,busydial,calls,rate,scale,widget').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'accept,dial,busydial,calls,rate,scale,widget,webcall,chat,webhooks,widgetload').split(',').map((s) => s.trim()));
 const workDir = join(os.tmpdir(), `beckon-bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 const started = Date.now();
 const ctx: BenchContext = {
@@ -70,6 +74,10 @@ results.concurrent = await scenario('calls', 'concurrent calls', benchConcurrent
 results.dialRate = await scenario('rate', 'dial rate', benchDialRate);
 results.scale = await scenario('scale', 'scale-out', benchScale);
 results.widget = await scenario('widget', 'widget sizes', benchWidgetSize);
+results.webcall = await scenario('webcall', 'web call set-up', benchWebcallSetup);
+results.chat = await scenario('chat', 'chat across web processes', (c) => benchChat(c));
+results.webhooks = await scenario('webhooks', 'webhook deliveries', benchWebhooks);
+results.widgetLoad = await scenario('widgetload', 'widget first load in Chromium', benchWidgetLoad);
 
 if (ctx.profile.size) notes.push(`CPU profiles written to ${ctx.profDir} (summarize: node --import tsx scripts/bench/profile-summary.ts <file>).`);
 const report = renderReport({

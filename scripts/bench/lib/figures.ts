@@ -1,5 +1,9 @@
 import type { AcceptResult } from '../scenarios/accept.ts';
 import type { BusyWorkerDialResult } from '../scenarios/busy-worker-dial.ts';
+import { CHAT_METHOD, chatFigures, type ChatResult } from '../scenarios/chat.ts';
+import { WEBCALL_SETUP_METHOD, webcallSetupFigures, type WebcallSetupResult } from '../scenarios/webcall-setup.ts';
+import { WEBHOOKS_METHOD, webhookFigures, type WebhooksResult } from '../scenarios/webhooks.ts';
+import { WIDGET_LOAD_METHOD, widgetLoadFigures, type WidgetLoadResult } from '../scenarios/widget-load.ts';
 import type { ConcurrentResult } from '../scenarios/concurrent-calls.ts';
 import type { DialRateResult } from '../scenarios/dial-rate.ts';
 import type { ScaleResult } from '../scenarios/scale.ts';
@@ -7,7 +11,8 @@ import type { TimeToDialResult } from '../scenarios/time-to-dial.ts';
 import type { WidgetSizeResult } from '../scenarios/widget-size.ts';
 import type { Figure } from './report.ts';
 
-export interface Results { accept?: AcceptResult; timeToDial?: TimeToDialResult; busyDial?: BusyWorkerDialResult; concurrent?: ConcurrentResult; dialRate?: DialRateResult; scale?: ScaleResult; widget?: WidgetSizeResult }
+export interface Results { accept?: AcceptResult; timeToDial?: TimeToDialResult; busyDial?: BusyWorkerDialResult; concurrent?: ConcurrentResult; dialRate?: DialRateResult; scale?: ScaleResult; widget?: WidgetSizeResult;
+  webcall?: WebcallSetupResult; chat?: ChatResult; webhooks?: WebhooksResult; widgetLoad?: WidgetLoadResult }
 
 /**
  * The targets, measured the way the bench measures them. Ratios are to the same-run baseline; absolute
@@ -97,6 +102,10 @@ export function buildFigures(r: Results): Figure[] {
       target: { direction: 'max', limit: w.budgetKb, text: `≤ ${w.budgetKb} KB` } });
     f.push({ name: 'Widget: call chunk with JsSIP, gzipped (fetched on "Call now" only)', unit: 'KB', ours: w.callChunkKb, baseline: null, baselineName: null });
   }
+  if (r.widgetLoad) f.push(...widgetLoadFigures(r.widgetLoad));
+  if (r.webcall) f.push(...webcallSetupFigures(r.webcall));
+  if (r.chat) f.push(...chatFigures(r.chat));
+  if (r.webhooks) f.push(...webhookFigures(r.webhooks));
   return f;
 }
 
@@ -108,4 +117,8 @@ export const METHOD = [
   'Scale-out: accept as above against one and then two `beckon web` processes sharing one database and Redis, autocannon keeping the same number of connections open to each (the rate is the sum, p99 the worse of the two), one-process and two-process runs alternating; dial rate as above with one worker (node a) and then two, each serving its own simulated Asterisk node (ASTERISK_NODE, its own simulator), the queue held until the workers are up and released at once, the rate taken over the visitor originates at both simulators. Cores busy is the whole machine\'s CPU over the run (/proc/stat); the notes give the CPU per request or call of each kind of process (web or workers, PostgreSQL, Redis from INFO cpu, the bench process with the load generator and both simulators) and the ceiling it sets on this machine. Checked as accept and dial rate are; with two workers both nodes must dial.',
   'Time to dial with calls held: one `beckon web` + `beckon worker`; the worker first takes the steady load of busy-at-once visitors idle (the baseline), then sets up N bridged calls (accepted with the queue held, released at once, simulator at time scale 0.1 as for concurrent calls) and, while holding all of them, takes the same load again. Checked: the held calls stay bridged through the load and all end `completed` answered; every request of the load fails busy with one attempt, dialed once.',
   'Dial rate: N requests are queued with the worker stopped; then the worker starts and drains the queue. Visitors answer at once, never press a key and hang up 2 s later (each call is answered, bridged and prompted, then ends `abandoned`). The rate is the number of visitor originates over the middle 80% of their timestamps at the simulator. Baseline: the bare ari-client process dialing the same burst with 50 originates in flight (the worker\'s job concurrency).',
+  WIDGET_LOAD_METHOD,
+  WEBCALL_SETUP_METHOD,
+  CHAT_METHOD,
+  WEBHOOKS_METHOD,
 ];
