@@ -14,6 +14,8 @@ export interface PlacedCall {
   final: number | null;
   /** every status the browser got for its INVITE */
   statuses: number[];
+  /** when the browser got 180 Ringing (the worker running the call rang it), if it did */
+  ringingAt?: number;
 }
 
 export interface OriginateSeen { channelId: string; endpoint: string; appArgs: string; at: number }

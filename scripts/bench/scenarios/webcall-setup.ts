@@ -44,6 +44,8 @@ export interface WebcallRun {
   p50: number; p99: number; count: number; cpuMsPerCall: number; pgCpuMsPerCall: number;
   /** the bench process's CPU per call: load generator, browsers and the simulator (a busy one would add to the latency) */
   benchCpuMsPerCall: number;
+  /** Beckon: p50 from the ticket to the browser's 180 Ringing, the part of the set-up before the worker's call starts */
+  toRingingP50: number;
 }
 export interface WebcallSetupResult {
   calls: number;
@@ -59,7 +61,7 @@ export interface WebcallSetupResult {
 const medianRun = (r: WebcallRun[]): WebcallRun => ({
   p50: median(r.map((x) => x.p50)), p99: median(r.map((x) => x.p99)), count: median(r.map((x) => x.count)),
   cpuMsPerCall: median(r.map((x) => x.cpuMsPerCall)), pgCpuMsPerCall: median(r.map((x) => x.pgCpuMsPerCall)),
-  benchCpuMsPerCall: median(r.map((x) => x.benchCpuMsPerCall)),
+  benchCpuMsPerCall: median(r.map((x) => x.benchCpuMsPerCall)), toRingingP50: median(r.map((x) => x.toRingingP50)),
 });
 const benchCpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
@@ -162,7 +164,7 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
           .catch((err: Error) => ({ status: 0, json: { error: err.message }, at: NaN }));
         if (r.status !== 201) { refused.push(`${r.status} ${JSON.stringify(r.json).slice(0, 200)}`); callers[i]!.close(); return null; }
         const trace = await callers[i]!.call(r.json.ticket);
-        return { key: r.json.requestId, startAt: r.at, final: trace.final, statuses: statusesOf(trace) };
+        return { key: r.json.requestId, startAt: r.at, final: trace.final, statuses: statusesOf(trace), ringingAt: trace.responses.get(180) };
       });
       for (const c of callers) c.close();
       const done = placed.filter((p): p is PlacedCall => p !== null);
@@ -184,7 +186,8 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
       for (const p of found) problems.push(`${label}: ${p}`);
       const s = summarize(setupLatencies(done, beckonCalleeFinder(rows, rung)));
       const cpu = cpu0.every(Boolean) && cpu1.every(Boolean) ? cpu1.reduce((a, x, k) => a + x!.cpuMs - cpu0[k]!.cpuMs, 0) / calls : NaN;
-      return { p50: s.p50, p99: s.p99, count: s.count, cpuMsPerCall: cpu, pgCpuMsPerCall, benchCpuMsPerCall };
+      const toRinging = summarize(done.filter((c) => c.ringingAt !== undefined).map((c) => c.ringingAt! - c.startAt));
+      return { p50: s.p50, p99: s.p99, count: s.count, cpuMsPerCall: cpu, pgCpuMsPerCall, benchCpuMsPerCall, toRingingP50: toRinging.p50 };
     };
 
     const runBare = async (calls: number, label: string): Promise<WebcallRun> => {
@@ -205,7 +208,7 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
       const rung = calleeOriginates(bareSim);
       for (const p of checkWebcalls({ calls: placed, asked: calls, calleeOriginates: rung, expectFinal: 486, channelsLeft: left })) problems.push(`${label}: ${p}`);
       const s = summarize(setupLatencies(placed, bareCalleeFinder(rung)));
-      return { p50: s.p50, p99: s.p99, count: s.count, cpuMsPerCall: cpu0 && cpu1 ? (cpu1.cpuMs - cpu0.cpuMs) / calls : NaN, pgCpuMsPerCall: 0, benchCpuMsPerCall };
+      return { p50: s.p50, p99: s.p99, count: s.count, cpuMsPerCall: cpu0 && cpu1 ? (cpu1.cpuMs - cpu0.cpuMs) / calls : NaN, pgCpuMsPerCall: 0, benchCpuMsPerCall, toRingingP50: NaN };
     };
 
     // What web, worker and PostgreSQL spend with no call at all (periodic passes): context for the CPU per call.
@@ -220,9 +223,11 @@ export async function benchWebcallSetup(ctx: BenchContext): Promise<WebcallSetup
       const y = await runBare(plan.calls, `bare inbound app run ${i}`);
       result.beckon.push(x);
       result.bare.push(y);
-      ctx.progress(`web-call set-up run ${i}/${ctx.plan.runs} (${plan.calls} calls at ${plan.rate}/s): beckon p50 ${x.p50.toFixed(1)} p99 ${x.p99.toFixed(1)} ms, ${x.cpuMsPerCall.toFixed(1)} CPU ms per call (web + worker) + PostgreSQL ${x.pgCpuMsPerCall.toFixed(1)}, bench process ${x.benchCpuMsPerCall.toFixed(1)}; bare p50 ${y.p50.toFixed(1)} p99 ${y.p99.toFixed(1)} ms, ${y.cpuMsPerCall.toFixed(2)} CPU ms per call, bench process ${y.benchCpuMsPerCall.toFixed(1)}`);
+      ctx.progress(`web-call set-up run ${i}/${ctx.plan.runs} (${plan.calls} calls at ${plan.rate}/s): beckon p50 ${x.p50.toFixed(1)} p99 ${x.p99.toFixed(1)} ms (browser rung after ${x.toRingingP50.toFixed(1)} ms p50), ${x.cpuMsPerCall.toFixed(1)} CPU ms per call (web + worker) + PostgreSQL ${x.pgCpuMsPerCall.toFixed(1)}, bench process ${x.benchCpuMsPerCall.toFixed(1)}; bare p50 ${y.p50.toFixed(1)} p99 ${y.p99.toFixed(1)} ms, ${y.cpuMsPerCall.toFixed(2)} CPU ms per call, bench process ${y.benchCpuMsPerCall.toFixed(1)}`);
     }
     result.median = { beckon: medianRun(result.beckon), bare: medianRun(result.bare) };
+    const m = result.median.beckon;
+    result.notes.push(`Web call set-up: of the ${m.p50.toFixed(0)} ms p50, ${m.toRingingP50.toFixed(0)} ms pass before the browser hears 180 Ringing (ticket redeemed by the inbound app's holder, channel moved, attempt claimed by the worker), the rest between that and the callee's originate (ringback and the callee leg's checks); the bench process (browsers and simulator) spent ${m.benchCpuMsPerCall.toFixed(1)} CPU ms per call (baseline run: ${result.median.bare.benchCpuMsPerCall.toFixed(1)}).`);
     result.logProblems = logProblemsOf([b.web, b.worker!, bareChild]);
     return result;
   } finally {
