@@ -1,12 +1,35 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.ts';
+import type { ChatMessage } from './chat.repository.ts';
 
-/** Entries one chat stream keeps: a notification only has to outlive a reader's reconnect, the messages are in PostgreSQL. */
+/**
+ * Entries one chat stream keeps: an entry only has to outlive a reader's reconnect, the messages are in PostgreSQL
+ * (a reader that finds a gap in the numbers reads them there).
+ */
 const STREAM_MAXLEN = 200;
 /** Longest one XREAD blocks; a new key to watch interrupts it at once (CLIENT UNBLOCK). */
 const BLOCK_MS = 5000;
+/** Longest the reader waits for its connection to be ready before it logs and tries again. */
+const READY_WAIT_MS = 5000;
 
-export type ChatNotice = Record<string, string | number | null>;
+/**
+ * Resolves once `conn` is ready for commands. A duplicated connection inherits enableOfflineQueue: false, so a
+ * command sent while it still connects fails at once instead of waiting: the reader waits for 'ready' first.
+ */
+function whenReady(conn: Redis, ms: number): Promise<void> {
+  if (conn.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => { clearTimeout(timer); conn.off('ready', onReady); conn.off('end', onEnd); if (err) reject(err); else resolve(); };
+    const onReady = () => done();
+    const onEnd = () => done(new Error('chat stream connection closed'));
+    const timer = setTimeout(() => done(new Error(`chat stream connection not ready within ${ms} ms`)), ms);
+    conn.once('ready', onReady);
+    conn.once('end', onEnd);
+  });
+}
+
+/** What one stream entry says: on a conversation's stream, `seq` and `what`, and for a new message the message as stored. */
+export type ChatNotice = { message?: ChatMessage } & Record<string, unknown>;
 type Listener = (n: ChatNotice) => void;
 
 /** Adds a notification to a chat stream (XADD, capped): every web process watching the key hears it. */
@@ -74,6 +97,7 @@ export class ChatStreamReader {
         this.conn = conn;
       }
       while (this.listeners.size > 0) {
+        await whenReady(this.conn, READY_WAIT_MS);
         if (this.connId === null) this.connId = Number(await this.conn.client('ID'));
         const keys = [...this.listeners.keys()];
         const ids = keys.map((k) => this.cursors.get(k) ?? '$');

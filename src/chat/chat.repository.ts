@@ -1,4 +1,5 @@
 import type { Queryable } from '../platform/db/pool.ts';
+import { recordEventsSql } from '../webhooks/webhook.repository.ts';
 
 /** The one module that reads and writes chat_conversations and chat_messages. */
 
@@ -100,6 +101,44 @@ export async function appendMessage(db: Queryable, m: { conversationId: string; 
      RETURNING id, seq, author, author_name, kind, body, created_at`,
     [m.conversationId, m.author, m.authorName, m.body, m.kind ?? null, m.allowClosed ?? false]);
   return rows[0] ? toMessage(rows[0]) : null;
+}
+
+/** A message to post: who wrote it, what it says; `allowClosed` lets a system message follow the close. */
+export interface NewMessage { conversationId: string; author: ChatAuthor; authorName: string | null; body: string; kind?: string | null; allowClosed?: boolean }
+
+/**
+ * Posts a message as appendMessage does and, for a person's message (not a system one), records its
+ * `chat.message` webhook event (the webhooks module's recordEventsSql), all in one statement: one round trip, and
+ * a message that exists has its event. The event's data is the message as stored, its time the message's to the
+ * millisecond (as the message's createdAt reads). Null when the conversation is closed or gone; otherwise the
+ * message and the endpoints a delivery was queued for.
+ */
+export async function postMessage(db: Queryable, m: NewMessage): Promise<{ message: ChatMessage; endpoints: string[] } | null> {
+  const { rows } = await db.query({
+    name: 'chat_messages.post',
+    text: `WITH c AS (
+       UPDATE chat_conversations SET next_seq = next_seq + 1, last_message_at = now(),
+         first_message_at = CASE WHEN $2 = 'visitor' THEN coalesce(first_message_at, now()) ELSE first_message_at END,
+         first_response_at = CASE WHEN $2 IN ('agent', 'owner') THEN coalesce(first_response_at, now()) ELSE first_response_at END
+        WHERE id = $1 AND (status = 'open' OR $6)
+       RETURNING id, next_seq, subscriber_id, request_id)
+     , m AS (
+       INSERT INTO chat_messages (conversation_id, seq, author, author_name, body, kind)
+       SELECT c.id, c.next_seq, $2, $3, $4, $5 FROM c
+       RETURNING id, seq, author, author_name, kind, body, created_at)
+     , event AS (
+       SELECT c.subscriber_id, 'chat.message'::text AS type, 'chat.message:' || m.id AS source_key,
+              jsonb_build_object('conversationId', c.id, 'requestId', c.request_id, 'author', m.author, 'authorName', m.author_name,
+                'body', m.body, 'seq', m.seq, 'at', to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS data,
+              date_trunc('milliseconds', m.created_at) AS created_at
+         FROM c CROSS JOIN m WHERE m.author <> 'system')
+     , ${recordEventsSql('event')}
+     SELECT m.id, m.seq, m.author, m.author_name, m.kind, m.body, m.created_at,
+            ARRAY(SELECT endpoint_id FROM webhook_queued) AS endpoints
+       FROM m`,
+    values: [m.conversationId, m.author, m.authorName, m.body, m.kind ?? null, m.allowClosed ?? false],
+  });
+  return rows[0] ? { message: toMessage(rows[0]), endpoints: rows[0].endpoints as string[] } : null;
 }
 
 /** The conversation's messages numbered after `afterSeq`, in order (at most `limit`). */

@@ -10,7 +10,7 @@ import { chatRoutingOrder, findAgent } from '../agents/agent.repository.ts';
 import { recordEvent } from '../webhooks/webhook.repository.ts';
 import {
   appendMessage, assignBelowLimit, closeConversation, deleteOldConversations, findConversation, insertConversation,
-  listMessages, listUnassigned, markUnanswered, setCallbackRequest, type ChatAuthor, type ChatMessage, type Conversation, type NewConversation,
+  listMessages, listUnassigned, markUnanswered, postMessage, setCallbackRequest, type ChatAuthor, type ChatMessage, type Conversation, type NewConversation,
 } from './chat.repository.ts';
 import { notify } from './chat-stream.ts';
 import { SYSTEM_TEXT } from './chat-text.ts';
@@ -46,9 +46,14 @@ export function createChatService(deps: ChatServiceDeps) {
   const { pool, redis, log } = deps;
   const keys = redisKeys(deps.prefix);
 
-  const announce = async (c: Pick<Conversation, 'id' | 'subscriberId'>, seq: number | null, what: string): Promise<void> => {
+  /**
+   * Tells the conversation's readers (its stream: visitor and desk) and the subscriber's (the desk's list, whose
+   * lines show each conversation's last message) that something changed. A message rides along as stored, so a
+   * reader forwards it without reading PostgreSQL; a reader reads PostgreSQL when an entry has none.
+   */
+  const announce = async (c: Pick<Conversation, 'id' | 'subscriberId'>, seq: number | null, what: string, message?: ChatMessage): Promise<void> => {
     await Promise.all([
-      notify(redis, keys.chatConversation(c.id), { seq, what }),
+      notify(redis, keys.chatConversation(c.id), message ? { seq, what, message } : { seq, what }),
       notify(redis, keys.chatSubscriber(c.subscriberId), { conversationId: c.id, what }),
     ]).catch((err) => log.warn({ err: (err as Error).message, conversationId: c.id }, 'chat notification not sent; readers catch up on their next read'));
   };
@@ -57,23 +62,15 @@ export function createChatService(deps: ChatServiceDeps) {
   const kick = (endpointIds: string[]) => Promise.all(endpointIds.map((e) => deps.kickWebhook?.(e).catch(() => {})));
 
   /**
-   * Stores a message and, for a person's message, its `chat.message` webhook event in one transaction: a message
-   * that exists has its event. Announced after commit.
+   * Stores a message and, for a person's message, its `chat.message` webhook event in one statement (postMessage):
+   * a message that exists has its event. Announced after commit, with the message.
    */
   async function post(c: Conversation, m: { author: ChatAuthor; authorName: string | null; body: string; kind?: string | null; allowClosed?: boolean }): Promise<ChatMessage> {
-    const stored = await withTransaction(pool, async (tx) => {
-      const msg = await appendMessage(tx, { conversationId: c.id, ...m });
-      if (!msg) return null;
-      const endpoints = m.author === 'system' ? [] : await recordEvent(tx, {
-        subscriberId: c.subscriberId, type: 'chat.message', sourceKey: `chat.message:${msg.id}`, at: new Date(msg.createdAt),
-        data: { conversationId: c.id, requestId: c.requestId, author: msg.author, authorName: msg.authorName, body: msg.body, seq: msg.seq, at: msg.createdAt },
-      });
-      return { msg, endpoints };
-    });
+    const stored = await postMessage(pool, { conversationId: c.id, ...m });
     if (!stored) throw new ConflictError('chat_closed', 'This conversation is closed.');
-    await announce(c, stored.msg.seq, 'message');
+    await announce(c, stored.message.seq, 'message', stored.message);
     await kick(stored.endpoints);
-    return stored.msg;
+    return stored.message;
   }
 
   /**
@@ -178,17 +175,17 @@ export function createChatService(deps: ChatServiceDeps) {
     async unansweredPass(): Promise<number> {
       const found = await withTransaction(pool, async (tx) => {
         const marked = await markUnanswered(tx, deps.config.CHAT_ANSWER_TIMEOUT_SEC);
-        const told: { c: Conversation; seq: number; firstLine: string | null }[] = [];
+        const told: { c: Conversation; msg: ChatMessage; firstLine: string | null }[] = [];
         for (const c of marked) {
           const msg = await appendMessage(tx, { conversationId: c.id, author: 'system', authorName: null, body: SYSTEM_TEXT.unanswered, kind: 'unanswered' });
           if (!msg) continue;
           const firstLine = (await listMessages(tx, c.id, 0, 20)).find((m) => m.author === 'visitor')?.body ?? null;
-          told.push({ c, seq: msg.seq, firstLine });
+          told.push({ c, msg, firstLine });
         }
         return told;
       });
-      for (const { c, seq, firstLine } of found) {
-        await announce(c, seq, 'message');
+      for (const { c, msg, firstLine } of found) {
+        await announce(c, msg.seq, 'message', msg);
         await deps.notices?.chatUnanswered({ subscriberId: c.subscriberId, conversationId: c.id, visitorName: c.visitorName, message: firstLine })
           .catch((err) => log.warn({ err: (err as Error).message }, 'chat notice not decided'));
       }

@@ -4,8 +4,8 @@ import { redisKeys } from '../platform/redis-keys.ts';
 import { TooManyRequestsError } from '../platform/errors.ts';
 import { openEventStream } from '../web/event-stream.ts';
 import type { StreamLimits } from '../web/stream-limits.ts';
-import { listMessages } from './chat.repository.ts';
-import type { ChatStreamReader } from './chat-stream.ts';
+import { listMessages, type ChatMessage } from './chat.repository.ts';
+import type { ChatNotice, ChatStreamReader } from './chat-stream.ts';
 
 /** The message number a client last saw: the Last-Event-ID of a reconnecting EventSource, else `?after=`. */
 export function lastSeenSeq(ctx: Pick<Context, 'get' | 'query'>): number {
@@ -16,9 +16,13 @@ export function lastSeenSeq(ctx: Pick<Context, 'get' | 'query'>): number {
 
 /**
  * One conversation's messages as Server-Sent Events, each with its number as the event id: first those after the
- * last one the client saw (from PostgreSQL), then every later one as the stream announces it. Each read takes
- * what follows the last number sent, in order, so a message is sent once per connection and never before an
- * earlier one, whichever web process wrote it; the client drops a number it already has (after a reconnect).
+ * last one the client saw (from PostgreSQL), then every later one as the stream announces it. A stream entry that
+ * carries the message next after the last one sent is forwarded as it is; an entry without a message, or with a
+ * later number than the next (an entry missed, or one still on its way from another web process), makes the
+ * connection read what follows the last number sent from PostgreSQL, and an entry with a number already sent is
+ * dropped. Entries are taken one after the other, each after the reads before it, so a message is sent once per
+ * connection and never before an earlier one, whichever web process wrote it; the client drops a number it
+ * already has (after a reconnect).
  */
 export async function streamConversation(ctx: Context, o: {
   pool: Pool; reader: ChatStreamReader; prefix: string; conversationId: string; limits: StreamLimits; ip: string;
@@ -28,18 +32,26 @@ export async function streamConversation(ctx: Context, o: {
   const events = openEventStream(ctx);
   events.onClose(release);
   let sent = lastSeenSeq(ctx);
+  const send = (m: ChatMessage) => { events.send('message', m, m.seq); sent = m.seq; };
+  const readStored = async () => { for (const m of await listMessages(o.pool, o.conversationId, sent)) send(m); };
+  // Reads and forwards in the order the entries came; `pending` counts the steps not yet taken.
   let reading: Promise<void> = Promise.resolve();
-  const read = () => {
+  let pending = 0;
+  const step = (n: ChatNotice | null) => {
+    const m = n?.message;
+    if (pending === 0 && m && m.seq <= sent + 1) {
+      if (m.seq === sent + 1) send(m);
+      return reading;
+    }
+    pending++;
     reading = reading.then(async () => {
-      for (const m of await listMessages(o.pool, o.conversationId, sent)) {
-        events.send('message', m, m.seq);
-        sent = m.seq;
-      }
-    }).catch(() => { /* the next notification (or the client's reconnect) reads again */ });
+      if (m && m.seq <= sent + 1) { if (m.seq === sent + 1) send(m); return; }
+      await readStored();
+    }).catch(() => { /* the next entry (or the client's reconnect) reads again */ }).finally(() => { pending--; });
     return reading;
   };
-  const stop = await o.reader.watch(redisKeys(o.prefix).chatConversation(o.conversationId), () => void read()).catch(() => null);
-  await read();
+  const stop = await o.reader.watch(redisKeys(o.prefix).chatConversation(o.conversationId), (n) => void step(n)).catch(() => null);
+  await step(null);
   if (stop) events.onClose(stop);
   // Without the stream (Redis unreachable) the client gets what is stored and reconnects later for the rest.
   else events.close();

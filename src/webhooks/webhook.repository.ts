@@ -111,20 +111,34 @@ export async function resendDelivery(db: Queryable, subscriberId: string, endpoi
 export interface NewWebhookEvent { subscriberId: string; type: string; sourceKey: string; data: Record<string, unknown>; at: Date }
 
 /**
+ * The event-recording part of a statement another module writes, so that its change and the events it makes are
+ * one statement (one round trip, atomic): CTEs `webhook_event` and `webhook_queued` that record each row of `input`
+ * (a CTE with columns subscriber_id, type, source_key, data jsonb, created_at) once (a source key recorded before
+ * records nothing) and queue one delivery for each enabled endpoint of its subscriber that takes its type, in the
+ * endpoints' order of creation. `webhook_queued` yields the endpoint_id of each delivery queued.
+ */
+export function recordEventsSql(input: string): string {
+  return `webhook_event AS (
+       INSERT INTO webhook_events (subscriber_id, type, source_key, data, created_at)
+       SELECT subscriber_id, type, source_key, data, created_at FROM ${input}
+       ON CONFLICT (source_key) DO NOTHING RETURNING id, subscriber_id, type)
+     , webhook_queued AS (
+       INSERT INTO webhook_deliveries (endpoint_id, event_id)
+       SELECT e.id, ev.id FROM webhook_event ev JOIN webhook_endpoints e ON e.subscriber_id = ev.subscriber_id AND e.enabled AND ev.type = ANY (e.events)
+        ORDER BY e.created_at
+       RETURNING endpoint_id)`;
+}
+
+/**
  * Records an event once (a second call with the same source key does nothing) and queues one delivery for each
  * enabled endpoint of its subscriber that takes its type. Resolves with the endpoints that got a delivery.
- * Other features (web calls, chat) report their events through this.
+ * Other features report their events through this, or through recordEventsSql inside their own statement.
  */
 export async function recordEvent(db: Queryable, e: NewWebhookEvent): Promise<string[]> {
   const { rows } = await db.query(
-    `WITH ev AS (
-       INSERT INTO webhook_events (subscriber_id, type, source_key, data, created_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (source_key) DO NOTHING RETURNING id, subscriber_id, type
-     )
-     INSERT INTO webhook_deliveries (endpoint_id, event_id)
-     SELECT e.id, ev.id FROM ev JOIN webhook_endpoints e ON e.subscriber_id = ev.subscriber_id AND e.enabled AND ev.type = ANY (e.events)
-      ORDER BY e.created_at
-     RETURNING endpoint_id`, [e.subscriberId, e.type, e.sourceKey, JSON.stringify(e.data), e.at]);
+    `WITH input AS (SELECT $1::uuid AS subscriber_id, $2::text AS type, $3::text AS source_key, $4::jsonb AS data, $5::timestamptz AS created_at)
+     , ${recordEventsSql('input')}
+     SELECT endpoint_id FROM webhook_queued`, [e.subscriberId, e.type, e.sourceKey, JSON.stringify(e.data), e.at]);
   return rows.map((r) => r.endpoint_id as string);
 }
 
