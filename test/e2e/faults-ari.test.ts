@@ -2,6 +2,7 @@ import test from 'ava';
 import { startStack, request, waitForStatus, FINAL, type Stack } from '../helpers/stack.ts';
 import { mergeSettings } from '../helpers/subscribers.ts';
 import { untilWithin } from '../helpers/wait-for.ts';
+import { openSse } from '../helpers/sse-client.ts';
 
 // The ARI side failing under calls: the WebSocket dropped (events during the gap lost for good), and Asterisk
 // restarted (every channel hung up, REST refused for a while). Tests in this file run one at a time: they
@@ -80,8 +81,12 @@ test.serial('Asterisk restarts under calls: calls not yet connected are failed a
   ]);
   const confirming = await request(s.base, '+1 202 555 0424');
   const connected = await request(s.base, '+1 202 555 0425');
+  // The worker announces the phase `connected` once Asterisk has confirmed the callee in the bridge (answered needs
+  // a confirmed bridge); the stored state comes before that confirmation, and on a loaded machine well before.
+  const events = await openSse(`${s.base}/api/v1/callbacks/${connected.json.id}/events?token=${encodeURIComponent(connected.json.statusToken)}`);
   await until(async () => (await attemptsOf(connected.json.id))[0]?.state === 'connected' && (await attemptsOf(confirming.json.id))[0]?.state === 'visitor_confirming');
-  // Connected means bridged: both legs in the bridge (answered needs a confirmed bridge).
+  await events.waitFor((list) => list.some((e) => e.data?.phase === 'connected'), 10_000);
+  events.close();
   const [connectedAttempt] = await attemptsOf(connected.json.id);
   await until(() => s.sim.channels().filter((ch: any) => ch.id.includes(connectedAttempt.id) && ch.bridge_id).length === 2);
   s.sim.resetRules();
