@@ -60,6 +60,8 @@ export class AgentCallService implements AgentDesk {
       return { kind: 'customer_first', agent: res.agent, whisper };
     }
     const since = await waitForAgent(pool, r.request.id, r.subscriber.id);
+    // Another pass reserved an agent for this request meanwhile: the call is that pass's.
+    if (!since) return { kind: 'wait' };
     if (Date.now() - since.getTime() >= routing.waitSec * 1000) {
       await stopWaiting(pool, r.request.id);
       const phone = r.department?.phoneE164 ?? r.subscriber.phoneE164;

@@ -297,12 +297,17 @@ export async function releaseReservationsOf(db: Queryable, workerId: string): Pr
   return rowCount ?? 0;
 }
 
-/** Puts a request in line for an agent (keeps its first place when it is already waiting). */
-export async function waitForAgent(db: Queryable, requestId: string, subscriberId: string): Promise<Date> {
+/**
+ * Puts a request in line for an agent (keeps its first place when it is already waiting). Null when an agent is
+ * already reserved for it: another pass (the wake-up of an agent freeing up) took it in the meantime, and a line
+ * entry written now would outlive the call.
+ */
+export async function waitForAgent(db: Queryable, requestId: string, subscriberId: string): Promise<Date | null> {
   const { rows } = await db.query(
-    `INSERT INTO agent_waits (request_id, subscriber_id) VALUES ($1, $2)
+    `INSERT INTO agent_waits (request_id, subscriber_id)
+     SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM agents WHERE reserved_request = $1)
      ON CONFLICT (request_id) DO UPDATE SET request_id = EXCLUDED.request_id RETURNING since`, [requestId, subscriberId]);
-  return rows[0].since;
+  return rows[0]?.since ?? null;
 }
 
 export async function stopWaiting(db: Queryable, requestId: string): Promise<void> {

@@ -97,8 +97,10 @@ test.serial('agent busy (agent2) and agent not answering (agent3) are skipped; t
 test.serial('no agent available: the request waits in line, then the first agent to become available takes it', async (t) => {
   await setMode('agent_first');
   const late = await agent('late1', 'PJSIP/lateone');
+  t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [late.id]); });
   const r = await request(s.base, '+1 202 555 0152');
-  await new Promise((res) => setTimeout(res, 800));
+  // The worker puts the request in line once it has taken its job (later on a loaded machine).
+  await until(async () => (await s.c.pool.query(`SELECT 1 FROM agent_waits WHERE request_id = $1`, [r.json.id])).rowCount === 1, 10_000);
   const { rows: waits } = await s.c.pool.query(`SELECT request_id FROM agent_waits`);
   t.deepEqual(waits.map((w) => w.request_id), [r.json.id]);
   t.is((await attemptsOf(r.json.id)).length, 0);
