@@ -21,6 +21,9 @@ interface Session {
   loggedIn: boolean;
   events: boolean;
   closing: boolean;
+  /** Filters added with the Filter action: the session's events are the ones these let through. */
+  include: RegExp[];
+  exclude: RegExp[];
 }
 
 const GREETING = 'Asterisk Call Manager/11.0.0\r\n';
@@ -34,6 +37,17 @@ function actionId(msg: Map<string, string>): AmiFields {
 /** An Events or EventMask value: events stay on unless it says `off`. */
 function eventsOn(value: string | undefined): boolean {
   return (value ?? 'on').toLowerCase() !== 'off';
+}
+
+/**
+ * The Filter action's rule, as Asterisk applies a session's legacy filters: a filter is a regular expression
+ * matched anywhere in the event's text ("Event: Cdr"), `!` before it makes it exclude. With include filters an
+ * event must match one of them; an event matching an exclude filter is dropped. Replies to actions (the
+ * events of a list such as DeviceStateList) are not events of the session's stream and are never filtered.
+ */
+function passes(s: Session, text: string): boolean {
+  if (s.include.length && !s.include.some((r) => r.test(text))) return false;
+  return !s.exclude.some((r) => r.test(text));
 }
 
 /** The AMI TCP port: the line protocol, Login/Ping/Logoff and the events of the exchange. */
@@ -57,7 +71,7 @@ export class AmiServer implements AmiSink {
   }
 
   private open(socket: net.Socket): void {
-    const s: Session = { socket, reader: new AmiReader(), loggedIn: false, events: false, closing: false };
+    const s: Session = { socket, reader: new AmiReader(), loggedIn: false, events: false, closing: false, include: [], exclude: [] };
     this.sessions.add(s);
     socket.setEncoding('utf8');
     socket.setNoDelay(true);
@@ -127,6 +141,25 @@ export class AmiServer implements AmiSink {
         this.respond(s, msg, 'Success', [['Events', on ? 'On' : 'Off']]);
         return;
       }
+      case 'filter': {
+        if ((msg.get('operation') ?? '').toLowerCase() !== 'add') {
+          this.respond(s, msg, 'Error', [['Message', 'Unknown operation']]);
+          return;
+        }
+        const raw = msg.get('filter') ?? '';
+        const exclude = raw.startsWith('!');
+        let re: RegExp;
+        try {
+          if (!raw || raw === '!') throw new Error('empty');
+          re = new RegExp(exclude ? raw.slice(1) : raw);
+        } catch {
+          this.respond(s, msg, 'Error', [['Message', 'Filter Not Compiled']]);
+          return;
+        }
+        (exclude ? s.exclude : s.include).push(re);
+        this.respond(s, msg, 'Success', [['Message', 'Filter Added Successfully']]);
+        return;
+      }
       case 'devicestatelist': {
         const idField = actionId(msg);
         this.respond(s, msg, 'Success', [['EventList', 'start'], ['Message', 'Device states follow']]);
@@ -171,7 +204,7 @@ export class AmiServer implements AmiSink {
 
   send(fields: AmiFields): void {
     const text = formatAmi(fields);
-    for (const s of this.sessions) if (s.loggedIn && s.events && !s.closing) s.socket.write(text);
+    for (const s of this.sessions) if (s.loggedIn && s.events && !s.closing && passes(s, text)) s.socket.write(text);
   }
 
   /** Restart: announce the shutdown, then hang up every session and stop listening. */

@@ -22,6 +22,15 @@ export type AmiEvent = Record<string, any> & { event: string };
 export class AmiLoginError extends Error {}
 
 /**
+ * The events the worker reads: Cdr (accounting), DeviceStateChange, ContactStatus and PeerStatus (agents'
+ * phones, worker status). Asterisk sends every event of the user's read classes (manager.conf) unless the
+ * session adds filters, and a call makes a dozen or more (Newchannel, Newstate, DialBegin, Hangup, Bridge*,
+ * ...) that asterisk-manager would parse for nothing: a quarter of the AMI reading cost per call was spent
+ * on them. Each name is a legacy filter ("Event: Cdr"), the form every Asterisk since 1.8 accepts.
+ */
+export const AMI_EVENTS_READ = ['Cdr', 'DeviceStateChange', 'ContactStatus', 'PeerStatus'] as const;
+
+/**
  * The worker's AMI session (device states for agents, CDRs for accounting). asterisk-manager's own
  * reconnect logs to the console and never reports a refused login (Asterisk just closes the socket), so
  * this adapter owns the lifecycle: a fresh manager per connection, a login deadline, back-off reconnects.
@@ -90,11 +99,24 @@ export class AmiAdapter extends EventEmitter {
           this.backoffMs = this.opts.minBackoffMs ?? 500;
           if (this.everConnected) { this.reconnects++; log.info('AMI reconnected'); }
           this.everConnected = true;
-          this.emit('connected');
-          resolve();
+          // 'connected' once the filters hold, so a DeviceStateList asked then is answered on a quiet session.
+          void this.addFilters(m).then(() => {
+            if (this.manager === m) this.emit('connected');
+            resolve();
+          });
         });
       });
     });
+  }
+
+  /**
+   * Asks for AMI_EVENTS_READ only. A refusal (a manager.conf user without the `system` write class) is not
+   * fatal: the session then reads every event of its classes, as it would without filters.
+   */
+  private async addFilters(m: any): Promise<void> {
+    const results = await Promise.allSettled(AMI_EVENTS_READ.map((name) => this.action({ action: 'Filter', operation: 'Add', filter: `Event: ${name}` })));
+    const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (refused && this.manager === m) this.opts.log.warn({ err: (refused.reason as Error).message }, 'AMI event filter not accepted; reading every event of the allowed classes');
   }
 
   private lost(): void {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { pino } from 'pino';
-import { AmiAdapter, type AmiEvent } from '../../src/telephony/ami-adapter.ts';
+import { AMI_EVENTS_READ, AmiAdapter, type AmiEvent } from '../../src/telephony/ami-adapter.ts';
 import { startSim, type Sim } from '../../src/sim/index.ts';
 import { restClient } from '../helpers/sim-ari.ts';
 
@@ -32,6 +32,19 @@ test.serial('logs in, emits Cdr events with lower-cased keys, answers actions', 
   const rest = restClient(sim);
   await rest('POST', '/ari/channels?endpoint=PJSIP/15551234560@carrier&app=ami-test&channelId=bk-v-ami-busy');
   t.like(await cdr, { disposition: 'BUSY', billableseconds: '0', answertime: '' });
+});
+
+test.serial('the session reads only the events the worker uses: a call brings its Cdr, not Newchannel, Dial* or Hangup', async (t) => {
+  const ami = adapter();
+  t.teardown(() => ami.close());
+  await ami.connect();
+  const names = new Set<string>();
+  ami.on('event', (e: AmiEvent) => names.add(e.event));
+  const cdr = waitEvent(ami, (e) => e.event === 'Cdr' && e.uniqueid === 'bk-v-ami-filtered');
+  await restClient(sim)('POST', '/ari/channels?endpoint=PJSIP/15551234562@carrier&app=ami-test&channelId=bk-v-ami-filtered');
+  await cdr;
+  t.true(names.has('Cdr'));
+  t.deepEqual([...names].filter((n) => !(AMI_EVENTS_READ as readonly string[]).includes(n)), []);
 });
 
 test.serial('a wrong secret is refused with a clear error, well within the login deadline', async (t) => {

@@ -149,3 +149,21 @@ test.serial('Cdr events carry the fields cdr_manager.conf maps: the shipped ones
   t.deepEqual(Object.keys(plain), Object.keys(trace.withoutMappings[0]!));
   for (const absent of ['linkedid', 'sequence', 'peeraccount']) t.false(absent in plain, absent);
 });
+
+test.serial('Filter: with include filters only matching events arrive, `!` excludes, replies to actions are never filtered', async (t) => {
+  const { ami, events, waitFor } = manager();
+  t.teardown(() => ami.disconnect());
+  await new Promise<void>((resolve) => ami.once('connect', () => resolve()));
+  const act = (fields: Record<string, string>) => new Promise<Record<string, string>>((resolve) => ami.action(fields, (err: unknown, res: Record<string, string>) => resolve((err ?? res) as Record<string, string>)));
+  t.like(await act({ action: 'Filter', operation: 'Add', filter: 'Event: Cdr' }), { response: 'Success', message: 'Filter Added Successfully' });
+  t.like(await act({ action: 'Filter', operation: 'Add', filter: 'Event: DeviceStateChange' }), { response: 'Success' });
+  t.like(await act({ action: 'Filter', operation: 'Add', filter: '!Device: PJSIP/carrier' }), { response: 'Success' });
+  t.like(await act({ action: 'Filter', operation: 'Remove', filter: 'Event: Cdr' }), { response: 'Error', message: 'Unknown operation' });
+  t.like(await act({ action: 'Filter', operation: 'Add', filter: '(' }), { response: 'Error' });
+  const rest = restClient(sim);
+  await rest('POST', '/ari/channels?endpoint=PJSIP/15551234561@carrier&app=ami-filter&channelId=bk-v-ami-filter');
+  await waitFor((e) => e.event === 'Cdr' && e.uniqueid === 'bk-v-ami-filter');
+  t.deepEqual([...new Set(events.map((e) => e.event))].filter((n) => n !== 'FullyBooted').sort(), ['Cdr'], 'no Newchannel, Hangup, Dial*, and the trunk\'s DeviceStateChange is excluded');
+  const list = await act({ action: 'DeviceStateList' });
+  t.is(list.response, 'Success');
+});
