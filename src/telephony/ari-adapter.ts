@@ -57,11 +57,13 @@ export class AriAdapter implements TelephonyPort {
     this.client = await ari.connect(this.opts.url, this.opts.user, this.opts.password);
     // '*' gives every event once, with the raw payload; instance objects built by ari-client are not used.
     this.client.on('*', (event: RawAriEvent) => {
+      this.noteHangingUp(event);
       const mapped = mapAriEvent(event);
       if (mapped?.type === 'playback.finished' && mapped.failed) this.playbackFailed(event);
       if (mapped) this.emit(mapped);
     });
     this.client.on('WebSocketReconnecting', () => {
+      this.hangingUp.clear();
       if (this.connected) { this.connected = false; this.opts.log.warn('ARI WebSocket lost; reconnecting'); this.emit({ type: 'connection.lost' }); }
     });
     this.client.on('WebSocketConnected', () => {
@@ -103,12 +105,30 @@ export class AriAdapter implements TelephonyPort {
   }
 
   /** A failed playback is a prompt nobody heard: logged with its media and counted (beckon_playbacks_failed_total). */
+  /**
+   * Channels between their ChannelHangupRequest and ChannelDestroyed. Asterisk ends a playback on a channel
+   * that hangs up `failed`, after the hang-up request: a visitor hanging up during a prompt is no media fault.
+   */
+  private readonly hangingUp = new Set<string>();
+
+  private noteHangingUp(event: RawAriEvent): void {
+    const id = event.channel?.id;
+    if (!id) return;
+    if (event.type === 'ChannelHangupRequest') this.hangingUp.add(id);
+    else if (event.type === 'ChannelDestroyed') this.hangingUp.delete(id);
+  }
+
+  /** Counted either way; logged as a warning only when no hang-up explains it (a sound Asterisk lacks, a tone without indications). */
   private playbackFailed(event: RawAriEvent): void {
     const pb = event.playback as (RawAriEvent['playback'] & { media_uri?: string }) | undefined;
     const parsed = pb ? this.opts.parseId?.(pb.id) ?? null : null;
     const prompt = parsed?.leg === 'playback' ? parsed.prompt ?? 'other' : 'other';
     playbacksFailed.inc({ prompt });
-    this.opts.log.warn({ playbackId: pb?.id, media: pb?.media_uri, target: pb?.target_uri, prompt, attemptId: parsed?.attemptId }, 'playback failed');
+    const target = pb?.target_uri;
+    const cutByHangup = typeof target === 'string' && target.startsWith('channel:') && this.hangingUp.has(target.slice('channel:'.length));
+    const fields = { playbackId: pb?.id, media: pb?.media_uri, target, prompt, attemptId: parsed?.attemptId };
+    if (cutByHangup) this.opts.log.debug(fields, 'playback cut short by a hang-up');
+    else this.opts.log.warn(fields, 'playback failed');
   }
 
   async originate(req: OriginateRequest): Promise<void> {

@@ -84,7 +84,7 @@ export class CallSession extends SerialSession<CallState, SessionEvent> {
     }, this.legCall(), (status) => { this.ctx.visitorUp = false; return { type: 'originate.failed', status }; });
     if (!placed) return;
     this.visitorOriginatedAt = Date.now();
-    this.log.info({ endpoint: this.target.visitorEndpoint }, 'visitor leg originated');
+    this.log.debug({ endpoint: this.target.visitorEndpoint }, 'visitor leg originated');
   }
 
   private legCall(): LegCall {
