@@ -7,8 +7,7 @@ import { isLoopback } from '../platform/net-address.ts';
 import { AppError, BadRequestError, ConflictError, ForbiddenError, UnavailableError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { checkDestination, operatorDestinations, policySettings } from './destination-policy.ts';
-import { optedOut, type OptOutKey } from './do-not-call.repository.ts';
-import { findOpenRequests, type OpenRequestKey } from '../requests/callback.repository.ts';
+import { findOpenRequests, screenNumbers, type OpenRequest, type OpenRequestKey } from '../requests/callback.repository.ts';
 import { createBatcher } from '../platform/db/statement-batcher.ts';
 import { createRateLimits, hashKey, type RateLimits } from './rate-limits.ts';
 import { deriveKey, issueFormToken, verifyFormToken, type FormTokenClaims } from './signed-token.ts';
@@ -96,7 +95,9 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
   const key = deriveKey(policySecret(config), 'form-token');
   const claimsOf = new WeakMap<WebcallCheckContext, FormTokenClaims>();
   const locksOf = new WeakMap<AcceptContext, string>();
-  const onDoNotCall = createBatcher((keys: OptOutKey[]) => optedOut(pool, keys).then((out) => keys.map((k) => out.has(`${k.subscriberId}|${k.phoneE164}`))));
+  // Do-not-call and the open request in one statement (screenNumbers); the open request alone while a double
+  // click's second submission waits for the first.
+  const screenNumber = createBatcher((keys: OpenRequestKey[]) => screenNumbers(pool, keys));
   const openRequest = createBatcher((keys: OpenRequestKey[]) => findOpenRequests(pool, keys).then((found) => keys.map((k) => found.get(`${k.subscriberId}|${k.phoneE164}`) ?? null)));
 
   const botCheck = async (ctx: WebcallCheckContext): Promise<void> => {
@@ -123,7 +124,10 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
   };
 
   async function findOpen(ctx: AcceptContext): Promise<AcceptResult | null> {
-    const open = await openRequest({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 });
+    return asDuplicate(ctx, await openRequest({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 }));
+  }
+
+  function asDuplicate(ctx: AcceptContext, open: OpenRequest | null): AcceptResult | null {
     if (!open) return null;
     // A stranger typing the same number must learn nothing of someone else's request: not its id (a handle
     // for the status and event URLs), not its status. The same requester (address and user agent) gets the id
@@ -145,20 +149,19 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
       throw new ForbiddenError(refusal.code, refusal.message, [{ field: 'phone', ...refusal }]);
     }
     const lock = { key: redisKey.openRequestLock(ctx.entry.subscriber.id, ctx.phone.e164), ttlMs: 1500 };
-    const [counted, listed, open] = await Promise.allSettled([
+    const [counted, screened] = await Promise.allSettled([
       limits.check({ ip: ctx.meta.ip, lock }),
-      onDoNotCall({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 }),
-      findOpen(ctx),
+      screenNumber({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 }),
     ]);
     if (counted.status === 'rejected') throw counted.reason;
     const held = counted.value.lock;
     if (held) locksOf.set(ctx, held);
-    if (listed.status === 'rejected') throw listed.reason;
-    if (listed.value) throw new ForbiddenError('number_opted_out', 'The owner of this number asked not to be called by this service.');
-    if (open.status === 'rejected') throw open.reason;
-    if (open.value) {
+    if (screened.status === 'rejected') throw screened.reason;
+    if (screened.value.optedOut) throw new ForbiddenError('number_opted_out', 'The owner of this number asked not to be called by this service.');
+    const open = asDuplicate(ctx, screened.value.open);
+    if (open) {
       if (held) { locksOf.delete(ctx); redis.del(held).catch(() => {}); }
-      return open.value;
+      return open;
     }
     if (held !== false) return;
     for (let i = 0; i < 15; i++) {

@@ -9,6 +9,16 @@ export interface OptOutKey { subscriberId: string; phoneE164: string }
 export type DoNotCallSource = 'dtmf' | 'link' | 'operator' | 'subscriber';
 
 /**
+ * SQL that is true when the number may not be called by the subscriber (do-not-call list, or that subscriber's
+ * opt-outs); `subscriberId` and `phone` are SQL expressions. Also read by the accept path's screening lookup
+ * (callback.repository.ts screenNumbers), which asks it in the same statement as the open-request lookup.
+ */
+export function optedOutSql(subscriberId: string, phone: string): string {
+  return `(EXISTS (SELECT 1 FROM do_not_call n WHERE n.phone_e164 = ${phone})
+         OR EXISTS (SELECT 1 FROM subscriber_opt_outs o WHERE o.subscriber_id = ${subscriberId} AND o.phone_e164 = ${phone}))`;
+}
+
+/**
  * Which of `keys` may not be called: the number is on the do-not-call list, or opted out of that subscriber's
  * calls. One statement for many requests (the accept path batches them); the answer holds `subscriber|number`.
  */
@@ -17,8 +27,7 @@ export async function optedOut(db: Queryable, keys: readonly OptOutKey[]): Promi
   const { rows } = await db.query({
     name: 'do_not_call.opted_out',
     text: `SELECT k.subscriber_id::text AS subscriber_id, k.phone_e164 FROM unnest($1::uuid[], $2::text[]) AS k(subscriber_id, phone_e164)
-      WHERE EXISTS (SELECT 1 FROM do_not_call n WHERE n.phone_e164 = k.phone_e164)
-         OR EXISTS (SELECT 1 FROM subscriber_opt_outs o WHERE o.subscriber_id = k.subscriber_id AND o.phone_e164 = k.phone_e164)`,
+      WHERE ${optedOutSql('k.subscriber_id', 'k.phone_e164')}`,
     values: [keys.map((k) => k.subscriberId), keys.map((k) => k.phoneE164)],
   });
   return new Set(rows.map((r) => `${r.subscriber_id}|${r.phone_e164}`));

@@ -145,6 +145,36 @@ test.serial('the open-request lookup sees exactly the open statuses (its SQL spe
   const found = await findOpenRequests(s.c.pool, keys);
   const seen = keys.filter((k) => found.has(`${k.subscriberId}|${k.phoneE164}`)).map((k) => k.status);
   t.deepEqual(seen, [...OPEN_STATUSES]);
+  // The screening lookup (one statement with the opt-outs) finds the same requests, one answer per key in order.
+  const { screenNumbers } = await import('../../src/requests/callback.repository.ts');
+  const screened = await screenNumbers(s.c.pool, [...keys].reverse());
+  t.deepEqual(screened.map((x) => x.open?.status ?? null), [...keys].reverse().map((k) => (OPEN_STATUSES as readonly string[]).includes(k.status) ? k.status : null));
+  t.deepEqual(screened.map((x) => x.open?.id ?? null), [...keys].reverse().map((k) => found.get(`${k.subscriberId}|${k.phoneE164}`)?.id ?? null));
+  t.true(screened.every((x) => x.optedOut === false));
+});
+
+test.serial('the screening lookup answers do-not-call, the subscriber\'s opt-outs and the open request per key, repeated keys included', async (t) => {
+  const { screenNumbers } = await import('../../src/requests/callback.repository.ts');
+  const { optedOut } = await import('../../src/policy/do-not-call.repository.ts');
+  const sub = (await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`)).rows[0].id;
+  const other = (await s.c.pool.query(`INSERT INTO subscribers (slug, name, country) VALUES ('screen-other', 'Other', 'US') RETURNING id`)).rows[0].id;
+  await s.c.pool.query(`INSERT INTO do_not_call (phone_e164, source) VALUES ('+12025553301', 'operator')`);
+  await s.c.pool.query(`INSERT INTO subscriber_opt_outs (subscriber_id, phone_e164) VALUES ($1, '+12025553302')`, [sub]);
+  const open = (await s.c.pool.query(
+    `INSERT INTO callback_requests (subscriber_id, phone_e164, status, token_hash, ip, user_agent) VALUES ($1, '+12025553303', 'queued', '\\x00', '10.1.2.3', 'UA') RETURNING id`, [sub])).rows[0].id;
+  const keys = [
+    { subscriberId: sub, phoneE164: '+12025553301' }, { subscriberId: other, phoneE164: '+12025553301' },
+    { subscriberId: sub, phoneE164: '+12025553302' }, { subscriberId: other, phoneE164: '+12025553302' },
+    { subscriberId: sub, phoneE164: '+12025553303' }, { subscriberId: sub, phoneE164: '+12025553303' },
+    { subscriberId: other, phoneE164: '+12025553303' }, { subscriberId: sub, phoneE164: '+12025553304' },
+  ];
+  const screened = await screenNumbers(s.c.pool, keys);
+  t.deepEqual(screened.map((x) => x.optedOut), [true, true, true, false, false, false, false, false]);
+  const out = await optedOut(s.c.pool, keys);
+  t.deepEqual(screened.map((x) => x.optedOut), keys.map((k) => out.has(`${k.subscriberId}|${k.phoneE164}`)));
+  const expected = { id: open, status: 'queued', ip: '10.1.2.3', userAgent: 'UA' };
+  t.deepEqual(screened.map((x) => x.open), [null, null, null, null, expected, expected, null, null]);
+  t.deepEqual(await screenNumbers(s.c.pool, []), []);
 });
 
 test.serial('concurrent requests share INSERTs yet each is committed with its own row, history and job', async (t) => {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createTestDatabase } from '../helpers/database.ts';
 import { insertVerifiedSubscriber } from '../helpers/rows.ts';
-import { findOpenRequests } from '../../src/requests/callback.repository.ts';
+import { findOpenRequests, screenNumbers } from '../../src/requests/callback.repository.ts';
 
 // Plans made from the statistics of a nearly empty table (a new install's first minutes) must not outlive them.
 // With cached generic plans, the open-request lookup run for every accepted request walked all of a subscriber's
@@ -53,3 +53,21 @@ for (const analyzedAt of [0, 100, 1000]) {
   });
 }
 
+
+test.serial('the screening lookup (opt-outs and the open request in one statement) probes the open-number index too', async (t) => {
+  const sub = await insertVerifiedSubscriber(db.pool, 'screenplan', 'Screen Plan');
+  const c = await db.pool.connect();
+  try {
+    const base = 5_000_000;
+    const key = (i: number) => ({ subscriberId: sub, phoneE164: `+1202${String(base + i)}` });
+    await c.query('ANALYZE callback_requests');
+    for (let i = 0; i < 10; i++) t.true((await screenNumbers(c, [key(i), key(i + 1)])).every((x) => x.open === null));
+    await addOpen(c, sub, base, 5000);
+    const before = await indexScans(c);
+    const found = await screenNumbers(c, [key(1500), key(9999)]);
+    t.deepEqual(found.map((x) => x.open?.status ?? null), ['queued', null]);
+    const after = await indexScans(c);
+    const used = Object.keys(after).filter((k) => after[k]! > (before[k] ?? 0));
+    t.deepEqual(used, ['callback_requests_open_number_idx']);
+  } finally { c.release(); }
+});
