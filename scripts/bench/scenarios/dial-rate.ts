@@ -1,8 +1,10 @@
+import os from 'node:os';
 import { startSim, type PhoneRule, type Sim } from '../../../src/sim/index.ts';
 import type { BenchContext } from '../lib/context.ts';
+import { TARGETS } from '../lib/figures.ts';
 import { burstLoad } from '../lib/load.ts';
-import { pgCpuPerUnit, pgMark } from '../lib/pg-stats.ts';
-import { sampleProcess } from '../lib/proc-stats.ts';
+import { cpuBudget, cpuMark, describeBudget, medianCpu, type CpuPerUnit } from '../lib/cpu-budget.ts';
+import { benchRedis } from '../lib/machine-cpu.ts';
 import { loadRequestRows, waitForFinal } from '../lib/requests.ts';
 import { checkCalls } from '../lib/self-check.ts';
 import { spawnBareAri, until } from '../lib/sim-watch.ts';
@@ -25,9 +27,34 @@ export interface DialRateResult {
   bare: number[];
   beckonCost: CallCost[];
   bareCost: CallCost[];
+  /** CPU per call of every process: the dialing one, PostgreSQL, Redis, the bench process (simulator, load) */
+  beckonCpu: CpuPerUnit[];
+  bareCpu: CpuPerUnit[];
   median: { beckon: number; bare: number; beckonCost: CallCost; bareCost: CallCost };
   problems: string[];
   logProblems: string[];
+  notes: string[];
+}
+
+/**
+ * What the machine's CPU allows each side, and what the ratio target would take: at `share` of the bare
+ * client's rate, every call may cost the machine at most cores / (share × bare rate) of CPU, and Beckon's
+ * calls cost the dialing process, PostgreSQL, Redis and the bench process's simulator.
+ */
+export function dialRateNotes(r: Pick<DialRateResult, 'beckonCpu' | 'bareCpu' | 'median'>, cores: number, share: number): string[] {
+  const beckon = medianCpu(r.beckonCpu);
+  const bare = medianCpu(r.bareCpu);
+  const per = (x: CpuPerUnit, kind: string, db: boolean) => ({ [kind]: x.beckon, ...(db ? { PostgreSQL: x.pg } : {}), Redis: x.redis, 'bench process': x.bench });
+  const allowed = (cores * 1000) / (share * r.median.bare);
+  const spent = cpuBudget(per(beckon, 'worker', true), cores).totalMs;
+  return [
+    // The CPU spans the whole drain, the hang-ups 2 s after the last answer included: per call it is right, as
+    // an average of cores busy it is not (the rate is taken over the middle of the originates).
+    describeBudget('Dial rate, one worker', 'call', per(beckon, 'worker', true), cores, NaN, r.median.beckon),
+    describeBudget('Dial rate, bare ARI client', 'call', per(bare, 'bare client', false), cores, NaN, r.median.bare),
+    `Dial rate at ${share * 100}% of the bare client (${Math.round(share * r.median.bare)} calls/s) leaves each call at most ${allowed.toFixed(2)} ms of this machine's CPU; ` +
+      `Beckon's calls take ${spent.toFixed(2)} ms, of which PostgreSQL and Redis ${(beckon.pg + beckon.redis).toFixed(2)} ms and the simulator and load in the bench process ${beckon.bench.toFixed(2)} ms.`,
+  ];
 }
 
 function medianCost(c: CallCost[]): CallCost {
@@ -48,7 +75,9 @@ export async function benchDialRate(ctx: BenchContext): Promise<DialRateResult> 
   sim.setRules(RULES);
   const problems: string[] = [];
   const logProblems: string[] = [];
-  const result: DialRateResult = { burst: n, beckon: [], bare: [], beckonCost: [], bareCost: [], median: undefined as never, problems, logProblems };
+  const notes: string[] = [];
+  const result: DialRateResult = { burst: n, beckon: [], bare: [], beckonCost: [], bareCost: [], beckonCpu: [], bareCpu: [], median: undefined as never, problems, logProblems, notes };
+  const redis = benchRedis();
   try {
     for (let i = 1; i <= ctx.plan.runs; i++) {
       const label = `dial rate run ${i}`;
@@ -58,13 +87,12 @@ export async function benchDialRate(ctx: BenchContext): Promise<DialRateResult> 
         if (tally.refused.length || tally.errors.length) problems.push(`${label}: ${tally.refused.length} refused, ${tally.errors.length} errors`);
         const ids = tally.accepted.map((a) => a.id);
         sim.clearOriginates();
-        const pg0 = await pgMark(b.db);
         const worker = await b.startWorker();
-        const cpu0 = sampleProcess(worker.pid);
+        const mark = await cpuMark([worker.pid], b.db, redis);
         const open = await waitForFinal(b.db.pool, ids, 180_000);
-        const cpu1 = sampleProcess(worker.pid);
-        const pgCpuMs = pgCpuPerUnit(pg0, await pgMark(b.db), ids.length);
-        result.beckonCost.push({ cpuMs: cpu0 && cpu1 ? (cpu1.cpuMs - cpu0.cpuMs) / Math.max(1, ids.length) : NaN, pgCpuMs });
+        const { cpu } = await mark.per(ids.length);
+        result.beckonCpu.push(cpu);
+        result.beckonCost.push({ cpuMs: cpu.beckon, pgCpuMs: cpu.pg });
         if (open) problems.push(`${label}: ${open} requests still open after 180 s`);
         for (const p of checkCalls({ acceptedIds: ids, rows: await loadRequestRows(b.db.pool, ids), originates: sim.originates(), expectOutcome: 'abandoned', expectStatus: 'failed' })) problems.push(`${label}: ${p}`);
         result.beckon.push(steadyRate(visitorDials(sim, 'bk-v-')));
@@ -77,13 +105,14 @@ export async function benchDialRate(ctx: BenchContext): Promise<DialRateResult> 
       sim.clearOriginates();
       const bare = await spawnBareAri(ctx, sim, `bare-ari-rate${i}`, ctx.phones.take(n), '+12025550111');
       try {
-        const cpu0 = sampleProcess(bare.child.pid);
+        const mark = await cpuMark([bare.child.pid], null, redis);
         bare.go();
         if (!(await until(() => sim.originates().length >= n && sim.channels().length === 0, 180_000, 200))) {
           problems.push(`bare ARI client dial rate run ${i}: ${sim.originates().length} of ${n} dialed, ${sim.channels().length} channels left`);
         }
-        const cpu1 = sampleProcess(bare.child.pid);
-        result.bareCost.push({ cpuMs: cpu0 && cpu1 ? (cpu1.cpuMs - cpu0.cpuMs) / n : NaN, pgCpuMs: 0 });
+        const { cpu } = await mark.per(n);
+        result.bareCpu.push(cpu);
+        result.bareCost.push({ cpuMs: cpu.beckon, pgCpuMs: 0 });
         result.bare.push(steadyRate(visitorDials(sim, 'bare-v-')));
       } finally {
         await bare.child.stop();
@@ -92,8 +121,10 @@ export async function benchDialRate(ctx: BenchContext): Promise<DialRateResult> 
       ctx.progress(`dial rate run ${i}/${ctx.plan.runs}: beckon ${result.beckon.at(-1)!.toFixed(0)} originates/s (per call: worker ${c.cpuMs.toFixed(1)} CPU ms, PostgreSQL ${c.pgCpuMs.toFixed(1)} CPU ms); bare ${result.bare.at(-1)!.toFixed(0)}/s (${result.bareCost.at(-1)!.cpuMs.toFixed(1)} CPU ms per call)`);
     }
     result.median = { beckon: median(result.beckon), bare: median(result.bare), beckonCost: medianCost(result.beckonCost), bareCost: medianCost(result.bareCost) };
+    notes.push(...dialRateNotes(result, os.cpus().length, TARGETS.dialRateShareOfBare));
     return result;
   } finally {
+    redis.disconnect();
     await sim.close();
   }
 }

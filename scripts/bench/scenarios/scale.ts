@@ -2,20 +2,15 @@ import os from 'node:os';
 import { startSim, type PhoneRule, type Sim } from '../../../src/sim/index.ts';
 import { startCluster, type NodeWorker } from '../lib/cluster.ts';
 import type { BenchContext } from '../lib/context.ts';
-import { describeBudget } from '../lib/cpu-budget.ts';
+import { cpuMark, describeBudget, medianCpu, type CpuPerUnit } from '../lib/cpu-budget.ts';
 import { burstLoad } from '../lib/load.ts';
-import { benchRedis, machineCpuMark, redisCpuMs } from '../lib/machine-cpu.ts';
-import { pgCpuPerUnit, pgMark } from '../lib/pg-stats.ts';
-import { sampleProcess } from '../lib/proc-stats.ts';
+import { benchRedis } from '../lib/machine-cpu.ts';
 import { withQueueHandle } from '../lib/queue-control.ts';
 import { loadRequestRows, waitForFinal } from '../lib/requests.ts';
 import { checkAccept, checkCalls } from '../lib/self-check.ts';
 import { until } from '../lib/sim-watch.ts';
 import { median, steadyRate } from '../lib/stats.ts';
 import { cannon, rowCount } from './accept.ts';
-
-/** CPU per unit of work of each kind of process, in ms: web or worker (all of them together), PostgreSQL, Redis, the bench process. */
-export interface CpuPerUnit { beckon: number; pg: number; redis: number; bench: number }
 
 export interface ScaleAcceptRun { rps: number; p99: number; ok: number; coresBusy: number; cpu: CpuPerUnit }
 export interface ScaleDialRun { rate: number; coresBusy: number; cpu: CpuPerUnit; perNode: Record<string, number> }
@@ -35,9 +30,6 @@ export interface ScaleResult {
 /** As in the dial-rate scenario: answered, bridged and prompted, then the visitor hangs up (`abandoned`, final with one attempt). */
 const RULES: PhoneRule[] = [{ pattern: '', behavior: { kind: 'answer', afterMs: 0, hangupAfterMs: 2000, pressKey: null } }];
 
-const medianCpu = (c: CpuPerUnit[]): CpuPerUnit => ({
-  beckon: median(c.map((x) => x.beckon)), pg: median(c.map((x) => x.pg)), redis: median(c.map((x) => x.redis)), bench: median(c.map((x) => x.bench)),
-});
 const medianAccept = (r: ScaleAcceptRun[]): ScaleAcceptRun => ({
   rps: median(r.map((x) => x.rps)), p99: median(r.map((x) => x.p99)), ok: median(r.map((x) => x.ok)), coresBusy: median(r.map((x) => x.coresBusy)), cpu: medianCpu(r.map((x) => x.cpu)),
 });
@@ -45,21 +37,6 @@ const medianDial = (r: ScaleDialRun[]): ScaleDialRun => ({
   rate: median(r.map((x) => x.rate)), coresBusy: median(r.map((x) => x.coresBusy)), cpu: medianCpu(r.map((x) => x.cpu)),
   perNode: Object.fromEntries(['a', 'b'].map((n) => [n, median(r.map((x) => x.perNode[n] ?? 0))])),
 });
-
-/** CPU of a set of processes, PostgreSQL, Redis and the bench process itself, from a mark to the moment `per` is called. */
-async function cpuMark(pids: number[], db: Parameters<typeof pgMark>[0], redis: ReturnType<typeof benchRedis>) {
-  const procMs = () => pids.reduce((sum, pid) => sum + (sampleProcess(pid)?.cpuMs ?? NaN), 0);
-  const benchMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-  const p0 = procMs(); const b0 = benchMs(); const r0 = await redisCpuMs(redis); const pg0 = await pgMark(db); const m = machineCpuMark();
-  return {
-    async per(units: number): Promise<{ cpu: CpuPerUnit; coresBusy: number }> {
-      const coresBusy = m.coresBusy();
-      const u = Math.max(1, units);
-      const cpu = { beckon: (procMs() - p0) / u, bench: (benchMs() - b0) / u, redis: ((await redisCpuMs(redis)) - r0) / u, pg: pgCpuPerUnit(pg0, await pgMark(db), units) };
-      return { cpu, coresBusy };
-    },
-  };
-}
 
 /**
  * Accept with one and with two `beckon web` processes sharing one database and Redis: autocannon (in the bench
