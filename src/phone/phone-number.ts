@@ -14,12 +14,16 @@ export function parsePhone(input: unknown, defaultCountry: string): PhoneParse {
   if (text.length > 40) return { ok: false, code: 'phone_too_long', message: 'That phone number is too long.' };
   try {
     const parsed = parsePhoneNumberWithError(text, { defaultCountry: defaultCountry.toUpperCase() as CountryCode, extract: false });
-    if (!parsed.isValid()) {
+    // A number with a type is valid: isValid() is getType() !== undefined wherever the metadata has types (all of
+    // "max"), so the type is asked once and isValid() only of numbers without one (each is a run of the country's
+    // regular expressions).
+    const type = parsed.getType();
+    if (type === undefined && !parsed.isValid()) {
       const national = parsed.nationalNumber.length;
       if (national < 6) return { ok: false, code: 'phone_too_short', message: 'That phone number is too short.' };
       return { ok: false, code: 'phone_invalid', message: 'That is not a valid phone number.' };
     }
-    return { ok: true, e164: parsed.number, country: parsed.country, type: parsed.getType() };
+    return { ok: true, e164: parsed.number, country: parsed.country, type };
   } catch (err) {
     if (err instanceof ParseError && err.message === 'TOO_SHORT') return { ok: false, code: 'phone_too_short', message: 'That phone number is too short.' };
     if (err instanceof ParseError && err.message === 'TOO_LONG') return { ok: false, code: 'phone_too_long', message: 'That phone number is too long.' };
