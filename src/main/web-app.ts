@@ -8,7 +8,7 @@ import { createAcceptService, type AcceptGuard } from '../requests/accept.servic
 import { createRenderer } from '../web/views.ts';
 import { agentConsoleRoutes } from '../agents/agent-console.routes.ts';
 import { agentAdminRoutes } from '../agents/agent-admin.routes.ts';
-import type { AppState } from '../web/context.ts';
+import type { AppContext, AppState } from '../web/context.ts';
 import { errorHandler } from '../web/middleware/error-handler.ts';
 import { requestContext } from '../web/middleware/request-context.ts';
 import { clientIp } from '../web/middleware/client-ip.ts';
@@ -144,13 +144,14 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     webcall: c.config.WEBCALL_ENABLED ? async () => ({ chunk: `/widget/${(await widgetBundle).call.file}`, csp: webcallPageCsp(c.config.WEBCALL_WS_URL) }) : undefined,
     formTokens: { secret: policySecret(c.config), ttlSec: c.config.FORM_TOKEN_TTL_SEC, minAgeMs: c.config.FORM_TOKEN_MIN_AGE_MS, loopbackExempt: c.config.FORM_TOKEN_LOOPBACK_EXEMPT },
   });
+  const callbacksApi = callbacksApiRoutes({
+    pool: c.pool, accept, bus: c.bus, waits, apiToken: c.config.API_TOKEN,
+    streams: createStreamLimits({ perKey: c.config.STREAMS_PER_REQUEST, perIp: c.config.STREAMS_PER_IP }),
+  });
   const routers = [
     ...chat.routers,
     healthRoutes({ pool: c.pool, queue: c.queue, ari: ariEndpoint(c.config) }),
-    callbacksApiRoutes({
-      pool: c.pool, accept, bus: c.bus, waits, apiToken: c.config.API_TOKEN,
-      streams: createStreamLimits({ perKey: c.config.STREAMS_PER_REQUEST, perIp: c.config.STREAMS_PER_IP }),
-    }),
+    callbacksApi,
     webcallsApiRoutes({
       apiToken: c.config.API_TOKEN,
       offers: createWebcallOffers({
@@ -207,6 +208,10 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     adminRoutes(adminDeps),
     phoneOverrideRoutes({ pool: c.pool, subscribers: c.subscribers, log: c.log }),
   ];
+  // POST /api/v1/callbacks, the busiest route, goes straight to its handler: the routers below would bring it to the
+  // same handler at the same point of the chain, after every router ahead of it had matched its paths against it
+  // (none of them has one under /api/v1/callbacks). Any other spelling of the path (other case) takes the routers.
+  app.use((ctx, next) => (ctx.method === 'POST' && (ctx.path === '/api/v1/callbacks' || ctx.path === '/api/v1/callbacks/') ? callbacksApi.acceptRequest(ctx as AppContext) : next()));
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   return app;
 }

@@ -24,20 +24,27 @@ export function requestMeta(ctx: AppContext, source: RequestMeta['source'], apiC
   return { ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null, referrer: ctx.get('referer') || null, source, apiClient };
 }
 
+/** The digest of the configured API_TOKEN, made once (the token is fixed for the life of the process). */
+let tokenDigest: { token: string; digest: Buffer } | null = null;
+
 /** `Authorization: Bearer <API_TOKEN>`, compared in constant time. */
 export function hasApiCredential(authorization: string | undefined, apiToken: string | undefined): boolean {
   if (!apiToken || !authorization) return false;
   const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
   if (!m) return false;
   const given = createHash('sha256').update(m[1]!).digest();
-  return timingSafeEqual(given, createHash('sha256').update(apiToken).digest());
+  if (tokenDigest?.token !== apiToken) tokenDigest = { token: apiToken, digest: createHash('sha256').update(apiToken).digest() };
+  return timingSafeEqual(given, tokenDigest.digest);
 }
 
-export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}> {
+/** The router, and its `POST /` handler for a caller that routes to it itself (see web-app.ts). */
+export type CallbacksApiRouter = Router<AppState, {}> & { acceptRequest: (ctx: AppContext) => Promise<void> };
+
+export function callbacksApiRoutes(deps: CallbacksApiDeps): CallbacksApiRouter {
   const router = new Router<AppState, {}>({ prefix: '/api/v1/callbacks' });
   const streams = deps.streams ?? createStreamLimits({ perKey: 3, perIp: 20 });
 
-  router.post('/', async (ctx) => {
+  const acceptRequest = async (ctx: AppContext): Promise<void> => {
     const body = (ctx.request as unknown as { body?: Record<string, unknown> }).body;
     const apiClient = hasApiCredential(ctx.get('authorization') || undefined, deps.apiToken);
     const source = !apiClient && body && body.source === 'widget' ? 'widget' : 'api';
@@ -50,7 +57,8 @@ export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}>
     }
     ctx.status = 202;
     ctx.body = { id: result.id, status: result.status, statusUrl: result.statusUrl, statusToken: result.statusToken };
-  });
+  };
+  router.post('/', acceptRequest);
 
   router.get('/:id', async (ctx) => {
     const { view } = await getStatus(deps.pool, ctx.params.id!, ctx.query.token, deps.waits);
@@ -78,5 +86,5 @@ export function callbacksApiRoutes(deps: CallbacksApiDeps): Router<AppState, {}>
     events.onClose(unsubscribe);
   });
 
-  return router;
+  return Object.assign(router, { acceptRequest });
 }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { startStack, postJson, getJson, request, API_AUTH, type Stack } from '../helpers/stack.ts';
+import { startStack, postJson, getJson, readReply, request, API_AUTH, type Stack } from '../helpers/stack.ts';
 
 // The accept path's edge: bad input never reaches the database or the queue. No worker runs here.
 let s: Stack;
@@ -21,6 +21,19 @@ test.serial('a valid request is committed before the 202 and queued with its id 
   t.is(typeof job!.data.dueAt, 'number');
   const hist = await s.c.pool.query('SELECT to_status, reason FROM request_status_history WHERE request_id = $1', [r.json.id]);
   t.deepEqual(hist.rows, [{ to_status: 'queued', reason: 'accepted' }]);
+});
+
+test.serial('the call-back route answers with or without a trailing slash and in any case, and only to POST', async (t) => {
+  const body = (phone: string) => ({ subscriber: 'demo', phone, consent: true, pageUrl: 'http://localhost/pricing' });
+  for (const [path, phone] of [['/api/v1/callbacks/', '(202) 555-0191'], ['/API/v1/Callbacks', '(202) 555-0192']] as const) {
+    const r = await postJson(s.base, path, body(phone), API_AUTH);
+    t.is(r.status, 202, path);
+    t.is(r.json.status, 'queued', path);
+    t.truthy(await s.c.queue.queue.getJob(r.json.id), path);
+  }
+  const put = await readReply(await fetch(`${s.base}/api/v1/callbacks`, { method: 'PUT', headers: { 'content-type': 'application/json', ...API_AUTH }, body: JSON.stringify(body('(202) 555-0193')) }));
+  t.is(put.status, 405);
+  t.regex(put.headers.get('allow') ?? '', /POST/);
 });
 
 test.serial('malformed JSON is 400 malformed_json', async (t) => {
