@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../platform/config.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
 import { AppError, TooManyRequestsError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
+import { sha256Base64url } from '../platform/sha256.ts';
 import { limitSteps, type LimitStep, type StepResult } from './limit-script.ts';
 
 /**
@@ -69,7 +69,7 @@ type Part =
 const tooMany = TooManyRequestsError.after;
 
 export function hashKey(...parts: (string | null | undefined)[]): string {
-  return createHash('sha256').update(parts.map((p) => p ?? '').join('\u0000')).digest('base64url').slice(0, 22);
+  return sha256Base64url(parts.map((p) => p ?? '').join('\u0000')).slice(0, 22);
 }
 
 function counter(prefix: string, spec: Spec, blockSec = 0): Counter {

@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256Bytes } from '../platform/sha256.ts';
 import type { Context } from 'koa';
 import Router from 'koa-router';
 import type { AcceptService, RequestMeta } from './accept.service.ts';
@@ -32,8 +33,8 @@ export function hasApiCredential(authorization: string | undefined, apiToken: st
   if (!apiToken || !authorization) return false;
   const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
   if (!m) return false;
-  const given = createHash('sha256').update(m[1]!).digest();
-  if (tokenDigest?.token !== apiToken) tokenDigest = { token: apiToken, digest: createHash('sha256').update(apiToken).digest() };
+  const given = sha256Bytes(m[1]!);
+  if (tokenDigest?.token !== apiToken) tokenDigest = { token: apiToken, digest: sha256Bytes(apiToken) };
   return timingSafeEqual(given, tokenDigest.digest);
 }
 

@@ -1,4 +1,5 @@
-import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { randomFillSync, timingSafeEqual } from 'node:crypto';
+import { sha256Bytes } from '../platform/sha256.ts';
 
 const TOKEN_BYTES = 24;
 /**
@@ -17,7 +18,7 @@ export function newStatusToken(): { token: string; hash: Buffer } {
 }
 
 function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+  return sha256Bytes(token);
 }
 
 export function tokenMatches(token: unknown, hash: Buffer): boolean {
