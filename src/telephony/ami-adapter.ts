@@ -25,8 +25,8 @@ export class AmiLoginError extends Error {}
  * The events the worker reads: Cdr (accounting), DeviceStateChange, ContactStatus and PeerStatus (agents'
  * phones, worker status). Asterisk sends every event of the user's read classes (manager.conf) unless the
  * session adds filters, and a call makes a dozen or more (Newchannel, Newstate, DialBegin, Hangup, Bridge*,
- * ...) that asterisk-manager would parse for nothing: a quarter of the AMI reading cost per call was spent
- * on them. Each name is a legacy filter ("Event: Cdr"), the form every Asterisk since 1.8 accepts.
+ * ...) that asterisk-manager would parse for nothing: without filters they are most of what the worker reads
+ * on AMI. Each name is a legacy filter ("Event: Cdr"), the form every Asterisk since 1.8 accepts.
  */
 export const AMI_EVENTS_READ = ['Cdr', 'DeviceStateChange', 'ContactStatus', 'PeerStatus'] as const;
 

@@ -35,9 +35,8 @@ const enc = encodeURIComponent;
  * ari-client turns every channel, bridge, playback... an event names into a resource object with each of its
  * REST operations attached (dozens of closures per object, per event), which the adapter never uses: it reads
  * the raw event from the '*' listener. Emptying the property lists of the client's event models (read only by
- * its message handler, ari-client 2.x) keeps the raw events and their order and drops that work, about a tenth
- * of the worker's CPU per call with the garbage it made. Instance listeners (channel.on(...)) then never fire;
- * nothing here uses them.
+ * its message handler, ari-client 2.x) keeps the raw events and their order and drops that work and the garbage
+ * it made. Instance listeners (channel.on(...)) then never fire; nothing here uses them.
  */
 function skipResourceObjects(client: any): void {
   const models = client?._swagger?.apis?.events?.models as Record<string, { properties?: unknown[] }> | undefined;
