@@ -1,4 +1,6 @@
+import dc from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import ari from 'ari-client';
 
 /**
@@ -10,6 +12,25 @@ import ari from 'ari-client';
  * env: ARI_URL, APP, NUMBERS_FILE (JSON array of E.164 visitor numbers), CALLEE (E.164), CONCURRENCY
  * (originates in flight, like the worker's job concurrency), PROMPT (comma list). Starts dialing on SIGUSR2.
  */
+
+/**
+ * ari-client's REST requests go through Node's global agent, which by default opens a new connection for every
+ * request made while the others are busy: thousands of calls set up at once mean thousands of connections at
+ * once, more than the server's listen backlog holds (Node's 511; Asterisk's HTTP server listens with 10), and
+ * the kernel drops or resets some of them. A bounded pool of kept-alive connections queues those requests instead.
+ * Idle connections are closed after 4 s, before the server closes them (the simulator after 5 s, Asterisk after
+ * 15 s), so a request never goes out on a connection the server is closing: the same keep-alive and idle time as
+ * Beckon's ARI client (src/telephony/ari-http.ts). ari-client's WebSocket has its own connection, outside the pool.
+ */
+http.globalAgent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
+/**
+ * ari-client never settles a request whose connection fails (swagger-client 2.0 ignores shred's request_error),
+ * so the call waiting on it would stall without a word: such failures are printed here.
+ */
+dc.subscribe('http.client.request.error', (m) => {
+  const { request, error } = m as { request: http.ClientRequest; error: NodeJS.ErrnoException };
+  process.stdout.write(`ari request failed, its call stalls: ${request.method} ${request.path}: ${error.code ?? ''} ${error.message}\n`);
+});
 const env = process.env;
 const numbers: string[] = JSON.parse(readFileSync(env.NUMBERS_FILE!, 'utf8'));
 const callee = env.CALLEE!.replace(/^\+/, '');
