@@ -5,11 +5,11 @@ import type { Sim } from '../../../src/sim/index.ts';
 import { spawnNode, waitForLog, type Child } from './children.ts';
 import type { BenchContext } from './context.ts';
 
-/** Calls up and bridged at the simulator: mixing bridges holding two channels that are both Up. */
-export function bridgedCalls(sim: Sim): number {
+/** Calls up and bridged at the simulator: bridges holding two Up channels whose ids start with `prefix` (one side's calls only, whatever another run left behind). */
+export function bridgedCalls(sim: Sim, prefix: string): number {
   const perBridge = new Map<string, number>();
-  for (const c of sim.channels() as { bridge_id: string | null; state: string }[]) {
-    if (c.bridge_id && c.state === 'Up') perBridge.set(c.bridge_id, (perBridge.get(c.bridge_id) ?? 0) + 1);
+  for (const c of sim.channels() as { id: string; bridge_id: string | null; state: string }[]) {
+    if (c.bridge_id && c.state === 'Up' && c.id.startsWith(prefix)) perBridge.set(c.bridge_id, (perBridge.get(c.bridge_id) ?? 0) + 1);
   }
   let n = 0;
   for (const k of perBridge.values()) if (k === 2) n++;

@@ -69,13 +69,13 @@ async function oneRun(ctx: BenchContext, sim: Sim, run: number, rate: number, se
       const heldIds = tally.accepted.map((a) => a.id);
       if (tally.refused.length || tally.errors.length) problems.push(`${label}: ${tally.refused.length} held-call requests refused, ${tally.errors.length} errors`);
       await queue.resume();
-      const up = await untilCount(() => bridgedCalls(sim), heldIds.length, { timeoutMs: 180_000, stallMs: 20_000 });
+      const up = await untilCount(() => bridgedCalls(sim, 'bk-'), heldIds.length, { timeoutMs: 180_000, stallMs: 20_000 });
       if (up < heldIds.length) problems.push(`${label}: only ${up} of ${heldIds.length} held calls were bridged (${describeSimCalls(sim, 'bk-')})`);
       const heldOriginates = sim.originates();
 
       sim.setRules(BUSY_AT_ONCE);
       const busy = runOf(await dialUnderLoad(ctx, b, sim, rate, sec, `${label}, ${up} calls held`, problems));
-      const stillUp = bridgedCalls(sim);
+      const stillUp = bridgedCalls(sim, 'bk-');
       if (stillUp !== up) problems.push(`${label}: ${up} calls were held before the load and ${stillUp} after`);
 
       await hangUpVisitors(sim, 'bk-v-', HANGUP_SPREAD_MS);

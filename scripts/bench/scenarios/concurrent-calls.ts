@@ -96,7 +96,7 @@ async function beckonRun(ctx: BenchContext, sim: Sim, tap: EventTap, n: number, 
       tap.reset();
       const p: Phases = { idleAt: Date.now() - 200, rampStart: Date.now(), allUp: 0, holdEnd: 0, hangup: 0, allEnded: 0, held: 0 };
       await queue.resume();
-      p.held = await untilCount(() => bridgedCalls(sim), ids.length, { timeoutMs: 120_000, stallMs: 15_000 });
+      p.held = await untilCount(() => bridgedCalls(sim, 'bk-'), ids.length, { timeoutMs: 120_000, stallMs: 15_000 });
       p.allUp = Date.now();
       if (p.held < ids.length) problems.push(`${label}: only ${p.held} of ${ids.length} calls were bridged at once (${describeSimCalls(sim, 'bk-')})`);
       await sleep(ctx.plan.holdSec * 1000);
@@ -129,7 +129,7 @@ async function bareRun(ctx: BenchContext, sim: Sim, tap: EventTap, n: number, ru
     tap.reset();
     const p: Phases = { idleAt: Date.now() - 200, rampStart: Date.now(), allUp: 0, holdEnd: 0, hangup: 0, allEnded: 0, held: 0 };
     bare.go();
-    p.held = await untilCount(() => bridgedCalls(sim), n, { timeoutMs: 120_000, stallMs: 15_000 });
+    p.held = await untilCount(() => bridgedCalls(sim, 'bare-'), n, { timeoutMs: 120_000, stallMs: 15_000 });
     p.allUp = Date.now();
     if (p.held < n) problems.push(`${label}: only ${p.held} of ${n} calls were bridged at once (${describeSimCalls(sim, 'bare-')})`);
     await sleep(ctx.plan.holdSec * 1000);
