@@ -52,3 +52,15 @@ test('isDataError tells item errors (retried one by one) from a lost server (fai
   t.false(isDataError(new Error('Connection terminated')));
   t.false(isDataError({ code: 'ECONNREFUSED' }));
 });
+
+test('a lingering batcher holds a lone item for others to join, and runs what piled up behind a batch at once', async (t) => {
+  const batches: number[][] = [];
+  const run = createBatcher(async (items: number[]) => { batches.push(items); return items; }, { lingerMs: 40 });
+  const first = run(1);
+  await new Promise((r) => setTimeout(r, 10));
+  const second = run(2);
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(batches, [], 'nothing runs before the linger ends');
+  t.deepEqual(await Promise.all([first, second]), [1, 2]);
+  t.deepEqual(batches, [[1, 2]]);
+});

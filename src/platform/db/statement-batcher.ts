@@ -12,6 +12,11 @@ export interface BatcherOptions {
   maxInFlight?: number;
   maxBatch?: number;
   /**
+   * For writes nobody waits on (records, CDRs): an idle batcher holds a new item this long for others to join
+   * it, so a steady trickle shares statements (and commits) instead of one each. 0 (default): next turn.
+   */
+  lingerMs?: number;
+  /**
    * When a batch fails, run its items one by one so that a single bad item (a constraint it breaks) does not
    * fail the others. Connection errors are not retried: they fail every item anyway.
    */
@@ -26,6 +31,7 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, opts: Bat
   const pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
   let inFlight = 0;
   let scheduled = false;
+  const lingerMs = opts.lingerMs ?? 0;
 
   async function runBatch(batch: typeof pending): Promise<void> {
     try {
@@ -47,22 +53,24 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, opts: Bat
       inFlight++;
       void runBatch(pending.splice(0, maxBatch)).finally(() => {
         inFlight--;
-        schedule();
+        schedule(false);
       });
     }
   }
 
-  function schedule(): void {
+  /** `linger`: an item just arrived (items left over from a batch that ended have waited long enough). */
+  function schedule(linger: boolean): void {
     if (scheduled || pending.length === 0 || inFlight >= maxInFlight) return;
     scheduled = true;
     // setImmediate rather than a microtask: it runs after the I/O callbacks of this turn, so requests that
     // arrived on several sockets at once share a statement.
-    setImmediate(pump);
+    if (linger && lingerMs > 0) setTimeout(pump, lingerMs);
+    else setImmediate(pump);
   }
 
   return (item) => new Promise<O>((resolve, reject) => {
     pending.push({ item, resolve, reject });
-    schedule();
+    schedule(true);
   });
 }
 
