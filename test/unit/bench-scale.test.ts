@@ -54,7 +54,7 @@ test('scale-out figures put two processes next to one, as n/a when the scenario 
 
 test('describeBudget without a meaningful busy figure gives the ceiling and no verdict', (t) => {
   const s = describeBudget('Dial rate, one worker', 'call', { worker: 3, PostgreSQL: 1.5, Redis: 0.5 }, 2, NaN, 400);
-  t.regex(s, /5\.00 ms in all, so at most ~400 call\/s on 2 cores/);
+  t.regex(s, /5\.00 ms in all, so a sustained rate of at most ~400 call\/s on 2 cores/);
   t.notRegex(s, /spare CPU|cores are the limit|cores busy/);
 });
 
@@ -66,6 +66,6 @@ test('dialRateNotes: what 90% of the bare client leaves per call, against what B
     median: { beckon: 400, bare: 800, beckonCost: { cpuMs: 3, pgCpuMs: 1.5 }, bareCost: { cpuMs: 1.7, pgCpuMs: 0 } },
   }, 2, 0.9);
   t.is(notes.length, 3);
-  t.regex(notes[2]!, /90% of the bare client \(720 calls\/s\) leaves each call at most 2\.78 ms/);
+  t.regex(notes[2]!, /90% of the bare client \(720 calls\/s\), sustained, leaves each call at most 2\.78 ms/);
   t.regex(notes[2]!, /Beckon's calls take 5\.30 ms, of which PostgreSQL and Redis 1\.70 ms/);
 });

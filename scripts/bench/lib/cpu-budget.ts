@@ -30,7 +30,10 @@ export function describeBudget(what: string, unit: string, perUnitMs: Record<str
   const b = cpuBudget(perUnitMs, cores);
   const parts = Object.entries(perUnitMs).filter(([, ms]) => Number.isFinite(ms)).map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`);
   const ceiling = `(${b.totalMs.toFixed(2)} ms in all, so at most ~${Math.round(b.ceilingPerSec).toLocaleString('en-US')} ${unit}/s on ${cores} cores)`;
-  if (!Number.isFinite(busyCores)) return `${what}: ${Math.round(rate).toLocaleString('en-US')} ${unit}/s; CPU per ${unit}: ${parts.join(', ')} ${ceiling}.`;
+  if (!Number.isFinite(busyCores)) {
+    return `${what}: ${Math.round(rate).toLocaleString('en-US')} ${unit}/s; CPU per ${unit}: ${parts.join(', ')} ` +
+      `(${b.totalMs.toFixed(2)} ms in all, so a sustained rate of at most ~${Math.round(b.ceilingPerSec).toLocaleString('en-US')} ${unit}/s on ${cores} cores).`;
+  }
   const full = busyCores >= cores * 0.85;
   return `${what}: ${Math.round(rate).toLocaleString('en-US')} ${unit}/s with ${busyCores.toFixed(1)} of ${cores} cores busy (the whole machine, whatever else runs on it); CPU per ${unit}: ${parts.join(', ')} ` +
     `${ceiling}. ` +

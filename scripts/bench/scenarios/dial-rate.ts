@@ -52,8 +52,9 @@ export function dialRateNotes(r: Pick<DialRateResult, 'beckonCpu' | 'bareCpu' | 
     // an average of cores busy it is not (the rate is taken over the middle of the originates).
     describeBudget('Dial rate, one worker', 'call', per(beckon, 'worker', true), cores, NaN, r.median.beckon),
     describeBudget('Dial rate, bare ARI client', 'call', per(bare, 'bare client', false), cores, NaN, r.median.bare),
-    `Dial rate at ${share * 100}% of the bare client (${Math.round(share * r.median.bare)} calls/s) leaves each call at most ${allowed.toFixed(2)} ms of this machine's CPU; ` +
-      `Beckon's calls take ${spent.toFixed(2)} ms, of which PostgreSQL and Redis ${(beckon.pg + beckon.redis).toFixed(2)} ms and the simulator and load in the bench process ${beckon.bench.toFixed(2)} ms.`,
+    `Dial rate at ${share * 100}% of the bare client (${Math.round(share * r.median.bare)} calls/s), sustained, leaves each call at most ${allowed.toFixed(2)} ms of this machine's CPU; ` +
+      `Beckon's calls take ${spent.toFixed(2)} ms, of which PostgreSQL and Redis ${(beckon.pg + beckon.redis).toFixed(2)} ms and the simulator and load in the bench process ${beckon.bench.toFixed(2)} ms. ` +
+      'The burst rates above run past these sustained ceilings because each call\'s end (the hang-up 2 s later, its records) falls after the originates the rate is taken over.',
   ];
 }
 
