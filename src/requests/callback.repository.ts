@@ -2,7 +2,6 @@ import type { Queryable } from '../platform/db/pool.ts';
 import { isUuid } from '../platform/validation/ids.ts';
 import type { AttemptOutcome, AttemptView, CallbackRequest, RequestStatus } from './callback.types.ts';
 import { checkEntry, checkMove, FINAL_STATUSES, legalFrom, sqlStatusList } from './request-lifecycle.ts';
-import { optedOutSql } from '../policy/do-not-call.repository.ts';
 
 // Owner of callback_requests and request_status_history: no other module writes them. Every status written here is
 // checked against the request lifecycle (request-lifecycle.ts) first; claimRequestsSql lends the claim's request half
@@ -100,36 +99,12 @@ export async function findOpenRequests(db: Queryable, keys: OpenRequestKey[]): P
 /**
  * The oldest open request of the pair `k.sub`, `k.phone`: one probe of callback_requests_open_number_idx. The status
  * list is spelled out, not a parameter: PostgreSQL uses a partial index only when it can see that the query implies
- * the index's predicate. It is OPEN_STATUSES (checked by a test).
+ * the index's predicate. It is OPEN_STATUSES (checked by a test). Also read by the accept path's screening
+ * statement (policy/do-not-call.repository.ts screenNumbers).
  */
-const OPEN_REQUEST_OF_KEY = `(SELECT r.id, r.status, r.ip, r.user_agent FROM callback_requests r
+export const OPEN_REQUEST_OF_KEY = `(SELECT r.id, r.status, r.ip, r.user_agent FROM callback_requests r
            WHERE r.phone_e164 = k.phone AND r.subscriber_id = k.sub AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')
            ORDER BY r.created_at LIMIT 1)`;
-
-/** What the accept path's screening asks of PostgreSQL about one (subscriber, number). */
-export interface NumberScreening { optedOut: boolean; open: OpenRequest | null }
-
-/**
- * For each pair, in the order given: whether the number may not be called (do-not-call list or the subscriber's
- * opt-outs, do-not-call.repository.ts) and its oldest open request, the answers of optedOut and findOpenRequests in
- * one statement. The accept path asks both for every request at the same moment; as one statement they cost one
- * round trip, one parse and plan, and one commit where two cost twice that (npm run bench).
- */
-export async function screenNumbers(db: Queryable, keys: readonly OpenRequestKey[]): Promise<NumberScreening[]> {
-  if (keys.length === 0) return [];
-  const { rows } = await db.query({
-    name: 'callback_requests.screen_numbers',
-    text: `SELECT k.i, ${optedOutSql('k.sub', 'k.phone')} AS opted_out, o.id, o.status, host(o.ip) AS ip, o.user_agent
-         FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS k(sub, phone, i)
-         LEFT JOIN LATERAL ${OPEN_REQUEST_OF_KEY} o ON true`,
-    values: [keys.map((k) => k.subscriberId), keys.map((k) => k.phoneE164)],
-  });
-  const out: NumberScreening[] = keys.map(() => ({ optedOut: false, open: null }));
-  for (const r of rows) {
-    out[Number(r.i) - 1] = { optedOut: r.opted_out === true, open: r.id ? { id: r.id, status: r.status, ip: r.ip, userAgent: r.user_agent } : null };
-  }
-  return out;
-}
 
 /** Puts a request in the outbox: its queue job could not be added (the relay adds it when Redis is back). */
 export async function markNotEnqueued(db: Queryable, id: string): Promise<void> {

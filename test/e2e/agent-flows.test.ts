@@ -14,8 +14,8 @@ test.before(async () => {
 });
 test.after.always(async () => { await s?.close(); });
 
-const agent = (login: string, endpoint: string, extra: { autoAnswer?: boolean } = {}) =>
-  addAgent(s, { login, endpoint, autoAnswer: extra.autoAnswer ?? true, subscriberIds: [demoId] });
+const agent = (login: string, endpoint: string, extra: { autoAnswer?: boolean; wrapUpSec?: number } = {}) =>
+  addAgent(s, { login, endpoint, autoAnswer: extra.autoAnswer ?? true, wrapUpSec: extra.wrapUpSec, subscriberIds: [demoId] });
 
 async function setMode(mode: 'agent_first' | 'customer_first') {
   await s.c.pool.query(`UPDATE subscribers SET settings = jsonb_set(settings, '{agents,mode}', to_jsonb($2::text)) WHERE id = $1`, [demoId, mode]);
@@ -28,7 +28,9 @@ async function attemptsOf(requestId: string) {
 }
 
 test.serial('agent-first: agent rung first, then the visitor; bridged; agent released into wrap-up', async (t) => {
-  const a = await agent('af1', 'PJSIP/afone');
+  // A wrap-up of its own long enough to be seen: the stack's is 0 s, which the next wrap-up pass (every second) ends.
+  const a = await agent('af1', 'PJSIP/afone', { wrapUpSec: 60 });
+  t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [a.id]); });
   await setAgentStatus(s.c.pool, a.id, 'available');
   await setMode('agent_first');
   s.sim.clearOriginates();
@@ -48,11 +50,11 @@ test.serial('agent-first: agent rung first, then the visitor; bridged; agent rel
   const { rows: [ag] } = await s.c.pool.query(`SELECT reserved_request, status FROM agents WHERE id = $1`, [a.id]);
   t.is(ag.reserved_request, null);
   t.is(ag.status, 'wrap_up');
-  await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [a.id]);
 });
 
 test.serial('customer-first: visitor first, then the agent with a whisper naming the subscriber; bridged', async (t) => {
   const a = await agent('cf1', 'PJSIP/cfone');
+  t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [a.id]); });
   await setAgentStatus(s.c.pool, a.id, 'available');
   await setMode('customer_first');
   s.sim.clearOriginates();
@@ -67,17 +69,19 @@ test.serial('customer-first: visitor first, then the agent with a whisper naming
   t.true(legs.indexOf('PJSIP/12025550144@carrier') < legs.indexOf('PJSIP/cfone'));
   const offers = await listOffers(s.c.pool, r.json.id);
   t.deepEqual(offers.map((o) => [o.agentId, o.mode, o.outcome]), [[a.id, 'customer_first', 'connected']]);
-  await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [a.id]);
 });
 
 test.serial('agent busy (agent2) and agent not answering (agent3) are skipped; the next agent takes the call', async (t) => {
   await setMode('agent_first');
   // Longest idle first: agent2, then agent3, then agent1.
   const busy = await agent('busy2', 'PJSIP/agent2');
+  t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [busy.id]); });
   await setAgentStatus(s.c.pool, busy.id, 'available');
   const silent = await agent('silent3', 'PJSIP/agent3');
+  t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [silent.id]); });
   await setAgentStatus(s.c.pool, silent.id, 'available');
   const good = await agent('good1', 'PJSIP/agent1');
+  t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [good.id]); });
   await setAgentStatus(s.c.pool, good.id, 'available');
   await s.c.pool.query(`UPDATE agents SET idle_since = now() - make_interval(secs => CASE login WHEN 'busy2' THEN 30 WHEN 'silent3' THEN 20 ELSE 10 END) WHERE login IN ('busy2', 'silent3', 'good1')`);
   const r = await request(s.base, '+1 202 555 0145');
@@ -91,7 +95,6 @@ test.serial('agent busy (agent2) and agent not answering (agent3) are skipped; t
   // A missed offer sends the agent away (not rung again and again); a busy phone does not.
   const { rows } = await s.c.pool.query(`SELECT login, status, reserved_request FROM agents WHERE login IN ('busy2', 'silent3') ORDER BY login`);
   t.deepEqual(rows.map((x) => [x.login, x.status, x.reserved_request]), [['busy2', 'available', null], ['silent3', 'away', null]]);
-  await s.c.pool.query(`UPDATE agents SET active = false WHERE login IN ('busy2', 'silent3', 'good1')`);
 });
 
 test.serial('no agent available: the request waits in line, then the first agent to become available takes it', async (t) => {
@@ -110,7 +113,6 @@ test.serial('no agent available: the request waits in line, then the first agent
   const offers = await listOffers(s.c.pool, r.json.id);
   t.deepEqual(offers.map((o) => [o.agentId, o.outcome]), [[late.id, 'connected']]);
   t.is((await s.c.pool.query(`SELECT 1 FROM agent_waits`)).rowCount, 0);
-  await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [late.id]);
 });
 
 test.serial('waiting too long falls back to the subscriber phone when the subscriber chose so', async (t) => {
@@ -129,6 +131,7 @@ test.serial('waiting too long falls back to the subscriber phone when the subscr
 test.serial('device state from the simulator AMI removes an unreachable agent and restores it', async (t) => {
   await setMode('agent_first');
   const a = await agent('dev1', 'PJSIP/devone');
+  t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [a.id]); });
   await setAgentStatus(s.c.pool, a.id, 'available');
   s.sim.setEndpoint('devone', { reachable: false });
   const stateOf = async () => (await s.c.pool.query(`SELECT device_state FROM agents WHERE id = $1`, [a.id])).rows[0].device_state;
@@ -142,14 +145,15 @@ test.serial('device state from the simulator AMI removes an unreachable agent an
   t.is(st.status, 'completed');
   t.is((await attemptsOf(r.json.id))[0].callee_endpoint, 'PJSIP/devone');
   t.not(await stateOf(), 'UNAVAILABLE');
-  await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [a.id]);
 });
 
 test.serial('customer-first: a busy agent is replaced by the next one while the visitor holds (one attempt)', async (t) => {
   await setMode('customer_first');
   const busy = await agent('cfbusy', 'PJSIP/agent2');
+  t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [busy.id]); });
   await setAgentStatus(s.c.pool, busy.id, 'available');
   const good = await agent('cfgood', 'PJSIP/cfgood');
+  t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [good.id]); });
   await setAgentStatus(s.c.pool, good.id, 'available');
   await s.c.pool.query(`UPDATE agents SET idle_since = now() - make_interval(secs => CASE login WHEN 'cfbusy' THEN 30 ELSE 10 END) WHERE login IN ('cfbusy', 'cfgood')`);
   const r = await request(s.base, '+1 202 555 0155');
@@ -166,13 +170,13 @@ test.serial('customer-first: a busy agent is replaced by the next one while the 
   t.deepEqual(offers.map((o) => [o.agentId, o.outcome]), [[busy.id, 'busy'], [good.id, 'connected']]);
   // The visitor was dialed once; both agents' phones were rung on the same attempt.
   t.is(s.sim.originates().filter((o: any) => o.endpoint === 'PJSIP/12025550155@carrier').length, 1);
-  await s.c.pool.query(`UPDATE agents SET active = false WHERE login IN ('cfbusy', 'cfgood')`);
 });
 
 test.serial('agent-first: the ARI socket drops while the visitor rings and the visitor answers in the gap: Asterisk hangs the answered leg up (no app socket), the attempt fails and the agent is released', async (t) => {
   // A real Asterisk hands an answered channel only to an app with a socket; without one it hangs the channel up
   // (cause 0) and nothing is replayed on reconnect. The worker learns it from the channel being gone.
   const a = await agent('afdrop1', 'PJSIP/afdropone');
+  t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [a.id]); });
   await setAgentStatus(s.c.pool, a.id, 'available');
   await setMode('agent_first');
   s.sim.setRules([{ pattern: '12025550163$', behavior: { kind: 'answer', afterMs: 600, hangupAfterMs: 20000 } }]);
@@ -191,11 +195,11 @@ test.serial('agent-first: the ARI socket drops while the visitor rings and the v
   const { rows: [ag] } = await s.c.pool.query(`SELECT reserved_request FROM agents WHERE id = $1`, [a.id]);
   t.is(ag.reserved_request, null);
   s.sim.resetRules();
-  await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [a.id]);
 });
 
 test.serial('agent-first: the ARI socket drops and the ringing visitor hangs up in the gap: the attempt ends (cause unknown), the agent is released', async (t) => {
   const a = await agent('afdrop2', 'PJSIP/afdroptwo');
+  t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [a.id]); });
   await setAgentStatus(s.c.pool, a.id, 'available');
   await setMode('agent_first');
   s.sim.setRules([{ pattern: '12025550164$', behavior: { kind: 'busy', afterMs: 600 } }]);
@@ -213,5 +217,4 @@ test.serial('agent-first: the ARI socket drops and the ringing visitor hangs up 
   const { rows: [ag] } = await s.c.pool.query(`SELECT reserved_request FROM agents WHERE id = $1`, [a.id]);
   t.is(ag.reserved_request, null);
   s.sim.resetRules();
-  await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [a.id]);
 });

@@ -27,6 +27,8 @@ export interface NewAgent {
   /** a console password; none: the agent cannot log in */
   password?: string;
   autoAnswer?: boolean;
+  /** its own wrap-up after a call; AGENT_WRAP_UP_SEC when not given */
+  wrapUpSec?: number;
   /** whom it answers for: the demo subscriber when not given */
   subscriberIds?: string[];
 }
@@ -34,7 +36,7 @@ export interface NewAgent {
 /** An agent assigned to the demo subscriber (or to `subscriberIds`), away until it or the test says otherwise. */
 export async function addAgent(s: { c: Container }, a: NewAgent): Promise<Agent> {
   const agent = await insertAgent(s.c.pool, {
-    name: a.name ?? a.login, login: a.login, endpoint: a.endpoint ?? `PJSIP/${a.login}`, autoAnswer: a.autoAnswer,
+    name: a.name ?? a.login, login: a.login, endpoint: a.endpoint ?? `PJSIP/${a.login}`, autoAnswer: a.autoAnswer, wrapUpSec: a.wrapUpSec ?? null,
     passwordHash: a.password === undefined ? null : await hashOf(a.password),
   });
   await setAssignments(s.c.pool, agent.id, a.subscriberIds ?? [await subscriberId(s)], []);

@@ -159,7 +159,7 @@ test.serial('the open-request lookup sees exactly the open statuses (its SQL spe
   const seen = keys.filter((k) => found.has(`${k.subscriberId}|${k.phoneE164}`)).map((k) => k.status);
   t.deepEqual(seen, [...OPEN_STATUSES]);
   // The screening lookup (one statement with the opt-outs) finds the same requests, one answer per key in order.
-  const { screenNumbers } = await import('../../src/requests/callback.repository.ts');
+  const { screenNumbers } = await import('../../src/policy/do-not-call.repository.ts');
   const screened = await screenNumbers(s.c.pool, [...keys].reverse());
   t.deepEqual(screened.map((x) => x.open?.status ?? null), [...keys].reverse().map((k) => (OPEN_STATUSES as readonly string[]).includes(k.status) ? k.status : null));
   t.deepEqual(screened.map((x) => x.open?.id ?? null), [...keys].reverse().map((k) => found.get(`${k.subscriberId}|${k.phoneE164}`)?.id ?? null));
@@ -167,7 +167,7 @@ test.serial('the open-request lookup sees exactly the open statuses (its SQL spe
 });
 
 test.serial('the screening lookup answers do-not-call, the subscriber\'s opt-outs and the open request per key, repeated keys included', async (t) => {
-  const { screenNumbers } = await import('../../src/requests/callback.repository.ts');
+  const { screenNumbers } = await import('../../src/policy/do-not-call.repository.ts');
   const { optedOut } = await import('../../src/policy/do-not-call.repository.ts');
   const sub = (await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`)).rows[0].id;
   const other = (await s.c.pool.query(`INSERT INTO subscribers (slug, name, country) VALUES ('screen-other', 'Other', 'US') RETURNING id`)).rows[0].id;

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { createTestDatabase } from '../helpers/database.ts';
 import { insertVerifiedSubscriber } from '../helpers/rows.ts';
-import { findOpenRequests, screenNumbers } from '../../src/requests/callback.repository.ts';
+import { findOpenRequests } from '../../src/requests/callback.repository.ts';
+import { screenNumbers } from '../../src/policy/do-not-call.repository.ts';
 
 // Plans made from the statistics of a nearly empty table (a new install's first minutes) must not outlive them.
 // With cached generic plans, the open-request lookup run for every accepted request walked all of a subscriber's
