@@ -104,19 +104,19 @@ export interface Accounting {
  * (statement-batcher.ts): one statement per call cost more CPU than the call's rating.
  */
 /**
- * Nobody waits on a call's records or an AMI CDR (the request has settled before), so each waits up to this
- * long for others to share its statement: at a steady 100 calls/s that is one statement per few calls instead of
- * one per call, PostgreSQL commits that no longer compete with the claims of calls being dialed. A crash loses at
- * most this window of CDRs (records are caught up).
+ * Nobody waits on an AMI CDR, so each waits up to this long for others to share its statement: at a steady 100
+ * calls/s that is one statement per few CDRs instead of one each, PostgreSQL commits that no longer compete with
+ * the claims of calls being dialed. A crash loses at most this window of CDRs. A call's records are written at
+ * once: the attempt's end listeners (the operator's log line, agent and webhook hooks) wait on them.
  */
-const ACCOUNTING_LINGER_MS = 50;
+const CDR_LINGER_MS = 50;
 
 export function startAccounting(d: RecorderDeps & { ami: AmiAdapter; catchUpMs?: number }): Accounting {
   const deps: RecorderDeps = { ...d, rating: d.rating ?? new RatingCache(d.pool) };
   const storeCdr = createBatcher<AmiEvent, null>(async (events) => {
     await insertAmiCdrs(d.pool, events);
     return events.map(() => null);
-  }, { maxInFlight: 1, retrySingly: isDataError, lingerMs: ACCOUNTING_LINGER_MS });
+  }, { maxInFlight: 1, retrySingly: isDataError, lingerMs: CDR_LINGER_MS });
   const onEvent = (e: AmiEvent) => {
     if (e.event !== 'Cdr') return;
     storeCdr(e).catch((err: Error) => d.log.warn({ err: err.message, uniqueid: e.uniqueid }, 'AMI CDR not stored'));
@@ -125,7 +125,7 @@ export function startAccounting(d: RecorderDeps & { ami: AmiAdapter; catchUpMs?:
   const record = createBatcher<string, RecordedAttempt | null>(async (ids) => {
     const done = await recordAttempts(deps, ids);
     return ids.map((id) => done.get(id) ?? null);
-  }, { maxInFlight: 1, retrySingly: isDataError, lingerMs: ACCOUNTING_LINGER_MS });
+  }, { maxInFlight: 1, retrySingly: isDataError });
   const catchUp = periodic({
     name: 'call record catch-up', intervalMs: d.catchUpMs ?? 60_000, log: d.log, idle: undefined,
     failMessage: 'call record catch-up failed',

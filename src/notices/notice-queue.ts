@@ -2,6 +2,7 @@ import Bull from 'bull';
 import type { Redis } from 'ioredis';
 import { createRedis, type RedisTarget } from '../platform/redis.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
+import { ignoreWorkerNameFailure } from '../platform/queue/worker-name.ts';
 
 /**
  * Mail leaves through its own Bull queue (`notices`), never from a web request: a slow or refusing SMTP server
@@ -61,6 +62,7 @@ export function createNoticeConsumer(redisUrl: RedisTarget, prefix: string, retr
   };
   const queue = new Bull<NoticeJob>(NOTICE_QUEUE, { prefix: redisKeys(prefix).bull(), createClient: (type) => mk(type !== 'client'), defaultJobOptions: jobOptions(retryDelayMs) });
   queue.on('error', () => {});
+  ignoreWorkerNameFailure(queue);
   return {
     queue,
     ...producerOn(queue),

@@ -2,6 +2,7 @@ import Bull from 'bull';
 import type { Redis } from 'ioredis';
 import { createRedis, type RedisTarget } from '../platform/redis.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
+import { ignoreWorkerNameFailure } from '../platform/queue/worker-name.ts';
 
 export interface VerificationJob { verificationId: string }
 
@@ -39,6 +40,7 @@ export function createVerificationConsumer(redisUrl: RedisTarget, prefix: string
     defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000, attempts: 1 },
   });
   queue.on('error', () => {});
+  ignoreWorkerNameFailure(queue);
   return {
     queue,
     async close() {

@@ -2,6 +2,7 @@ import Bull from 'bull';
 import type { Redis } from 'ioredis';
 import { createRedis, type RedisTarget } from '../platform/redis.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
+import { ignoreWorkerNameFailure } from '../platform/queue/worker-name.ts';
 
 /**
  * The `webhooks` Bull queue. A job names an endpoint, not a delivery: "deliver what is due to this endpoint".
@@ -48,6 +49,7 @@ export function createWebhookConsumer(redisUrl: RedisTarget, prefix: string): We
     },
   });
   queue.on('error', () => {});
+  ignoreWorkerNameFailure(queue);
   return {
     queue,
     kick: kicker(queue),

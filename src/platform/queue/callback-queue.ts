@@ -2,6 +2,7 @@ import Bull from 'bull';
 import { Redis } from 'ioredis';
 import { createRedis, type RedisTarget } from '../redis.ts';
 import { redisKeys } from '../redis-keys.ts';
+import { ignoreWorkerNameFailure } from './worker-name.ts';
 
 /**
  * What a job is for: the request, the attempts it had when the job was made (the step: 0 = first call, n = the
@@ -75,7 +76,7 @@ export function createCallbackQueue(redisUrl: RedisTarget, prefix: string): Call
       defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
     });
     q.on('error', () => {});
-    return q;
+    return ignoreWorkerNameFailure(q);
   };
   const queue = open(CALLBACK_QUEUE);
   const nodes = new Map<string, Bull.Queue<CallbackJob>>();
