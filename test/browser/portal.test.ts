@@ -6,6 +6,7 @@ import { launchChromium } from '../helpers/browser.ts';
 import { signUpInBrowser } from '../helpers/portal-login.ts';
 import { codeSpokenTo } from '../helpers/portal.ts';
 import { startSiteServer, type SiteServer } from '../helpers/site-server.ts';
+import { pollUntil } from '../helpers/wait-for.ts';
 
 let s: Stack;
 let browser: Browser;
@@ -77,7 +78,11 @@ test('a business signs up, verifies its phone by the spoken code, adds a domain 
   // The preview is the real widget in a frame, reloaded with the form's values.
   const fab = page.frameLocator('#preview-frame').locator('beckon-widget').getByRole('button', { name: 'Ring the bakery' });
   await fab.waitFor({ timeout: 10000 });
-  const preview = await fab.evaluate((el) => ({ bg: getComputedStyle(el).backgroundColor, left: el.getBoundingClientRect().left < window.innerWidth / 2 }));
+  // Each input reloads the frame: read it until the reload carrying all three values has settled (a read that
+  // meets a reload in progress finds no page to run in and is tried again).
+  const readPreview = () => fab.evaluate((el) => ({ bg: getComputedStyle(el).backgroundColor, left: el.getBoundingClientRect().left < window.innerWidth / 2 }))
+    .catch(() => null);
+  const preview = await pollUntil(readPreview, (v) => v?.bg === 'rgb(170, 0, 0)' && v.left === true, 10000, 100);
   t.deepEqual(preview, { bg: 'rgb(170, 0, 0)', left: true });
   await page.screenshot({ path: 'test-artifacts/portal-widget.png', fullPage: true });
   await page.getByRole('button', { name: 'Save' }).click();
