@@ -61,10 +61,7 @@ test('describeBudget without a meaningful busy figure gives the ceiling and no v
 test('dialRateNotes: what 90% of the bare client leaves per call, against what Beckon spends', async (t) => {
   const { dialRateNotes } = await import('../../scripts/bench/scenarios/dial-rate.ts');
   const cpu = (beckon: number, pg: number, redis: number, bench: number) => ({ beckon, pg, redis, bench });
-  const notes = dialRateNotes({
-    beckonCpu: [cpu(3, 1.5, 0.2, 0.6)], bareCpu: [cpu(1.7, 0, 0, 0.6)],
-    median: { beckon: 400, bare: 800, beckonCost: { cpuMs: 3, pgCpuMs: 1.5 }, bareCost: { cpuMs: 1.7, pgCpuMs: 0 } },
-  }, 2, 0.9);
+  const notes = dialRateNotes({ median: { beckon: 400, bare: 800, beckonCpu: cpu(3, 1.5, 0.2, 0.6), bareCpu: cpu(1.7, 0, 0, 0.6) } }, 2, 0.9);
   t.is(notes.length, 3);
   t.regex(notes[2]!, /90% of the bare client \(720 calls\/s\), sustained, leaves each call at most 2\.78 ms/);
   t.regex(notes[2]!, /Beckon's calls take 5\.30 ms, of which PostgreSQL and Redis 1\.70 ms/);

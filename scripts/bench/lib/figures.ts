@@ -81,8 +81,8 @@ export function buildFigures(r: Results): Figure[] {
     target: { direction: 'min', limit: TARGETS.originatesPerSec, text: `≥ ${TARGETS.originatesPerSec} /s` } });
   f.push({ name: 'Dial rate: share of the bare client\'s rate', unit: '/s', ours: d?.median.beckon ?? NaN, baseline: d?.median.bare ?? NaN, baselineName: 'bare ARI client',
     target: { direction: 'min', limit: TARGETS.dialRateShareOfBare, on: 'ratio', text: `≥ ${TARGETS.dialRateShareOfBare * 100}% of the bare client` } });
-  f.push({ name: 'Dial rate: dialing process CPU per call', unit: 'ms', ours: d?.median.beckonCost.cpuMs ?? NaN, baseline: d?.median.bareCost.cpuMs ?? NaN, baselineName: 'bare ARI client' });
-  f.push({ name: 'Dial rate: PostgreSQL server CPU per call', unit: 'ms', ours: d?.median.beckonCost.pgCpuMs ?? NaN, baseline: null, baselineName: null });
+  f.push({ name: 'Dial rate: dialing process CPU per call', unit: 'ms', ours: d?.median.beckonCpu.beckon ?? NaN, baseline: d?.median.bareCpu.beckon ?? NaN, baselineName: 'bare ARI client' });
+  f.push({ name: 'Dial rate: PostgreSQL server CPU per call', unit: 'ms', ours: d?.median.beckonCpu.pg ?? NaN, baseline: null, baselineName: null });
 
   // Scale-out: the baseline is the same installation with one process of the kind added, in the same run.
   const s = r.scale?.median;

@@ -18,19 +18,16 @@ import { median, steadyRate } from '../lib/stats.ts';
  */
 const RULES: PhoneRule[] = [{ pattern: '', behavior: { kind: 'answer', afterMs: 0, hangupAfterMs: 2000, pressKey: null } }];
 
-/** What one call cost: CPU of the dialing process, and (Beckon) of the PostgreSQL server. */
-export interface CallCost { cpuMs: number; pgCpuMs: number }
 
 export interface DialRateResult {
   burst: number;
   beckon: number[];
   bare: number[];
-  beckonCost: CallCost[];
-  bareCost: CallCost[];
   /** CPU per call of every process: the dialing one, PostgreSQL, Redis, the bench process (simulator, load) */
   beckonCpu: CpuPerUnit[];
   bareCpu: CpuPerUnit[];
-  median: { beckon: number; bare: number; beckonCost: CallCost; bareCost: CallCost };
+  /** rates and CPU per call (beckon: the dialing process; pg: PostgreSQL's, none for the bare client) */
+  median: { beckon: number; bare: number; beckonCpu: CpuPerUnit; bareCpu: CpuPerUnit };
   problems: string[];
   logProblems: string[];
   notes: string[];
@@ -41,9 +38,8 @@ export interface DialRateResult {
  * client's rate, every call may cost the machine at most cores / (share × bare rate) of CPU, and Beckon's
  * calls cost the dialing process, PostgreSQL, Redis and the bench process's simulator.
  */
-export function dialRateNotes(r: Pick<DialRateResult, 'beckonCpu' | 'bareCpu' | 'median'>, cores: number, share: number): string[] {
-  const beckon = medianCpu(r.beckonCpu);
-  const bare = medianCpu(r.bareCpu);
+export function dialRateNotes(r: Pick<DialRateResult, 'median'>, cores: number, share: number): string[] {
+  const { beckonCpu: beckon, bareCpu: bare } = r.median;
   const per = (x: CpuPerUnit, kind: string, db: boolean) => ({ [kind]: x.beckon, ...(db ? { PostgreSQL: x.pg } : {}), Redis: x.redis, 'bench process': x.bench });
   const allowed = (cores * 1000) / (share * r.median.bare);
   const spent = cpuBudget(per(beckon, 'worker', true), cores).totalMs;
@@ -56,10 +52,6 @@ export function dialRateNotes(r: Pick<DialRateResult, 'beckonCpu' | 'bareCpu' | 
       `Beckon's calls take ${spent.toFixed(2)} ms, of which PostgreSQL and Redis ${(beckon.pg + beckon.redis).toFixed(2)} ms and the simulator and load in the bench process ${beckon.bench.toFixed(2)} ms. ` +
       'The burst rates above run past these sustained ceilings because each call\'s end (the hang-up 2 s later, its records) falls after the originates the rate is taken over.',
   ];
-}
-
-function medianCost(c: CallCost[]): CallCost {
-  return { cpuMs: median(c.map((x) => x.cpuMs)), pgCpuMs: median(c.map((x) => x.pgCpuMs)) };
 }
 
 const visitorDials = (sim: Sim, prefix: string) => sim.originates().filter((o) => o.channelId.startsWith(prefix)).map((o) => o.at);
@@ -77,7 +69,7 @@ export async function benchDialRate(ctx: BenchContext): Promise<DialRateResult> 
   const problems: string[] = [];
   const logProblems: string[] = [];
   const notes: string[] = [];
-  const result: DialRateResult = { burst: n, beckon: [], bare: [], beckonCost: [], bareCost: [], beckonCpu: [], bareCpu: [], median: undefined as never, problems, logProblems, notes };
+  const result: DialRateResult = { burst: n, beckon: [], bare: [], beckonCpu: [], bareCpu: [], median: undefined as never, problems, logProblems, notes };
   const redis = benchRedis();
   try {
     for (let i = 1; i <= ctx.plan.runs; i++) {
@@ -93,7 +85,6 @@ export async function benchDialRate(ctx: BenchContext): Promise<DialRateResult> 
         const open = await waitForFinal(b.db.pool, ids, 180_000);
         const { cpu } = await mark.per(ids.length);
         result.beckonCpu.push(cpu);
-        result.beckonCost.push({ cpuMs: cpu.beckon, pgCpuMs: cpu.pg });
         if (open) problems.push(`${label}: ${open} requests still open after 180 s`);
         for (const p of checkCalls({ acceptedIds: ids, rows: await loadRequestRows(b.db.pool, ids), originates: sim.originates(), expectOutcome: 'abandoned', expectStatus: 'failed' })) problems.push(`${label}: ${p}`);
         result.beckon.push(steadyRate(visitorDials(sim, 'bk-v-')));
@@ -113,15 +104,14 @@ export async function benchDialRate(ctx: BenchContext): Promise<DialRateResult> 
         }
         const { cpu } = await mark.per(n);
         result.bareCpu.push(cpu);
-        result.bareCost.push({ cpuMs: cpu.beckon, pgCpuMs: 0 });
         result.bare.push(steadyRate(visitorDials(sim, 'bare-v-')));
       } finally {
         await bare.child.stop();
       }
-      const c = result.beckonCost.at(-1)!;
-      ctx.progress(`dial rate run ${i}/${ctx.plan.runs}: beckon ${result.beckon.at(-1)!.toFixed(0)} originates/s (per call: worker ${c.cpuMs.toFixed(1)} CPU ms, PostgreSQL ${c.pgCpuMs.toFixed(1)} CPU ms); bare ${result.bare.at(-1)!.toFixed(0)}/s (${result.bareCost.at(-1)!.cpuMs.toFixed(1)} CPU ms per call)`);
+      const c = result.beckonCpu.at(-1)!;
+      ctx.progress(`dial rate run ${i}/${ctx.plan.runs}: beckon ${result.beckon.at(-1)!.toFixed(0)} originates/s (per call: worker ${c.beckon.toFixed(1)} CPU ms, PostgreSQL ${c.pg.toFixed(1)} CPU ms); bare ${result.bare.at(-1)!.toFixed(0)}/s (${result.bareCpu.at(-1)!.beckon.toFixed(1)} CPU ms per call)`);
     }
-    result.median = { beckon: median(result.beckon), bare: median(result.bare), beckonCost: medianCost(result.beckonCost), bareCost: medianCost(result.bareCost) };
+    result.median = { beckon: median(result.beckon), bare: median(result.bare), beckonCpu: medianCpu(result.beckonCpu), bareCpu: medianCpu(result.bareCpu) };
     notes.push(...dialRateNotes(result, os.cpus().length, TARGETS.dialRateShareOfBare));
     return result;
   } finally {
