@@ -5,8 +5,6 @@ import { OPEN_REQUEST_OF_KEY, type OpenRequest, type OpenRequestKey } from '../r
 // call them (the opt-out key during a call, a signed link, an operator), and of subscriber_opt_outs (migration
 // 9470): numbers one subscriber must not call (a status-page opt-out, by whoever holds that request's token).
 
-export interface OptOutKey { subscriberId: string; phoneE164: string }
-
 export type DoNotCallSource = 'dtmf' | 'link' | 'operator' | 'subscriber';
 
 /**
@@ -16,21 +14,6 @@ export type DoNotCallSource = 'dtmf' | 'link' | 'operator' | 'subscriber';
 export function optedOutSql(subscriberId: string, phone: string): string {
   return `(EXISTS (SELECT 1 FROM do_not_call n WHERE n.phone_e164 = ${phone})
          OR EXISTS (SELECT 1 FROM subscriber_opt_outs o WHERE o.subscriber_id = ${subscriberId} AND o.phone_e164 = ${phone}))`;
-}
-
-/**
- * Which of `keys` may not be called: the number is on the do-not-call list, or opted out of that subscriber's
- * calls. One statement for many requests (the accept path batches them); the answer holds `subscriber|number`.
- */
-export async function optedOut(db: Queryable, keys: readonly OptOutKey[]): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const { rows } = await db.query({
-    name: 'do_not_call.opted_out',
-    text: `SELECT k.subscriber_id::text AS subscriber_id, k.phone_e164 FROM unnest($1::uuid[], $2::text[]) AS k(subscriber_id, phone_e164)
-      WHERE ${optedOutSql('k.subscriber_id', 'k.phone_e164')}`,
-    values: [keys.map((k) => k.subscriberId), keys.map((k) => k.phoneE164)],
-  });
-  return new Set(rows.map((r) => `${r.subscriber_id}|${r.phone_e164}`));
 }
 
 /** The number asked this subscriber (only) not to call it again. Idempotent. */
@@ -53,7 +36,7 @@ export interface NumberScreening { optedOut: boolean; open: OpenRequest | null }
 
 /**
  * For each pair, in the order given: whether the number may not be called (do-not-call list or the subscriber's
- * opt-outs) and its oldest open request (callback.repository.ts), the answers of optedOut and findOpenRequests in
+ * opt-outs) and its oldest open request (callback.repository.ts), the answers of the do-not-call check and findOpenRequests in
  * one statement. The accept path asks both for every request at the same moment; as one statement they cost one
  * round trip, one parse and plan, and one commit where two cost twice that (npm run bench).
  */

@@ -168,7 +168,6 @@ test.serial('the open-request lookup sees exactly the open statuses (its SQL spe
 
 test.serial('the screening lookup answers do-not-call, the subscriber\'s opt-outs and the open request per key, repeated keys included', async (t) => {
   const { screenNumbers } = await import('../../src/policy/do-not-call.repository.ts');
-  const { optedOut } = await import('../../src/policy/do-not-call.repository.ts');
   const sub = (await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`)).rows[0].id;
   const other = (await s.c.pool.query(`INSERT INTO subscribers (slug, name, country) VALUES ('screen-other', 'Other', 'US') RETURNING id`)).rows[0].id;
   await s.c.pool.query(`INSERT INTO do_not_call (phone_e164, source) VALUES ('+12025553301', 'operator')`);
@@ -183,8 +182,6 @@ test.serial('the screening lookup answers do-not-call, the subscriber\'s opt-out
   ];
   const screened = await screenNumbers(s.c.pool, keys);
   t.deepEqual(screened.map((x) => x.optedOut), [true, true, true, false, false, false, false, false]);
-  const out = await optedOut(s.c.pool, keys);
-  t.deepEqual(screened.map((x) => x.optedOut), keys.map((k) => out.has(`${k.subscriberId}|${k.phoneE164}`)));
   const expected = { id: open, status: 'queued', ip: '10.1.2.3', userAgent: 'UA' };
   t.deepEqual(screened.map((x) => x.open), [null, null, null, null, expected, expected, null, null]);
   t.deepEqual(await screenNumbers(s.c.pool, []), []);
