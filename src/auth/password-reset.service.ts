@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Bytes } from '../platform/sha256.ts';
 import type { Pool, Queryable } from '../platform/db/pool.ts';
 import { withTransaction } from '../platform/db/pool.ts';
 import { setPasswordHash } from '../subscribers/subscriber.repository.ts';
@@ -14,7 +15,7 @@ import { consumeAgentReset, consumeReset, findLiveAgentReset, findLiveReset, ins
  */
 export const RESET_TTL_SEC = 24 * 3600;
 
-const hashOf = (token: string) => createHash('sha256').update(token).digest();
+const hashOf = sha256Bytes;
 const wellFormed = (token: string) => /^[A-Za-z0-9_-]{43}$/.test(token);
 
 export async function createResetLink(pool: Pool, o: { subscriberId: string; createdBy: string; publicUrl: string }): Promise<string> {

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { sha256Bytes } from '../platform/sha256.ts';
 
 /**
  * Constant-time equality of two secrets. timingSafeEqual throws on buffers of different byte lengths, and a
@@ -8,4 +9,9 @@ export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
   const x = typeof a === 'string' ? Buffer.from(a, 'utf8') : a;
   const y = typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Constant-time equality of a secret given by a client and the expected one, through their SHA-256 digests (always 32 bytes, so neither length leaks). */
+export function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(sha256Bytes(given), sha256Bytes(expected));
 }

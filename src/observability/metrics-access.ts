@@ -1,5 +1,5 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import net from 'node:net';
+import { sameSecret } from '../auth/safe-equal.ts';
 import { isLoopback, isPrivateOrLoopback, unmapIPv4 } from '../platform/net-address.ts';
 
 /**
@@ -9,9 +9,7 @@ import { isLoopback, isPrivateOrLoopback, unmapIPv4 } from '../platform/net-addr
  */
 export function metricsAllowed(a: { token: string | undefined; allow: string; authorization: string | undefined; ip: string }): boolean {
   if (a.token && a.authorization?.startsWith('Bearer ')) {
-    const given = createHash('sha256').update(a.authorization.slice(7)).digest();
-    const want = createHash('sha256').update(a.token).digest();
-    if (timingSafeEqual(given, want)) return true;
+    if (sameSecret(a.authorization.slice(7), a.token)) return true;
   }
   const ip = unmapIPv4(a.ip);
   for (const raw of a.allow.split(',')) {

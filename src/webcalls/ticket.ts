@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Bytes } from '../platform/sha256.ts';
 
 /**
  * A web-call ticket: 32 random bytes, base64url (43 characters), handed once to the browser that asked for the
@@ -11,7 +12,7 @@ export function newTicket(): { ticket: string; hash: Buffer } {
 }
 
 export function ticketHash(ticket: string): Buffer {
-  return createHash('sha256').update(ticket).digest();
+  return sha256Bytes(ticket);
 }
 
 /** The shape every issued ticket has; anything else is refused before a lookup. */
