@@ -63,6 +63,15 @@ const attemptsOf = async (id: string) =>
   (await s.c.pool.query(`SELECT id, n, worker_id, outcome, ended_at, started_at FROM call_attempts WHERE request_id = $1 ORDER BY n`, [id])).rows;
 
 test.serial('both nodes dial; one lost under load takes no job while down, the other completes every request, nothing dialed twice; back up it dials again', async (t) => {
+  // The visitors stay on the line until they are connected, however long a loaded machine takes to get there
+  // (by default a simulated phone hangs up 60 s after answering, 3 s at this time scale: an abandoned call,
+  // never retried); the subscriber's phone ends each call 2 s after answering it.
+  const holding = [
+    { pattern: '^12025558\\d+$', behavior: { kind: 'answer' as const, hangupAfterMs: 600_000 } },
+    { pattern: '^12025550111$', behavior: { kind: 'answer' as const, hangupAfterMs: 40_000 } },
+  ];
+  for (const sim of [s.sim, simB]) sim.setRules(holding);
+  t.teardown(() => { for (const sim of [s.sim, simB]) sim.resetRules(); });
   const dialed: string[] = [];
   const created: Array<{ json: any }> = [];
   // Each node's inbound web-call app is held by one worker of that node.
@@ -76,7 +85,9 @@ test.serial('both nodes dial; one lost under load takes no job while down, the o
   const r1 = await accept(first);
   for (const r of r1) t.is(r.status, 202, r.text);
   created.push(...r1); dialed.push(...first);
-  t.deepEqual((await allFinal(r1, 20000)).map((f) => f.status), r1.map(() => 'completed'));
+  const firstFinals = await allFinal(r1, 20000);
+  for (const [i, f] of firstFinals.entries()) if (f.status !== 'completed') t.log(JSON.stringify([f.status, await attemptsOf(r1[i].json.id)]));
+  t.deepEqual(firstFinals.map((f) => f.status), r1.map(() => 'completed'));
   t.true(s.sim.originates().length > 0 && simB.originates().length > 0, `both nodes dialed (a: ${s.sim.originates().length}, b: ${simB.originates().length})`);
 
   // Node a goes down with calls in flight; requests keep coming.
