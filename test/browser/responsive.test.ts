@@ -154,7 +154,7 @@ async function login(context: BrowserContext, path: string, fields: Record<strin
 }
 
 test('every page fits 360 px and 1280 px wide without horizontal scrolling', async (t) => {
-  t.timeout(900_000);
+  t.timeout(540_000);
   mkdirSync(OUT, { recursive: true });
   const visited = new Map<string, string>();
   const problems: Problem[] = [];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 // the machine and what else runs on it, so none is asserted here; only that each scenario produced one.
 
 test('the quick bench runs every scenario, passes its self-check and reports a figure for each line', async (t) => {
-  t.timeout(900_000);
+  t.timeout(540_000);
   const out = join(mkdtempSync(join(tmpdir(), 'beckon-bench-smoke-')), 'RESULTS.md');
   const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/run.ts'], {
     env: { ...process.env, BENCH_QUICK: '1', BENCH_OUT: out, BENCH_PROFILE: '' },

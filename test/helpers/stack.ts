@@ -75,14 +75,27 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   return {
     base, sim, c: c0, web, worker, config, dbUrl: db.url, env: { ...env, PUBLIC_URL: base },
     async close() {
-      await worker?.stop(0).catch(() => {});
-      await web.stop().catch(() => {});
-      await c0.queue.queue.obliterate({ force: true }).catch(() => {});
-      await c0.close();
-      await sim.close();
-      await db.drop();
+      await boundedStep('worker stop', () => worker?.stop(0));
+      await boundedStep('web stop', () => web.stop());
+      await boundedStep('queue obliterate', () => c0.queue.queue.obliterate({ force: true }));
+      await boundedStep('container close', () => c0.close());
+      await boundedStep('simulator close', () => sim.close());
+      await boundedStep('database drop', () => db.drop());
     },
   };
+}
+
+/**
+ * One teardown step, given at most `ms`: a step that hangs (a connection that never closes, a client never
+ * released) is named on stderr and the teardown goes on, so the file still ends (test/helpers/exit-when-done.ts
+ * ends a process something still holds). Failures of a step are ignored as before: the next steps still run.
+ */
+export async function boundedStep(label: string, step: () => Promise<unknown> | undefined, ms = 30_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), ms); });
+  const outcome = await Promise.race([Promise.resolve().then(step).then(() => 'done', () => 'failed'), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') process.stderr.write(`[test] teardown: ${label} did not finish within ${ms} ms; going on\n`);
 }
 
 /** The test stack's own secrets (the CLI's web and worker refuse the shipped default). */

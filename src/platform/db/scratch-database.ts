@@ -21,7 +21,9 @@ export async function createScratchDatabase(adminUrl: string, prefix: string, la
     url: url.toString(),
     pool,
     async drop() {
-      await pool.end().catch(() => {});
+      // pool.end() waits for every client to come back; one a caller never released would hold it forever.
+      // DROP ... WITH (FORCE) ends whatever connection is left.
+      await Promise.race([pool.end().catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
       const admin = new pg.Client({ connectionString: adminUrl });
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
