@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { AcceptResult } from '../scenarios/accept.ts';
 import type { BusyWorkerDialResult } from '../scenarios/busy-worker-dial.ts';
 import { CHAT_METHOD, chatFigures, type ChatResult } from '../scenarios/chat.ts';
@@ -72,6 +73,7 @@ export function buildFigures(r: Results): Figure[] {
     ...(full ? { target: { direction: 'max' as const, limit: TARGETS.workerRssMb, text: `≤ ${TARGETS.workerRssMb} MB` } } : {}) });
   f.push({ name: 'Concurrent calls: worker RSS, idle before the calls', unit: 'MB', ours: c?.median.beckon.rssIdleMb ?? NaN, baseline: c?.median.bare.rssIdleMb ?? NaN, baselineName: 'bare ARI client' });
   f.push({ name: 'Concurrent calls: worker CPU while setting calls up', unit: '%', ours: c?.median.beckon.cpuRampPct ?? NaN, baseline: c?.median.bare.cpuRampPct ?? NaN, baselineName: 'bare ARI client' });
+  f.push({ name: `Concurrent calls: cores busy while setting calls up (the whole machine, of ${os.cpus().length})`, unit: 'n', ours: c?.median.beckon.machineRampCores ?? NaN, baseline: c?.median.bare.machineRampCores ?? NaN, baselineName: 'bare ARI client' });
   f.push({ name: 'Concurrent calls: worker CPU while holding them', unit: '%', ours: c?.median.beckon.cpuHoldPct ?? NaN, baseline: c?.median.bare.cpuHoldPct ?? NaN, baselineName: 'bare ARI client', ratioFloor: 2 });
   f.push({ name: 'Concurrent calls: ARI events handled per second', unit: 'ev/s', ours: c?.median.beckon.eventsPerSec ?? NaN, baseline: c?.median.bare.eventsPerSec ?? NaN, baselineName: 'bare ARI client',
     target: { direction: 'min', limit: TARGETS.eventsShareOfBare, on: 'ratio', text: `≥ ${TARGETS.eventsShareOfBare * 100}% of the bare client` } });

@@ -3,6 +3,7 @@ import { startSim, type PhoneRule, type Sim } from '../../../src/sim/index.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { EventTap } from '../lib/event-tap.ts';
 import { burstLoad } from '../lib/load.ts';
+import { machineCpuMark } from '../lib/machine-cpu.ts';
 import { ProcSampler } from '../lib/proc-stats.ts';
 import { withQueueHandle } from '../lib/queue-control.ts';
 import { loadRequestRows, waitForFinal } from '../lib/requests.ts';
@@ -27,6 +28,8 @@ export interface HoldRun {
   rssPeakMb: number;
   /** CPU while calls were being set up, % of one core */
   cpuRampPct: number;
+  /** The whole machine's cores busy while the calls were being set up (simulator, PostgreSQL and Redis included) */
+  machineRampCores: number;
   /** CPU while all calls were up and nothing happened */
   cpuHoldPct: number;
   /** events per second the process was sent (and had to handle) while setting the calls up */
@@ -40,10 +43,10 @@ export interface ConcurrentResult { calls: number; beckon: HoldRun[]; bare: Hold
 
 function medianRun(runs: HoldRun[]): HoldRun {
   const m = (k: keyof HoldRun) => median(runs.map((r) => r[k]));
-  return { held: m('held'), rssIdleMb: m('rssIdleMb'), rssPeakMb: m('rssPeakMb'), cpuRampPct: m('cpuRampPct'), cpuHoldPct: m('cpuHoldPct'), eventsPerSec: m('eventsPerSec'), events: m('events'), rampSec: m('rampSec'), teardownSec: m('teardownSec') };
+  return { held: m('held'), rssIdleMb: m('rssIdleMb'), rssPeakMb: m('rssPeakMb'), cpuRampPct: m('cpuRampPct'), machineRampCores: m('machineRampCores'), cpuHoldPct: m('cpuHoldPct'), eventsPerSec: m('eventsPerSec'), events: m('events'), rampSec: m('rampSec'), teardownSec: m('teardownSec') };
 }
 
-interface Phases { idleAt: number; rampStart: number; allUp: number; holdEnd: number; hangup: number; allEnded: number; held: number }
+interface Phases { idleAt: number; rampStart: number; allUp: number; holdEnd: number; hangup: number; allEnded: number; held: number; rampCores: number }
 
 function summarizeRun(p: Phases, sampler: ProcSampler, tap: EventTap): HoldRun {
   // The set-up is the worker's own pace (the queue was full when released); the tear-down follows the
@@ -55,6 +58,7 @@ function summarizeRun(p: Phases, sampler: ProcSampler, tap: EventTap): HoldRun {
     rssIdleMb: sampler.samples.find((s) => s.at >= p.idleAt)?.rssMb ?? NaN,
     rssPeakMb: sampler.peakRssMb(),
     cpuRampPct: sampler.cpuPercent(p.rampStart, p.allUp),
+    machineRampCores: p.rampCores,
     cpuHoldPct: sampler.cpuPercent(p.allUp, p.holdEnd),
     eventsPerSec: rampEvents / Math.max(0.001, (p.allUp - p.rampStart) / 1000),
     events,
@@ -94,10 +98,12 @@ async function beckonRun(ctx: BenchContext, sim: Sim, tap: EventTap, n: number, 
       await sleep(1000);
       sim.clearOriginates();
       tap.reset();
-      const p: Phases = { idleAt: Date.now() - 200, rampStart: Date.now(), allUp: 0, holdEnd: 0, hangup: 0, allEnded: 0, held: 0 };
+      const p: Phases = { idleAt: Date.now() - 200, rampStart: Date.now(), allUp: 0, holdEnd: 0, hangup: 0, allEnded: 0, held: 0, rampCores: NaN };
+      const machine = machineCpuMark();
       await queue.resume();
       p.held = await untilCount(() => bridgedCalls(sim, 'bk-'), ids.length, { timeoutMs: 120_000, stallMs: 15_000 });
       p.allUp = Date.now();
+      p.rampCores = machine.coresBusy();
       if (p.held < ids.length) problems.push(`${label}: only ${p.held} of ${ids.length} calls were bridged at once (${describeSimCalls(sim, 'bk-')})`);
       await sleep(ctx.plan.holdSec * 1000);
       p.holdEnd = Date.now();
@@ -127,10 +133,12 @@ async function bareRun(ctx: BenchContext, sim: Sim, tap: EventTap, n: number, ru
     await sleep(1000);
     sim.clearOriginates();
     tap.reset();
-    const p: Phases = { idleAt: Date.now() - 200, rampStart: Date.now(), allUp: 0, holdEnd: 0, hangup: 0, allEnded: 0, held: 0 };
+    const p: Phases = { idleAt: Date.now() - 200, rampStart: Date.now(), allUp: 0, holdEnd: 0, hangup: 0, allEnded: 0, held: 0, rampCores: NaN };
+    const machine = machineCpuMark();
     bare.go();
     p.held = await untilCount(() => bridgedCalls(sim, 'bare-'), n, { timeoutMs: 120_000, stallMs: 15_000 });
     p.allUp = Date.now();
+    p.rampCores = machine.coresBusy();
     if (p.held < n) problems.push(`${label}: only ${p.held} of ${n} calls were bridged at once (${describeSimCalls(sim, 'bare-')})`);
     await sleep(ctx.plan.holdSec * 1000);
     p.holdEnd = Date.now();
@@ -164,7 +172,7 @@ export async function benchConcurrentCalls(ctx: BenchContext): Promise<Concurren
       result.beckon.push(x);
       const y = await bareRun(ctx, sim, tap, n, i, problems);
       result.bare.push(y);
-      ctx.progress(`${n} calls run ${i}/${ctx.plan.runs}: beckon held ${x.held}, RSS ${x.rssPeakMb.toFixed(0)} MB (idle ${x.rssIdleMb.toFixed(0)}), CPU ramp ${x.cpuRampPct.toFixed(0)}%, ${x.eventsPerSec.toFixed(0)} ev/s; bare held ${y.held}, RSS ${y.rssPeakMb.toFixed(0)} MB, ${y.eventsPerSec.toFixed(0)} ev/s`);
+      ctx.progress(`${n} calls run ${i}/${ctx.plan.runs}: beckon held ${x.held}, RSS ${x.rssPeakMb.toFixed(0)} MB (idle ${x.rssIdleMb.toFixed(0)}), CPU ramp ${x.cpuRampPct.toFixed(0)}% (machine ${x.machineRampCores.toFixed(2)} cores), ${x.eventsPerSec.toFixed(0)} ev/s; bare held ${y.held}, RSS ${y.rssPeakMb.toFixed(0)} MB, CPU ramp ${y.cpuRampPct.toFixed(0)}% (machine ${y.machineRampCores.toFixed(2)} cores), ${y.eventsPerSec.toFixed(0)} ev/s`);
     }
     result.median = { beckon: medianRun(result.beckon), bare: medianRun(result.bare) };
     return result;
