@@ -11,7 +11,10 @@ export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Constant-time equality of a secret given by a client and the expected one, through their SHA-256 digests (always 32 bytes, so neither length leaks). */
+/**
+ * Constant-time equality of a secret a client gave and the expected one, through their SHA-256 digests
+ * (always 32 bytes, so neither length leaks).
+ */
 export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(sha256Bytes(given), sha256Bytes(expected));
 }

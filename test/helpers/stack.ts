@@ -88,7 +88,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 /**
  * One teardown step, given at most `ms`: a step that hangs (a connection that never closes, a client never
  * released) is named on stderr and the teardown goes on, so the file still ends (test/helpers/exit-when-done.ts
- * ends a process something still holds). Failures of a step are ignored as before: the next steps still run.
+ * ends a process something still holds). A step that fails is passed over: the next steps still run.
  */
 export async function boundedStep(label: string, step: () => Promise<unknown> | undefined, ms = 30_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
