@@ -59,7 +59,7 @@ async function oneRun(ctx: BenchContext, sim: Sim, run: number, rate: number, se
     return await withQueueHandle(b.prefix, async (queue) => {
       await b.startWorker();
       sim.setRules(BUSY_AT_ONCE);
-      await dialUnderLoad(ctx, b, sim, 50, 1, `${label} warm-up`, problems);
+      await dialUnderLoad(ctx, b, sim, ctx.plan.dialWarmUp.rate, ctx.plan.dialWarmUp.sec, `${label} warm-up`, problems);
       const idle = runOf(await dialUnderLoad(ctx, b, sim, rate, sec, `${label}, idle worker`, problems));
 
       // The held calls: accepted with the queue held, then released so the same worker sets them all up.

@@ -82,9 +82,10 @@ export async function benchTimeToDial(ctx: BenchContext): Promise<TimeToDialResu
       return latencies(sim, tally, 'bare-');
     };
 
-    // Warm-up (JIT, pools, Bull's blocking loop): not counted, but still checked.
-    await runBeckon(50, 1, 'time-to-dial warm-up');
-    await runBare(50, 1, 'bare pipeline warm-up');
+    // Warm-up (JIT, pools, Bull's blocking loop, the new tables' statistics): not counted, but still checked.
+    const warm = ctx.plan.dialWarmUp;
+    await runBeckon(warm.rate, warm.sec, 'time-to-dial warm-up');
+    await runBare(warm.rate, warm.sec, 'bare pipeline warm-up');
 
     const rates: DialRateResult[] = [];
     for (const { rate, sec } of ctx.plan.dialRates) {
