@@ -35,6 +35,7 @@ import { startChatUpkeep } from '../chat/chat-upkeep.ts';
 import { createNoticeHook } from '../notices/notice-hook.ts';
 import { createNoticeProducer } from '../notices/notice-queue.ts';
 import { createWebhookProducer } from '../webhooks/delivery-queue.ts';
+import { waitAtMost } from '../platform/wait-at-most.ts';
 
 export interface WorkerHandle {
   dialer: Dialer;
@@ -128,7 +129,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   const recovery = startRecovery({ pool: c.pool, port, dialer, workerId: config.WORKER_ID, log }, {
     intervalMs: config.RECONCILE_INTERVAL_MS, strandedGraceMs: Math.max(STRANDED_GRACE_MS, config.CALL_WRITE_RETRY_SEC * 1000 + 15_000),
   });
-  await Promise.race([recovery.ready, new Promise((r) => setTimeout(r, 10_000).unref())]);
+  await waitAtMost(recovery.ready, 10_000);
   const scheduled = startScheduleRecovery({ pool: c.pool, queue: c.queue, log, intervalMs: config.SCHEDULE_RECOVERY_INTERVAL_MS, graceMs: config.SCHEDULE_RECOVERY_GRACE_MS });
   // Liveness for takeover lives in PostgreSQL (worker-liveness.ts), beating several times per takeover delay.
   const liveness = startLiveness({

@@ -1,6 +1,7 @@
 import type { Logger } from '../platform/logger.ts';
 import type { Pool } from '../platform/db/pool.ts';
 import { periodic } from '../platform/periodic.ts';
+import { waitAtMost } from '../platform/wait-at-most.ts';
 import type { TelephonyEvent, TelephonyPort } from '../telephony/telephony-port.ts';
 import { transitionRequest } from '../requests/callback.repository.ts';
 import { redeemTicket } from './ticket.repository.ts';
@@ -165,7 +166,7 @@ export function startInboundApp(d: InboundAppDeps): { stop(): Promise<void>; run
       stopped = true;
       loop.stop();
       // A socket still opening closes itself once open (open() checks `stopped`); stopping does not wait for it long.
-      if (opening) await Promise.race([opening, new Promise((r) => setTimeout(r, 2000).unref())]);
+      if (opening) await waitAtMost(opening, 2000);
       const had = socket !== null;
       await close('worker stopping');
       if (had) await releaseLease(d.pool, leaseName, d.workerId).catch(() => {});

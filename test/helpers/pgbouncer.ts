@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { waitAtMost } from '../../src/platform/wait-at-most.ts';
 import { freePort } from './private-redis.ts';
 
 /** Debian's pgbouncer (package pgbouncer) in /usr/sbin, or one on PATH; null when none is installed. */
@@ -74,7 +75,7 @@ export async function startPgBouncer(o: { poolMode?: 'transaction' | 'session'; 
       return (rows.find((r: { database: string }) => r.database === database) as { pool_mode?: string } | undefined)?.pool_mode ?? null;
     }),
     async close() {
-      if (child.exitCode === null) { child.kill('SIGTERM'); await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]); }
+      if (child.exitCode === null) { child.kill('SIGTERM'); await waitAtMost(exited, 3000); }
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },

@@ -7,6 +7,7 @@ import type { AppExtensions } from '../../src/main/web-app.ts';
 import { startSim, type Sim } from '../../src/sim/index.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { createTestDatabase, testRedisPrefix } from './database.ts';
+import { waitAtMost } from '../../src/platform/wait-at-most.ts';
 
 export interface Stack {
   base: string;
@@ -91,11 +92,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
  * ends a process something still holds). A step that fails is passed over: the next steps still run.
  */
 export async function boundedStep(label: string, step: () => Promise<unknown> | undefined, ms = 30_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), ms); });
-  const outcome = await Promise.race([Promise.resolve().then(step).then(() => 'done', () => 'failed'), late]);
-  clearTimeout(timer);
-  if (outcome === 'late') process.stderr.write(`[test] teardown: ${label} did not finish within ${ms} ms; going on\n`);
+  const inTime = await waitAtMost(Promise.resolve().then(step).catch(() => {}), ms);
+  if (!inTime) process.stderr.write(`[test] teardown: ${label} did not finish within ${ms} ms; going on\n`);
 }
 
 /** The test stack's own secrets (the CLI's web and worker refuse the shipped default). */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from './migrate.ts';
 import { createPool, type Pool } from './pool.ts';
+import { waitAtMost } from '../wait-at-most.ts';
 
 export interface ScratchDatabase { name: string; url: string; pool: Pool; drop(): Promise<void> }
 
@@ -23,7 +24,7 @@ export async function createScratchDatabase(adminUrl: string, prefix: string, la
     async drop() {
       // pool.end() waits for every client to come back; one a caller never released would hold it forever.
       // DROP ... WITH (FORCE) ends whatever connection is left.
-      await Promise.race([pool.end().catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
+      await waitAtMost(pool.end().catch(() => {}), 5000);
       const admin = new pg.Client({ connectionString: adminUrl });
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
