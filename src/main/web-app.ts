@@ -84,7 +84,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   const policy = createAcceptPolicy({ pool: c.pool, redis: c.redis, config: c.config, log: c.log, beforeLimits: [{ name: 'business-hours', guard: scheduling.guard }] });
   const accept = createAcceptService({
     pool: c.pool, queue: c.queue, subscribers: c.subscribers, log: c.log, publicUrl: c.config.publicUrl,
-    guards: [...policy.guards, ...(ext.guards ?? [])], firstSlot: scheduling.firstSlot,
+    guards: [...policy.guards, ...(ext.guards ?? [])], firstSlot: scheduling.firstSlot, notStored: policy.notStored,
   });
 
   app.on('error', (err: Error & { code?: string }) => {

@@ -1,14 +1,13 @@
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../platform/redis-keys.ts';
-import type { AcceptContext, AcceptGuard, AcceptResult } from '../requests/accept.service.ts';
+import { asDuplicate, type AcceptContext, type AcceptGuard, type AcceptResult } from '../requests/accept.service.ts';
 import type { Config } from '../platform/config.ts';
 import type { Pool } from '../platform/db/pool.ts';
 import { isLoopback } from '../platform/net-address.ts';
 import { AppError, BadRequestError, ConflictError, ForbiddenError, UnavailableError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { checkDestination, operatorDestinations, policySettings } from './destination-policy.ts';
-import { findOpenRequests, type OpenRequest, type OpenRequestKey } from '../requests/callback.repository.ts';
-import { screenNumbers } from './do-not-call.repository.ts';
+import { findOpenRequests, type OpenRequestKey } from '../requests/callback.repository.ts';
 import { createBatcher } from '../platform/db/statement-batcher.ts';
 import { createRateLimits, hashKey, type RateLimits } from './rate-limits.ts';
 import { deriveKey, issueFormToken, verifyFormToken, type FormTokenClaims } from './signed-token.ts';
@@ -26,6 +25,8 @@ export interface AcceptPolicyDeps {
 
 export interface AcceptPolicy {
   guards: AcceptGuard[];
+  /** For the accept service (AcceptDeps.notStored): a request the INSERT turned away drops its lock and is logged. */
+  notStored(ctx: AcceptContext, answer: AppError | AcceptResult): void;
   /**
    * A fresh signed form token for a subscriber's hosted form or widget, bound to the client IP it is given
    * to; counts against that IP's LIMIT_FORM_TOKENS_PER_IP (429 beyond).
@@ -76,15 +77,16 @@ export function visitorKey(ctx: Pick<AcceptContext, 'input' | 'meta'>): string |
  * The accept guards of abuse protection, in the order they run (cheapest and most certain first, so that
  * bots and forbidden destinations never count against a real visitor's limits):
  *   bot-check (honeypot + form token)
- *   → screening: per-IP limit, destination (type, country), do-not-call, open duplicate
- *   → [scheduling]
- *   → limits: per-number, numbers per visitor, per-subscriber day, form token single use.
- * Within screening and within limits the Redis and PostgreSQL round trips run at once (each group's Redis work is
- * one script call, rate-limits.ts; the PostgreSQL lookups are batched across concurrent requests) and the refusal
- * reported is the first in the order above. One after the other they would cost a round trip each, and round
- * trips and commands are what limit the accept path (npm run bench). The price: every limit in `limits` counts a
- * request that another limit of the same group refuses (a request refused for its number still uses up its form
- * token).
+ *   → destination (type, country; a refusal counts against the client's IP)
+ *   → [scheduling; a refusal counts against the IP too]
+ *   → limits: per IP, per number, numbers per visitor, per-subscriber day, form token single use, and the
+ *     double-click lock, all in one Redis script call (rate-limits.ts)
+ *   → then, made by the INSERT itself (accept.service.ts): do-not-call, open duplicate.
+ * Round trips are what limit the accept path (npm run bench): a request costs one Redis call here, one
+ * PostgreSQL statement shared with the requests of the same moment, and the queue's add. The price: every limit
+ * counts a request that another limit refuses, or that turns out to be opted out or a duplicate (a visitor asking
+ * again for a number with an open request counts against that number and uses up the form token), and a refusal
+ * for do-not-call comes after the limits' refusals.
  * Every refusal is an AppError with a code, logged with the guard's name; nothing is written or dialed.
  */
 export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
@@ -96,9 +98,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
   const key = deriveKey(policySecret(config), 'form-token');
   const claimsOf = new WeakMap<WebcallCheckContext, FormTokenClaims>();
   const locksOf = new WeakMap<AcceptContext, string>();
-  // Do-not-call and the open request in one statement (screenNumbers); the open request alone while a double
-  // click's second submission waits for the first.
-  const screenNumber = createBatcher((keys: OpenRequestKey[]) => screenNumbers(pool, keys));
+  // The open request while a double click's second submission waits for the first.
   const openRequest = createBatcher((keys: OpenRequestKey[]) => findOpenRequests(pool, keys).then((found) => keys.map((k) => found.get(`${k.subscriberId}|${k.phoneE164}`) ?? null)));
 
   const botCheck = async (ctx: WebcallCheckContext): Promise<void> => {
@@ -124,70 +124,62 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
     claimsOf.set(ctx, check.claims);
   };
 
-  async function findOpen(ctx: AcceptContext): Promise<AcceptResult | null> {
-    return asDuplicate(ctx, await openRequest({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 }));
-  }
-
-  function asDuplicate(ctx: AcceptContext, open: OpenRequest | null): AcceptResult | null {
-    if (!open) return null;
-    // A stranger typing the same number must learn nothing of someone else's request: not its id (a handle
-    // for the status and event URLs), not its status. The same requester (address and user agent) gets the id
-    // and status back, never the token: the one who asked first already holds it.
-    const same = open.ip !== null && open.ip === ctx.meta.ip && (open.userAgent ?? '') === (ctx.meta.userAgent ?? '');
-    return { id: same ? open.id : null, status: same ? open.status : null, statusToken: null, statusUrl: null, duplicate: true, openId: open.id };
-  }
-
-  /**
-   * One open request per (subscriber, number). Two submissions in the same instant (a double click) are
-   * serialised by a short Redis lock, taken in the same script call as the per-IP limit: the second waits for
-   * the first to be stored and answers with it. The lock is dropped when a later guard refuses the first, and
-   * otherwise simply expires. Without Redis there is no lock: the PostgreSQL check is all there is.
-   */
-  const screening: AcceptGuard = async (ctx) => {
-    const refusal = checkDestination(ctx.phone, policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country, operator));
-    if (refusal) {
-      await limits.check({ ip: ctx.meta.ip });
-      throw new ForbiddenError(refusal.code, refusal.message, [{ field: 'phone', ...refusal }]);
-    }
-    const lock = { key: redisKey.openRequestLock(ctx.entry.subscriber.id, ctx.phone.e164), ttlMs: 1500 };
-    const [counted, screened] = await Promise.allSettled([
-      limits.check({ ip: ctx.meta.ip, lock }),
-      screenNumber({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 }),
-    ]);
-    if (counted.status === 'rejected') throw counted.reason;
-    const held = counted.value.lock;
-    if (held) locksOf.set(ctx, held);
-    if (screened.status === 'rejected') throw screened.reason;
-    if (screened.value.optedOut) throw new ForbiddenError('number_opted_out', 'The owner of this number asked not to be called by this service.');
-    const open = asDuplicate(ctx, screened.value.open);
-    if (open) {
-      if (held) { locksOf.delete(ctx); redis.del(held).catch(() => {}); }
-      return open;
-    }
-    if (held !== false) return;
-    for (let i = 0; i < 15; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      const first = await findOpen(ctx);
-      if (first) return first;
+  /** A refusal before the limits still counts against the client's IP, and the IP's own limit is reported first. */
+  const countingIp = (guard: AcceptGuard): AcceptGuard => async (ctx) => {
+    try {
+      return await guard(ctx);
+    } catch (err) {
+      if (err instanceof AppError) await limits.check({ ip: ctx.meta.ip });
+      throw err;
     }
   };
 
+  const destination: AcceptGuard = async (ctx) => {
+    const refusal = checkDestination(ctx.phone, policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country, operator));
+    if (refusal) throw new ForbiddenError(refusal.code, refusal.message, [{ field: 'phone', ...refusal }]);
+  };
+
+  /**
+   * One open request per (subscriber, number): the INSERT stores a request only when its number has none
+   * (accept.service.ts). Two submissions in the same instant (a double click) are serialised by a short Redis
+   * lock, taken in the limits' script call: the second waits for the first to be stored and answers with it. The
+   * lock is dropped when the first is refused or not stored, and otherwise simply expires. Without Redis there is
+   * no lock: the INSERT's check is all there is.
+   */
   const checkLimits: AcceptGuard = async (ctx) => {
     const visitor = visitorKey(ctx);
     const claims = claimsOf.get(ctx);
     const own = policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country, operator).dailyLimit;
-    const { firstUse } = await limits.check({
+    const { firstUse, lock } = await limits.check({
+      ip: ctx.meta.ip,
       number: ctx.phone.e164,
       visitor: visitor ? { key: visitor, destination: ctx.phone.e164 } : undefined,
       subscriberDay: { id: ctx.entry.subscriber.id, limit: own ?? config.LIMIT_PER_SUBSCRIBER_DAY },
       token: claims ? { nonce: claims.nonce, ttlSec: config.FORM_TOKEN_TTL_SEC } : undefined,
+      lock: { key: redisKey.openRequestLock(ctx.entry.subscriber.id, ctx.phone.e164), ttlMs: 1500 },
     });
-    if (!firstUse) throw new ConflictError('form_token_used', 'This form was already sent. Please reload the page to send another request.');
+    if (lock) locksOf.set(ctx, lock);
+    const pair = { subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 };
+    if (lock === false) {
+      // The other submission of a double click carries the same form token: it is answered with the first's
+      // request, not refused for reusing the token.
+      for (let i = 0; i < 15; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const first = await openRequest(pair);
+        if (first) return asDuplicate(ctx.meta, first);
+      }
+    }
+    if (!firstUse) {
+      // A form sent again for a number that is waiting is told so, as a fresh form would be.
+      const open = await openRequest(pair);
+      if (open) return asDuplicate(ctx.meta, open);
+      throw new ConflictError('form_token_used', 'This form was already sent. Please reload the page to send another request.');
+    }
   };
 
   const named: [string, AcceptGuard][] = [
-    ['bot-check', botCheck], ['screening', screening],
-    ...(deps.beforeLimits ?? []).map((g): [string, AcceptGuard] => [g.name, g.guard]),
+    ['bot-check', botCheck], ['destination', countingIp(destination)],
+    ...(deps.beforeLimits ?? []).map((g): [string, AcceptGuard] => [g.name, countingIp(g.guard)]),
     ['limits', checkLimits],
   ];
 
@@ -239,8 +231,19 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
     }
   });
 
+  function notStored(ctx: AcceptContext, answer: AppError | AcceptResult): void {
+    const lock = locksOf.get(ctx);
+    if (lock) { locksOf.delete(ctx); redis.del(lock).catch(() => {}); }
+    if (answer instanceof AppError) {
+      log.warn({ guard: 'do-not-call', code: answer.code, status: answer.status, ip: ctx.meta.ip, subscriber: ctx.entry.subscriber.slug, source: ctx.meta.source }, 'call-back request refused');
+    } else if (answer.duplicate) {
+      log.info({ guard: 'open-request', requestId: answer.openId, subscriber: ctx.entry.subscriber.slug }, 'call-back request answered with the open one');
+    }
+  }
+
   return {
     guards,
+    notStored,
     async formToken(slug, ip) {
       await limits.formTokens(ip);
       return issueFormToken(key, slug, clock(), undefined, ip ?? '');

@@ -8,9 +8,9 @@ import { sha256Base64url } from '../platform/sha256.ts';
 import { limitSteps, type LimitStep, type StepResult } from './limit-script.ts';
 
 /**
- * Redis-backed limits, shared by every web process. Each group of checks the accept policy makes at one point
- * (screening, limits, a web call's checks) is one script call (limit-script.ts): every limit of the group counts
- * and the first refusal in the order of `LimitChecks` is reported.
+ * Redis-backed limits, shared by every web process. Each group of checks the accept policy makes at one point (a
+ * call-back's limits, a refusal's IP count, a web call's checks) is one script call (limit-script.ts): every limit
+ * of the group counts and the first refusal in the order of `LimitChecks` is reported.
  *
  * When Redis is down the accept path must keep working (the PostgreSQL outbox exists for that), so no limit
  * may fail closed on the whole service. Each limit falls back as suits what it protects:

@@ -29,28 +29,61 @@ export type NewRequest = Pick<CallbackRequest,
   & { status: 'queued' | 'scheduled'; tokenHash: Buffer };
 
 /**
- * Inserts requests and their first history rows, many in one statement (the accept path batches them, see
- * src/platform/db/statement-batcher.ts). Ids are chosen by the caller so that each caller knows its row without relying
- * on the order of RETURNING. Rows are stored as handed to the queue; see markNotEnqueued.
+ * SQL that is true when the number may not be called by the subscriber: the do-not-call list or that subscriber's
+ * opt-outs (both written by policy/do-not-call.repository.ts); `subscriberId` and `phone` are SQL expressions.
  */
-export async function insertRequests(db: Queryable, rows: (NewRequest & { id: string })[]): Promise<void> {
-  if (rows.length === 0) return;
+function optedOutSql(subscriberId: string, phone: string): string {
+  return `(EXISTS (SELECT 1 FROM do_not_call n WHERE n.phone_e164 = ${phone})
+         OR EXISTS (SELECT 1 FROM subscriber_opt_outs o WHERE o.subscriber_id = ${subscriberId} AND o.phone_e164 = ${phone}))`;
+}
+
+/** Why a request passed by the accept guards was not stored: its number may not be called, or it has an open request. */
+export interface NumberScreening { optedOut: boolean; open: OpenRequest | null }
+
+/**
+ * Screens and inserts requests, many in one statement (the accept path batches them, see
+ * src/platform/db/statement-batcher.ts): a row is stored, with its first history row, only when its number may be
+ * called by its subscriber (not on the do-not-call list nor the subscriber's opt-outs) and has no open request
+ * with that subscriber; otherwise nothing is written for it and its screening says why. One answer per row, in
+ * the order given; a stored row's is `{ optedOut: false, open: null }`. Ids are chosen by the caller so that each
+ * caller knows its row without relying on the order of RETURNING. Rows are stored as handed to the queue; see
+ * markNotEnqueued.
+ */
+export async function insertRequestsIfClear(db: Queryable, rows: (NewRequest & { id: string })[]): Promise<NumberScreening[]> {
+  if (rows.length === 0) return [];
   for (const r of rows) checkEntry(r.status);
   const col = (k: keyof NewRequest | 'id') => rows.map((r) => r[k] ?? null);
-  await db.query({
-    name: 'callback_requests.insert',
-    text: `WITH ins AS (
+  const { rows: held } = await db.query({
+    name: 'callback_requests.insert_if_clear',
+    // The screening is the do-not-call check and the open-request lookup (one probe of the open-number index
+    // per row); the inserts see the table as it was before the statement, as those lookups do.
+    text: `WITH k AS (
+       SELECT k.*, ${optedOutSql('k.sub', 'k.phone')} AS opted_out, o.id AS open_id, o.status AS open_status,
+              host(o.ip) AS open_ip, o.user_agent AS open_ua
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::inet[],
+                     $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::bytea[]) WITH ORDINALITY
+           AS k(id, sub, dep, phone, name, msg, page, ref, ip, ua, src, sched, st, th, i)
+         LEFT JOIN LATERAL ${OPEN_REQUEST_OF_KEY} o ON true),
+     ins AS (
        INSERT INTO callback_requests (id, subscriber_id, department_id, phone_e164, visitor_name, message, page_url, referrer,
          ip, user_agent, source, scheduled_at, status, token_hash, next_attempt_at, enqueued_at)
        SELECT id, sub, dep, phone, name, msg, page, ref, ip, ua, src, sched, st, th, COALESCE(sched, now()), now()
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::inet[],
-                     $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::bytea[])
-           AS t(id, sub, dep, phone, name, msg, page, ref, ip, ua, src, sched, st, th)
-       RETURNING id, status)
-     INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT id, NULL, status, 'accepted' FROM ins`,
+         FROM k WHERE NOT opted_out AND open_id IS NULL
+       RETURNING id, status),
+     hist AS (
+       INSERT INTO request_status_history (request_id, from_status, to_status, reason) SELECT id, NULL, status, 'accepted' FROM ins)
+     SELECT i, opted_out, open_id, open_status, open_ip, open_ua FROM k WHERE opted_out OR open_id IS NOT NULL`,
     values: [col('id'), col('subscriberId'), col('departmentId'), col('phoneE164'), col('visitorName'), col('message'), col('pageUrl'),
       col('referrer'), col('ip'), col('userAgent'), col('source'), col('scheduledAt'), col('status'), col('tokenHash')],
   });
+  const out: NumberScreening[] = rows.map(() => ({ optedOut: false, open: null }));
+  for (const r of held) {
+    out[Number(r.i) - 1] = {
+      optedOut: r.opted_out === true,
+      open: r.open_id ? { id: r.open_id, status: r.open_status, ip: r.open_ip, userAgent: r.open_ua } : null,
+    };
+  }
+  return out;
 }
 
 /** What POST /api/v1/webcalls writes: a request of kind `webcall` (no visitor phone) and its status token's hash. */
@@ -99,8 +132,7 @@ export async function findOpenRequests(db: Queryable, keys: OpenRequestKey[]): P
 /**
  * The oldest open request of the pair `k.sub`, `k.phone`: one probe of callback_requests_open_number_idx. The status
  * list is spelled out, not a parameter: PostgreSQL uses a partial index only when it can see that the query implies
- * the index's predicate. It is OPEN_STATUSES (checked by a test). Also read by the accept path's screening
- * statement (policy/do-not-call.repository.ts screenNumbers).
+ * the index's predicate. It is OPEN_STATUSES (checked by a test). `k.sub` and `k.phone` name the pair.
  */
 export const OPEN_REQUEST_OF_KEY = `(SELECT r.id, r.status, r.ip, r.user_agent FROM callback_requests r
            WHERE r.phone_e164 = k.phone AND r.subscriber_id = k.sub AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')
@@ -362,8 +394,7 @@ export async function findRequestsToDial(db: Queryable, ids: readonly string[]):
          s.phone_e164 AS s_phone_e164, s.phone_verified_at AS s_phone_verified_at, s.status AS s_status, s.settings AS s_settings,
          d.id AS d_id, d.name AS d_name, d.answered_by AS d_answered_by, d.phone_e164 AS d_phone_e164,
          d.phone_verified_at AS d_phone_verified_at, d.position AS d_position,
-         (EXISTS (SELECT 1 FROM do_not_call n WHERE n.phone_e164 = r.phone_e164)
-          OR EXISTS (SELECT 1 FROM subscriber_opt_outs o WHERE o.subscriber_id = r.subscriber_id AND o.phone_e164 = r.phone_e164)) AS on_do_not_call
+         ${optedOutSql('r.subscriber_id', 'r.phone_e164')} AS on_do_not_call
        FROM callback_requests r LEFT JOIN subscribers s ON s.id = r.subscriber_id
        LEFT JOIN departments d ON d.id = r.department_id AND d.subscriber_id = r.subscriber_id
       WHERE r.id = ANY($1::uuid[])`,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { startStack, postJson, getJson, readReply, request, API_AUTH, type Stack } from '../helpers/stack.ts';
 
@@ -158,16 +159,28 @@ test.serial('the open-request lookup sees exactly the open statuses (its SQL spe
   const found = await findOpenRequests(s.c.pool, keys);
   const seen = keys.filter((k) => found.has(`${k.subscriberId}|${k.phoneE164}`)).map((k) => k.status);
   t.deepEqual(seen, [...OPEN_STATUSES]);
-  // The screening lookup (one statement with the opt-outs) finds the same requests, one answer per key in order.
-  const { screenNumbers } = await import('../../src/policy/do-not-call.repository.ts');
-  const screened = await screenNumbers(s.c.pool, [...keys].reverse());
+  // The accept path's INSERT (screening with the opt-outs in the same statement) finds the same requests, one
+  // answer per row in order, and stores only the rows whose number had none open.
+  const { insertRequestsIfClear } = await import('../../src/requests/callback.repository.ts');
+  const screened = await insertRequestsIfClear(s.c.pool, [...keys].reverse().map((k) => newRow(k.subscriberId, k.phoneE164)));
   t.deepEqual(screened.map((x) => x.open?.status ?? null), [...keys].reverse().map((k) => (OPEN_STATUSES as readonly string[]).includes(k.status) ? k.status : null));
   t.deepEqual(screened.map((x) => x.open?.id ?? null), [...keys].reverse().map((k) => found.get(`${k.subscriberId}|${k.phoneE164}`)?.id ?? null));
   t.true(screened.every((x) => x.optedOut === false));
+  const perNumber = await s.c.pool.query(`SELECT phone_e164, count(*)::int AS n FROM callback_requests WHERE phone_e164 = ANY($1) GROUP BY 1`, [keys.map((k) => k.phoneE164)]);
+  t.deepEqual(Object.fromEntries(perNumber.rows.map((r) => [r.phone_e164, r.n])),
+    Object.fromEntries(keys.map((k) => [k.phoneE164, (OPEN_STATUSES as readonly string[]).includes(k.status) ? 1 : 2])));
 });
 
-test.serial('the screening lookup answers do-not-call, the subscriber\'s opt-outs and the open request per key, repeated keys included', async (t) => {
-  const { screenNumbers } = await import('../../src/policy/do-not-call.repository.ts');
+/** A request row as the accept path hands it to insertRequestsIfClear. */
+function newRow(subscriberId: string, phoneE164: string) {
+  return {
+    id: randomUUID(), subscriberId, departmentId: null, phoneE164, visitorName: null, message: null, pageUrl: null, referrer: null,
+    ip: null, userAgent: null, source: 'api' as const, scheduledAt: null, status: 'queued' as const, tokenHash: Buffer.from([0]),
+  };
+}
+
+test.serial('the INSERT screens do-not-call, the subscriber\'s opt-outs and the open request per row, repeated numbers included, and stores only the clear ones', async (t) => {
+  const { insertRequestsIfClear } = await import('../../src/requests/callback.repository.ts');
   const sub = (await s.c.pool.query(`SELECT id FROM subscribers WHERE slug = 'demo'`)).rows[0].id;
   const other = (await s.c.pool.query(`INSERT INTO subscribers (slug, name, country) VALUES ('screen-other', 'Other', 'US') RETURNING id`)).rows[0].id;
   await s.c.pool.query(`INSERT INTO do_not_call (phone_e164, source) VALUES ('+12025553301', 'operator')`);
@@ -180,11 +193,17 @@ test.serial('the screening lookup answers do-not-call, the subscriber\'s opt-out
     { subscriberId: sub, phoneE164: '+12025553303' }, { subscriberId: sub, phoneE164: '+12025553303' },
     { subscriberId: other, phoneE164: '+12025553303' }, { subscriberId: sub, phoneE164: '+12025553304' },
   ];
-  const screened = await screenNumbers(s.c.pool, keys);
+  const rowsIn = keys.map((k) => newRow(k.subscriberId, k.phoneE164));
+  const screened = await insertRequestsIfClear(s.c.pool, rowsIn);
   t.deepEqual(screened.map((x) => x.optedOut), [true, true, true, false, false, false, false, false]);
   const expected = { id: open, status: 'queued', ip: '10.1.2.3', userAgent: 'UA' };
   t.deepEqual(screened.map((x) => x.open), [null, null, null, null, expected, expected, null, null]);
-  t.deepEqual(await screenNumbers(s.c.pool, []), []);
+  const stored = await s.c.pool.query(
+    `SELECT r.id, (SELECT count(*)::int FROM request_status_history h WHERE h.request_id = r.id AND h.reason = 'accepted') AS accepted
+       FROM callback_requests r WHERE r.id = ANY($1::uuid[])`, [rowsIn.map((r) => r.id)]);
+  t.deepEqual(new Set(stored.rows.map((r) => r.id)), new Set([rowsIn[3]!.id, rowsIn[6]!.id, rowsIn[7]!.id]));
+  t.true(stored.rows.every((r) => r.accepted === 1));
+  t.deepEqual(await insertRequestsIfClear(s.c.pool, []), []);
 });
 
 test.serial('concurrent requests share INSERTs yet each is committed with its own row, history and job', async (t) => {

@@ -217,6 +217,25 @@ test('hosted form: a signed form token is required and is good for one request; 
   t.regex(dup.text, /already have a call-back request waiting/);
 });
 
+test('a double click on the hosted form (one form token sent twice at once) answers the second with the waiting request, not as a reused form', async (t) => {
+  const ip = '203.0.113.130';
+  const token = await formToken(ip);
+  const send = () => w.post('/c/demo', formBody({ phone: '+1 202 555 0285', consent: 'on', formToken: token }), ip);
+  const [a, b] = await Promise.all([send(), send()]);
+  t.deepEqual([a.status, b.status].sort(), [200, 303]);
+  t.regex((a.status === 200 ? a : b).text, /already have a call-back request waiting/);
+  t.is((await rows('+12025550285')).length, 1);
+  // Sent again later, the form still finds the request waiting; for another number its token is spent.
+  await new Promise((r) => setTimeout(r, 1600));
+  const again = await send();
+  t.is(again.status, 200);
+  t.regex(again.text, /already have a call-back request waiting/);
+  const other = await w.post('/c/demo', formBody({ phone: '+1 202 555 0286', consent: 'on', formToken: token }), ip);
+  t.is(other.status, 400);
+  t.regex(other.text, /already sent/);
+  t.deepEqual(await rows('+12025550286'), []);
+});
+
 test('widget: GET /api/v1/form-token gives a token for a known subscriber; widget requests need one', async (t) => {
   t.is((await fetch(`${w.base}/api/v1/form-token?subscriber=nobody-here`)).status, 404);
   const ip = '203.0.113.121';

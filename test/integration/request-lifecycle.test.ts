@@ -2,7 +2,7 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '../helpers/database.ts';
 import type { Pool } from '../../src/platform/db/pool.ts';
-import { insertRequests, listStatusHistory, listStrandedRequests, moveRequests, transitionRequest } from '../../src/requests/callback.repository.ts';
+import { insertRequestsIfClear, listStatusHistory, listStrandedRequests, moveRequests, transitionRequest } from '../../src/requests/callback.repository.ts';
 import { IllegalRequestMove, REQUEST_STATUSES } from '../../src/requests/request-lifecycle.ts';
 import { claimAttempts, findAttempt, recordTransitions, type AttemptFlow } from '../../src/calls/attempt.repository.ts';
 import { loadEndedAttempts } from '../../src/accounting/accounting.repository.ts';
@@ -64,7 +64,7 @@ test('a batch of moves with one illegal move raises and writes none of them', as
 
 test('a new request with a status it may not start in raises and stores nothing', async (t) => {
   const id = randomUUID();
-  await t.throwsAsync(insertRequests(pool, [{
+  await t.throwsAsync(insertRequestsIfClear(pool, [{
     id, subscriberId, departmentId: null, phoneE164: '+12025550101', visitorName: null, message: null, pageUrl: null, referrer: null, ip: null,
     userAgent: null, source: 'api', scheduledAt: null, status: 'dialing' as 'queued', tokenHash: Buffer.from([0]),
   }]), { instanceOf: IllegalRequestMove });
