@@ -36,7 +36,8 @@ export function spawnNode(o: SpawnOptions): Child {
   mkdirSync(o.logDir, { recursive: true });
   const logFile = join(o.logDir, `${o.name}.log`);
   const fd = openSync(logFile, 'w');
-  const nodeArgs = ['--import', 'tsx'];
+  // BENCH_NODE_FLAGS: extra Node flags for every child, for looking into a figure (e.g. --trace-gc).
+  const nodeArgs = ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
   if (o.cpuProfDir) {
     // One directory per child: Node writes one profile per thread (tsx's loader runs in its own).
     const dir = join(o.cpuProfDir, o.name);

@@ -24,7 +24,7 @@ export interface BenchPlan {
 }
 
 export const FULL_PLAN: BenchPlan = {
-  runs: 3, acceptSec: 6, acceptConnections: 32, dialRates: [{ rate: 100, sec: 5 }, { rate: 500, sec: 2 }], concurrentCalls: 5000, holdSec: 5, dialBurst: 1200,
+  runs: 3, acceptSec: 6, acceptConnections: 32, dialRates: [{ rate: 100, sec: 15 }, { rate: 500, sec: 6 }], concurrentCalls: 5000, holdSec: 5, dialBurst: 1200,
   dialWarmUp: { rate: 100, sec: 8 },
 };
 
