@@ -16,9 +16,25 @@ const VISITOR_REASONS: Record<DestinationRefusal['code'], string> = {
   country_not_allowed: "refused: the visitor's number is in a country that is not allowed",
 };
 
-function phoneFacts(e164: string, country: string): { country: string | undefined; type: string | undefined } {
-  const p = parsePhone(e164, country);
-  return p.ok ? { country: p.country, type: p.type } : { country: undefined, type: undefined };
+type PhoneFacts = { country: string | undefined; type: string | undefined };
+
+/**
+ * Facts by `number|country`. The same subscriber phone is checked before every call it takes, and a visitor's
+ * number at each dial; the answer depends on libphonenumber's metadata alone, which is fixed for the life of the
+ * process, so it never goes stale. Emptied past 10,000 entries (one parse each is all a full map saves).
+ */
+const factsOf = new Map<string, PhoneFacts>();
+
+function phoneFacts(e164: string, country: string): PhoneFacts {
+  const key = `${e164}|${country}`;
+  let facts = factsOf.get(key);
+  if (!facts) {
+    const p = parsePhone(e164, country);
+    facts = p.ok ? { country: p.country, type: p.type } : { country: undefined, type: undefined };
+    if (factsOf.size >= 10_000) factsOf.clear();
+    factsOf.set(key, facts);
+  }
+  return facts;
 }
 
 /** The visitor's number against the subscriber's policy narrowed by the operator's (same check as at accept). */
