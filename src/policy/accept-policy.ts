@@ -9,7 +9,7 @@ import type { Logger } from '../platform/logger.ts';
 import { checkDestination, operatorDestinations, policySettings } from './destination-policy.ts';
 import { findOpenRequests, type OpenRequestKey } from '../requests/callback.repository.ts';
 import { createBatcher } from '../platform/db/statement-batcher.ts';
-import { createRateLimits, hashKey, type RateLimits } from './rate-limits.ts';
+import { createRateLimits, hashKey, type LimitOutcome, type RateLimits } from './rate-limits.ts';
 import { deriveKey, issueFormToken, verifyFormToken, type FormTokenClaims } from './signed-token.ts';
 
 export interface AcceptPolicyDeps {
@@ -44,6 +44,9 @@ export interface AcceptPolicy {
 
 /** What the web-call checks read: the visitor's input (formToken, website, visitorId), the client, the subscriber. */
 export type WebcallCheckContext = Pick<AcceptContext, 'input' | 'meta' | 'entry'>;
+
+/** Refusals of the limits that a waiting request for the same number answers instead (see checkLimits). */
+const ANSWERED_IF_OPEN = new Set(['number_rate_limited', 'visitor_rate_limited', 'subscriber_daily_limit']);
 
 /** The destination a web call counts as in the per-visitor limit (a real number is E.164, never this). */
 const WEBCALL_DESTINATION = 'webcall';
@@ -85,8 +88,8 @@ export function visitorKey(ctx: Pick<AcceptContext, 'input' | 'meta'>): string |
  * Round trips are what limit the accept path (npm run bench): a request costs one Redis call here, one
  * PostgreSQL statement shared with the requests of the same moment, and the queue's add. The price: every limit
  * counts a request that another limit refuses, or that turns out to be opted out or a duplicate (a visitor asking
- * again for a number with an open request counts against that number and uses up the form token), and a refusal
- * for do-not-call comes after the limits' refusals.
+ * again for a number with an open request counts against that number and uses up the form token, though the
+ * answer is still "waiting", see checkLimits), and a refusal for do-not-call comes after the limits' refusals.
  * Every refusal is an AppError with a code, logged with the guard's name; nothing is written or dialed.
  */
 export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
@@ -150,16 +153,28 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
     const visitor = visitorKey(ctx);
     const claims = claimsOf.get(ctx);
     const own = policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country, operator).dailyLimit;
-    const { firstUse, lock } = await limits.check({
-      ip: ctx.meta.ip,
-      number: ctx.phone.e164,
-      visitor: visitor ? { key: visitor, destination: ctx.phone.e164 } : undefined,
-      subscriberDay: { id: ctx.entry.subscriber.id, limit: own ?? config.LIMIT_PER_SUBSCRIBER_DAY },
-      token: claims ? { nonce: claims.nonce, ttlSec: config.FORM_TOKEN_TTL_SEC } : undefined,
-      lock: { key: redisKey.openRequestLock(ctx.entry.subscriber.id, ctx.phone.e164), ttlMs: 1500 },
-    });
-    if (lock) locksOf.set(ctx, lock);
     const pair = { subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 };
+    let outcome: LimitOutcome;
+    try {
+      outcome = await limits.check({
+        ip: ctx.meta.ip,
+        number: ctx.phone.e164,
+        visitor: visitor ? { key: visitor, destination: ctx.phone.e164 } : undefined,
+        subscriberDay: { id: ctx.entry.subscriber.id, limit: own ?? config.LIMIT_PER_SUBSCRIBER_DAY },
+        token: claims ? { nonce: claims.nonce, ttlSec: config.FORM_TOKEN_TTL_SEC } : undefined,
+        lock: { key: redisKey.openRequestLock(ctx.entry.subscriber.id, ctx.phone.e164), ttlMs: 1500 },
+      });
+    } catch (err) {
+      // A visitor asking again for a number that is waiting (a reload, a second tab) is told it is waiting, not
+      // that the number or the visitor is over a limit: the open request counts against them all the same.
+      if (err instanceof AppError && ANSWERED_IF_OPEN.has(err.code)) {
+        const open = await openRequest(pair);
+        if (open) return asDuplicate(ctx.meta, open);
+      }
+      throw err;
+    }
+    const { firstUse, lock } = outcome;
+    if (lock) locksOf.set(ctx, lock);
     if (lock === false) {
       // The other submission of a double click carries the same form token: it is answered with the first's
       // request, not refused for reusing the token.

@@ -86,6 +86,21 @@ test('per-number limit counts across subscribers, then the number stays refused'
   t.is((await rows('+12025550231')).length, 3);
 });
 
+test('asking again for a waiting number is answered "waiting" past the per-number limit; another subscriber is refused for the number', async (t) => {
+  await w.addSubscriber('n-six');
+  const ask = (slug = 'demo') => w.post('/api/v1/callbacks', callback('+1 202 555 0236', { subscriber: slug }));
+  t.is((await ask()).status, 202);
+  for (let i = 0; i < 4; i++) {
+    const again = await ask();
+    t.is(again.status, 200, `ask ${i + 2}`);
+    t.true(again.json.duplicate);
+  }
+  const elsewhere = await ask('n-six');
+  t.is(elsewhere.status, 429);
+  t.is(elsewhere.json.error.code, 'number_rate_limited');
+  t.is((await rows('+12025550236')).length, 1);
+});
+
 test('one browser asking for a third different number within the hour is refused', async (t) => {
   const browser = vid();
   const ask = (phone: string) => w.post('/api/v1/callbacks', callback(phone, { visitorId: browser }));
