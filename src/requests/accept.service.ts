@@ -113,9 +113,9 @@ export function asDuplicate(meta: RequestMeta, open: OpenRequest): AcceptResult 
 export function createAcceptService(deps: AcceptDeps) {
   const guards = deps.guards ?? [];
   // Many requests per INSERT under load; a batch that fails on one bad row is retried row by row, so a
-  // request is refused only for its own fault (or PostgreSQL being down).
-  // The do-not-call check and the open-request lookup are made by the INSERT itself (insertRequestsIfClear): one
-  // statement per batch where a lookup before it cost a second one (npm run bench).
+  // request is refused only for its own fault (or PostgreSQL being down). The INSERT itself checks the
+  // do-not-call lists and the open request (insertRequestsIfClear): one statement per batch where a lookup
+  // before it cost a second one (npm run bench).
   const insertOne = createBatcher(
     (rows: (NewRequest & { id: string })[]) => insertRequestsIfClear(deps.pool, rows),
     { maxInFlight: 1, retrySingly: isDataError },

@@ -134,7 +134,7 @@ export async function findOpenRequests(db: Queryable, keys: OpenRequestKey[]): P
  * list is spelled out, not a parameter: PostgreSQL uses a partial index only when it can see that the query implies
  * the index's predicate. It is OPEN_STATUSES (checked by a test). `k.sub` and `k.phone` name the pair.
  */
-export const OPEN_REQUEST_OF_KEY = `(SELECT r.id, r.status, r.ip, r.user_agent FROM callback_requests r
+const OPEN_REQUEST_OF_KEY = `(SELECT r.id, r.status, r.ip, r.user_agent FROM callback_requests r
            WHERE r.phone_e164 = k.phone AND r.subscriber_id = k.sub AND r.status IN ('queued', 'scheduled', 'dialing', 'connected')
            ORDER BY r.created_at LIMIT 1)`;
 
