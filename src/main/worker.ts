@@ -35,7 +35,7 @@ import { startChatUpkeep } from '../chat/chat-upkeep.ts';
 import { createNoticeHook } from '../notices/notice-hook.ts';
 import { createNoticeProducer } from '../notices/notice-queue.ts';
 import { createWebhookProducer } from '../webhooks/delivery-queue.ts';
-import { waitAtMost } from '../platform/wait-at-most.ts';
+import { waitAtMost, withDeadline } from '../platform/wait-at-most.ts';
 
 export interface WorkerHandle {
   dialer: Dialer;
@@ -152,17 +152,11 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
         const socket = new AriAdapter({ url: config.ARI_URL, user: config.ARI_USER, password: config.ARI_PASSWORD, app: inboundApp, log, parseId: parseCallId });
         // A socket that does not open (Asterisk restarting and refusing WebSockets) is given up, not left retrying
         // on its own: the next lease pass opens a new one.
-        let timer: NodeJS.Timeout | undefined;
         try {
-          await Promise.race([
-            socket.connect(),
-            new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('inbound app socket not open within 10 s')), 10_000); }),
-          ]);
+          await withDeadline(socket.connect(), 10_000, () => new Error('inbound app socket not open within 10 s'));
         } catch (err) {
           await socket.close().catch(() => {});
           throw err;
-        } finally {
-          clearTimeout(timer);
         }
         return socket;
       },

@@ -13,3 +13,18 @@ export async function waitAtMost(work: Promise<unknown>, ms: number): Promise<bo
     clearTimeout(timer);
   }
 }
+
+/**
+ * `work`, or a rejection with `late()` if it has not settled within `ms` (the work goes on, unwatched). For calls
+ * whose caller must fail rather than wait for ever: a Redis command while Redis is away, a REST request on a socket
+ * Asterisk closed. The timer is cleared as soon as `work` settles.
+ */
+export async function withDeadline<T>(work: Promise<T>, ms: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(late()), ms); });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,5 +1,6 @@
 import type { Logger } from '../../platform/logger.ts';
 import { retryTransient, StillFailing } from '../../platform/db/transient-retry.ts';
+import { withDeadline } from '../../platform/wait-at-most.ts';
 import { AsteriskFailure, effectError, failureReason, LegGone } from '../flow/effect-failure.ts';
 import type { TelephonyPort } from '../../telephony/telephony-port.ts';
 import type { Pool } from '../../platform/db/pool.ts';
@@ -143,11 +144,8 @@ export abstract class SerialSession<S extends string, E extends { type: string }
    * takes longer than EFFECT_TIMEOUT_MS fails, so the call ends instead of waiting for ever.
    */
   protected bounded(kind: string, run: () => Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout;
-    return Promise.race([
-      run().finally(() => clearTimeout(timer)),
-      new Promise<void>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer from Asterisk within ${EFFECT_TIMEOUT_MS} ms`)), EFFECT_TIMEOUT_MS); }),
-    ]).catch((err) => { throw effectError(kind, err); });
+    return withDeadline(run(), EFFECT_TIMEOUT_MS, () => new Error(`no answer from Asterisk within ${EFFECT_TIMEOUT_MS} ms`))
+      .catch((err) => { throw effectError(kind, err); });
   }
 
   /** Stops handling this call here and hands it to recovery (see the class comment). */

@@ -1,5 +1,6 @@
 import Bull from 'bull';
 import { Redis } from 'ioredis';
+import { withDeadline } from '../wait-at-most.ts';
 import { createRedis, type RedisTarget } from '../redis.ts';
 import { redisKeys } from '../redis-keys.ts';
 import { ignoreWorkerNameFailure } from './worker-name.ts';
@@ -95,12 +96,13 @@ export function createCallbackQueue(redisUrl: RedisTarget, prefix: string): Call
       const delay = Math.max(0, opts.delayMs ?? 0);
       const attempt = opts.attempt ?? 0;
       const add = (opts.node ? forNode(opts.node) : queue).add({ requestId, attempt, dueAt: Date.now() + delay }, { jobId: jobIdFor(requestId, attempt), delay });
-      await withTimeout(add, opts.timeoutMs ?? 1000);
+      const ms = opts.timeoutMs ?? 1000;
+      await withDeadline(add, ms, () => new Error(`timed out after ${ms} ms`));
     },
     async redelay(job, dueAt, node) {
       const data: CallbackJob = { requestId: job.requestId, dueAt, ...(job.attempt === null ? {} : { attempt: job.attempt }) };
       const base = job.attempt === null ? `${job.requestId}:any` : jobIdFor(job.requestId, job.attempt);
-      await withTimeout((node ? forNode(node) : queue).add(data, { jobId: `${base}@${dueAt}`, delay: Math.max(0, dueAt - Date.now()) }), 1000);
+      await withDeadline((node ? forNode(node) : queue).add(data, { jobId: `${base}@${dueAt}`, delay: Math.max(0, dueAt - Date.now()) }), 1000, () => new Error('timed out after 1000 ms'));
     },
     async close() {
       await Promise.all([queue, ...nodes.values()].map((q) => q.close().catch(() => {})));
@@ -108,12 +110,4 @@ export function createCallbackQueue(redisUrl: RedisTarget, prefix: string): Call
       for (const r of [client, subscriber, ...blocking]) r.disconnect();
     },
   };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms); }),
-  ]);
 }
