@@ -179,16 +179,21 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
     pool: c.pool, log, redisUrl: redisTarget(config), prefix: config.REDIS_PREFIX, smtpUrl: config.SMTP_URL, from: config.MAIL_FROM,
     digestHour: config.DIGEST_HOUR, publicUrl: () => config.publicUrl, secret: config.SESSION_SECRET,
   }) : null;
+  // What the chat upkeep and the webhook worker tell owners by mail (only with an SMTP server).
+  const noticeHook = config.SMTP_URL ? createNoticeHook(c.pool, createNoticeProducer(c.redis, config.REDIS_PREFIX)) : null;
   // Signed webhooks: events from request history, delivered from the `webhooks` queue (src/webhooks).
   const webhooks = startWebhookWorker({
     pool: c.pool, redisUrl: redisTarget(config), prefix: config.REDIS_PREFIX, log, intervalMs: config.WEBHOOK_FEED_INTERVAL_MS,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowLoopback: config.WEBHOOK_ALLOW_HTTP_LOOPBACK,
     rules: { baseDelayMs: config.WEBHOOK_RETRY_BASE_MS, maxDelayMs: 3_600_000, windowMs: config.WEBHOOK_RETRY_WINDOW_SEC * 1000, disableAfterMs: config.WEBHOOK_DISABLE_AFTER_SEC * 1000 },
+    onDisabled: noticeHook ? (e) => noticeHook.webhookDisabled({
+      subscriberId: e.subscriberId, endpointId: e.id, url: e.url, failingSince: e.failingSince, disabledAt: new Date(),
+    }).catch((err: Error) => log.error({ endpointId: e.id, err: err.message }, 'webhook endpoint turned off, but its owner could not be told')) : undefined,
   });
   // Live chat: visitors nobody answered are offered a call-back and their owners told; old conversations deleted.
   const chat = startChatUpkeep({
     pool: c.pool, redis: c.redis, prefix: config.REDIS_PREFIX, log, config, intervalMs: config.CHAT_CHECK_INTERVAL_MS,
-    notices: config.SMTP_URL ? createNoticeHook(c.pool, createNoticeProducer(c.redis, config.REDIS_PREFIX)) : null,
+    notices: noticeHook,
     kickWebhook: createWebhookProducer(c.redis, config.REDIS_PREFIX).kick,
   });
   // Bull's consumer loop settles only when the queue closes; it rejects if its Redis connection closes first

@@ -1,18 +1,18 @@
 import type { Queryable } from '../platform/db/pool.ts';
 import { DEFAULT_PREFERENCES, NOTICE_KINDS, type NoticeKind, type NoticePreferences } from './notice-kinds.ts';
 
-// Owner of notice_preferences, notices and notice_scan (migration 9950_notices.sql).
+// Owner of notice_preferences, notices and notice_scan (migrations 9950_notices.sql, 9990_webhook_disabled_notice.sql).
 
 export async function loadPreferences(db: Queryable, subscriberId: string): Promise<NoticePreferences> {
-  const { rows } = await db.query(`SELECT new_request, missed, digest, chat_unanswered FROM notice_preferences WHERE subscriber_id = $1`, [subscriberId]);
+  const { rows } = await db.query(`SELECT new_request, missed, digest, chat_unanswered, webhook_disabled FROM notice_preferences WHERE subscriber_id = $1`, [subscriberId]);
   return rows[0] ? Object.fromEntries(NOTICE_KINDS.map((k) => [k, rows[0][k] as boolean])) as NoticePreferences : { ...DEFAULT_PREFERENCES };
 }
 
 export async function savePreferences(db: Queryable, subscriberId: string, p: NoticePreferences): Promise<void> {
   await db.query(
-    `INSERT INTO notice_preferences (subscriber_id, new_request, missed, digest, chat_unanswered) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (subscriber_id) DO UPDATE SET new_request = $2, missed = $3, digest = $4, chat_unanswered = $5, updated_at = now()`,
-    [subscriberId, p.new_request, p.missed, p.digest, p.chat_unanswered]);
+    `INSERT INTO notice_preferences (subscriber_id, new_request, missed, digest, chat_unanswered, webhook_disabled) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (subscriber_id) DO UPDATE SET new_request = $2, missed = $3, digest = $4, chat_unanswered = $5, webhook_disabled = $6, updated_at = now()`,
+    [subscriberId, p.new_request, p.missed, p.digest, p.chat_unanswered, p.webhook_disabled]);
 }
 
 /** Turns one event off (an unsubscribe link), keeping the owner's other choices (or the defaults). */

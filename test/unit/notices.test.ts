@@ -18,10 +18,10 @@ test('an unsubscribe token names one owner and one event, and only verifies unal
   t.is(verifyUnsubscribe(key, `${id}.nonsense.sig`), null);
 });
 
-test('defaults: missed call-backs only; a settings form turns on exactly the boxes it sends', (t) => {
-  t.deepEqual(DEFAULT_PREFERENCES, { new_request: false, missed: true, digest: false, chat_unanswered: false });
-  t.deepEqual(preferencesFromForm({ new_request: 'on', digest: 'on', _csrf: 'x' }), { new_request: true, missed: false, digest: true, chat_unanswered: false });
-  t.deepEqual(preferencesFromForm({}), { new_request: false, missed: false, digest: false, chat_unanswered: false });
+test('defaults: missed call-backs and a webhook turned off; a settings form turns on exactly the boxes it sends', (t) => {
+  t.deepEqual(DEFAULT_PREFERENCES, { new_request: false, missed: true, digest: false, chat_unanswered: false, webhook_disabled: true });
+  t.deepEqual(preferencesFromForm({ new_request: 'on', digest: 'on', _csrf: 'x' }), { new_request: true, missed: false, digest: true, chat_unanswered: false, webhook_disabled: false });
+  t.deepEqual(preferencesFromForm({}), { new_request: false, missed: false, digest: false, chat_unanswered: false, webhook_disabled: false });
 });
 
 const templates = createEmailTemplates();
@@ -47,6 +47,22 @@ test('subjects of each event', (t) => {
   t.is(subjectOf('new_request', { phone: '+12025550100' }, 'Shop'), 'New call-back request from +12025550100');
   t.is(subjectOf('new_request', { kind: 'webcall' }, 'Shop'), 'New call-back request from a web call');
   t.is(subjectOf('digest', { day: '2026-03-01', requests: 5, completed: 3, missed: 1 }, 'Shop'), 'Shop on 2026-03-01: 5 requests, 3 completed, 1 missed');
+});
+
+test('a webhook turned off: the endpoint, since when it failed and when it was turned off in the owner\'s zone, a link to its page', (t) => {
+  const mail = composeNotice(templates, {
+    kind: 'webhook_disabled',
+    payload: { endpointId: id, url: 'https://hooks.example.com/in?a=1&b=2', failingSince: '2026-03-01T15:00:00Z', disabledAt: '2026-03-04T15:00:00Z' },
+    subscriber: { name: 'Shop', timezone: 'America/Chicago' },
+    publicUrl: 'https://beckon.example.com', unsubscribeUrl: 'https://beckon.example.com/notices/unsubscribe/T',
+  });
+  t.is(mail.subject, 'Your webhook to https://hooks.example.com/in?a=1&b=2 was turned off');
+  t.true(mail.text.includes('https://hooks.example.com/in?a=1&b=2'));
+  t.true(mail.html.includes('&amp;b'), 'the URL escaped in HTML');
+  t.false(mail.html.includes('a=1&b=2'));
+  t.true(mail.text.includes('since 2026-03-01 09:00 (America/Chicago)'));
+  t.true(mail.text.includes('turned off at 2026-03-04 09:00 (America/Chicago)'));
+  for (const part of [mail.text, mail.html]) t.true(part.includes(`https://beckon.example.com/portal/webhooks/${id}`));
 });
 
 test('a password mail has the link and no unsubscribe footer', (t) => {
