@@ -7,7 +7,10 @@ import mount from 'koa-mount';
 import { createBullBoard } from '@bull-board/api';
 import { BullAdapter } from '@bull-board/api/bullAdapter';
 import { KoaAdapter } from '@bull-board/koa';
+import Bull from 'bull';
+import type { Redis } from 'ioredis';
 import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
+import { redisKeys } from '../platform/redis-keys.ts';
 import { requireRole } from '../auth/require-role.ts';
 import { requireSameOrigin } from '../web/middleware/same-origin.ts';
 
@@ -41,12 +44,30 @@ export function withLocalFonts(html: string): string {
 }
 
 /**
+ * Queues besides the call-backs' for the board to show (by name), on the web process's command connection: the
+ * board reads and changes jobs, it never consumes or listens.
+ */
+export function boardQueues(redis: Redis, prefix: string, names: readonly string[]): Bull.Queue[] {
+  return names.map((name) => {
+    const q = new Bull(name, {
+      prefix: redisKeys(prefix).bull(),
+      createClient: (type) => {
+        if (type === 'client') return redis;
+        throw new Error(`the queue board does not consume (${type})`);
+      },
+    });
+    q.on('error', () => {});
+    return q;
+  });
+}
+
+/**
  * Bull Board under /admin/queues, behind the operator login. Its JSON API changes jobs and queues (retry,
  * clean, remove, pause) and carries no CSRF token of ours, so every request but GET/HEAD must prove it comes
  * from our own page: the browser's Origin or Sec-Fetch-Site naming this server (403 otherwise). SameSite=Lax
  * alone would let a same-site page or an older browser through.
  */
-export function adminQueuesMiddleware(queue: CallbackQueue, extraQueues: CallbackQueue['queue'][] = [], publicUrl?: () => string): Koa.Middleware {
+export function adminQueuesMiddleware(queue: CallbackQueue, extraQueues: Bull.Queue[] = [], publicUrl?: () => string): Koa.Middleware {
   const serverAdapter = new KoaAdapter();
   serverAdapter.setBasePath(QUEUES_PATH);
   // @bull-board/koa pins its own copy of @bull-board/api; the two are the same at run time.

@@ -35,13 +35,13 @@ import { webcallPageCsp } from '../widget/webcall-csp.ts';
 import { metricsRoutes } from '../observability/metrics.routes.ts';
 import { countLiveAttempts } from '../calls/attempt.repository.ts';
 import { adminAuthRoutes, adminRoutes, type AdminDeps } from '../admin/admin.routes.ts';
-import { adminQueuesMiddleware } from '../admin/bull-board.ts';
+import { adminQueuesMiddleware, boardQueues } from '../admin/bull-board.ts';
 import { phoneOverrideRoutes } from '../admin/phone-override.ts';
 import { portalReportsRoutes } from '../reports/portal-reports.routes.ts';
 import { portalUsageRoutes } from '../accounting/portal-usage.routes.ts';
 import { portalTeamRoutes } from '../portal/team.routes.ts';
 import { portalWebhooksRoutes } from '../webhooks/portal-webhooks.routes.ts';
-import { createWebhookProducer } from '../webhooks/delivery-queue.ts';
+import { createWebhookProducer, WEBHOOK_QUEUE } from '../webhooks/delivery-queue.ts';
 import { portalRequestPageRoutes } from '../portal/request-page.routes.ts';
 import { DirectoryService } from '../directory/directory.service.ts';
 import { WaitEstimates } from '../reports/wait-estimate.ts';
@@ -51,13 +51,13 @@ import { portalRoutes } from '../portal/portal.routes.ts';
 import { portalPreviewRoutes } from '../portal/portal-preview.routes.ts';
 import { createVerificationService } from '../verification/verification.service.ts';
 import { operatorDestinations } from '../policy/destination-policy.ts';
-import { createVerificationProducer } from '../verification/verification-queue.ts';
+import { createVerificationProducer, VERIFICATION_QUEUE } from '../verification/verification-queue.ts';
 import { createVerificationLimits } from '../verification/verification-limits.ts';
 import { demoPhonesRoutes } from '../demo/demo-phones.routes.ts';
 import { simPhones } from '../demo/sim-phones.ts';
 import { noticeRoutes } from '../notices/notices.routes.ts';
 import { agentPasswordRoutes } from '../notices/agent-password.routes.ts';
-import { createNoticeProducer } from '../notices/notice-queue.ts';
+import { createNoticeProducer, NOTICE_QUEUE } from '../notices/notice-queue.ts';
 import { unsubscribeKey } from '../notices/unsubscribe-token.ts';
 import { chatWeb } from '../chat/chat.routes.ts';
 import { chatStats } from '../chat/chat.repository.ts';
@@ -131,7 +131,9 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     destinations: operatorDestinations(c.config),
     publicUrl: () => c.config.publicUrl,
   };
-  app.use(adminQueuesMiddleware(c.queue, [], () => c.config.publicUrl));
+  // The operator's queue board: call-backs, and mail notices, webhook deliveries and phone verification calls.
+  const otherQueues = boardQueues(c.redis, c.config.REDIS_PREFIX, [NOTICE_QUEUE, WEBHOOK_QUEUE, VERIFICATION_QUEUE]);
+  app.use(adminQueuesMiddleware(c.queue, otherQueues, () => c.config.publicUrl));
   // Mail is queued here and sent by the worker (src/notices); without SMTP_URL nothing is queued.
   const notices = c.config.SMTP_URL ? createNoticeProducer(c.redis, c.config.REDIS_PREFIX) : null;
   const webhookKicks = createWebhookProducer(c.redis, c.config.REDIS_PREFIX);

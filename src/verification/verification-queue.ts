@@ -6,7 +6,7 @@ import { ignoreWorkerNameFailure } from '../platform/queue/worker-name.ts';
 
 export interface VerificationJob { verificationId: string }
 
-const VERIFICATION_QUEUE = 'verifications';
+export const VERIFICATION_QUEUE = 'verifications';
 
 /**
  * Verification calls go through their own Bull queue: the web process has no ARI connection, and these calls

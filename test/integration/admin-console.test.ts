@@ -84,14 +84,19 @@ test('the health page shows PostgreSQL, Redis, the worker with its ARI and AMI s
   t.regex(r.text, /PJSIP\/carrier<\/td><td>[^<]*<\/td><td>\d+<\/td><td><b>trunk<\/b>/);
 });
 
-test('Bull Board is served under /admin/queues to an operator and lists the call-back queue', async (t) => {
+test('Bull Board is served under /admin/queues to an operator and lists every queue: call-backs, notices, webhooks, verifications', async (t) => {
   const c = await operator();
   const ui = await c.get('/admin/queues');
   t.is(ui.status, 200);
   t.regex(ui.text, /<html/i);
   const api = await c.get('/admin/queues/api/queues', { accept: 'application/json' });
   t.is(api.status, 200);
-  t.true(api.json.queues.some((q: { name: string }) => q.name === 'callbacks'));
+  t.deepEqual(api.json.queues.map((q: { name: string }) => q.name).sort(), ['callbacks', 'notices', 'verifications', 'webhooks']);
+  // Each queue's own page reads its jobs through the web process's connection alone.
+  for (const name of ['notices', 'webhooks', 'verifications']) {
+    const one = await c.get(`/admin/queues/api/queues?activeQueue=${name}&status=failed&page=1`, { accept: 'application/json' });
+    t.is(one.status, 200, name);
+  }
 });
 
 test.serial('search, suspend and resume a subscriber: the accept path refuses a suspended subscriber at once', async (t) => {
