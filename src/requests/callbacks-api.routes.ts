@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import { sha256Bytes } from '../platform/sha256.ts';
+import { sameSecret } from '../auth/safe-equal.ts';
 import type { Context } from 'koa';
 import Router from 'koa-router';
 import type { AcceptService, RequestMeta } from './accept.service.ts';
@@ -25,17 +24,11 @@ export function requestMeta(ctx: AppContext, source: RequestMeta['source'], apiC
   return { ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null, referrer: ctx.get('referer') || null, source, apiClient };
 }
 
-/** The digest of the configured API_TOKEN, made once (the token is fixed for the life of the process). */
-let tokenDigest: { token: string; digest: Buffer } | null = null;
-
 /** `Authorization: Bearer <API_TOKEN>`, compared in constant time. */
 export function hasApiCredential(authorization: string | undefined, apiToken: string | undefined): boolean {
   if (!apiToken || !authorization) return false;
   const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-  if (!m) return false;
-  const given = sha256Bytes(m[1]!);
-  if (tokenDigest?.token !== apiToken) tokenDigest = { token: apiToken, digest: sha256Bytes(apiToken) };
-  return timingSafeEqual(given, tokenDigest.digest);
+  return m !== null && sameSecret(m[1]!, apiToken);
 }
 
 /** The router, and its `POST /` handler for a caller that routes to it itself (see web-app.ts). */
