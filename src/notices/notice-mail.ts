@@ -18,7 +18,10 @@ const TEMPLATE: Record<NoticeKind, string> = {
   new_request: 'new-request', missed: 'missed', digest: 'digest', chat_unanswered: 'chat-unanswered', webhook_disabled: 'webhook-disabled',
 };
 
-const PORTAL_PAGE: Partial<Record<NoticeKind, string>> = { chat_unanswered: '/portal/inbox' };
+/** A URL's host, for a subject line (its path and query stay in the body: a query may carry a secret). */
+const hostOf = (v: unknown): string | null => {
+  try { return typeof v === 'string' ? new URL(v).host : null; } catch { return null; }
+};
 
 const localTime = (v: unknown, zone: string): string | null => {
   if (typeof v !== 'string') return null;
@@ -33,7 +36,7 @@ export function subjectOf(kind: NoticeKind, p: Record<string, unknown>, subscrib
     case 'missed': return `Missed call-back: ${who}`;
     case 'digest': return `${subscriberName} on ${p.day}: ${p.requests} requests, ${p.completed} completed, ${p.missed} missed`;
     case 'chat_unanswered': return 'A visitor wrote while nobody was online';
-    case 'webhook_disabled': return `Your webhook to ${String(p.url ?? 'an endpoint')} was turned off`;
+    case 'webhook_disabled': return `Your webhook to ${hostOf(p.url) ?? 'an endpoint'} was turned off`;
   }
 }
 
@@ -51,8 +54,9 @@ export function composeNotice(t: EmailTemplates, n: NoticeMailInput): MailParts 
     requestUrl: typeof p.requestId === 'string' ? `${n.publicUrl}/portal/requests/${p.requestId}` : null,
     // An unanswered chat is answered in the inbox, a webhook turned on again on its endpoint's page; every other
     // notice points at the portal's overview.
-    portalUrl: n.kind === 'webhook_disabled' && typeof p.endpointId === 'string'
-      ? `${n.publicUrl}/portal/webhooks/${p.endpointId}` : `${n.publicUrl}${PORTAL_PAGE[n.kind] ?? '/portal'}`,
+    portalUrl: n.kind === 'chat_unanswered' ? `${n.publicUrl}/portal/inbox`
+      : n.kind === 'webhook_disabled' && typeof p.endpointId === 'string' ? `${n.publicUrl}/portal/webhooks/${p.endpointId}`
+        : `${n.publicUrl}/portal`,
     settingsUrl: `${n.publicUrl}/portal/notices`,
     unsubscribeUrl: n.unsubscribeUrl,
     eventLabel: NOTICE_LABELS[n.kind],

@@ -56,7 +56,7 @@ test('a webhook turned off: the endpoint, since when it failed and when it was t
     subscriber: { name: 'Shop', timezone: 'America/Chicago' },
     publicUrl: 'https://beckon.example.com', unsubscribeUrl: 'https://beckon.example.com/notices/unsubscribe/T',
   });
-  t.is(mail.subject, 'Your webhook to https://hooks.example.com/in?a=1&b=2 was turned off');
+  t.is(mail.subject, 'Your webhook to hooks.example.com was turned off', 'the host only: a query may carry a secret');
   t.true(mail.text.includes('https://hooks.example.com/in?a=1&b=2'));
   t.true(mail.html.includes('&amp;b'), 'the URL escaped in HTML');
   t.false(mail.html.includes('a=1&b=2'));
