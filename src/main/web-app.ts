@@ -120,7 +120,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   const waits = new WaitEstimates(c.pool);
   const directory = new DirectoryService(c.pool, c.subscribers, undefined, waits, c.config.WEBCALL_ENABLED);
   const verification = createVerificationService({
-    pool: c.pool, queue: createVerificationProducer(c.redis, c.config.REDIS_PREFIX), secret: c.config.SESSION_SECRET, log: c.log, destinations: operatorDestinations(c.config),
+    pool: c.pool, queue: createVerificationProducer(c.queue.client, c.config.REDIS_PREFIX), secret: c.config.SESSION_SECRET, log: c.log, destinations: operatorDestinations(c.config),
     limits: createVerificationLimits(c.redis, c.config), newAccountSec: c.config.VERIFY_NEW_ACCOUNT_SEC,
   });
   const subscriberChanged = (slug: string) => { c.subscribers.invalidate(slug); directory.invalidate(); };
@@ -132,11 +132,11 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     publicUrl: () => c.config.publicUrl,
   };
   // The operator's queue board: call-backs, and mail notices, webhook deliveries and phone verification calls.
-  const otherQueues = boardQueues(c.redis, c.config.REDIS_PREFIX, [NOTICE_QUEUE, WEBHOOK_QUEUE, VERIFICATION_QUEUE]);
+  const otherQueues = boardQueues(c.queue.client, c.config.REDIS_PREFIX, [NOTICE_QUEUE, WEBHOOK_QUEUE, VERIFICATION_QUEUE]);
   app.use(adminQueuesMiddleware(c.queue, otherQueues, () => c.config.publicUrl));
   // Mail is queued here and sent by the worker (src/notices); without SMTP_URL nothing is queued.
-  const notices = c.config.SMTP_URL ? createNoticeProducer(c.redis, c.config.REDIS_PREFIX) : null;
-  const webhookKicks = createWebhookProducer(c.redis, c.config.REDIS_PREFIX);
+  const notices = c.config.SMTP_URL ? createNoticeProducer(c.queue.client, c.config.REDIS_PREFIX) : null;
+  const webhookKicks = createWebhookProducer(c.queue.client, c.config.REDIS_PREFIX);
   // Live chat (src/chat): visitors' conversations, the agent console's desk and the portal inbox.
   const chat = chatWeb({
     pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, log: c.log, config: c.config, accept, subscribers: c.subscribers, render,

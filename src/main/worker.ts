@@ -180,7 +180,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
     digestHour: config.DIGEST_HOUR, publicUrl: () => config.publicUrl, secret: config.SESSION_SECRET,
   }) : null;
   // What the chat upkeep and the webhook worker tell owners by mail (only with an SMTP server).
-  const noticeHook = config.SMTP_URL ? createNoticeHook(c.pool, createNoticeProducer(c.redis, config.REDIS_PREFIX)) : null;
+  const noticeHook = config.SMTP_URL ? createNoticeHook(c.pool, createNoticeProducer(c.queue.client, config.REDIS_PREFIX)) : null;
   // Signed webhooks: events from request history, delivered from the `webhooks` queue (src/webhooks).
   const webhooks = startWebhookWorker({
     pool: c.pool, redisUrl: redisTarget(config), prefix: config.REDIS_PREFIX, log, intervalMs: config.WEBHOOK_FEED_INTERVAL_MS,
@@ -194,7 +194,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   const chat = startChatUpkeep({
     pool: c.pool, redis: c.redis, prefix: config.REDIS_PREFIX, log, config, intervalMs: config.CHAT_CHECK_INTERVAL_MS,
     notices: noticeHook,
-    kickWebhook: createWebhookProducer(c.redis, config.REDIS_PREFIX).kick,
+    kickWebhook: createWebhookProducer(c.queue.client, config.REDIS_PREFIX).kick,
   });
   // Bull's consumer loop settles only when the queue closes; it rejects if its Redis connection closes first
   // (a shutdown racing a reconnect). That is an end of consuming, logged, never an unhandled rejection.

@@ -41,7 +41,13 @@ export function jobIdFor(requestId: string, attempt = 0): string {
 
 export interface CallbackQueue {
   queue: Bull.Queue<CallbackJob>;
-  /** Redis connection used for commands (not the blocking ones), exposed for readiness checks. */
+  /**
+   * Redis connection used for commands (not the blocking ones): readiness checks, and the command connection of
+   * every other Bull producer (notices, webhooks, verification calls, the queue board). Bull defines its scripts
+   * on each connection it is given, and on an auto-pipelined connection every flush copies all of them into a
+   * new pipeline object (ioredis): on the general connection (container.ts) that was half of what the worker's
+   * scavenges promoted, so Bull's scripts live on this one connection only.
+   */
   client: Redis;
   /** Adds the job for a step; with `node`, to that Asterisk node's queue (only its workers dial it). */
   enqueue(requestId: string, opts?: { delayMs?: number; attempt?: number; timeoutMs?: number; node?: string | null }): Promise<void>;
