@@ -25,8 +25,9 @@ import { benchWidgetSize } from './scenarios/widget-size.ts';
  * written to bench/RESULTS.md (BENCH_QUICK=1: a ~1 minute smoke run, printed and
  * written to the temp directory, never over the committed results).
  *
- * BENCH_ONLY=accept,dial,busydial,calls,rate,scale,widget,webcall,chat,webhooks,widgetload runs a subset (widget: the sizes visitors download, no load); BENCH_PROFILE=web,worker,bare-ari writes V8 CPU profiles; BENCH_NODE_FLAGS adds Node flags to every child (e.g. --trace-gc)
- * of those children (summarize with scripts/bench/profile-summary.ts); BENCH_OUT overrides the output file.
+ * BENCH_ONLY=accept,dial,busydial,calls,rate,scale,widget,webcall,chat,webhooks,widgetload runs a subset (widget: the sizes visitors download, no load); BENCH_PROFILE=web,worker,bare-ari writes V8 CPU profiles
+ * of those children (summarize with scripts/bench/profile-summary.ts); BENCH_NODE_FLAGS adds Node flags to every
+ * child (e.g. --trace-gc); BENCH_OUT overrides the output file.
  * Exits 1 when the self-check finds a problem.
  */
 const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
