@@ -153,7 +153,11 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
     const visitor = visitorKey(ctx);
     const claims = claimsOf.get(ctx);
     const own = policySettings(ctx.entry.subscriber.settings, ctx.entry.subscriber.country, operator).dailyLimit;
-    const pair = { subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 };
+    // The request already waiting for this number, as this requester's answer; null when there is none.
+    const waiting = async (): Promise<AcceptResult | null> => {
+      const open = await openRequest({ subscriberId: ctx.entry.subscriber.id, phoneE164: ctx.phone.e164 });
+      return open ? asDuplicate(ctx.meta, open) : null;
+    };
     let outcome: LimitOutcome;
     try {
       outcome = await limits.check({
@@ -168,8 +172,8 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
       // A visitor asking again for a number that is waiting (a reload, a second tab) is told it is waiting, not
       // that the number or the visitor is over a limit: the open request counts against them all the same.
       if (err instanceof AppError && ANSWERED_IF_OPEN.has(err.code)) {
-        const open = await openRequest(pair);
-        if (open) return asDuplicate(ctx.meta, open);
+        const open = await waiting();
+        if (open) return open;
       }
       throw err;
     }
@@ -180,14 +184,14 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
       // request, not refused for reusing the token.
       for (let i = 0; i < 15; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        const first = await openRequest(pair);
-        if (first) return asDuplicate(ctx.meta, first);
+        const first = await waiting();
+        if (first) return first;
       }
     }
     if (!firstUse) {
       // A form sent again for a number that is waiting is told so, as a fresh form would be.
-      const open = await openRequest(pair);
-      if (open) return asDuplicate(ctx.meta, open);
+      const open = await waiting();
+      if (open) return open;
       throw new ConflictError('form_token_used', 'This form was already sent. Please reload the page to send another request.');
     }
   };
