@@ -8,9 +8,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullAdapter } from '@bull-board/api/bullAdapter';
 import { KoaAdapter } from '@bull-board/koa';
 import Bull from 'bull';
-import type { Redis } from 'ioredis';
 import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
-import { redisKeys } from '../platform/redis-keys.ts';
 import { requireRole } from '../auth/require-role.ts';
 import { requireSameOrigin } from '../web/middleware/same-origin.ts';
 
@@ -41,24 +39,6 @@ function localFonts(): { css: string; dirs: Record<keyof typeof FONT_FACES, stri
 /** The board's HTML with the font CDN's stylesheet link replaced by ours. */
 export function withLocalFonts(html: string): string {
   return html.replace(CDN_LINK, `<link href="${FONTS_CSS}" rel="stylesheet">`);
-}
-
-/**
- * Queues besides the call-backs' for the board to show (by name), on the web process's command connection: the
- * board reads and changes jobs, it never consumes or listens.
- */
-export function boardQueues(redis: Redis, prefix: string, names: readonly string[]): Bull.Queue[] {
-  return names.map((name) => {
-    const q = new Bull(name, {
-      prefix: redisKeys(prefix).bull(),
-      createClient: (type) => {
-        if (type === 'client') return redis;
-        throw new Error(`the queue board does not consume (${type})`);
-      },
-    });
-    q.on('error', () => {});
-    return q;
-  });
 }
 
 /**

@@ -35,7 +35,8 @@ import { webcallPageCsp } from '../widget/webcall-csp.ts';
 import { metricsRoutes } from '../observability/metrics.routes.ts';
 import { countLiveAttempts } from '../calls/attempt.repository.ts';
 import { adminAuthRoutes, adminRoutes, type AdminDeps } from '../admin/admin.routes.ts';
-import { adminQueuesMiddleware, boardQueues } from '../admin/bull-board.ts';
+import { adminQueuesMiddleware } from '../admin/bull-board.ts';
+import { producerQueue } from '../platform/queue/producer-queue.ts';
 import { phoneOverrideRoutes } from '../admin/phone-override.ts';
 import { portalReportsRoutes } from '../reports/portal-reports.routes.ts';
 import { portalUsageRoutes } from '../accounting/portal-usage.routes.ts';
@@ -132,7 +133,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     publicUrl: () => c.config.publicUrl,
   };
   // The operator's queue board: call-backs, and mail notices, webhook deliveries and phone verification calls.
-  const otherQueues = boardQueues(c.queue.client, c.config.REDIS_PREFIX, [NOTICE_QUEUE, WEBHOOK_QUEUE, VERIFICATION_QUEUE]);
+  const otherQueues = [NOTICE_QUEUE, WEBHOOK_QUEUE, VERIFICATION_QUEUE].map((name) => producerQueue(name, c.queue.client, c.config.REDIS_PREFIX));
   app.use(adminQueuesMiddleware(c.queue, otherQueues, () => c.config.publicUrl));
   // Mail is queued here and sent by the worker (src/notices); without SMTP_URL nothing is queued.
   const notices = c.config.SMTP_URL ? createNoticeProducer(c.queue.client, c.config.REDIS_PREFIX) : null;

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { createRedis, type RedisTarget } from '../platform/redis.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
 import { ignoreWorkerNameFailure } from '../platform/queue/worker-name.ts';
+import { producerQueue } from '../platform/queue/producer-queue.ts';
 
 /**
  * Mail leaves through its own Bull queue (`notices`), never from a web request: a slow or refusing SMTP server
@@ -40,15 +41,7 @@ function producerOn(queue: Bull.Queue<NoticeJob>): Omit<NoticeProducer, 'close'>
 
 /** The web side: adds jobs over the given command connection only. */
 export function createNoticeProducer(redis: Redis, prefix: string, retryDelayMs = NOTICE_RETRY_DELAY_MS): NoticeProducer {
-  const queue = new Bull<NoticeJob>(NOTICE_QUEUE, {
-    prefix: redisKeys(prefix).bull(),
-    createClient: (type) => {
-      if (type === 'client') return redis;
-      throw new Error(`the notice producer does not consume (${type})`);
-    },
-    defaultJobOptions: jobOptions(retryDelayMs),
-  });
-  queue.on('error', () => {});
+  const queue = producerQueue<NoticeJob>(NOTICE_QUEUE, redis, prefix, jobOptions(retryDelayMs));
   return { ...producerOn(queue), close: async () => { await queue.close().catch(() => {}); } };
 }
 

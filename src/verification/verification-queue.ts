@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { createRedis, type RedisTarget } from '../platform/redis.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
 import { ignoreWorkerNameFailure } from '../platform/queue/worker-name.ts';
+import { producerQueue } from '../platform/queue/producer-queue.ts';
 
 export interface VerificationJob { verificationId: string }
 
@@ -14,17 +15,7 @@ export const VERIFICATION_QUEUE = 'verifications';
  * The producer side shares the given command connection; the consumer side (worker) owns its connections.
  */
 export function createVerificationProducer(redis: Redis, prefix: string): Bull.Queue<VerificationJob> {
-  const queue = new Bull<VerificationJob>(VERIFICATION_QUEUE, {
-    prefix: redisKeys(prefix).bull(),
-    // Adding jobs needs only the command connection (Bull creates the others lazily, for consumers and events).
-    createClient: (type) => {
-      if (type === 'client') return redis;
-      throw new Error(`the verification producer does not consume (${type})`);
-    },
-    defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000, attempts: 1 },
-  });
-  queue.on('error', () => {});
-  return queue;
+  return producerQueue<VerificationJob>(VERIFICATION_QUEUE, redis, prefix, { removeOnComplete: 1000, removeOnFail: 1000, attempts: 1 });
 }
 
 export function createVerificationConsumer(redisUrl: RedisTarget, prefix: string): { queue: Bull.Queue<VerificationJob>; close(): Promise<void> } {

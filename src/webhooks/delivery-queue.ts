@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { createRedis, type RedisTarget } from '../platform/redis.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
 import { ignoreWorkerNameFailure } from '../platform/queue/worker-name.ts';
+import { producerQueue } from '../platform/queue/producer-queue.ts';
 
 /**
  * The `webhooks` Bull queue. A job names an endpoint, not a delivery: "deliver what is due to this endpoint".
@@ -25,15 +26,7 @@ const kicker = (queue: Bull.Queue<WebhookJob>): WebhookKicks['kick'] => async (e
 };
 
 export function createWebhookProducer(redis: Redis, prefix: string): WebhookKicks {
-  const queue = new Bull<WebhookJob>(WEBHOOK_QUEUE, {
-    prefix: redisKeys(prefix).bull(),
-    createClient: (type) => {
-      if (type === 'client') return redis;
-      throw new Error(`the webhook producer does not consume (${type})`);
-    },
-  });
-  queue.on('error', () => {});
-  return { kick: kicker(queue) };
+  return { kick: kicker(producerQueue<WebhookJob>(WEBHOOK_QUEUE, redis, prefix)) };
 }
 
 export function createWebhookConsumer(redisUrl: RedisTarget, prefix: string): WebhookKicks & { queue: Bull.Queue<WebhookJob>; close(): Promise<void> } {
