@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './lib/children.ts';
+import { ROOT, buildChildren } from './lib/children.ts';
 import { FULL_PLAN, QUICK_PLAN, type BenchContext } from './lib/context.ts';
 import { buildFigures, METHOD, type Results } from './lib/figures.ts';
 import { describeMachine } from './lib/machine.ts';
@@ -46,6 +46,8 @@ const ctx: BenchContext = {
 };
 mkdirSync(ctx.logDir, { recursive: true });
 ctx.progress(`${quick ? 'quick' : 'full'} bench; child logs in ${ctx.logDir}`);
+ctx.progress('npm run build (the children run compiled, as production does)...');
+buildChildren();
 
 const machine = await describeMachine();
 const results: Results = {};

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { sourcePath } from '../platform/package-files.ts';
 
-const ENTRY = fileURLToPath(new URL('./client/softphone.ts', import.meta.url));
+const ENTRY = sourcePath('agents/client/softphone.ts');
 const BANNER = '/*! Beckon agent softphone. Includes JsSIP 3.13.8 (MIT, https://jssip.net), sdp-transform (MIT), debug (MIT), events (MIT). */';
 
 export interface SoftphoneBundle { code: string; file: string }

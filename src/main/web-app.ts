@@ -1,5 +1,5 @@
 import { createDomainChecker } from '../portal/domain-verification.ts';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Koa from 'koa';
 import serve from 'koa-static';
 import mount from 'koa-mount';
@@ -37,6 +37,7 @@ import { countLiveAttempts } from '../calls/attempt.repository.ts';
 import { adminAuthRoutes, adminRoutes, type AdminDeps } from '../admin/admin.routes.ts';
 import { adminQueuesMiddleware } from '../admin/bull-board.ts';
 import { producerQueue } from '../platform/queue/producer-queue.ts';
+import { PACKAGE_ROOT } from '../platform/package-files.ts';
 import { phoneOverrideRoutes } from '../admin/phone-override.ts';
 import { portalReportsRoutes } from '../reports/portal-reports.routes.ts';
 import { portalUsageRoutes } from '../accounting/portal-usage.routes.ts';
@@ -65,7 +66,7 @@ import { chatStats } from '../chat/chat.repository.ts';
 import { invitationRoutes } from '../invitations/invitation.routes.ts';
 import { invitationTotals } from '../invitations/invitation.repository.ts';
 
-const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+const PUBLIC_DIR = join(PACKAGE_ROOT, 'public');
 
 /** Extension points other modules plug into when the app is composed (policy guards, extra routers). */
 export interface AppExtensions {

@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { PACKAGE_ROOT } from '../platform/package-files.ts';
 
-const EMAIL_DIR = fileURLToPath(new URL('../../views/email', import.meta.url));
+const EMAIL_DIR = join(PACKAGE_ROOT, 'views', 'email');
 
 /** One mail's two parts and its subject. */
 export interface MailParts { subject: string; text: string; html: string }

@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join, basename } from 'node:path';
 import Handlebars from 'handlebars';
+import { PACKAGE_ROOT } from '../platform/package-files.ts';
 
-const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url));
+const VIEWS_DIR = join(PACKAGE_ROOT, 'views');
 
 export type Render = (view: string, data: Record<string, unknown>, layout?: string | null) => string;
 

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { sourcePath } from '../platform/package-files.ts';
 
-const ENTRY = fileURLToPath(new URL('./client/main.ts', import.meta.url));
-const CALL_ENTRY = fileURLToPath(new URL('./client/call/call-panel.ts', import.meta.url));
-const INVITE_ENTRY = fileURLToPath(new URL('./client/invite/invite-panel.ts', import.meta.url));
-const CHAT_ENTRY = fileURLToPath(new URL('./client/chat/chat-panel.ts', import.meta.url));
+const ENTRY = sourcePath('widget/client/main.ts');
+const CALL_ENTRY = sourcePath('widget/client/call/call-panel.ts');
+const INVITE_ENTRY = sourcePath('widget/client/invite/invite-panel.ts');
+const CHAT_ENTRY = sourcePath('widget/client/chat/chat-panel.ts');
 
 /** The browser bundle's gzipped budget (bytes): the widget loads on every page of a subscriber's site. */
 export const WIDGET_GZIP_BUDGET = 15 * 1024;

@@ -14,13 +14,16 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** How the CLI is started: its sources through tsx, as `npm run beckon` does. */
+export const CLI_FROM_SOURCE = ['--import', 'tsx', 'src/main/cli.ts'];
+
 /**
  * Starts `beckon worker` with the environment `env` (logging at info, or WORKER_LOG_LEVEL); resolves once it
  * logged "worker started", and throws with its output when it has not within `startMs`. The process joins
- * `children` (see killLeft).
+ * `children` (see killLeft). `cli` is how the CLI is started (a compiled build: `['<out>/main/cli.js']`).
  */
-export async function startWorkerProcess(env: Record<string, string>, children?: Set<ChildProcess>, startMs = 45000): Promise<WorkerProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli.ts', 'worker'], {
+export async function startWorkerProcess(env: Record<string, string>, children?: Set<ChildProcess>, startMs = 45000, cli = CLI_FROM_SOURCE): Promise<WorkerProcess> {
+  const proc = spawn(process.execPath, [...cli, 'worker'], {
     cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: env.WORKER_LOG_LEVEL ?? 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   children?.add(proc);

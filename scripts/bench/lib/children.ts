@@ -1,11 +1,42 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { buildSync } from 'esbuild';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Beckon's CLI as a child names it, and where the compiled build has it. */
+const CLI_SOURCE = 'src/main/cli.ts';
+const CLI_COMPILED = 'dist/main/cli.js';
+/** Where the bench's own helper processes (baselines, watchers) are compiled to; under the root so packages resolve. */
+const HELPERS_OUT = join(ROOT, 'bench', 'tmp', 'compiled');
+
+/**
+ * Compiles what the children run, once per bench: Beckon as production runs it (`npm run build`, then
+ * `node dist/main/cli.js`), and each baseline or helper script bundled alone by esbuild (its packages left as
+ * imports), so Beckon and its baselines start alike, without a TypeScript loader in the process.
+ */
+export function buildChildren(): void {
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+  if (tsc.status !== 0) throw new Error(`npm run build failed:\n${tsc.stdout}${tsc.stderr}`);
+}
+
+const compiledHelpers = new Map<string, string>();
+/** The JavaScript a child runs for `script` (a path under the root): Beckon's compiled CLI, or the helper bundled. */
+function compiled(script: string): string {
+  if (script === CLI_SOURCE) return CLI_COMPILED;
+  if (!script.endsWith('.ts')) return script;
+  let out = compiledHelpers.get(script);
+  if (!out) {
+    out = join(HELPERS_OUT, script.replace(/\.ts$/, '.mjs'));
+    buildSync({ entryPoints: [join(ROOT, script)], outfile: out, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'error' });
+    compiledHelpers.set(script, out);
+  }
+  return out;
+}
 
 export interface Child {
   name: string;
@@ -19,7 +50,7 @@ export interface Child {
 
 export interface SpawnOptions {
   name: string;
-  /** Script and arguments after `node --import tsx`, relative to the repository root. */
+  /** Script (a TypeScript file, run compiled: see buildChildren) and arguments, relative to the repository root. */
   args: string[];
   env: Record<string, string>;
   logDir: string;
@@ -37,14 +68,14 @@ export function spawnNode(o: SpawnOptions): Child {
   const logFile = join(o.logDir, `${o.name}.log`);
   const fd = openSync(logFile, 'w');
   // BENCH_NODE_FLAGS: extra Node flags for every child, for looking into a figure (e.g. --trace-gc).
-  const nodeArgs = ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
+  const nodeArgs = [...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
   if (o.cpuProfDir) {
-    // One directory per child: Node writes one profile per thread (tsx's loader runs in its own).
+    // One directory per child: Node writes one profile per thread.
     const dir = join(o.cpuProfDir, o.name);
     mkdirSync(dir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  const proc = spawn(process.execPath, [...nodeArgs, ...o.args], {
+  const proc = spawn(process.execPath, [...nodeArgs, compiled(o.args[0]!), ...o.args.slice(1)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', USER: process.env.USER ?? 'root', ...o.env },
     stdio: ['ignore', fd, fd],

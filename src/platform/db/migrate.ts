@@ -1,8 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
+import { sourcePath } from '../package-files.ts';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
+const MIGRATIONS_DIR = sourcePath('platform/db/migrations');
 
 /** Creates the database named in the URL when it does not exist, so a fresh installation starts without a manual step. */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
