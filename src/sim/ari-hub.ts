@@ -51,6 +51,11 @@ export class AriHub implements AriSink {
   private register(name: string, ws: WebSocket, subscribeAll: boolean): void {
     const app = this.entry(name);
     for (const old of app.sockets) {
+      if (this.silent.has(old)) {
+        this.forget(old);
+        (old as unknown as { _socket?: Duplex })._socket?.destroy();
+        continue;
+      }
       this.sendTo(old, { type: 'ApplicationReplaced', timestamp: ariTime(Date.now()), asterisk_id: this.asteriskId, application: name });
       const list = this.socketApps.get(old);
       if (list) this.socketApps.set(old, list.filter((n) => n !== name));
@@ -72,7 +77,14 @@ export class AriHub implements AriSink {
   }
 
   private sendTo(ws: WebSocket, event: Record<string, unknown>): void {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(event));
+    if (this.delivers(ws)) ws.send(JSON.stringify(event));
+  }
+
+  /** Sockets whose connection went dead without a close (silenceAll): open as far as Asterisk knows, nothing gets through. */
+  private readonly silent = new WeakSet<WebSocket>();
+
+  private delivers(ws: WebSocket): boolean {
+    return ws.readyState === WebSocket.OPEN && !this.silent.has(ws);
   }
 
   publish(apps: Iterable<string>, event: Record<string, unknown>): void {
@@ -82,7 +94,7 @@ export class AriHub implements AriSink {
       if (!app || app.sockets.size === 0) continue;
       event.application = name;
       const text = JSON.stringify(event);
-      for (const ws of app.sockets) if (ws.readyState === WebSocket.OPEN) ws.send(text);
+      for (const ws of app.sockets) if (this.delivers(ws)) ws.send(text);
     }
   }
 
@@ -145,6 +157,18 @@ export class AriHub implements AriSink {
         ws.terminate();
       }
       this.forget(ws);
+    }
+  }
+
+  /**
+   * Every socket goes dead without a close, as a connection a NAT or firewall forgot does: nothing more is read
+   * from it (so pings go unanswered, and the client's own close is never seen) and no event reaches it, while
+   * its app stays registered to it. A new socket for the app takes over, and the dead one is then let go.
+   */
+  silenceAll(): void {
+    for (const ws of this.socketApps.keys()) {
+      this.silent.add(ws);
+      (ws as unknown as { _socket?: Duplex })._socket?.pause();
     }
   }
 

@@ -15,7 +15,10 @@ export interface SimControl {
   originates(filter?: { number?: string }): OriginateRecord[];
   clearOriginates(): void;
   channels(): object[];
-  dropWebSockets(): void;
+  /** Every ARI WebSocket ends at the TCP level; `silent`: goes dead without a close instead (AriHub.silenceAll). */
+  dropWebSockets(o?: { silent?: boolean }): void;
+  /** Sends one event to an app's socket as it is given: a type a client's API docs lack, as a newer Asterisk may send. */
+  sendAppEvent(app: string, event: Record<string, unknown>): void;
   /** downMs: nothing answers; then REST answers while WebSockets are refused for wsGapMs (defaults: SimOptions). */
   restart(downMs?: number, wsGapMs?: number): Promise<void>;
   farEndHangup(channelId: string): void;
@@ -119,7 +122,14 @@ const ID_LISTS = new Set(['endpoints', 'channels', 'webcalls', 'webagents']);
 const ROUTES: Record<string, Route> = {
   ...listRoutes(),
   'PUT endpoints/:id': (r) => r.sim.setEndpoint(r.id, r.fields),
-  'POST ws/drop': (r) => r.sim.dropWebSockets(),
+  'POST ws/drop': (r) => r.sim.dropWebSockets({ silent: r.fields.silent === true }),
+  'POST ws/event': (r) => {
+    const { app, event } = r.fields;
+    if (typeof app !== 'string' || !event || typeof event !== 'object' || typeof (event as { type?: unknown }).type !== 'string') {
+      return { status: 400, json: { message: 'app (string) and event (an object with a type) are required' } };
+    }
+    r.sim.sendAppEvent(app, event as Record<string, unknown>);
+  },
   'POST restart': (r) => {
     const downMs = typeof r.fields.downMs === 'number' ? r.fields.downMs : undefined;
     const wsGapMs = typeof r.fields.wsGapMs === 'number' ? r.fields.wsGapMs : undefined;

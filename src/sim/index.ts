@@ -17,6 +17,7 @@ import { PushConfig } from './push-config.ts';
 import { WebRtcMedia, type MediaFactory } from './webrtc-media.ts';
 import { listenOn } from './listen.ts';
 import { RestFaults } from './rest-faults.ts';
+import { ariTime } from './time-format.ts';
 import type { OriginateRecord } from './model.ts';
 import type { PhoneBehavior, PhoneRule } from './phone-rules.ts';
 
@@ -157,7 +158,8 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
         moh: ch.moh,
         muted: { ...ch.muted },
       })),
-    dropWebSockets: () => hub.dropAll(),
+    dropWebSockets: (o) => (o?.silent ? hub.silenceAll() : hub.dropAll()),
+    sendAppEvent: (app, event) => hub.publish([app], { timestamp: ariTime(Date.now()), ...event }),
     restart: (downMs, wsGapMs) => restart(downMs, wsGapMs),
     farEndHangup: (id) => exchange.channels.farEndHangup(id),
     sendDtmf: (id, digit) => exchange.channels.pressKey(id, digit),

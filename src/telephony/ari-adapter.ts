@@ -15,6 +15,12 @@ export interface AriOptions {
   socketWaitMs?: number;
   /** What an id of ours names (the calls room's naming, src/calls/session/call-ids.ts): a failed playback's prompt and attempt. */
   parseId?: (id: string) => { attemptId: string; leg: string; prompt?: string } | null;
+  /**
+   * The event socket is pinged this often (default 15 s); one without a pong by the next ping is taken for dead
+   * and reconnected. A connection a NAT, firewall or balancer forgot never closes by itself, and meanwhile the
+   * worker would dial while hearing nothing.
+   */
+  pingMs?: number;
 }
 
 /** REST errors are an Error whose message is the response body (as ari-client reported them); recover what it meant. */
@@ -31,16 +37,12 @@ const ignoreGone = (err: unknown) => { const e = classify(err); if (!(e instance
 const rethrow = (err: unknown): never => { throw err instanceof Error ? err : new Error(String(err)); };
 const enc = encodeURIComponent;
 
-/**
- * ari-client turns every channel, bridge, playback... an event names into a resource object with each of its
- * REST operations attached (dozens of closures per object, per event), which the adapter never uses: it reads
- * the raw event from the '*' listener. Emptying the property lists of the client's event models (read only by
- * its message handler, ari-client 2.x) keeps the raw events and their order and drops that work and the garbage
- * it made. Instance listeners (channel.on(...)) then never fire; nothing here uses them.
- */
-function skipResourceObjects(client: any): void {
-  const models = client?._swagger?.apis?.events?.models as Record<string, { properties?: unknown[] }> | undefined;
-  for (const model of Object.values(models ?? {})) if (Array.isArray(model.properties)) model.properties = [];
+/** The WebSocket ari-client holds for the app (ws 6): what the adapter reads events from and pings. */
+interface EventSocket {
+  removeAllListeners(event: string): void;
+  on(event: 'message', fn: (data: unknown) => void): void;
+  ping(): void;
+  terminate(): void;
 }
 
 /**
@@ -67,19 +69,13 @@ export class AriAdapter implements TelephonyPort {
 
   async connect(): Promise<void> {
     this.client = await ari.connect(this.opts.url, this.opts.user, this.opts.password);
-    skipResourceObjects(this.client);
-    // '*' gives every event once, with the raw payload; instance objects built by ari-client are not used.
-    this.client.on('*', (event: RawAriEvent) => {
-      this.noteHangingUp(event);
-      const mapped = mapAriEvent(event);
-      if (mapped?.type === 'playback.finished' && mapped.failed) this.playbackFailed(event);
-      if (mapped) this.emit(mapped);
-    });
+    this.client.on('pong', () => { this.awaitingPong = false; });
     this.client.on('WebSocketReconnecting', () => {
       this.hangingUp.clear();
       if (this.connected) { this.connected = false; this.opts.log.warn('ARI WebSocket lost; reconnecting'); this.emit({ type: 'connection.lost' }); }
     });
     this.client.on('WebSocketConnected', () => {
+      this.readEvents(this.client._ws as EventSocket);
       if (!this.connected) {
         const wasStarted = this.started;
         this.connected = true;
@@ -95,6 +91,57 @@ export class AriAdapter implements TelephonyPort {
       setTimeout(() => { if (!this.closing) this.client.start(this.app).catch(() => {}); }, 5000).unref();
     });
     await this.client.start(this.app);
+    const pingMs = this.opts.pingMs ?? 15_000;
+    this.pinger = setInterval(() => this.checkAlive(), pingMs);
+    this.pinger.unref();
+  }
+
+  /**
+   * Events are read from the socket here rather than through ari-client's message handler: that one looks each
+   * type up in the API docs it downloaded and throws, inside the socket's handler, on a type they lack (a newer
+   * Asterisk's, or a simulator's omission), after which nothing more arrives and nothing says so; it also builds,
+   * for every channel, bridge and playback an event names, an object with each REST operation attached, which
+   * nothing here uses. Called on every (re)connection, before any message can arrive on the new socket.
+   */
+  private readEvents(ws: EventSocket): void {
+    this.socket = ws;
+    this.awaitingPong = false;
+    ws.removeAllListeners('message');
+    ws.on('message', (data) => {
+      let event: RawAriEvent;
+      try {
+        event = JSON.parse(String(data)) as RawAriEvent;
+      } catch {
+        this.opts.log.warn({ bytes: String(data).length }, 'ARI event that is not JSON ignored');
+        return;
+      }
+      this.onAriEvent(event);
+    });
+  }
+
+  private onAriEvent(event: RawAriEvent): void {
+    this.noteHangingUp(event);
+    const mapped = mapAriEvent(event);
+    if (mapped?.type === 'playback.finished' && mapped.failed) this.playbackFailed(event);
+    if (mapped) this.emit(mapped);
+  }
+
+  private socket: EventSocket | null = null;
+  private pinger: NodeJS.Timeout | null = null;
+  private awaitingPong = false;
+
+  /** A ping left without a pong for a whole interval: the socket is dead; ending it makes ari-client reconnect. */
+  private checkAlive(): void {
+    const ws = this.socket;
+    if (!ws || !this.connected || this.closing) return;
+    if (this.awaitingPong) {
+      this.opts.log.warn({ pingMs: this.opts.pingMs ?? 15_000 }, 'ARI WebSocket silent: no answer to a ping; reconnecting');
+      this.socket = null;
+      ws.terminate();
+      return;
+    }
+    this.awaitingPong = true;
+    try { ws.ping(); } catch { /* a socket closing under us: its close starts the reconnect */ }
   }
 
   private started = false;
@@ -196,6 +243,7 @@ export class AriAdapter implements TelephonyPort {
   }
   async close(): Promise<void> {
     this.closing = true;
+    if (this.pinger) clearInterval(this.pinger);
     try { this.client?.stop(); } catch { /* already closed */ }
     this.rest.close();
   }

@@ -17,6 +17,8 @@ const EVENTS: Record<string, [string, Record<string, ModelProperty | string>]> =
   ChannelHangupRequest: ['Someone asked for a channel to hang up', { cause: opt('int'), soft: opt('boolean'), tech_cause: opt('int'), ...channel }],
   ChannelVarset: ['A channel variable changed', { variable: 'string', value: 'string', channel: opt('Channel') }],
   ChannelConnectedLine: ['The party a channel is connected to changed', channel],
+  ChannelHold: ['A channel put its call on hold', { musicclass: opt('string'), ...channel }],
+  ChannelUnhold: ['A channel took its call off hold', channel],
   ContactStatusChange: ['A contact of an endpoint changed reachability', { endpoint: 'Endpoint', contact_info: 'ContactInfo' }],
   PeerStatusChange: ['An endpoint changed reachability', { endpoint: 'Endpoint', peer: 'Peer' }],
   EndpointStateChange: ['An endpoint went online or offline', { endpoint: 'Endpoint' }],
