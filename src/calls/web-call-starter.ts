@@ -108,6 +108,14 @@ export class WebCallStarter {
     );
     this.deps.registry.add(attemptId, session, agent ? () => this.agentFree(agent, requestId, 'canceled') : undefined);
     void this.deps.bus.publish({ type: 'request.status', requestId, status: 'dialing', at: new Date().toISOString() });
+    // The browser's events reach the session only from here on: a hang-up while the call was being set up (the
+    // request loaded, an agent reserved, the attempt claimed) found no session and went nowhere. Asked once now,
+    // so a callee is never rung for a browser that has left; a hang-up from now on reaches the session.
+    if (!(await port.channelExists(browserChannelId))) {
+      log.info({ requestId, attemptId, channelId: browserChannelId }, 'web call: the browser left during set-up');
+      await session.dispatch({ type: 'browser.left', cause: 16, causeTxt: 'browser hung up during set-up' });
+      return 'started';
+    }
     log.info({ requestId, attemptId, channelId: browserChannelId, callee: callee.kind }, 'web call started');
     await session.start();
     return 'started';

@@ -241,6 +241,14 @@ export class AriAdapter implements TelephonyPort {
     const list = await this.rest.call('GET', '/channels').catch(rethrow) as { id: string; state: string }[];
     return list.map((c) => ({ id: c.id, state: c.state }));
   }
+  async channelExists(channelId: string): Promise<boolean> {
+    try {
+      await this.rest.call('GET', `/channels/${enc(channelId)}`);
+      return true;
+    } catch (err) {
+      return !(classify(err) instanceof NotFoundOnAsterisk);
+    }
+  }
   async close(): Promise<void> {
     this.closing = true;
     if (this.pinger) clearInterval(this.pinger);

@@ -69,6 +69,8 @@ export interface TelephonyPort {
   mute(channelId: string, direction: 'in' | 'out' | 'both'): Promise<void>;
   unmute(channelId: string, direction: 'in' | 'out' | 'both'): Promise<void>;
   listChannels(): Promise<LiveChannel[]>;
+  /** Whether Asterisk still has the channel: false once it is gone (404); true when Asterisk cannot say (an error). */
+  channelExists(channelId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -158,6 +158,37 @@ test.serial('a web call of a worker that is gone is taken over and ended, never 
   t.is((await s.c.pool.query(`SELECT count(*)::int AS n FROM call_attempts WHERE request_id = $1`, [o.requestId])).rows[0].n, 1);
 });
 
+test.serial('a browser that hangs up while its call is being set up ends it abandoned, and the callee is never rung', async (t) => {
+  const o = await issue();
+  const rings = calleeRings();
+  // The worker's claim of the request waits on this lock: the browser's hang-up falls into the set-up, after the
+  // worker took the channel and before any session knows it.
+  const lock = await s.c.pool.connect();
+  try {
+    await lock.query('BEGIN');
+    await lock.query(`SELECT 1 FROM callback_requests WHERE id = $1 FOR NO KEY UPDATE`, [o.requestId]);
+    const channelId = call(o.ticket);
+    await waitFor('the claim waits on the lock', async () => {
+      const { rows } = await s.c.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      return rows[0].n > 0;
+    }, 10000);
+    s.sim.hangUpWebCall(channelId);
+    await waitFor('the browser is gone', async () => !s.sim.channels().some((c: any) => c.id === channelId));
+    await lock.query('COMMIT');
+  } finally {
+    lock.release();
+  }
+  const row = await waitFor('the request ends', async () => {
+    const r = await requestRow(o.requestId);
+    return ['completed', 'failed', 'canceled', 'expired'].includes(r.status) ? r : null;
+  }, 15000);
+  const { rows: [a] } = await s.c.pool.query(`SELECT outcome, ended_at FROM call_attempts WHERE request_id = $1`, [o.requestId]);
+  t.like(a, { outcome: 'abandoned' }, JSON.stringify(row));
+  t.truthy(a.ended_at);
+  await sleep(1500);
+  t.is(calleeRings(), rings, 'the callee was never rung');
+});
+
 test.serial('answered by agents: the web call rings a free agent, who is connected and released after', async (t) => {
   await demoAnsweredByAgents(s, { waitSec: 60, mode: 'customer_first' });
   const agent = await addAgent(s, { login: 'webagent', autoAnswer: true });
