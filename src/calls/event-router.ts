@@ -74,8 +74,14 @@ export class EventRouter {
     if (leg === 'visitor') {
       if (e.type === 'call.hangup_requested' && e.cause !== null) this.browserCauses.set(e.channelId, e.cause);
       if (e.type === 'call.left' || e.type === 'call.ended') {
-        const cause = e.type === 'call.ended' ? e.cause : this.browserCauses.get(e.channelId) ?? 16;
+        const requested = this.browserCauses.get(e.channelId);
         this.browserCauses.delete(e.channelId);
+        // Cause 4 is Asterisk shutting down (as for call-backs above): the call was lost, the browser did not hang up.
+        if (requested === 4) {
+          void session.lose('Asterisk went down during the call');
+          return;
+        }
+        const cause = e.type === 'call.ended' ? e.cause : requested ?? 16;
         void session.dispatch({ type: 'browser.left', cause, causeTxt: e.type === 'call.ended' ? e.causeTxt : 'browser hung up' });
       }
       return;

@@ -189,6 +189,31 @@ test.serial('a browser that hangs up while its call is being set up ends it aban
   t.is(calleeRings(), rings, 'the callee was never rung');
 });
 
+test.serial('Asterisk going down while a web call rings ends it failed as lost, not as a visitor who hung up', async (t) => {
+  s.sim.setRules([{ pattern: '12025550111$', behavior: { kind: 'noanswer' as const } }]);
+  try {
+    const o = await issue();
+    const rings = calleeRings();
+    call(o.ticket);
+    await waitFor('the callee rings', async () => calleeRings() === rings + 1, 15000);
+    await s.sim.restart(300, 500);
+    const row = await waitFor('the request ends', async () => {
+      const r = await requestRow(o.requestId);
+      return r.status === 'failed' ? r : null;
+    }, 20000);
+    t.regex(row.status_reason, /Asterisk went down during the call/);
+    const { rows: [a] } = await s.c.pool.query(`SELECT outcome FROM call_attempts WHERE request_id = $1`, [o.requestId]);
+    t.is(a.outcome, 'failed');
+    // The browser's next INVITE needs the shared inbound app's socket back at Asterisk.
+    await waitFor('the inbound app is back', async () => {
+      const r = await fetch(`${s.sim.ariUrl}/ari/applications`, { headers: { authorization: `Basic ${Buffer.from('beckon:beckon').toString('base64')}` } });
+      return r.ok && ((await r.json()) as { name: string }[]).some((a) => a.name.endsWith('-inbound'));
+    }, 20000);
+  } finally {
+    s.sim.setRules(ANSWERING);
+  }
+});
+
 test.serial('answered by agents: the web call rings a free agent, who is connected and released after', async (t) => {
   await demoAnsweredByAgents(s, { waitSec: 60, mode: 'customer_first' });
   const agent = await addAgent(s, { login: 'webagent', autoAnswer: true });
