@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../platform/redis-keys.ts';
 import { TooManyRequestsError } from '../platform/errors.ts';
+import { requesterNetwork } from '../platform/requester-network.ts';
 
 export interface ChatLimitConfig {
   CHAT_MESSAGES_PER_MIN: number;
@@ -24,13 +25,13 @@ export function createChatLimits(redis: Redis, prefix: string, config: ChatLimit
     async message(conversationId: string, ip: string | null): Promise<void> {
       const [conv, byIp] = await Promise.all([
         hit(keys.chatLimit('conv', conversationId), 60),
-        ip ? hit(keys.chatLimit('ip', ip), 60) : Promise.resolve(0),
+        ip ? hit(keys.chatLimit('ip', requesterNetwork(ip)), 60) : Promise.resolve(0),
       ]);
       if (conv > config.CHAT_MESSAGES_PER_MIN || byIp > config.CHAT_MESSAGES_PER_IP_MIN) refuse('You are sending messages too fast. Wait a moment and try again.', 60);
     },
     async start(ip: string | null): Promise<void> {
       if (!ip) return;
-      if ((await hit(keys.chatLimit('start', ip), 3600)) > config.CHAT_STARTS_PER_IP_HOUR) refuse('Too many conversations from your network. Try again later.', 3600);
+      if ((await hit(keys.chatLimit('start', requesterNetwork(ip)), 3600)) > config.CHAT_STARTS_PER_IP_HOUR) refuse('Too many conversations from your network. Try again later.', 3600);
     },
   };
 }

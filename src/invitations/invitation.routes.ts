@@ -17,6 +17,7 @@ import type { Render } from '../web/views.ts';
 import { DELAY_RANGE, SCROLL_RANGE, TEXT_MAX, invitationFromSettings, parseInvitationForm } from './invitation-settings.ts';
 import { INVITATION_EVENTS, countInvitationEvent, invitationTotals } from './invitation.repository.ts';
 import { MAX_PATTERNS } from './url-pattern.ts';
+import { requesterNetwork } from '../platform/requester-network.ts';
 
 export interface InvitationRoutesDeps {
   pool: Pool;
@@ -57,7 +58,7 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Router<AppState, {
     const b = Beacon.safeParse(bodyOf(ctx));
     if (!b.success) throw ValidationError.fromIssues(b.error.issues, 'body');
     if (limiter && ctx.ip) {
-      try { await limiter.consume(ctx.ip); } catch (res) {
+      try { await limiter.consume(requesterNetwork(ctx.ip)); } catch (res) {
         if (res instanceof RateLimiterRes) throw TooManyRequestsError.after('beacon_rate_limited', 'Too many invitation events from your network.', res.msBeforeNext);
         throw res;
       }

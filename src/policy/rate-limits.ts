@@ -6,6 +6,7 @@ import { AppError, TooManyRequestsError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { sha256Base64url } from '../platform/sha256.ts';
 import { limitSteps, type LimitStep, type StepResult } from './limit-script.ts';
+import { requesterNetwork } from '../platform/requester-network.ts';
 
 /**
  * Redis-backed limits, shared by every web process. Each group of checks the accept policy makes at one point (a
@@ -96,7 +97,7 @@ export function createRateLimits(redis: Redis, config: Config, log: Logger): Rat
 
   function partsOf(c: LimitChecks): Part[] {
     const parts: Part[] = [];
-    if (enabled && c.ip) parts.push({ kind: 'counter', counter: ip, id: c.ip, points: ip.spec.points, refuse: refuseIp });
+    if (enabled && c.ip) parts.push({ kind: 'counter', counter: ip, id: requesterNetwork(c.ip), points: ip.spec.points, refuse: refuseIp });
     if (enabled && c.number) {
       parts.push({ kind: 'counter', counter: numberShort, id: c.number, points: numberShort.spec.points, refuse: refuseNumber });
       parts.push({ kind: 'counter', counter: numberLong, id: c.number, points: numberLong.spec.points, refuse: refuseNumber });
@@ -167,7 +168,7 @@ export function createRateLimits(redis: Redis, config: Config, log: Logger): Rat
     check,
     async formTokens(addr) {
       if (!enabled || !addr) return;
-      const parts: Part[] = [{ kind: 'counter', counter: tokens, id: addr, points: tokens.spec.points, refuse: refuseTokens }];
+      const parts: Part[] = [{ kind: 'counter', counter: tokens, id: requesterNetwork(addr), points: tokens.spec.points, refuse: refuseTokens }];
       const { results: [r] } = await perform(parts);
       if (r?.kind === 'counter' && r.refused) throw refuseTokens(r.msBeforeNext);
     },

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { requesterNetwork } from '../platform/requester-network.ts';
 
 /**
  * Stateless signed tokens (HMAC-SHA256), pure apart from the randomness of a nonce:
@@ -36,7 +37,7 @@ export function issueFormToken(key: Buffer, slug: string, now: number, nonce = r
 }
 
 function bound(payload: string, bind: string): string {
-  return bind ? `${payload}\u0000${bind}` : payload;
+  return bind ? `${payload}\u0000${requesterNetwork(bind)}` : payload;
 }
 
 export type FormTokenCheck =

@@ -3,6 +3,7 @@ import type { Config } from '../platform/config.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
 import { hashKey } from '../policy/rate-limits.ts';
 import { AppError, TooManyRequestsError, UnavailableError } from '../platform/errors.ts';
+import { requesterNetwork } from '../platform/requester-network.ts';
 
 /**
  * How often phone-verification calls may be asked for, so they cannot be turned against strangers' phones
@@ -96,7 +97,7 @@ export function createVerificationLimits(redis: Redis, config: Config): Verifica
         { name: 'number', key: key.verifyPerNumberHour(ask.phoneE164), spec: config.VERIFY_LIMIT_PER_NUMBER_HOUR },
         { name: 'number', key: key.verifyPerNumberDay(ask.phoneE164), spec: config.VERIFY_LIMIT_PER_NUMBER_DAY },
         { name: 'account', key: key.verifyPerAccount(ask.subscriberId), spec: config.VERIFY_LIMIT_PER_ACCOUNT },
-        ...(ask.ip ? [{ name: 'ip', key: key.verifyPerIp(hashKey(ask.ip)), spec: config.VERIFY_LIMIT_PER_IP }] : []),
+        ...(ask.ip ? [{ name: 'ip', key: key.verifyPerIp(hashKey(requesterNetwork(ask.ip))), spec: config.VERIFY_LIMIT_PER_IP }] : []),
         ...(ask.newAccount ? [{ name: 'new_accounts', key: key.verifyNewAccounts(), spec: config.VERIFY_LIMIT_NEW_ACCOUNTS }] : []),
       ];
       const gapKey = key.verifyGap(ask.subscriberId, ask.departmentId);

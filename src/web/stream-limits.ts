@@ -1,3 +1,5 @@
+import { requesterNetwork } from '../platform/requester-network.ts';
+
 /**
  * Caps on open event streams, counted in this process (each stream is a socket held open here): a few per
  * request (a visitor's tabs) and more per client IP (an office behind one address). Every open stream costs
@@ -15,7 +17,8 @@ export function createStreamLimits(o: { perKey: number; perIp: number }): Stream
   const dec = (m: Map<string, number>, k: string) => { const n = (m.get(k) ?? 0) - 1; if (n > 0) m.set(k, n); else m.delete(k); };
   let total = 0;
   return {
-    acquire(key, ip) {
+    acquire(key, address) {
+      const ip = requesterNetwork(address);
       if ((byKey.get(key) ?? 0) >= o.perKey || (byIp.get(ip) ?? 0) >= o.perIp) return null;
       byKey.set(key, (byKey.get(key) ?? 0) + 1);
       byIp.set(ip, (byIp.get(ip) ?? 0) + 1);
