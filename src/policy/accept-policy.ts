@@ -189,6 +189,8 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
       }
     }
     if (!firstUse) {
+      // Not stored: what the lock holder counted against the number and the day is given back.
+      if (lock) giveBack(ctx, lock);
       // A form sent again for a number that is waiting is told so, as a fresh form would be.
       const open = await waiting();
       if (open) return open;
@@ -237,7 +239,7 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
       return answer;
     } catch (err) {
       const lock = locksOf.get(ctx);
-      if (lock) redis.del(lock).catch(() => {});
+      if (lock) giveBack(ctx, lock);
       if (err instanceof AppError) {
         log.warn({ guard: name, code: err.code, status: err.status, ip: ctx.meta.ip, subscriber: ctx.entry.subscriber.slug, source: ctx.meta.source }, 'call-back request refused');
         throw err;
@@ -250,9 +252,20 @@ export function createAcceptPolicy(deps: AcceptPolicyDeps): AcceptPolicy {
     }
   });
 
+  /**
+   * A request that took the lock (and so counted against its number and its subscriber's day) and is not stored:
+   * the lock is dropped and the counts given back, so requests that ring nobody (a duplicate, an opted-out number,
+   * a form sent twice) cannot use up a number's or a business's limits or get a number blocked.
+   */
+  function giveBack(ctx: AcceptContext, lock: string): void {
+    locksOf.delete(ctx);
+    redis.del(lock).catch(() => {});
+    void limits.refund({ number: ctx.phone.e164, subscriberDay: { id: ctx.entry.subscriber.id, limit: 0 } });
+  }
+
   function notStored(ctx: AcceptContext, answer: AppError | AcceptResult): void {
     const lock = locksOf.get(ctx);
-    if (lock) { locksOf.delete(ctx); redis.del(lock).catch(() => {}); }
+    if (lock) giveBack(ctx, lock);
     if (answer instanceof AppError) {
       log.warn({ guard: 'do-not-call', code: answer.code, status: answer.status, ip: ctx.meta.ip, subscriber: ctx.entry.subscriber.slug, source: ctx.meta.source }, 'call-back request refused');
     } else if (answer.duplicate) {

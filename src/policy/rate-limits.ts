@@ -5,7 +5,7 @@ import { redisKeys } from '../platform/redis-keys.ts';
 import { AppError, TooManyRequestsError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { sha256Base64url } from '../platform/sha256.ts';
-import { limitSteps, type LimitStep, type StepResult } from './limit-script.ts';
+import { limitSteps, refundSteps, type LimitStep, type StepResult } from './limit-script.ts';
 import { requesterNetwork } from '../platform/requester-network.ts';
 
 /**
@@ -35,13 +35,23 @@ export interface RateLimits {
   check(checks: LimitChecks): Promise<LimitOutcome>;
   /** Form tokens handed to one client IP (hosted form pages and the widget's form-token call). */
   formTokens(ip: string | null): Promise<void>;
+  /**
+   * Gives back what a checked group counted against its number and its subscriber's day, for a request that was
+   * not stored after all (a duplicate of a waiting request, an opted-out number): only stored requests use those
+   * limits up. Best effort: without Redis nothing is given back.
+   */
+  refund(checks: Pick<LimitChecks, 'number' | 'subscriberDay'>): Promise<void>;
 }
 
 /** The checks of one group, in the order their refusals are reported. */
 export interface LimitChecks {
   /** Per client IP (none without an address). Every request that passed validation counts, refused or not. */
   ip?: string | null;
-  /** Per destination number across all subscribers, short then long window; over either, NUMBER_BLOCK_SEC. */
+  /**
+   * Per destination number across all subscribers, short then long window; over either, NUMBER_BLOCK_SEC. With a
+   * lock in the group it counts only when this request takes the lock (limit-script.ts, guarded counters), as the
+   * subscriber's day does.
+   */
   number?: string;
   /** A visitor (browser) may ask for a few different destinations; the next new one is refused. */
   visitor?: { key: string; destination: string };
@@ -62,7 +72,7 @@ interface Counter { prefix: string; spec: Spec; blockSec: number; memory: RateLi
 
 /** One check of a group, as run: a counted limit with the points it allows, or a step of another kind. */
 type Part =
-  | { kind: 'counter'; counter: Counter; id: string; points: number; refuse: (ms: number) => AppError }
+  | { kind: 'counter'; counter: Counter; id: string; points: number; refuse: (ms: number) => AppError; guarded?: boolean }
   | { kind: 'visitor'; key: string; destination: string }
   | { kind: 'once'; key: string; ttlMs: number }
   | { kind: 'lock'; key: string; ttlMs: number };
@@ -80,6 +90,7 @@ function counter(prefix: string, spec: Spec, blockSec = 0): Counter {
 export function createRateLimits(redis: Redis, config: Config, log: Logger): RateLimits {
   const key = redisKeys(config.REDIS_PREFIX);
   const run = limitSteps(redis);
+  const giveBack = refundSteps(redis);
   const ip = counter(key.rateLimit('ip'), config.LIMIT_PER_IP);
   const numberShort = counter(key.rateLimit('num-s'), config.LIMIT_PER_NUMBER_SHORT, config.NUMBER_BLOCK_SEC);
   const numberLong = counter(key.rateLimit('num-l'), config.LIMIT_PER_NUMBER_LONG, config.NUMBER_BLOCK_SEC);
@@ -98,19 +109,21 @@ export function createRateLimits(redis: Redis, config: Config, log: Logger): Rat
   function partsOf(c: LimitChecks): Part[] {
     const parts: Part[] = [];
     if (enabled && c.ip) parts.push({ kind: 'counter', counter: ip, id: requesterNetwork(c.ip), points: ip.spec.points, refuse: refuseIp });
+    // With a lock in the group, the number's and the day's counts are the lock holder's: see LimitChecks.number.
+    const guarded = !!c.lock;
     if (enabled && c.number) {
-      parts.push({ kind: 'counter', counter: numberShort, id: c.number, points: numberShort.spec.points, refuse: refuseNumber });
-      parts.push({ kind: 'counter', counter: numberLong, id: c.number, points: numberLong.spec.points, refuse: refuseNumber });
+      parts.push({ kind: 'counter', counter: numberShort, id: c.number, points: numberShort.spec.points, refuse: refuseNumber, guarded });
+      parts.push({ kind: 'counter', counter: numberLong, id: c.number, points: numberLong.spec.points, refuse: refuseNumber, guarded });
     }
     if (enabled && c.visitor) parts.push({ kind: 'visitor', key: key.visitorNumbers(c.visitor.key), destination: c.visitor.destination });
-    if (enabled && c.subscriberDay) parts.push({ kind: 'counter', counter: subscriberDay, id: c.subscriberDay.id, points: c.subscriberDay.limit, refuse: refuseDay });
+    if (enabled && c.subscriberDay) parts.push({ kind: 'counter', counter: subscriberDay, id: c.subscriberDay.id, points: c.subscriberDay.limit, refuse: refuseDay, guarded });
     if (c.token) parts.push({ kind: 'once', key: key.formTokenUsed(c.token.nonce), ttlMs: c.token.ttlSec * 1000 });
     if (c.lock) parts.push({ kind: 'lock', key: c.lock.key, ttlMs: c.lock.ttlMs });
     return parts;
   }
 
   const stepOf = (p: Part): LimitStep => p.kind === 'counter'
-    ? { kind: 'counter', key: `${p.counter.prefix}:${p.id}`, points: p.points, windowSec: p.counter.spec.seconds, blockSec: p.counter.blockSec }
+    ? { kind: 'counter', key: `${p.counter.prefix}:${p.id}`, points: p.points, windowSec: p.counter.spec.seconds, blockSec: p.counter.blockSec, ...(p.guarded ? { guarded: true } : {}) }
     : p.kind === 'visitor'
       ? { kind: 'visitor', key: p.key, member: p.destination, max: visitor.points, windowSec: visitor.seconds }
       : p;
@@ -166,6 +179,14 @@ export function createRateLimits(redis: Redis, config: Config, log: Logger): Rat
 
   return {
     check,
+    async refund(c) {
+      if (!enabled || redis.status !== 'ready') return;
+      const keys = [
+        ...(c.number ? [`${numberShort.prefix}:${c.number}`, `${numberLong.prefix}:${c.number}`] : []),
+        ...(c.subscriberDay ? [`${subscriberDay.prefix}:${c.subscriberDay.id}`] : []),
+      ];
+      await giveBack(keys).catch((err: Error) => log.warn({ err: err.message }, 'limit refund failed'));
+    },
     async formTokens(addr) {
       if (!enabled || !addr) return;
       const parts: Part[] = [{ kind: 'counter', counter: tokens, id: requesterNetwork(addr), points: tokens.spec.points, refuse: refuseTokens }];

@@ -86,8 +86,8 @@ test('per-number limit counts across subscribers, then the number stays refused'
   t.is((await rows('+12025550231')).length, 3);
 });
 
-test('asking again for a waiting number is answered "waiting" past the per-number limit; another subscriber is refused for the number', async (t) => {
-  await w.addSubscriber('n-six');
+test('asking again for a waiting number is answered "waiting" and uses none of the number\'s limit; distinct requests do', async (t) => {
+  for (const slug of ['n-six', 'n-seven', 'n-eight']) await w.addSubscriber(slug);
   const ask = (slug = 'demo') => w.post('/api/v1/callbacks', callback('+1 202 555 0236', { subscriber: slug }));
   t.is((await ask()).status, 202);
   for (let i = 0; i < 4; i++) {
@@ -95,10 +95,31 @@ test('asking again for a waiting number is answered "waiting" past the per-numbe
     t.is(again.status, 200, `ask ${i + 2}`);
     t.true(again.json.duplicate);
   }
-  const elsewhere = await ask('n-six');
-  t.is(elsewhere.status, 429);
-  t.is(elsewhere.json.error.code, 'number_rate_limited');
-  t.is((await rows('+12025550236')).length, 1);
+  // Duplicates ring nobody: the number has used 1 of its 3, so two more subscribers may take it, and a fourth not.
+  t.is((await ask('n-six')).status, 202);
+  t.is((await ask('n-seven')).status, 202);
+  const fourth = await ask('n-eight');
+  t.is(fourth.status, 429);
+  t.is(fourth.json.error.code, 'number_rate_limited');
+  t.is((await rows('+12025550236')).length, 3);
+});
+
+test('requests that are not stored (duplicates, a double click, an opted-out number) use none of the business\'s daily cap', async (t) => {
+  const id = await w.addSubscriber('n-daily', { policy: { dailyLimit: 3 } });
+  const ask = (phone: string) => w.post('/api/v1/callbacks', callback(phone, { subscriber: 'n-daily' }));
+  t.is((await ask('+1 202 555 0251')).status, 202);
+  for (let i = 0; i < 6; i++) t.is((await ask('+1 202 555 0251')).status, 200, 'a duplicate');
+  // A double click: both at once, one stored.
+  const both = await Promise.all([ask('+1 202 555 0252'), ask('+1 202 555 0252')]);
+  t.deepEqual(both.map((r) => r.status).sort(), [200, 202]);
+  // Opted out of this business: refused, not counted.
+  await w.c.pool.query(`INSERT INTO subscriber_opt_outs (subscriber_id, phone_e164) VALUES ($1, '+12025550253')`, [id]);
+  for (let i = 0; i < 3; i++) t.is((await ask('+1 202 555 0253')).json.error.code, 'number_opted_out');
+  // Two stored so far: a third is taken, and only then is the cap of 3 reached.
+  t.is((await ask('+1 202 555 0254')).status, 202);
+  const fourth = await ask('+1 202 555 0255');
+  t.is(fourth.status, 429);
+  t.is(fourth.json.error.code, 'subscriber_daily_limit');
 });
 
 test('one browser asking for a third different number within the hour is refused', async (t) => {
