@@ -35,8 +35,8 @@ function mask(e164: string): string {
  *   request (as `formToken`, with the empty honeypot field `website`). CORS is the public API's (registered
  *   domains only); a token only proves that a Beckon page for that subscriber was loaded recently.
  * - `POST /api/v1/callbacks/:id/opt-out?token=` → the visitor (status token) stops this subscriber's calls
- *   to the number (subscriber_opt_outs); a pending request is canceled. Not the global list: anyone can
- *   request a call-back for any number and so hold a status token for it.
+ *   to the number (subscriber_opt_outs) once the request has rung it; a pending request is canceled. Not the
+ *   global list: anyone can request a call-back for any number and so hold a status token for it.
  * - `GET|POST /opt-out/:signed` → the same from a signed link, with a confirmation page (a GET never changes
  *   anything: mail scanners follow links).
  */
@@ -59,12 +59,15 @@ export function policyRoutes(deps: PolicyRoutesDeps): Router<AppState, {}> {
     const request = (await findRequest(deps.pool, ctx.params.id!))!;
     // The status token proves only that its holder asked for this call-back, not that the phone is theirs:
     // it stops this subscriber's calls to the number, never every subscriber's (that takes the phone itself:
-    // the opt-out key during a call, or a signed link).
-    await addSubscriberOptOut(deps.pool, { subscriberId: request.subscriberId, phoneE164: request.phoneE164, requestId: request.id });
+    // the opt-out key during a call, or a signed link). And only once this request has rung the number: before
+    // any call, nobody was disturbed, and the holder may be a stranger who typed someone else's number to keep
+    // this business from ever calling it back; the request is canceled either way.
+    const rang = request.attemptCount > 0;
+    if (rang) await addSubscriberOptOut(deps.pool, { subscriberId: request.subscriberId, phoneE164: request.phoneE164, requestId: request.id });
     await cancelRequest(deps.pool, deps.bus, request.id, 'visitor').catch(() => { /* already dialing or finished */ });
-    ctx.state.log.info({ requestId: request.id }, 'visitor opted out of this subscriber\'s calls by status link');
+    ctx.state.log.info({ requestId: request.id, optedOut: rang }, rang ? 'visitor opted out of this subscriber\'s calls by status link' : 'visitor stopped a call-back not yet dialed by status link');
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { optedOut: true };
+    ctx.body = { optedOut: rang };
   });
 
   const page = (ctx: Parameters<Parameters<typeof router.get>[1]>[0], e164: string, done: boolean) => {

@@ -183,11 +183,26 @@ test('allowed countries per subscriber: a French shop may call France and Belgiu
   t.is((await ask('+1 202 555 0261')).json.error.code, 'country_not_allowed');
 });
 
-test('opting out with the status token cancels the request and stops that subscriber\'s calls to the number, not every subscriber\'s', async (t) => {
+test('a status-token opt-out before any call cancels the request only: a stranger cannot bar a number from a business', async (t) => {
+  // Someone types a number that is not theirs, then "opts it out" with the status token they were given.
+  const r = await w.post('/api/v1/callbacks', callback('+1 202 555 0275', { scheduledAt: new Date(Date.now() + 3600_000).toISOString() }));
+  t.is(r.status, 202);
+  const out = await w.post(`/api/v1/callbacks/${r.json.id}/opt-out?token=${encodeURIComponent(r.json.statusToken)}`, {});
+  t.is(out.status, 200);
+  t.false(out.json.optedOut);
+  t.is((await rows('+12025550275'))[0].status, 'canceled');
+  t.is((await w.c.pool.query(`SELECT 1 FROM subscriber_opt_outs WHERE phone_e164 = '+12025550275'`)).rowCount, 0);
+  // The number's owner can still ask this business for a call-back.
+  t.is((await w.post('/api/v1/callbacks', callback('+1 202 555 0275'))).status, 202);
+});
+
+test('opting out with the status token once the request has rung the number cancels it and stops that subscriber\'s calls to the number, not every subscriber\'s', async (t) => {
   const r = await w.post('/api/v1/callbacks', callback('+1 202 555 0271'));
   t.is(r.status, 202);
   const wrong = await w.post(`/api/v1/callbacks/${r.json.id}/opt-out?token=nope`, {});
   t.is(wrong.status, 404);
+  // An attempt has rung the number (no worker in this suite: the count a claim would leave).
+  await w.c.pool.query(`UPDATE callback_requests SET attempt_count = 1 WHERE id = $1`, [r.json.id]);
   const out = await w.post(`/api/v1/callbacks/${r.json.id}/opt-out?token=${encodeURIComponent(r.json.statusToken)}`, {});
   t.is(out.status, 200);
   // Whoever holds a status token asked for a call-back, which anyone can do for any number: no global entry.
