@@ -155,16 +155,26 @@ export function createChatService(deps: ChatServiceDeps) {
      * `consent`: the visitor agreed to be called at the number (ticked on the chat, or told the agent so).
      */
     async callBack(c: Conversation, phone: string, meta: { ip: string | null; userAgent: string | null }, consent: boolean): Promise<AcceptResult & { slug: string }> {
-      if (!deps.accept) throw new Error('chat call-backs need the accept path');
+      const accept = deps.accept;
+      if (!accept) throw new Error('chat call-backs need the accept path');
       if (c.callbackRequestId) throw new ConflictError('chat_callback_exists', 'A call-back was already requested from this conversation.');
       const subscriber = await findSubscriberById(pool, c.subscriberId);
       if (!subscriber) throw new NotFoundError('chat_not_found', 'No such conversation.');
-      const result = await deps.accept.accept(
-        { subscriber: subscriber.slug, phone, name: c.visitorName ?? undefined, department: c.departmentId ?? undefined, pageUrl: c.pageUrl ?? undefined, referrer: c.referrer ?? undefined, consent: consent || undefined },
-        { ip: meta.ip, userAgent: meta.userAgent, referrer: null, source: 'api', apiClient: true });
-      const id = result.duplicate ? result.openId : result.id;
-      await setCallbackRequest(pool, c.id, id, phone);
-      await post(c, { author: 'system', authorName: null, body: SYSTEM_TEXT.callback, kind: 'callback', allowClosed: true }).catch(() => {});
+      // The conversation's row stays locked from the check to the link, so of two asks at once (two tabs, a
+      // double click, a script) one makes the call-back and the other finds it made.
+      const result = await withTransaction(pool, async (tx) => {
+        const { rows } = await tx.query(`SELECT callback_request_id FROM chat_conversations WHERE id = $1 FOR UPDATE`, [c.id]);
+        if (!rows[0]) throw new NotFoundError('chat_not_found', 'No such conversation.');
+        if (rows[0].callback_request_id) throw new ConflictError('chat_callback_exists', 'A call-back was already requested from this conversation.');
+        const answer = await accept.accept(
+          { subscriber: subscriber.slug, phone, name: c.visitorName ?? undefined, department: c.departmentId ?? undefined, pageUrl: c.pageUrl ?? undefined, referrer: c.referrer ?? undefined, consent: consent || undefined },
+          { ip: meta.ip, userAgent: meta.userAgent, referrer: null, source: 'api', apiClient: true });
+        // A duplicate is linked only when it is this requester's own waiting request (asDuplicate gives its id
+        // then): someone else's request for the number must not get this conversation attached to it.
+        if (answer.id) await setCallbackRequest(tx, c.id, answer.id, phone);
+        return answer;
+      });
+      if (result.id) await post(c, { author: 'system', authorName: null, body: SYSTEM_TEXT.callback, kind: 'callback', allowClosed: true }).catch(() => {});
       return { ...result, slug: subscriber.slug };
     },
 

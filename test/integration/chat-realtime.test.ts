@@ -135,6 +135,25 @@ test.serial('routing: the available agent gets the conversation up to its limit;
   await agent.api(`/agent/chats/${second.id}/close`, {});
 });
 
+test.serial('a call-back asked from one conversation five times at once is made once; a number someone else waits on gets no conversation attached', async (t) => {
+  const c = await startChat(s.base, { body: 'Call me please' });
+  const ua = { 'user-agent': 'Mozilla/5.0 chat visitor' };
+  const asks = await Promise.all(Array.from({ length: 5 }, (_, i) => postJson(i % 2 ? base2 : s.base, `/chat/${c.id}/callback`, { token: c.token, phone: '+1 202 555 0178', consent: true }, ua)));
+  t.deepEqual(asks.map((r) => r.status).sort(), [202, 409, 409, 409, 409], asks.map((r) => r.text).join('\n'));
+  t.is((await s.c.pool.query(`SELECT count(*)::int AS n FROM callback_requests WHERE phone_e164 = '+12025550178'`)).rows[0].n, 1);
+  const made = asks.find((r) => r.status === 202)!.json.id;
+  t.is((await s.c.pool.query(`SELECT callback_request_id FROM chat_conversations WHERE id = $1`, [c.id])).rows[0].callback_request_id, made);
+
+  // Someone else (another client) asked for this number first: the chat is told it is waiting, and its
+  // transcript is not attached to that stranger's request.
+  t.is((await request(s.base, '+1 202 555 0179', { scheduledAt: new Date(Date.now() + 3600_000).toISOString() })).status, 202);
+  const other = await startChat(s.base, { body: 'Change my address' });
+  const dup = await postJson(s.base, `/chat/${other.id}/callback`, { token: other.token, phone: '+1 202 555 0179', consent: true }, ua);
+  t.is(dup.status, 202, dup.text);
+  t.true(dup.json.duplicate);
+  t.is((await s.c.pool.query(`SELECT callback_request_id FROM chat_conversations WHERE id = $1`, [other.id])).rows[0].callback_request_id, null);
+});
+
 test.serial('nobody answers in time: the visitor is offered a call-back, takes it, and chat.message events are recorded', async (t) => {
   const c = await startChat(s.base, { body: 'Anyone?' });
   const sse = await events(base2, c);
