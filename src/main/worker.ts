@@ -36,6 +36,7 @@ import { createNoticeHook } from '../notices/notice-hook.ts';
 import { createNoticeProducer } from '../notices/notice-queue.ts';
 import { createWebhookProducer } from '../webhooks/delivery-queue.ts';
 import { waitAtMost, withDeadline } from '../platform/wait-at-most.ts';
+import { checkPromptSounds } from '../calls/prompt-sounds.ts';
 
 export interface WorkerHandle {
   dialer: Dialer;
@@ -229,6 +230,7 @@ export async function startWorker(c: Container, ext: WorkerExtensions = {}): Pro
   }
   verifications.queue.process(10, async (job) => ({ result: await verifier.call(job.data.verificationId) })).catch(consumerEnded('verifications'));
   log.info({ app, workerId: config.WORKER_ID, node: config.ASTERISK_NODE, ari: config.ARI_URL }, 'worker started');
+  void checkPromptSounds(port, config, log).catch((err: Error) => log.warn({ err: err.message }, 'prompt sounds not checked'));
 
   return {
     dialer, port, ami,

@@ -5,7 +5,7 @@ import { bridgeJson, channelJson } from './ari-snapshots.ts';
 import { reasonToCause } from './causes.ts';
 import type { Exchange } from './exchange.ts';
 import type { OriginateParams } from './originate.ts';
-import { isKnownMedia } from './media.ts';
+import { isKnownMedia, KNOWN_SOUNDS } from './media.ts';
 import type { PlaybackTarget } from './playbacks.ts';
 import { parseJsonBody, readBody, sendEmpty, sendJson, pathSegments } from './http-util.ts';
 import { resourceDoc, resourceListing } from './api-docs/index.ts';
@@ -266,7 +266,18 @@ const ROUTES: Record<string, AriRoute> = {
   },
 
   'GET deviceStates': () => ok([]),
+
+  // The sound index: what `sound:` media this Asterisk can play (404 "Sound not found" otherwise).
+  'GET sounds': () => ok([...KNOWN_SOUNDS].sort().map(soundJson)),
+  'GET sounds/:id': (r) => {
+    if (!KNOWN_SOUNDS.has(r.path.id!)) throw new AriError(404, { message: 'Sound not found' });
+    return ok(soundJson(r.path.id!));
+  },
 };
+
+function soundJson(id: string): { id: string; text: string; formats: { language: string; format: string }[] } {
+  return { id, text: '', formats: [{ language: 'en', format: 'gsm' }] };
+}
 
 const COMPILED = Object.entries(ROUTES).map(([key, route]) => {
   const [method, pattern] = key.split(' ') as [string, string];

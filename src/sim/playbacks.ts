@@ -113,8 +113,10 @@ export class Playbacks {
     const listeners = pb.target.kind === 'channel' ? [pb.target.channel.id] : pb.target.bridge.channels;
     for (const id of listeners) this.phoneLog.heard(id, uri, playable);
     if (!playable) {
-      // A file Asterisk does not have (or a tone without indications): the playback ends failed, the rest of the list unplayed.
-      pb.timer = this.clock.timeout(MISSING_MEDIA_FAILS_AFTER_MS, () => this.finish(pb, 'failed'));
+      // A file Asterisk does not have (or a tone without indications): Asterisk 22 moves on to the list's next
+      // media (PlaybackContinuing, as after one played: res_stasis_playback.c, playback_final_update), and ends
+      // the playback `failed` only when it was the last one. A missing sound within a list shows in no event.
+      pb.timer = this.clock.timeout(MISSING_MEDIA_FAILS_AFTER_MS, () => (pb.index < pb.media.length - 1 ? this.mediaDone(pb) : this.finish(pb, 'failed')));
       return;
     }
     const length = mediaInfo(uri).lengthMs;

@@ -249,6 +249,14 @@ export class AriAdapter implements TelephonyPort {
       return !(classify(err) instanceof NotFoundOnAsterisk);
     }
   }
+  async soundExists(soundId: string): Promise<boolean | null> {
+    try {
+      await this.rest.call('GET', `/sounds/${enc(soundId)}`);
+      return true;
+    } catch (err) {
+      return classify(err) instanceof NotFoundOnAsterisk ? false : null;
+    }
+  }
   async close(): Promise<void> {
     this.closing = true;
     if (this.pinger) clearInterval(this.pinger);

@@ -71,6 +71,8 @@ export interface TelephonyPort {
   listChannels(): Promise<LiveChannel[]>;
   /** Whether Asterisk still has the channel: false once it is gone (404); true when Asterisk cannot say (an error). */
   channelExists(channelId: string): Promise<boolean>;
+  /** Whether Asterisk has this sound (GET /sounds/{id}): false when it answers 404, null when it cannot say. */
+  soundExists(soundId: string): Promise<boolean | null>;
   close(): Promise<void>;
 }
 
