@@ -1,6 +1,6 @@
 import type { FieldError } from '../platform/errors.ts';
 import type { Invite } from '../widget/client/invite/triggers.ts';
-import { MAX_PATTERNS, pageMatches, patternProblem } from './url-pattern.ts';
+import { MAX_PATTERNS, pageMatches, patternProblem, patternUsable } from './url-pattern.ts';
 
 /**
  * A subscriber's proactive invitation, kept in subscribers.settings.invitation (the subscriber cache carries it to
@@ -35,7 +35,7 @@ const inRange = (v: unknown, [lo, hi]: readonly [number, number]): v is number =
 export function invitationFromSettings(settings: Record<string, unknown>): InvitationSettings {
   const raw = (settings.invitation && typeof settings.invitation === 'object' ? settings.invitation : {}) as Record<string, unknown>;
   const text = typeof raw.text === 'string' && raw.text.length <= TEXT_MAX ? raw.text : '';
-  const patterns = Array.isArray(raw.urlPatterns) ? raw.urlPatterns.filter((p): p is string => typeof p === 'string' && !patternProblem(p)) : [];
+  const patterns = Array.isArray(raw.urlPatterns) ? raw.urlPatterns.filter((p): p is string => typeof p === 'string' && patternUsable(p)) : [];
   return {
     enabled: raw.enabled === true && text !== '',
     text,

@@ -16,7 +16,7 @@ import { portalNav } from '../web/portal-nav.ts';
 import type { Render } from '../web/views.ts';
 import { DELAY_RANGE, SCROLL_RANGE, TEXT_MAX, invitationFromSettings, parseInvitationForm } from './invitation-settings.ts';
 import { INVITATION_EVENTS, countInvitationEvent, invitationTotals } from './invitation.repository.ts';
-import { MAX_PATTERNS } from './url-pattern.ts';
+import { MAX_PATTERNS, MAX_WILDCARDS } from './url-pattern.ts';
 import { requesterNetwork } from '../platform/requester-network.ts';
 
 export interface InvitationRoutesDeps {
@@ -87,7 +87,7 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Router<AppState, {
     ctx.body = deps.render('portal/invitations', {
       title: 'Invitations', portalNav: portalNav('/portal/invitations', csrf), csrf, flash: takeFlash(ctx), values, errors,
       fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
-      counts, days: RECENT_DAYS, limits: { textMax: TEXT_MAX, delay: DELAY_RANGE, scroll: SCROLL_RANGE, patterns: MAX_PATTERNS },
+      counts, days: RECENT_DAYS, limits: { textMax: TEXT_MAX, delay: DELAY_RANGE, scroll: SCROLL_RANGE, patterns: MAX_PATTERNS, wildcards: MAX_WILDCARDS },
     });
   }
 

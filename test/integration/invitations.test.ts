@@ -2,7 +2,7 @@ import test from 'ava';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { verifiedSignUp } from '../helpers/subscribers.ts';
 import type { FormClient } from '../helpers/portal.ts';
-import { insertDomain } from '../../src/subscribers/subscriber.repository.ts';
+import { insertDomain, mergeSettings } from '../../src/subscribers/subscriber.repository.ts';
 
 /*
  * Proactive invitations: the portal page's validation and saving (CSRF, each field's limits, page patterns), the
@@ -44,6 +44,7 @@ test.serial('the owner sets the invitation in the portal: validated, CSRF-protec
   const page = await A.client.get('/portal/invitations');
   t.is(page.status, 200);
   t.regex(page.text, /Show an invitation/);
+  t.regex(page.text, /at most 4 wildcards a pattern/, 'the form tells the wildcard limit');
   const post = (form: Record<string, string>, csrf?: null) => A.client.post('/portal/invitations', form, csrf === null ? { csrf: null } : {});
 
   const refused = async (form: Record<string, string>, message: RegExp, what: string) => {
@@ -57,6 +58,8 @@ test.serial('the owner sets the invitation in the portal: validated, CSRF-protec
   await refused({ enabled: 'on', text: 'Hi', scrollPercent: '150' }, /from 10 to 100/, 'share out of range');
   await refused({ enabled: 'on', text: 'Hi', urlPatterns: '/ok\npricing' }, /The pattern &quot;pricing&quot; starts with \//, 'a pattern not a path');
   await refused({ enabled: 'on', text: 'Hi', urlPatterns: '/a b' }, /character a path cannot/, 'a space in a pattern');
+  await refused({ enabled: 'on', text: 'Hi', urlPatterns: '/shop/**\n/**a**a**a**a**a**a**a**a**b' },
+    /The pattern &quot;\/\*\*a\*\*a\*\*a\*\*a\*\*a\*\*a\*\*a\*\*a\*\*b&quot; has more than 4 wildcards/, 'too many wildcards');
   await refused({ enabled: 'on', text: '<b>x</b>'.repeat(20), delaySec: '5' }, /under 140 characters/, 'too long');
   t.is((await post({ enabled: 'on', text: 'Hi', delaySec: '5' }, null)).status, 403, 'no CSRF token');
   t.is(await stored(A.id), null, 'nothing refused was saved');
@@ -73,6 +76,28 @@ test.serial('the owner sets the invitation in the portal: validated, CSRF-protec
   t.deepEqual((await directory(`http://${A.host}/shop/shoes/red?x=1`)).invite, { text: 'Questions? <We> call you back', after: 20, exit: true });
   t.false('invite' in await directory(`http://${A.host}/blog`), 'a page no pattern matches gets no invitation');
   t.false('invite' in await directory(`http://${B.host}/pricing`), "another tenant's pages get none");
+});
+
+test.serial("a stored pattern with many wildcards, on a long path, answers at once and holds up no other request", async (t) => {
+  // Such a pattern cannot be saved from the portal; one stored without that cap must still be cheap to match.
+  const wild = `/${'**a'.repeat(66)}`.slice(0, 200);
+  await mergeSettings(s.c.pool, B.id, { invitation: { enabled: true, text: 'Hi', delaySec: 5, urlPatterns: Array(20).fill(wild) } });
+  s.c.subscribers.invalidate();
+  t.teardown(async () => {
+    await s.c.pool.query(`UPDATE subscribers SET settings = settings - 'invitation' WHERE id = $1`, [B.id]);
+    s.c.subscribers.invalidate();
+  });
+  const started = performance.now();
+  const [answer, health] = await Promise.all([
+    fetch(`${s.base}/api/v1/directory?url=${encodeURIComponent(`http://${B.host}/${'a'.repeat(1900)}b?v=1`)}`),
+    fetch(`${s.base}/healthz`),
+  ]);
+  const ms = performance.now() - started;
+  t.is(answer.status, 200);
+  t.false('invite' in (await answer.json() as object));
+  t.is(health.status, 200);
+  t.true(ms < 1000, `took ${Math.round(ms)} ms`);
+  t.deepEqual((await directory(`http://${B.host}/${'a'.repeat(130)}`)).invite, { text: 'Hi', after: 5 }, 'and it still matches');
 });
 
 test.serial('beacons count per subscriber and day, set no cookie, and a site counts only for its own subscriber', async (t) => {

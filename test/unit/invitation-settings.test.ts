@@ -1,6 +1,6 @@
 import test from 'ava';
 import { DEFAULT_INVITATION, invitationFromSettings, inviteForPage, parseInvitationForm } from '../../src/invitations/invitation-settings.ts';
-import { pageMatches, patternProblem } from '../../src/invitations/url-pattern.ts';
+import { MAX_MATCHED_PATH, MAX_PATTERN_LENGTH, MAX_PATTERNS, pageMatches, patternProblem } from '../../src/invitations/url-pattern.ts';
 import { buildDirectory } from '../../src/directory/directory.service.ts';
 
 test('page patterns: * within a segment, ** across segments, optional trailing slash, no query', (t) => {
@@ -22,6 +22,47 @@ test('page patterns: * within a segment, ** across segments, optional trailing s
   t.false(m('/x', 'not a url'));
 });
 
+/** The patterns' meaning as a regular expression: the reference the matcher is held to, on short inputs only. */
+function referenceMatch(pattern: string, path: string): boolean {
+  const trim = (p: string) => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p);
+  const body = trim(pattern).split(/(\*\*|\*)/).map((part) =>
+    part === '**' ? '[^]*' : part === '*' ? '[^/]*' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')).join('');
+  return new RegExp(`^${body}$`).test(trim(path));
+}
+
+test('page patterns: the matcher agrees with the patterns as regular expressions', (t) => {
+  let seed = 7;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 65536) % n; };
+  const pick = (alphabet: string[], most: number) => Array.from({ length: rand(most + 1) }, () => alphabet[rand(alphabet.length)]).join('');
+  let matched = 0;
+  for (let i = 0; i < 4000; i++) {
+    const pattern = `/${pick(['a', 'b', '/', '.', '*', '**'], 7)}`.replace(/\*{3,}/g, '**');
+    const url = new URL(`https://shop.test/${pick(['a', 'b', '/', '.'], 9)}`); // dot segments resolved
+    const expected = referenceMatch(pattern, url.pathname);
+    if (expected) matched++;
+    if (pageMatches([pattern], url.href) !== expected) { t.fail(`${pattern} on ${url.pathname}: expected ${expected}`); return; }
+  }
+  t.true(matched > 400, 'the sample holds matches as well as misses');
+});
+
+test('page patterns: the worst pattern on the longest path is matched at once, never backtracking', (t) => {
+  // Each of these freezes a backtracking regular expression for minutes or more on such a path.
+  const saved = '/**a**a**a**c'; // the most wildcards a pattern may be saved with
+  t.is(patternProblem(saved), null);
+  const stored = `/${'**a'.repeat(66)}`.slice(0, MAX_PATTERN_LENGTH); // a pattern stored without the wildcard cap
+  const pathOf = (length: number) => `/${'a'.repeat(length - 2)}b`;
+  const url = `https://shop.test${pathOf(MAX_MATCHED_PATH)}`;
+  const started = performance.now();
+  t.false(pageMatches(Array(MAX_PATTERNS).fill(saved), url));
+  t.false(pageMatches(Array(MAX_PATTERNS).fill(stored), url));
+  t.false(pageMatches(Array(MAX_PATTERNS).fill(stored), `https://shop.test/${'%C3%A9'.repeat(340)}`), 'raw and decoded paths');
+  t.true(pageMatches(['/**a**a**a**b'], url), 'and it still matches');
+  t.false(pageMatches(['/**'], `https://shop.test${pathOf(MAX_MATCHED_PATH + 1)}`), 'a longer path matches nothing');
+  t.false(pageMatches(Array(MAX_PATTERNS).fill(stored), `https://shop.test${pathOf(20_000)}`));
+  const ms = performance.now() - started;
+  t.true(ms < 1000, `took ${Math.round(ms)} ms`);
+});
+
 test('page patterns are validated', (t) => {
   t.is(patternProblem('/shop/**'), null);
   t.regex(patternProblem('shop')!, /starts with \//);
@@ -30,6 +71,9 @@ test('page patterns are validated', (t) => {
   t.regex(patternProblem('/a"<script>')!, /character/);
   t.regex(patternProblem('/***')!, /two \*/);
   t.regex(patternProblem(`/${'a'.repeat(200)}`)!, /longer/);
+  t.is(patternProblem('/*/shop/**/item-*/*'), null, 'four wildcards');
+  t.regex(patternProblem('/*/shop/**/item-*/*/x/*')!, /more than 4 wildcards/);
+  t.regex(patternProblem('/**a**a**a**a**a**a**a**a**b')!, /more than 4 wildcards/);
 });
 
 test('the portal form: on with a text and a trigger; numbers in range; patterns checked', (t) => {
@@ -46,6 +90,8 @@ test('the portal form: on with a text and a trigger; numbers in range; patterns 
   t.deepEqual(fields({ enabled: 'on', text: 'Hi', scrollPercent: '101' }), ['scrollPercent']);
   t.deepEqual(fields({ enabled: 'on', text: 'x'.repeat(141), delaySec: '5' }), ['text']);
   t.deepEqual(fields({ enabled: 'on', text: 'Hi', urlPatterns: 'pricing' }), ['urlPatterns']);
+  const tooWild = parseInvitationForm({ enabled: 'on', text: 'Hi', urlPatterns: '/ok\n/**a**a**a**a**b' });
+  t.deepEqual(tooWild.ok ? null : tooWild.errors, [{ field: 'urlPatterns', code: 'invalid', message: 'The pattern "/**a**a**a**a**b" has more than 4 wildcards (* or **).' }]);
   t.deepEqual(fields({ enabled: 'on', text: 'Hi', urlPatterns: Array.from({ length: 21 }, (_, i) => `/p${i}`).join('\n') }), ['urlPatterns']);
   t.true(parseInvitationForm({ text: '' }).ok, 'off may be saved empty');
 });
@@ -56,6 +102,8 @@ test('stored settings read field by field over the defaults', (t) => {
   const inv = invitationFromSettings({ invitation: { enabled: true, text: 'Hi', delaySec: 99999, scrollPercent: 50, exitIntent: 'yes', urlPatterns: ['/ok', 'bad', 7] } });
   t.deepEqual(inv, { enabled: true, text: 'Hi', delaySec: null, exitIntent: false, scrollPercent: 50, urlPatterns: ['/ok'] });
   t.false(invitationFromSettings({ invitation: { enabled: true, text: '' } }).enabled, 'no text, no invitation');
+  t.deepEqual(invitationFromSettings({ invitation: { urlPatterns: ['/**a**a**a**a**b'] } }).urlPatterns, ['/**a**a**a**a**b'],
+    'a stored pattern with more wildcards than may be saved is still matched, not dropped (that would mean every page)');
 });
 
 test('the widget is sent a compact invitation, only when on and for matching pages', (t) => {
