@@ -19,7 +19,10 @@ export function demoLimitsText(l: DemoLimits): string {
     + 'The demo (npm start) raises these limits so you can try every behaviour above; set LIMIT_NUMBERS_PER_VISITOR and LIMIT_CALLS_PER_NUMBER_HOUR to try the real ones.';
 }
 
-/** The demo's stand-in for a subscriber's web site: the home page links to the demo subscriber's form. */
+/**
+ * The demo's stand-in for a subscriber's web site: the home page shows the demo subscriber's widget. Mounted only
+ * in the demo (DEMO_PAGE), where the seed owns the slug `demo`; signups never get it (portal-forms.ts).
+ */
 export function demoRoutes(deps: { subscribers: SubscriberCache; render: Render; limits?: DemoLimits; webcallWsUrl?: string }): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
   router.get('/', async (ctx) => {

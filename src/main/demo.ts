@@ -44,6 +44,8 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<voi
     ARI_URL: sim.ariUrl, AMI_HOST: '127.0.0.1', AMI_PORT: String(sim.amiPort),
     // The demo phone page (/demo/phones) reads and drives this simulator's phones.
     DEMO_PHONES_URL: sim.ariUrl,
+    // The demo subscriber's page at / (the seed below creates it).
+    DEMO_PAGE: 'true',
   });
   const c = createContainer(config);
   await migrate(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL, (m) => c.log.debug(m));

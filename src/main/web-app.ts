@@ -23,6 +23,7 @@ import { hostedFormRoutes } from '../widget/hosted-form.routes.ts';
 import { healthRoutes } from '../web/health.routes.ts';
 import { ariEndpoint } from '../telephony/ari-http.ts';
 import { demoRoutes } from '../demo/demo.routes.ts';
+import { homeRoutes } from '../web/home.routes.ts';
 import { cancelRoutes } from '../requests/cancel.routes.ts';
 import { policyRoutes } from '../policy/policy.routes.ts';
 import { createAcceptPolicy, policySecret } from '../policy/accept-policy.ts';
@@ -170,13 +171,14 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     }),
     cancelRoutes({ pool: c.pool, bus: c.bus, queue: c.queue }),
     policyRoutes({ pool: c.pool, bus: c.bus, subscribers: c.subscribers, render, secret: policySecret(c.config), formToken: policy.formToken, formTokenTtlSec: policy.formTokenTtlSec }),
-    demoRoutes({
+    // The demo subscriber's page at / only in the demo: elsewhere a signup named "Demo" would own Beckon's home page.
+    c.config.DEMO_PAGE ? demoRoutes({
       subscribers: c.subscribers, render, webcallWsUrl: c.config.WEBCALL_ENABLED ? c.config.WEBCALL_WS_URL : undefined,
       limits: {
         enabled: c.config.RATE_LIMITS_ENABLED, numbersPerVisitor: c.config.LIMIT_NUMBERS_PER_VISITOR,
         callsPerNumber: c.config.CALL_CEILING_ENABLED ? c.config.LIMIT_CALLS_PER_NUMBER_HOUR : null,
       },
-    }),
+    }) : homeRoutes({ render }),
     ...(demoPhones ? [demoPhonesRoutes({ phones: simPhones(demoPhones), render })] : []),
     widgetRoutes({ subscribers: c.subscribers, bundle: widgetBundle }),
     metricsRoutes({ liveCalls: () => countLiveAttempts(c.pool), queue: c.queue, token: c.config.METRICS_TOKEN, allow: c.config.METRICS_ALLOW }),

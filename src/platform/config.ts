@@ -332,6 +332,12 @@ const Env = z.object({
    * installation, `web` alone) = no such page. Never point it at anything but a simulator.
    */
   DEMO_PHONES_URL: z.string().url().optional(),
+  /**
+   * Beckon's home page (/) is the demo's stand-in for a subscriber's site: the page of the subscriber whose slug
+   * is `demo`, with its widget. `npm start` sets it (and seeds that subscriber). Off (any real installation) = a
+   * neutral page naming no subscriber: no account, whatever its name, speaks on Beckon's own home page.
+   */
+  DEMO_PAGE: flag('false'),
   // --- Web calls: visitors calling from the browser over WebRTC through Asterisk (src/webcalls) ---
   /**
    * Offers "Call now" (POST /api/v1/webcalls) and holds the shared inbound Stasis app (ARI_APP-inbound) in the

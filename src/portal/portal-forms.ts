@@ -186,8 +186,19 @@ export function slugify(name: string): string {
   return base.length >= 2 ? base : `shop-${base || 'x'}`.replace(/-+$/, '');
 }
 
-/** Slugs to try, in order, for a name whose plain slug may be taken. */
+/**
+ * Slugs no signup gets: the demo's own (`demo`, whose page is Beckon's home page in the demo) and the names of
+ * Beckon's own paths and parts, so a slug never reads as, or is taken for, one of Beckon's pages.
+ */
+export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
+  'demo', 'admin', 'portal', 'api', 'agent', 'agents', 'c', 'call', 'calls', 'static', 'public', 'assets', 'widget',
+  'healthz', 'readyz', 'metrics', 'login', 'logout', 'signup', 'forgot', 'reset', 'password', 'verify', 'status',
+  'notices', 'opt-out', 'preview', 'asterisk', 'sim', 'ws', 'www', 'beckon',
+]);
+
+/** Slugs to try, in order, for a name whose plain slug may be taken; a reserved slug is never one of them. */
 export function slugCandidates(name: string, random: () => string): string[] {
   const base = slugify(name);
-  return [base, ...[2, 3, 4, 5].map((n) => `${base}-${n}`), `${base}-${random()}`];
+  const numbered = [2, 3, 4, 5].map((n) => `${base}-${n}`);
+  return [...(RESERVED_SLUGS.has(base) ? [] : [base]), ...numbered, `${base}-${random()}`];
 }

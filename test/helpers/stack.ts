@@ -61,6 +61,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     // The countries the suites' subscribers and visitors are in (the default would be INSTALL_COUNTRY, US, alone).
     DIAL_ALLOWED_COUNTRIES: 'US,CA,GB,FR,BE,DE',
     ...(o.demoPhones ? { DEMO_PHONES_URL: sim.ariUrl } : {}),
+    // The demo subscriber's page at /, as `npm start` has it, wherever that subscriber is seeded.
+    DEMO_PAGE: o.seed === false ? 'false' : 'true',
     ...o.env,
   };
   let config0: Config;

@@ -137,6 +137,8 @@ test('compose.demo.yaml: the simulator stands in for Asterisk', (t) => {
   t.deepEqual(s.sim!.command, ['sim']);
   t.is(s.sim!.environment?.SIM_HOST, '0.0.0.0');
   t.is(s.web!.environment?.ARI_URL, 'http://sim:8088');
+  t.is(s.web!.environment?.DEMO_PAGE, 'true', 'the demo subscriber\'s page at /');
+  t.falsy(services('compose.yaml').web!.environment?.DEMO_PAGE, 'a real installation shows no subscriber at /');
 });
 
 /** docker-compose resolves `env_file: .env` and the build contexts in a project folder: a copy with .env.example's values filled in. */

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseDepartment, parseDomainList, parseHoursForm, parseSignup, parseSkinForm, slugCandidates, slugify } from '../../src/portal/portal-forms.ts';
+import { parseDepartment, parseDomainList, parseHoursForm, parseSignup, parseSkinForm, RESERVED_SLUGS, slugCandidates, slugify } from '../../src/portal/portal-forms.ts';
 import { skinFromSettings, DEFAULT_SKIN } from '../../src/subscribers/settings.ts';
 import { buildDirectory, etagMatches, etagOf } from '../../src/directory/directory.service.ts';
 import { codeMatches, codeMedia, generateCode, hashCode, parseVerificationId } from '../../src/verification/verification-code.ts';
@@ -35,6 +35,16 @@ test('slugs: ascii, dashes, fitting the slug check; numbered alternatives', (t) 
   t.true(slugify('x'.repeat(100)).length <= 40);
   for (const name of ['Élan', '!!!', 'a-', 'Über Shop GmbH']) t.regex(slugify(name), /^[a-z0-9][a-z0-9-]{1,62}$/);
   t.deepEqual(slugCandidates('Acme', () => 'abc'), ['acme', 'acme-2', 'acme-3', 'acme-4', 'acme-5', 'acme-abc']);
+});
+
+test("slugs: a name whose slug is the demo's or one of Beckon's paths gets another", (t) => {
+  t.deepEqual(slugCandidates('Demo', () => 'abc'), ['demo-2', 'demo-3', 'demo-4', 'demo-5', 'demo-abc']);
+  for (const name of ['Demo', ' DÉMO! ', 'Admin', 'Portal', 'API', 'Agent', 'Static', 'Widget', 'Healthz', 'Readyz', 'Metrics', 'Login', 'Sign-up', 'Signup']) {
+    const candidates = slugCandidates(name, () => 'abc');
+    t.false(candidates.some((c) => RESERVED_SLUGS.has(c)), name);
+    for (const c of candidates) t.regex(c, /^[a-z0-9][a-z0-9-]{1,62}$/, name);
+  }
+  t.is(slugCandidates('Demo Shop', () => 'abc')[0], 'demo-shop', 'only the whole slug is reserved');
 });
 
 test('department form: agents need no phone, a phone department needs a valid number', (t) => {
