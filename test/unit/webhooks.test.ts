@@ -35,6 +35,15 @@ test('endpoint URLs: HTTPS to public names; HTTP only to this host under the tes
   t.true(checkEndpointUrl('http://localhost:8080/hook', true).ok);
   t.false(checkEndpointUrl('http://10.0.0.1/hook', true).ok, 'the test setting opens loopback only');
   t.false(checkEndpointUrl('http://crm.example.com/hook', true).ok);
+  // IPv6 literals that reach an IPv4 host are judged as it (URLs write them in hexadecimal: [::7f00:1]).
+  for (const bad of ['https://[::127.0.0.1]/', 'https://[::ffff:127.0.0.1]/', 'https://[::ffff:0:a9fe:a9fe]/', 'https://[64:ff9b::169.254.169.254]/',
+    'https://[64:ff9b:1::a9fe:a9fe]/', 'https://[2002:a9fe:a9fe::1]/', 'https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/', 'https://[fec0::1]/', 'https://[100::1]/']) {
+    const r = checkEndpointUrl(bad, false);
+    t.false(r.ok, bad);
+    t.regex(r.ok ? '' : r.reason, /private address|this server/, bad);
+  }
+  t.true(checkEndpointUrl('https://[64:ff9b::808:808]/hook', false).ok, 'NAT64 to a public host');
+  t.true(checkEndpointUrl('https://[2606:4700:4700::1111]/hook', false).ok);
 });
 
 test('history rows make events: a first row is created (and scheduled when it is), moves to final states complete or fail', (t) => {
