@@ -12,10 +12,11 @@ import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import { setDepartmentAnsweredBy, setSubscriberAgentRouting } from '../subscribers/subscriber.repository.ts';
 import {
   assignedDepartmentIds, assignedSubscriberIds, findAgent, insertAgent, listAgents, listSubscribersForRouting,
-  agentNode, setAgentNode, setAssignments, updateAgent,
+  agentNode, agentOwnerId, setAgentNode, setAssignments, updateAgent,
 } from './agent.repository.ts';
 import { agentRoutingFrom } from './routing.ts';
-import { AgentForm, AgentNode, agentPasswordHash, list, loginTaken, parse, parseNewAgent, words, type Body } from './agent-form.ts';
+import { AgentForm, AgentNode, agentEndpoint, agentPasswordHash, agentTaken, list, parse, parseNewAgent, words, type Body } from './agent-form.ts';
+import { trunkDevice } from './device-state.ts';
 
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
 const RoutingForm = z.object({
@@ -27,9 +28,13 @@ const RoutingForm = z.object({
 const uuid = z.string().uuid();
 const noSuchAgent = () => new NotFoundError('not_found', 'No such agent.');
 
-/** Operator pages for agents: create, edit, assign to subscribers/departments, and who answers each subscriber. */
-export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers: SubscriberCache }): Router<AppState, {}> {
+/**
+ * Operator pages for agents: create, edit, assign to subscribers/departments, and who answers each subscriber.
+ * `trunkEndpoint` is TRUNK_ENDPOINT: its endpoint is never an agent's phone.
+ */
+export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers: SubscriberCache; trunkEndpoint: string }): Router<AppState, {}> {
   const { pool } = deps;
+  const trunk = trunkDevice(deps.trunkEndpoint);
   const router = new Router<AppState, {}>({ prefix: '/admin/agents' });
   router.use(requireRole('operator', '/admin/login'));
   router.use(verifyCsrf());
@@ -43,7 +48,7 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
   });
 
   router.post('/', async (ctx) => {
-    const agent = await insertAgent(pool, await parseNewAgent(bodyOf(ctx))).catch(loginTaken);
+    const agent = await insertAgent(pool, await parseNewAgent(bodyOf(ctx), { by: 'operator', trunk })).catch(agentTaken);
     done(ctx, `Agent ${agent.name} created. Assign subscribers below.`, `/admin/agents/${agent.id}`);
   });
 
@@ -65,13 +70,14 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
     if (!agent) throw noSuchAgent();
     const body = bodyOf(ctx);
     const f = parse(AgentForm, body);
+    const endpoint = agentEndpoint(f.endpoint, { id: agent.id, owned: (await agentOwnerId(pool, agent.id)) !== null }, trunk);
     const node = body.asteriskNode === undefined ? undefined : parse(AgentNode, body.asteriskNode);
     const passwordHash = typeof body.password === 'string' && body.password !== '' ? await agentPasswordHash(body.password) : null;
     await updateAgent(pool, agent.id, {
-      name: f.name, endpoint: f.endpoint, skills: words(body.skills), languages: words(body.languages),
+      name: f.name, endpoint, skills: words(body.skills), languages: words(body.languages),
       wrapUpSec: typeof f.wrapUpSec === 'number' ? f.wrapUpSec : null, autoAnswer: body.autoAnswer === 'on', passwordHash,
       active: body.active === 'on',
-    });
+    }).catch(agentTaken);
     if (node !== undefined) await setAgentNode(pool, agent.id, node || null);
     done(ctx, 'Agent saved.', `/admin/agents/${agent.id}`);
   });

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { withTransaction, type Pool, type Queryable } from '../platform/db/pool.ts';
 import { isUuid } from '../platform/validation/ids.ts';
 import { pickAgent, isFirstInLine, type AgentStatus, type RoutableAgent } from './routing.ts';
 import type { Agent, Disposition, OfferOutcome } from './agent.types.ts';
 import { OPEN_STATUSES, sqlStatusList } from '../requests/request-lifecycle.ts';
+import { ownSoftphoneDevice } from './softphone.ts';
 
 // Owner of agents, agent_subscribers, agent_departments, agent_offers, agent_waits, request_dispositions.
 
@@ -19,26 +21,57 @@ function toAgent(r: Record<string, any>): Agent {
 }
 
 export interface AgentInput {
-  name: string; login: string; endpoint: string; skills?: string[]; languages?: string[];
+  name: string; login: string;
+  /** The phone offers ring (`PJSIP/<name>`); null: the agent's own browser softphone, `PJSIP/webagent-<12 hex of its id>`. */
+  endpoint: string | null;
+  skills?: string[]; languages?: string[];
   wrapUpSec?: number | null; autoAnswer?: boolean; passwordHash?: string | null; status?: AgentStatus;
   /** The subscriber whose Team page made it (it alone may change it); none for the operator's pool. */
   ownerSubscriberId?: string | null;
 }
 
+/**
+ * The device state an agent starts with on `endpoint`: its own softphone is UNAVAILABLE until a browser registers
+ * it (AMI knows nothing of it before the console pushes it, so nothing would ever say it is not there); any other
+ * phone is UNKNOWN until AMI reports it, as at a worker's start.
+ */
+const firstDeviceState = (id: string, endpoint: string): string =>
+  endpoint.toLowerCase() === ownSoftphoneDevice(id).toLowerCase() ? 'UNAVAILABLE' : 'UNKNOWN';
+
+/**
+ * A new agent. Its id is made here so that an agent without a phone of its own (`endpoint` null) is given its own
+ * softphone, named after that id. Two agents on one endpoint are refused by the database (23505, agents_endpoint_key
+ * or agents_phone_key).
+ */
 export async function insertAgent(db: Queryable, a: AgentInput): Promise<Agent> {
+  const id = randomUUID();
+  const endpoint = a.endpoint ?? ownSoftphoneDevice(id);
   const { rows } = await db.query(
-    `INSERT INTO agents (name, login, endpoint, skills, languages, wrap_up_sec, auto_answer, password_hash, status, owner_subscriber_id)
-     VALUES ($1, lower($2), $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
-    [a.name, a.login, a.endpoint, a.skills ?? [], a.languages ?? [], a.wrapUpSec ?? null, a.autoAnswer ?? false, a.passwordHash ?? null, a.status ?? 'away',
-      a.ownerSubscriberId ?? null]);
+    `INSERT INTO agents (id, name, login, endpoint, skills, languages, wrap_up_sec, auto_answer, password_hash, status, owner_subscriber_id, device_state)
+     VALUES ($1, $2, lower($3), $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLUMNS}`,
+    [id, a.name, a.login, endpoint, a.skills ?? [], a.languages ?? [], a.wrapUpSec ?? null, a.autoAnswer ?? false, a.passwordHash ?? null, a.status ?? 'away',
+      a.ownerSubscriberId ?? null, firstDeviceState(id, endpoint)]);
   return toAgent(rows[0]);
 }
 
-export async function updateAgent(db: Queryable, id: string, a: Omit<AgentInput, 'login' | 'status'> & { active?: boolean }): Promise<void> {
+/** The operator's edit. A new endpoint starts from its first device state: the old phone's says nothing about it. */
+export async function updateAgent(db: Queryable, id: string, a: Omit<AgentInput, 'login' | 'status' | 'ownerSubscriberId'> & { active?: boolean }): Promise<void> {
+  const endpoint = a.endpoint ?? ownSoftphoneDevice(id);
   await db.query(
     `UPDATE agents SET name = $2, endpoint = $3, skills = $4, languages = $5, wrap_up_sec = $6, auto_answer = $7,
-       password_hash = COALESCE($8, password_hash), active = COALESCE($9, active), updated_at = now() WHERE id = $1`,
-    [id, a.name, a.endpoint, a.skills ?? [], a.languages ?? [], a.wrapUpSec ?? null, a.autoAnswer ?? false, a.passwordHash ?? null, a.active ?? null]);
+       password_hash = COALESCE($8, password_hash), active = COALESCE($9, active),
+       device_state = CASE WHEN lower(endpoint) = lower($3) THEN device_state ELSE $10 END,
+       device_state_at = CASE WHEN lower(endpoint) = lower($3) THEN device_state_at ELSE now() END,
+       updated_at = now() WHERE id = $1`,
+    [id, a.name, endpoint, a.skills ?? [], a.languages ?? [], a.wrapUpSec ?? null, a.autoAnswer ?? false, a.passwordHash ?? null, a.active ?? null,
+      firstDeviceState(id, endpoint)]);
+}
+
+/** The subscriber that made the agent on its Team page; null for the operator's pool (or no such agent). */
+export async function agentOwnerId(db: Queryable, id: string): Promise<string | null> {
+  if (!isUuid(id)) return null;
+  const { rows } = await db.query(`SELECT owner_subscriber_id FROM agents WHERE id = $1`, [id]);
+  return rows[0]?.owner_subscriber_id ?? null;
 }
 
 export async function findAgent(db: Queryable, id: string): Promise<Agent | null> {
@@ -446,9 +479,13 @@ export async function findTeamAgent(db: Queryable, subscriberId: string, agentId
   return rows[0] ? toTeamAgent(rows[0]) : null;
 }
 
-/** Makes an agent owned by a subscriber and assigned to it only (one transaction: `db` is a client in one). */
-export async function insertTeamAgent(db: Queryable, subscriberId: string, a: AgentInput): Promise<Agent> {
-  const agent = await insertAgent(db, { ...a, ownerSubscriberId: subscriberId });
+/**
+ * Makes an agent owned by a subscriber and assigned to it only (one transaction: `db` is a client in one). It answers
+ * on its own browser softphone: a subscriber never names an endpoint, since any name it typed could be another
+ * agent's phone or softphone, or the trunk. Only the operator gives it a desk phone (/admin/agents).
+ */
+export async function insertTeamAgent(db: Queryable, subscriberId: string, a: Omit<AgentInput, 'endpoint' | 'ownerSubscriberId'>): Promise<Agent> {
+  const agent = await insertAgent(db, { ...a, endpoint: null, ownerSubscriberId: subscriberId });
   await db.query(`INSERT INTO agent_subscribers (agent_id, subscriber_id) VALUES ($1, $2)`, [agent.id, subscriberId]);
   return agent;
 }

@@ -34,10 +34,16 @@ export async function answerOnDeskPhone(db: Queryable, agentId: string): Promise
   return rows[0]?.softphone ?? null;
 }
 
-/** The configured phone and, while the agent answers in the browser, the softphone's device. */
-export async function agentDevices(db: Queryable, agentId: string): Promise<{ configured: string; softphone: string | null } | null> {
-  const { rows } = await db.query(`SELECT endpoint, desk_endpoint FROM agents WHERE id = $1`, [agentId]);
+/**
+ * The configured phone and, while the agent answers in the browser, the softphone's device; and the subscriber that
+ * made the agent (null: the operator's), which decides whether a declared webagentN may be its softphone.
+ */
+export async function agentDevices(db: Queryable, agentId: string): Promise<{ configured: string; softphone: string | null; ownerSubscriberId: string | null } | null> {
+  const { rows } = await db.query(`SELECT endpoint, desk_endpoint, owner_subscriber_id FROM agents WHERE id = $1`, [agentId]);
   const r = rows[0];
   if (!r) return null;
-  return r.desk_endpoint === null ? { configured: r.endpoint, softphone: null } : { configured: r.desk_endpoint, softphone: r.endpoint };
+  const ownerSubscriberId: string | null = r.owner_subscriber_id;
+  return r.desk_endpoint === null
+    ? { configured: r.endpoint, softphone: null, ownerSubscriberId }
+    : { configured: r.desk_endpoint, softphone: r.endpoint, ownerSubscriberId };
 }

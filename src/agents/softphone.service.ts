@@ -27,7 +27,8 @@ export class SoftphoneService {
     const agent = await findAgent(this.deps.pool, agentId);
     const devices = await agentDevices(this.deps.pool, agentId);
     if (!agent || !devices) throw new ConflictError('no_such_agent', 'No such agent.');
-    const endpoint = softphoneEndpoint({ id: agent.id, endpoint: devices.configured });
+    // The agent's own softphone (or its operator-declared webagentN): never an endpoint another agent answers on.
+    const endpoint = softphoneEndpoint({ id: agent.id, endpoint: devices.configured, ownerSubscriberId: devices.ownerSubscriberId });
     const password = newSipPassword();
     await this.push(softphoneObjects(endpoint, password)).catch((err) => {
       this.deps.log.warn({ agentId, endpoint: endpoint.name, err: (err as Error).message }, 'softphone credentials not pushed');

@@ -14,17 +14,41 @@ export interface ConfigTuple { attribute: string; value: string }
 /** A sorcery object of class res_pjsip to create or replace: `PUT /asterisk/config/dynamic/res_pjsip/<type>/<id>`. */
 export interface PjsipObject { type: 'auth' | 'aor' | 'endpoint'; id: string; fields: ConfigTuple[] }
 
-const WEB_AGENT = /^PJSIP\/(webagent[A-Za-z0-9_.-]*)$/i;
+/**
+ * Names beginning `webagent-` are Beckon's: `webagent-<first 12 hex digits of an agent's id>`, one per agent, made
+ * by Beckon for that agent alone. A form never gives an agent one of them but its own (agent-form.ts).
+ */
+export const OWN_SOFTPHONE_PREFIX = /^PJSIP\/webagent-/i;
+/** A browser endpoint declared in pjsip.conf (`webagentN`): never one of Beckon's `webagent-` names. */
+const DECLARED = /^PJSIP\/(webagent(?!-)[A-Za-z0-9_.-]*)$/i;
+
+/** The browser endpoint Beckon makes for this agent: `webagent-<12 hex of its id>`. */
+export function ownSoftphoneName(agentId: string): string {
+  return `webagent-${agentId.replace(/-/g, '').slice(0, 12).toLowerCase()}`;
+}
+
+/** The agent's own softphone as a device (`PJSIP/webagent-<12 hex of its id>`). */
+export function ownSoftphoneDevice(agentId: string): string {
+  return `PJSIP/${ownSoftphoneName(agentId)}`;
+}
+
+/** Whether `endpoint` is this agent's own softphone. */
+export function isOwnSoftphone(agent: { id: string; endpoint: string }): boolean {
+  return agent.endpoint.toLowerCase() === ownSoftphoneDevice(agent.id).toLowerCase();
+}
 
 /**
- * The endpoint an agent answers on in the browser: the configured one when it already is a WebRTC agent endpoint
- * (`PJSIP/webagentN`, declared in pjsip.conf), else one named after the agent (`webagent-<12 hex of its id>`),
- * whose aor and endpoint Beckon pushes along with the auth.
+ * The endpoint an agent answers on in the browser, and so the one whose password Beckon pushes and hands to that
+ * agent. An agent of the operator's pool configured on a declared WebRTC endpoint (`PJSIP/webagentN` of pjsip.conf,
+ * the operator's choice at /admin/agents) answers there. Every other agent, and every agent a subscriber made,
+ * answers on the one named after it (`webagent-<12 hex of its id>`, aor and endpoint pushed along with the auth):
+ * whatever its row says, the name comes from its own id, so an agent can never be handed the credentials of an
+ * endpoint another agent answers on.
  */
-export function softphoneEndpoint(agent: { id: string; endpoint: string }): { name: string; device: string; declared: boolean } {
-  const m = WEB_AGENT.exec(agent.endpoint);
+export function softphoneEndpoint(agent: { id: string; endpoint: string; ownerSubscriberId: string | null }): { name: string; device: string; declared: boolean } {
+  const m = agent.ownerSubscriberId === null ? DECLARED.exec(agent.endpoint) : null;
   if (m) return { name: m[1]!, device: `PJSIP/${m[1]!}`, declared: true };
-  const name = `webagent-${agent.id.replace(/-/g, '').slice(0, 12).toLowerCase()}`;
+  const name = ownSoftphoneName(agent.id);
   return { name, device: `PJSIP/${name}`, declared: false };
 }
 

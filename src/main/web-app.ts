@@ -197,7 +197,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     // Call-center agents: the agent console and the operator's agent pages.
     ...(notices ? [agentPasswordRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render, passwordMail: (login) => notices.agentPasswordReset(login) })] : []),
     agentConsoleRoutes(c, render),
-    agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers }),
+    agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers, trunkEndpoint: c.config.TRUNK_ENDPOINT }),
     // Accounting, reports and the operator console.
     portalReportsRoutes({
       pool: c.pool, render, chats: (id, from, to) => chatStats(c.pool, id, from, to),

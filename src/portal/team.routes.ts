@@ -11,7 +11,7 @@ import { listDepartments } from '../subscribers/subscriber.repository.ts';
 import {
   findTeamAgent, insertTeamAgent, listTeam, setOwnAgentActive, setOwnAgentDepartments, setOwnAgentPassword, type TeamAgent,
 } from '../agents/agent.repository.ts';
-import { agentPasswordHash, list, loginTaken, parse, parseNewAgent, type Body } from '../agents/agent-form.ts';
+import { agentPasswordHash, agentTaken, list, parse, parseNewAgent, type Body } from '../agents/agent-form.ts';
 import { portalNav } from '../web/portal-nav.ts';
 import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session.ts';
 
@@ -22,7 +22,9 @@ const uuid = z.string().uuid();
  * /portal/team: a subscriber's own agents. It creates agents (owned by it and assigned to it only), disables
  * and enables them, sets their passwords and picks which of its departments each answers. Agents of the
  * operator's pool assigned to it are listed read only. Every lookup is within the session's subscriber: any
- * other agent id is a 404, like an unknown one. Validation is the operator's (src/agents/agent-form.ts).
+ * other agent id is a 404, like an unknown one. Validation is the operator's (src/agents/agent-form.ts), but a
+ * subscriber names no endpoint: its agents answer in the browser on their own softphone, and only the operator
+ * gives one a desk phone (/admin/agents).
  */
 export function portalTeamRoutes(deps: { pool: Pool; render: Render; changed: (slug: string) => void }): Router<AppState, {}> {
   const { pool } = deps;
@@ -56,8 +58,9 @@ export function portalTeamRoutes(deps: { pool: Pool; render: Render; changed: (s
 
   router.post('/', async (ctx) => {
     const s = await currentSubscriber(ctx, pool);
-    const input = await parseNewAgent(bodyOf(ctx));
-    const agent = await withTransaction(pool, (tx) => insertTeamAgent(tx, s.id, input)).catch(loginTaken);
+    // No endpoint from a subscriber: its agent answers on the softphone Beckon makes for it (insertTeamAgent).
+    const input = await parseNewAgent(bodyOf(ctx), { by: 'subscriber' });
+    const agent = await withTransaction(pool, (tx) => insertTeamAgent(tx, s.id, input)).catch(agentTaken);
     deps.changed(s.slug);
     done(ctx, `/portal/team/${agent.id}`, `Agent ${agent.name} created. They log in at /agent with login ${agent.login}.`);
   });

@@ -10,7 +10,7 @@ const ADMIN = { email: 'ops@example.com', password: 'operator-secret-42' };
 let s: Stack;
 test.before(async () => {
   s = await startStack({ label: 'admin', env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, TRUST_PROXY: 'true', RATE_LIMITS_ENABLED: 'false' } });
-  await insertAgent(s.c.pool, { name: 'Alice Agent', login: 'alice', endpoint: 'PJSIP/agent1', passwordHash: await hashPassword('agent-password-1') });
+  await insertAgent(s.c.pool, { name: 'Alice Agent', login: 'alice', endpoint: 'PJSIP/agent2', passwordHash: await hashPassword('agent-password-1') });
 });
 test.after.always(async () => { await s?.close(); });
 

@@ -32,7 +32,7 @@ const sessions: Partial<Record<Audience, { cookie: string; csrf: string }>> = {}
 
 test.before(async () => {
   s = await startStack({ label: 'fuzz', worker: false, env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
-  await insertAgent(s.c.pool, { name: 'Fuzz Agent', login: 'fuzzagent', endpoint: 'PJSIP/agent1', passwordHash: await hashPassword('agent-password-1') });
+  await insertAgent(s.c.pool, { name: 'Fuzz Agent', login: 'fuzzagent', endpoint: 'PJSIP/agent2', passwordHash: await hashPassword('agent-password-1') });
   // Log in once per audience, the way the integration tests do; the fuzzer then reuses the cookie and token.
   const logins: [Audience, string, string, Record<string, string>, string][] = [
     ['portal', '/signup', '/signup', signupForm(), '/portal'],

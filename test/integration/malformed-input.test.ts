@@ -17,7 +17,7 @@ let agent: FormClient;
 
 test.before(async () => {
   s = await startStack({ label: 'malformed', env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
-  await insertAgent(s.c.pool, { name: 'Mal Agent', login: 'malagent', endpoint: 'PJSIP/agent1', passwordHash: await hashPassword('agent-password-1') });
+  await insertAgent(s.c.pool, { name: 'Mal Agent', login: 'malagent', endpoint: 'PJSIP/agent2', passwordHash: await hashPassword('agent-password-1') });
   portal = await ownerClient(s.base);
   admin = await operatorClient(s.base, ADMIN);
   agent = new FormClient(s.base);

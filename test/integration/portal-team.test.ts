@@ -39,19 +39,20 @@ test.serial('a subscriber creates its own agent (assigned to it only), disables,
   t.is(page.status, 200);
   t.regex(page.text, /No agents yet/);
 
-  // The operator's validation: a PJSIP endpoint of this installation, a strong password, a free login; CSRF on every form.
+  // The operator's validation: no endpoint (the agent answers on its own softphone), a strong password, a free login;
+  // CSRF on every form.
   t.is((await A.client.post('/portal/team', { name: 'Eve', login: 'eve-a', password: 'eve password 1', endpoint: 'Local/900@default' })).status, 400);
-  t.is((await A.client.post('/portal/team', { name: 'Eve', login: 'eve-a', password: 'short', endpoint: 'PJSIP/eve' })).status, 400);
-  t.is((await A.client.post('/portal/team', { name: 'Eve', login: 'eve-a', password: 'eve password 1', endpoint: 'PJSIP/eve' }, { csrf: null })).status, 403);
+  t.is((await A.client.post('/portal/team', { name: 'Eve', login: 'eve-a', password: 'short' })).status, 400);
+  t.is((await A.client.post('/portal/team', { name: 'Eve', login: 'eve-a', password: 'eve password 1' }, { csrf: null })).status, 403);
   t.is(await agentRow('eve-a'), undefined);
 
-  const created = await A.client.post('/portal/team', { name: 'Eve <i>', login: 'Eve-A', password: 'eve password 1', endpoint: 'PJSIP/eve', languages: 'en, fr' });
+  const created = await A.client.post('/portal/team', { name: 'Eve <i>', login: 'Eve-A', password: 'eve password 1', languages: 'en, fr' });
   t.is(created.status, 303, created.text.slice(0, 300));
   const eve = await agentRow('eve-a');
-  t.like(eve, { name: 'Eve <i>', endpoint: 'PJSIP/eve', active: true, owner_subscriber_id: A.id });
+  t.like(eve, { name: 'Eve <i>', endpoint: `PJSIP/webagent-${eve.id.replace(/-/g, '').slice(0, 12)}`, active: true, owner_subscriber_id: A.id });
   t.deepEqual(await subscribersOf(eve.id), [A.id], 'assigned to its subscriber only');
   t.is(created.location, `/portal/team/${eve.id}`);
-  t.is((await A.client.post('/portal/team', { name: 'Dup', login: 'eve-a', password: 'eve password 1', endpoint: 'PJSIP/dup' })).status, 409);
+  t.is((await A.client.post('/portal/team', { name: 'Dup', login: 'eve-a', password: 'eve password 1' })).status, 409);
   const list = await A.client.get('/portal/team');
   t.regex(list.text, /Eve &lt;i&gt;/, 'names are escaped');
   t.is(await agentLogin('eve-a', 'eve password 1'), 302);
@@ -74,7 +75,7 @@ test.serial("a subscriber assigns its agents to its own departments only; anothe
   const support = await insertDepartment(s.c.pool, { subscriberId: A.id, name: 'Support', phoneE164: null, answeredBy: 'agents', position: 2 });
   const foreign = await insertDepartment(s.c.pool, { subscriberId: B.id, name: 'Theirs', phoneE164: null, answeredBy: 'agents', position: 1 });
   await A.client.get('/portal/team');
-  await A.client.post('/portal/team', { name: 'Finn', login: 'finn-a', password: 'finn password 1', endpoint: 'PJSIP/finn' });
+  await A.client.post('/portal/team', { name: 'Finn', login: 'finn-a', password: 'finn password 1' });
   const finn = await agentRow('finn-a');
   const page = await A.client.get(`/portal/team/${finn.id}`);
   t.regex(page.text, /Sales/);
@@ -134,7 +135,7 @@ test.serial('accept refuses a department that cannot take calls, with a clear 40
 
   // C adds an agent on its Team page and gives it Desk: Desk takes calls now.
   await C.client.get('/portal/team');
-  t.is((await C.client.post('/portal/team', { name: 'Gus', login: 'gus-c', password: 'gus password 1', endpoint: 'PJSIP/gus' })).status, 303);
+  t.is((await C.client.post('/portal/team', { name: 'Gus', login: 'gus-c', password: 'gus password 1' })).status, 303);
   const gus = await agentRow('gus-c');
   await C.client.get(`/portal/team/${gus.id}`);
   t.is((await C.client.post(`/portal/team/${gus.id}/departments`, { departmentIds: desk.id })).status, 303);

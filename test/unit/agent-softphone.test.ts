@@ -3,11 +3,28 @@ import { credentialsFor, newSipPassword, softphoneEndpoint, softphoneObjects } f
 
 const ID = '3f2a9c1b-7d4e-4a5b-9c8d-0123456789ab';
 
-test('an agent configured on a webagent endpoint answers on it; any other gets one named after it', (t) => {
-  t.deepEqual(softphoneEndpoint({ id: ID, endpoint: 'PJSIP/webagent2' }), { name: 'webagent2', device: 'PJSIP/webagent2', declared: true });
-  t.deepEqual(softphoneEndpoint({ id: ID, endpoint: 'pjsip/WebAgent7' }), { name: 'WebAgent7', device: 'PJSIP/WebAgent7', declared: true });
-  t.deepEqual(softphoneEndpoint({ id: ID, endpoint: 'PJSIP/agent1' }), { name: 'webagent-3f2a9c1b7d4e', device: 'PJSIP/webagent-3f2a9c1b7d4e', declared: false });
-  t.is(softphoneEndpoint({ id: ID, endpoint: 'SIP/webagent1' }).declared, false, 'only a PJSIP webagent endpoint is a browser one');
+test("an operator's agent configured on a declared webagent endpoint answers on it; any other gets one named after it", (t) => {
+  const pool = (endpoint: string) => ({ id: ID, endpoint, ownerSubscriberId: null });
+  const own = { name: 'webagent-3f2a9c1b7d4e', device: 'PJSIP/webagent-3f2a9c1b7d4e', declared: false };
+  t.deepEqual(softphoneEndpoint(pool('PJSIP/webagent2')), { name: 'webagent2', device: 'PJSIP/webagent2', declared: true });
+  t.deepEqual(softphoneEndpoint(pool('pjsip/WebAgent7')), { name: 'WebAgent7', device: 'PJSIP/WebAgent7', declared: true });
+  t.deepEqual(softphoneEndpoint(pool('PJSIP/agent1')), own);
+  t.is(softphoneEndpoint(pool('SIP/webagent1')).declared, false, 'only a PJSIP webagent endpoint is a browser one');
+  t.deepEqual(softphoneEndpoint(pool('PJSIP/webagent-3f2a9c1b7d4e')), own, 'its own name: Beckon pushes aor and endpoint too');
+});
+
+test("a webagent- name is Beckon's, never declared: an agent on another agent's gets its own", (t) => {
+  const own = { name: 'webagent-3f2a9c1b7d4e', device: 'PJSIP/webagent-3f2a9c1b7d4e', declared: false };
+  t.deepEqual(softphoneEndpoint({ id: ID, endpoint: 'PJSIP/webagent-0123456789ab', ownerSubscriberId: null }), own);
+  t.deepEqual(softphoneEndpoint({ id: ID, endpoint: 'PJSIP/WEBAGENT-0123456789ab', ownerSubscriberId: null }), own);
+});
+
+test("a subscriber's agent answers on its own softphone whatever its row names: never a declared webagentN", (t) => {
+  const own = { name: 'webagent-3f2a9c1b7d4e', device: 'PJSIP/webagent-3f2a9c1b7d4e', declared: false };
+  const sub = '11111111-2222-4333-8444-555555555555';
+  for (const endpoint of ['PJSIP/webagent1', 'PJSIP/webagent-0123456789ab', 'PJSIP/agent1', 'PJSIP/carrier']) {
+    t.deepEqual(softphoneEndpoint({ id: ID, endpoint, ownerSubscriberId: sub }), own, endpoint);
+  }
 });
 
 test('passwords are long, random and safe in a header', (t) => {
