@@ -9,8 +9,9 @@ import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { createLoginLimiter } from '../auth/login-limiter.ts';
-import { requireRole, safeNext } from '../auth/require-role.ts';
-import { getSession, redirectWithFlash } from '../auth/session.ts';
+import { safeNext } from '../auth/require-role.ts';
+import { redirectWithFlash, startSession } from '../auth/session.ts';
+import { requireOperator } from './operator-session.ts';
 import { renderAdminPage } from './admin-page.ts';
 import { AppError, BadRequestError, NotFoundError, SubscriberNotFoundError } from '../platform/errors.ts';
 import type { AppContext, AppState } from '../web/context.ts';
@@ -86,10 +87,9 @@ export function adminAuthRoutes(deps: AdminDeps): Router<AppState, {}> {
       return;
     }
     await limiter.succeeded(ctx.ip, email);
-    // A fresh session id at login: an id planted before (fixation) is worth nothing after.
-    const session = getSession(ctx) as { regenerate?: () => Promise<void> } | null;
-    await session?.regenerate?.();
-    getSession(ctx)!.user = { role: 'operator', id: op.id, name: op.name };
+    // A fresh session id at login (an id planted before it is worth nothing after), keeping the operator's session
+    // generation: a new password ends the session.
+    await startSession(ctx, { role: 'operator', id: op.id, name: op.name, gen: op.sessionGeneration });
     deps.log.info({ operator: op.email, ip: ctx.ip }, 'operator logged in');
     ctx.status = 303;
     ctx.redirect(next.startsWith('/admin') ? next : '/admin');
@@ -105,7 +105,7 @@ export function adminAuthRoutes(deps: AdminDeps): Router<AppState, {}> {
 /** The console itself: every route here needs an operator session. */
 export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
-  router.use(requireRole('operator', '/admin/login'));
+  router.use(requireOperator(deps.pool));
   const ari = new AriHttp(deps.ari);
   router.use(verifyCsrf());
 

@@ -9,7 +9,8 @@ import { BullAdapter } from '@bull-board/api/bullAdapter';
 import { KoaAdapter } from '@bull-board/koa';
 import Bull from 'bull';
 import type { CallbackQueue } from '../platform/queue/callback-queue.ts';
-import { requireRole } from '../auth/require-role.ts';
+import type { Pool } from '../platform/db/pool.ts';
+import { requireOperator } from './operator-session.ts';
 import { requireSameOrigin } from '../web/middleware/same-origin.ts';
 
 const QUEUES_PATH = '/admin/queues';
@@ -47,14 +48,14 @@ export function withLocalFonts(html: string): string {
  * from our own page: the browser's Origin or Sec-Fetch-Site naming this server (403 otherwise). SameSite=Lax
  * alone would let a same-site page or an older browser through.
  */
-export function adminQueuesMiddleware(queue: CallbackQueue, extraQueues: Bull.Queue[] = [], publicUrl?: () => string): Koa.Middleware {
+export function adminQueuesMiddleware(pool: Pool, queue: CallbackQueue, extraQueues: Bull.Queue[] = [], publicUrl?: () => string): Koa.Middleware {
   const serverAdapter = new KoaAdapter();
   serverAdapter.setBasePath(QUEUES_PATH);
   // @bull-board/koa pins its own copy of @bull-board/api; the two are the same at run time.
   type ServerAdapter = Parameters<typeof createBullBoard>[0]['serverAdapter'];
   createBullBoard({ queues: [queue.queue, ...extraQueues].map((q) => new BullAdapter(q)), serverAdapter: serverAdapter as unknown as ServerAdapter, options: { uiConfig: { boardTitle: 'Beckon queues' } } });
   const board = serverAdapter.registerPlugin() as unknown as Koa.Middleware;
-  const guard = requireRole('operator', '/admin/login');
+  const guard = requireOperator(pool);
   const fonts = localFonts();
   const fontFiles = (Object.keys(fonts.dirs) as (keyof typeof fonts.dirs)[]).map((family) => mount(`${FONTS_PATH}/${family}/files`, serve(join(fonts.dirs[family], 'files'), { maxage: 86400_000 })));
   return async (ctx, next) => {

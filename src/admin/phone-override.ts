@@ -1,6 +1,6 @@
 import Router from 'koa-router';
 import { z } from 'zod';
-import { requireRole } from '../auth/require-role.ts';
+import { requireOperator } from './operator-session.ts';
 import { verifyCsrf } from '../auth/csrf.ts';
 import { getSession } from '../auth/session.ts';
 import { withTransaction, type Pool } from '../platform/db/pool.ts';
@@ -41,7 +41,7 @@ export async function phoneOverrideView(pool: Pool, s: Subscriber) {
  */
 export function phoneOverrideRoutes(deps: { pool: Pool; subscribers: SubscriberCache; log: Logger }): Router<AppState, {}> {
   const router = new Router<AppState, {}>();
-  router.post('/admin/subscribers/:id/phone-verified', requireRole('operator', '/admin/login'), verifyCsrf(), async (ctx) => {
+  router.post('/admin/subscribers/:id/phone-verified', requireOperator(deps.pool), verifyCsrf(), async (ctx) => {
     const id = ctx.params.id;
     const s = isUuid(id) ? await findSubscriberById(deps.pool, id) : null;
     if (!s) throw new SubscriberNotFoundError();

@@ -2,7 +2,7 @@ import Router from 'koa-router';
 import { z } from 'zod';
 import type { Pool } from '../platform/db/pool.ts';
 import { verifyCsrf } from '../auth/csrf.ts';
-import { requireRole } from '../auth/require-role.ts';
+import { requireOperator } from '../admin/operator-session.ts';
 import { redirectWithFlash } from '../auth/session.ts';
 import { BadRequestError, NotFoundError } from '../platform/errors.ts';
 import { renderAdminPage } from '../admin/admin-page.ts';
@@ -32,11 +32,15 @@ const noSuchAgent = () => new NotFoundError('not_found', 'No such agent.');
  * Operator pages for agents: create, edit, assign to subscribers/departments, and who answers each subscriber.
  * `trunkEndpoint` is TRUNK_ENDPOINT: its endpoint is never an agent's phone.
  */
-export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers: SubscriberCache; trunkEndpoint: string }): Router<AppState, {}> {
+export function agentAdminRoutes(deps: {
+  pool: Pool; render: Render; subscribers: SubscriberCache; trunkEndpoint: string;
+  /** Withdraws an agent's softphone when its sessions end (disabled, new password): agent-session.ts. */
+  withdrawSoftphone: (agentId: string) => Promise<void>;
+}): Router<AppState, {}> {
   const { pool } = deps;
   const trunk = trunkDevice(deps.trunkEndpoint);
   const router = new Router<AppState, {}>({ prefix: '/admin/agents' });
-  router.use(requireRole('operator', '/admin/login'));
+  router.use(requireOperator(pool));
   router.use(verifyCsrf());
 
   const page = (ctx: AppContext, view: string, data: Record<string, unknown>) => renderAdminPage(ctx, deps.render, view, data);
@@ -73,11 +77,13 @@ export function agentAdminRoutes(deps: { pool: Pool; render: Render; subscribers
     const endpoint = agentEndpoint(f.endpoint, { id: agent.id, owned: (await agentOwnerId(pool, agent.id)) !== null }, trunk);
     const node = body.asteriskNode === undefined ? undefined : parse(AgentNode, body.asteriskNode);
     const passwordHash = typeof body.password === 'string' && body.password !== '' ? await agentPasswordHash(body.password) : null;
-    await updateAgent(pool, agent.id, {
+    const { sessionsEnded } = await updateAgent(pool, agent.id, {
       name: f.name, endpoint, skills: words(body.skills), languages: words(body.languages),
       wrapUpSec: typeof f.wrapUpSec === 'number' ? f.wrapUpSec : null, autoAnswer: body.autoAnswer === 'on', passwordHash,
       active: body.active === 'on',
     }).catch(agentTaken);
+    // Disabled or given a new password: its sessions are over, and the softphone they were issued with them.
+    if (sessionsEnded) await deps.withdrawSoftphone(agent.id);
     if (node !== undefined) await setAgentNode(pool, agent.id, node || null);
     done(ctx, 'Agent saved.', `/admin/agents/${agent.id}`);
   });

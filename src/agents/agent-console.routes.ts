@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { createLoginLimiter } from '../auth/login-limiter.ts';
 import { verifyPassword } from '../auth/password.ts';
-import { requireRole, safeNext } from '../auth/require-role.ts';
-import { getSession, type SessionUser } from '../auth/session.ts';
+import { safeNext } from '../auth/require-role.ts';
+import { getSession, startSession, type SessionUser } from '../auth/session.ts';
 import { ConflictError, LoginRequiredError, NotFoundError, UnavailableError } from '../platform/errors.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
@@ -25,6 +25,7 @@ import { SoftphoneService, type SessionSoftphone } from './softphone.service.ts'
 import { agentDevices } from './softphone.repository.ts';
 import { buildSoftphoneBundle } from './softphone-bundle.ts';
 import { webcallPageCsp } from '../widget/webcall-csp.ts';
+import { requireAgent } from './agent-session.ts';
 
 type Body = Record<string, unknown>;
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
@@ -44,7 +45,8 @@ const workerUnreachable = () => new UnavailableError('The call could not be reac
 /**
  * The agent console: own login, a page whose live parts are fed by Server-Sent Events (Redis pub/sub from the
  * workers, so any web process can serve any agent), and the actions an agent takes on a call. Calls belong to
- * workers: accept/decline/hang up travel as commands to the worker holding the agent's reservation.
+ * workers: accept/decline/hang up travel as commands to the worker holding the agent's reservation. Every route
+ * behind the login asks whether the agent's session still holds (agent-session.ts).
  */
 export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<AppState, {}> {
   const { pool, config } = c;
@@ -87,9 +89,8 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
     // Each session chooses its phone: a new login starts on the desk phone, and a softphone left by another session
     // gets a password nobody holds.
     await withdrawSoftphone(found.agent.id);
-    // A new session id on login: an id planted before it (fixation) is worth nothing afterwards.
-    await (getSession(ctx) as { regenerate?: () => Promise<void> } | null)?.regenerate?.();
-    getSession(ctx)!.user = { role: 'agent', id: found.agent.id, name: found.agent.name };
+    // The session keeps the agent's session generation: disabling the agent or a new password ends it.
+    await startSession(ctx, { role: 'agent', id: found.agent.id, name: found.agent.name, gen: found.sessionGeneration });
     ctx.redirect(safeNext(body.next, '/agent'));
   });
 
@@ -104,7 +105,7 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
     ctx.redirect('/agent/login');
   });
 
-  const authed = requireRole('agent', '/agent/login');
+  const authed = requireAgent(pool);
 
   router.get('/', authed, async (ctx) => {
     const snapshot = await consoleSnapshot(pool, userOf(ctx).id);

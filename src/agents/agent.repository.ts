@@ -54,17 +54,25 @@ export async function insertAgent(db: Queryable, a: AgentInput): Promise<Agent> 
   return toAgent(rows[0]);
 }
 
-/** The operator's edit. A new endpoint starts from its first device state: the old phone's says nothing about it. */
-export async function updateAgent(db: Queryable, id: string, a: Omit<AgentInput, 'login' | 'status' | 'ownerSubscriberId'> & { active?: boolean }): Promise<void> {
+/**
+ * The operator's edit. A new endpoint starts from its first device state: the old phone's says nothing about it. A
+ * new password, or disabling an active agent, moves its session generation on: every session it has ends (see
+ * agentSessionIsCurrent). Returns whether they did, so the caller withdraws its softphone.
+ */
+export async function updateAgent(db: Queryable, id: string, a: Omit<AgentInput, 'login' | 'status' | 'ownerSubscriberId'> & { active?: boolean }): Promise<{ sessionsEnded: boolean }> {
   const endpoint = a.endpoint ?? ownSoftphoneDevice(id);
-  await db.query(
-    `UPDATE agents SET name = $2, endpoint = $3, skills = $4, languages = $5, wrap_up_sec = $6, auto_answer = $7,
-       password_hash = COALESCE($8, password_hash), active = COALESCE($9, active),
-       device_state = CASE WHEN lower(endpoint) = lower($3) THEN device_state ELSE $10 END,
-       device_state_at = CASE WHEN lower(endpoint) = lower($3) THEN device_state_at ELSE now() END,
-       updated_at = now() WHERE id = $1`,
+  const { rows } = await db.query(
+    `UPDATE agents a SET name = $2, endpoint = $3, skills = $4, languages = $5, wrap_up_sec = $6, auto_answer = $7,
+       password_hash = COALESCE($8, a.password_hash), active = COALESCE($9, a.active),
+       device_state = CASE WHEN lower(a.endpoint) = lower($3) THEN a.device_state ELSE $10 END,
+       device_state_at = CASE WHEN lower(a.endpoint) = lower($3) THEN a.device_state_at ELSE now() END,
+       session_generation = a.session_generation + CASE WHEN $8::text IS NOT NULL OR (a.active AND $9 = false) THEN 1 ELSE 0 END,
+       updated_at = now()
+      FROM (SELECT id, session_generation FROM agents WHERE id = $1 FOR UPDATE) o
+     WHERE a.id = o.id RETURNING a.session_generation <> o.session_generation AS ended`,
     [id, a.name, endpoint, a.skills ?? [], a.languages ?? [], a.wrapUpSec ?? null, a.autoAnswer ?? false, a.passwordHash ?? null, a.active ?? null,
       firstDeviceState(id, endpoint)]);
+  return { sessionsEnded: rows[0]?.ended === true };
 }
 
 /** The subscriber that made the agent on its Team page; null for the operator's pool (or no such agent). */
@@ -80,9 +88,21 @@ export async function findAgent(db: Queryable, id: string): Promise<Agent | null
   return rows[0] ? toAgent(rows[0]) : null;
 }
 
-export async function findAgentLogin(db: Queryable, login: string): Promise<{ agent: Agent; passwordHash: string | null } | null> {
-  const { rows } = await db.query(`SELECT ${COLUMNS}, password_hash FROM agents WHERE login = lower($1) AND active`, [login]);
-  return rows[0] ? { agent: toAgent(rows[0]), passwordHash: rows[0].password_hash } : null;
+/** An active agent by login, for the console's login: its password hash and its session generation (the session keeps it). */
+export async function findAgentLogin(db: Queryable, login: string): Promise<{ agent: Agent; passwordHash: string | null; sessionGeneration: number } | null> {
+  const { rows } = await db.query(`SELECT ${COLUMNS}, password_hash, session_generation FROM agents WHERE login = lower($1) AND active`, [login]);
+  const r = rows[0];
+  return r ? { agent: toAgent(r), passwordHash: r.password_hash, sessionGeneration: r.session_generation } : null;
+}
+
+/**
+ * Whether an agent's session still holds: the agent exists and is active, and its session generation is the one
+ * the session logged in with (a new password or disabling moves it on). Checked on every console and desk request.
+ */
+export async function agentSessionIsCurrent(db: Queryable, agentId: string, gen: number): Promise<boolean> {
+  if (!isUuid(agentId)) return false;
+  const { rows } = await db.query(`SELECT 1 FROM agents WHERE id = $1 AND active AND session_generation = $2`, [agentId, gen]);
+  return rows.length > 0;
 }
 
 export async function listAgents(db: Queryable): Promise<(Agent & { subscriberNames: string[]; departmentNames: string[] })[]> {
@@ -490,22 +510,27 @@ export async function insertTeamAgent(db: Queryable, subscriberId: string, a: Om
   return agent;
 }
 
-/** Enables or disables an agent this subscriber owns; false when it owns no such agent. */
+/**
+ * Enables or disables an agent this subscriber owns; false when it owns no such agent. Disabling ends every
+ * session of the agent (its session generation moves on).
+ */
 export async function setOwnAgentActive(db: Queryable, subscriberId: string, agentId: string, active: boolean): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE agents SET active = $3, updated_at = now() WHERE id = $1 AND owner_subscriber_id = $2`, [agentId, subscriberId, active]);
+    `UPDATE agents SET active = $3, session_generation = session_generation + CASE WHEN $3 THEN 0 ELSE 1 END, updated_at = now()
+      WHERE id = $1 AND owner_subscriber_id = $2`, [agentId, subscriberId, active]);
   return (rowCount ?? 0) > 0;
 }
 
-/** Sets an agent's password (its own one-time reset link was used up). */
+/** Sets an agent's password (its own one-time reset link was used up); every session of the agent ends. */
 export async function setAgentPassword(db: Queryable, agentId: string, passwordHash: string): Promise<void> {
-  await db.query(`UPDATE agents SET password_hash = $2, updated_at = now() WHERE id = $1`, [agentId, passwordHash]);
+  await db.query(`UPDATE agents SET password_hash = $2, session_generation = session_generation + 1, updated_at = now() WHERE id = $1`, [agentId, passwordHash]);
 }
 
-/** Sets the password of an agent this subscriber owns; false when it owns no such agent. */
+/** Sets the password of an agent this subscriber owns, ending every session of the agent; false when it owns no such agent. */
 export async function setOwnAgentPassword(db: Queryable, subscriberId: string, agentId: string, passwordHash: string): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE agents SET password_hash = $3, updated_at = now() WHERE id = $1 AND owner_subscriber_id = $2`, [agentId, subscriberId, passwordHash]);
+    `UPDATE agents SET password_hash = $3, session_generation = session_generation + 1, updated_at = now() WHERE id = $1 AND owner_subscriber_id = $2`,
+    [agentId, subscriberId, passwordHash]);
   return (rowCount ?? 0) > 0;
 }
 

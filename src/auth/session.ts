@@ -10,6 +10,20 @@ export interface SessionUser {
   role: Role; id: string; name: string;
   /** The account's session generation at login: a password change moves it on and ends older sessions. */
   gen?: number;
+  /** When the session logged in (ms since the epoch): it ends SESSION_MAX_AGE_MS later, however busy it is. */
+  since?: number;
+}
+
+/** How long a session lasts from its login. Using it does not lengthen it: a stolen cookie is worth one shift at most. */
+export const SESSION_MAX_AGE_MS = 8 * 3600_000;
+
+/**
+ * Logs `user` in on this request: a new session id (an id planted before login, fixation, is worth nothing after
+ * it) carrying the user and the time of login.
+ */
+export async function startSession(ctx: Koa.Context | { session?: unknown }, user: Omit<SessionUser, 'since'>): Promise<void> {
+  await (getSession(ctx) as { regenerate?: () => Promise<void> } | null)?.regenerate?.();
+  getSession(ctx)!.user = { ...user, since: Date.now() };
 }
 
 /** The session object koa-session puts on ctx, with the fields we keep in it. */
@@ -35,13 +49,15 @@ export function redirectWithFlash(ctx: Koa.Context, to: string, flash: string): 
 }
 
 /**
- * Sessions live in Redis (the cookie holds only a random id), so logging out or suspending an account ends the
- * session on every web process. Cookies are httpOnly and SameSite=Lax, and Secure when the request came in
- * over HTTPS (behind a proxy set TRUST_PROXY=true).
+ * Sessions live in Redis (the cookie holds only a random id), so logging out ends the session on every web
+ * process; the role checks (require-role.ts) end sessions whose account changed since login. Cookies are httpOnly
+ * and SameSite=Lax, and Secure when the request came in over HTTPS (behind a proxy set TRUST_PROXY=true). A
+ * session is never renewed for being used: it lasts SESSION_MAX_AGE_MS from login (the role checks count it from
+ * `since`, as koa-session moves its own expiry on at every save).
  */
 export function sessionMiddleware(app: Koa<any, any>, redis: Redis, opts: { secret: string; prefix: string; maxAgeMs?: number }): Koa.Middleware {
   app.keys = [opts.secret];
-  const maxAge = opts.maxAgeMs ?? 8 * 3600_000;
+  const maxAge = opts.maxAgeMs ?? SESSION_MAX_AGE_MS;
   const key = redisKeys(opts.prefix).session;
   return session({
     key: 'beckon.sid',
@@ -50,7 +66,7 @@ export function sessionMiddleware(app: Koa<any, any>, redis: Redis, opts: { secr
     sameSite: 'lax',
     signed: true,
     rolling: false,
-    renew: true,
+    renew: false,
     secure: false,
     store: {
       async get(sid: string) {

@@ -7,10 +7,10 @@ import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
 import { portalNav } from '../web/portal-nav.ts';
 import { csrfToken } from '../auth/csrf.ts';
-import { requireRole } from '../auth/require-role.ts';
 import type { SessionUser } from '../auth/session.ts';
 import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session.ts';
 import { assignedSubscriberIds } from '../agents/agent.repository.ts';
+import { requireAgent } from '../agents/agent-session.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import type { AcceptService } from '../requests/accept.service.ts';
 import { listAgentConversations, listSubscriberConversations } from './chat.repository.ts';
@@ -49,7 +49,7 @@ export function chatWeb(deps: ChatWebDeps): { routers: Router<AppState, {}>[] } 
   const streams = createStreamLimits({ perKey: deps.config.STREAMS_PER_REQUEST, perIp: deps.config.STREAMS_PER_IP });
   const desk = { pool: deps.pool, chat, reader, redisPrefix: deps.prefix, streams, webcalls: deps.config.WEBCALL_ENABLED ?? false };
 
-  const agentDesk = deskRoutes(desk, '/agent/chats', requireRole('agent', '/agent/login'), async (ctx) => {
+  const agentDesk = deskRoutes(desk, '/agent/chats', requireAgent(deps.pool), async (ctx) => {
     const user = ctx.state.user as SessionUser;
     return {
       subscriberIds: await assignedSubscriberIds(deps.pool, user.id),

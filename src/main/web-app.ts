@@ -8,6 +8,7 @@ import { createAcceptService, type AcceptGuard } from '../requests/accept.servic
 import { createRenderer } from '../web/views.ts';
 import { agentConsoleRoutes } from '../agents/agent-console.routes.ts';
 import { agentAdminRoutes } from '../agents/agent-admin.routes.ts';
+import { softphoneWithdrawal } from '../agents/agent-session.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import { errorHandler } from '../web/middleware/error-handler.ts';
 import { requestContext } from '../web/middleware/request-context.ts';
@@ -127,6 +128,8 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     limits: createVerificationLimits(c.redis, c.config), newAccountSec: c.config.VERIFY_NEW_ACCOUNT_SEC,
   });
   const subscriberChanged = (slug: string) => { c.subscribers.invalidate(slug); directory.invalidate(); };
+  // Whoever ends an agent's sessions (disabling it, a new password) withdraws its softphone.
+  const withdrawSoftphone = softphoneWithdrawal({ pool: c.pool, log: c.log, ari: ariEndpoint(c.config) });
   const adminDeps: AdminDeps = {
     pool: c.pool, redis: c.redis, queue: c.queue, subscribers: c.subscribers, render, log: c.log, prefix: c.config.REDIS_PREFIX,
     currency: c.config.BILLING_CURRENCY, adminEmail: c.config.ADMIN_EMAIL, adminPassword: c.config.ADMIN_PASSWORD,
@@ -136,7 +139,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
   };
   // The operator's queue board: call-backs, and mail notices, webhook deliveries and phone verification calls.
   const otherQueues = [NOTICE_QUEUE, WEBHOOK_QUEUE, VERIFICATION_QUEUE].map((name) => producerQueue(name, c.queue.client, c.config.REDIS_PREFIX));
-  app.use(adminQueuesMiddleware(c.queue, otherQueues, () => c.config.publicUrl));
+  app.use(adminQueuesMiddleware(c.pool, c.queue, otherQueues, () => c.config.publicUrl));
   // Mail is queued here and sent by the worker (src/notices); without SMTP_URL nothing is queued.
   const notices = c.config.SMTP_URL ? createNoticeProducer(c.queue.client, c.config.REDIS_PREFIX) : null;
   const webhookKicks = createWebhookProducer(c.queue.client, c.config.REDIS_PREFIX);
@@ -195,9 +198,9 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
       checkDomain: createDomainChecker({ urlTemplate: c.config.DOMAIN_VERIFY_URL, allowPrivate: c.config.DOMAIN_VERIFY_ALLOW_PRIVATE }),
     }),
     // Call-center agents: the agent console and the operator's agent pages.
-    ...(notices ? [agentPasswordRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render, passwordMail: (login) => notices.agentPasswordReset(login) })] : []),
+    ...(notices ? [agentPasswordRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render, passwordMail: (login) => notices.agentPasswordReset(login), withdrawSoftphone })] : []),
     agentConsoleRoutes(c, render),
-    agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers, trunkEndpoint: c.config.TRUNK_ENDPOINT }),
+    agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers, trunkEndpoint: c.config.TRUNK_ENDPOINT, withdrawSoftphone }),
     // Accounting, reports and the operator console.
     portalReportsRoutes({
       pool: c.pool, render, chats: (id, from, to) => chatStats(c.pool, id, from, to),
@@ -205,7 +208,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     }),
     portalUsageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
     portalRequestPageRoutes({ pool: c.pool, render, currency: c.config.BILLING_CURRENCY }),
-    portalTeamRoutes({ pool: c.pool, render, changed: subscriberChanged }),
+    portalTeamRoutes({ pool: c.pool, render, changed: subscriberChanged, withdrawSoftphone }),
     portalWebhooksRoutes({
       pool: c.pool, render, allowHttpLoopback: c.config.WEBHOOK_ALLOW_HTTP_LOOPBACK,
       kick: webhookKicks.kick,

@@ -17,6 +17,8 @@ export interface AgentPasswordRoutesDeps {
   render: Render;
   /** Queues the mail (the worker makes the link); the routes exist only when the installation sends email. */
   passwordMail: (login: string) => Promise<void>;
+  /** The new password ends the agent's sessions: the softphone they were issued goes too (src/agents/agent-session.ts). */
+  withdrawSoftphone: (agentId: string) => Promise<void>;
 }
 
 type Body = Record<string, unknown>;
@@ -82,6 +84,7 @@ export function agentPasswordRoutes(deps: AgentPasswordRoutesDeps): Router<AppSt
     if (password !== body.confirmPassword) return show({ error: 'The two passwords differ.' }, 400);
     const agentId = await resetAgentPassword(deps.pool, token, password, setAgentPassword);
     if (!agentId) return show({ live: false }, 404);
+    await deps.withdrawSoftphone(agentId);
     page(ctx, 'agent/reset', { title: 'Password set', done: true });
   });
 

@@ -5,7 +5,7 @@ import { csrfToken, verifyCsrf } from '../auth/csrf.ts';
 import { createAttemptLimiter, createLoginLimiter } from '../auth/login-limiter.ts';
 import { verifyPassword } from '../auth/password.ts';
 import { safeNext } from '../auth/require-role.ts';
-import { getSession, takeFlash, type SessionUser } from '../auth/session.ts';
+import { getSession, startSession, takeFlash, type SessionUser } from '../auth/session.ts';
 import { AppError, type FieldError } from '../platform/errors.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
@@ -24,11 +24,7 @@ type Body = Record<string, unknown>;
 const bodyOf = (ctx: AppContext): Body => ((ctx.request as unknown as { body?: Body }).body ?? {}) as Body;
 
 /** New session id on every login: a session id planted before login (fixation) is worth nothing after it. */
-async function logIn(ctx: AppContext, user: SessionUser): Promise<void> {
-  const session = getSession(ctx) as { regenerate?: () => Promise<void> } | null;
-  await session?.regenerate?.();
-  getSession(ctx)!.user = user;
-}
+const logIn = (ctx: AppContext, user: Omit<SessionUser, 'since'>): Promise<void> => startSession(ctx, user);
 
 /** Sign-up, log in and log out for subscribers. */
 export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {

@@ -26,7 +26,11 @@ const uuid = z.string().uuid();
  * subscriber names no endpoint: its agents answer in the browser on their own softphone, and only the operator
  * gives one a desk phone (/admin/agents).
  */
-export function portalTeamRoutes(deps: { pool: Pool; render: Render; changed: (slug: string) => void }): Router<AppState, {}> {
+export function portalTeamRoutes(deps: {
+  pool: Pool; render: Render; changed: (slug: string) => void;
+  /** Withdraws an agent's softphone when its sessions end (disabled, new password): src/agents/agent-session.ts. */
+  withdrawSoftphone: (agentId: string) => Promise<void>;
+}): Router<AppState, {}> {
   const { pool } = deps;
   const router = new Router<AppState, {}>({ prefix: '/portal/team' });
   router.use(requireSubscriber(pool));
@@ -78,15 +82,19 @@ export function portalTeamRoutes(deps: { pool: Pool; render: Render; changed: (s
     const agent = await teamAgent(ctx, s.id, true);
     const active = parse(z.enum(['on', 'off']), bodyOf(ctx).active) === 'on';
     await setOwnAgentActive(pool, s.id, agent.id, active);
+    // Disabling ends the agent's sessions (agent.repository.ts), and the softphone they were issued with them.
+    if (!active) await deps.withdrawSoftphone(agent.id);
     deps.changed(s.slug);
-    done(ctx, `/portal/team/${agent.id}`, active ? `${agent.name} can log in and take calls again.` : `${agent.name} is disabled: no login, no calls.`);
+    done(ctx, `/portal/team/${agent.id}`, active ? `${agent.name} can log in and take calls again.` : `${agent.name} is disabled and logged out: no login, no calls.`);
   });
 
   router.post('/:id/password', async (ctx) => {
     const s = await currentSubscriber(ctx, pool);
     const agent = await teamAgent(ctx, s.id, true);
     await setOwnAgentPassword(pool, s.id, agent.id, await agentPasswordHash(bodyOf(ctx).password));
-    done(ctx, `/portal/team/${agent.id}`, `New password set for ${agent.name}.`);
+    // Every session of the agent ended with the new password: so does the softphone they were issued.
+    await deps.withdrawSoftphone(agent.id);
+    done(ctx, `/portal/team/${agent.id}`, `New password set for ${agent.name}. Their open sessions are logged out.`);
   });
 
   router.post('/:id/departments', async (ctx) => {

@@ -11,7 +11,11 @@ export interface EventStream {
 
 /**
  * Turns the response into a Server-Sent Events stream. A comment line every `heartbeatMs` keeps proxies from
- * timing the connection out; the stream closes when the client goes away.
+ * timing the connection out; the stream closes when the client goes away. A stream opened by a signed-in session
+ * (ctx.state.stillSignedIn, set by the role checks) asks at each heartbeat whether the session still holds, and
+ * closes once it does not (the account was disabled, its password changed, the session expired): ending a
+ * session ends its streams within a heartbeat, and the browser's reconnect is refused. A check that fails (the
+ * database unreachable) keeps the stream open.
  */
 export function openEventStream(ctx: Context, heartbeatMs = 15000): EventStream {
   const stream = new PassThrough();
@@ -22,7 +26,12 @@ export function openEventStream(ctx: Context, heartbeatMs = 15000): EventStream 
   ctx.body = stream;
   let closed = false;
   const cleanups: (() => void)[] = [];
-  const heartbeat = setInterval(() => { if (!closed) stream.write(': keep-alive\n\n'); }, heartbeatMs);
+  const stillSignedIn = (ctx.state as { stillSignedIn?: () => Promise<boolean> }).stillSignedIn;
+  const heartbeat = setInterval(() => {
+    if (closed) return;
+    stream.write(': keep-alive\n\n');
+    if (stillSignedIn) void stillSignedIn().then((yes) => { if (!yes) close(); }, () => {});
+  }, heartbeatMs);
   const close = () => {
     if (closed) return;
     closed = true;

@@ -3,15 +3,17 @@ export interface SseEvent { id: string | null; event: string; data: any }
 
 /**
  * A Server-Sent Events client over fetch, as a browser's EventSource would connect (optionally with
- * Last-Event-ID): collects every event; `waitFor` resolves once a predicate holds over what arrived.
+ * Last-Event-ID): collects every event; `waitFor` resolves once a predicate holds over what arrived; `ended`
+ * resolves once the stream is over (the server closed it, or close() was called).
  */
 export async function openSse(url: string, headers: Record<string, string> = {}) {
   const ac = new AbortController();
   const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: ac.signal });
   const events: SseEvent[] = [];
   const waiters: (() => void)[] = [];
+  let ended: Promise<void> = Promise.resolve();
   if (res.ok && res.body) {
-    void (async () => {
+    ended = (async () => {
       const reader = res.body!.getReader();
       const dec = new TextDecoder();
       let buf = '';
@@ -41,6 +43,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   return {
     status: res.status,
     events,
+    ended,
     of: (name: string) => events.filter((e) => e.event === name),
     async waitFor(pred: (events: SseEvent[]) => boolean, ms = 10_000): Promise<void> {
       const deadline = Date.now() + ms;
