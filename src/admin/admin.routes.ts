@@ -40,6 +40,11 @@ export interface AdminDeps {
   destinations: OperatorDestinations;
   /** read per request (tests settle the port after listening): links handed to subscribers start with it */
   publicUrl: () => string;
+  /**
+   * A subscriber was suspended: what other features do about it (its own agents' softphones are withdrawn; their
+   * sessions end by their own check). A failure there is logged and leaves the suspension in place.
+   */
+  suspended?: (subscriberId: string) => Promise<void>;
 }
 
 const unknownPlan = () => new BadRequestError('bad_plan', 'Unknown plan.');
@@ -157,6 +162,9 @@ export function adminRoutes(deps: AdminDeps): Router<AppState, {}> {
       await setSubscriberStatus(deps.pool, s.id, status);
       // This process sees it at once; other web processes within the cache TTL (seconds).
       deps.subscribers.invalidate(s.slug);
+      if (status === 'suspended') {
+        await deps.suspended?.(s.id).catch((err) => deps.log.warn({ subscriber: s.slug, err: (err as Error).message }, 'after suspension'));
+      }
       deps.log.info({ operator: (ctx.state.user as { id: string }).id, subscriber: s.slug, status }, `subscriber ${status}`);
       back(ctx, `/admin/subscribers/${s.id}`, `${s.name} is now ${status}.`);
     });

@@ -86,6 +86,11 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
       return loginPage(ctx, { login, next: body.next }, 'Wrong login or password.');
     }
     await limiter.succeeded(ctx.ip || 'unknown', login);
+    // Said only to whoever knows the password: the account this agent works for is suspended, and its agents with it.
+    if (found.ownerSuspended) {
+      ctx.status = 403;
+      return loginPage(ctx, { login, next: body.next }, 'The account you answer for is suspended: its agents cannot log in. Ask its owner.');
+    }
     // Each session chooses its phone: a new login starts on the desk phone, and a softphone left by another session
     // gets a password nobody holds.
     await withdrawSoftphone(found.agent.id);

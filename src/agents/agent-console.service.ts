@@ -1,7 +1,7 @@
 import type { Pool } from '../platform/db/pool.ts';
 import { findRequest, findRequestForSubscribers, listEarlierRequestsFromNumber, listOpenRequestsForSubscribers, type AgentRequestRow } from '../requests/callback.repository.ts';
 import { findAttempt } from '../calls/attempt.repository.ts';
-import { assignedSubscriberIds, findAgent, findDisposition, lastConnectedRequest, listOffers, settleWrapUp, transferTargetOf } from './agent.repository.ts';
+import { assignedSubscriberIds, findAgent, findDisposition, lastConnectedRequest, listOffers, settleWrapUp, transferTargetOf, workingSubscriberIds } from './agent.repository.ts';
 import { transferTargets, type TransferTarget } from './transfer-targets.ts';
 import { effectiveStatus } from './routing.ts';
 import { consolePhase, type ConsolePhase } from './console-state.ts';
@@ -49,7 +49,9 @@ export async function consoleSnapshot(pool: Pool, agentId: string): Promise<Cons
   const lastRequest = lastId && lastId !== agent.reservedRequest ? await findRequestForSubscribers(pool, lastId, subscriberIds) : null;
   const now = new Date();
   const status = effectiveStatus(agent, now);
-  const queue = await listOpenRequestsForSubscribers(pool, subscriberIds, 50);
+  // The queue is the work waiting: a suspended subscriber's is closed to its agents (the call in hand and the last
+  // one stay shown, to finish them).
+  const queue = await listOpenRequestsForSubscribers(pool, await workingSubscriberIds(pool, agentId), 50);
   return {
     serverNow: now.toISOString(),
     phase: consolePhase(agent, offer?.callState ?? null, now),

@@ -8,8 +8,8 @@ import { agentSessionIsCurrent } from './agent.repository.ts';
 import { SoftphoneService } from './softphone.service.ts';
 
 /**
- * An agent's session, still current: the agent is active and its session generation is the one the session logged
- * in with. Disabling the agent or setting its password moves
+ * An agent's session, still current: the agent is active, its session generation is the one the session logged in
+ * with, and the subscriber owning it (if any) is not suspended. Disabling the agent or setting its password moves
  * the generation on, so a fired agent's cookie, or a stolen one, is worth nothing from that moment: every console
  * and desk request asks, and open event streams ask again at each heartbeat.
  */
@@ -20,7 +20,7 @@ export function requireAgent(pool: Pool): Koa.Middleware<AppState> {
 }
 
 /**
- * For whoever ends an agent's sessions (disabling it, a new password): the softphone
+ * For whoever ends an agent's sessions (disabling it, a new password, suspending its subscriber): the softphone
  * credentials those sessions were issued are replaced at Asterisk by a password nobody holds, and offers ring the
  * desk phone again. A failure is logged, never thrown: the account change stands regardless, and the next login or
  * logout tries again.

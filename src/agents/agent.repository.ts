@@ -88,20 +88,28 @@ export async function findAgent(db: Queryable, id: string): Promise<Agent | null
   return rows[0] ? toAgent(rows[0]) : null;
 }
 
-/** An active agent by login, for the console's login: its password hash and its session generation (the session keeps it). */
-export async function findAgentLogin(db: Queryable, login: string): Promise<{ agent: Agent; passwordHash: string | null; sessionGeneration: number } | null> {
-  const { rows } = await db.query(`SELECT ${COLUMNS}, password_hash, session_generation FROM agents WHERE login = lower($1) AND active`, [login]);
+/**
+ * An active agent by login, for the console's login: its password hash, its session generation (the session keeps
+ * it), and whether the subscriber that owns it (the Team page's agents) is suspended, which keeps it out.
+ */
+export async function findAgentLogin(db: Queryable, login: string): Promise<{ agent: Agent; passwordHash: string | null; sessionGeneration: number; ownerSuspended: boolean } | null> {
+  const { rows } = await db.query(
+    `SELECT ${COLUMNS.split(',').map((c) => `a.${c.trim()}`).join(', ')}, a.password_hash, a.session_generation, o.status IS DISTINCT FROM 'active' AND a.owner_subscriber_id IS NOT NULL AS owner_suspended
+       FROM agents a LEFT JOIN subscribers o ON o.id = a.owner_subscriber_id WHERE a.login = lower($1) AND a.active`, [login]);
   const r = rows[0];
-  return r ? { agent: toAgent(r), passwordHash: r.password_hash, sessionGeneration: r.session_generation } : null;
+  return r ? { agent: toAgent(r), passwordHash: r.password_hash, sessionGeneration: r.session_generation, ownerSuspended: r.owner_suspended } : null;
 }
 
 /**
- * Whether an agent's session still holds: the agent exists and is active, and its session generation is the one
- * the session logged in with (a new password or disabling moves it on). Checked on every console and desk request.
+ * Whether an agent's session still holds: the agent exists and is active, its session generation is the one the
+ * session logged in with (a new password or disabling moves it on), and the subscriber owning it, if any, is not
+ * suspended. Checked on every console and desk request.
  */
 export async function agentSessionIsCurrent(db: Queryable, agentId: string, gen: number): Promise<boolean> {
   if (!isUuid(agentId)) return false;
-  const { rows } = await db.query(`SELECT 1 FROM agents WHERE id = $1 AND active AND session_generation = $2`, [agentId, gen]);
+  const { rows } = await db.query(
+    `SELECT 1 FROM agents a LEFT JOIN subscribers o ON o.id = a.owner_subscriber_id
+      WHERE a.id = $1 AND a.active AND a.session_generation = $2 AND (a.owner_subscriber_id IS NULL OR o.status = 'active')`, [agentId, gen]);
   return rows.length > 0;
 }
 
@@ -129,6 +137,22 @@ export async function setAssignments(db: Queryable, agentId: string, subscriberI
 export async function assignedSubscriberIds(db: Queryable, agentId: string): Promise<string[]> {
   const { rows } = await db.query(`SELECT subscriber_id FROM agent_subscribers WHERE agent_id = $1`, [agentId]);
   return rows.map((r) => r.subscriber_id);
+}
+
+/**
+ * The subscribers whose work the agent sees and does now: those it is assigned to that are not suspended. A
+ * suspended subscriber's queue, calls and chats are closed to its agents (the assignment itself stays).
+ */
+export async function workingSubscriberIds(db: Queryable, agentId: string): Promise<string[]> {
+  const { rows } = await db.query(
+    `SELECT x.subscriber_id FROM agent_subscribers x JOIN subscribers s ON s.id = x.subscriber_id WHERE x.agent_id = $1 AND s.status = 'active'`, [agentId]);
+  return rows.map((r) => r.subscriber_id);
+}
+
+/** The agents a subscriber owns (made on its Team page). */
+export async function ownAgentIds(db: Queryable, subscriberId: string): Promise<string[]> {
+  const { rows } = await db.query(`SELECT id FROM agents WHERE owner_subscriber_id = $1`, [subscriberId]);
+  return rows.map((r) => r.id);
 }
 
 export async function assignedDepartmentIds(db: Queryable, agentId: string): Promise<string[]> {

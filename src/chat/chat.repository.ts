@@ -192,11 +192,15 @@ const toListItem = (r: Record<string, any>): ConversationListItem => ({
   answered: r.answered, requestId: r.request_id,
 });
 
-/** An agent's console list: its own open conversations and the unassigned open ones of the subscribers it answers for. */
+/**
+ * An agent's console list: its own open conversations and the unassigned open ones of the subscribers it answers
+ * for, leaving out those of suspended subscribers (closed to their agents).
+ */
 export async function listAgentConversations(db: Queryable, agentId: string): Promise<ConversationListItem[]> {
   const { rows } = await db.query(
     `${LIST_SELECT}
-      WHERE c.status = 'open' AND (c.agent_id = $1 OR (c.agent_id IS NULL AND c.subscriber_id IN (SELECT subscriber_id FROM agent_subscribers WHERE agent_id = $1)))
+      WHERE c.status = 'open' AND s.status = 'active'
+        AND (c.agent_id = $1 OR (c.agent_id IS NULL AND c.subscriber_id IN (SELECT subscriber_id FROM agent_subscribers WHERE agent_id = $1)))
       ORDER BY c.created_at`, [agentId]);
   return rows.map(toListItem);
 }

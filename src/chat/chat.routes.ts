@@ -9,7 +9,7 @@ import { portalNav } from '../web/portal-nav.ts';
 import { csrfToken } from '../auth/csrf.ts';
 import type { SessionUser } from '../auth/session.ts';
 import { currentSubscriber, requireSubscriber } from '../auth/subscriber-session.ts';
-import { assignedSubscriberIds } from '../agents/agent.repository.ts';
+import { workingSubscriberIds } from '../agents/agent.repository.ts';
 import { requireAgent } from '../agents/agent-session.ts';
 import type { SubscriberCache } from '../subscribers/subscriber-cache.ts';
 import type { AcceptService } from '../requests/accept.service.ts';
@@ -49,10 +49,11 @@ export function chatWeb(deps: ChatWebDeps): { routers: Router<AppState, {}>[] } 
   const streams = createStreamLimits({ perKey: deps.config.STREAMS_PER_REQUEST, perIp: deps.config.STREAMS_PER_IP });
   const desk = { pool: deps.pool, chat, reader, redisPrefix: deps.prefix, streams, webcalls: deps.config.WEBCALL_ENABLED ?? false };
 
+  // An agent answers the chats of the subscribers it works for now: a suspended one's are closed to it.
   const agentDesk = deskRoutes(desk, '/agent/chats', requireAgent(deps.pool), async (ctx) => {
     const user = ctx.state.user as SessionUser;
     return {
-      subscriberIds: await assignedSubscriberIds(deps.pool, user.id),
+      subscriberIds: await workingSubscriberIds(deps.pool, user.id),
       staff: { author: 'agent', name: user.name ?? 'Agent', agentId: user.id },
       list: () => listAgentConversations(deps.pool, user.id),
     };

@@ -9,6 +9,7 @@ import { createRenderer } from '../web/views.ts';
 import { agentConsoleRoutes } from '../agents/agent-console.routes.ts';
 import { agentAdminRoutes } from '../agents/agent-admin.routes.ts';
 import { softphoneWithdrawal } from '../agents/agent-session.ts';
+import { ownAgentIds } from '../agents/agent.repository.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import { errorHandler } from '../web/middleware/error-handler.ts';
 import { requestContext } from '../web/middleware/request-context.ts';
@@ -128,7 +129,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     limits: createVerificationLimits(c.redis, c.config), newAccountSec: c.config.VERIFY_NEW_ACCOUNT_SEC,
   });
   const subscriberChanged = (slug: string) => { c.subscribers.invalidate(slug); directory.invalidate(); };
-  // Whoever ends an agent's sessions (disabling it, a new password) withdraws its softphone.
+  // Whoever ends an agent's sessions (disabling it, a new password, a suspended subscriber) withdraws its softphone.
   const withdrawSoftphone = softphoneWithdrawal({ pool: c.pool, log: c.log, ari: ariEndpoint(c.config) });
   const adminDeps: AdminDeps = {
     pool: c.pool, redis: c.redis, queue: c.queue, subscribers: c.subscribers, render, log: c.log, prefix: c.config.REDIS_PREFIX,
@@ -136,6 +137,8 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     ari: ariEndpoint(c.config), trunkEndpoint: c.config.TRUNK_ENDPOINT,
     destinations: operatorDestinations(c.config),
     publicUrl: () => c.config.publicUrl,
+    // A suspended subscriber's own agents are logged out by their session check; their softphones go with them.
+    suspended: async (subscriberId) => { for (const id of await ownAgentIds(c.pool, subscriberId)) await withdrawSoftphone(id); },
   };
   // The operator's queue board: call-backs, and mail notices, webhook deliveries and phone verification calls.
   const otherQueues = [NOTICE_QUEUE, WEBHOOK_QUEUE, VERIFICATION_QUEUE].map((name) => producerQueue(name, c.queue.client, c.config.REDIS_PREFIX));

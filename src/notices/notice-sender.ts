@@ -54,10 +54,13 @@ export function createNoticeSender(d: NoticeSenderDeps) {
     return 'sent';
   }
 
-  /** The same for an agent: only one whose login is an email address (and active) gets a mail, at that address. */
+  /**
+   * The same for an agent: only one whose login is an email address (and active, and not of a suspended
+   * subscriber) gets a mail, at that address.
+   */
   async function sendAgentPasswordReset(login: string): Promise<'sent' | 'skipped'> {
     const found = login.includes('@') ? await findAgentLogin(d.pool, login) : null;
-    if (!found) return 'skipped';
+    if (!found || found.ownerSuspended) return 'skipped';
     const link = await createAgentResetLink(d.pool, { agentId: found.agent.id, createdBy: 'email', publicUrl: d.publicUrl() });
     await d.mailer.send(login, composePasswordReset(d.templates, { name: found.agent.name, link, validHours: RESET_TTL_SEC / 3600 }));
     d.log.info({ agentId: found.agent.id }, 'agent password reset mail sent');

@@ -6,6 +6,7 @@ import { createAttemptLimiter, createLoginLimiter } from '../auth/login-limiter.
 import { verifyPassword } from '../auth/password.ts';
 import { safeNext } from '../auth/require-role.ts';
 import { getSession, startSession, takeFlash, type SessionUser } from '../auth/session.ts';
+import { SUSPENDED_READ_ONLY } from '../auth/subscriber-session.ts';
 import { AppError, type FieldError } from '../platform/errors.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
@@ -105,6 +106,8 @@ export function authRoutes(deps: AuthRoutesDeps): Router<AppState, {}> {
     }
     await loginLimiter.succeeded(ctx.ip, `sub:${email}`);
     await logIn(ctx, { role: 'subscriber', id: account.id, name: account.name, gen: account.sessionGeneration });
+    // A suspended account may log in and look, read only (src/auth/subscriber-session.ts says why): it is told so.
+    if (account.status !== 'active') getSession(ctx)!.flash = SUSPENDED_READ_ONLY;
     ctx.status = 303;
     ctx.redirect(safeNext(body.next, '/portal'));
   });

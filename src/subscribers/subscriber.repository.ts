@@ -103,6 +103,12 @@ export async function setPasswordHash(db: Queryable, id: string, hash: string): 
   return rows[0]?.session_generation ?? 0;
 }
 
+/** The account's status (active or suspended); null when there is no such account. */
+export async function findSubscriberStatus(db: Queryable, id: string): Promise<'active' | 'suspended' | null> {
+  const { rows } = await db.query(`SELECT status FROM subscribers WHERE id = $1`, [id]);
+  return rows[0]?.status ?? null;
+}
+
 /** The account's session generation (see setPasswordHash); null when there is no such account. */
 export async function findSessionGeneration(db: Queryable, id: string): Promise<number | null> {
   const { rows } = await db.query(`SELECT session_generation FROM subscribers WHERE id = $1`, [id]);

@@ -48,6 +48,12 @@ export class VerificationCaller {
     const { pool, log } = this.deps;
     const v = await findVerificationForCall(pool, verificationId);
     if (!v || v.callStatus !== 'queued' || v.verifiedAt || v.expiresAt.getTime() < Date.now()) return 'skipped';
+    // Suspended after the call was asked for: nothing is dialed for a suspended account (startCall asks again).
+    if (!v.subscriberActive) {
+      await finishCall(pool, v.id, 'failed', null);
+      log.warn({ verificationId: v.id }, 'verification call refused: account suspended');
+      return 'skipped';
+    }
     const refused = operatorNumberRefusal(v.phoneE164, this.deps.destinations);
     if (refused) {
       await finishCall(pool, v.id, 'failed', null);
@@ -55,6 +61,7 @@ export class VerificationCaller {
       return 'skipped';
     }
     const code = generateCode();
+    // False too for an account suspended since the read above: the call stays unplaced and its code expires.
     if (!(await startCall(pool, v.id, hashCode(this.deps.secret, v.id, code)))) return 'skipped';
     const channelId = verificationChannelId(v.id);
     const maxCallMs = this.deps.maxCallMs ?? (this.deps.ringTimeoutSec + 60) * 1000;

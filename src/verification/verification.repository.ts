@@ -32,16 +32,23 @@ export async function findVerification(db: Queryable, subscriberId: string, id: 
   return rows[0] ? toVerification(rows[0]) : null;
 }
 
-/** For the worker, which acts on a job id it was given, not on a session. */
-export async function findVerificationForCall(db: Queryable, id: string): Promise<Verification | null> {
-  const { rows } = await db.query(`SELECT ${COLUMNS} FROM phone_verifications WHERE id = $1`, [id]);
-  return rows[0] ? toVerification(rows[0]) : null;
+/** For the worker, which acts on a job id it was given, not on a session; with whether its account is active now. */
+export async function findVerificationForCall(db: Queryable, id: string): Promise<(Verification & { subscriberActive: boolean }) | null> {
+  const { rows } = await db.query(
+    `SELECT ${COLUMNS.split(', ').map((c) => `v.${c}`).join(', ')}, s.status = 'active' AS subscriber_active
+       FROM phone_verifications v JOIN subscribers s ON s.id = v.subscriber_id WHERE v.id = $1`, [id]);
+  return rows[0] ? { ...toVerification(rows[0]), subscriberActive: rows[0].subscriber_active === true } : null;
 }
 
-/** queued -> calling with the code's hash; false when another delivery of the job got there first. */
+/**
+ * queued -> calling with the code's hash; false when another delivery of the job got there first, or the account
+ * was suspended since the worker read it (the status is read in the same statement that claims the call).
+ */
 export async function startCall(db: Queryable, id: string, codeHash: Buffer): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE phone_verifications SET code_hash = $2, call_status = 'calling' WHERE id = $1 AND call_status = 'queued' AND expires_at > now()`, [id, codeHash]);
+    `UPDATE phone_verifications v SET code_hash = $2, call_status = 'calling'
+      WHERE v.id = $1 AND v.call_status = 'queued' AND v.expires_at > now()
+        AND EXISTS (SELECT 1 FROM subscribers s WHERE s.id = v.subscriber_id AND s.status = 'active')`, [id, codeHash]);
   return !!rowCount;
 }
 

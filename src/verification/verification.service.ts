@@ -2,7 +2,7 @@ import type Bull from 'bull';
 import type { Logger } from '../platform/logger.ts';
 import type { Pool } from '../platform/db/pool.ts';
 import { BadRequestError, ConflictError, DepartmentNotFoundError, ForbiddenError, VerificationNotFoundError } from '../platform/errors.ts';
-import { accountAgeSec, findSubscriberById, isUuid, listDepartments, markPhoneVerified } from '../subscribers/subscriber.repository.ts';
+import { accountAgeSec, findSubscriberById, findSubscriberStatus, isUuid, listDepartments, markPhoneVerified } from '../subscribers/subscriber.repository.ts';
 import { codeMatches } from './verification-code.ts';
 import { operatorNumberRefusal } from '../calls/flow/dial-check.ts';
 import type { OperatorDestinations } from '../policy/destination-policy.ts';
@@ -50,8 +50,14 @@ export function createVerificationService(deps: VerificationDeps) {
     return { phone: s.phoneE164, verified: !!s.phoneVerifiedAt };
   }
 
-  /** `ip`: the client's address as the edge validated it (ctx.ip), counted against the per-IP limit. */
+  /**
+   * `ip`: the client's address as the edge validated it (ctx.ip), counted against the per-IP limit. A suspended
+   * account has no call placed for it (the worker asks again right before dialing).
+   */
   async function requestCall(subscriberId: string, departmentId: string | null, ip: string | null = null): Promise<string> {
+    if ((await findSubscriberStatus(deps.pool, subscriberId)) !== 'active') {
+      throw new ForbiddenError('account_suspended', 'This account is suspended: no verification call can be placed. Contact support.');
+    }
     const t = await target(subscriberId, departmentId);
     if (t.verified) throw new ConflictError('already_verified', 'This number is already verified.');
     const refused = operatorNumberRefusal(t.phone, deps.destinations);
