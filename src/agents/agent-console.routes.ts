@@ -10,6 +10,7 @@ import { ConflictError, LoginRequiredError, NotFoundError, UnavailableError } fr
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
 import { openEventStream } from '../web/event-stream.ts';
+import { signedInStreamSlot, type StreamLimits } from '../web/stream-limits.ts';
 import { AgentChannels } from './agent-channels.ts';
 import { AgentCallService, type AgentSideParts } from './agent-call.service.ts';
 import { consoleSnapshot } from './agent-console.service.ts';
@@ -46,9 +47,10 @@ const workerUnreachable = () => new UnavailableError('The call could not be reac
  * The agent console: own login, a page whose live parts are fed by Server-Sent Events (Redis pub/sub from the
  * workers, so any web process can serve any agent), and the actions an agent takes on a call. Calls belong to
  * workers: accept/decline/hang up travel as commands to the worker holding the agent's reservation. Every route
- * behind the login asks whether the agent's session still holds (agent-session.ts).
+ * behind the login asks whether the agent's session still holds (agent-session.ts); `streams` caps the event
+ * streams each agent holds open (shared with the chat desk's).
  */
-export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<AppState, {}> {
+export function agentConsoleRoutes(c: AgentSideParts, render: Render, streams: StreamLimits): Router<AppState, {}> {
   const { pool, config } = c;
   const router = new Router<AppState, {}>({ prefix: '/agent' });
   const channels = new AgentChannels(c.redis, redisTarget(config), config.REDIS_PREFIX);
@@ -136,7 +138,9 @@ export function agentConsoleRoutes(c: AgentSideParts, render: Render): Router<Ap
 
   router.get('/events', authed, async (ctx) => {
     const agentId = userOf(ctx).id;
+    const release = signedInStreamSlot(streams, `agent:${agentId}`, ctx.ip || 'unknown');
     const events = openEventStream(ctx as unknown as Context);
+    events.onClose(release);
     const unsubscribe = await channels.onAgent(agentId, (e) => events.send(e.type, e));
     events.onClose(unsubscribe);
     events.send('hello', { at: new Date().toISOString() });

@@ -2,7 +2,7 @@ import Router from 'koa-router';
 import type { Redis } from 'ioredis';
 import type { Pool } from '../platform/db/pool.ts';
 import type { Logger } from '../platform/logger.ts';
-import { createStreamLimits } from '../web/stream-limits.ts';
+import { createStreamLimits, type StreamLimits } from '../web/stream-limits.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import type { Render } from '../web/views.ts';
 import { portalNav } from '../web/portal-nav.ts';
@@ -34,6 +34,8 @@ export interface ChatWebDeps {
   formToken: (slug: string, ip: string | null) => Promise<string>;
   formTokens: { secret: string; ttlSec: number; minAgeMs: number; loopbackExempt: boolean };
   webcall?: VisitorChatDeps['webcall'];
+  /** Caps on signed-in accounts' event streams (per agent or subscriber, and in all), shared with the agent console. */
+  signedInStreams: StreamLimits;
 }
 
 /**
@@ -47,12 +49,13 @@ export function chatWeb(deps: ChatWebDeps): { routers: Router<AppState, {}>[] } 
     notices: deps.notices, kickWebhook: deps.kickWebhook,
   });
   const streams = createStreamLimits({ perKey: deps.config.STREAMS_PER_REQUEST, perIp: deps.config.STREAMS_PER_IP });
-  const desk = { pool: deps.pool, chat, reader, redisPrefix: deps.prefix, streams, webcalls: deps.config.WEBCALL_ENABLED ?? false };
+  const desk = { pool: deps.pool, chat, reader, redisPrefix: deps.prefix, streams, signedInStreams: deps.signedInStreams, webcalls: deps.config.WEBCALL_ENABLED ?? false };
 
   // An agent answers the chats of the subscribers it works for now: a suspended one's are closed to it.
   const agentDesk = deskRoutes(desk, '/agent/chats', requireAgent(deps.pool), async (ctx) => {
     const user = ctx.state.user as SessionUser;
     return {
+      account: `agent:${user.id}`,
       subscriberIds: await workingSubscriberIds(deps.pool, user.id),
       staff: { author: 'agent', name: user.name ?? 'Agent', agentId: user.id },
       list: () => listAgentConversations(deps.pool, user.id),
@@ -61,7 +64,7 @@ export function chatWeb(deps: ChatWebDeps): { routers: Router<AppState, {}>[] } 
 
   const ownerDesk = deskRoutes(desk, '/portal/inbox/chats', requireSubscriber(deps.pool), async (ctx) => {
     const s = await currentSubscriber(ctx, deps.pool);
-    return { subscriberIds: [s.id], staff: { author: 'owner', name: s.name }, list: () => listSubscriberConversations(deps.pool, s.id) };
+    return { account: `subscriber:${s.id}`, subscriberIds: [s.id], staff: { author: 'owner', name: s.name }, list: () => listSubscriberConversations(deps.pool, s.id) };
   });
 
   const inboxPage = new Router<AppState, {}>();

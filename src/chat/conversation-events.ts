@@ -3,7 +3,7 @@ import type { Pool } from '../platform/db/pool.ts';
 import { redisKeys } from '../platform/redis-keys.ts';
 import { TooManyRequestsError } from '../platform/errors.ts';
 import { openEventStream } from '../web/event-stream.ts';
-import type { StreamLimits } from '../web/stream-limits.ts';
+import { signedInStreamSlot, type StreamLimits } from '../web/stream-limits.ts';
 import { listMessages, type ChatMessage } from './chat.repository.ts';
 import type { ChatNotice, ChatStreamReader } from './chat-stream.ts';
 
@@ -26,11 +26,21 @@ export function lastSeenSeq(ctx: Pick<Context, 'get' | 'query'>): number {
  */
 export async function streamConversation(ctx: Context, o: {
   pool: Pool; reader: ChatStreamReader; prefix: string; conversationId: string; limits: StreamLimits; ip: string;
+  /** A signed-in reader (agent, owner): the stream also counts against its account's caps. */
+  account?: { limits: StreamLimits; key: string };
 }): Promise<void> {
   const release = o.limits.acquire(o.conversationId, o.ip);
   if (!release) throw new TooManyRequestsError('too_many_streams', 'Too many open connections to this conversation.', { retryAfterSec: 30 });
+  let releaseAccount: () => void = () => {};
+  try {
+    if (o.account) releaseAccount = signedInStreamSlot(o.account.limits, o.account.key, o.ip);
+  } catch (err) {
+    release();
+    throw err;
+  }
   const events = openEventStream(ctx);
   events.onClose(release);
+  events.onClose(releaseAccount);
   let sent = lastSeenSeq(ctx);
   const send = (m: ChatMessage) => { events.send('message', m, m.seq); sent = m.seq; };
   const readStored = async () => { for (const m of await listMessages(o.pool, o.conversationId, sent)) send(m); };

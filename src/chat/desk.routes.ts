@@ -6,7 +6,7 @@ import { BadRequestError, NotFoundError } from '../platform/errors.ts';
 import { isUuid } from '../platform/validation/ids.ts';
 import { verifyCsrf } from '../auth/csrf.ts';
 import { openEventStream } from '../web/event-stream.ts';
-import type { StreamLimits } from '../web/stream-limits.ts';
+import { signedInStreamSlot, type StreamLimits } from '../web/stream-limits.ts';
 import type { AppContext, AppState } from '../web/context.ts';
 import { findConversation, listMessages, type Conversation, type ConversationListItem } from './chat.repository.ts';
 import type { ChatService, Staff } from './chat.service.ts';
@@ -15,8 +15,11 @@ import { streamConversation } from './conversation-events.ts';
 import { messageBody } from './chat-text.ts';
 import { requestTranscripts } from './transcript.ts';
 
-/** Who is at the desk: the subscribers whose conversations they may read and answer, and their name on replies. */
-export interface DeskPerson { subscriberIds: string[]; staff: Staff; list(): Promise<ConversationListItem[]> }
+/**
+ * Who is at the desk: the account their open streams count against ("agent:<id>", "subscriber:<id>"), the
+ * subscribers whose conversations they may read and answer, and their name on replies.
+ */
+export interface DeskPerson { account: string; subscriberIds: string[]; staff: Staff; list(): Promise<ConversationListItem[]> }
 
 export interface DeskDeps {
   pool: Pool;
@@ -24,6 +27,8 @@ export interface DeskDeps {
   reader: ChatStreamReader;
   redisPrefix: string;
   streams: StreamLimits;
+  /** Caps on the desk person's own streams: per account and in all (the list's and each conversation's count). */
+  signedInStreams: StreamLimits;
   /** Visitors may call from the browser (WEBCALL_ENABLED): the desk offers "Invite to a web call". */
   webcalls: boolean;
 }
@@ -66,7 +71,9 @@ export function deskRoutes(deps: DeskDeps, prefix: string, auth: Koa.Middleware,
 
   router.get('/events', async (ctx) => {
     const person = await who(ctx);
+    const release = signedInStreamSlot(deps.signedInStreams, person.account, ctx.ip || 'unknown');
     const events = openEventStream(ctx as unknown as Koa.Context);
+    events.onClose(release);
     const keys = redisKeys(deps.redisPrefix);
     const stop = await deps.reader.watchAll(person.subscriberIds.map((s) => keys.chatSubscriber(s)), (n) => events.send('changed', n)).catch(() => null);
     // Without the stream (Redis unreachable) the browser reconnects after its retry delay.
@@ -90,8 +97,11 @@ export function deskRoutes(deps: DeskDeps, prefix: string, auth: Koa.Middleware,
   });
 
   router.get('/:id/events', async (ctx) => {
-    const { c } = await conversationOf(ctx);
-    await streamConversation(ctx as unknown as Koa.Context, { pool: deps.pool, reader: deps.reader, prefix: deps.redisPrefix, conversationId: c.id, limits: deps.streams, ip: ctx.ip || 'unknown' });
+    const { c, person } = await conversationOf(ctx);
+    await streamConversation(ctx as unknown as Koa.Context, {
+      pool: deps.pool, reader: deps.reader, prefix: deps.redisPrefix, conversationId: c.id, limits: deps.streams, ip: ctx.ip || 'unknown',
+      account: { limits: deps.signedInStreams, key: person.account },
+    });
   });
 
   router.post('/:id/messages', async (ctx) => {

@@ -129,6 +129,8 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     limits: createVerificationLimits(c.redis, c.config), newAccountSec: c.config.VERIFY_NEW_ACCOUNT_SEC,
   });
   const subscriberChanged = (slug: string) => { c.subscribers.invalidate(slug); directory.invalidate(); };
+  // Signed-in accounts' event streams (agent console, chat desk, portal inbox), capped per account and in all.
+  const signedInStreams = createStreamLimits({ perKey: c.config.STREAMS_PER_ACCOUNT, total: c.config.STREAMS_SIGNED_IN_MAX });
   // Whoever ends an agent's sessions (disabling it, a new password, a suspended subscriber) withdraws its softphone.
   const withdrawSoftphone = softphoneWithdrawal({ pool: c.pool, log: c.log, ari: ariEndpoint(c.config) });
   const adminDeps: AdminDeps = {
@@ -154,6 +156,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     formToken: policy.formToken,
     webcall: c.config.WEBCALL_ENABLED ? async () => ({ chunk: `/widget/${(await widgetBundle).call.file}`, csp: webcallPageCsp(c.config.WEBCALL_WS_URL) }) : undefined,
     formTokens: { secret: policySecret(c.config), ttlSec: c.config.FORM_TOKEN_TTL_SEC, minAgeMs: c.config.FORM_TOKEN_MIN_AGE_MS, loopbackExempt: c.config.FORM_TOKEN_LOOPBACK_EXEMPT },
+    signedInStreams,
   });
   const callbacksApi = callbacksApiRoutes({
     pool: c.pool, accept, bus: c.bus, waits, apiToken: c.config.API_TOKEN,
@@ -202,7 +205,7 @@ export function createApp(c: Container, ext: AppExtensions = {}): Koa<AppState> 
     }),
     // Call-center agents: the agent console and the operator's agent pages.
     ...(notices ? [agentPasswordRoutes({ pool: c.pool, redis: c.redis, prefix: c.config.REDIS_PREFIX, render, passwordMail: (login) => notices.agentPasswordReset(login), withdrawSoftphone })] : []),
-    agentConsoleRoutes(c, render),
+    agentConsoleRoutes(c, render, signedInStreams),
     agentAdminRoutes({ pool: c.pool, render, subscribers: c.subscribers, trunkEndpoint: c.config.TRUNK_ENDPOINT, withdrawSoftphone }),
     // Accounting, reports and the operator console.
     portalReportsRoutes({

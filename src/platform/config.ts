@@ -178,6 +178,13 @@ const Env = z.object({
   STREAMS_PER_REQUEST: z.coerce.number().int().min(1).default(3),
   /** The same streams open at once from one client IP, per web process. */
   STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
+  /**
+   * Event streams one signed-in account (an agent, or a subscriber's owners) may hold open at once, per web process:
+   * the agent console's, the chat desk's and the portal inbox's together. A console tab holds up to three.
+   */
+  STREAMS_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  /** All signed-in accounts' event streams open at once in one web process (each holds a socket and a file descriptor). */
+  STREAMS_SIGNED_IN_MAX: z.coerce.number().int().min(1).default(2000),
   /** Secret that signs form tokens and opt-out links; defaults to one derived from SESSION_SECRET. */
   FORM_TOKEN_SECRET: z.string().min(16).optional(),
   /** Seconds a form token stays valid (a visitor may leave the page open a while, then reloads it). */

@@ -52,6 +52,8 @@ export class FormClient {
   }
 
   hasSession(): boolean { return this.cookies.has('beckon.sid'); }
+  /** The Cookie header this browser sends (for clients of its own: event streams). */
+  cookie(): string { return this.cookieHeader(); }
   /** Any request as this browser (its cookies and address), for JSON APIs and methods other than GET/POST. */
   async send(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
     const r = await fetch(this.base + path, { method, redirect: 'manual', body, headers: { cookie: this.cookieHeader(), 'x-forwarded-for': this.ip, ...headers } });

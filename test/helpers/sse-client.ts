@@ -42,6 +42,8 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   }
   return {
     status: res.status,
+    /** The answer's body when the stream was refused (its JSON error), else null. */
+    refusal: res.ok ? null : await res.json().catch(() => null),
     events,
     ended,
     of: (name: string) => events.filter((e) => e.event === name),
