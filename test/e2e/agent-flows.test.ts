@@ -80,7 +80,7 @@ test.serial('agent busy (agent2) and agent not answering (agent3) are skipped; t
   const silent = await agent('silent3', 'PJSIP/agent3');
   t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [silent.id]); });
   await setAgentStatus(s.c.pool, silent.id, 'available');
-  const good = await agent('good1', 'PJSIP/agent1');
+  const good = await agent('good1', 'PJSIP/good1');
   t.teardown(async () => { await s.c.pool.query(`UPDATE agents SET active = false WHERE id = $1`, [good.id]); });
   await setAgentStatus(s.c.pool, good.id, 'available');
   await s.c.pool.query(`UPDATE agents SET idle_since = now() - make_interval(secs => CASE login WHEN 'busy2' THEN 30 WHEN 'silent3' THEN 20 ELSE 10 END) WHERE login IN ('busy2', 'silent3', 'good1')`);
