@@ -81,7 +81,8 @@ export function portalTeamRoutes(deps: {
     const s = await currentSubscriber(ctx, pool);
     const agent = await teamAgent(ctx, s.id, true);
     const active = parse(z.enum(['on', 'off']), bodyOf(ctx).active) === 'on';
-    await setOwnAgentActive(pool, s.id, agent.id, active);
+    // Enabling again may find its desk phone given to another agent since (one agent per phone): a 409.
+    await setOwnAgentActive(pool, s.id, agent.id, active).catch(agentTaken);
     // Disabling ends the agent's sessions (agent.repository.ts), and the softphone they were issued with them.
     if (!active) await deps.withdrawSoftphone(agent.id);
     deps.changed(s.slug);
