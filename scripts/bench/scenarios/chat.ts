@@ -66,6 +66,8 @@ const CHAT_ENV: Record<string, string> = {
   CHAT_STARTS_PER_IP_HOUR: '1000000',
   LIMIT_FORM_TOKENS_PER_IP: '1000000/600',
   STREAMS_PER_IP: '100000',
+  // The bench's one agent holds a stream per conversation (100 of them), past a real console's per-account cap.
+  STREAMS_PER_ACCOUNT: '100000',
 };
 
 /** One message as sent: where it went, when, and the number (or stream id) the server gave it. */
