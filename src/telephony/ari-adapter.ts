@@ -241,22 +241,17 @@ export class AriAdapter implements TelephonyPort {
     const list = await this.rest.call('GET', '/channels').catch(rethrow) as { id: string; state: string }[];
     return list.map((c) => ({ id: c.id, state: c.state }));
   }
-  async channelExists(channelId: string): Promise<boolean> {
+  /** Whether Asterisk has the resource at `path`: false on 404, null when it cannot say (any other error). */
+  private async found(path: string): Promise<boolean | null> {
     try {
-      await this.rest.call('GET', `/channels/${enc(channelId)}`);
-      return true;
-    } catch (err) {
-      return !(classify(err) instanceof NotFoundOnAsterisk);
-    }
-  }
-  async soundExists(soundId: string): Promise<boolean | null> {
-    try {
-      await this.rest.call('GET', `/sounds/${enc(soundId)}`);
+      await this.rest.call('GET', path);
       return true;
     } catch (err) {
       return classify(err) instanceof NotFoundOnAsterisk ? false : null;
     }
   }
+  async channelExists(channelId: string): Promise<boolean> { return (await this.found(`/channels/${enc(channelId)}`)) !== false; }
+  async soundExists(soundId: string): Promise<boolean | null> { return this.found(`/sounds/${enc(soundId)}`); }
   async close(): Promise<void> {
     this.closing = true;
     if (this.pinger) clearInterval(this.pinger);
